@@ -1,0 +1,50 @@
+/**
+ * Typed errors of the engine. Every error has a stable `code` (for scripts and
+ * tests), a one-line `message`, and a `hint` that says what to do next.
+ * The CLI prints `lxdeck: <message>` and `hint: <hint>` and exits with
+ * `exitCode` (1 = the action failed, 2 = bad usage).
+ */
+export type ErrorCode =
+  | 'E_USAGE'
+  | 'E_NAME_INVALID'
+  | 'E_NOT_FOUND'
+  | 'E_EXISTS'
+  | 'E_STATE'
+  | 'E_RUNNING'
+  | 'E_TIMEOUT'
+  | 'E_COMMAND'
+  | 'E_CONFIG'
+  | 'E_NOT_ROOT'
+  | 'E_NO_TERMINAL'
+  | 'E_NETWORK'
+  | 'E_TEMPLATE'
+  | 'E_UNSAFE_PATH'
+  | 'E_MISSING_PROGRAM'
+  | 'E_INVALID_VALUE'
+  | 'E_CANCELLED';
+
+export class LxdeckError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly exitCode: 1 | 2;
+
+  constructor(code: ErrorCode, message: string, opts: { hint?: string; exitCode?: 1 | 2; cause?: unknown } = {}) {
+    super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
+    this.name = 'LxdeckError';
+    this.code = code;
+    this.hint = opts.hint;
+    this.exitCode = opts.exitCode ?? (code === 'E_USAGE' || code === 'E_NAME_INVALID' || code === 'E_INVALID_VALUE' ? 2 : 1);
+  }
+}
+
+/** True when `e` is an LxdeckError, optionally with the given code. */
+export function isLxdeckError(e: unknown, code?: ErrorCode): e is LxdeckError {
+  return e instanceof LxdeckError && (code === undefined || e.code === code);
+}
+
+/** One line for a user: the message, then ` (hint: ...)` when there is a hint. */
+export function formatError(e: unknown): { message: string; hint?: string } {
+  if (e instanceof LxdeckError) return { message: e.message, hint: e.hint };
+  if (e instanceof Error) return { message: e.message.split('\n')[0] };
+  return { message: String(e) };
+}

@@ -1,0 +1,108 @@
+/**
+ * Shapes shared by the engine, the CLI verbs and the screens.
+ * States are LXC's own (lxc_state_t in liblxc's state.c).
+ */
+export type ContainerState =
+  | 'STOPPED'
+  | 'STARTING'
+  | 'RUNNING'
+  | 'STOPPING'
+  | 'ABORTING'
+  | 'FREEZING'
+  | 'FROZEN'
+  | 'THAWED';
+
+export const CONTAINER_STATES: readonly ContainerState[] = [
+  'STOPPED',
+  'STARTING',
+  'RUNNING',
+  'STOPPING',
+  'ABORTING',
+  'FREEZING',
+  'FROZEN',
+  'THAWED',
+];
+
+/** One row of the container list (`lxdeck ls --json` prints an array of these). */
+export interface ContainerSummary {
+  name: string;
+  state: ContainerState;
+  /** init's PID on the host; null when the container is not running */
+  pid: number | null;
+  /** IPv4 addresses seen inside a running container, else the static ones from its config (lxc.net.N.ipv4.address, without prefix) */
+  ipv4: string[];
+  /** lxc.start.auto = 1 */
+  autostart: boolean;
+}
+
+/** One network interface of a container, from lxc.net.N.* keys. */
+export interface NetInfo {
+  index: number;
+  type: string;
+  /** lxc.net.N.link: the host bridge */
+  link?: string;
+  /** lxc.net.N.veth.pair: host side veth name */
+  vethPair?: string;
+  hwaddr?: string;
+  /** lxc.net.N.ipv4.address values, with prefix ("10.0.3.5/24") */
+  ipv4: string[];
+  ipv4Gateway?: string;
+}
+
+/** Everything `lxdeck info NAME --json` prints. */
+export interface ContainerInfo extends ContainerSummary {
+  lxcpath: string;
+  configPath: string;
+  /** lxc.rootfs.path as written in the config (may carry a "dir:" prefix) */
+  rootfs: string | null;
+  /** lxc.uts.name */
+  hostname: string | null;
+  net: NetInfo[];
+  /** template that built the rootfs (sidecar file), null when not made by lxdeck */
+  template: string | null;
+  /** ISO 8601 creation time (sidecar file), null when unknown */
+  created: string | null;
+}
+
+/** A step of long work (create, destroy, template run). */
+export interface ProgressEvent {
+  phase: string;
+  /** 0..1 where known */
+  fraction?: number;
+  /** a log line from the template or tool */
+  line?: string;
+}
+
+export interface CreateOptions {
+  /** template name under templates/; default "busybox" */
+  template?: string;
+  /** bridge for lxc.net.0.link; default the engine's default bridge (lxdeckbr0) */
+  bridge?: string;
+  /** static IPv4 "A.B.C.D/PREFIX"; default the next free address of the bridge's subnet */
+  ipv4?: string;
+  onProgress?: (ev: ProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface StopOptions {
+  /** skip the clean shutdown: `lxc-stop -k` */
+  kill?: boolean;
+  /** seconds to wait for a clean shutdown before killing; default 30 */
+  timeoutSec?: number;
+}
+
+/**
+ * What the CLI and the screens need from the engine. The real one is
+ * `Engine` in core/engine.ts; console tests use an in-memory fake.
+ */
+export interface EngineApi {
+  readonly lxcpath: string;
+  list(): Promise<ContainerSummary[]>;
+  info(name: string): Promise<ContainerInfo>;
+  create(name: string, opts?: CreateOptions): Promise<ContainerInfo>;
+  start(name: string): Promise<void>;
+  stop(name: string, opts?: StopOptions): Promise<void>;
+  freeze(name: string): Promise<void>;
+  unfreeze(name: string): Promise<void>;
+  destroy(name: string, opts?: { force?: boolean }): Promise<void>;
+}
