@@ -1,0 +1,382 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import lockfile from 'proper-lockfile';
+import { ExecaRunner, type Runner } from './exec/runner.js';
+import { LxdeckError, isLxdeckError } from './errors.js';
+import { LxcConfig, netInterfaces, readConfig } from './lxc/config.js';
+import { type CommandListener, LxcDriver } from './lxc/driver.js';
+import { validateContainerName, validateIfName, vethName } from './names.js';
+import { ensureBridge, linkExists } from './network/bridge.js';
+import { randomHwaddr } from './network/hwaddr.js';
+import { contains, formatCidr, formatIpv4, nextFreeAddress, parseCidr } from './network/ipv4.js';
+import type { Template } from './rootfs/template.js';
+import { TEMPLATES, getTemplate } from '../templates/index.js';
+import type { ContainerInfo, ContainerSummary, CreateOptions, EngineApi, ProgressEvent, StopOptions } from './types.js';
+
+/** LXC's default lxcpath (`lxc-config lxc.lxcpath`). */
+export const DEFAULT_LXCPATH = '/var/lib/lxc';
+/** The bridge lxdeck makes and uses when none is named. */
+export const DEFAULT_BRIDGE = 'lxdeckbr0';
+/** Where LXC keeps the config every container includes (lxc.include). */
+export const LXC_COMMON_CONF = '/usr/share/lxc/config/common.conf';
+/** The sidecar beside a container's config: what LXC's format cannot hold. */
+export const SIDECAR = 'lxdeck.json';
+/** lxdeck's own state inside the lxcpath (ignored by lxc-ls: it holds no config). */
+export const STATE_DIR = '.lxdeck';
+
+export interface EngineOptions {
+  runner?: Runner;
+  /** default $LXDECK_LXCPATH or /var/lib/lxc */
+  lxcpath?: string;
+  /** the bridge new containers join; default lxdeckbr0 */
+  bridge?: string;
+  /** the subnet for a bridge lxdeck creates, "A.B.C.0/24"; default the first free /24 of 10.0.0.0/8 from the routing table */
+  subnet?: string;
+  templates?: Record<string, Template>;
+  /** every lxc-* / ip command run, with its result */
+  onCommand?: CommandListener;
+}
+
+interface Sidecar {
+  template: string;
+  created: string;
+  lxdeckVersion?: string;
+}
+
+interface NetworkState {
+  /** bridge name → the host's address on it, "10.0.3.1/24" */
+  bridges: Record<string, string>;
+}
+
+/**
+ * The engine facade the CLI verbs and the screens both call. Containers live
+ * in the lxcpath in LXC's own layout (`<lxcpath>/<name>/config`, `rootfs/`), so
+ * `lxc-ls` sees what lxdeck made and lxdeck sees what `lxc-create` made.
+ */
+export class Engine implements EngineApi {
+  readonly lxcpath: string;
+  readonly bridge: string;
+  private readonly runner: Runner;
+  private readonly driver: LxcDriver;
+  private readonly subnet?: string;
+  private readonly templates: Record<string, Template>;
+
+  constructor(opts: EngineOptions = {}) {
+    this.runner = opts.runner ?? new ExecaRunner();
+    this.lxcpath = opts.lxcpath ?? DEFAULT_LXCPATH;
+    this.bridge = opts.bridge ?? DEFAULT_BRIDGE;
+    validateIfName(this.bridge, 'bridge name');
+    this.subnet = opts.subnet;
+    this.templates = opts.templates ?? TEMPLATES;
+    this.driver = new LxcDriver(this.runner, this.lxcpath, opts.onCommand);
+  }
+
+  private dir(name: string): string {
+    return join(this.lxcpath, name);
+  }
+
+  /** Names of every container in the lxcpath: directories holding a `config` file, as lxc-ls counts them. */
+  async names(): Promise<string[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.lxcpath);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const out: string[] = [];
+    for (const e of entries.sort()) {
+      if (e.startsWith('.')) continue;
+      if (existsSync(join(this.lxcpath, e, 'config'))) out.push(e);
+    }
+    return out;
+  }
+
+  /** @throws LxdeckError E_NOT_FOUND when there is no `<lxcpath>/<name>/config`. */
+  private async requireExisting(name: string): Promise<void> {
+    validateContainerName(name);
+    if (!existsSync(join(this.dir(name), 'config')))
+      throw new LxdeckError('E_NOT_FOUND', `no container named ${name} in ${this.lxcpath}`, { hint: 'lxdeck ls lists the containers' });
+  }
+
+  /**
+   * Every container in the lxcpath with state, init PID and IPv4 addresses (from lxc-info,
+   * at most 8 at once). A container that vanishes while listed is left out.
+   */
+  async list(): Promise<ContainerSummary[]> {
+    const names = await this.names();
+    const out: (ContainerSummary | null)[] = new Array(names.length).fill(null);
+    let next = 0;
+    const worker = async () => {
+      while (next < names.length) {
+        const i = next++;
+        try {
+          out[i] = await this.summary(names[i]);
+        } catch (e) {
+          if (!isLxdeckError(e, 'E_NOT_FOUND')) throw e;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, names.length) }, worker));
+    return out.filter((x): x is ContainerSummary => x !== null);
+  }
+
+  private async summary(name: string): Promise<ContainerSummary> {
+    const [li, cfg] = await Promise.all([this.driver.info(name), this.readConfigOrNull(name)]);
+    return { name, state: li.state, pid: li.pid, ipv4: li.ipv4, autostart: cfg?.get('lxc.start.auto')?.trim() === '1' };
+  }
+
+  private async readConfigOrNull(name: string): Promise<LxcConfig | null> {
+    try {
+      return await readConfig(join(this.dir(name), 'config'));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (isLxdeckError(e, 'E_CONFIG')) return null;
+      throw e;
+    }
+  }
+
+  /**
+   * State, addresses, network and paths of one container.
+   * @throws LxdeckError E_NOT_FOUND, E_NAME_INVALID, E_CONFIG (a config line LXC would not take, with file:line).
+   */
+  async info(name: string): Promise<ContainerInfo> {
+    await this.requireExisting(name);
+    const configPath = join(this.dir(name), 'config');
+    const [li, cfg, side] = await Promise.all([this.driver.info(name), readConfig(configPath), this.readSidecar(name)]);
+    return {
+      name,
+      state: li.state,
+      pid: li.pid,
+      ipv4: li.ipv4,
+      autostart: cfg.get('lxc.start.auto')?.trim() === '1',
+      lxcpath: this.lxcpath,
+      configPath,
+      rootfs: cfg.get('lxc.rootfs.path') ?? null,
+      hostname: cfg.get('lxc.uts.name') ?? null,
+      net: netInterfaces(cfg),
+      template: side?.template ?? null,
+      created: side?.created ?? null,
+    };
+  }
+
+  private async readSidecar(name: string): Promise<Sidecar | null> {
+    try {
+      return JSON.parse(await readFile(join(this.dir(name), SIDECAR), 'utf8')) as Sidecar;
+    } catch {
+      return null;
+    }
+  }
+
+  private stateDir(): string {
+    return join(this.lxcpath, STATE_DIR);
+  }
+
+  private async readNetworkState(): Promise<NetworkState> {
+    try {
+      const s = JSON.parse(await readFile(join(this.stateDir(), 'network.json'), 'utf8')) as NetworkState;
+      return { bridges: s.bridges ?? {} };
+    } catch {
+      return { bridges: {} };
+    }
+  }
+
+  private async writeNetworkState(s: NetworkState): Promise<void> {
+    await atomicWrite(join(this.stateDir(), 'network.json'), `${JSON.stringify(s, null, 2)}\n`);
+  }
+
+  /**
+   * Makes sure `bridge` exists, addressed and up, creating it with the subnet remembered
+   * for it (so addresses handed out before a reboot stay valid), else the configured one,
+   * else a free /24 read from the routing table; remembers what it used.
+   */
+  async ensureBridge(bridge = this.bridge): Promise<{ name: string; gateway: string }> {
+    const state = await this.readNetworkState();
+    const preferred = state.bridges[bridge] ?? (bridge === this.bridge ? this.subnet : undefined);
+    const b = await ensureBridge(this.runner, bridge, preferred);
+    const gw = formatCidr(b.gateway);
+    if (state.bridges[bridge] !== gw) {
+      state.bridges[bridge] = gw;
+      await this.writeNetworkState(state);
+    }
+    return { name: bridge, gateway: gw };
+  }
+
+  /** IPv4 addresses (no prefix) written in any container's config in this lxcpath. */
+  private async addressesInUse(): Promise<number[]> {
+    const res: number[] = [];
+    for (const n of await this.names()) {
+      const cfg = await this.readConfigOrNull(n);
+      if (!cfg) continue;
+      for (const net of netInterfaces(cfg))
+        for (const a of net.ipv4) {
+          try {
+            res.push(parseCidr(a).addr);
+          } catch {
+            /* reported by validateConfig, not here */
+          }
+        }
+    }
+    return res;
+  }
+
+  /**
+   * Creates a container from a template: the rootfs, config and sidecar are built in a
+   * staging directory inside the lxcpath and renamed into place at the end, so a failure,
+   * a cancel (opts.signal) or a kill leaves nothing under `<lxcpath>/<name>`.
+   * The address is the next free one of the bridge's subnet (or opts.ipv4), allocated under
+   * a lock on the lxcpath so concurrent creates never share one.
+   * Config keys follow lxc.container.conf(5): lxc.net.0.{type,link,flags,name,hwaddr,veth.pair,ipv4.address,ipv4.gateway}.
+   * @throws LxdeckError E_NAME_INVALID, E_EXISTS, E_TEMPLATE, E_NETWORK, E_CANCELLED, E_UNSAFE_PATH.
+   */
+  async create(name: string, opts: CreateOptions = {}): Promise<ContainerInfo> {
+    validateContainerName(name);
+    const progress = (ev: ProgressEvent) => opts.onProgress?.(ev);
+    const template = this.templates[opts.template ?? 'busybox'] ?? getTemplate(opts.template ?? 'busybox');
+    const final = this.dir(name);
+    if (existsSync(final)) throw new LxdeckError('E_EXISTS', `a container named ${name} already exists in ${this.lxcpath}`, { hint: 'choose another name, or destroy it first' });
+    await mkdir(this.stateDir(), { recursive: true, mode: 0o700 });
+    const bridgeName = opts.bridge ?? this.bridge;
+    validateIfName(bridgeName, 'bridge name');
+    progress({ phase: 'network', fraction: 0, line: `bridge ${bridgeName}` });
+    const bridge = await this.ensureBridge(bridgeName);
+    const gw = parseCidr(bridge.gateway);
+
+    const release = await lockfile.lock(this.stateDir(), { lockfilePath: join(this.stateDir(), 'create.lock'), retries: { retries: 50, minTimeout: 100, maxTimeout: 500 }, stale: 60_000 });
+    const staging = join(this.stateDir(), `staging-${name}-${randomBytes(4).toString('hex')}`);
+    try {
+      if (existsSync(final)) throw new LxdeckError('E_EXISTS', `a container named ${name} already exists in ${this.lxcpath}`, { hint: 'choose another name, or destroy it first' });
+      const taken = [gw.addr, ...(await this.addressesInUse())];
+      let ipv4: string;
+      if (opts.ipv4) {
+        const want = parseCidr(opts.ipv4);
+        if (!opts.ipv4.includes('/')) want.prefix = gw.prefix;
+        if (taken.includes(want.addr)) throw new LxdeckError('E_NETWORK', `address ${formatIpv4(want.addr)} is already used in ${this.lxcpath}`, { hint: 'leave out --ipv4 to get a free one' });
+        ipv4 = formatCidr(want);
+      } else {
+        ipv4 = `${formatIpv4(nextFreeAddress(gw, taken))}/${gw.prefix}`;
+      }
+      const useGateway = contains(gw, parseCidr(ipv4).addr);
+      await mkdir(join(staging, 'rootfs'), { recursive: true, mode: 0o755 });
+      progress({ phase: 'rootfs', fraction: 0.05, line: `template ${template.manifest.name}` });
+      if (opts.signal?.aborted) throw new LxdeckError('E_CANCELLED', 'create cancelled');
+      const built = await template.build({
+        name,
+        rootfs: join(staging, 'rootfs'),
+        options: {},
+        runner: this.runner,
+        onProgress: (ev) => progress({ ...ev, fraction: ev.fraction === undefined ? undefined : 0.1 + ev.fraction * 0.8 }),
+        signal: opts.signal,
+      });
+      if (opts.signal?.aborted) throw new LxdeckError('E_CANCELLED', 'create cancelled');
+      progress({ phase: 'config', fraction: 0.92 });
+      const lines: string[] = [`# Container ${name}, made by lxdeck from template ${template.manifest.name} on ${new Date().toISOString()}`];
+      if (existsSync(LXC_COMMON_CONF)) lines.push(`lxc.include = ${LXC_COMMON_CONF}`);
+      lines.push(`lxc.arch = ${process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : process.arch}`);
+      lines.push(`lxc.uts.name = ${name}`, `lxc.rootfs.path = dir:${join(final, 'rootfs')}`);
+      for (const [k, v] of built.config) lines.push(`${k} = ${v}`);
+      lines.push(
+        '',
+        '# network: a veth on the bridge with a static address',
+        'lxc.net.0.type = veth',
+        `lxc.net.0.link = ${bridgeName}`,
+        'lxc.net.0.flags = up',
+        'lxc.net.0.name = eth0',
+        `lxc.net.0.hwaddr = ${randomHwaddr()}`,
+        `lxc.net.0.veth.pair = ${vethName(name, 0)}`,
+        `lxc.net.0.ipv4.address = ${ipv4}`,
+      );
+      if (useGateway) lines.push(`lxc.net.0.ipv4.gateway = ${formatIpv4(gw.addr)}`);
+      const text = `${lines.join('\n')}\n`;
+      LxcConfig.parse(text); // the engine's own reader must take what it writes
+      await writeFile(join(staging, 'config'), text, { mode: 0o640 });
+      const side: Sidecar = { template: template.manifest.name, created: new Date().toISOString() };
+      await writeFile(join(staging, SIDECAR), `${JSON.stringify(side, null, 2)}\n`, { mode: 0o644 });
+      progress({ phase: 'install', fraction: 0.97 });
+      await rename(staging, final);
+    } catch (e) {
+      await rm(staging, { recursive: true, force: true });
+      throw e;
+    } finally {
+      await release();
+    }
+    progress({ phase: 'done', fraction: 1 });
+    return this.info(name);
+  }
+
+  /**
+   * Starts a container and returns once it is RUNNING. When its lxc.net.N.link is a bridge
+   * lxdeck manages and the bridge is gone (a host reboot), the bridge is made again first.
+   * @throws LxdeckError E_NOT_FOUND, E_STATE (already running), E_COMMAND, E_TIMEOUT.
+   */
+  async start(name: string): Promise<void> {
+    await this.requireExisting(name);
+    const li = await this.driver.info(name);
+    if (li.state !== 'STOPPED') throw new LxdeckError('E_STATE', `${name} is ${li.state}, not STOPPED`, { hint: li.state === 'FROZEN' ? `thaw it: lxdeck unfreeze ${name}` : `stop it first: lxdeck stop ${name}` });
+    const cfg = await readConfig(join(this.dir(name), 'config'));
+    const managed = (await this.readNetworkState()).bridges;
+    for (const n of netInterfaces(cfg)) {
+      if (n.type === 'veth' && n.link && managed[n.link] && !(await linkExists(this.runner, n.link))) await this.ensureBridge(n.link);
+    }
+    await this.driver.start(name);
+  }
+
+  /**
+   * Stops a container: clean shutdown, killed after `timeoutSec` (default 30), or at once with `kill`.
+   * @throws LxdeckError E_NOT_FOUND, E_STATE (not running), E_COMMAND.
+   */
+  async stop(name: string, opts: StopOptions = {}): Promise<void> {
+    await this.requireExisting(name);
+    const li = await this.driver.info(name);
+    if (li.state === 'STOPPED') throw new LxdeckError('E_STATE', `${name} is not running`, { hint: `start it: lxdeck start ${name}` });
+    if (li.state === 'FROZEN' || li.state === 'FREEZING') {
+      // a frozen init cannot take the halt signal
+      if (!opts.kill) await this.driver.unfreeze(name);
+    }
+    await this.driver.stop(name, opts);
+  }
+
+  /** Freezes every process of a running container (cgroup freezer). @throws E_STATE when not RUNNING. */
+  async freeze(name: string): Promise<void> {
+    await this.requireExisting(name);
+    const li = await this.driver.info(name);
+    if (li.state !== 'RUNNING') throw new LxdeckError('E_STATE', `${name} is ${li.state}, not RUNNING`, { hint: li.state === 'STOPPED' ? `start it: lxdeck start ${name}` : undefined });
+    await this.driver.freeze(name);
+  }
+
+  /** Thaws a FROZEN or FREEZING container (case S3). @throws E_STATE when neither. */
+  async unfreeze(name: string): Promise<void> {
+    await this.requireExisting(name);
+    const li = await this.driver.info(name);
+    if (li.state !== 'FROZEN' && li.state !== 'FREEZING') throw new LxdeckError('E_STATE', `${name} is ${li.state}, not FROZEN`, { hint: undefined });
+    await this.driver.unfreeze(name);
+  }
+
+  /**
+   * Destroys a container and its rootfs (`lxc-destroy`). A running one is refused unless `force`,
+   * which kills it first.
+   * @throws LxdeckError E_NOT_FOUND, E_RUNNING, E_COMMAND.
+   */
+  async destroy(name: string, opts: { force?: boolean } = {}): Promise<void> {
+    await this.requireExisting(name);
+    const li = await this.driver.info(name);
+    if (li.state !== 'STOPPED' && !opts.force)
+      throw new LxdeckError('E_RUNNING', `${name} is ${li.state}; refusing to destroy a running container`, { hint: `stop it first (lxdeck stop ${name}) or use --force` });
+    if (li.state !== 'STOPPED') await this.driver.stop(name, { kill: true });
+    await this.driver.destroy(name);
+  }
+}
+
+/** Writes `path` through a temporary file in the same directory and a rename (DESIGN.md: config and state writes). */
+export async function atomicWrite(path: string, content: string, mode = 0o644): Promise<void> {
+  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
+  await writeFile(tmp, content, { mode });
+  try {
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
