@@ -1,5 +1,5 @@
 import { execa, type Options } from 'execa';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LxdeckError } from '../errors.js';
@@ -74,7 +74,12 @@ export class ExecaRunner implements Runner {
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const started = Date.now();
     let dir: string | undefined;
-    if (mode === 'file') dir = mkdtempSync(join(tmpdir(), 'lxdeck-exec-'));
+    let fds: [number, number] | undefined;
+    if (mode === 'file') {
+      dir = mkdtempSync(join(tmpdir(), 'lxdeck-exec-'));
+      // raw descriptors (execa's "native" stdio): the child writes straight to the files, no pipe a daemon could hold
+      fds = [openSync(join(dir, 'out'), 'w'), openSync(join(dir, 'err'), 'w')];
+    }
     const options: Options = {
       reject: false,
       detached: mode !== 'inherit',
@@ -87,7 +92,7 @@ export class ExecaRunner implements Runner {
     if (opts.input !== undefined) Object.assign(options, { input: opts.input });
     else if (mode !== 'inherit') Object.assign(options, { stdin: 'ignore' });
     if (mode === 'inherit') Object.assign(options, { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' });
-    else if (mode === 'file') Object.assign(options, { stdout: { file: join(dir!, 'out') }, stderr: { file: join(dir!, 'err') } });
+    else if (mode === 'file') Object.assign(options, { stdout: fds![0], stderr: fds![1] });
     const sub = execa(file, args, options);
     let timedOut = false;
     let aborted = false;
@@ -146,6 +151,7 @@ export class ExecaRunner implements Runner {
     } finally {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
+      if (fds) for (const fd of fds) closeSync(fd);
       if (dir) rmSync(dir, { recursive: true, force: true });
     }
   }
