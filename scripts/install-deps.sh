@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs what lxdeck needs on this host (as root): LXC, a static busybox, iproute2,
+# and, with --test, what the tests need too (tmux). Then the npm dependencies and a build.
+# Works with apt (Debian, Ubuntu) and zypper (openSUSE, SLES); skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "lxdeck: installing packages needs root; run: sudo bash $0 $*" >&2
+  exit 1
+fi
+
+if ! command -v node >/dev/null 2>&1 || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "lxdeck: Node.js 20 or newer is needed (node --version: $(node --version 2>/dev/null || echo none))" >&2
+  echo "hint: install Node.js 20+ from your distribution or nodejs.org, then run this again" >&2
+  exit 1
+fi
+
+missing=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have lxc-start || missing+=(lxc)
+# busybox-static: the busybox template needs a statically linked busybox
+if ! { [ -x /bin/busybox ] && ! LC_ALL=C grep -q 'ld-linux' /bin/busybox; }; then missing+=(busybox-static); fi
+have ip || missing+=(iproute2)
+if [ "$want_test" = 1 ]; then
+  have tmux || missing+=(tmux)
+  have runuser || missing+=(util-linux)
+fi
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "lxdeck: installing ${missing[*]}"
+  if have apt-get; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  elif have zypper; then
+    zypper --non-interactive install "${missing[@]}" >/dev/null
+  elif have dnf; then
+    dnf install -y "${missing[@]}" >/dev/null
+  else
+    echo "lxdeck: no apt-get, zypper or dnf here; install by hand: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run --silent build

@@ -1,0 +1,239 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { DEFAULT_BRIDGE, DEFAULT_LXCPATH, Engine } from '../core/engine.js';
+import { LxdeckError, formatError } from '../core/errors.js';
+import { CONTAINER_NAME_RULE } from '../core/names.js';
+import type { ContainerSummary } from '../core/types.js';
+import { isInteractive, nonInteractiveMessage } from './console/tty.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function version(): string {
+  for (const p of [join(here, '../../package.json'), join(here, '../package.json')]) {
+    try {
+      return (JSON.parse(readFileSync(p, 'utf8')) as { version: string }).version;
+    } catch {
+      /* try the next */
+    }
+  }
+  return 'unknown';
+}
+
+interface Globals {
+  lxcpath: string;
+  bridge: string;
+}
+
+function engineFrom(g: Globals): Engine {
+  return new Engine({ lxcpath: g.lxcpath, bridge: g.bridge, subnet: process.env.LXDECK_SUBNET || undefined });
+}
+
+function requireRoot(): void {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0)
+    throw new LxdeckError('E_NOT_ROOT', 'managing system containers needs root', { hint: 'run it as root, e.g. sudo lxdeck' });
+}
+
+/** Pads by display width for the plain `ls` table (no colour, no escape codes). */
+function table(rows: string[][]): string {
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  ').trimEnd()).join('\n');
+}
+
+function lsTable(list: ContainerSummary[]): string {
+  const rows = [['NAME', 'STATE', 'AUTOSTART', 'PID', 'IPV4']];
+  for (const c of list) rows.push([c.name, c.state, c.autostart ? '1' : '0', c.pid === null ? '-' : String(c.pid), c.ipv4.length ? c.ipv4.join(', ') : '-']);
+  return table(rows);
+}
+
+function out(s: string): void {
+  process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+}
+
+function parseSeconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new LxdeckError('E_USAGE', `--timeout takes whole seconds, not ${JSON.stringify(v)}`, { hint: 'e.g. --timeout 30' });
+  return n;
+}
+
+/** Builds the command line program; `run` resolves with the exit status. */
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name('lxdeck')
+    .description('Terminal management console for Linux containers (LXC). With no command, opens the console.')
+    .version(version(), '-V, --version')
+    .addOption(new Option('--lxcpath <path>', 'where containers live').env('LXDECK_LXCPATH').default(DEFAULT_LXCPATH))
+    .addOption(new Option('--bridge <name>', 'bridge new containers join (made when missing)').env('LXDECK_BRIDGE').default(DEFAULT_BRIDGE))
+    .showHelpAfterError('(run lxdeck --help for usage)')
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    `\nContainer names: ${CONTAINER_NAME_RULE}\nEnvironment: LXDECK_LXCPATH, LXDECK_BRIDGE, LXDECK_SUBNET (subnet for a new bridge, e.g. 10.0.3.0/24).\nExit status: 0 success, 1 the action failed, 2 bad usage or no terminal for the console.\n`,
+  );
+  const g = () => program.opts<Globals>();
+
+  program.allowExcessArguments(true);
+  program.action(async () => {
+    if (program.args.length > 0)
+      throw new LxdeckError('E_USAGE', `unknown command ${JSON.stringify(program.args[0])}`, {
+        hint: `commands: ${program.commands.map((c) => c.name()).join(', ')} (lxdeck --help)`,
+      });
+    if (!isInteractive(process.stdin, process.stdout)) {
+      process.stderr.write(`${nonInteractiveMessage()}\n`);
+      setExit(2);
+      return;
+    }
+    requireRoot();
+    const { runConsole } = await import('./console/run-console.js');
+    setExit(await runConsole(engineFrom(g())));
+  });
+
+  program
+    .command('ls')
+    .description('list containers: name, state, autostart, init PID, IPv4')
+    .option('--json', 'print a JSON array of {name, state, pid, ipv4, autostart}')
+    .action(async (o: { json?: boolean }) => {
+      requireRoot();
+      const list = await engineFrom(g()).list();
+      out(o.json ? JSON.stringify(list, null, 2) : list.length ? lsTable(list) : `no containers in ${g().lxcpath}`);
+    });
+
+  program
+    .command('info')
+    .argument('<name>')
+    .description('state, PID, addresses, network and paths of a container')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { json?: boolean }) => {
+      requireRoot();
+      const i = await engineFrom(g()).info(name);
+      if (o.json) return out(JSON.stringify(i, null, 2));
+      const lines: [string, string][] = [
+        ['Name', i.name],
+        ['State', i.state],
+        ['PID', i.pid === null ? '-' : String(i.pid)],
+        ['IPv4', i.ipv4.join(', ') || '-'],
+        ['Autostart', i.autostart ? 'yes' : 'no'],
+        ['Hostname', i.hostname ?? '-'],
+        ['Config', i.configPath],
+        ['Rootfs', i.rootfs ?? '-'],
+        ['Template', i.template ?? '-'],
+        ['Created', i.created ?? '-'],
+      ];
+      for (const n of i.net)
+        lines.push([`Net ${n.index}`, [n.type, n.link && `link ${n.link}`, n.vethPair && `veth ${n.vethPair}`, n.hwaddr && `hwaddr ${n.hwaddr}`, n.ipv4.length ? `ipv4 ${n.ipv4.join(' ')}` : ''].filter(Boolean).join(', ')]);
+      out(lines.map(([k, v]) => `${`${k}:`.padEnd(11)}${v}`).join('\n'));
+    });
+
+  program
+    .command('create')
+    .argument('<name>')
+    .description('create a container (busybox template, a veth on the bridge, a static IPv4 address)')
+    .option('-t, --template <template>', 'template', 'busybox')
+    .option('--ipv4 <addr/prefix>', 'static address (default: the next free one on the bridge)')
+    .action(async (name: string, o: { template: string; ipv4?: string }) => {
+      requireRoot();
+      const ac = new AbortController();
+      const onSig = () => ac.abort();
+      process.once('SIGINT', onSig);
+      process.once('SIGTERM', onSig);
+      try {
+        const info = await engineFrom(g()).create(name, {
+          template: o.template,
+          ipv4: o.ipv4,
+          signal: ac.signal,
+          onProgress: (ev) => {
+            if (process.stderr.isTTY && ev.line) process.stderr.write(`  ${ev.phase}: ${ev.line}\n`);
+          },
+        });
+        out(`created ${info.name} (${info.net[0]?.ipv4.join(' ') ?? 'no address'} on ${info.net[0]?.link ?? '-'})`);
+      } finally {
+        process.off('SIGINT', onSig);
+        process.off('SIGTERM', onSig);
+      }
+    });
+
+  program
+    .command('start')
+    .argument('<name>')
+    .description('start a container; returns once it is RUNNING')
+    .action(async (name: string) => {
+      requireRoot();
+      const e = engineFrom(g());
+      await e.start(name);
+      const i = await e.info(name);
+      out(`${name} ${i.state}${i.pid ? ` pid ${i.pid}` : ''}`);
+    });
+
+  program
+    .command('stop')
+    .argument('<name>')
+    .description('stop a container: clean shutdown, then kill after the timeout')
+    .option('-k, --kill', 'kill at once (no clean shutdown)')
+    .option('--timeout <seconds>', 'seconds to wait for a clean shutdown', '30')
+    .action(async (name: string, o: { kill?: boolean; timeout: string }) => {
+      requireRoot();
+      await engineFrom(g()).stop(name, { kill: o.kill, timeoutSec: parseSeconds(o.timeout) });
+      out(`${name} STOPPED`);
+    });
+
+  for (const [verb, desc, done] of [
+    ['freeze', 'freeze every process of a running container', 'FROZEN'],
+    ['unfreeze', 'thaw a frozen container', 'RUNNING'],
+  ] as const) {
+    program
+      .command(verb)
+      .argument('<name>')
+      .description(desc)
+      .action(async (name: string) => {
+        requireRoot();
+        await engineFrom(g())[verb](name);
+        out(`${name} ${done}`);
+      });
+  }
+
+  program
+    .command('destroy')
+    .argument('<name>')
+    .description('destroy a container and its rootfs (refused while running unless --force)')
+    .option('-f, --force', 'kill a running container first')
+    .action(async (name: string, o: { force?: boolean }) => {
+      requireRoot();
+      await engineFrom(g()).destroy(name, { force: o.force });
+      out(`destroyed ${name}`);
+    });
+
+  return program;
+}
+
+/** Runs the CLI with `argv` (process.argv form) and resolves with the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    const { message, hint } = formatError(e);
+    process.stderr.write(`lxdeck: ${message}\n`);
+    if (hint) process.stderr.write(`hint: ${hint}\n`);
+    return e instanceof LxdeckError ? e.exitCode : 1;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`lxdeck: ${String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

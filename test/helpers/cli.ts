@@ -1,0 +1,21 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The built binary (npm test builds it first: `pretest`). */
+export const CLI = join(import.meta.dirname, '../../dist/src/cli.js');
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node dist/src/cli.js ...args` with stdin from /dev/null and piped output (not a terminal). */
+export function runCli(args: string[], env: Record<string, string | undefined> = {}, opts: { user?: string } = {}): CliResult {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  const cmd = opts.user ? 'runuser' : process.execPath;
+  const argv = opts.user ? ['-u', opts.user, '--', process.execPath, CLI, ...args] : [CLI, ...args];
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
