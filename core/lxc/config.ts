@@ -674,6 +674,113 @@ function hasTrailingComment(value: string): boolean {
 const COMMENT_HINT = `move the comment to its own line: ${COMMENT_RULE}`;
 
 /**
+ * Keys liblxc knows (config_jump_table in src/lxc/confile.c, LXC 5.0/6.0):
+ * an exact key, or a prefix for keys that carry a subkey. LXC refuses any
+ * other `lxc.` key ("Unsupported config key") and does not start.
+ */
+const LXC_KEYS: ReadonlySet<string> = new Set([
+  'lxc.arch', 'lxc.apparmor.profile', 'lxc.apparmor.allow_incomplete', 'lxc.apparmor.allow_nesting',
+  'lxc.apparmor.raw', 'lxc.autodev.tmpfs.size', 'lxc.autodev', 'lxc.cap.drop', 'lxc.cap.keep',
+  'lxc.cgroup.dir.monitor.pivot', 'lxc.cgroup.dir.monitor', 'lxc.cgroup.dir.container.inner',
+  'lxc.cgroup.dir.container', 'lxc.cgroup.dir', 'lxc.cgroup.relative', 'lxc.console.buffer.size',
+  'lxc.console.logfile', 'lxc.console.path', 'lxc.console.rotate', 'lxc.console.size', 'lxc.environment',
+  'lxc.ephemeral', 'lxc.execute.cmd', 'lxc.group', 'lxc.hook.autodev', 'lxc.hook.clone', 'lxc.hook.destroy',
+  'lxc.hook.mount', 'lxc.hook.post-stop', 'lxc.hook.pre-mount', 'lxc.hook.pre-start', 'lxc.hook.start',
+  'lxc.hook.start-host', 'lxc.hook.stop', 'lxc.hook.version', 'lxc.hook', 'lxc.idmap', 'lxc.include',
+  'lxc.init.cmd', 'lxc.init.gid', 'lxc.init.groups', 'lxc.init.uid', 'lxc.init.cwd', 'lxc.keyring.session',
+  'lxc.log.file', 'lxc.log.level', 'lxc.log.syslog', 'lxc.monitor.unshare', 'lxc.monitor.signal.pdeath',
+  'lxc.mount.auto', 'lxc.mount.entry', 'lxc.mount.fstab', 'lxc.namespace.clone', 'lxc.namespace.keep',
+  'lxc.time.offset.boot', 'lxc.time.offset.monotonic', 'lxc.net', 'lxc.no_new_privs', 'lxc.pty.max',
+  'lxc.rootfs.managed', 'lxc.rootfs.mount', 'lxc.rootfs.options', 'lxc.rootfs.path',
+  'lxc.seccomp.allow_nesting', 'lxc.seccomp.notify.cookie', 'lxc.seccomp.notify.proxy', 'lxc.seccomp.profile',
+  'lxc.selinux.context.keyring', 'lxc.selinux.context', 'lxc.signal.halt', 'lxc.signal.reboot',
+  'lxc.signal.stop', 'lxc.start.auto', 'lxc.start.delay', 'lxc.start.order', 'lxc.tty.dir', 'lxc.tty.max',
+  'lxc.uts.name',
+]);
+/** Keys liblxc matches by prefix (a subkey follows). `lxc.net.` is checked apart. */
+const LXC_KEY_PREFIXES: readonly string[] = [
+  'lxc.cgroup2.', 'lxc.cgroup.', 'lxc.namespace.share.', 'lxc.prlimit.', 'lxc.sysctl.', 'lxc.proc.',
+];
+/** Subkeys of `lxc.net.N.` (config_jump_table_net in confile.c). */
+const LXC_NET_SUBKEYS: ReadonlySet<string> = new Set([
+  'flags', 'hwaddr', 'ipv4.address', 'ipv4.gateway', 'ipv6.address', 'ipv6.gateway', 'link', 'l2proxy',
+  'macvlan.mode', 'ipvlan.mode', 'ipvlan.isolation', 'mtu', 'name', 'script.down', 'script.up', 'type',
+  'vlan.id', 'veth.mode', 'veth.pair', 'veth.ipv4.route', 'veth.ipv6.route', 'veth.vlan.id',
+  'veth.vlan.tagged.id',
+]);
+
+/** True when liblxc knows `key` (see LXC_KEYS); legacy keys are not known. */
+export function isKnownKey(key: string): boolean {
+  if (LXC_KEYS.has(key)) return true;
+  const net = /^lxc\.net\.(\d+)\.(.+)$/.exec(key);
+  if (net) return LXC_NET_SUBKEYS.has(net[2]);
+  if (key.startsWith('lxc.cgroup.dir') || key === 'lxc.cgroup.relative') return false;
+  return LXC_KEY_PREFIXES.some((p) => key.startsWith(p) && key.length > p.length);
+}
+
+/**
+ * Which cgroup controllers the host has, by hierarchy, for
+ * {@link validateConfig} to flag limits the host would ignore (liblxc's
+ * cgfsng: "Ignoring legacy cgroup limits on pure cgroup2 system").
+ */
+export interface CgroupControllers {
+  /** controllers mounted as cgroup v1 hierarchies (e.g. ['cpu', 'memory', ...]); [] on a unified-only host */
+  v1: readonly string[];
+  /** controllers listed in the cgroup2 root's cgroup.controllers; null when no cgroup2 is mounted */
+  v2: readonly string[] | null;
+}
+
+/** Today's cgroup2 name of common v1 limit files, for hints (kernel Documentation/admin-guide/cgroup-v2.rst). */
+const V1_TO_V2: Readonly<Record<string, string>> = {
+  'memory.limit_in_bytes': 'memory.max',
+  'memory.soft_limit_in_bytes': 'memory.low',
+  'memory.memsw.limit_in_bytes': 'memory.swap.max (swap only, not memory+swap)',
+  'cpu.shares': 'cpu.weight (a different scale: 1..10000, default 100)',
+  'cpu.cfs_quota_us': 'cpu.max ("QUOTA PERIOD")',
+  'cpu.cfs_period_us': 'cpu.max ("QUOTA PERIOD")',
+  'cpuset.cpus': 'cpuset.cpus',
+  'cpuset.mems': 'cpuset.mems',
+  'pids.max': 'pids.max',
+  'blkio.weight': 'io.weight',
+};
+
+/** v2 "controllers" LXC handles without cgroup.controllers: devices (eBPF) and core cgroup.* files. */
+const V2_ALWAYS = new Set(['devices', 'cgroup']);
+
+function cgroupProblem(key: string, host: CgroupControllers): { message: string; hint?: string } | undefined {
+  if (key.startsWith('lxc.cgroup.dir') || key === 'lxc.cgroup.relative') return undefined;
+  let m = /^lxc\.cgroup\.([^.]+)\.(.+)$/.exec(key);
+  if (m) {
+    const ctrl = m[1];
+    if (host.v1.includes(ctrl)) return undefined;
+    const file = `${ctrl}.${m[2]}`;
+    const v2 = V1_TO_V2[file];
+    return {
+      message:
+        host.v1.length === 0
+          ? `a cgroup v1 key on a host with cgroup v2 only: LXC ignores it ("Ignoring legacy cgroup limits on pure cgroup2 system")`
+          : `this host has no cgroup v1 "${ctrl}" hierarchy: LXC cannot apply this key`,
+      hint: v2 !== undefined ? `use lxc.cgroup2.${v2}` : 'use the matching lxc.cgroup2.* key',
+    };
+  }
+  m = /^lxc\.cgroup2\.([^.]+)\./.exec(key);
+  if (m) {
+    const ctrl = m[1];
+    if (V2_ALWAYS.has(ctrl)) return undefined;
+    if (host.v2 === null) {
+      return { message: 'a cgroup v2 key on a host with no cgroup2 mounted: LXC cannot apply it', hint: 'use the matching lxc.cgroup.* (v1) key' };
+    }
+    if (!host.v2.includes(ctrl)) {
+      return {
+        message: `the "${ctrl}" controller is not enabled in this host's cgroup2 hierarchy${host.v1.includes(ctrl) ? ` (it is bound to cgroup v1)` : ''}: LXC cannot apply this key`,
+        hint: host.v1.includes(ctrl) ? `use the matching lxc.cgroup.${ctrl}.* (v1) key` : undefined,
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
  * Finds values the engine or LXC cannot take, each with the file and line
  * number (the file is `cfg.file`):
  *  - numbers and 0/1 switches that are not (lxc.tty.max, lxc.pty.max,
@@ -683,15 +790,20 @@ const COMMENT_HINT = `move the comment to its own line: ${COMMENT_RULE}`;
  *    hwaddr or mtu, an ipv4.address that is not `A.B.C.D/N`, a bad
  *    ipv4.gateway; a non-numeric N;
  *  - lxc.uts.name longer than 64 bytes;
- *  - legacy keys LXC 5 refuses (hint: migrate);
+ *  - legacy keys LXC 5 refuses (hint: migrate), and other keys liblxc does
+ *    not know ("Unsupported config key");
  *  - text after a value that looks like a comment (`1 # one console`): LXC
  *    keeps it in the value (see {@link COMMENT_RULE}); hint: move the comment
  *    to its own line;
  *  - a carriage return at the end of a line (CRLF file): LXC keeps it too;
- *  - keys not starting with `lxc.`, which LXC silently skips.
+ *  - keys not starting with `lxc.`, which LXC silently skips;
+ *  - with `opts.cgroup`: cgroup limits this host would not apply
+ *    (`lxc.cgroup.*` without that v1 hierarchy, e.g. on a cgroup v2 only
+ *    host, where LXC ignores them with only a warning; `lxc.cgroup2.*` for a
+ *    controller the cgroup2 hierarchy lacks).
  * Returns [] for a config with nothing to report.
  */
-export function validateConfig(cfg: LxcConfig): ConfigProblem[] {
+export function validateConfig(cfg: LxcConfig, opts: { cgroup?: CgroupControllers } = {}): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const add = (lineNo: number, key: string, message: string, hint?: string): void => {
     const p: ConfigProblem = { lineNo, key, message };
@@ -726,6 +838,10 @@ export function validateConfig(cfg: LxcConfig): ConfigProblem[] {
       }
       check = NET_CHECKS[net[2]]?.(Number(net[1]));
     }
+    if (!isKnownKey(key)) {
+      add(lineNo, key, 'LXC does not know this key and refuses the whole config ("Unsupported config key")', 'check the spelling against lxc.container.conf(5), or remove the line');
+      continue;
+    }
     const trailing = hasTrailingComment(value);
     const err = check?.(value);
     if (err !== undefined) {
@@ -737,6 +853,10 @@ export function validateConfig(cfg: LxcConfig): ConfigProblem[] {
         `the value ${JSON.stringify(value)} holds '#': LXC reads it as part of the value, not as a comment`,
         COMMENT_HINT,
       );
+    }
+    if (opts.cgroup !== undefined) {
+      const cg = cgroupProblem(key, opts.cgroup);
+      if (cg !== undefined) add(lineNo, key, cg.message, cg.hint);
     }
   }
   return problems;

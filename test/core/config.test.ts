@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   LxcConfig,
   formatProblem,
+  isKnownKey,
   isLegacyKey,
   migrateLegacy,
   netInterfaces,
@@ -262,6 +263,37 @@ describe('validateConfig', () => {
     expect(validateConfig(await readConfig(BUSYBOX))).toEqual([]);
   });
 
+  it('C1: reports keys liblxc does not know (it refuses the whole config)', () => {
+    const cfg = LxcConfig.parse('lxc.tty.mx = 1\nlxc.net.0.veth.par = x\nlxc.cgroup2.memory.max = 1G\nlxc.prlimit.nofile = 10\nlxc.sysctl.net.ipv4.ip_forward = 1\nlxc.hook.pre-start = /x\n');
+    const problems = validateConfig(cfg);
+    expect(problems.map((p) => [p.lineNo, p.key])).toEqual([
+      [1, 'lxc.tty.mx'],
+      [2, 'lxc.net.0.veth.par'],
+    ]);
+    expect(problems[0].message).toMatch(/Unsupported config key/);
+    expect(isKnownKey('lxc.cgroup.memory.limit_in_bytes')).toBe(true);
+    expect(isKnownKey('lxc.cgroup.dir.bogus')).toBe(false);
+    expect(isKnownKey('lxc.utsname')).toBe(false);
+  });
+
+  it('C3: with the host cgroup layout, flags limits the host ignores (v1 key on a v2-only host)', () => {
+    const cfg = LxcConfig.parse(
+      'lxc.cgroup.memory.limit_in_bytes = 2048M\nlxc.cgroup2.memory.max = 2G\nlxc.cgroup2.devices.allow = c 1:3 rwm\nlxc.cgroup.dir = lxdeck\n',
+      'c3.conf',
+    );
+    const v2only = validateConfig(cfg, { cgroup: { v1: [], v2: ['cpuset', 'cpu', 'io', 'memory', 'pids'] } });
+    expect(v2only).toHaveLength(1);
+    expect(v2only[0]).toMatchObject({ lineNo: 1, key: 'lxc.cgroup.memory.limit_in_bytes', file: 'c3.conf' });
+    expect(v2only[0].message).toMatch(/cgroup v2 only.*ignores/);
+    expect(v2only[0].hint).toMatch(/lxc\.cgroup2\.memory\.max/);
+    // a hybrid host like this one: memory on v1, no controller on the cgroup2 mount
+    const hybrid = validateConfig(cfg, { cgroup: { v1: ['cpu', 'cpuacct', 'memory', 'pids'], v2: [] } });
+    expect(hybrid.map((p) => p.lineNo)).toEqual([2]);
+    expect(hybrid[0].message).toMatch(/"memory" controller is not enabled.*bound to cgroup v1/);
+    // no layout given: nothing about cgroups
+    expect(validateConfig(cfg)).toEqual([]);
+  });
+
   it('C1: a CRLF file is reported (LXC keeps the CR in the value)', () => {
     const problems = validateConfig(LxcConfig.parse('lxc.tty.max = 1\r\n'));
     expect(problems).toHaveLength(1);
@@ -444,6 +476,12 @@ describe.skipIf(!haveLxc)('against liblxc on this host', () => {
     const fixed = 'lxc.tty.max = 1\n# one console\n';
     expect(validateConfig(LxcConfig.parse(fixed))).toEqual([]);
     expect(await lxcReads(fixed, 'lxc.tty.max')).toEqual({ ok: true, out: 'lxc.tty.max = 1' });
+  });
+
+  it('C1: liblxc refuses a key it does not know, as validateConfig says', async () => {
+    const text = 'lxc.tty.mx = 1\n';
+    expect(validateConfig(LxcConfig.parse(text))).toHaveLength(1);
+    expect((await lxcReads(text, 'lxc.tty.max')).ok).toBe(false);
   });
 
   it('C1: liblxc removes one pair of quotes, as the reader does', async () => {
