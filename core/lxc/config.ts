@@ -16,7 +16,8 @@
  *    ("Failed to parse config file ... at line ..."); {@link validateConfig}
  *    reports it with the hint to move the comment to its own line.
  *  - Any other line is `key = value`: split at the FIRST `=`; the key and
- *    the value lose leading and trailing blanks; then, when the value begins
+ *    the value lose leading and trailing blanks (a trailing CR of a CRLF
+ *    line too: LXC 5.0.2 reads `lxc.uts.name = ab\r\n` as `ab`); then, when the value begins
  *    and ends with the same quote character (`"` or `'`), one pair of quotes
  *    is removed (`lxc.uts.name = "fix1"` gives `fix1`). There are no escapes
  *    and no line continuations.
@@ -85,7 +86,7 @@ function splitEntry(raw: string): { head: string; written: string; tail: string 
   const afterEq = raw.slice(eq + 1);
   const lead = BLANKS.exec(afterEq)![0];
   const rest = afterEq.slice(lead.length);
-  const tail = /[ \t]*$/.exec(rest)![0];
+  const tail = /[ \t\r]*$/.exec(rest)![0];
   return { head: raw.slice(0, eq + 1) + lead, written: rest.slice(0, rest.length - tail.length), tail };
 }
 
@@ -125,7 +126,7 @@ function checkValue(key: string, value: string): void {
 function parseLine(raw: string, lineNo: number, file: string | undefined): ConfigLine {
   const lead = BLANKS.exec(raw)![0];
   const t = raw.slice(lead.length);
-  if (/^\s*$/.test(t)) return { kind: 'blank', raw, lineNo };
+  if (/^[ \t\n\v\f\r]*$/.test(t)) return { kind: 'blank', raw, lineNo };
   if (t[0] === '#') return { kind: 'comment', raw, lineNo };
   const eq = t.indexOf('=');
   const key = eq < 0 ? '' : t.slice(0, eq).replace(/[ \t]+$/, '');
@@ -795,7 +796,7 @@ function cgroupProblem(key: string, host: CgroupControllers): { message: string;
  *  - text after a value that looks like a comment (`1 # one console`): LXC
  *    keeps it in the value (see {@link COMMENT_RULE}); hint: move the comment
  *    to its own line;
- *  - a carriage return at the end of a line (CRLF file): LXC keeps it too;
+ *  - a byte order mark before the first key (LXC then skips that line);
  *  - keys not starting with `lxc.`, which LXC silently skips;
  *  - with `opts.cgroup`: cgroup limits this host would not apply
  *    (`lxc.cgroup.*` without that v1 hierarchy, e.g. on a cgroup v2 only
@@ -812,8 +813,8 @@ export function validateConfig(cfg: LxcConfig, opts: { cgroup?: CgroupController
     problems.push(p);
   };
   for (const { key, value, lineNo } of cfg.entries()) {
-    if (value.includes('\r')) {
-      add(lineNo, key, 'the line ends with a carriage return (a CRLF line ending); LXC keeps it as part of the value', 'convert the file to LF line endings (dos2unix)');
+    if (key.startsWith('\uFEFF')) {
+      add(lineNo, key, 'the file starts with a byte order mark (U+FEFF): LXC does not see the key of the first line', 'save the file as UTF-8 without a BOM');
       continue;
     }
     if (!key.startsWith('lxc.')) {

@@ -294,10 +294,15 @@ describe('validateConfig', () => {
     expect(validateConfig(cfg)).toEqual([]);
   });
 
-  it('C1: a CRLF file is reported (LXC keeps the CR in the value)', () => {
-    const problems = validateConfig(LxcConfig.parse('lxc.tty.max = 1\r\n'));
-    expect(problems).toHaveLength(1);
-    expect(problems[0].message).toMatch(/carriage return/);
+  it('C1: a CRLF line reads as LXC 5.0.2 reads it (the CR is not part of the value); a BOM is reported', () => {
+    const cfg = LxcConfig.parse('lxc.tty.max = 1\r\nlxc.uts.name = ab \r\n');
+    expect(cfg.get('lxc.uts.name')).toBe('ab');
+    expect(validateConfig(cfg)).toEqual([]);
+    cfg.set('lxc.uts.name', 'cd');
+    expect(cfg.toString()).toBe('lxc.tty.max = 1\r\nlxc.uts.name = cd \r\n');
+    const bom = validateConfig(LxcConfig.parse('\uFEFFlxc.tty.max = 1\n'));
+    expect(bom).toHaveLength(1);
+    expect(bom[0].message).toMatch(/byte order mark/);
   });
 });
 
@@ -482,6 +487,14 @@ describe.skipIf(!haveLxc)('against liblxc on this host', () => {
     const text = 'lxc.tty.mx = 1\n';
     expect(validateConfig(LxcConfig.parse(text))).toHaveLength(1);
     expect((await lxcReads(text, 'lxc.tty.max')).ok).toBe(false);
+  });
+
+  it('C1: liblxc drops the CR of a CRLF line and skips a line behind a BOM, as the reader does', async () => {
+    expect(await lxcReads('lxc.uts.name = ab\r\n', 'lxc.uts.name')).toEqual({ ok: true, out: 'lxc.uts.name = ab' });
+    expect(LxcConfig.parse('lxc.uts.name = ab\r\n').get('lxc.uts.name')).toBe('ab');
+    const bom = '\uFEFFlxc.tty.max = 3\n';
+    expect(LxcConfig.parse(bom).get('lxc.tty.max')).toBeUndefined();
+    expect(await lxcReads(bom, 'lxc.tty.max')).toEqual({ ok: true, out: 'lxc.tty.max = 0' });
   });
 
   it('C1: liblxc removes one pair of quotes, as the reader does', async () => {
