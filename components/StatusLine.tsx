@@ -1,0 +1,68 @@
+/**
+ * The status area: always {@link STATUS_LINES} lines. While `busy` is set
+ * it shows a spinner and the busy text (`starting web-01…`); otherwise the
+ * last message, an error in red with its hint on the second line.
+ */
+import React, { useEffect, useState } from 'react';
+import { Box, Text } from 'ink';
+import { fitToWidth, safeText } from './text.js';
+import { glyphs, type Theme } from './theme.js';
+
+export interface Status {
+  kind: 'info' | 'ok' | 'error';
+  message: string;
+  hint?: string;
+}
+
+export interface StatusLineProps {
+  status: Status | null;
+  /** text of the running action; shows a spinner instead of the status */
+  busy?: string | null;
+  width: number;
+  theme: Theme;
+  /** spinner frame interval in ms (default 100) */
+  spinnerMs?: number;
+}
+
+/** Lines the status area always takes. */
+export const STATUS_LINES = 2;
+
+function useSpinner(active: boolean, frames: number, ms: number): number {
+  const [frame, setFrame] = useState(0);
+  useEffect(() => {
+    if (!active) return undefined;
+    const t = setInterval(() => setFrame((f) => (f + 1) % frames), ms);
+    return () => clearInterval(t);
+  }, [active, frames, ms]);
+  return frame;
+}
+
+export function StatusLine({ status, busy, width, theme, spinnerMs = 100 }: StatusLineProps): React.JSX.Element {
+  const g = glyphs(theme);
+  const frame = useSpinner(Boolean(busy), g.spinner.length, spinnerMs);
+  const fit = (s: string): string => fitToWidth(safeText(s, theme.ascii), width, { ellipsis: g.ellipsis });
+  let first: React.JSX.Element;
+  let second = '';
+  if (busy) {
+    first = <Text color={theme.color ? 'cyan' : undefined}>{fit(`${g.spinner[frame]} ${busy}${theme.ascii ? '...' : '…'}`)}</Text>;
+  } else if (status) {
+    const icon = status.kind === 'error' ? g.error : status.kind === 'ok' ? g.ok : ' ';
+    const color = status.kind === 'error' ? 'red' : status.kind === 'ok' ? 'green' : undefined;
+    first = <Text color={theme.color ? color : undefined}>{fit(`${icon} ${status.message}`)}</Text>;
+    if (status.hint) second = `  hint: ${status.hint}`;
+  } else {
+    first = <Text>{fit('')}</Text>;
+  }
+  return (
+    <Box flexDirection="column" width={width} height={STATUS_LINES}>
+      <Box height={1} overflow="hidden">
+        <Text wrap="truncate">{first}</Text>
+      </Box>
+      <Box height={1} overflow="hidden">
+        <Text wrap="truncate" color={theme.color && second ? 'yellow' : undefined}>
+          {fit(second)}
+        </Text>
+      </Box>
+    </Box>
+  );
+}

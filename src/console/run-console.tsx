@@ -1,0 +1,166 @@
+/**
+ * Runs the console on a terminal and gives the terminal back as it found
+ * it on every way out (case R4).
+ *
+ * On start (stdout a TTY): enter the alternate screen (`CSI ? 1049 h`,
+ * xterm's "save cursor and use alternate screen buffer"), clear it, hide
+ * the cursor. Ink puts stdin in raw mode while keys are read.
+ *
+ * On exit, whatever the cause: unmount Ink, set raw mode off
+ * (`stdin.setRawMode(false)`, so the line discipline is back in canonical
+ * mode with echo: `stty -a` shows `icanon echo`), show the cursor
+ * (`CSI ? 25 h`), leave the alternate screen (`CSI ? 1049 l`), then
+ * resolve with the exit status:
+ *  - `q`, Ctrl+C, Ctrl+D: 0
+ *  - SIGTERM, SIGHUP (an SSH connection that drops), SIGINT, SIGQUIT:
+ *    128 + the signal number (143, 129, 130, 131)
+ *  - an uncaught exception, an unhandled rejection, or an error thrown
+ *    while rendering: 1, with the error printed on the normal screen
+ *    (stderr) after the terminal is restored.
+ * A process 'exit' listener restores the terminal too, as a last resort.
+ */
+import React from 'react';
+import { render, type Instance } from 'ink';
+import { constants as osConstants } from 'node:os';
+import type { EngineApi } from '../../core/types.js';
+import { formatError, isLxdeckError } from '../../core/errors.js';
+import type { Theme } from '../../components/theme.js';
+import { App, DEFAULT_REFRESH_MS } from '../App.js';
+import { detectTheme } from './terminal-caps.js';
+
+/** xterm control sequences (ECMA-48 CSI, DEC private modes). */
+export const ENTER_ALT_SCREEN = '\u001b[?1049h';
+export const LEAVE_ALT_SCREEN = '\u001b[?1049l';
+export const HIDE_CURSOR = '\u001b[?25l';
+export const SHOW_CURSOR = '\u001b[?25h';
+/** erase the whole display, cursor to the top left */
+export const CLEAR_SCREEN = '\u001b[2J\u001b[H';
+
+export interface RunConsoleOptions {
+  stdin?: NodeJS.ReadStream;
+  stdout?: NodeJS.WriteStream;
+  /** where a fatal error is printed after the terminal is restored (default process.stderr) */
+  stderr?: NodeJS.WriteStream;
+  /** list refresh interval in ms (default 2000) */
+  refreshMs?: number;
+  /** default: detected from the environment (detectTheme) */
+  theme?: Theme;
+}
+
+/** Signals that end the console, with the status `128 + signo` they exit with. */
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT', 'SIGQUIT'];
+
+function exitStatusFor(sig: NodeJS.Signals): number {
+  return 128 + (osConstants.signals[sig] ?? 0);
+}
+
+function safeWrite(stream: NodeJS.WriteStream, s: string): void {
+  try {
+    if (!stream.destroyed && stream.writable !== false) stream.write(s);
+  } catch {
+    // the terminal may be gone (SIGHUP): nothing left to restore on it
+  }
+}
+
+/**
+ * Runs the console until the user quits, a signal arrives or an error
+ * escapes; see the module comment for the terminal handling and the exit
+ * statuses. Resolves with the exit status; the caller exits with it.
+ * When the process does not end within 2 s of a signal or fatal error
+ * (something else holds the event loop), it is ended with that status.
+ * Needs stdin and stdout to be terminals (check with isInteractive first);
+ * with a non-TTY stdout the alternate screen is not used.
+ */
+export async function runConsole(engine: EngineApi, opts: RunConsoleOptions = {}): Promise<number> {
+  const stdin = opts.stdin ?? process.stdin;
+  const stdout = opts.stdout ?? process.stdout;
+  const stderr = opts.stderr ?? process.stderr;
+  const theme = opts.theme ?? detectTheme(process.env);
+  const tty = stdout.isTTY === true;
+
+  let restored = false;
+  const restoreTerminal = (): void => {
+    if (restored) return;
+    restored = true;
+    try {
+      if (stdin.isTTY && typeof stdin.setRawMode === 'function') stdin.setRawMode(false);
+    } catch {
+      // stdin closed
+    }
+    safeWrite(stdout, SHOW_CURSOR + (tty ? LEAVE_ALT_SCREEN : ''));
+  };
+
+  const ignoreStreamError = (): void => {
+    // EIO/EPIPE after the terminal went away must not become an uncaught error
+  };
+  stdout.on('error', ignoreStreamError);
+  stdin.on('error', ignoreStreamError);
+
+  // Registered before Ink's own resize listener, so the screen is blank
+  // when Ink redraws: no line of the old size is left over (case R2).
+  const onResize = (): void => safeWrite(stdout, CLEAR_SCREEN);
+  if (tty) stdout.on('resize', onResize);
+
+  if (tty) safeWrite(stdout, ENTER_ALT_SCREEN + CLEAR_SCREEN);
+  safeWrite(stdout, HIDE_CURSOR);
+  process.on('exit', restoreTerminal);
+
+  return new Promise<number>((resolve) => {
+    let instance: Instance | undefined;
+    let done = false;
+    const handlers: [string, (...a: never[]) => void][] = [];
+    const on = (event: string, fn: (...a: never[]) => void): void => {
+      handlers.push([event, fn]);
+      process.on(event as NodeJS.Signals, fn as () => void);
+    };
+
+    const finish = (status: number, error?: unknown, hard = false): void => {
+      if (done) return;
+      done = true;
+      try {
+        instance?.unmount();
+      } catch {
+        // a broken tree or a closed stream: the terminal is restored below anyway
+      }
+      restoreTerminal();
+      for (const [event, fn] of handlers) process.off(event, fn as () => void);
+      process.off('exit', restoreTerminal);
+      stdout.off('resize', onResize);
+      stdout.off('error', ignoreStreamError);
+      stdin.off('error', ignoreStreamError);
+      try {
+        stdin.pause();
+        if (typeof (stdin as { unref?: () => void }).unref === 'function') (stdin as { unref: () => void }).unref();
+      } catch {
+        // closed
+      }
+      if (error !== undefined) {
+        const { message, hint } = formatError(error);
+        let text = `lxdeck: ${message}\n`;
+        if (hint) text += `hint: ${hint}\n`;
+        if (!isLxdeckError(error) && error instanceof Error && error.stack) text += `${error.stack}\n`;
+        safeWrite(stderr, text);
+      }
+      if (hard) setTimeout(() => process.exit(status), 2000).unref();
+      resolve(status);
+    };
+
+    for (const sig of SIGNALS) on(sig, () => finish(exitStatusFor(sig), undefined, true));
+    on('uncaughtException', (e: unknown) => finish(1, e, true));
+    on('unhandledRejection', (e: unknown) => finish(1, e, true));
+
+    try {
+      instance = render(
+        <App engine={engine} refreshMs={opts.refreshMs ?? DEFAULT_REFRESH_MS} theme={theme} />,
+        { stdin, stdout, stderr, exitOnCtrlC: false, patchConsole: true },
+      );
+    } catch (e) {
+      finish(1, e);
+      return;
+    }
+    instance.waitUntilExit().then(
+      () => finish(0),
+      (e: unknown) => finish(1, e),
+    );
+  });
+}

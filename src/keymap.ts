@@ -1,0 +1,130 @@
+/**
+ * Key bindings as data (idea: gemini-cli's keyBindings.ts / keyMatchers.ts,
+ * k9s's action table). One table per context; the footer hints and the
+ * input handler both read it, so a key shown is a key that works.
+ *
+ * Key spec grammar: a single printable character matches exactly that
+ * character with no Ctrl/Meta (`s` is not `S`, `d` is not Ctrl+D);
+ * `ctrl+X` matches Ctrl with letter X; names match Ink's key flags:
+ * `up down left right pageup pagedown home end enter escape backspace
+ * delete tab`.
+ *
+ * Ink reports the usual Backspace key (DEL, 0x7f) as `delete`, so dialogs
+ * treat `backspace` and `delete` alike and the list binds neither.
+ */
+import type { Key } from 'ink';
+import type { Hint } from '../components/KeyHints.js';
+
+export type ListCommandId =
+  | 'up'
+  | 'down'
+  | 'pageUp'
+  | 'pageDown'
+  | 'home'
+  | 'end'
+  | 'start'
+  | 'stop'
+  | 'freeze'
+  | 'delete'
+  | 'create'
+  | 'filter'
+  | 'refresh'
+  | 'quit';
+
+export type DialogCommandId = 'confirm' | 'cancel' | 'erase';
+
+export interface Command<Id extends string = string> {
+  id: Id;
+  /** key specs (grammar above) */
+  keys: readonly string[];
+  /** verb for the footer */
+  label: string;
+  /** destroys something: drawn in red, always asks first */
+  dangerous: boolean;
+  /** how the keys are shown in the footer; leave out to hide the command there */
+  show?: { unicode: string; ascii: string };
+}
+
+/** Commands of the container list. */
+export const LIST_COMMANDS: readonly Command<ListCommandId>[] = [
+  { id: 'up', keys: ['up', 'k'], label: 'move', dangerous: false },
+  { id: 'down', keys: ['down', 'j'], label: 'move', dangerous: false },
+  { id: 'pageUp', keys: ['pageup'], label: 'page up', dangerous: false },
+  { id: 'pageDown', keys: ['pagedown'], label: 'page down', dangerous: false },
+  { id: 'home', keys: ['home', 'g'], label: 'first', dangerous: false },
+  { id: 'end', keys: ['end', 'G'], label: 'last', dangerous: false },
+  { id: 'start', keys: ['s'], label: 'start', dangerous: false, show: { unicode: 's', ascii: 's' } },
+  { id: 'stop', keys: ['t'], label: 'stop', dangerous: false, show: { unicode: 't', ascii: 't' } },
+  { id: 'freeze', keys: ['f'], label: 'freeze/thaw', dangerous: false, show: { unicode: 'f', ascii: 'f' } },
+  { id: 'delete', keys: ['d'], label: 'delete', dangerous: true, show: { unicode: 'd', ascii: 'd' } },
+  { id: 'create', keys: ['c'], label: 'create', dangerous: false, show: { unicode: 'c', ascii: 'c' } },
+  { id: 'filter', keys: ['/'], label: 'filter', dangerous: false, show: { unicode: '/', ascii: '/' } },
+  { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, show: { unicode: 'r', ascii: 'r' } },
+  { id: 'quit', keys: ['q', 'ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, show: { unicode: 'q', ascii: 'q' } },
+];
+
+/** Commands inside a dialog (typed-name confirmation, create prompt). Other printable keys are text. */
+export const DIALOG_COMMANDS: readonly Command<DialogCommandId>[] = [
+  { id: 'confirm', keys: ['enter'], label: 'confirm', dangerous: false, show: { unicode: 'Enter', ascii: 'Enter' } },
+  { id: 'cancel', keys: ['escape', 'ctrl+c'], label: 'cancel', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false },
+];
+
+/** Commands while the filter line is edited. */
+export const FILTER_COMMANDS: readonly Command<DialogCommandId>[] = [
+  { id: 'confirm', keys: ['enter'], label: 'keep filter', dangerous: false, show: { unicode: 'Enter', ascii: 'Enter' } },
+  { id: 'cancel', keys: ['escape', 'ctrl+c'], label: 'clear filter', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false },
+];
+
+const NAMED: Record<string, (k: Key) => boolean> = {
+  up: (k) => k.upArrow,
+  down: (k) => k.downArrow,
+  left: (k) => k.leftArrow,
+  right: (k) => k.rightArrow,
+  pageup: (k) => k.pageUp,
+  pagedown: (k) => k.pageDown,
+  home: (k) => k.home,
+  end: (k) => k.end,
+  enter: (k) => k.return,
+  escape: (k) => k.escape,
+  backspace: (k) => k.backspace,
+  delete: (k) => k.delete,
+  tab: (k) => k.tab,
+};
+
+/**
+ * True when the key event (Ink's `useInput` arguments) matches one spec.
+ * @throws Error for a spec outside the grammar (a bug in a key table)
+ */
+export function matchKey(spec: string, input: string, key: Key): boolean {
+  if (spec.startsWith('ctrl+') && spec.length === 6) {
+    return key.ctrl && input.toLowerCase() === spec.slice(5);
+  }
+  if ([...spec].length === 1) {
+    return !key.ctrl && !key.meta && input === spec;
+  }
+  const named = NAMED[spec];
+  if (!named) throw new Error(`unknown key spec ${JSON.stringify(spec)}`);
+  return named(key);
+}
+
+/** The first command in `table` one of whose keys matches, or undefined. */
+export function commandFor<Id extends string>(table: readonly Command<Id>[], input: string, key: Key): Command<Id> | undefined {
+  return table.find((c) => c.keys.some((s) => matchKey(s, input, key)));
+}
+
+/** Footer hints for a table: commands with `show`, in table order. */
+export function hintsFor(table: readonly Command[], ascii: boolean): Hint[] {
+  return table
+    .filter((c) => c.show !== undefined)
+    .map((c) => ({ keys: ascii ? c.show!.ascii : c.show!.unicode, label: c.label, dangerous: c.dangerous }));
+}
+
+/** A printable text chunk from a key event (typed or pasted), or '' for keys that are not text. */
+export function textOf(input: string, key: Key): string {
+  if (key.ctrl || key.meta || key.return || key.escape || key.tab || key.backspace || key.delete) return '';
+  if (key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown || key.home || key.end) return '';
+  // drop control characters a paste may carry
+  return input.replace(/[\u0000-\u001f\u007f-\u009f]/gu, '');
+}

@@ -1,0 +1,368 @@
+/**
+ * The container list: NAME, STATE, IPV4, PID, with the key hints at the
+ * bottom. Keys act on the selected container through the engine; the list
+ * is refreshed every `refreshMs` (a tick is skipped while the last list
+ * still runs). Draws exactly `height` lines of `width` cells.
+ */
+import React, { useCallback, useEffect, useLayoutEffect, useRef } from 'react';
+import { Box, Text, useInput } from 'ink';
+import type { ContainerState, ContainerSummary, EngineApi } from '../../core/types.js';
+import { formatError } from '../../core/errors.js';
+import { CONTAINER_NAME_RULE, validateContainerName } from '../../core/names.js';
+import { Table, type Column } from '../../components/Table.js';
+import { KeyHints, layoutHints } from '../../components/KeyHints.js';
+import { ConfirmDialog, confirmDialogHeight, type ConfirmDialogProps } from '../../components/ConfirmDialog.js';
+import { TextPrompt, textPromptHeight, type TextPromptProps } from '../../components/TextPrompt.js';
+import { StatusLine, STATUS_LINES } from '../../components/StatusLine.js';
+import { displayWidth, fitToWidth, safeText, tailToWidth } from '../../components/text.js';
+import { glyphs, type Theme } from '../../components/theme.js';
+import { DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, commandFor, hintsFor, textOf } from '../keymap.js';
+import { type Action, type UiState, scrollTop, selectedContainer, visibleContainers } from '../state/reducer.js';
+
+export interface ContainerListProps {
+  engine: EngineApi;
+  state: UiState;
+  dispatch: React.Dispatch<Action>;
+  width: number;
+  height: number;
+  theme: Theme;
+  /** list refresh interval in ms; 0 turns the timer off */
+  refreshMs: number;
+  onQuit: () => void;
+}
+
+/** Smallest terminal the screen draws in; below it a one-line notice is shown. */
+export const MIN_COLUMNS = 40;
+export const MIN_ROWS = 10;
+
+const STATE_COLOR: Record<ContainerState, string> = {
+  RUNNING: 'green',
+  THAWED: 'green',
+  STOPPED: 'gray',
+  STARTING: 'yellow',
+  STOPPING: 'yellow',
+  FREEZING: 'cyan',
+  FROZEN: 'blue',
+  ABORTING: 'red',
+};
+
+export const LIST_COLUMNS: readonly Column<ContainerSummary>[] = [
+  { key: 'name', header: 'NAME', minWidth: 8, value: (c) => c.name },
+  { key: 'state', header: 'STATE', width: 8, value: (c) => c.state, color: (c) => STATE_COLOR[c.state] },
+  { key: 'ipv4', header: 'IPV4', minWidth: 4, maxWidth: 40, value: (c) => (c.ipv4.length ? c.ipv4.join(',') : '-') },
+  { key: 'pid', header: 'PID', minWidth: 3, align: 'right', value: (c) => (c.pid === null ? '-' : String(c.pid)) },
+];
+
+/** The name rule without the part every error already says, for the create prompt. */
+function nameError(e: unknown): { message: string; hint?: string } {
+  const { message, hint } = formatError(e);
+  const suffix = `: ${CONTAINER_NAME_RULE}`;
+  return { message: message.endsWith(suffix) ? message.slice(0, -suffix.length) : message, hint };
+}
+
+export function ContainerList(props: ContainerListProps): React.JSX.Element {
+  const { engine, state, dispatch, width, height, theme, refreshMs, onQuit } = props;
+  const g = glyphs(theme);
+
+  // ---- refresh: one list at a time; a forced refresh asked for while one runs runs after it
+  const listing = useRef(false);
+  const again = useRef(false);
+  const listFailed = useRef(false);
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+  const refresh = useCallback(
+    async (force: boolean): Promise<void> => {
+      if (listing.current) {
+        if (force) again.current = true;
+        return;
+      }
+      listing.current = true;
+      try {
+        const list = await engine.list();
+        if (!mounted.current) return;
+        dispatch({ type: 'list-loaded', containers: list });
+        if (listFailed.current) {
+          listFailed.current = false;
+          dispatch({ type: 'status', status: null });
+        }
+      } catch (e) {
+        if (!mounted.current) return;
+        listFailed.current = true;
+        const { message, hint } = formatError(e);
+        dispatch({ type: 'status', status: { kind: 'error', message: `cannot list containers: ${message}`, hint } });
+      } finally {
+        listing.current = false;
+      }
+      if (again.current && mounted.current) {
+        again.current = false;
+        await refresh(false);
+      }
+    },
+    [engine, dispatch],
+  );
+  useEffect(() => {
+    void refresh(true);
+    if (refreshMs <= 0) return undefined;
+    const t = setInterval(() => void refresh(false), refreshMs);
+    return () => clearInterval(t);
+  }, [refresh, refreshMs]);
+
+  // ---- actions
+  const busyRef = useRef(false);
+  const act = useCallback(
+    async (busyText: string, run: () => Promise<unknown>, okText: string, after?: () => void): Promise<void> => {
+      if (busyRef.current) return;
+      busyRef.current = true;
+      dispatch({ type: 'busy', text: busyText });
+      try {
+        await run();
+        if (mounted.current) dispatch({ type: 'done', status: { kind: 'ok', message: okText } });
+      } catch (e) {
+        const { message, hint } = formatError(e);
+        if (mounted.current) dispatch({ type: 'done', status: { kind: 'error', message, hint } });
+      } finally {
+        busyRef.current = false;
+      }
+      if (mounted.current) await refresh(true);
+      if (mounted.current) after?.();
+    },
+    [dispatch, refresh],
+  );
+
+  const sel = selectedContainer(state);
+  const info = (message: string, hint?: string): void => dispatch({ type: 'status', status: { kind: 'info', message, hint } });
+  const refuse = (message: string, hint?: string): void => dispatch({ type: 'status', status: { kind: 'error', message, hint } });
+
+  const runList = (id: (typeof LIST_COMMANDS)[number]['id']): void => {
+    switch (id) {
+      case 'quit':
+        onQuit();
+        return;
+      case 'up':
+        dispatch({ type: 'move', delta: -1 });
+        return;
+      case 'down':
+        dispatch({ type: 'move', delta: 1 });
+        return;
+      case 'pageUp':
+        dispatch({ type: 'page', dir: -1 });
+        return;
+      case 'pageDown':
+        dispatch({ type: 'page', dir: 1 });
+        return;
+      case 'home':
+        dispatch({ type: 'move-to', where: 'first' });
+        return;
+      case 'end':
+        dispatch({ type: 'move-to', where: 'last' });
+        return;
+      case 'filter':
+        dispatch({ type: 'filter-open' });
+        return;
+      case 'refresh':
+        void refresh(true);
+        return;
+      default:
+        break;
+    }
+    if (state.busy) return; // one action at a time; the spinner says what runs
+    if (id === 'create') {
+      dispatch({ type: 'open-create' });
+      return;
+    }
+    if (!sel) {
+      info('no container selected', 'press c to create one');
+      return;
+    }
+    const n = sel.name;
+    switch (id) {
+      case 'start':
+        if (sel.state === 'RUNNING') info(`${n} is already RUNNING`);
+        else if (sel.state === 'FROZEN' || sel.state === 'FREEZING') refuse(`${n} is ${sel.state}`, 'thaw it with f');
+        else void act(`starting ${n}`, () => engine.start(n), `started ${n}`);
+        return;
+      case 'stop':
+        if (sel.state === 'STOPPED') info(`${n} is already STOPPED`);
+        else void act(`stopping ${n}`, () => engine.stop(n), `stopped ${n}`);
+        return;
+      case 'freeze':
+        if (sel.state === 'FROZEN' || sel.state === 'FREEZING') void act(`thawing ${n}`, () => engine.unfreeze(n), `thawed ${n}`);
+        else if (sel.state === 'RUNNING' || sel.state === 'THAWED') void act(`freezing ${n}`, () => engine.freeze(n), `froze ${n}`);
+        else refuse(`${n} is ${sel.state}: only a running container can be frozen`, 'start it first with s');
+        return;
+      case 'delete':
+        dispatch({ type: 'open-delete', name: n, state: sel.state });
+        return;
+      default:
+        return;
+    }
+  };
+
+  const submitDialog = (): void => {
+    const d = state.dialog;
+    if (!d) return;
+    if (d.kind === 'confirm-delete') {
+      if (d.typed !== d.name) {
+        dispatch({ type: 'dialog-error', error: `"${d.typed}" is not "${d.name}": nothing was deleted` });
+        return;
+      }
+      dispatch({ type: 'dialog-close' });
+      const force = d.state !== 'STOPPED';
+      void act(`deleting ${d.name}`, () => engine.destroy(d.name, { force }), `deleted ${d.name}`);
+      return;
+    }
+    const name = d.value;
+    try {
+      validateContainerName(name);
+    } catch (e) {
+      const { message, hint } = nameError(e);
+      dispatch({ type: 'dialog-error', error: message, hint });
+      return;
+    }
+    dispatch({ type: 'dialog-close' });
+    void act(`creating ${name}`, () => engine.create(name, { template: 'busybox' }), `created ${name}`, () =>
+      dispatch({ type: 'select-name', name }),
+    );
+  };
+
+  // The key handler reads the state of the last commit: between a commit and
+  // the effect that re-subscribes a new handler, a key must not see an old state.
+  const latest = useRef({ state, runList, submitDialog });
+  useLayoutEffect(() => {
+    latest.current = { state, runList, submitDialog };
+  });
+  useInput((input, key) => {
+    const { state, runList, submitDialog } = latest.current;
+    if (state.dialog) {
+      const c = commandFor(DIALOG_COMMANDS, input, key);
+      if (c?.id === 'confirm') submitDialog();
+      else if (c?.id === 'cancel') dispatch({ type: 'dialog-close' });
+      else if (c?.id === 'erase') dispatch({ type: 'dialog-erase' });
+      else {
+        const text = textOf(input, key);
+        if (text) dispatch({ type: 'dialog-text', text });
+      }
+      return;
+    }
+    if (state.filterEditing) {
+      const c = commandFor(FILTER_COMMANDS, input, key);
+      if (c?.id === 'confirm') dispatch({ type: 'filter-keep' });
+      else if (c?.id === 'cancel') dispatch({ type: 'filter-clear' });
+      else if (c?.id === 'erase') dispatch({ type: 'filter-erase' });
+      else {
+        const text = textOf(input, key);
+        if (text) dispatch({ type: 'filter-text', text });
+      }
+      return;
+    }
+    const c = commandFor(LIST_COMMANDS, input, key);
+    if (c) runList(c.id);
+    else if (key.escape && state.filter) dispatch({ type: 'filter-clear' });
+  });
+
+  // ---- layout: every part has a known height so the list gets the rest
+  const rows = visibleContainers(state);
+  const hintTable = state.dialog ? DIALOG_COMMANDS : state.filterEditing ? FILTER_COMMANDS : LIST_COMMANDS;
+  const hints = hintsFor(hintTable, theme.ascii);
+  const hintLines = Math.max(1, layoutHints(hints, Math.max(0, width - 2), 2, theme.ascii).lines.length);
+  const filterLines = state.filterEditing || state.filter ? 1 : 0;
+
+  let dialog: React.JSX.Element | null = null;
+  let dialogLines = 0;
+  if (state.dialog?.kind === 'confirm-delete') {
+    const d = state.dialog;
+    const p: ConfirmDialogProps = {
+      title: `Delete container ${d.name}?`,
+      name: d.name,
+      typed: d.typed,
+      detail:
+        (d.state === 'STOPPED' ? '' : `It is ${d.state}: it will be killed first. `) +
+        'Its configuration and rootfs are removed; this cannot be undone.',
+      error: d.error,
+      width,
+      theme,
+    };
+    dialog = <ConfirmDialog {...p} />;
+    dialogLines = confirmDialogHeight(p);
+  } else if (state.dialog?.kind === 'create-name') {
+    const d = state.dialog;
+    const p: TextPromptProps = {
+      title: 'Create a container (template busybox)',
+      label: 'name: ',
+      value: d.value,
+      rule: `Rule: ${CONTAINER_NAME_RULE}`,
+      error: d.error,
+      hint: d.hint,
+      width,
+      theme,
+    };
+    dialog = <TextPrompt {...p} />;
+    dialogLines = textPromptHeight(p);
+  }
+
+  const TITLE_LINES = 1;
+  const TABLE_CHROME = 2; // header and rule
+  const pageSize = Math.max(1, height - TITLE_LINES - TABLE_CHROME - filterLines - dialogLines - STATUS_LINES - hintLines);
+  useEffect(() => {
+    dispatch({ type: 'viewport', pageSize });
+  }, [pageSize, dispatch]);
+  const top = scrollTop(state.top, state.selected, pageSize, rows.length);
+  if (width < MIN_COLUMNS || height < MIN_ROWS) {
+    return (
+      <Box width={width} height={height} flexDirection="column">
+        <Text wrap="truncate">{fitToWidth(`terminal too small: need ${MIN_COLUMNS}x${MIN_ROWS}, have ${width}x${height}`, width, { ellipsis: g.ellipsis })}</Text>
+        <Text wrap="truncate">{fitToWidth('q quit', width)}</Text>
+      </Box>
+    );
+  }
+
+
+  const running = state.containers.filter((c) => c.state === 'RUNNING').length;
+  const right = state.loaded ? ` ${state.containers.length} containers, ${running} running` : '';
+  const left = `lxdeck ${safeText(engine.lxcpath, theme.ascii)}`;
+  const title = fitToWidth(left, Math.max(0, width - displayWidth(right)), { ellipsis: g.ellipsis }) + right;
+
+  const empty = !state.loaded
+    ? `loading${theme.ascii ? '...' : '…'}`
+    : state.filter
+      ? `no container name holds "${state.filter}"`
+      : `no containers in ${engine.lxcpath}; press c to create one`;
+
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Box height={1} width={width} overflow="hidden">
+        <Text wrap="truncate" bold={theme.color}>
+          {fitToWidth(title, width)}
+        </Text>
+      </Box>
+      <Table
+        columns={LIST_COLUMNS}
+        rows={rows}
+        rowKey={(c) => c.name}
+        selected={state.selected}
+        top={top}
+        height={pageSize}
+        width={width}
+        theme={theme}
+        empty={empty}
+      />
+      {filterLines > 0 ? (
+        <Box height={1} width={width} overflow="hidden">
+          <Text wrap="truncate">
+            {'/ filter: '}
+            {tailToWidth(safeText(state.filter, theme.ascii), width - 12)}
+            {state.filterEditing ? (theme.color ? <Text inverse> </Text> : '_') : ''}
+          </Text>
+        </Box>
+      ) : null}
+      {dialog}
+      <StatusLine status={state.status} busy={state.busy} width={width} theme={theme} />
+      <KeyHints hints={hints} width={width} theme={theme} maxLines={2} />
+    </Box>
+  );
+}
