@@ -223,14 +223,14 @@ export function parseCpuList(text: string): number[] {
   return [...set].sort((x, y) => x - y);
 }
 
-/** Formats CPU numbers as the shortest cpuset list: `[0,1,2,3,7]` gives `0-3,7`; `[]` gives ``. */
+/** Formats CPU numbers as the kernel prints a cpuset list: `[0,1,2,3,7]` gives `0-3,7`, `[0,1]` gives `0-1`; `[]` gives ``. */
 export function formatCpuList(cpus: readonly number[]): string {
   const sorted = [...new Set(cpus)].sort((a, b) => a - b);
   const parts: string[] = [];
   for (let i = 0; i < sorted.length; ) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    parts.push(i === j ? `${sorted[i]}` : j === i + 1 ? `${sorted[i]},${sorted[j]}` : `${sorted[i]}-${sorted[j]}`);
+    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
     i = j + 1;
   }
   return parts.join(',');

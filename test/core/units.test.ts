@@ -168,7 +168,7 @@ describe('cpuset lists', () => {
     expect(c).toHaveLength(18);
     expect(c.slice(0, 9)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 10]);
     expect(formatCpuList(c)).toBe('1-8,10-12,20-25,28');
-    expect(formatCpuList([3, 1, 0, 1])).toBe('0,1,3');
+    expect(formatCpuList([3, 1, 0, 1])).toBe('0-1,3');
     expect(parseCpuList(' 0 , 2-3 ')).toEqual([0, 2, 3]);
     expect(formatCpuList([])).toBe('');
   });
