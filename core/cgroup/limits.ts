@@ -629,6 +629,11 @@ function kernelError(e: unknown, path: string, value: string): LxdeckError {
         hint: 'the container uses more than the new limit and the kernel could not reclaim enough; free memory in it or choose a larger limit',
         cause: e,
       });
+    case 'ENODEV':
+      return new LxdeckError('E_NOT_FOUND', `the kernel refused ${what}: no such device (ENODEV)`, {
+        hint: 'the block device MAJOR:MINOR does not exist (lsblk -o NAME,MAJ:MIN), or the container stopped',
+        cause: e,
+      });
     case 'ENOENT':
       return new LxdeckError('E_NOT_FOUND', `cannot write ${path}: no such file`, {
         hint: 'the container stopped, or this controller or file is not enabled on this host',
@@ -649,7 +654,8 @@ function kernelError(e: unknown, path: string, value: string): LxdeckError {
  * Writes stop at the first refusal.
  * @param opts.raiseCpuQuota raise a quota below 1000 us instead of refusing it
  * @throws LxdeckError E_INVALID_VALUE (bad value, or the kernel said EINVAL), E_STATE (EBUSY),
- *   E_NOT_FOUND (file missing: container gone or controller off), E_NOT_ROOT (EACCES/EPERM);
+ *   E_NOT_FOUND (file missing: container gone or controller off; ENODEV: no such block device),
+ *   E_NOT_ROOT (EACCES/EPERM);
  *   each message names the file and the value
  */
 export function applyLimit(
