@@ -32,6 +32,13 @@ const SEP = '  ';
  * Pure; exported for tests and for screens that need the footer's height.
  */
 export function layoutHints(hints: readonly Hint[], width: number, maxLines = 1, ascii = false): { lines: Hint[][]; truncated: boolean } {
+  const all = fit(hints, width, maxLines, ascii);
+  if (!all.truncated) return all;
+  // leave room for the ' …' that marks left-out hints
+  return { lines: fit(hints, width - 2, maxLines, ascii).lines, truncated: true };
+}
+
+function fit(hints: readonly Hint[], width: number, maxLines: number, ascii: boolean): { lines: Hint[][]; truncated: boolean } {
   const lines: Hint[][] = [];
   let cur: Hint[] = [];
   let used = 0;
@@ -62,10 +69,15 @@ export function layoutHints(hints: readonly Hint[], width: number, maxLines = 1,
   return { lines, truncated };
 }
 
+/** Lines the footer takes for these hints at this width (at least 1). */
+export function keyHintsHeight(hints: readonly Hint[], width: number, maxLines = 1, ascii = false): number {
+  return Math.max(1, layoutHints(hints, width, maxLines, ascii).lines.length);
+}
+
 /** The footer line(s). */
 export function KeyHints({ hints, width, theme, maxLines = 1 }: KeyHintsProps): React.JSX.Element {
   const g = glyphs(theme);
-  const { lines, truncated } = layoutHints(hints, Math.max(0, width - 2), maxLines, theme.ascii);
+  const { lines, truncated } = layoutHints(hints, width, maxLines, theme.ascii);
   return (
     <Box flexDirection="column" width={width}>
       {lines.map((line, li) => (

@@ -10,7 +10,7 @@ import type { ContainerState, ContainerSummary, EngineApi } from '../../core/typ
 import { formatError } from '../../core/errors.js';
 import { CONTAINER_NAME_RULE, validateContainerName } from '../../core/names.js';
 import { Table, type Column } from '../../components/Table.js';
-import { KeyHints, layoutHints } from '../../components/KeyHints.js';
+import { KeyHints, keyHintsHeight } from '../../components/KeyHints.js';
 import { ConfirmDialog, confirmDialogHeight, type ConfirmDialogProps } from '../../components/ConfirmDialog.js';
 import { TextPrompt, textPromptHeight, type TextPromptProps } from '../../components/TextPrompt.js';
 import { StatusLine, STATUS_LINES } from '../../components/StatusLine.js';
@@ -269,7 +269,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   const rows = visibleContainers(state);
   const hintTable = state.dialog ? DIALOG_COMMANDS : state.filterEditing ? FILTER_COMMANDS : LIST_COMMANDS;
   const hints = hintsFor(hintTable, theme.ascii);
-  const hintLines = Math.max(1, layoutHints(hints, Math.max(0, width - 2), 2, theme.ascii).lines.length);
+  const hintLines = keyHintsHeight(hints, width, 2, theme.ascii);
   const filterLines = state.filterEditing || state.filter ? 1 : 0;
 
   let dialog: React.JSX.Element | null = null;
@@ -323,7 +323,8 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
 
 
   const running = state.containers.filter((c) => c.state === 'RUNNING').length;
-  const right = state.loaded ? ` ${state.containers.length} containers, ${running} running` : '';
+  const count = state.containers.length;
+  const right = state.loaded ? ` ${count} container${count === 1 ? '' : 's'}, ${running} running` : '';
   const left = `lxdeck ${safeText(engine.lxcpath, theme.ascii)}`;
   const title = fitToWidth(left, Math.max(0, width - displayWidth(right)), { ellipsis: g.ellipsis }) + right;
 

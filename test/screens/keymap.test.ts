@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { Key } from 'ink';
+import { DIALOG_COMMANDS, LIST_COMMANDS, commandFor, hintsFor, matchKey, textOf } from '../../src/keymap.js';
+
+function key(over: Partial<Key> = {}): Key {
+  return {
+    upArrow: false,
+    downArrow: false,
+    leftArrow: false,
+    rightArrow: false,
+    pageDown: false,
+    pageUp: false,
+    home: false,
+    end: false,
+    return: false,
+    escape: false,
+    ctrl: false,
+    shift: false,
+    tab: false,
+    backspace: false,
+    delete: false,
+    meta: false,
+    super: false,
+    hyper: false,
+    capsLock: false,
+    numLock: false,
+    ...over,
+  };
+}
+
+describe('key table', () => {
+  it('matches single characters exactly, without Ctrl', () => {
+    expect(matchKey('s', 's', key())).toBe(true);
+    expect(matchKey('s', 'S', key({ shift: true }))).toBe(false);
+    expect(matchKey('d', 'd', key({ ctrl: true }))).toBe(false);
+    expect(matchKey('ctrl+d', 'd', key({ ctrl: true }))).toBe(true);
+    expect(matchKey('up', '', key({ upArrow: true }))).toBe(true);
+    expect(() => matchKey('hyperdrive', 'x', key())).toThrow(/unknown key spec/);
+  });
+
+  it('q, Ctrl+C and Ctrl+D quit; d deletes; Backspace (reported as delete) does not delete', () => {
+    expect(commandFor(LIST_COMMANDS, 'q', key())?.id).toBe('quit');
+    expect(commandFor(LIST_COMMANDS, 'c', key({ ctrl: true }))?.id).toBe('quit');
+    expect(commandFor(LIST_COMMANDS, 'd', key({ ctrl: true }))?.id).toBe('quit');
+    expect(commandFor(LIST_COMMANDS, 'd', key())?.id).toBe('delete');
+    expect(commandFor(LIST_COMMANDS, '', key({ delete: true }))).toBeUndefined();
+    expect(commandFor(LIST_COMMANDS, 'c', key())?.id).toBe('create');
+  });
+
+  it('no two commands of a table share a key', () => {
+    for (const table of [LIST_COMMANDS, DIALOG_COMMANDS]) {
+      const seen = new Map<string, string>();
+      for (const c of table) {
+        for (const k of c.keys) {
+          expect(seen.get(k), `${k} bound twice`).toBeUndefined();
+          seen.set(k, c.id);
+        }
+      }
+    }
+  });
+
+  it('footer hints come from the table: shown commands, in order, dangerous flagged', () => {
+    const h = hintsFor(LIST_COMMANDS, false);
+    expect(h.map((x) => x.label)).toEqual(LIST_COMMANDS.filter((c) => c.show).map((c) => c.label));
+    expect(h.find((x) => x.label === 'delete')?.dangerous).toBe(true);
+    // every key shown is a key that is bound
+    for (const c of LIST_COMMANDS.filter((x) => x.show)) expect(c.keys).toContain(c.show!.unicode);
+    expect(hintsFor(LIST_COMMANDS, true).every((x) => /^[\x20-\x7e]+$/.test(x.keys))).toBe(true);
+  });
+
+  it('text from a key event drops control characters and non-text keys', () => {
+    expect(textOf('web', key())).toBe('web');
+    expect(textOf('a\u0007b', key())).toBe('ab');
+    expect(textOf('', key({ return: true }))).toBe('');
+    expect(textOf('x', key({ ctrl: true }))).toBe('');
+  });
+});
