@@ -1,10 +1,12 @@
 import { LxdeckError } from '../core/errors.js';
 import type { Template } from '../core/rootfs/template.js';
 import { busyboxTemplate } from './busybox/template.js';
+import { tarballTemplate } from './tarball/template.js';
 
 /** Every template lxdeck ships, by name. */
 export const TEMPLATES: Record<string, Template> = {
   busybox: busyboxTemplate,
+  tarball: tarballTemplate,
 };
 
 /** The template named `name`. @throws LxdeckError E_TEMPLATE with the list of known templates. */
