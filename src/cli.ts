@@ -206,6 +206,23 @@ export function buildProgram(setExit: (code: number) => void): Command {
       out(`destroyed ${name}`);
     });
 
+  program
+    .command('checkconfig')
+    .description('report whether this host can run containers (kernel, cgroups, network, security, tools, storage); exit 1 when something blocks them')
+    .option('--json', 'print {findings, errors, warnings, host} as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const [{ runCheckconfig, formatReport }, { HostFs }, { ExecaRunner }, { detectTheme }] = await Promise.all([
+        import('../core/checkconfig/index.js'),
+        import('../core/host/host-fs.js'),
+        import('../core/exec/runner.js'),
+        import('./console/terminal-caps.js'),
+      ]);
+      const report = await runCheckconfig({ fs: new HostFs('/'), runner: new ExecaRunner(), lxcpath: g().lxcpath, bridge: g().bridge });
+      if (o.json) out(JSON.stringify({ findings: report.findings, errors: report.errors, warnings: report.warnings, host: report.host }, null, 2));
+      else out(formatReport(report, { color: process.stdout.isTTY === true && detectTheme(process.env).color }));
+      setExit(report.errors > 0 ? 1 : 0);
+    });
+
   return program;
 }
 
