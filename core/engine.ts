@@ -1,19 +1,18 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import lockfile from 'proper-lockfile';
 import { ExecaRunner, type Runner } from './exec/runner.js';
 import { LxdeckError, isLxdeckError } from './errors.js';
 import { LxcConfig, netInterfaces, readConfig } from './lxc/config.js';
 import { type CommandListener, LxcDriver } from './lxc/driver.js';
-import { validateContainerName, validateIfName, vethName } from './names.js';
+import { validateContainerName, validateIfName } from './names.js';
 import { ensureBridge, linkExists } from './network/bridge.js';
-import { randomHwaddr } from './network/hwaddr.js';
-import { contains, formatCidr, formatIpv4, nextFreeAddress, parseCidr } from './network/ipv4.js';
+import { formatCidr } from './network/ipv4.js';
 import type { Template } from './rootfs/template.js';
+import { createContainer } from './rootfs/create.js';
 import { TEMPLATES, getTemplate } from '../templates/index.js';
-import type { ContainerInfo, ContainerSummary, CreateOptions, EngineApi, ProgressEvent, StopOptions } from './types.js';
+import type { ContainerInfo, ContainerSummary, CreateOptions, EngineApi, StopOptions } from './types.js';
 
 /** LXC's default lxcpath (`lxc-config lxc.lxcpath`). */
 export const DEFAULT_LXCPATH = '/var/lib/lxc';
@@ -204,106 +203,44 @@ export class Engine implements EngineApi {
     return { name: bridge, gateway: gw };
   }
 
-  /** IPv4 addresses (no prefix) written in any container's config in this lxcpath. */
-  private async addressesInUse(): Promise<number[]> {
-    const res: number[] = [];
-    for (const n of await this.names()) {
-      const cfg = await this.readConfigOrNull(n);
-      if (!cfg) continue;
-      for (const net of netInterfaces(cfg))
-        for (const a of net.ipv4) {
-          try {
-            res.push(parseCidr(a).addr);
-          } catch {
-            /* reported by validateConfig, not here */
-          }
-        }
-    }
-    return res;
+  /** Drops `bridge` from the remembered network state (a create that made the bridge and failed). */
+  private async forgetBridge(bridge: string): Promise<void> {
+    const state = await this.readNetworkState();
+    if (!(bridge in state.bridges)) return;
+    delete state.bridges[bridge];
+    await this.writeNetworkState(state);
   }
 
   /**
-   * Creates a container from a template: the rootfs, config and sidecar are built in a
-   * staging directory inside the lxcpath and renamed into place at the end, so a failure,
-   * a cancel (opts.signal) or a kill leaves nothing under `<lxcpath>/<name>`.
-   * The address is the next free one of the bridge's subnet (or opts.ipv4), allocated under
-   * a lock on the lxcpath so concurrent creates never share one.
-   * Config keys follow lxc.container.conf(5): lxc.net.0.{type,link,flags,name,hwaddr,veth.pair,ipv4.address,ipv4.gateway}.
-   * @throws LxdeckError E_NAME_INVALID, E_EXISTS, E_TEMPLATE, E_NETWORK, E_CANCELLED, E_UNSAFE_PATH.
+   * Creates a container from a template (core/rootfs/create.ts): every option is checked
+   * before anything is written; the rootfs, config and sidecar are built in a staging
+   * directory inside `<lxcpath>/.lxdeck/` and renamed into place, so a failure, a cancel
+   * (opts.signal) or a kill leaves nothing under `<lxcpath>/<name>` (a killed create's
+   * staging directory is swept by the next create). Unprivileged by default: an lxc.idmap
+   * range allocated per container, the rootfs ownership shifted into it.
+   * Addresses, veth names and idmap ranges are allocated under a lock on the lxcpath,
+   * so concurrent creates never share one.
+   * Config keys follow lxc.container.conf(5): lxc.idmap, lxc.net.0.{type,link,flags,name,hwaddr,veth.pair,ipv4.address,ipv4.gateway}, lxc.cgroup(2).*.
+   * @throws LxdeckError E_NAME_INVALID, E_EXISTS, E_TEMPLATE, E_USAGE, E_INVALID_VALUE, E_NETWORK, E_CONFIG, E_CANCELLED, E_UNSAFE_PATH.
    */
   async create(name: string, opts: CreateOptions = {}): Promise<ContainerInfo> {
-    validateContainerName(name);
-    const progress = (ev: ProgressEvent) => opts.onProgress?.(ev);
-    const template = this.templates[opts.template ?? 'busybox'] ?? getTemplate(opts.template ?? 'busybox');
-    const final = this.dir(name);
-    if (existsSync(final)) throw new LxdeckError('E_EXISTS', `a container named ${name} already exists in ${this.lxcpath}`, { hint: 'choose another name, or destroy it first' });
-    await mkdir(this.stateDir(), { recursive: true, mode: 0o700 });
-    const bridgeName = opts.bridge ?? this.bridge;
-    validateIfName(bridgeName, 'bridge name');
-    progress({ phase: 'network', fraction: 0, line: `bridge ${bridgeName}` });
-    const bridge = await this.ensureBridge(bridgeName);
-    const gw = parseCidr(bridge.gateway);
-
-    const release = await lockfile.lock(this.stateDir(), { lockfilePath: join(this.stateDir(), 'create.lock'), retries: { retries: 50, minTimeout: 100, maxTimeout: 500 }, stale: 60_000 });
-    const staging = join(this.stateDir(), `staging-${name}-${randomBytes(4).toString('hex')}`);
-    try {
-      if (existsSync(final)) throw new LxdeckError('E_EXISTS', `a container named ${name} already exists in ${this.lxcpath}`, { hint: 'choose another name, or destroy it first' });
-      const taken = [gw.addr, ...(await this.addressesInUse())];
-      let ipv4: string;
-      if (opts.ipv4) {
-        const want = parseCidr(opts.ipv4);
-        if (!opts.ipv4.includes('/')) want.prefix = gw.prefix;
-        if (taken.includes(want.addr)) throw new LxdeckError('E_NETWORK', `address ${formatIpv4(want.addr)} is already used in ${this.lxcpath}`, { hint: 'leave out --ipv4 to get a free one' });
-        ipv4 = formatCidr(want);
-      } else {
-        ipv4 = `${formatIpv4(nextFreeAddress(gw, taken))}/${gw.prefix}`;
-      }
-      const useGateway = contains(gw, parseCidr(ipv4).addr);
-      await mkdir(join(staging, 'rootfs'), { recursive: true, mode: 0o755 });
-      progress({ phase: 'rootfs', fraction: 0.05, line: `template ${template.manifest.name}` });
-      if (opts.signal?.aborted) throw new LxdeckError('E_CANCELLED', 'create cancelled');
-      const built = await template.build({
-        name,
-        rootfs: join(staging, 'rootfs'),
-        options: {},
+    return createContainer(
+      {
+        lxcpath: this.lxcpath,
+        stateDir: this.stateDir(),
+        defaultBridge: this.bridge,
         runner: this.runner,
-        onProgress: (ev) => progress({ ...ev, fraction: ev.fraction === undefined ? undefined : 0.1 + ev.fraction * 0.8 }),
-        signal: opts.signal,
-      });
-      if (opts.signal?.aborted) throw new LxdeckError('E_CANCELLED', 'create cancelled');
-      progress({ phase: 'config', fraction: 0.92 });
-      const lines: string[] = [`# Container ${name}, made by lxdeck from template ${template.manifest.name} on ${new Date().toISOString()}`];
-      if (existsSync(LXC_COMMON_CONF)) lines.push(`lxc.include = ${LXC_COMMON_CONF}`);
-      lines.push(`lxc.arch = ${process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : process.arch}`);
-      lines.push(`lxc.uts.name = ${name}`, `lxc.rootfs.path = dir:${join(final, 'rootfs')}`);
-      for (const [k, v] of built.config) lines.push(`${k} = ${v}`);
-      lines.push(
-        '',
-        '# network: a veth on the bridge with a static address',
-        'lxc.net.0.type = veth',
-        `lxc.net.0.link = ${bridgeName}`,
-        'lxc.net.0.flags = up',
-        'lxc.net.0.name = eth0',
-        `lxc.net.0.hwaddr = ${randomHwaddr()}`,
-        `lxc.net.0.veth.pair = ${vethName(name, 0)}`,
-        `lxc.net.0.ipv4.address = ${ipv4}`,
-      );
-      if (useGateway) lines.push(`lxc.net.0.ipv4.gateway = ${formatIpv4(gw.addr)}`);
-      const text = `${lines.join('\n')}\n`;
-      LxcConfig.parse(text); // the engine's own reader must take what it writes
-      await writeFile(join(staging, 'config'), text, { mode: 0o640 });
-      const side: Sidecar = { template: template.manifest.name, created: new Date().toISOString() };
-      await writeFile(join(staging, SIDECAR), `${JSON.stringify(side, null, 2)}\n`, { mode: 0o644 });
-      progress({ phase: 'install', fraction: 0.97 });
-      await rename(staging, final);
-    } catch (e) {
-      await rm(staging, { recursive: true, force: true });
-      throw e;
-    } finally {
-      await release();
-    }
-    progress({ phase: 'done', fraction: 1 });
-    return this.info(name);
+        template: (t) => this.templates[t] ?? getTemplate(t),
+        ensureBridge: (b) => this.ensureBridge(b),
+        linkExists: (dev) => linkExists(this.runner, dev),
+        forgetBridge: (b) => this.forgetBridge(b),
+        start: (n) => this.start(n),
+        info: (n) => this.info(n),
+        atomicWrite,
+      },
+      name,
+      opts,
+    );
   }
 
   /**

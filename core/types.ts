@@ -74,13 +74,36 @@ export interface ProgressEvent {
 }
 
 export interface CreateOptions {
-  /** template name under templates/; default "busybox" */
+  /** template name under templates/ (or `lxc:NAME`); default "busybox" */
   template?: string;
+  /** template options (`--option KEY=VALUE`), checked against the template's manifest; passed to its builder as ctx.options */
+  options?: Record<string, string>;
   /** bridge for lxc.net.0.link; default the engine's default bridge (lxdeckbr0) */
   bridge?: string;
-  /** static IPv4 "A.B.C.D/PREFIX"; default the next free address of the bridge's subnet */
+  /** static IPv4 "A.B.C.D/PREFIX" (a bare address takes the bridge's prefix); default the next free address of the bridge's subnet */
   ipv4?: string;
+  /** lxc.net.0.ipv4.gateway "A.B.C.D", inside the --ipv4 subnet; default the bridge's address when the container is on its subnet */
+  gateway?: string;
+  /** no static address (lxc.net.0.ipv4.address unset): the container asks a DHCP server; excludes ipv4 and gateway */
+  dhcp?: boolean;
+  /** lxc.net.0.hwaddr "xx:xx:xx:xx:xx:xx" (unicast); default a random 00:16:3e:xx:xx:xx */
+  hwaddr?: string;
+  /** lxc.net.0.veth.pair: the host-side veth name, at most 15 bytes (IFNAMSIZ, case N2); default derived from the name (vethName) */
+  vethPair?: string;
+  /** memory limit: bytes, 'max', or a size text per case U1 ("512M", "1GiB", "-1") */
+  memory?: string | number | 'max';
+  /** swap limit (swap alone, without memory): bytes, 'max', or a size text per case U1; on cgroup v1 needs memory too */
+  swap?: string | number | 'max';
+  /** CPU bandwidth in CPUs (1.5 = one and a half CPUs of quota per period), 'max', or its text */
+  cpus?: string | number | 'max';
+  /** CPU weight 1..10000 (cgroup v2 scale, default 100; written as cpu.shares = weight*1024/100 on v1) */
+  cpuWeight?: string | number;
+  /** true: root in the container is root on the host (no lxc.idmap). Default false: unprivileged with an allocated idmap range */
+  privileged?: boolean;
+  /** start the container once it is made */
+  start?: boolean;
   onProgress?: (ev: ProgressEvent) => void;
+  /** aborting removes everything the create made (Esc, SIGINT, SIGTERM) */
   signal?: AbortSignal;
 }
 

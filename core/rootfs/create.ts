@@ -1,0 +1,701 @@
+/**
+ * The create path: checks every option before anything is written, builds the
+ * container in a staging directory inside `<lxcpath>/.lxdeck/`, and renames it
+ * into place; a failure, a cancel (AbortSignal: Esc, SIGINT, SIGTERM) removes
+ * everything it made, and a staging directory left by a killed create
+ * (SIGKILL, power loss) is swept by the next create once its owner is dead.
+ *
+ * Config keys follow lxc.container.conf(5): lxc.include, lxc.arch,
+ * lxc.uts.name, lxc.rootfs.path, lxc.idmap, lxc.net.0.{type,link,flags,name,
+ * hwaddr,veth.pair,ipv4.address,ipv4.gateway}, lxc.cgroup.* / lxc.cgroup2.*.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmod, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import type { Runner } from '../exec/runner.js';
+import { LxdeckError, isLxdeckError } from '../errors.js';
+import { HostFs } from '../host/host-fs.js';
+import { parseMountInfo } from '../host/mountinfo.js';
+import { detectCgroupLayout, controllerDriver, joinPath, type CgroupLayout } from '../cgroup/layout.js';
+import { limitToConfigKeys, type ConfigKeyValue, type Limits } from '../cgroup/limits.js';
+import { LxcConfig, netInterfaces, readConfig } from '../lxc/config.js';
+import { validateContainerName, validateIfName, vethName } from '../names.js';
+import { randomHwaddr } from '../network/hwaddr.js';
+import { type Cidr, contains, formatCidr, formatIpv4, maskOf, networkOf, nextFreeAddress, parseCidr, parseIpv4 } from '../network/ipv4.js';
+import { linkDelArgv } from '../network/ip-argv.js';
+import { allocateIdmapBase, ensureRootSubids, idmapValues, IDMAP_SIZE, shiftRootfsOwnership, usedRanges, type SubidPaths } from '../idmap.js';
+import { parseCpus, parseSize, SIZE_GRAMMAR, type LimitValue } from '../units.js';
+import { writeFileInRootfs } from './safe-write.js';
+import type { Template } from './template.js';
+import type { ContainerInfo, CreateOptions, ProgressEvent } from '../types.js';
+
+/** Where LXC keeps the config every container includes (lxc.include). */
+export const LXC_COMMON_CONF = '/usr/share/lxc/config/common.conf';
+/** What LXC's own templates include for an unprivileged container (clears device rules, keeps caps, sys:rw). */
+export const LXC_USERNS_CONF = '/usr/share/lxc/config/userns.conf';
+/** The file in a staging directory naming the process that builds it. */
+export const STAGING_OWNER = 'owner.json';
+/** Prefix of staging directories in `<lxcpath>/.lxdeck/`. */
+export const STAGING_PREFIX = 'staging-';
+
+/** What the create path needs from the engine. */
+export interface CreateHost {
+  lxcpath: string;
+  /** `<lxcpath>/.lxdeck` */
+  stateDir: string;
+  defaultBridge: string;
+  runner: Runner;
+  /** the template called `name` */
+  template(name: string): Template;
+  /** makes sure the bridge exists, addressed and up; returns the host's address on it ("10.0.3.1/24") */
+  ensureBridge(bridge: string): Promise<{ name: string; gateway: string }>;
+  /** true when the link exists on the host */
+  linkExists(dev: string): Promise<boolean>;
+  /** forgets a bridge lxdeck remembered (its entry in the network state) */
+  forgetBridge(bridge: string): Promise<void>;
+  start(name: string): Promise<void>;
+  info(name: string): Promise<ContainerInfo>;
+  /** the host's cgroup layout; default detected from /proc/self/mountinfo */
+  layout?: CgroupLayout;
+  /** /etc/subuid and /etc/subgid; tests may point elsewhere */
+  subidPaths?: SubidPaths;
+  /** atomic writer for state and host files */
+  atomicWrite(path: string, content: string, mode?: number): Promise<void>;
+}
+
+/** The network part of a plan. */
+export type NetPlan =
+  | { mode: 'static'; ipv4?: Cidr; prefixGiven: boolean; gateway?: number }
+  | { mode: 'dhcp' };
+
+/** Every option of a create, checked and normalised; made before anything is written. */
+export interface CreatePlan {
+  name: string;
+  templateName: string;
+  template: Template;
+  /** template options with the manifest's defaults filled in */
+  options: Record<string, string>;
+  bridge: string;
+  net: NetPlan;
+  hwaddr: string;
+  vethPair: string;
+  vethPairGiven: boolean;
+  limits: Limits;
+  /** config keys of `limits` for this host's cgroup layout (lxc.cgroup2.* on v2, lxc.cgroup.* on v1) */
+  limitKeys: ConfigKeyValue[];
+  privileged: boolean;
+  start: boolean;
+}
+
+const HWADDR_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+function usage(msg: string, hint?: string): LxdeckError {
+  return new LxdeckError('E_USAGE', msg, { hint });
+}
+
+/**
+ * Checks `hwaddr` for lxc.net.N.hwaddr: six hex octets separated by `:`,
+ * a unicast address (bit 0 of the first octet clear), not all zero.
+ * @returns the address in lower case
+ * @throws LxdeckError E_INVALID_VALUE naming the rule
+ */
+export function validateHwaddr(hwaddr: string): string {
+  const h = hwaddr.trim().toLowerCase();
+  const hint = 'six hex octets separated by ":", e.g. 00:16:3e:12:34:56 (unicast: the first octet even)';
+  if (!HWADDR_RE.test(h)) throw new LxdeckError('E_INVALID_VALUE', `MAC address ${JSON.stringify(hwaddr)} is not of the form xx:xx:xx:xx:xx:xx`, { hint });
+  if ((parseInt(h.slice(0, 2), 16) & 1) === 1) throw new LxdeckError('E_INVALID_VALUE', `MAC address ${h} is a multicast address`, { hint });
+  if (h === '00:00:00:00:00:00') throw new LxdeckError('E_INVALID_VALUE', 'MAC address 00:00:00:00:00:00 is not usable', { hint });
+  return h;
+}
+
+function checkTemplateOptions(t: Template, given: Record<string, string>): Record<string, string> {
+  const known = new Map(t.manifest.options.map((o) => [o.name, o]));
+  const list = t.manifest.options.map((o) => o.name).join(', ');
+  const out: Record<string, string> = {};
+  for (const o of t.manifest.options) if (o.default !== undefined) out[o.name] = o.default;
+  for (const [k, v] of Object.entries(given)) {
+    const o = known.get(k);
+    if (!o)
+      throw usage(
+        `template ${t.manifest.name} has no option ${JSON.stringify(k)}`,
+        list ? `its options: ${list} (lxdeck templates lists them)` : `template ${t.manifest.name} takes no options`,
+      );
+    if (typeof v !== 'string' || /[\n\0]/.test(v)) throw usage(`option ${k}: the value must be one line of text`);
+    if (o.type === 'boolean' && !/^(true|false|yes|no|1|0)$/i.test(v)) throw usage(`option ${k} takes true or false, not ${JSON.stringify(v)}`);
+    if (o.type === 'number' && !/^-?\d+(\.\d+)?$/.test(v.trim())) throw usage(`option ${k} takes a number, not ${JSON.stringify(v)}`);
+    out[k] = v;
+  }
+  return out;
+}
+
+function sizeOf(what: string, v: string | number | undefined): LimitValue | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'number') {
+    if (v === -1) return 'max';
+    if (!Number.isSafeInteger(v) || v < 0) throw new LxdeckError('E_INVALID_VALUE', `${what} ${v} is not a whole number of bytes`, { hint: `accepted: ${SIZE_GRAMMAR}` });
+    return v;
+  }
+  try {
+    return parseSize(v);
+  } catch (e) {
+    if (isLxdeckError(e)) throw new LxdeckError(e.code, `${what}: ${e.message}`, { hint: e.hint });
+    throw e;
+  }
+}
+
+/**
+ * Checks and normalises every create option; writes nothing and runs nothing
+ * (the wizard calls it on its summary step).
+ * @param env.layout the host's cgroup layout, to pick the config keys for limits
+ * @param env.template looks a template up by name (throws E_TEMPLATE for an unknown one)
+ * @throws LxdeckError E_NAME_INVALID (name), E_TEMPLATE (template), E_USAGE (options, conflicting
+ *   flags), E_INVALID_VALUE (sizes per case U1, CPU numbers, addresses, MAC, interface names
+ *   over IFNAMSIZ per case N2)
+ */
+export function planCreate(name: string, opts: CreateOptions, env: { defaultBridge: string; layout: CgroupLayout; template(name: string): Template }): CreatePlan {
+  validateContainerName(name);
+  const templateName = opts.template ?? 'busybox';
+  const template = env.template(templateName);
+  const options = checkTemplateOptions(template, opts.options ?? {});
+
+  const bridge = opts.bridge ?? env.defaultBridge;
+  validateIfName(bridge, 'bridge name (lxc.net.0.link)');
+
+  let net: NetPlan;
+  if (opts.dhcp) {
+    if (opts.ipv4 !== undefined) throw usage('--dhcp and --ipv4 exclude each other', 'give a static address, or DHCP, not both');
+    if (opts.gateway !== undefined) throw usage('--gateway needs a static address (--ipv4); with --dhcp the DHCP server gives the gateway');
+    net = { mode: 'dhcp' };
+  } else if (opts.ipv4 !== undefined) {
+    const c = parseCidr(opts.ipv4);
+    const prefixGiven = opts.ipv4.includes('/');
+    if (prefixGiven && c.prefix < 31) {
+      const host = (c.addr & ~maskOf(c.prefix)) >>> 0;
+      if (host === 0 || host === (~maskOf(c.prefix) >>> 0))
+        throw new LxdeckError('E_INVALID_VALUE', `${opts.ipv4} is the ${host === 0 ? 'network' : 'broadcast'} address of its subnet`, { hint: 'give a host address, e.g. .2 to .254 of a /24' });
+    }
+    let gateway: number | undefined;
+    if (opts.gateway !== undefined) {
+      gateway = parseIpv4(opts.gateway);
+      if (gateway === c.addr) throw new LxdeckError('E_INVALID_VALUE', `the gateway ${opts.gateway} is the container's own address`);
+      if (prefixGiven && !contains(c, gateway))
+        throw new LxdeckError('E_INVALID_VALUE', `the gateway ${opts.gateway} is not inside ${formatCidr(c)}`, { hint: 'a gateway must be on the container\'s subnet' });
+    }
+    net = { mode: 'static', ipv4: c, prefixGiven, gateway };
+  } else {
+    if (opts.gateway !== undefined) throw usage('--gateway needs --ipv4', 'e.g. --ipv4 10.0.3.5/24 --gateway 10.0.3.1');
+    net = { mode: 'static', prefixGiven: false };
+  }
+
+  const hwaddr = opts.hwaddr !== undefined ? validateHwaddr(opts.hwaddr) : randomHwaddr();
+  const vethPair = opts.vethPair ?? vethName(name, 0);
+  validateIfName(vethPair, 'lxc.net.0.veth.pair');
+
+  const limits: Limits = {};
+  const memory = sizeOf('memory limit', opts.memory);
+  if (memory !== undefined) limits.memory = memory;
+  const swap = sizeOf('swap limit', opts.swap);
+  if (swap !== undefined) limits.swap = swap;
+  if (opts.cpus !== undefined) limits.cpus = typeof opts.cpus === 'string' ? parseCpus(opts.cpus) : opts.cpus;
+  if (opts.cpuWeight !== undefined) {
+    const w = typeof opts.cpuWeight === 'string' ? Number(opts.cpuWeight.trim()) : opts.cpuWeight;
+    if (!Number.isInteger(w) || w < 1 || w > 10000)
+      throw new LxdeckError('E_INVALID_VALUE', `CPU weight ${JSON.stringify(String(opts.cpuWeight))} is not a whole number 1..10000`, { hint: 'the default weight is 100; 200 gets twice the CPU time of a default container under contention' });
+    limits.cpuWeight = w;
+  }
+  const limitKeys = limitToConfigKeys(limits, env.layout);
+  if (limits.swap !== undefined && controllerDriver('memory', env.layout) === 'v1') {
+    const memsw = joinPath(env.layout.v1.memory, 'memory.memsw.limit_in_bytes');
+    if (!existsSync(memsw))
+      throw new LxdeckError('E_INVALID_VALUE', 'this host cannot limit swap: cgroup v1 memory has no memory.memsw.limit_in_bytes', {
+        hint: 'boot with swapaccount=1 to enable swap accounting, or leave --swap out',
+      });
+  }
+  return {
+    name,
+    templateName,
+    template,
+    options,
+    bridge,
+    net,
+    hwaddr,
+    vethPair,
+    vethPairGiven: opts.vethPair !== undefined,
+    limits,
+    limitKeys,
+    privileged: opts.privileged === true,
+    start: opts.start === true,
+  };
+}
+
+/** What lxc-* sees as `lxc.arch` for this Node's architecture. */
+function lxcArch(): string {
+  return process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : process.arch;
+}
+
+/** The resolved parts a config needs besides the plan. */
+export interface ConfigInputs {
+  /** final container directory `<lxcpath>/<name>` */
+  dir: string;
+  /** "A.B.C.D/N" for static */
+  ipv4?: string;
+  gateway?: string;
+  /** first host id of the container's range, for unprivileged */
+  idmapBase?: number;
+  /** config keys the template returned */
+  templateConfig: [string, string][];
+  /** ISO time */
+  created: string;
+}
+
+/**
+ * The exact config text a create writes (lxc.container.conf(5)); the wizard's summary
+ * shows it. Keys: includes (common.conf, userns.conf where they exist), arch, uts.name,
+ * rootfs.path, the template's keys, lxc.idmap (unprivileged), lxc.net.0.*, limits.
+ */
+export function renderConfig(plan: CreatePlan, inp: ConfigInputs): string {
+  const lines: string[] = [`# Container ${plan.name}, made by lxdeck from template ${plan.templateName} on ${inp.created}`];
+  if (existsSync(LXC_COMMON_CONF)) lines.push(`lxc.include = ${LXC_COMMON_CONF}`);
+  if (!plan.privileged && existsSync(LXC_USERNS_CONF)) lines.push(`lxc.include = ${LXC_USERNS_CONF}`);
+  lines.push(`lxc.arch = ${lxcArch()}`, `lxc.uts.name = ${plan.name}`, `lxc.rootfs.path = dir:${join(inp.dir, 'rootfs')}`);
+  if (inp.templateConfig.length) lines.push('', `# from the ${plan.templateName} template`);
+  for (const [k, v] of inp.templateConfig) lines.push(`${k} = ${v}`);
+  if (!plan.privileged) {
+    if (inp.idmapBase === undefined) throw new Error('renderConfig: an unprivileged container needs idmapBase');
+    const [u, g] = idmapValues(inp.idmapBase);
+    lines.push('', `# unprivileged: ids 0-${IDMAP_SIZE - 1} inside are ${inp.idmapBase}-${inp.idmapBase + IDMAP_SIZE - 1} on the host`, `lxc.idmap = ${u}`, `lxc.idmap = ${g}`);
+  } else {
+    lines.push('', '# privileged: root in the container is root on the host');
+  }
+  lines.push(
+    '',
+    plan.net.mode === 'dhcp' ? '# network: a veth on the bridge; the address comes from DHCP' : '# network: a veth on the bridge with a static address',
+    'lxc.net.0.type = veth',
+    `lxc.net.0.link = ${plan.bridge}`,
+    'lxc.net.0.flags = up',
+    'lxc.net.0.name = eth0',
+    `lxc.net.0.hwaddr = ${plan.hwaddr}`,
+    `lxc.net.0.veth.pair = ${plan.vethPair}`,
+  );
+  if (plan.net.mode === 'static' && inp.ipv4) {
+    lines.push(`lxc.net.0.ipv4.address = ${inp.ipv4}`);
+    if (inp.gateway) lines.push(`lxc.net.0.ipv4.gateway = ${inp.gateway}`);
+  }
+  if (plan.limitKeys.length) {
+    lines.push('', '# resources');
+    for (const kv of plan.limitKeys) lines.push(`${kv.key} = ${kv.value}`);
+  }
+  const text = `${lines.join('\n')}\n`;
+  LxcConfig.parse(text); // the engine's own reader must take what it writes
+  return text;
+}
+
+// ------------------------------------------------------------ staging owners
+
+/** What a staging directory's owner file records: who builds it and what it reserved. */
+export interface StagingOwner {
+  pid: number;
+  /** field 22 of /proc/PID/stat (clock ticks since boot), so a reused PID is not taken for the owner */
+  startTime: string | null;
+  name: string;
+  ipv4?: string;
+  idmapBase?: number;
+  vethPair: string;
+  bridge: string;
+}
+
+/** Field 22 (starttime) of /proc/PID/stat, or null when the process is gone. */
+export function processStartTime(pid: number): string | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return rest[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** True when the process that wrote `o` still runs (same PID and same start time). */
+export function ownerAlive(o: Pick<StagingOwner, 'pid' | 'startTime'>): boolean {
+  if (!Number.isInteger(o.pid) || o.pid <= 0) return false;
+  const now = processStartTime(o.pid);
+  if (now === null) return false;
+  return o.startTime === null || o.startTime === now;
+}
+
+/** Mount points at or below `dir` (deepest first), from /proc/self/mountinfo. */
+function mountsUnder(dir: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return [];
+  }
+  return parseMountInfo(text)
+    .map((m) => m.mountPoint)
+    .filter((p) => p === dir || p.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Removes a staging directory; a mount a template left inside (proc, a bind mount)
+ * is detached first (`umount --lazy`), so removing never reaches into a host file system.
+ * @throws LxdeckError E_COMMAND when a mount cannot be detached (the directory is kept)
+ */
+export async function removeStaging(runner: Runner, dir: string): Promise<void> {
+  for (const mp of mountsUnder(dir)) {
+    const r = await runner.run('umount', ['--lazy', mp], { timeoutMs: 10_000 });
+    if (r.exitCode !== 0) throw new LxdeckError('E_COMMAND', `cannot detach ${mp} inside ${dir}: ${r.stderr.trim()}`, { hint: `umount it by hand, then remove ${dir}` });
+  }
+  await rm(dir, { recursive: true, force: true });
+}
+
+async function readOwner(dir: string): Promise<StagingOwner | null> {
+  try {
+    return JSON.parse(await readFile(join(dir, STAGING_OWNER), 'utf8')) as StagingOwner;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Removes staging directories whose creator is dead (a create killed with SIGKILL).
+ * Call it holding the create lock: a staging directory gets its owner file under that
+ * lock, so one without an owner file is stale too.
+ * @returns the live owners (their reservations count as taken)
+ */
+export async function sweepStaging(runner: Runner, stateDir: string, onLine?: (line: string) => void): Promise<StagingOwner[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(stateDir);
+  } catch {
+    return [];
+  }
+  const live: StagingOwner[] = [];
+  for (const e of entries) {
+    if (!e.startsWith(STAGING_PREFIX)) continue;
+    const dir = join(stateDir, e);
+    const owner = await readOwner(dir);
+    if (owner && ownerAlive(owner)) {
+      live.push(owner);
+      continue;
+    }
+    onLine?.(`removing ${e}, left by a create that did not finish${owner ? ` (pid ${owner.pid} is gone)` : ''}`);
+    try {
+      await removeStaging(runner, dir);
+    } catch (err) {
+      onLine?.(`could not remove ${dir}: ${(err as Error).message}`);
+    }
+  }
+  return live;
+}
+
+// ------------------------------------------------------------ what is taken
+
+interface Taken {
+  addresses: number[];
+  idmapValues: string[];
+  vethPairs: string[];
+  links: string[];
+}
+
+async function scanLxcpath(lxcpath: string): Promise<Taken> {
+  const t: Taken = { addresses: [], idmapValues: [], vethPairs: [], links: [] };
+  let entries: string[];
+  try {
+    entries = await readdir(lxcpath);
+  } catch {
+    return t;
+  }
+  for (const e of entries) {
+    if (e.startsWith('.')) continue;
+    let cfg: LxcConfig;
+    try {
+      cfg = await readConfig(join(lxcpath, e, 'config'));
+    } catch {
+      continue;
+    }
+    t.idmapValues.push(...cfg.getAll('lxc.idmap'));
+    for (const n of netInterfaces(cfg)) {
+      if (n.vethPair) t.vethPairs.push(n.vethPair);
+      if (n.link) t.links.push(n.link);
+      for (const a of n.ipv4) {
+        try {
+          t.addresses.push(parseCidr(a).addr);
+        } catch {
+          /* reported by validateConfig */
+        }
+      }
+    }
+  }
+  return t;
+}
+
+// ------------------------------------------------------------ the lock
+
+async function withCreateLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
+  let compromised: Error | undefined;
+  const release = await lockfile.lock(stateDir, {
+    lockfilePath: join(stateDir, 'create.lock'),
+    // held only for short sections (allocation, the final rename); a dead holder's lock is stale after 10 s
+    stale: 10_000,
+    retries: { retries: 150, minTimeout: 100, maxTimeout: 500 },
+    onCompromised: (e) => {
+      compromised = e;
+    },
+  });
+  try {
+    const r = await fn();
+    if (compromised) throw new LxdeckError('E_COMMAND', `the create lock in ${stateDir} was taken over: ${compromised.message}`);
+    return r;
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
+// ------------------------------------------------------------ create
+
+interface Sidecar {
+  template: string;
+  created: string;
+  unprivileged: boolean;
+  idmapBase?: number;
+  lxdeckVersion?: string;
+}
+
+/**
+ * True when a process running as host uid `uid` (not root) can reach `dir`:
+ * every directory from `/` down has the "others" search bit (or is owned by uid).
+ */
+function searchableBy(dir: string, uid: number): boolean {
+  const parts = dir.split('/').filter(Boolean);
+  for (let i = 0; i <= parts.length; i++) {
+    const p = `/${parts.slice(0, i).join('/')}`;
+    const st = statSync(p);
+    if (st.uid === uid ? (st.mode & 0o100) === 0 : (st.mode & 0o001) === 0) return false;
+  }
+  return true;
+}
+
+/**
+ * Creates a container (see the module comment). Order: every check
+ * ({@link planCreate}); under the create lock: sweep dead staging directories, the
+ * bridge, the address, the veth name, the idmap range, and the staging directory
+ * with its owner file; then the template (outside the lock), the hostname (written
+ * with symlink-safe writes, case T1), the ownership shift for an unprivileged
+ * container, config and sidecar; under the lock again: the rename into place.
+ * On any failure or cancel: the staging directory is removed, a bridge this create
+ * made (and no other container uses) is deleted, and a `.lxdeck` directory or
+ * lxcpath this create made is removed, so the lxcpath is as it was.
+ * @throws LxdeckError E_NAME_INVALID, E_EXISTS, E_TEMPLATE, E_USAGE, E_INVALID_VALUE,
+ *   E_NETWORK, E_CONFIG (no subordinate ids left), E_CANCELLED, E_UNSAFE_PATH, and
+ *   from `--start` E_COMMAND / E_TIMEOUT (the container is then made but not running)
+ */
+export async function createContainer(host: CreateHost, name: string, opts: CreateOptions = {}): Promise<ContainerInfo> {
+  const progress = (ev: ProgressEvent) => opts.onProgress?.(ev);
+  const signal = opts.signal;
+  const cancelled = () => new LxdeckError('E_CANCELLED', `create of ${name} cancelled; nothing was left behind`);
+  const layout = host.layout ?? detectCgroupLayout(new HostFs('/'));
+  const plan = planCreate(name, opts, { defaultBridge: host.defaultBridge, layout, template: (t) => host.template(t) });
+  const final = join(host.lxcpath, name);
+  const exists = () => new LxdeckError('E_EXISTS', `a container named ${name} already exists in ${host.lxcpath}`, { hint: 'choose another name, or destroy it first' });
+  if (existsSync(final)) throw exists();
+  if (signal?.aborted) throw cancelled();
+
+  const lxcpathExisted = existsSync(host.lxcpath);
+  const stateExisted = existsSync(host.stateDir);
+  let staging: string | undefined;
+  let bridgeMade = false;
+  let subidNote: string[] = [];
+  let lxcpathModeBefore: number | undefined;
+  try {
+    progress({ phase: 'check', fraction: 0, line: `template ${plan.templateName}, bridge ${plan.bridge}, ${plan.privileged ? 'privileged' : 'unprivileged'}` });
+    await mkdir(host.stateDir, { recursive: true, mode: 0o700 });
+
+    // ---- reservations, under the lock
+    const reserved = await withCreateLock(host.stateDir, async () => {
+      const live = await sweepStaging(host.runner, host.stateDir, (line) => progress({ phase: 'check', line }));
+      if (existsSync(final)) throw exists();
+      if (live.some((o) => o.name === name))
+        throw new LxdeckError('E_EXISTS', `a container named ${name} is being created in ${host.lxcpath} right now`, { hint: 'wait for that create to finish, or choose another name' });
+      const taken = await scanLxcpath(host.lxcpath);
+
+      progress({ phase: 'network', fraction: 0.02, line: `bridge ${plan.bridge}` });
+      const hadLink = await host.linkExists(plan.bridge);
+      const br = await host.ensureBridge(plan.bridge);
+      bridgeMade = !hadLink;
+      const gw = parseCidr(br.gateway);
+
+      let ipv4: string | undefined;
+      let gateway: string | undefined;
+      if (plan.net.mode === 'static') {
+        const inUse = [gw.addr, ...taken.addresses, ...live.flatMap((o) => (o.ipv4 ? [parseCidr(o.ipv4).addr] : []))];
+        let addr: Cidr;
+        if (plan.net.ipv4) {
+          addr = { ...plan.net.ipv4 };
+          if (!plan.net.prefixGiven) addr.prefix = gw.prefix;
+          if (inUse.includes(addr.addr))
+            throw new LxdeckError('E_NETWORK', `address ${formatIpv4(addr.addr)} is already used in ${host.lxcpath}${addr.addr === gw.addr ? ` (the bridge ${plan.bridge} has it)` : ''}`, { hint: 'leave out --ipv4 to get a free one' });
+        } else {
+          addr = { addr: nextFreeAddress(gw, inUse), prefix: gw.prefix };
+        }
+        ipv4 = formatCidr(addr);
+        if (plan.net.gateway !== undefined) gateway = formatIpv4(plan.net.gateway);
+        else if (contains(gw, addr.addr) && networkOf(gw) === networkOf(addr)) gateway = formatIpv4(gw.addr);
+      }
+
+      if (taken.vethPairs.includes(plan.vethPair) || live.some((o) => o.vethPair === plan.vethPair))
+        throw new LxdeckError('E_NETWORK', `host interface name ${plan.vethPair} (lxc.net.0.veth.pair) is already used by another container in ${host.lxcpath}`, { hint: 'give another --veth-pair, or leave it out' });
+      if (plan.vethPairGiven && (await host.linkExists(plan.vethPair)))
+        throw new LxdeckError('E_NETWORK', `a network interface named ${plan.vethPair} already exists on this host`, { hint: 'give another --veth-pair, or leave it out' });
+
+      let idmapBase: number | undefined;
+      if (!plan.privileged) {
+        progress({ phase: 'idmap', fraction: 0.04 });
+        const sub = await ensureRootSubids((p, t, m) => host.atomicWrite(p, t, m), host.subidPaths);
+        subidNote = sub.added;
+        for (const a of sub.added) progress({ phase: 'idmap', line: `added ${a} (root had no subordinate ids; newuidmap needs them)` });
+        const used = usedRanges([...taken.idmapValues, ...live.flatMap((o) => (o.idmapBase !== undefined ? idmapValues(o.idmapBase) : []))]);
+        idmapBase = allocateIdmapBase(sub.ranges, used);
+        progress({ phase: 'idmap', line: `host ids ${idmapBase}-${idmapBase + IDMAP_SIZE - 1} map to 0-${IDMAP_SIZE - 1} inside` });
+      }
+
+      staging = join(host.stateDir, `${STAGING_PREFIX}${name}-${randomBytes(4).toString('hex')}`);
+      await mkdir(join(staging, 'rootfs'), { recursive: true, mode: 0o755 });
+      await chmod(staging, 0o755);
+      const owner: StagingOwner = { pid: process.pid, startTime: processStartTime(process.pid), name, ipv4, idmapBase, vethPair: plan.vethPair, bridge: plan.bridge };
+      await writeFile(join(staging, STAGING_OWNER), `${JSON.stringify(owner)}\n`, { mode: 0o600 });
+      return { ipv4, gateway, idmapBase };
+    });
+    if (signal?.aborted) throw cancelled();
+
+    // ---- the rootfs
+    const rootfs = join(staging!, 'rootfs');
+    progress({ phase: 'rootfs', fraction: 0.05, line: `template ${plan.templateName}` });
+    let built;
+    try {
+      built = await plan.template.build({
+        name,
+        rootfs,
+        options: plan.options,
+        runner: host.runner,
+        onProgress: (ev) => progress({ ...ev, fraction: ev.fraction === undefined ? undefined : 0.05 + ev.fraction * 0.8 }),
+        signal,
+      });
+    } catch (e) {
+      if (signal?.aborted) throw cancelled();
+      throw e;
+    }
+    if (signal?.aborted) throw cancelled();
+
+    // the hostname: never written through a symlink out of the rootfs (T1)
+    writeFileInRootfs(rootfs, 'etc/hostname', `${name}\n`);
+
+    if (reserved.idmapBase !== undefined) {
+      progress({ phase: 'idmap', fraction: 0.86, line: `shifting the rootfs ownership by ${reserved.idmapBase}` });
+      const r = await shiftRootfsOwnership(rootfs, reserved.idmapBase, { signal });
+      progress({ phase: 'idmap', line: `${r.entries} files shifted${r.modesRestored ? `, setuid/setgid kept on ${r.modesRestored}` : ''}` });
+    }
+    if (signal?.aborted) throw cancelled();
+
+    progress({ phase: 'config', fraction: 0.92 });
+    const created = new Date().toISOString();
+    const text = renderConfig(plan, { dir: final, ipv4: reserved.ipv4, gateway: reserved.gateway, idmapBase: reserved.idmapBase, templateConfig: built.config, created });
+    await writeFile(join(staging!, 'config'), text, { mode: 0o640 });
+    const side: Sidecar = { template: plan.templateName, created, unprivileged: !plan.privileged, ...(reserved.idmapBase !== undefined ? { idmapBase: reserved.idmapBase } : {}) };
+    await writeFile(join(staging!, 'lxdeck.json'), `${JSON.stringify(side, null, 2)}\n`, { mode: 0o644 });
+    if (signal?.aborted) throw cancelled();
+
+    // ---- into place, under the lock
+    progress({ phase: 'install', fraction: 0.97 });
+    await withCreateLock(host.stateDir, async () => {
+      if (existsSync(final)) throw exists();
+      if (signal?.aborted) throw cancelled();
+      // an unprivileged container's root (host uid BASE) must be able to reach its rootfs
+      if (reserved.idmapBase !== undefined && !searchableBy(host.lxcpath, reserved.idmapBase)) {
+        lxcpathModeBefore = statSync(host.lxcpath).mode & 0o7777;
+        await chmod(host.lxcpath, lxcpathModeBefore | 0o001);
+        progress({ phase: 'install', line: `added the search bit for others to ${host.lxcpath} (o+x) so unprivileged containers can reach their rootfs` });
+        if (!searchableBy(host.lxcpath, reserved.idmapBase))
+          throw new LxdeckError('E_CONFIG', `an unprivileged container's root (host uid ${reserved.idmapBase}) cannot reach ${host.lxcpath}: a parent directory lacks the search bit for others`, {
+            hint: `chmod o+x each parent of ${host.lxcpath}, or use --privileged`,
+          });
+      }
+      await unlink(join(staging!, STAGING_OWNER));
+      await rename(staging!, final);
+      staging = undefined;
+    });
+  } catch (e) {
+    await cleanupFailed();
+    throw e;
+  }
+
+  async function cleanupFailed(): Promise<void> {
+    if (staging) await removeStaging(host.runner, staging).catch(() => undefined);
+    if (lxcpathModeBefore !== undefined) await chmod(host.lxcpath, lxcpathModeBefore).catch(() => undefined);
+    if (bridgeMade) {
+      // delete the bridge only when no container (made or being made) names it
+      await withCreateLock(host.stateDir, async () => {
+        const taken = await scanLxcpath(host.lxcpath);
+        const live = await sweepStaging(host.runner, host.stateDir);
+        if (taken.links.includes(plan.bridge) || live.some((o) => o.bridge === plan.bridge)) return;
+        await host.runner.run('ip', linkDelArgv(plan.bridge), { timeoutMs: 10_000 });
+        await host.forgetBridge(plan.bridge);
+      }).catch(() => undefined);
+    }
+    if (!stateExisted) {
+      // what this create made: network.json (now without our bridge) and the directory itself
+      try {
+        const left = await readdir(host.stateDir);
+        if (left.length === 1 && left[0] === 'network.json') {
+          const s = JSON.parse(await readFile(join(host.stateDir, 'network.json'), 'utf8')) as { bridges?: Record<string, string> };
+          if (Object.keys(s.bridges ?? {}).length === 0 || !bridgeMade) await unlink(join(host.stateDir, 'network.json'));
+        }
+        await rmdir(host.stateDir);
+      } catch {
+        /* another create uses it now */
+      }
+    }
+    if (!lxcpathExisted) await rmdir(host.lxcpath).catch(() => undefined);
+    void subidNote; // /etc/subuid and /etc/subgid lines stay: they are host setup, not part of the container
+  }
+
+  progress({ phase: 'done', fraction: 1, line: `created ${name}` });
+  if (plan.start) {
+    progress({ phase: 'start', line: `starting ${name}` });
+    try {
+      await host.start(name);
+    } catch (e) {
+      const err = e as Error;
+      throw new LxdeckError(isLxdeckError(e) ? e.code : 'E_COMMAND', `created ${name}, but it did not start: ${err.message}`, {
+        hint: isLxdeckError(e) && e.hint ? e.hint : `see lxdeck info ${name}; lxc-start -F -n ${name} -P ${host.lxcpath} shows why`,
+        cause: e,
+      });
+    }
+  }
+  return host.info(name);
+}
+
+/**
+ * An AbortSignal that aborts on SIGINT or SIGTERM (the CLI's create verb). While it is
+ * in use those signals no longer end the process at once, so the create can remove what
+ * it made; call `dispose()` after.
+ */
+export function abortOnSignals(signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): { signal: AbortSignal; received(): NodeJS.Signals | undefined; dispose(): void } {
+  const ac = new AbortController();
+  let got: NodeJS.Signals | undefined;
+  const on = (s: NodeJS.Signals) => {
+    got ??= s;
+    ac.abort(new LxdeckError('E_CANCELLED', `${s} received`));
+  };
+  for (const s of signals) process.on(s, on);
+  return {
+    signal: ac.signal,
+    received: () => got,
+    dispose: () => {
+      for (const s of signals) process.off(s, on);
+    },
+  };
+}
