@@ -19,11 +19,10 @@ LANE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${LXDECK_LANE_CACHE:-/var/cache/lxdeck-lane}
 TIMEOUT=${LXDECK_LANE_TIMEOUT:-900}
 LOG=${LXDECK_LANE_LOG:-$CACHE/run/console.log}
+# Test files that drive real containers and their cgroups (those present are run).
 DEFAULT_TESTS=(
   test/integration/v2-guest-smoke.test.ts
-  test/integration/cgroup.test.ts
-  test/integration/limits.test.ts
-  test/integration/freeze.test.ts
+  test/core/cgroup/integration.test.ts
   test/integration/lifecycle.test.ts
 )
 
