@@ -1,11 +1,13 @@
 import { LxdeckError } from '../core/errors.js';
 import type { Template } from '../core/rootfs/template.js';
 import { busyboxTemplate } from './busybox/template.js';
+import { downloadTemplate } from './download/template.js';
 import { tarballTemplate } from './tarball/template.js';
 
 /** Every template lxdeck ships, by name. */
 export const TEMPLATES: Record<string, Template> = {
   busybox: busyboxTemplate,
+  download: downloadTemplate,
   tarball: tarballTemplate,
 };
 
