@@ -560,7 +560,7 @@ export async function checkStorage(ctx: CheckContext): Promise<Finding[]> {
     const free = Number(st.bavail) * Number(st.bsize);
     const total = Number(st.blocks) * Number(st.bsize);
     const facts: Facts = { path: ctx.lxcpath, measuredAt: at, freeBytes: free, totalBytes: total };
-    const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
+    const gib = (n: number) => (n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);
     const sev: Severity = free < FREE_ERROR_BYTES ? 'error' : free < FREE_WARNING_BYTES ? 'warning' : 'ok';
     const text = `${gib(free)} free of ${gib(total)} in ${ctx.lxcpath}${at !== ctx.lxcpath ? ` (not made yet; measured at ${at})` : ''}`;
     out.push(finding(S, 'storage.lxcpath', 'Free space in the lxcpath', sev,
