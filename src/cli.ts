@@ -7,6 +7,10 @@ import { DEFAULT_BRIDGE, DEFAULT_LXCPATH, Engine } from '../core/engine.js';
 import { LxdeckError, formatError } from '../core/errors.js';
 import { CONTAINER_NAME_RULE } from '../core/names.js';
 import type { ContainerSummary } from '../core/types.js';
+import { abortOnSignals } from '../core/rootfs/create.js';
+import type { TemplateManifest } from '../core/rootfs/template.js';
+import { SIZE_GRAMMAR } from '../core/units.js';
+import * as templatesIndex from '../templates/index.js';
 import { isInteractive, nonInteractiveMessage } from './console/tty.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -56,6 +60,29 @@ function parseSeconds(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new LxdeckError('E_USAGE', `--timeout takes whole seconds, not ${JSON.stringify(v)}`, { hint: 'e.g. --timeout 30' });
   return n;
+}
+
+interface CreateFlags {
+  template: string;
+  option: string[];
+  memory?: string;
+  swap?: string;
+  cpus?: string;
+  cpuWeight?: string;
+  bridge?: string;
+  ipv4?: string;
+  gateway?: string;
+  dhcp?: boolean;
+  hwaddr?: string;
+  vethPair?: string;
+  privileged?: boolean;
+  start?: boolean;
+}
+
+/** The templates' manifests: templates/index.ts's listTemplates() where it exists, else every TEMPLATES entry. */
+function templateManifests(): TemplateManifest[] {
+  const list = (templatesIndex as { listTemplates?: () => TemplateManifest[] }).listTemplates;
+  return list ? list() : Object.values(templatesIndex.TEMPLATES).map((t) => t.manifest);
 }
 
 /** Builds the command line program; `run` resolves with the exit status. */
@@ -131,29 +158,78 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('create')
     .argument('<name>')
-    .description('create a container (busybox template, a veth on the bridge, a static IPv4 address)')
-    .option('-t, --template <template>', 'template', 'busybox')
+    .description('create a container from a template: unprivileged by default, a veth on the bridge, a static IPv4 address or DHCP')
+    .option('-t, --template <template>', 'template (lxdeck templates lists them and their options)', 'busybox')
+    .option('-o, --option <key=value>', 'a template option; repeat for more', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--memory <size>', 'memory limit (SIZE)')
+    .option('--swap <size>', 'swap limit, swap alone (SIZE; on cgroup v1 it needs --memory)')
+    .option('--cpus <n>', 'CPU bandwidth in CPUs, e.g. 0.5 or 2 (max: no limit)')
+    .option('--cpu-weight <n>', 'CPU weight 1..10000 under contention (default 100)')
+    .option('--bridge <name>', 'bridge for lxc.net.0.link (made when missing; default the global --bridge)')
     .option('--ipv4 <addr/prefix>', 'static address (default: the next free one on the bridge)')
-    .action(async (name: string, o: { template: string; ipv4?: string }) => {
+    .option('--gateway <addr>', 'default route via this address (needs --ipv4; default: the bridge when on its subnet)')
+    .option('--dhcp', 'no static address: the container asks a DHCP server on the bridge')
+    .option('--hwaddr <mac>', 'MAC address xx:xx:xx:xx:xx:xx (default: random 00:16:3e:xx:xx:xx)')
+    .option('--veth-pair <name>', 'host-side veth name, at most 15 bytes (default: derived from the name)')
+    .option('--privileged', 'root in the container is root on the host (default: unprivileged, with its own uid/gid range)')
+    .option('--start', 'start the container once it is made')
+    .addHelpText(
+      'after',
+      `\nSIZE: ${SIZE_GRAMMAR}.\nNothing is written until every option is checked; Ctrl+C (SIGINT) or SIGTERM during the create removes everything it made.\nExample: lxdeck create web1 --template busybox --memory 512M --ipv4 10.0.3.20/24 --start\n`,
+    )
+    .action(async (name: string, o: CreateFlags) => {
+      const options: Record<string, string> = {};
+      for (const kv of o.option) {
+        const i = kv.indexOf('=');
+        if (i <= 0) throw new LxdeckError('E_USAGE', `--option takes KEY=VALUE, not ${JSON.stringify(kv)}`, { hint: 'e.g. --option release=bookworm' });
+        options[kv.slice(0, i)] = kv.slice(i + 1);
+      }
       requireRoot();
-      const ac = new AbortController();
-      const onSig = () => ac.abort();
-      process.once('SIGINT', onSig);
-      process.once('SIGTERM', onSig);
+      const sig = abortOnSignals();
       try {
         const info = await engineFrom(g()).create(name, {
           template: o.template,
+          options,
+          bridge: o.bridge ?? g().bridge,
           ipv4: o.ipv4,
-          signal: ac.signal,
+          gateway: o.gateway,
+          dhcp: o.dhcp,
+          hwaddr: o.hwaddr,
+          vethPair: o.vethPair,
+          memory: o.memory,
+          swap: o.swap,
+          cpus: o.cpus,
+          cpuWeight: o.cpuWeight,
+          privileged: o.privileged,
+          start: o.start,
+          signal: sig.signal,
           onProgress: (ev) => {
             if (process.stderr.isTTY && ev.line) process.stderr.write(`  ${ev.phase}: ${ev.line}\n`);
           },
         });
-        out(`created ${info.name} (${info.net[0]?.ipv4.join(' ') ?? 'no address'} on ${info.net[0]?.link ?? '-'})`);
+        const n = info.net[0];
+        const addr = n ? (n.ipv4.length ? n.ipv4.join(' ') : 'DHCP') : 'no network';
+        out(`created ${info.name} (${addr} on ${n?.link ?? '-'}, ${o.privileged ? 'privileged' : 'unprivileged'})${o.start ? `, ${info.state}` : ''}`);
       } finally {
-        process.off('SIGINT', onSig);
-        process.off('SIGTERM', onSig);
+        sig.dispose();
       }
+    });
+
+  program
+    .command('templates')
+    .description('list the templates with their options')
+    .option('--json', 'print a JSON array of {name, description, offline, options: [{name, type, default, description}]}')
+    .action((o: { json?: boolean }) => {
+      const list = templateManifests();
+      if (o.json) return out(JSON.stringify(list, null, 2));
+      const lines: string[] = [];
+      for (const t of list) {
+        lines.push(`${t.name}${t.offline ? '' : ' (needs network)'}: ${t.description}`);
+        if (t.options.length === 0) lines.push('    no options');
+        for (const op of t.options)
+          lines.push(`    --option ${op.name}=${op.type === 'boolean' ? 'true|false' : op.type.toUpperCase()}  ${op.description}${op.default !== undefined ? ` (default: ${op.default})` : ''}`);
+      }
+      out(lines.join('\n'));
     });
 
   program

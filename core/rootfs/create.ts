@@ -29,6 +29,7 @@ import { allocateIdmapBase, ensureRootSubids, idmapValues, IDMAP_SIZE, shiftRoot
 import { parseCpus, parseSize, SIZE_GRAMMAR, type LimitValue } from '../units.js';
 import { writeFileInRootfs } from './safe-write.js';
 import type { Template } from './template.js';
+import { resolveOptions } from '../../templates/common/options.js';
 import type { ContainerInfo, CreateOptions, ProgressEvent } from '../types.js';
 
 /** Where LXC keeps the config every container includes (lxc.include). */
@@ -111,23 +112,10 @@ export function validateHwaddr(hwaddr: string): string {
 }
 
 function checkTemplateOptions(t: Template, given: Record<string, string>): Record<string, string> {
-  const known = new Map(t.manifest.options.map((o) => [o.name, o]));
-  const list = t.manifest.options.map((o) => o.name).join(', ');
-  const out: Record<string, string> = {};
-  for (const o of t.manifest.options) if (o.default !== undefined) out[o.name] = o.default;
-  for (const [k, v] of Object.entries(given)) {
-    const o = known.get(k);
-    if (!o)
-      throw usage(
-        `template ${t.manifest.name} has no option ${JSON.stringify(k)}`,
-        list ? `its options: ${list} (lxdeck templates lists them)` : `template ${t.manifest.name} takes no options`,
-      );
-    if (typeof v !== 'string' || /[\n\0]/.test(v)) throw usage(`option ${k}: the value must be one line of text`);
-    if (o.type === 'boolean' && !/^(true|false|yes|no|1|0)$/i.test(v)) throw usage(`option ${k} takes true or false, not ${JSON.stringify(v)}`);
-    if (o.type === 'number' && !/^-?\d+(\.\d+)?$/.test(v.trim())) throw usage(`option ${k} takes a number, not ${JSON.stringify(v)}`);
-    out[k] = v;
-  }
-  return out;
+  for (const [k, v] of Object.entries(given))
+    if (typeof v !== 'string' || /[\n\r\0]/.test(v)) throw usage(`option ${k}: the value must be one line of text`);
+  // the templates' own rule (unknown names, booleans, numbers), so the check here and the builder's agree
+  return resolveOptions(t.manifest, given);
 }
 
 function sizeOf(what: string, v: string | number | undefined): LimitValue | undefined {
