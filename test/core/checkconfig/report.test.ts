@@ -90,6 +90,20 @@ describe('checkconfig against fixture trees', () => {
     expect(byId(r, 'net.vlan').explanation).toMatch(/^cannot tell without the kernel config/);
   });
 
+  it('an empty root (no /proc, no /sys, no programs): no crash; unknown cgroup layout and missing tools are errors, the rest cannot be told', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const root = mkdtempSync(join(tmpdir(), 'lxdeck-cc-empty-'));
+    const r = await runCheckconfig({ fs: new HostFs(root), runner: lxcRunner(), lxcpath: '/var/lib/lxc' });
+    expect(byId(r, 'cgroup.layout')).toMatchObject({ severity: 'error', explanation: expect.stringContaining('/proc/self/mountinfo') });
+    expect(byId(r, 'tools.kernel-config').severity).toBe('warning');
+    expect(byId(r, 'ns.pid').severity).toBe('warning');
+    expect(byId(r, 'tools.lxc-start').severity).toBe('error');
+    expect(r.host.distro).toEqual({ id: null, idLike: [], prettyName: null, packageManager: null });
+    expect(formatReport(r)).toContain('fix: apt-get install lxc'); // unknown distribution: all three package managers
+    expect(formatReport(r)).toContain('fix: dnf install lxc');
+  });
+
   it('the kernel config falls back to /boot/config-$(uname -r) (v2 tree)', async () => {
     const { r } = await report('v2');
     expect(r.host.kernelRelease).toBe('6.1.0-18-amd64');
