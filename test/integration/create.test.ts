@@ -182,4 +182,30 @@ describe.runIf(RUN_LXC)('integration: create (unprivileged by default, N2, limit
       }
     }
   });
+
+  it('the sweep of a dead create\'s staging dir detaches a mount left inside first, so a host directory bound there keeps its files', async () => {
+    const hostDir = join(env.lxcpath, '..', `lxdeck-bind-${id}`);
+    mkdirSync(hostDir, { recursive: true });
+    writeFileSync(join(hostDir, 'precious'), 'keep me');
+    const staging = join(env.lxcpath, '.lxdeck', `staging-ghost-${id}-00000000`);
+    const mnt = join(staging, 'rootfs', 'mnt');
+    mkdirSync(mnt, { recursive: true });
+    // an owner that is gone: a pid that exited (and a start time that cannot match)
+    const dead = execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(join(staging, 'owner.json'), JSON.stringify({ pid: Number(dead), startTime: '0', name: `ghost-${id}`, vethPair: 'x', bridge }));
+    execFileSync('mount', ['--bind', hostDir, mnt]);
+    try {
+      await engine.create(`sweep-${id}`);
+      expect(existsSync(staging)).toBe(false);
+      expect(readFileSync(join(hostDir, 'precious'), 'utf8')).toBe('keep me');
+      expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(staging);
+    } finally {
+      try {
+        execFileSync('umount', ['--lazy', mnt], { stdio: 'ignore' });
+      } catch {
+        /* detached by the sweep */
+      }
+      rmSync(hostDir, { recursive: true, force: true });
+    }
+  });
 });
