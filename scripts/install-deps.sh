@@ -28,6 +28,14 @@ have ip || missing+=(iproute2)
 if [ "$want_test" = 1 ]; then
   have tmux || missing+=(tmux)
   have runuser || missing+=(util-linux)
+  # --- v2 lane (lane/build.sh, lane/run.sh): a cgroup v2 guest under qemu ---
+  have qemu-system-x86_64 || missing+=(qemu-system-x86)
+  have debootstrap || missing+=(debootstrap)
+  have mke2fs || missing+=(e2fsprogs)
+  have cpio || missing+=(cpio)
+  have rsync || missing+=(rsync)
+  have flock || missing+=(util-linux)
+  # --- end v2 lane ---
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
