@@ -4,12 +4,12 @@
  * (exactly `rows` lines, so every frame replaces the whole screen and a
  * resize leaves no stale lines).
  */
-import React, { useCallback, useReducer } from 'react';
+import React, { useCallback, useReducer, useRef } from 'react';
 import { useApp } from 'ink';
 import type { EngineApi } from '../core/types.js';
 import { DEFAULT_THEME, type Theme } from '../components/theme.js';
 import { ContainerList } from './screens/ContainerList.js';
-import { initialState, reducer } from './state/reducer.js';
+import { initialState, reducer, type Action, type UiState } from './state/reducer.js';
 import { useWindowSize } from './console/use-window-size.js';
 
 export interface AppProps {
@@ -26,7 +26,15 @@ export interface AppProps {
 export const DEFAULT_REFRESH_MS = 2000;
 
 export function App({ engine, refreshMs = DEFAULT_REFRESH_MS, theme = DEFAULT_THEME, onQuit }: AppProps): React.JSX.Element {
-  const [state, dispatch] = useReducer(reducer, initialState);
+  const [state, reactDispatch] = useReducer(reducer, initialState);
+  // The same fold of the same actions, done at dispatch time: what the next
+  // render will show, readable before it happens (see ContainerList's keys).
+  const current = useRef<UiState>(initialState);
+  const dispatch = useCallback((a: Action) => {
+    current.current = reducer(current.current, a);
+    reactDispatch(a);
+  }, []);
+  const getState = useCallback(() => current.current, []);
   const { columns, rows } = useWindowSize();
   const { exit } = useApp();
   const quit = useCallback(() => {
@@ -37,6 +45,7 @@ export function App({ engine, refreshMs = DEFAULT_REFRESH_MS, theme = DEFAULT_TH
     <ContainerList
       engine={engine}
       state={state}
+      getState={getState}
       dispatch={dispatch}
       width={columns}
       height={rows}

@@ -16,12 +16,20 @@ import { TextPrompt, textPromptHeight, type TextPromptProps } from '../../compon
 import { StatusLine, STATUS_LINES } from '../../components/StatusLine.js';
 import { displayWidth, fitToWidth, safeText, tailToWidth } from '../../components/text.js';
 import { glyphs, type Theme } from '../../components/theme.js';
-import { DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, commandFor, hintsFor, textOf } from '../keymap.js';
+import { DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, commandFor, hintsFor, textOf, type ListCommandId } from '../keymap.js';
 import { type Action, type UiState, scrollTop, selectedContainer, visibleContainers } from '../state/reducer.js';
 
 export interface ContainerListProps {
   engine: EngineApi;
+  /** the state to draw */
   state: UiState;
+  /**
+   * The state with every action dispatched so far applied, including those
+   * React has not rendered yet; key handlers decide on it, so a key that
+   * arrives before the re-render of the previous key still acts on the right row.
+   */
+  getState: () => UiState;
+  /** must keep getState() up to date (App's dispatch does) */
   dispatch: React.Dispatch<Action>;
   width: number;
   height: number;
@@ -61,7 +69,7 @@ function nameError(e: unknown): { message: string; hint?: string } {
 }
 
 export function ContainerList(props: ContainerListProps): React.JSX.Element {
-  const { engine, state, dispatch, width, height, theme, refreshMs, onQuit } = props;
+  const { engine, state, getState, dispatch, width, height, theme, refreshMs, onQuit } = props;
   const g = glyphs(theme);
 
   // ---- refresh: one list at a time; a forced refresh asked for while one runs runs after it
@@ -134,135 +142,149 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     [dispatch, refresh],
   );
 
-  const sel = selectedContainer(state);
-  const info = (message: string, hint?: string): void => dispatch({ type: 'status', status: { kind: 'info', message, hint } });
-  const refuse = (message: string, hint?: string): void => dispatch({ type: 'status', status: { kind: 'error', message, hint } });
-
-  const runList = (id: (typeof LIST_COMMANDS)[number]['id']): void => {
-    switch (id) {
-      case 'quit':
-        onQuit();
-        return;
-      case 'up':
-        dispatch({ type: 'move', delta: -1 });
-        return;
-      case 'down':
-        dispatch({ type: 'move', delta: 1 });
-        return;
-      case 'pageUp':
-        dispatch({ type: 'page', dir: -1 });
-        return;
-      case 'pageDown':
-        dispatch({ type: 'page', dir: 1 });
-        return;
-      case 'home':
-        dispatch({ type: 'move-to', where: 'first' });
-        return;
-      case 'end':
-        dispatch({ type: 'move-to', where: 'last' });
-        return;
-      case 'filter':
-        dispatch({ type: 'filter-open' });
-        return;
-      case 'refresh':
-        void refresh(true);
-        return;
-      default:
-        break;
-    }
-    if (state.busy) return; // one action at a time; the spinner says what runs
-    if (id === 'create') {
-      dispatch({ type: 'open-create' });
-      return;
-    }
-    if (!sel) {
-      info('no container selected', 'press c to create one');
-      return;
-    }
-    const n = sel.name;
-    switch (id) {
-      case 'start':
-        if (sel.state === 'RUNNING') info(`${n} is already RUNNING`);
-        else if (sel.state === 'FROZEN' || sel.state === 'FREEZING') refuse(`${n} is ${sel.state}`, 'thaw it with f');
-        else void act(`starting ${n}`, () => engine.start(n), `started ${n}`);
-        return;
-      case 'stop':
-        if (sel.state === 'STOPPED') info(`${n} is already STOPPED`);
-        else void act(`stopping ${n}`, () => engine.stop(n), `stopped ${n}`);
-        return;
-      case 'freeze':
-        if (sel.state === 'FROZEN' || sel.state === 'FREEZING') void act(`thawing ${n}`, () => engine.unfreeze(n), `thawed ${n}`);
-        else if (sel.state === 'RUNNING' || sel.state === 'THAWED') void act(`freezing ${n}`, () => engine.freeze(n), `froze ${n}`);
-        else refuse(`${n} is ${sel.state}: only a running container can be frozen`, 'start it first with s');
-        return;
-      case 'delete':
-        dispatch({ type: 'open-delete', name: n, state: sel.state });
-        return;
-      default:
-        return;
-    }
-  };
-
-  const submitDialog = (): void => {
-    const d = state.dialog;
-    if (!d) return;
-    if (d.kind === 'confirm-delete') {
-      if (d.typed !== d.name) {
-        dispatch({ type: 'dialog-error', error: `"${d.typed}" is not "${d.name}": nothing was deleted` });
-        return;
-      }
-      dispatch({ type: 'dialog-close' });
-      const force = d.state !== 'STOPPED';
-      void act(`deleting ${d.name}`, () => engine.destroy(d.name, { force }), `deleted ${d.name}`);
-      return;
-    }
-    const name = d.value;
-    try {
-      validateContainerName(name);
-    } catch (e) {
-      const { message, hint } = nameError(e);
-      dispatch({ type: 'dialog-error', error: message, hint });
-      return;
-    }
-    dispatch({ type: 'dialog-close' });
-    void act(`creating ${name}`, () => engine.create(name, { template: 'busybox' }), `created ${name}`, () =>
-      dispatch({ type: 'select-name', name }),
-    );
-  };
-
-  // The key handler reads the state of the last commit: between a commit and
-  // the effect that re-subscribes a new handler, a key must not see an old state.
-  const latest = useRef({ state, runList, submitDialog });
+  // ---- keys. Decisions read getState(), which every dispatch advances at
+  // once, so several keys in one read ("jjs" typed fast or over a slow SSH
+  // link) act as if typed one by one: the `s` starts the row the two `j`s
+  // moved to.
+  const latest = useRef({ act, refresh, onQuit });
   useLayoutEffect(() => {
-    latest.current = { state, runList, submitDialog };
+    latest.current = { act, refresh, onQuit };
   });
+
   useInput((input, key) => {
-    const { state, runList, submitDialog } = latest.current;
-    if (state.dialog) {
-      const c = commandFor(DIALOG_COMMANDS, input, key);
-      if (c?.id === 'confirm') submitDialog();
-      else if (c?.id === 'cancel') dispatch({ type: 'dialog-close' });
-      else if (c?.id === 'erase') dispatch({ type: 'dialog-erase' });
+    const ctx = latest.current;
+    let s = getState();
+    const d = (a: Action): void => {
+      dispatch(a);
+      s = getState();
+    };
+    const status = (kind: 'info' | 'error', message: string, hint?: string): void =>
+      d({ type: 'status', status: { kind, message, hint } });
+
+    const runList = (id: ListCommandId): void => {
+      switch (id) {
+        case 'quit':
+          ctx.onQuit();
+          return;
+        case 'up':
+          return d({ type: 'move', delta: -1 });
+        case 'down':
+          return d({ type: 'move', delta: 1 });
+        case 'pageUp':
+          return d({ type: 'page', dir: -1 });
+        case 'pageDown':
+          return d({ type: 'page', dir: 1 });
+        case 'home':
+          return d({ type: 'move-to', where: 'first' });
+        case 'end':
+          return d({ type: 'move-to', where: 'last' });
+        case 'filter':
+          return d({ type: 'filter-open' });
+        case 'refresh':
+          void ctx.refresh(true);
+          return;
+        default:
+          break;
+      }
+      if (s.busy) return; // one action at a time; the spinner says what runs
+      if (id === 'create') return d({ type: 'open-create' });
+      const sel = selectedContainer(s);
+      if (!sel) return status('info', 'no container selected', 'press c to create one');
+      const n = sel.name;
+      switch (id) {
+        case 'start':
+          if (sel.state === 'RUNNING') status('info', `${n} is already RUNNING`);
+          else if (sel.state === 'FROZEN' || sel.state === 'FREEZING') status('error', `${n} is ${sel.state}`, 'thaw it with f');
+          else void ctx.act(`starting ${n}`, () => engine.start(n), `started ${n}`);
+          return;
+        case 'stop':
+          if (sel.state === 'STOPPED') status('info', `${n} is already STOPPED`);
+          else void ctx.act(`stopping ${n}`, () => engine.stop(n), `stopped ${n}`);
+          return;
+        case 'freeze':
+          if (sel.state === 'FROZEN' || sel.state === 'FREEZING') void ctx.act(`thawing ${n}`, () => engine.unfreeze(n), `thawed ${n}`);
+          else if (sel.state === 'RUNNING' || sel.state === 'THAWED') void ctx.act(`freezing ${n}`, () => engine.freeze(n), `froze ${n}`);
+          else status('error', `${n} is ${sel.state}: only a running container can be frozen`, 'start it first with s');
+          return;
+        case 'delete':
+          return d({ type: 'open-delete', name: n, state: sel.state });
+        default:
+          return;
+      }
+    };
+
+    const submitDialog = (): void => {
+      const dlg = s.dialog;
+      if (!dlg) return;
+      if (dlg.kind === 'confirm-delete') {
+        if (dlg.typed !== dlg.name) {
+          d({ type: 'dialog-error', error: `"${dlg.typed}" is not "${dlg.name}": nothing was deleted` });
+          return;
+        }
+        d({ type: 'dialog-close' });
+        const force = dlg.state !== 'STOPPED';
+        void ctx.act(`deleting ${dlg.name}`, () => engine.destroy(dlg.name, { force }), `deleted ${dlg.name}`);
+        return;
+      }
+      const name = dlg.value;
+      try {
+        validateContainerName(name);
+      } catch (e) {
+        const { message, hint } = nameError(e);
+        d({ type: 'dialog-error', error: message, hint });
+        return;
+      }
+      d({ type: 'dialog-close' });
+      void ctx.act(`creating ${name}`, () => engine.create(name, { template: 'busybox' }), `created ${name}`, () =>
+        dispatch({ type: 'select-name', name }),
+      );
+    };
+
+    /** Text typed into the open dialog or the filter line. */
+    const typeText = (text: string): void => {
+      if (s.dialog) d({ type: 'dialog-text', text });
+      else d({ type: 'filter-text', text });
+    };
+
+    if (s.dialog || s.filterEditing) {
+      const c = commandFor(s.dialog ? DIALOG_COMMANDS : FILTER_COMMANDS, input, key);
+      if (c?.id === 'confirm') {
+        if (s.dialog) submitDialog();
+        else d({ type: 'filter-keep' });
+      } else if (c?.id === 'cancel') d({ type: s.dialog ? 'dialog-close' : 'filter-clear' });
+      else if (c?.id === 'erase') d({ type: s.dialog ? 'dialog-erase' : 'filter-erase' });
       else {
         const text = textOf(input, key);
-        if (text) dispatch({ type: 'dialog-text', text });
+        if (text) typeText(text);
       }
       return;
     }
-    if (state.filterEditing) {
-      const c = commandFor(FILTER_COMMANDS, input, key);
-      if (c?.id === 'confirm') dispatch({ type: 'filter-keep' });
-      else if (c?.id === 'cancel') dispatch({ type: 'filter-clear' });
-      else if (c?.id === 'erase') dispatch({ type: 'filter-erase' });
-      else {
-        const text = textOf(input, key);
-        if (text) dispatch({ type: 'filter-text', text });
-      }
-      return;
-    }
+
     const c = commandFor(LIST_COMMANDS, input, key);
-    if (c) runList(c.id);
-    else if (key.escape && state.filter) dispatch({ type: 'filter-clear' });
+    if (c) {
+      runList(c.id);
+      return;
+    }
+    if (key.escape && s.filter) {
+      d({ type: 'filter-clear' });
+      return;
+    }
+    // Several plain characters in one read: one key each, until one opens a
+    // text input (create, delete, filter), which then takes the rest as text.
+    const text = textOf(input, key);
+    const chars = [...text];
+    if (chars.length > 1) {
+      for (let i = 0; i < chars.length; i++) {
+        if (s.dialog || s.filterEditing) {
+          typeText(chars.slice(i).join(''));
+          return;
+        }
+        const one = commandFor(LIST_COMMANDS, chars[i], { ...key, shift: /[A-Z]/.test(chars[i]) });
+        if (!one) continue;
+        runList(one.id);
+        if (one.id === 'quit') return;
+      }
+    }
   });
 
   // ---- layout: every part has a known height so the list gets the rest

@@ -23,6 +23,11 @@ function open(engine: FakeEngine, opts: { columns?: number; rows?: number; refre
   return r;
 }
 
+/** True when the frame has a table row for `name` (the footer's "c create" is not a row for "c"). */
+function hasRow(frame: string, name: string): boolean {
+  return frame.split('\n').some((l) => new RegExp(`^[› ] ${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `).test(l));
+}
+
 /** The table row of a container (the line holding its name). */
 function rowOf(frame: string, name: string): string {
   const line = frame.split('\n').find((l) => l.includes(` ${name} `));
@@ -67,10 +72,22 @@ describe('container list', () => {
     expect(f).toContain('started web-01');
   });
 
+  it('several keys in one read act one by one: "jjs" starts the third row', async () => {
+    const e = new FakeEngine([summary('a'), summary('b'), summary('c')]);
+    const s = open(e);
+    await s.waitFor((x) => hasRow(x, 'c'));
+    await s.press('jjs');
+    await s.waitFor((x) => rowOf(x, 'c').includes('RUNNING'), 'c RUNNING');
+    expect(e.callsOf('start')).toEqual([['c']]);
+    // "cweb" opens the create prompt and types the rest into it
+    await s.press('cweb');
+    await s.waitFor((x) => x.includes('name: web'), 'the prompt holding "web"');
+  });
+
   it('t stops, f freezes then thaws the selected container', async () => {
     const e = new FakeEngine([summary('a', 'RUNNING'), summary('b', 'RUNNING')]);
     const s = open(e);
-    await s.waitFor((x) => x.includes(' b '));
+    await s.waitFor((x) => hasRow(x, 'b'));
     await s.press(KEY.down, 'f');
     await s.waitFor((x) => rowOf(x, 'b').includes('FROZEN'), 'FROZEN');
     await s.press('f');
@@ -148,7 +165,7 @@ describe('container list', () => {
     const e = new FakeEngine([summary('a'), summary('b')]);
     e.actionDelayMs = 300;
     const s = open(e);
-    await s.waitFor((x) => x.includes(' b '));
+    await s.waitFor((x) => hasRow(x, 'b'));
     await s.press('s');
     await s.waitFor((x) => x.includes('starting a'), 'the busy line');
     await s.press(KEY.down, 's');
@@ -173,7 +190,7 @@ describe('container list', () => {
     for (const k of ['q', KEY.ctrlC, KEY.ctrlD]) {
       let quit = 0;
       const s = open(new FakeEngine([summary('a')]), { onQuit: () => quit++ });
-      await s.waitFor((x) => x.includes(' a '));
+      await s.waitFor((x) => hasRow(x, 'a'));
       await s.press(k);
       await delay(20);
       expect(quit, JSON.stringify(k)).toBe(1);
@@ -183,7 +200,7 @@ describe('container list', () => {
 
   it('the footer is the key table: every shown command with its key', async () => {
     const s = open(new FakeEngine([summary('a')]));
-    const f = await s.waitFor((x) => x.includes(' a '));
+    const f = await s.waitFor((x) => hasRow(x, 'a'));
     const footer = f.split('\n').slice(-2).join('  ');
     for (const h of hintsFor(LIST_COMMANDS, false)) expect(footer).toContain(`${h.keys} ${h.label}`);
   });
