@@ -3,6 +3,7 @@ import type { Template, TemplateManifest } from '../core/rootfs/template.js';
 import { busyboxTemplate } from './busybox/template.js';
 import { debootstrapTemplate } from './debootstrap/template.js';
 import { downloadTemplate } from './download/template.js';
+import { LXC_TEMPLATE_DIR, LXC_TEMPLATE_PREFIX, hostLxcTemplates, lxcTemplate } from './lxc/template.js';
 import { tarballTemplate } from './tarball/template.js';
 
 /** Every template lxdeck ships, by name (`lxc:NAME` templates are made on demand by {@link getTemplate}). */
@@ -20,8 +21,21 @@ export const TEMPLATES: Record<string, Template> = {
  */
 export function getTemplate(name: string): Template {
   if (Object.hasOwn(TEMPLATES, name)) return TEMPLATES[name];
+  if (name.startsWith(LXC_TEMPLATE_PREFIX) && hostLxcTemplates().includes(name)) return lxcTemplate(name.slice(LXC_TEMPLATE_PREFIX.length));
   throw new LxdeckError('E_TEMPLATE', `unknown template ${JSON.stringify(name)}`, {
-    hint: `known templates: ${Object.keys(TEMPLATES).join(', ')}`,
+    hint: `known templates: ${Object.keys(TEMPLATES).join(', ')}${name.startsWith(LXC_TEMPLATE_PREFIX) ? `; LXC's scripts here: ${hostLxcTemplates().join(', ') || `none in ${LXC_TEMPLATE_DIR}`}` : ', or lxc:NAME for a script in ' + LXC_TEMPLATE_DIR}`,
     exitCode: 2,
   });
+}
+
+/**
+ * What `lxdeck templates [--json]` lists: lxdeck's own templates, then one
+ * `lxc:NAME` entry for each LXC template script on this host (unless `withHost` is false).
+ * Reads only the template directory; runs nothing.
+ */
+export function listTemplates(opts: { withHost?: boolean; lxcTemplateDir?: string } = {}): TemplateManifest[] {
+  const own = Object.values(TEMPLATES).map((t) => t.manifest);
+  if (opts.withHost === false) return own;
+  const dir = opts.lxcTemplateDir ?? LXC_TEMPLATE_DIR;
+  return [...own, ...hostLxcTemplates(dir).map((n) => lxcTemplate(n.slice(LXC_TEMPLATE_PREFIX.length), dir).manifest)];
 }
