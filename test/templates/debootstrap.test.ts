@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLxdeckError } from '../../core/errors.js';
@@ -154,6 +155,33 @@ describe.runIf(RUN)('debootstrap: real Debian bookworm containers', () => {
     expect(existsSync(join(rootfs, 'usr/sbin/policy-rc.d'))).toBe(false);
     writeMinimalConfig(env.lxcpath, c2, rootfs, r.config);
   }, 10 * 60_000);
+
+  it('a cancelled cold build stops debootstrap and leaves no partial tree in the cache', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'lxdeck-cancel-cache-'));
+    const saved = process.env.LXDECK_CACHE;
+    process.env.LXDECK_CACHE = cache;
+    try {
+      const rootfs = mkdtempSync(join(tmpdir(), 'lxdeck-cancel-rootfs-'));
+      const ac = new AbortController();
+      const ctx = makeCtx('db-cancel', rootfs, { release: 'bookworm' }, ac.signal);
+      const seen: string[] = [];
+      ctx.onProgress = (e) => {
+        if (e.line) seen.push(e.line);
+        if (e.line?.startsWith('I: ')) ac.abort(); // debootstrap has started talking: cancel now
+      };
+      await expect(debootstrapTemplate.build(ctx)).rejects.toSatisfy((e) => isLxdeckError(e, 'E_CANCELLED'));
+      expect(seen.some((l) => l.startsWith('I: '))).toBe(true);
+      expect(readdirSync(join(cache, 'rootfs')).filter((n) => !n.endsWith('.lock'))).toEqual([]);
+      expect(readdirSync(rootfs)).toEqual([]);
+      const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+      expect(ps).not.toContain(cache);
+      rmSync(rootfs, { recursive: true, force: true });
+    } finally {
+      if (saved === undefined) delete process.env.LXDECK_CACHE;
+      else process.env.LXDECK_CACHE = saved;
+      rmSync(cache, { recursive: true, force: true });
+    }
+  }, 5 * 60_000);
 
   it('both containers start under systemd and answer lxc-attach; the static address LXC set on eth0 survives boot', async () => {
     // a veth whose host end is on no bridge: the address exists only in the container's own namespace
