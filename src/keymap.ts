@@ -128,3 +128,50 @@ export function textOf(input: string, key: Key): string {
   // drop control characters a paste may carry
   return input.replace(/[\u0000-\u001f\u007f-\u009f]/gu, '');
 }
+
+const NO_KEY: Key = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+};
+
+/** The key event one character stands for, as Ink's parse-keypress reads it alone. */
+export function keyOfChar(ch: string): [string, Key] {
+  if (ch === '\r') return ['', { ...NO_KEY, return: true }];
+  if (ch === '\t') return ['', { ...NO_KEY, tab: true }];
+  if (ch === '\b') return ['', { ...NO_KEY, backspace: true }];
+  if (ch === '\u007f') return ['', { ...NO_KEY, delete: true }];
+  const code = ch.codePointAt(0) ?? 0;
+  if (code >= 1 && code <= 26) return [String.fromCharCode(code + 96), { ...NO_KEY, ctrl: true }];
+  return [ch, { ...NO_KEY, shift: /^[A-Z]$/.test(ch) }];
+}
+
+/**
+ * One key event per character when Ink hands over several at once. Ink
+ * passes a whole read as one event when it holds no escape sequence, so
+ * `jjs` typed fast (or over a slow SSH link), or four Backspaces (DEL DEL
+ * DEL DEL) arrive as one string that matches no binding. Sequences with an
+ * escape character, single characters and named keys pass through as they are.
+ */
+export function splitKeyEvents(input: string, key: Key): [string, Key][] {
+  const chars = [...input];
+  if (chars.length <= 1 || input.includes('\u001b') || key.ctrl || key.meta) return [[input, key]];
+  return chars.map(keyOfChar);
+}

@@ -5,7 +5,7 @@
  * still runs). Draws exactly `height` lines of `width` cells.
  */
 import React, { useCallback, useEffect, useLayoutEffect, useRef } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text, useInput, type Key } from 'ink';
 import type { ContainerState, ContainerSummary, EngineApi } from '../../core/types.js';
 import { formatError } from '../../core/errors.js';
 import { CONTAINER_NAME_RULE, validateContainerName } from '../../core/names.js';
@@ -16,7 +16,7 @@ import { TextPrompt, textPromptHeight, type TextPromptProps } from '../../compon
 import { StatusLine, STATUS_LINES } from '../../components/StatusLine.js';
 import { displayWidth, fitToWidth, safeText, tailToWidth } from '../../components/text.js';
 import { glyphs, type Theme } from '../../components/theme.js';
-import { DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, commandFor, hintsFor, textOf, type ListCommandId } from '../keymap.js';
+import { DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, commandFor, hintsFor, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
 import { type Action, type UiState, scrollTop, selectedContainer, visibleContainers } from '../state/reducer.js';
 
 export interface ContainerListProps {
@@ -142,148 +142,138 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     [dispatch, refresh],
   );
 
-  // ---- keys. Decisions read getState(), which every dispatch advances at
-  // once, so several keys in one read ("jjs" typed fast or over a slow SSH
-  // link) act as if typed one by one: the `s` starts the row the two `j`s
-  // moved to.
+  // ---- keys. Several keys in one read ("jjs" typed fast or over a slow SSH
+  // link, Backspace held down) are split into one event each
+  // (splitKeyEvents), and decisions read getState(), which every dispatch
+  // advances at once: the `s` of "jjs" starts the row the two `j`s moved to.
   const latest = useRef({ act, refresh, onQuit });
   useLayoutEffect(() => {
     latest.current = { act, refresh, onQuit };
   });
 
-  useInput((input, key) => {
+  useInput((rawInput, rawKey) => {
     const ctx = latest.current;
-    let s = getState();
-    const d = (a: Action): void => {
-      dispatch(a);
-      s = getState();
-    };
-    const status = (kind: 'info' | 'error', message: string, hint?: string): void =>
-      d({ type: 'status', status: { kind, message, hint } });
+    let quit = false;
+    for (const [input, key] of splitKeyEvents(rawInput, rawKey)) {
+      if (quit) break;
+      handleOne(input, key);
+    }
 
-    const runList = (id: ListCommandId): void => {
-      switch (id) {
-        case 'quit':
-          ctx.onQuit();
-          return;
-        case 'up':
-          return d({ type: 'move', delta: -1 });
-        case 'down':
-          return d({ type: 'move', delta: 1 });
-        case 'pageUp':
-          return d({ type: 'page', dir: -1 });
-        case 'pageDown':
-          return d({ type: 'page', dir: 1 });
-        case 'home':
-          return d({ type: 'move-to', where: 'first' });
-        case 'end':
-          return d({ type: 'move-to', where: 'last' });
-        case 'filter':
-          return d({ type: 'filter-open' });
-        case 'refresh':
-          void ctx.refresh(true);
-          return;
-        default:
-          break;
-      }
-      if (s.busy) return; // one action at a time; the spinner says what runs
-      if (id === 'create') return d({ type: 'open-create' });
-      const sel = selectedContainer(s);
-      if (!sel) return status('info', 'no container selected', 'press c to create one');
-      const n = sel.name;
-      switch (id) {
-        case 'start':
-          if (sel.state === 'RUNNING') status('info', `${n} is already RUNNING`);
-          else if (sel.state === 'FROZEN' || sel.state === 'FREEZING') status('error', `${n} is ${sel.state}`, 'thaw it with f');
-          else void ctx.act(`starting ${n}`, () => engine.start(n), `started ${n}`);
-          return;
-        case 'stop':
-          if (sel.state === 'STOPPED') status('info', `${n} is already STOPPED`);
-          else void ctx.act(`stopping ${n}`, () => engine.stop(n), `stopped ${n}`);
-          return;
-        case 'freeze':
-          if (sel.state === 'FROZEN' || sel.state === 'FREEZING') void ctx.act(`thawing ${n}`, () => engine.unfreeze(n), `thawed ${n}`);
-          else if (sel.state === 'RUNNING' || sel.state === 'THAWED') void ctx.act(`freezing ${n}`, () => engine.freeze(n), `froze ${n}`);
-          else status('error', `${n} is ${sel.state}: only a running container can be frozen`, 'start it first with s');
-          return;
-        case 'delete':
-          return d({ type: 'open-delete', name: n, state: sel.state });
-        default:
-          return;
-      }
-    };
+    function handleOne(input: string, key: Key): void {
+      let s = getState();
+      const d = (a: Action): void => {
+        dispatch(a);
+        s = getState();
+      };
+      const status = (kind: 'info' | 'error', message: string, hint?: string): void =>
+        d({ type: 'status', status: { kind, message, hint } });
 
-    const submitDialog = (): void => {
-      const dlg = s.dialog;
-      if (!dlg) return;
-      if (dlg.kind === 'confirm-delete') {
-        if (dlg.typed !== dlg.name) {
-          d({ type: 'dialog-error', error: `"${dlg.typed}" is not "${dlg.name}": nothing was deleted` });
+      const runList = (id: ListCommandId): void => {
+        switch (id) {
+          case 'quit':
+            quit = true;
+            ctx.onQuit();
+            return;
+          case 'up':
+            return d({ type: 'move', delta: -1 });
+          case 'down':
+            return d({ type: 'move', delta: 1 });
+          case 'pageUp':
+            return d({ type: 'page', dir: -1 });
+          case 'pageDown':
+            return d({ type: 'page', dir: 1 });
+          case 'home':
+            return d({ type: 'move-to', where: 'first' });
+          case 'end':
+            return d({ type: 'move-to', where: 'last' });
+          case 'filter':
+            return d({ type: 'filter-open' });
+          case 'refresh':
+            void ctx.refresh(true);
+            return;
+          default:
+            break;
+        }
+        if (s.busy) return; // one action at a time; the spinner says what runs
+        if (id === 'create') return d({ type: 'open-create' });
+        const sel = selectedContainer(s);
+        if (!sel) return status('info', 'no container selected', 'press c to create one');
+        const n = sel.name;
+        switch (id) {
+          case 'start':
+            if (sel.state === 'RUNNING') status('info', `${n} is already RUNNING`);
+            else if (sel.state === 'FROZEN' || sel.state === 'FREEZING') status('error', `${n} is ${sel.state}`, 'thaw it with f');
+            else void ctx.act(`starting ${n}`, () => engine.start(n), `started ${n}`);
+            return;
+          case 'stop':
+            if (sel.state === 'STOPPED') status('info', `${n} is already STOPPED`);
+            else void ctx.act(`stopping ${n}`, () => engine.stop(n), `stopped ${n}`);
+            return;
+          case 'freeze':
+            if (sel.state === 'FROZEN' || sel.state === 'FREEZING') void ctx.act(`thawing ${n}`, () => engine.unfreeze(n), `thawed ${n}`);
+            else if (sel.state === 'RUNNING' || sel.state === 'THAWED') void ctx.act(`freezing ${n}`, () => engine.freeze(n), `froze ${n}`);
+            else status('error', `${n} is ${sel.state}: only a running container can be frozen`, 'start it first with s');
+            return;
+          case 'delete':
+            return d({ type: 'open-delete', name: n, state: sel.state });
+          default:
+            return;
+        }
+      };
+
+      const submitDialog = (): void => {
+        const dlg = s.dialog;
+        if (!dlg) return;
+        if (dlg.kind === 'confirm-delete') {
+          if (dlg.typed !== dlg.name) {
+            d({ type: 'dialog-error', error: `"${dlg.typed}" is not "${dlg.name}": nothing was deleted` });
+            return;
+          }
+          d({ type: 'dialog-close' });
+          const force = dlg.state !== 'STOPPED';
+          void ctx.act(`deleting ${dlg.name}`, () => engine.destroy(dlg.name, { force }), `deleted ${dlg.name}`);
+          return;
+        }
+        const name = dlg.value;
+        try {
+          validateContainerName(name);
+        } catch (e) {
+          const { message, hint } = nameError(e);
+          d({ type: 'dialog-error', error: message, hint });
           return;
         }
         d({ type: 'dialog-close' });
-        const force = dlg.state !== 'STOPPED';
-        void ctx.act(`deleting ${dlg.name}`, () => engine.destroy(dlg.name, { force }), `deleted ${dlg.name}`);
-        return;
-      }
-      const name = dlg.value;
-      try {
-        validateContainerName(name);
-      } catch (e) {
-        const { message, hint } = nameError(e);
-        d({ type: 'dialog-error', error: message, hint });
-        return;
-      }
-      d({ type: 'dialog-close' });
-      void ctx.act(`creating ${name}`, () => engine.create(name, { template: 'busybox' }), `created ${name}`, () =>
-        dispatch({ type: 'select-name', name }),
-      );
-    };
+        void ctx.act(`creating ${name}`, () => engine.create(name, { template: 'busybox' }), `created ${name}`, () =>
+          dispatch({ type: 'select-name', name }),
+        );
+      };
 
-    /** Text typed into the open dialog or the filter line. */
-    const typeText = (text: string): void => {
-      if (s.dialog) d({ type: 'dialog-text', text });
-      else d({ type: 'filter-text', text });
-    };
+      /** Text typed into the open dialog or the filter line. */
+      const typeText = (text: string): void => {
+        if (s.dialog) d({ type: 'dialog-text', text });
+        else d({ type: 'filter-text', text });
+      };
 
-    if (s.dialog || s.filterEditing) {
-      const c = commandFor(s.dialog ? DIALOG_COMMANDS : FILTER_COMMANDS, input, key);
-      if (c?.id === 'confirm') {
-        if (s.dialog) submitDialog();
-        else d({ type: 'filter-keep' });
-      } else if (c?.id === 'cancel') d({ type: s.dialog ? 'dialog-close' : 'filter-clear' });
-      else if (c?.id === 'erase') d({ type: s.dialog ? 'dialog-erase' : 'filter-erase' });
-      else {
-        const text = textOf(input, key);
-        if (text) typeText(text);
-      }
-      return;
-    }
-
-    const c = commandFor(LIST_COMMANDS, input, key);
-    if (c) {
-      runList(c.id);
-      return;
-    }
-    if (key.escape && s.filter) {
-      d({ type: 'filter-clear' });
-      return;
-    }
-    // Several plain characters in one read: one key each, until one opens a
-    // text input (create, delete, filter), which then takes the rest as text.
-    const text = textOf(input, key);
-    const chars = [...text];
-    if (chars.length > 1) {
-      for (let i = 0; i < chars.length; i++) {
-        if (s.dialog || s.filterEditing) {
-          typeText(chars.slice(i).join(''));
-          return;
+      if (s.dialog || s.filterEditing) {
+        const c = commandFor(s.dialog ? DIALOG_COMMANDS : FILTER_COMMANDS, input, key);
+        if (c?.id === 'confirm') {
+          if (s.dialog) submitDialog();
+          else d({ type: 'filter-keep' });
+        } else if (c?.id === 'cancel') d({ type: s.dialog ? 'dialog-close' : 'filter-clear' });
+        else if (c?.id === 'erase') d({ type: s.dialog ? 'dialog-erase' : 'filter-erase' });
+        else {
+          const text = textOf(input, key);
+          if (text) typeText(text);
         }
-        const one = commandFor(LIST_COMMANDS, chars[i], { ...key, shift: /[A-Z]/.test(chars[i]) });
-        if (!one) continue;
-        runList(one.id);
-        if (one.id === 'quit') return;
+        return;
       }
+
+      const c = commandFor(LIST_COMMANDS, input, key);
+      if (c) {
+        runList(c.id);
+        return;
+      }
+      if (key.escape && s.filter) d({ type: 'filter-clear' });
     }
   });
 

@@ -82,6 +82,10 @@ describe('container list', () => {
     // "cweb" opens the create prompt and types the rest into it
     await s.press('cweb');
     await s.waitFor((x) => x.includes('name: web'), 'the prompt holding "web"');
+    // Backspace held down: several DELs in one read each erase one character; then text and Enter in one read
+    await s.press('\u007f\u007f\u007f', 'new-2\r');
+    await s.waitFor((x) => x.includes('created new-2'), 'the container made from one read');
+    expect(e.callsOf('create')).toEqual([['new-2', { template: 'busybox' }]]);
   });
 
   it('t stops, f freezes then thaws the selected container', async () => {

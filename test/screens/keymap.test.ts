@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Key } from 'ink';
-import { DIALOG_COMMANDS, LIST_COMMANDS, commandFor, hintsFor, matchKey, textOf } from '../../src/keymap.js';
+import { DIALOG_COMMANDS, LIST_COMMANDS, commandFor, hintsFor, matchKey, splitKeyEvents, textOf } from '../../src/keymap.js';
 
 function key(over: Partial<Key> = {}): Key {
   return {
@@ -73,5 +73,22 @@ describe('key table', () => {
     expect(textOf('a\u0007b', key())).toBe('ab');
     expect(textOf('', key({ return: true }))).toBe('');
     expect(textOf('x', key({ ctrl: true }))).toBe('');
+  });
+
+  it('splits a read of several characters into one key event each', () => {
+    const ev = splitKeyEvents('jjs', key());
+    expect(ev.map(([i]) => i)).toEqual(['j', 'j', 's']);
+    const dels = splitKeyEvents('\u007f\u007f', key());
+    expect(dels.every(([i, k]) => i === '' && k.delete)).toBe(true);
+    const typed = splitKeyEvents('ab\r', key());
+    expect(typed[2][1].return).toBe(true);
+    expect(splitKeyEvents('G', key({ shift: true }))).toEqual([['G', key({ shift: true })]]);
+    expect(splitKeyEvents('xY', key())[1][1].shift).toBe(true);
+    expect(splitKeyEvents('\u0004', key())).toHaveLength(1);
+    // escape sequences are Ink's to parse: passed through whole
+    expect(splitKeyEvents('\u001b[A', key())).toEqual([['\u001b[A', key()]]);
+    const ctrlD = splitKeyEvents('a\u0004', key())[1];
+    expect(ctrlD[0]).toBe('d');
+    expect(ctrlD[1].ctrl).toBe(true);
   });
 });
