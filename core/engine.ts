@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ExecaRunner, type Runner } from './exec/runner.js';
@@ -13,6 +13,9 @@ import type { Template } from './rootfs/template.js';
 import { createContainer } from './rootfs/create.js';
 import { TEMPLATES, getTemplate } from '../templates/index.js';
 import type { ContainerInfo, ContainerSummary, CreateOptions, EngineApi, StopOptions } from './types.js';
+import { cgroupGet, cgroupSet, readContainerLimits, setContainerLimits, type ContainerLimits, type ResourceContext, type SetLimitsResult } from './stats/resources.js';
+import type { LimitsInput } from './stats/limit-input.js';
+import { StatsSampler } from './stats/sampler.js';
 
 /** LXC's default lxcpath (`lxc-config lxc.lxcpath`). */
 export const DEFAULT_LXCPATH = '/var/lib/lxc';
@@ -183,6 +186,7 @@ export class Engine implements EngineApi {
   }
 
   private async writeNetworkState(s: NetworkState): Promise<void> {
+    await mkdir(this.stateDir(), { recursive: true, mode: 0o700 });
     await atomicWrite(join(this.stateDir(), 'network.json'), `${JSON.stringify(s, null, 2)}\n`);
   }
 
@@ -303,6 +307,49 @@ export class Engine implements EngineApi {
       throw new LxdeckError('E_RUNNING', `${name} is ${li.state}; refusing to destroy a running container`, { hint: `stop it first (lxdeck stop ${name}) or use --force` });
     if (li.state !== 'STOPPED') await this.driver.stop(name, { kill: true });
     await this.driver.destroy(name);
+  }
+
+  // ------------------------------------------- resources and stats (core/stats)
+
+  private resourceContext(): ResourceContext {
+    return { lxcpath: this.lxcpath, initPid: async (n) => (await this.driver.info(n)).pid };
+  }
+
+  /**
+   * The limits of a container: in effect (read from its cgroups when running, readLimits),
+   * saved in its config (lxc.cgroup.*, lxc.cgroup2.*), and saved keys this host ignores (C3).
+   * @throws LxdeckError E_NOT_FOUND, E_NAME_INVALID, E_CONFIG.
+   */
+  async limits(name: string): Promise<ContainerLimits> {
+    await this.requireExisting(name);
+    return readContainerLimits(this.resourceContext(), name);
+  }
+
+  /**
+   * Sets limits: checked (U1 sizes, U4 cpuset trimmed to online CPUs, U5 quota), written live to a
+   * running container, and saved in its config in this host's keys, the other layout's key removed (C3).
+   * @throws LxdeckError E_INVALID_VALUE, E_STATE, E_NOT_FOUND, E_NOT_ROOT, E_CONFIG, E_USAGE (nothing given).
+   */
+  async setLimits(name: string, limits: LimitsInput, opts: { raiseCpuQuota?: boolean } = {}): Promise<SetLimitsResult> {
+    await this.requireExisting(name);
+    return setContainerLimits(this.resourceContext(), name, limits, opts);
+  }
+
+  /** Reads one cgroup file of a running container, like `lxc-cgroup NAME KEY`. @throws LxdeckError E_STATE (not running), E_INVALID_VALUE (other cgroup version's file), E_NOT_FOUND. */
+  async cgroupGet(name: string, key: string): Promise<string> {
+    await this.requireExisting(name);
+    return cgroupGet(this.resourceContext(), name, key);
+  }
+
+  /** Writes one cgroup file of a running container, live only, like `lxc-cgroup NAME KEY VALUE`. @throws as {@link cgroupGet}, plus the kernel's refusal. */
+  async cgroupSet(name: string, key: string, value: string): Promise<void> {
+    await this.requireExisting(name);
+    return cgroupSet(this.resourceContext(), name, key, value);
+  }
+
+  /** A stats sampler over this lxcpath: `pass()` and `stream({intervalMs})` (core/stats/sampler.ts). */
+  sampler(): StatsSampler {
+    return new StatsSampler({ lxcpath: this.lxcpath, runner: this.runner });
   }
 }
 
