@@ -2,6 +2,10 @@
  * Shapes shared by the engine, the CLI verbs and the screens.
  * States are LXC's own (lxc_state_t in liblxc's state.c).
  */
+import type { ContainerLimits, SetLimitsResult } from './stats/resources.js';
+import type { LimitsInput } from './stats/limit-input.js';
+import type { StatsSource } from './stats/types.js';
+
 export type ContainerState =
   | 'STOPPED'
   | 'STARTING'
@@ -128,4 +132,10 @@ export interface EngineApi {
   freeze(name: string): Promise<void>;
   unfreeze(name: string): Promise<void>;
   destroy(name: string, opts?: { force?: boolean }): Promise<void>;
+  /** limits in effect, saved and ignored (core/stats/resources.ts); optional so fakes may leave it out */
+  limits?(name: string): Promise<ContainerLimits>;
+  /** sets limits live and in the config (core/stats/resources.ts) */
+  setLimits?(name: string, limits: LimitsInput, opts?: { raiseCpuQuota?: boolean }): Promise<SetLimitsResult>;
+  /** a stats sampler over the lxcpath (core/stats/sampler.ts) */
+  sampler?(): StatsSource;
 }

@@ -104,3 +104,18 @@ export interface StatsPass {
   host: HostTotals;
   containers: StatsSample[];
 }
+
+/** A running sampler loop (core/stats/sampler.ts StatsStream): passes as an AsyncIterable or to listeners, until stop(). */
+export interface StatsStreamLike extends AsyncIterable<StatsPass> {
+  onPass(fn: (p: StatsPass) => void): () => void;
+  onError(fn: (e: unknown) => void): () => void;
+  stop(): void;
+}
+
+/** What screens need to sample stats (the real one is StatsSampler; a fake engine can give its own). */
+export interface StatsSource {
+  /** one pass over every container (or `names`) */
+  pass(names?: readonly string[]): Promise<StatsPass>;
+  /** a pass at once, then one every `intervalMs`, skipping a tick while a pass runs */
+  stream(opts: { intervalMs: number; names?: readonly string[]; count?: number }): StatsStreamLike;
+}

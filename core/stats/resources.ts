@@ -1,0 +1,197 @@
+/**
+ * The engine's resource operations on one container, kept out of
+ * core/engine.ts so the facade stays small: read the limits in effect, set
+ * limits live and in the config, read or write one cgroup file.
+ *
+ * The running container's cgroup directories come from its init PID
+ * (`/proc/<pid>/cgroup`, core/cgroup/paths.ts); the layout from mountinfo.
+ */
+import { join } from 'node:path';
+import { LxdeckError } from '../errors.js';
+import { HostFs } from '../host/host-fs.js';
+import { detectCgroupLayout, joinPath, type CgroupLayout, type CgroupLayoutKind } from '../cgroup/layout.js';
+import { readCgroupPaths, type CgroupPaths } from '../cgroup/paths.js';
+import {
+  applyLimit,
+  ignoredConfigKeys,
+  limitToConfigKeys,
+  readLimits,
+  type AppliedLimits,
+  type ConfigKeyValue,
+  type IgnoredKey,
+} from '../cgroup/limits.js';
+import { readConfig, writeConfig } from '../lxc/config.js';
+import { parseCpuList } from '../units.js';
+import { cgroupFileFor, writeCgroupFile } from './cgroup-key.js';
+import { cgroupKeysOf, currentFromConfig, saveLimitKeys } from './limit-config.js';
+import { parseLimitsInput, type LimitsInput } from './limit-input.js';
+
+/** What the operations need from the engine. */
+export interface ResourceContext {
+  lxcpath: string;
+  fs?: HostFs;
+  /** the container's init PID, null when it is not running (the engine asks lxc-info) */
+  initPid(name: string): Promise<number | null>;
+}
+
+/** `lxdeck limits NAME --json`. */
+export interface ContainerLimits {
+  name: string;
+  running: boolean;
+  /** the host's cgroup layout */
+  layout: CgroupLayoutKind;
+  /** the limits in effect, read from the container's cgroups; null when not running */
+  applied: AppliedLimits | null;
+  /** the cgroup keys saved in its config (lxc.cgroup.*, lxc.cgroup2.*), applied at the next start */
+  saved: ConfigKeyValue[];
+  /** saved keys this host ignores or refuses (C3) */
+  ignored: IgnoredKey[];
+}
+
+/** What {@link setContainerLimits} did. */
+export interface SetLimitsResult {
+  /** true when written to the running container's cgroups */
+  live: boolean;
+  /** cgroup files written, in order */
+  written: { path: string; value: string }[];
+  /** config keys saved */
+  saved: ConfigKeyValue[];
+  /** config keys removed because another key now carries the same limit (C3) */
+  removed: string[];
+  /** notes for the user (offline CPUs dropped, quota raised) */
+  messages: string[];
+}
+
+const fsOf = (ctx: ResourceContext) => ctx.fs ?? new HostFs();
+
+function configPath(ctx: ResourceContext, name: string): string {
+  return join(ctx.lxcpath, name, 'config');
+}
+
+async function running(ctx: ResourceContext, name: string, layout: CgroupLayout): Promise<{ pid: number; paths: CgroupPaths } | null> {
+  const pid = await ctx.initPid(name);
+  if (pid === null) return null;
+  try {
+    return { pid, paths: readCgroupPaths(fsOf(ctx), pid, layout, { name }) };
+  } catch (e) {
+    if (e instanceof LxdeckError && e.code === 'E_NOT_FOUND') return null; // stopped meanwhile
+    throw e;
+  }
+}
+
+/**
+ * The limits of a container: in effect (when running), saved in its config, and saved keys this host ignores (C3).
+ * @throws LxdeckError E_NOT_FOUND (no config), E_CONFIG
+ */
+export async function readContainerLimits(ctx: ResourceContext, name: string): Promise<ContainerLimits> {
+  const fs = fsOf(ctx);
+  const layout = detectCgroupLayout(fs);
+  const cfg = await readConfig(configPath(ctx, name));
+  const run = await running(ctx, name, layout);
+  const saved = cgroupKeysOf(cfg);
+  return {
+    name,
+    running: run !== null,
+    layout: layout.kind,
+    applied: run ? readLimits(run.paths, fs) : null,
+    saved,
+    ignored: ignoredConfigKeys(
+      saved.map((s) => s.key),
+      layout,
+    ),
+  };
+}
+
+/** Which weight file the host's block I/O scheduler offers (this host, kernel 6.18 with BFQ, has only blkio.bfq.weight). */
+function ioWeightFileOf(fs: HostFs, layout: CgroupLayout, paths: CgroupPaths | null): 'weight' | 'bfq.weight' {
+  const v1 = layout.v1.blkio !== undefined;
+  const plain = v1 ? 'blkio.weight' : 'io.weight';
+  const bfq = v1 ? 'blkio.bfq.weight' : 'io.bfq.weight';
+  const dirs: string[] = [];
+  const own = paths ? (v1 ? paths.v1.blkio : paths.v2) : undefined;
+  if (own) dirs.push(own);
+  const mount = v1 ? layout.v1.blkio : layout.v2Mount;
+  if (mount) {
+    dirs.push(mount);
+    try {
+      for (const d of fs.readdir(mount)) if (!d.includes('.') || d.startsWith('lxc.')) dirs.push(joinPath(mount, d));
+    } catch {
+      /* unreadable */
+    }
+  }
+  for (const d of dirs.slice(0, 8)) {
+    if (fs.exists(joinPath(d, plain))) return 'weight';
+    if (fs.exists(joinPath(d, bfq))) return 'bfq.weight';
+  }
+  return 'weight';
+}
+
+/**
+ * Sets limits: validated first (units U1, cpuset trimmed to online CPUs U4,
+ * quota bounds U5), written live when the container runs (applyLimit), and
+ * saved in its config in this host's keys (`lxc.cgroup2.*` for v2
+ * controllers, `lxc.cgroup.*` for v1), removing the other layout's key for
+ * the same limit (C3). A stopped container's config only is changed.
+ * The live write comes first: a value the kernel refuses is not saved.
+ * @throws LxdeckError E_INVALID_VALUE (bad value, or the kernel's EINVAL), E_STATE (EBUSY),
+ *   E_NOT_FOUND (no container, no such device), E_NOT_ROOT, E_CONFIG
+ */
+export async function setContainerLimits(
+  ctx: ResourceContext,
+  name: string,
+  input: LimitsInput,
+  opts: { raiseCpuQuota?: boolean } = {},
+): Promise<SetLimitsResult> {
+  const fs = fsOf(ctx);
+  const layout = detectCgroupLayout(fs);
+  const onlineText = fs.readTextOrNull('/sys/devices/system/cpu/online');
+  const online = onlineText && onlineText.trim() ? parseCpuList(onlineText) : undefined;
+  const { limits, messages } = parseLimitsInput(input, { online });
+  if (Object.keys(limits).length === 0) {
+    throw new LxdeckError('E_USAGE', 'no limit given', { hint: 'e.g. --memory 512M --cpus 1.5 (lxdeck limits --help)' });
+  }
+  const path = configPath(ctx, name);
+  const cfg = await readConfig(path);
+  const run = await running(ctx, name, layout);
+  const ioWeightFile = limits.ioWeight !== undefined ? ioWeightFileOf(fs, layout, run?.paths ?? null) : 'weight';
+  let written: SetLimitsResult['written'] = [];
+  let current = currentFromConfig(cfg);
+  if (run) {
+    current = readLimits(run.paths, fs);
+    const r = applyLimit(run.paths, limits, fs, { raiseCpuQuota: opts.raiseCpuQuota });
+    written = r.written.map((w) => ({ path: w.path, value: w.value }));
+    for (const m of r.messages) if (!messages.includes(m)) messages.push(m);
+  }
+  const keys = limitToConfigKeys(limits, layout, { current, ioWeightFile, raiseCpuQuota: opts.raiseCpuQuota });
+  const { removed } = saveLimitKeys(cfg, keys);
+  await writeConfig(path, cfg);
+  return { live: run !== null, written, saved: keys, removed, messages };
+}
+
+/**
+ * Reads one cgroup file of a running container (like `lxc-cgroup NAME KEY`).
+ * @returns the file's text without the final newline
+ * @throws LxdeckError E_STATE when not running; as {@link cgroupFileFor}
+ */
+export async function cgroupGet(ctx: ResourceContext, name: string, key: string): Promise<string> {
+  const fs = fsOf(ctx);
+  const layout = detectCgroupLayout(fs);
+  const run = await running(ctx, name, layout);
+  if (!run) throw new LxdeckError('E_STATE', `${name} is not running`, { hint: `a stopped container has no cgroup; its saved keys: lxdeck limits ${name}` });
+  const p = cgroupFileFor(key, layout, run.paths, fs);
+  const t = fs.readTextOrNull(p);
+  if (t === null) throw new LxdeckError('E_STATE', `${name} stopped while ${key} was read`);
+  return t.replace(/\n$/, '');
+}
+
+/**
+ * Writes one cgroup file of a running container (like `lxc-cgroup NAME KEY VALUE`), live only: not saved in the config.
+ * @throws LxdeckError E_STATE when not running; as {@link cgroupFileFor} and {@link writeCgroupFile}
+ */
+export async function cgroupSet(ctx: ResourceContext, name: string, key: string, value: string): Promise<void> {
+  const fs = fsOf(ctx);
+  const layout = detectCgroupLayout(fs);
+  const run = await running(ctx, name, layout);
+  if (!run) throw new LxdeckError('E_STATE', `${name} is not running`, { hint: `to set a limit for the next start: lxdeck limits ${name} --help` });
+  writeCgroupFile(cgroupFileFor(key, layout, run.paths, fs), value, fs);
+}
