@@ -666,6 +666,38 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
   return host.info(name);
 }
 
+/** Quotes one argv element for display in a POSIX shell (`'...'` when it holds anything but safe characters). */
+function shellQuote(a: string): string {
+  return /^[A-Za-z0-9@%+=:,./_-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The `lxdeck create` command line equivalent to `opts` (the wizard's summary shows it).
+ * Values of template options whose name holds "password" are shown as `***`.
+ * @returns the argv (without `lxdeck`) and the line quoted for a POSIX shell
+ */
+export function createCommandLine(name: string, opts: CreateOptions): { argv: string[]; line: string } {
+  const argv = ['create', name];
+  const add = (flag: string, v: string | number | undefined) => {
+    if (v !== undefined) argv.push(flag, String(v));
+  };
+  add('--template', opts.template);
+  for (const [k, v] of Object.entries(opts.options ?? {})) argv.push('--option', `${k}=${/password/i.test(k) && v !== '' ? '***' : v}`);
+  add('--memory', opts.memory);
+  add('--swap', opts.swap);
+  add('--cpus', opts.cpus);
+  add('--cpu-weight', opts.cpuWeight);
+  add('--bridge', opts.bridge);
+  if (opts.dhcp) argv.push('--dhcp');
+  add('--ipv4', opts.ipv4);
+  add('--gateway', opts.gateway);
+  add('--hwaddr', opts.hwaddr);
+  add('--veth-pair', opts.vethPair);
+  if (opts.privileged) argv.push('--privileged');
+  if (opts.start) argv.push('--start');
+  return { argv, line: ['lxdeck', ...argv].map(shellQuote).join(' ') };
+}
+
 /**
  * An AbortSignal that aborts on SIGINT or SIGTERM (the CLI's create verb). While it is
  * in use those signals no longer end the process at once, so the create can remove what

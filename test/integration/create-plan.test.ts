@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { CgroupLayout } from '../../core/cgroup/layout.js';
 import { isLxdeckError } from '../../core/errors.js';
 import { LxcConfig } from '../../core/lxc/config.js';
-import { LXC_USERNS_CONF, planCreate, renderConfig, validateHwaddr } from '../../core/rootfs/create.js';
+import { LXC_USERNS_CONF, createCommandLine, planCreate, renderConfig, validateHwaddr } from '../../core/rootfs/create.js';
 import { getTemplate } from '../../templates/index.js';
 
 const v2: CgroupLayout = { kind: 'v2', v2Mount: '/sys/fs/cgroup', v2MountRoot: '/', v2Controllers: ['cpu', 'memory', 'pids', 'io', 'cpuset'], v1: {}, v1MountRoots: {} };
@@ -96,5 +96,22 @@ describe('renderConfig: the exact lines a create writes', () => {
     expect(cfg.get('lxc.tty.max')).toBe('1');
     const priv = renderConfig(planCreate('web1', { privileged: true, dhcp: true }, env(v2)), { dir: '/x/web1', templateConfig: [], created: 'T' });
     expect(priv).not.toMatch(/lxc\.idmap|userns\.conf|ipv4/);
+  });
+});
+
+describe('createCommandLine: the wizard summary\'s equivalent command', () => {
+  it('gives the flags the CLI takes, quotes for a shell, hides passwords', () => {
+    const c = createCommandLine('web1', {
+      template: 'debootstrap',
+      options: { packages: 'less,openssh-server', 'root-password': 's3cret', 'ssh-key': 'ssh-ed25519 AAAA me@h' },
+      memory: '512MiB',
+      ipv4: '10.0.3.20/24',
+      gateway: '10.0.3.1',
+      cpuWeight: 200,
+      start: true,
+    });
+    expect(c.argv).toEqual(['create', 'web1', '--template', 'debootstrap', '--option', 'packages=less,openssh-server', '--option', 'root-password=***', '--option', 'ssh-key=ssh-ed25519 AAAA me@h', '--memory', '512MiB', '--cpu-weight', '200', '--ipv4', '10.0.3.20/24', '--gateway', '10.0.3.1', '--start']);
+    expect(c.line).toBe("lxdeck create web1 --template debootstrap --option packages=less,openssh-server --option 'root-password=***' --option 'ssh-key=ssh-ed25519 AAAA me@h' --memory 512MiB --cpu-weight 200 --ipv4 10.0.3.20/24 --gateway 10.0.3.1 --start");
+    expect(createCommandLine('x', { dhcp: true, privileged: true }).line).toBe('lxdeck create x --dhcp --privileged');
   });
 });
