@@ -1,0 +1,7 @@
+/**
+ * The action log (issue 6): what lxdeck did, when, for whom, with the
+ * equivalent `lxc-*` command line. See log.ts (the file) and record.ts
+ * (recording an engine's actions).
+ */
+export { ActionLog, DEFAULT_ACTION_LOG, actingUser, actionLogPath, parseActionLog, readRecentActions, type ActionEntry, type ActionLogOptions } from './log.js';
+export { ACTION_SPECS, recordActions, renderEquivalent, type Equivalent, type RecordOptions } from './record.js';

@@ -1,0 +1,175 @@
+/**
+ * Recording the engine's actions: {@link recordActions} wraps an engine (the
+ * real `Engine` or any object with the same methods) so that every call of an
+ * action method produces one {@link ActionEntry}: its time, the acting user,
+ * the container, the equivalent `lxc-*` command line, the result and the
+ * duration. The CLI and the console use the same wrapped engine
+ * (src/cli.ts `engineFrom`), so both record the same entries.
+ *
+ * Only the outermost call is recorded: the engine's own internal calls
+ * (create with `start`, stop thawing first) run on the unwrapped engine.
+ */
+import { basename, join } from 'node:path';
+import { shellQuote } from '../exec/runner.js';
+import { actingUser, type ActionEntry } from './log.js';
+
+/** The equivalent command lines of one action: argv arrays, plus an optional trailing shell comment. */
+export interface Equivalent {
+  argvs: string[][];
+  note?: string;
+}
+
+type Spec = (lxcpath: string, args: unknown[], result: unknown) => Equivalent;
+
+const lxc = (tool: string, lxcpath: string, name: string, ...rest: string[]): string[] => [tool, '-P', lxcpath, '-n', name, ...rest];
+const str = (v: unknown): string => String(v);
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
+
+/**
+ * Equivalent commands per engine method. The templates lxdeck runs itself map to LXC's
+ * template of the same kind (`debootstrap` → `debian`); `lxc:NAME` templates are LXC's own.
+ */
+export const ACTION_SPECS: Readonly<Record<string, { action: string; equivalent: Spec }>> = {
+  create: {
+    action: 'create',
+    equivalent: (p, [name, o]) => {
+      const opts = obj(o);
+      let t = typeof opts.template === 'string' ? opts.template : 'busybox';
+      const tOpts = obj(opts.options);
+      const extra: string[] = [];
+      if (t.startsWith('lxc:')) {
+        t = t.slice(4);
+        for (const [k, v] of Object.entries(tOpts)) extra.push(`--${k}`, String(v));
+      } else if (t === 'debootstrap') {
+        t = 'debian';
+        if (tOpts.release) extra.push('--release', String(tOpts.release));
+      }
+      const argvs = [lxc('lxc-create', p, str(name), '-t', t, ...(extra.length ? ['--', ...extra] : []))];
+      if (opts.start) argvs.push(lxc('lxc-start', p, str(name), '-d'));
+      return { argvs };
+    },
+  },
+  start: { action: 'start', equivalent: (p, [name]) => ({ argvs: [lxc('lxc-start', p, str(name), '-d')] }) },
+  stop: {
+    action: 'stop',
+    equivalent: (p, [name, o]) => {
+      const opts = obj(o);
+      return { argvs: [lxc('lxc-stop', p, str(name), ...(opts.kill ? ['-k'] : ['-t', String(opts.timeoutSec ?? 30)]))] };
+    },
+  },
+  freeze: { action: 'freeze', equivalent: (p, [name]) => ({ argvs: [lxc('lxc-freeze', p, str(name))] }) },
+  unfreeze: { action: 'unfreeze', equivalent: (p, [name]) => ({ argvs: [lxc('lxc-unfreeze', p, str(name))] }) },
+  destroy: {
+    action: 'destroy',
+    equivalent: (p, [name, o]) => ({ argvs: [lxc('lxc-destroy', p, str(name), ...(obj(o).force ? ['-f'] : []))] }),
+  },
+  setLimits: {
+    action: 'limits',
+    equivalent: (p, [name, input], result) => {
+      const r = obj(result);
+      const written = Array.isArray(r.written) ? (r.written as { path: string; value: string }[]) : [];
+      const saved = Array.isArray(r.saved) ? (r.saved as { key: string; value: string }[]) : [];
+      const argvs = written.map((w) => lxc('lxc-cgroup', p, str(name), basename(w.path), w.value));
+      const cfg = join(p, str(name), 'config');
+      const note = saved.length
+        ? `in ${cfg}: ${saved.map((s) => `${s.key} = ${s.value}`).join('; ')}`
+        : result === undefined
+          ? `requested ${JSON.stringify(input)}`
+          : undefined;
+      return { argvs, note };
+    },
+  },
+  cgroupSet: {
+    action: 'cgroup',
+    equivalent: (p, [name, key, value]) => ({ argvs: [lxc('lxc-cgroup', p, str(name), str(key), str(value))] }),
+  },
+  attach: {
+    action: 'attach',
+    equivalent: (p, [name, command], result) => {
+      const argv = obj(result).argv;
+      if (Array.isArray(argv)) return { argvs: [argv.map(String)] };
+      const cmd = Array.isArray(command) ? command.map(String) : [];
+      return { argvs: [lxc('lxc-attach', p, str(name), ...(cmd.length ? ['--', ...cmd] : []))] };
+    },
+  },
+  console: {
+    action: 'console',
+    equivalent: (p, [name], result) => {
+      const argv = obj(result).argv;
+      return { argvs: [Array.isArray(argv) ? argv.map(String) : lxc('lxc-console', p, str(name), '-t', '0')] };
+    },
+  },
+  kill: {
+    action: 'kill',
+    equivalent: (_p, [, pid, signal]) => ({ argvs: [['kill', '-s', String(signal ?? 'TERM').replace(/^SIG/, ''), str(pid)]] }),
+  },
+};
+
+/** Renders an {@link Equivalent} as one shell line: argvs quoted and joined by ` && `, the note as a trailing `# ` comment. */
+export function renderEquivalent(e: Equivalent): string {
+  const line = e.argvs.map(shellQuote).join(' && ');
+  if (!e.note) return line;
+  return line ? `${line} # ${e.note}` : `# ${e.note}`;
+}
+
+/** The error code and message an entry records for a failure: an LxdeckError's code, else 'ERROR'. */
+function failure(e: unknown): { result: string; message: string } {
+  const code = e && typeof e === 'object' && typeof (e as { code?: unknown }).code === 'string' && /^E_/.test((e as { code: string }).code) ? (e as { code: string }).code : 'ERROR';
+  const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  return { result: code, message };
+}
+
+export interface RecordOptions {
+  /** environment for the acting user (SUDO_USER); default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** clock, for tests; default Date.now */
+  now?: () => number;
+}
+
+/**
+ * Wraps `engine` so that each call of an action method ({@link ACTION_SPECS}: create, start,
+ * stop, freeze, unfreeze, destroy, setLimits, cgroupSet, attach, console, kill) calls
+ * `onAction` once with its entry, after the action finished or failed (the error is
+ * rethrown unchanged). Every other property and method passes through untouched.
+ * `onAction` must not throw (ActionLog.append never does); if it does, the error is dropped.
+ * @returns an object of the same type as `engine`
+ */
+export function recordActions<E extends { readonly lxcpath: string }>(engine: E, onAction: (entry: ActionEntry) => void, opts: RecordOptions = {}): E {
+  const now = opts.now ?? Date.now;
+  const emit = (entry: ActionEntry) => {
+    try {
+      onAction(entry);
+    } catch {
+      /* the log never breaks the action */
+    }
+  };
+  return new Proxy(engine, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target) as unknown;
+      if (typeof v !== 'function') return v;
+      const spec = typeof prop === 'string' && Object.hasOwn(ACTION_SPECS, prop) ? ACTION_SPECS[prop] : undefined;
+      const fn = v as (...a: unknown[]) => unknown;
+      if (!spec) return fn.bind(target);
+      return async (...args: unknown[]) => {
+        const t0 = now();
+        const base = { time: new Date(t0).toISOString(), user: actingUser(opts.env ?? process.env), container: typeof args[0] === 'string' ? args[0] : null, action: spec.action };
+        const command = (result: unknown) => {
+          try {
+            return renderEquivalent(spec.equivalent(target.lxcpath, args, result));
+          } catch {
+            return '';
+          }
+        };
+        try {
+          const result = await fn.apply(target, args);
+          const exit = obj(result).exitCode;
+          emit({ ...base, command: command(result), result: 'ok', ...(typeof exit === 'number' ? { exitStatus: exit } : {}), durationMs: now() - t0 });
+          return result;
+        } catch (e) {
+          emit({ ...base, command: command(undefined), ...failure(e), durationMs: now() - t0 });
+          throw e;
+        }
+      };
+    },
+  });
+}
