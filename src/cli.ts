@@ -12,6 +12,7 @@ import type { TemplateManifest } from '../core/rootfs/template.js';
 import { SIZE_GRAMMAR } from '../core/units.js';
 import * as templatesIndex from '../templates/index.js';
 import { isInteractive, nonInteractiveMessage } from './console/tty.js';
+import { addResourceCommands } from './cli-resources.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -115,7 +116,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
       return;
     }
     requireRoot();
+    // Ink (via is-in-ci) draws only the last frame when CI or CONTINUOUS_INTEGRATION is set, which
+    // would leave a blank console on a real terminal: it reads them once, when it is first imported.
+    const ciVars = ['CI', 'CONTINUOUS_INTEGRATION'].filter((k) => k in process.env).map((k) => [k, process.env[k]] as const);
+    for (const [k] of ciVars) delete process.env[k];
     const { runConsole } = await import('./console/run-console.js');
+    for (const [k, v] of ciVars) process.env[k] = v;
     setExit(await runConsole(engineFrom(g())));
   });
 
@@ -298,6 +304,112 @@ export function buildProgram(setExit: (code: number) => void): Command {
       else out(formatReport(report, { color: process.stdout.isTTY === true && detectTheme(process.env).color }));
       setExit(report.errors > 0 ? 1 : 0);
     });
+
+  // ---- setup (issue 5): plan -> the exact commands -> confirm each step -> apply with live output -> summary with undo
+  program
+    .command('setup')
+    .description('guided first-time setup: host report, install what is missing, a bridge with NAT and DHCP that survives a reboot, a first running container; a second run changes nothing')
+    .option('-y, --yes', 'apply every step without asking (needed when stdin is not a terminal)')
+    .option('--bridge <name>', 'bridge to make (default the global --bridge, lxdeckbr0)')
+    .option('--subnet <cidr>', 'IPv4 subnet of a new bridge, e.g. 10.0.3.0/24 (default: the first free /24 in the routing table; one that overlaps a route is refused)')
+    .option('--nat', 'masquerade the bridge subnet to the uplink with nftables (default)')
+    .option('--no-nat', 'no NAT')
+    .option('--dhcp', 'run dnsmasq on the bridge for containers without a static address (default)')
+    .option('--no-dhcp', 'no DHCP server')
+    .option('--container <name>', 'first container to create and start (default: first)')
+    .option('--no-container', 'no first container')
+    .option('--template <template>', 'template of the first container', 'busybox')
+    .option('--no-install', 'do not install missing packages')
+    .option('--no-persist', 'do not write lxdeck-net.service')
+    .option('--dry-run', 'print the plan with every command and change nothing')
+    .option('--json', 'print {plan, result, summary} as JSON (live output goes to stderr)')
+    .addOption(new Option('--root <dir>', 'write the unit, nft rules, pid and lease files under DIR instead of / (tests)').hideHelp())
+    .addOption(new Option('--nft-table <name>', "lxdeck's nftables table (family ip)").default('lxdeck').hideHelp())
+    .addHelpText(
+      'after',
+      '\nEach step is shown with its exact commands before it runs, and asked for when stdin is a terminal (unless --yes).\nThe summary lists the commands that undo each part. Exit status: 0 done (or nothing to do), 1 a step failed or is blocked, 2 bad usage.\n',
+    )
+    .action(async (o: {
+      yes?: boolean; bridge?: string; subnet?: string; nat?: boolean; dhcp?: boolean; container?: string | false; template: string;
+      install?: boolean; persist?: boolean; dryRun?: boolean; json?: boolean; root?: string; nftTable: string;
+    }) => {
+      const [setup, { HostFs }, { ExecaRunner }] = await Promise.all([
+        import('../core/setup/index.js'),
+        import('../core/host/host-fs.js'),
+        import('../core/exec/runner.js'),
+      ]);
+      const bridge = o.bridge ?? g().bridge;
+      const opts = {
+        bridge,
+        subnet: o.subnet ?? (process.env.LXDECK_SUBNET || undefined),
+        nat: o.nat,
+        dhcp: o.dhcp,
+        container: o.container,
+        template: o.template,
+        install: o.install,
+        persist: o.persist,
+        natTable: o.nftTable,
+      };
+      setup.resolveSetupOptions(opts); // every option checked before anything is read
+      requireRoot();
+      const runner = new ExecaRunner();
+      const engine = new Engine({ lxcpath: g().lxcpath, bridge, runner });
+      const deps = { runner, fs: new HostFs('/'), engine, root: o.root ?? '/' };
+      const plan = await setup.planSetup(deps, opts);
+      const say = (s: string) => (o.json ? process.stderr : process.stdout).write(s.endsWith('\n') ? s : `${s}\n`);
+      const planJson = { gateway: plan.gateway, systemd: plan.systemd, nothingToDo: plan.nothingToDo, options: plan.options, steps: plan.steps, report: { errors: plan.report.errors, warnings: plan.report.warnings } };
+      if (o.dryRun) {
+        if (o.json) out(JSON.stringify({ plan: planJson, dryRun: true }, null, 2));
+        else out(`${setup.formatPlan(plan)}\n(dry run: nothing was changed)`);
+        return;
+      }
+      const interactive = !o.yes && process.stdin.isTTY === true && !o.json;
+      if (!plan.nothingToDo && !o.yes && !interactive)
+        throw new LxdeckError('E_USAGE', 'setup changes the host and stdin is not a terminal to confirm each step', {
+          hint: 'add --yes to apply every step, or --dry-run to see the commands',
+        });
+      say(setup.formatPlan(plan));
+      let rl: import('node:readline/promises').Interface | undefined;
+      if (interactive && !plan.nothingToDo) {
+        const { createInterface } = await import('node:readline/promises');
+        rl = createInterface({ input: process.stdin, output: process.stdout });
+      }
+      const sig = abortOnSignals();
+      // Ctrl+C at a prompt: readline swallows it unless told; treat it as SIGINT (no step is running then)
+      rl?.on('SIGINT', () => process.emit('SIGINT'));
+      try {
+        const result = await setup.applySetup(deps, plan, {
+          signal: sig.signal,
+          onLine: (l) => say(l.stream === 'command' ? `$ ${l.line}` : `  ${l.line}`),
+          onStep: (s, phase, err) => {
+            if (phase === 'start') say(`\n== ${s.number}. ${s.title}`);
+            else if (phase === 'failed') say(`${s.number}. ${s.title} FAILED: ${err?.message ?? ''}${err?.hint ? `\nhint: ${err.hint}` : ''}`);
+          },
+          confirm: rl
+            ? async (s) => {
+                say(`\n${setup.formatStep(s).join('\n')}`);
+                let a: string;
+                try {
+                  a = (await rl!.question(`Apply step ${s.number} (${s.title})? [Y/n] `, { signal: sig.signal })).trim().toLowerCase();
+                } catch {
+                  say('\ncancelled');
+                  return false;
+                }
+                return a === '' || a === 'y' || a === 'yes';
+              }
+            : undefined,
+        });
+        const summary = setup.summarizeSetup(plan, result);
+        if (o.json) out(JSON.stringify({ plan: planJson, result, summary }, null, 2));
+        else out(`\n${setup.formatSummary(summary)}`);
+        setExit(result.ok ? 0 : 1);
+      } finally {
+        rl?.close();
+        sig.dispose();
+      }
+    });
+
+  addResourceCommands(program, { engine: () => engineFrom(g()), requireRoot });
 
   return program;
 }
