@@ -13,7 +13,6 @@ import { SIZE_GRAMMAR } from '../core/units.js';
 import * as templatesIndex from '../templates/index.js';
 import { isInteractive, nonInteractiveMessage } from './console/tty.js';
 import { addResourceCommands } from './cli-resources.js';
-import { addResourceCommands } from './cli-resources.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -409,8 +408,6 @@ export function buildProgram(setExit: (code: number) => void): Command {
         sig.dispose();
       }
     });
-
-  addResourceCommands(program, { engine: () => engineFrom(g()), requireRoot });
 
   addResourceCommands(program, { engine: () => engineFrom(g()), requireRoot });
 
