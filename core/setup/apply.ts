@@ -149,7 +149,19 @@ export async function applySetup(deps: SetupDeps, plan: SetupPlan, cb: ApplyCall
       }
       out.ok = false;
     } else {
+      if (cb.signal?.aborted) {
+        entry('not-reached');
+        out.ok = false;
+        stopped = true;
+        continue;
+      }
       if (cb.confirm && !(await cb.confirm(s))) {
+        if (cb.signal?.aborted) {
+          entry('not-reached');
+          out.ok = false;
+          stopped = true;
+          continue;
+        }
         entry('declined');
         continue;
       }
