@@ -1,0 +1,141 @@
+/**
+ * Limits through the engine on real LXC (root): a throwaway busybox
+ * container (no network) in a temporary lxcpath. A limit set with
+ * setLimits shows in the container's cgroup file at once and again after a
+ * stop and start (saved in the config); C3, U2, and lxc-cgroup style keys.
+ * Under CI=true it fails (never skips) when root or LXC is missing.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../core/engine.js';
+import { ExecaRunner } from '../../core/exec/runner.js';
+import { isLxdeckError } from '../../core/errors.js';
+import { HostFs } from '../../core/host/host-fs.js';
+import { detectCgroupLayout, controllerDriver } from '../../core/cgroup/layout.js';
+import { readCgroupPaths } from '../../core/cgroup/paths.js';
+import { RUN_LXC, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+
+const M = 1024 ** 2;
+
+describe.runIf(RUN_LXC)('integration: limits through the engine', () => {
+  requireLxc();
+  const runner = new ExecaRunner();
+  const env = tempLxcpath();
+  const name = `lim-${uniq(3)}`;
+  const fs = new HostFs('/');
+  const engine = new Engine({ lxcpath: env.lxcpath });
+  const layout = detectCgroupLayout(fs);
+  const memV2 = controllerDriver('memory', layout) === 'v2';
+  const memFile = memV2 ? 'memory.max' : 'memory.limit_in_bytes';
+  const memKey = `${memV2 ? 'lxc.cgroup2' : 'lxc.cgroup'}.${memFile}`;
+  const otherMemKey = memV2 ? 'lxc.cgroup.memory.limit_in_bytes' : 'lxc.cgroup2.memory.max';
+  const cfgPath = join(env.lxcpath, name, 'config');
+
+  const lxc = async (tool: string, args: string[], output: 'pipe' | 'file' = 'pipe') => {
+    const r = await runner.run(tool, ['-P', env.lxcpath, '-n', name, ...args], { output, timeoutMs: 60_000 });
+    if (r.exitCode !== 0) throw new Error(`${tool} ${args.join(' ')} failed (${r.exitCode}): ${r.stderr.trim()}`);
+    return r.stdout;
+  };
+  const start = async () => {
+    await lxc('lxc-start', ['-d'], 'file');
+    await lxc('lxc-wait', ['-s', 'RUNNING', '-t', '20']);
+  };
+  /** the container's cgroup file, read from the cgroup its init is in now */
+  const cgFile = async (controller: string, file: string) => {
+    const pid = Number((await lxc('lxc-info', ['-pH'])).trim());
+    const paths = readCgroupPaths(fs, pid, layout, { name });
+    const dir = controllerDriver(controller, layout) === 'v1' ? paths.v1[controller] : paths.v2;
+    return readFileSync(join(dir!, file), 'utf8').trim();
+  };
+
+  beforeAll(async () => {
+    await lxc('lxc-create', ['-t', 'busybox']);
+    const cfg = readFileSync(cfgPath, 'utf8')
+      .split('\n')
+      .filter((l) => !/^\s*lxc\.net\.0\./.test(l))
+      .concat(['lxc.net.0.type = empty', `${otherMemKey} = 2048M`, ''])
+      .join('\n');
+    writeFileSync(cfgPath, cfg);
+    await start();
+  });
+
+  afterAll(() => env.cleanup());
+
+  it('U2: with no memory limit the limit in effect reads max, never a sentinel', async () => {
+    const l = await engine.limits(name);
+    expect(l.running).toBe(true);
+    expect(l.applied!.memory).toBe('max');
+    expect(JSON.stringify(l)).not.toContain('9223372036854771712');
+    // C3: the other layout's key in the config is flagged
+    expect(l.ignored.map((i) => i.key)).toContain(otherMemKey);
+  });
+
+  it('C3: a limit set through setLimits is in the cgroup file at once, saved in the host\'s key, the other key removed', async () => {
+    const r = await engine.setLimits(name, { memory: '64M', pids: '50', cpus: '0.5', cpuWeight: '200' });
+    expect(r.live).toBe(true);
+    expect(await cgFile('memory', memFile)).toBe(String(64 * M));
+    expect(await cgFile('pids', 'pids.max')).toBe('50');
+    const cfg = readFileSync(cfgPath, 'utf8');
+    expect(cfg).toContain(`${memKey} = ${64 * M}`);
+    expect(cfg).not.toContain(otherMemKey);
+    expect(r.removed).toContain(otherMemKey);
+    const l = await engine.limits(name);
+    expect(l.applied).toMatchObject({ memory: 64 * M, pids: 50, cpus: 0.5, cpuWeight: 200 });
+    expect(l.ignored).toEqual([]);
+  });
+
+  it('the limits hold after a stop and a start (saved in the config)', async () => {
+    await lxc('lxc-stop', ['-k']);
+    await start();
+    expect(await cgFile('memory', memFile)).toBe(String(64 * M));
+    expect(await cgFile('pids', 'pids.max')).toBe('50');
+    const l = await engine.limits(name);
+    expect(l.applied).toMatchObject({ memory: 64 * M, pids: 50, cpus: 0.5, cpuWeight: 200 });
+  });
+
+  it('U4: a cpuset beyond the online CPUs is trimmed with a message', async () => {
+    const r = await engine.setLimits(name, { cpuset: '0-63' });
+    expect(r.messages.join(' ')).toMatch(/not online/);
+    const online = readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
+    expect(await cgFile('cpuset', 'cpuset.cpus')).toBe(online);
+  });
+
+  it('the kernel refusing a value is a named error and nothing is saved', async () => {
+    const before = readFileSync(cfgPath, 'utf8');
+    let e: unknown;
+    try {
+      await engine.setLimits(name, { ioRead: '250:999=1M' }); // no such block device: ENODEV
+    } catch (x) {
+      e = x;
+    }
+    expect(isLxdeckError(e, 'E_NOT_FOUND')).toBe(true);
+    expect((e as Error).message).toMatch(/250:999.*ENODEV/);
+    expect(readFileSync(cfgPath, 'utf8')).toBe(before);
+  });
+
+  it('cgroupGet/cgroupSet: a file of the other cgroup version is refused with this host\'s name in the hint', async () => {
+    expect(await engine.cgroupGet(name, memFile)).toBe(String(64 * M));
+    let e: (Error & { hint?: string }) | undefined;
+    try {
+      await engine.cgroupGet(name, memV2 ? 'memory.limit_in_bytes' : 'memory.max');
+    } catch (x) {
+      e = x as Error & { hint?: string };
+    }
+    expect(isLxdeckError(e, 'E_INVALID_VALUE')).toBe(true);
+    expect(e!.hint).toBe(`use ${memV2 ? 'memory.max' : 'memory.limit_in_bytes'}`);
+    await engine.cgroupSet(name, 'pids.max', '77');
+    expect(await cgFile('pids', 'pids.max')).toBe('77');
+  });
+
+  it('a stopped container: setLimits only saves, and the next start applies it', async () => {
+    await lxc('lxc-stop', ['-k']);
+    const r = await engine.setLimits(name, { memory: '96M' });
+    expect(r.live).toBe(false);
+    expect(r.written).toEqual([]);
+    expect((await engine.limits(name)).applied).toBeNull();
+    await expect(engine.cgroupGet(name, 'pids.max')).rejects.toThrow(/not running/);
+    await start();
+    expect(await cgFile('memory', memFile)).toBe(String(96 * M));
+  });
+});
