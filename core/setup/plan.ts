@@ -159,14 +159,23 @@ const FEATURE_PACKAGES: Record<'nft' | 'dnsmasq', Remedy> = {
   dnsmasq: { apt: 'dnsmasq-base', zypper: 'dnsmasq', dnf: 'dnsmasq' },
 };
 
+/** Kernel packages (Debian's linux-image-*, SUSE's kernel-default, Fedora's kernel): a new kernel helps only after a reboot into it. */
+const KERNEL_PACKAGE = /^(linux-image-\S+|kernel|kernel-default)$/;
+
+/** True when the remedy's packages for `pm` are a kernel: setup never installs a kernel by itself. */
+export function needsKernel(remedy: Remedy | undefined, pm: PackageManager): boolean {
+  const pkgs = (remedy?.[pm] ?? '').split(/\s+/).filter(Boolean);
+  return pkgs.length > 0 && pkgs.every((p) => KERNEL_PACKAGE.test(p));
+}
+
 /**
- * The packages to install: those named by the report's error findings for
+ * The packages to install (never a kernel: see {@link needsKernel}): those named by the report's error findings for
  * `pm`, plus nftables / dnsmasq when NAT / DHCP is asked for and the program
  * is missing. Sorted, without duplicates.
  */
 export function packagesToInstall(report: CheckReport, pm: PackageManager, need: { nft: boolean; dnsmasq: boolean }): string[] {
   const set = new Set<string>();
-  for (const f of report.findings) if (f.severity === 'error') for (const p of (f.remedy?.[pm] ?? '').split(/\s+/)) if (p) set.add(p);
+  for (const f of report.findings) if (f.severity === 'error' && !needsKernel(f.remedy, pm)) for (const p of (f.remedy?.[pm] ?? '').split(/\s+/)) if (p) set.add(p);
   if (need.nft) for (const p of FEATURE_PACKAGES.nft[pm]!.split(' ')) set.add(p);
   if (need.dnsmasq) for (const p of FEATURE_PACKAGES.dnsmasq[pm]!.split(' ')) set.add(p);
   return [...set].sort();
@@ -235,8 +244,12 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
     );
   } else {
     const pkgs = packagesToInstall(report, pm, need);
+    const kernel = errs.filter((f) => needsKernel(f.remedy, pm));
     const noPkg = errs.filter((f) => !f.remedy?.[pm]);
-    const extra = noPkg.length ? [`not fixed by a package: ${noPkg.map((f) => f.title).join(', ')} (see the report)`] : [];
+    const extra = [
+      ...(kernel.length ? [`needs another kernel (setup does not install one): ${kernel.map((f) => f.title).join(', ')}; install ${[...new Set(kernel.map((f) => f.remedy![pm]))].join(' ')} and reboot into it`] : []),
+      ...(noPkg.length ? [`not fixed by a package: ${noPkg.map((f) => f.title).join(', ')} (see the report)`] : []),
+    ];
     steps.push(
       pkgs.length
         ? step('packages', 2, 'Install missing packages', 'todo', [`missing: ${pkgs.join(' ')}`, ...extra], installActions(pm, pkgs), [`${REMOVE[pm]} ${pkgs.join(' ')}`])
