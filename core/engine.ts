@@ -16,6 +16,14 @@ import type { ContainerInfo, ContainerSummary, CreateOptions, EngineApi, StopOpt
 import { cgroupGet, cgroupSet, readContainerLimits, setContainerLimits, type ContainerLimits, type ResourceContext, type SetLimitsResult } from './stats/resources.js';
 import type { LimitsInput } from './stats/limit-input.js';
 import { StatsSampler } from './stats/sampler.js';
+import { constants as osConstants } from 'node:os';
+import { HostFs } from './host/host-fs.js';
+import { detectCgroupLayout } from './cgroup/layout.js';
+import { readCgroupPaths } from './cgroup/paths.js';
+import { attachArgv, consoleArgv, findShell, runInteractive } from './lxc/attach.js';
+import { enrichInfo } from './ps/inspect.js';
+import { cgroupPids, parseSignal, procsDirOf, readProcesses, userContextOf, withCpuPercent, type ProcessInfo, type ProcessSnapshot } from './ps/procs.js';
+import type { InteractiveResult } from './types.js';
 
 /** LXC's default lxcpath (`lxc-config lxc.lxcpath`). */
 export const DEFAULT_LXCPATH = '/var/lib/lxc';
@@ -39,6 +47,8 @@ export interface EngineOptions {
   templates?: Record<string, Template>;
   /** every lxc-* / ip command run, with its result */
   onCommand?: CommandListener;
+  /** the host's file system for /proc, /sys and cgroupfs reads (info, ps, kill); default `/` */
+  hostFs?: HostFs;
 }
 
 interface Sidecar {
@@ -64,6 +74,7 @@ export class Engine implements EngineApi {
   private readonly driver: LxcDriver;
   private readonly subnet?: string;
   private readonly templates: Record<string, Template>;
+  private readonly fs: HostFs;
 
   constructor(opts: EngineOptions = {}) {
     this.runner = opts.runner ?? new ExecaRunner();
@@ -73,6 +84,7 @@ export class Engine implements EngineApi {
     this.subnet = opts.subnet;
     this.templates = opts.templates ?? TEMPLATES;
     this.driver = new LxcDriver(this.runner, this.lxcpath, opts.onCommand);
+    this.fs = opts.hostFs ?? new HostFs('/');
   }
 
   private dir(name: string): string {
@@ -141,14 +153,18 @@ export class Engine implements EngineApi {
   }
 
   /**
-   * State, addresses, network and paths of one container.
+   * State, addresses, network and paths of one container, like lxc-info and more (core/ps/inspect.ts
+   * enrichInfo): IPv4 and IPv6, host-side veth (LXC's name) and the name and MAC inside, cgroup
+   * paths, limits in effect and saved, keys this host ignores with their replacement (C3),
+   * unprivileged and its lxc.idmap, the rootfs directory and, with `opts.size`, its size on disk
+   * (a du -sx walk: seconds for a large rootfs, so only when asked).
    * @throws LxdeckError E_NOT_FOUND, E_NAME_INVALID, E_CONFIG (a config line LXC would not take, with file:line).
    */
-  async info(name: string): Promise<ContainerInfo> {
+  async info(name: string, opts: { size?: boolean } = {}): Promise<ContainerInfo> {
     await this.requireExisting(name);
     const configPath = join(this.dir(name), 'config');
     const [li, cfg, side] = await Promise.all([this.driver.info(name), readConfig(configPath), this.readSidecar(name)]);
-    return {
+    const base: ContainerInfo = {
       name,
       state: li.state,
       pid: li.pid,
@@ -162,6 +178,7 @@ export class Engine implements EngineApi {
       template: side?.template ?? null,
       created: side?.created ?? null,
     };
+    return enrichInfo({ lxcpath: this.lxcpath, runner: this.runner, fs: this.fs }, base, cfg, li.ipv6, opts);
   }
 
   private async readSidecar(name: string): Promise<Sidecar | null> {
@@ -350,6 +367,119 @@ export class Engine implements EngineApi {
   /** A stats sampler over this lxcpath: `pass()` and `stream({intervalMs})` (core/stats/sampler.ts). */
   sampler(): StatsSampler {
     return new StatsSampler({ lxcpath: this.lxcpath, runner: this.runner });
+  }
+
+  // ------------------------------------------- console, attach, processes (core/lxc/attach.ts, core/ps)
+
+  /** The init PID of a container that must be running (RUNNING, FROZEN...). @throws LxdeckError E_STATE with a hint when stopped. */
+  private async requireRunning(name: string, what: string): Promise<number> {
+    await this.requireExisting(name);
+    const li = await this.driver.info(name);
+    if (li.state !== 'RUNNING' || li.pid === null)
+      throw new LxdeckError('E_STATE', `${name} is ${li.state}: ${what} needs it RUNNING`, {
+        hint: li.state === 'STOPPED' ? `start it first: lxdeck start ${name}` : li.state === 'FROZEN' || li.state === 'FREEZING' ? `thaw it first: lxdeck unfreeze ${name}` : `wait until it is RUNNING (lxdeck info ${name})`,
+      });
+    return li.pid;
+  }
+
+  /** `lxc-console -P LXCPATH -n NAME -t 0` (core/lxc/attach.ts). Its escape sequence is Ctrl+a q (CONSOLE_ESCAPE_HINT). @throws LxdeckError E_NAME_INVALID */
+  consoleArgv(name: string): string[] {
+    validateContainerName(name);
+    return consoleArgv(this.lxcpath, name);
+  }
+
+  /**
+   * The lxc-attach argv for `command`, or without one for the shell found inside the running
+   * container (bash at /bin/bash or /usr/bin/bash, else /bin/sh), environment cleared but TERM.
+   * @throws LxdeckError E_NOT_FOUND, E_STATE (not RUNNING)
+   */
+  async attachArgv(name: string, command?: string[]): Promise<string[]> {
+    await this.requireRunning(name, 'attach');
+    const cmd = command && command.length ? command : [await findShell(this.runner, this.lxcpath, name)];
+    return attachArgv(this.lxcpath, name, cmd);
+  }
+
+  /**
+   * Runs lxc-attach on the real terminal (Runner output 'inherit', no effective timeout:
+   * INTERACTIVE_TIMEOUT_MS) and resolves with the argv and the command's exit status.
+   * `beforeHandover` runs after the checks, right before the terminal is handed over.
+   * The caller must have left raw mode and the alternate screen.
+   * @throws LxdeckError E_NOT_FOUND, E_STATE (not RUNNING, with a hint), E_MISSING_PROGRAM
+   */
+  async attach(name: string, command?: string[], opts: { beforeHandover?: () => void } = {}): Promise<InteractiveResult> {
+    const argv = await this.attachArgv(name, command);
+    opts.beforeHandover?.();
+    const exitCode = await runInteractive(this.runner, argv);
+    return { argv, exitCode };
+  }
+
+  /**
+   * Runs `lxc-console -t 0` on the real terminal until the administrator types Ctrl+a q.
+   * Tell them the escape sequence in `beforeHandover` (CONSOLE_ESCAPE_HINT).
+   * @throws LxdeckError E_NOT_FOUND, E_STATE (not RUNNING, with a hint), E_MISSING_PROGRAM
+   */
+  async console(name: string, opts: { beforeHandover?: () => void } = {}): Promise<InteractiveResult> {
+    await this.requireRunning(name, 'the console');
+    const argv = consoleArgv(this.lxcpath, name);
+    opts.beforeHandover?.();
+    const exitCode = await runInteractive(this.runner, argv);
+    return { argv, exitCode };
+  }
+
+  /** The cgroup directory listing every process of a running container, and its init PID. */
+  private async procsDir(name: string): Promise<{ pid: number; dir: string }> {
+    await this.requireExisting(name);
+    const li = await this.driver.info(name);
+    if (li.pid === null) throw new LxdeckError('E_STATE', `${name} is ${li.state}: it has no processes`, { hint: `start it first: lxdeck start ${name}` });
+    const layout = detectCgroupLayout(this.fs);
+    const dir = procsDirOf(readCgroupPaths(this.fs, li.pid, layout, { name }), layout);
+    if (dir === null) throw new LxdeckError('E_NOT_FOUND', `no cgroup of ${name} found from its init ${li.pid}`, { hint: 'is the cgroup file system mounted? lxdeck checkconfig' });
+    return { pid: li.pid, dir };
+  }
+
+  /**
+   * One read of the processes in the container's cgroup (recursively): host PID, PID inside
+   * (NSpid), user (uid mapped back through the container's uid_map, named from its /etc/passwd),
+   * CPU time, RSS, command line. For CPU %, take two and call withCpuPercent (core/ps).
+   * @throws LxdeckError E_NOT_FOUND, E_STATE (not running)
+   */
+  async psSnapshot(name: string): Promise<ProcessSnapshot> {
+    const { pid, dir } = await this.procsDir(name);
+    const takenAtMs = performance.now();
+    return { takenAtMs, processes: readProcesses(this.fs, dir, userContextOf(this.fs, pid)) };
+  }
+
+  /**
+   * The processes of a running container, like lxc-ps. With `intervalMs` > 0, two reads that far
+   * apart give cpuPercent (percent of one CPU); without, cpuPercent is null and cpuTimeUsec is the
+   * CPU time used so far.
+   * @throws LxdeckError E_NOT_FOUND, E_STATE (not running)
+   */
+  async ps(name: string, opts: { intervalMs?: number } = {}): Promise<ProcessInfo[]> {
+    const first = await this.psSnapshot(name);
+    if (!opts.intervalMs || opts.intervalMs <= 0) return first.processes;
+    await new Promise((r) => setTimeout(r, opts.intervalMs));
+    return withCpuPercent(first, await this.psSnapshot(name));
+  }
+
+  /**
+   * Sends `signal` (name like TERM/SIGKILL or number) to one process of the container, given by
+   * its host PID. A PID that is not in the container's cgroup is refused. (The PID is checked,
+   * then signalled: a process that exits in between and whose PID is reused at once is the race
+   * left; kill(2) has no PID-and-start-time form.)
+   * @throws LxdeckError E_INVALID_VALUE (PID not in the container, unknown signal), E_STATE (not running), E_NOT_FOUND
+   */
+  async kill(name: string, hostPid: number, signal: string | number = 'TERM'): Promise<void> {
+    const sig = parseSignal(signal, osConstants.signals as unknown as Record<string, number>);
+    const { dir } = await this.procsDir(name);
+    if (!Number.isInteger(hostPid) || hostPid <= 0 || !cgroupPids(this.fs, dir).some((p) => p.pid === hostPid))
+      throw new LxdeckError('E_INVALID_VALUE', `process ${hostPid} is not in container ${name}`, { hint: `lxdeck ps ${name} lists its processes with their host PIDs` });
+    try {
+      process.kill(hostPid, sig);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') throw new LxdeckError('E_NOT_FOUND', `process ${hostPid} has exited`);
+      throw e;
+    }
   }
 }
 

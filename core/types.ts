@@ -5,6 +5,9 @@
 import type { ContainerLimits, SetLimitsResult } from './stats/resources.js';
 import type { LimitsInput } from './stats/limit-input.js';
 import type { StatsSource } from './stats/types.js';
+import type { CgroupPaths } from './cgroup/paths.js';
+import type { IdmapEntry } from './idmap.js';
+import type { ProcessInfo, ProcessSnapshot } from './ps/procs.js';
 
 export type ContainerState =
   | 'STOPPED'
@@ -51,6 +54,25 @@ export interface NetInfo {
   /** lxc.net.N.ipv4.address values, with prefix ("10.0.3.5/24") */
   ipv4: string[];
   ipv4Gateway?: string;
+  /** the host-side veth in effect: LXC's name for a running container (lxc-info's Link, checked in /sys/class/net), else lxc.net.N.veth.pair */
+  hostVeth?: string;
+  /** true when hostVeth exists on the host now */
+  hostVethExists?: boolean;
+  /** the interface name inside the container: lxc.net.N.name, else ethN (LXC's default order) */
+  ifname?: string;
+  /** the MAC address inside a running container, read from its sysfs (hwaddr is the config's) */
+  hwaddrInEffect?: string;
+}
+
+/** A config key this host ignores or refuses (C3), with what to write instead. */
+export interface IgnoredConfigKey {
+  key: string;
+  value: string;
+  reason: string;
+  /** the key to use instead, where one exists */
+  replacement?: string;
+  /** the whole replacement line with the value translated (`lxc.cgroup2.memory.max = 2147483648`), where one faithful line exists */
+  replacementLine?: string;
 }
 
 /** Everything `lxdeck info NAME --json` prints. */
@@ -66,6 +88,30 @@ export interface ContainerInfo extends ContainerSummary {
   template: string | null;
   /** ISO 8601 creation time (sidecar file), null when unknown */
   created: string | null;
+  /** IPv6 addresses seen inside a running container (lxc-info -i); optional so older fakes may leave it out */
+  ipv6?: string[];
+  /** the rootfs directory on the host (lxc.rootfs.path without "dir:"); null for other backends */
+  rootfsDir?: string | null;
+  /** bytes the rootfs takes on disk (du -sx), only when asked for (info(name, {size: true})); null otherwise or when unreadable */
+  rootfsBytes?: number | null;
+  /** true when the walk stopped early and rootfsBytes is a lower bound */
+  rootfsBytesTruncated?: boolean;
+  /** true when the container has lxc.idmap entries (root inside is not root on the host) */
+  unprivileged?: boolean;
+  /** lxc.idmap entries */
+  idmap?: IdmapEntry[];
+  /** the running container's cgroup directories (from its init's /proc/PID/cgroup); null when not running */
+  cgroupPaths?: CgroupPaths | null;
+  /** limits in effect (running) and saved in the config (core/stats/resources.ts) */
+  limits?: ContainerLimits | null;
+  /** config keys this host ignores, with their replacement (C3) */
+  ignoredKeys?: IgnoredConfigKey[];
+}
+
+/** How `attach` and `console` ran: the argv handed the terminal, and its exit status. */
+export interface InteractiveResult {
+  argv: string[];
+  exitCode: number;
 }
 
 /** A step of long work (create, destroy, template run). */
@@ -138,4 +184,18 @@ export interface EngineApi {
   setLimits?(name: string, limits: LimitsInput, opts?: { raiseCpuQuota?: boolean }): Promise<SetLimitsResult>;
   /** a stats sampler over the lxcpath (core/stats/sampler.ts) */
   sampler?(): StatsSource;
+  /** the argv `attach` hands the terminal to (the shell found inside when no command); the console shows it */
+  attachArgv?(name: string, command?: string[]): Promise<string[]>;
+  /** the argv `console` hands the terminal to */
+  consoleArgv?(name: string): string[];
+  /** runs lxc-attach on the real terminal (the caller left raw mode first); recorded in the action log */
+  attach?(name: string, command?: string[], opts?: { beforeHandover?: () => void }): Promise<InteractiveResult>;
+  /** runs lxc-console on the real terminal (the caller left raw mode first); recorded in the action log */
+  console?(name: string, opts?: { beforeHandover?: () => void }): Promise<InteractiveResult>;
+  /** the processes in the container's cgroup; with intervalMs, two reads give CPU % */
+  ps?(name: string, opts?: { intervalMs?: number }): Promise<ProcessInfo[]>;
+  /** one read of the processes, for CPU % between reads (withCpuPercent in core/ps) */
+  psSnapshot?(name: string): Promise<ProcessSnapshot>;
+  /** sends `signal` to one process of the container (its host PID) */
+  kill?(name: string, hostPid: number, signal: string | number): Promise<void>;
 }
