@@ -37,3 +37,8 @@ export function addrShowArgv(dev: string): string[] {
 export function routesArgv(): string[] {
   return ['-j', '-4', 'route', 'show', 'table', 'all'];
 }
+
+/** `ip -j -d link show dev DEV` (JSON with details: `linkinfo.info_kind` is `bridge` for a bridge) */
+export function linkShowDetailsArgv(dev: string): string[] {
+  return ['-j', '-d', 'link', 'show', 'dev', dev];
+}

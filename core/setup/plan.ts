@@ -16,7 +16,7 @@ import { LxdeckError, isLxdeckError } from '../errors.js';
 import { shellQuote, type Runner } from '../exec/runner.js';
 import { validateContainerName, validateIfName } from '../names.js';
 import { dhcpLeaseFile, dhcpPidFile, dhcpSatisfied, dnsmasqArgv, readDhcpState, type DhcpSpec } from '../network/dhcp.js';
-import { addrAddArgv, addrShowArgv, bridgeAddArgv, linkShowArgv, linkUpArgv, routesArgv } from '../network/ip-argv.js';
+import { addrAddArgv, addrShowArgv, bridgeAddArgv, linkShowDetailsArgv, linkUpArgv, routesArgv } from '../network/ip-argv.js';
 import { type Cidr, formatCidr, formatIpv4, networkOf, overlaps, parseCidr, pickFreeSubnet } from '../network/ipv4.js';
 import { DEFAULT_NAT_TABLE, ipForwardArgv, natRuleset, natSatisfied, natSubnetText, nftApplyArgv, nftDeleteTableArgv, readNatState, validateNftTable, type NatSpec } from '../network/nat.js';
 import { NET_UNIT, netUnit, systemctlDisableArgv, systemctlEnableArgv, systemctlReloadArgv, unitWantsLink } from '../network/persist.js';
@@ -113,18 +113,22 @@ export function routeClash(routes: readonly RouteEntry[], subnet: Cidr): RouteEn
 
 interface LinkState {
   exists: boolean;
+  /** `bridge`, `veth`, ...; null for a plain device (no linkinfo) */
+  kind: string | null;
   up: boolean;
   addrs: Cidr[];
 }
 
 async function readLink(runner: Runner, dev: string): Promise<LinkState> {
-  const l = await runner.run('ip', linkShowArgv(dev), { timeoutMs: SHORT_TIMEOUT_MS });
-  if (l.exitCode !== 0) return { exists: false, up: false, addrs: [] };
-  const flags = ((JSON.parse(l.stdout || '[]') as { flags?: string[] }[])[0]?.flags ?? []) as string[];
+  const l = await runner.run('ip', linkShowDetailsArgv(dev), { timeoutMs: SHORT_TIMEOUT_MS });
+  if (l.exitCode !== 0) return { exists: false, kind: null, up: false, addrs: [] };
+  const row = (JSON.parse(l.stdout || '[]') as { flags?: string[]; linkinfo?: { info_kind?: string } }[])[0] ?? {};
+  const flags = row.flags ?? [];
+  const kind = row.linkinfo?.info_kind ?? null;
   const a = await runner.run('ip', addrShowArgv(dev), { timeoutMs: SHORT_TIMEOUT_MS });
   const parsed = a.exitCode === 0 && a.stdout.trim() ? (JSON.parse(a.stdout) as { addr_info?: { family?: string; local?: string; prefixlen?: number }[] }[]) : [];
   const addrs = parsed.flatMap((x) => (x.addr_info ?? []).filter((i) => i.family === 'inet' && i.local).map((i) => parseCidr(`${i.local}/${i.prefixlen ?? 32}`)));
-  return { exists: true, up: flags.includes('UP'), addrs };
+  return { exists: true, kind, up: flags.includes('UP'), addrs };
 }
 
 /** The subnet the engine remembered for `bridge` (`<lxcpath>/.lxdeck/network.json`), or null. */
@@ -259,6 +263,10 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
 
   // 3a. the bridge
   const link = await readLink(runner, o.bridge);
+  if (link.exists && link.kind !== 'bridge')
+    throw new LxdeckError('E_NETWORK', `${o.bridge} exists and is ${link.kind ? `a ${link.kind} link` : 'a network device'}, not a bridge`, {
+      hint: 'name a bridge (or a new name) with --bridge; setup never takes over another device',
+    });
   const wanted = o.subnet ? parseCidr(o.subnet) : null;
   const asGateway = (c: Cidr): Cidr => (networkOf(c) === c.addr ? { addr: (c.addr + 1) >>> 0, prefix: c.prefix } : c);
   let gateway: Cidr;

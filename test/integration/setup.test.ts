@@ -241,5 +241,8 @@ describe.runIf(RUN_LXC)('integration: lxdeck setup on this host', () => {
     expect(result.ok).toBe(true);
     r = ping();
     expect(r.status, r.out).toBe(0);
+
+    // the uplink veth is not a bridge: setup refuses to take it over (and masquerade its subnet)
+    await expect(planSetup(deps, { ...opts(), bridge: uplinkHost, subnet: undefined })).rejects.toThrow(`${uplinkHost} exists and is a veth link, not a bridge`);
   }, 90_000);
 });

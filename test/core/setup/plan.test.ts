@@ -42,7 +42,7 @@ class FakeRunner implements Runner {
     const line = argv.join(' ');
     if ([...this.fail].some((f) => line.startsWith(f))) return res(1, '', `${file}: simulated failure`);
     if (file === 'lxc-start') return res(0, '5.0.2\n');
-    if (line.startsWith('ip -j link show')) return res(1, '', 'Device "x" does not exist.');
+    if (line.startsWith('ip -j -d link show')) return res(1, '', 'Device "x" does not exist.');
     if (line.startsWith('ip -j -4 route show')) return res(0, ROUTES);
     if (line.startsWith('nft -j list')) return res(1, '', 'Error: No such file or directory');
     if (file === 'apt-get' || file === 'zypper') {
@@ -149,6 +149,21 @@ describe('planSetup on fixture hosts', () => {
     await expect(planSetup(deps, { subnet: '10.0.3.0/24' })).rejects.toThrow('subnet 10.0.3.0/24 overlaps the route 10.0.3.0/24 dev eth9 already on this host');
     await expect(planSetup(deps, { subnet: '10.0.0.0/16' })).rejects.toThrow(/overlaps the route 10\.0\.3\.0\/24 dev eth9/);
     expect(runner.calls.map((c) => c.argv[0])).not.toContain('nft');
+  });
+
+  it('a --bridge that names an existing device of another kind is refused: setup never takes over eth0 or a veth', async () => {
+    const runner = new FakeRunner();
+    const { deps } = depsFor('hybrid', runner);
+    const orig = runner.run.bind(runner);
+    runner.run = async (file, args, opts) => {
+      if (file === 'ip' && args.join(' ') === '-j -d link show dev eth9')
+        return { argv: [file, ...args], exitCode: 0, stdout: '[{"ifname":"eth9","flags":["UP"]}]', stderr: '', timedOut: false, durationMs: 1 };
+      if (file === 'ip' && args.join(' ') === '-j -d link show dev vx1')
+        return { argv: [file, ...args], exitCode: 0, stdout: '[{"ifname":"vx1","flags":["UP"],"linkinfo":{"info_kind":"veth"}}]', stderr: '', timedOut: false, durationMs: 1 };
+      return orig(file, args, opts);
+    };
+    await expect(planSetup(deps, { bridge: 'eth9' })).rejects.toThrow('eth9 exists and is a network device, not a bridge');
+    await expect(planSetup(deps, { bridge: 'vx1' })).rejects.toThrow('vx1 exists and is a veth link, not a bridge');
   });
 
   it('systemd as PID 1: the unit is enabled (with --root for another root); otherwise the plan says it is written but not enabled', async () => {
