@@ -13,6 +13,8 @@ import { SIZE_GRAMMAR } from '../core/units.js';
 import * as templatesIndex from '../templates/index.js';
 import { isInteractive, nonInteractiveMessage } from './console/tty.js';
 import { addResourceCommands } from './cli-resources.js';
+import { addInsideCommands, formatInfo } from './cli-inside.js';
+import { ActionLog, recordActions } from '../core/actionlog/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -32,8 +34,13 @@ interface Globals {
   bridge: string;
 }
 
+/** One action log per process (LXDECK_LOG or /var/log/lxdeck/actions.log), so a write failure is reported once. */
+let actionLog: ActionLog | undefined;
+
+/** The engine every verb and the console use, its actions recorded in the action log (core/actionlog). */
 function engineFrom(g: Globals): Engine {
-  return new Engine({ lxcpath: g.lxcpath, bridge: g.bridge, subnet: process.env.LXDECK_SUBNET || undefined });
+  actionLog ??= new ActionLog();
+  return recordActions(new Engine({ lxcpath: g.lxcpath, bridge: g.bridge, subnet: process.env.LXDECK_SUBNET || undefined }), actionLog.append);
 }
 
 function requireRoot(): void {
@@ -138,27 +145,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('info')
     .argument('<name>')
-    .description('state, PID, addresses, network and paths of a container')
+    .description('state, PID, IPv4/IPv6, veth names, hwaddr, bridge, cgroup paths, limits, ignored config keys (C3), idmap, paths of a container (like lxc-info)')
     .option('--json', 'print JSON')
-    .action(async (name: string, o: { json?: boolean }) => {
+    .option('--size', 'also measure the rootfs on disk (a du -sx walk; slow for a large rootfs)')
+    .action(async (name: string, o: { json?: boolean; size?: boolean }) => {
       requireRoot();
-      const i = await engineFrom(g()).info(name);
+      const i = await engineFrom(g()).info(name, { size: o.size });
       if (o.json) return out(JSON.stringify(i, null, 2));
-      const lines: [string, string][] = [
-        ['Name', i.name],
-        ['State', i.state],
-        ['PID', i.pid === null ? '-' : String(i.pid)],
-        ['IPv4', i.ipv4.join(', ') || '-'],
-        ['Autostart', i.autostart ? 'yes' : 'no'],
-        ['Hostname', i.hostname ?? '-'],
-        ['Config', i.configPath],
-        ['Rootfs', i.rootfs ?? '-'],
-        ['Template', i.template ?? '-'],
-        ['Created', i.created ?? '-'],
-      ];
-      for (const n of i.net)
-        lines.push([`Net ${n.index}`, [n.type, n.link && `link ${n.link}`, n.vethPair && `veth ${n.vethPair}`, n.hwaddr && `hwaddr ${n.hwaddr}`, n.ipv4.length ? `ipv4 ${n.ipv4.join(' ')}` : ''].filter(Boolean).join(', ')]);
-      out(lines.map(([k, v]) => `${`${k}:`.padEnd(11)}${v}`).join('\n'));
+      out(formatInfo(i));
     });
 
   program
@@ -410,6 +404,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   addResourceCommands(program, { engine: () => engineFrom(g()), requireRoot });
+  addInsideCommands(program, { engine: () => engineFrom(g()), requireRoot, setExit });
 
   return program;
 }

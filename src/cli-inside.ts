@@ -1,0 +1,191 @@
+/**
+ * CLI verbs for getting into a container and seeing what runs in it and
+ * what lxdeck did (issue 6): console, attach, ps, kill, log, and the text
+ * form of info. Registered by src/cli.ts.
+ */
+import type { Command } from 'commander';
+import type { Engine } from '../core/engine.js';
+import { LxdeckError } from '../core/errors.js';
+import { CONSOLE_ESCAPE_HINT } from '../core/lxc/attach.js';
+import { actionLogPath, readRecentActions, type ActionEntry } from '../core/actionlog/index.js';
+import type { ProcessInfo } from '../core/ps/procs.js';
+import type { ContainerInfo } from '../core/types.js';
+import { formatBytes } from '../core/units.js';
+
+export interface InsideDeps {
+  engine: () => Engine;
+  requireRoot: () => void;
+  setExit: (code: number) => void;
+}
+
+function out(s: string): void {
+  process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+}
+
+function table(rows: string[][], rightAlign: readonly number[] = []): string {
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : rightAlign.includes(i) ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd())
+    .join('\n');
+}
+
+/** CPU time as ps's TIME column: [[DD-]HH:]MM:SS. */
+export function formatCpuTime(usec: number): string {
+  let s = Math.floor(usec / 1_000_000);
+  const d = Math.floor(s / 86400);
+  s -= d * 86400;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  const mmss = `${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+  return d ? `${d}-${String(h).padStart(2, '0')}:${mmss}` : h ? `${String(h).padStart(2, '0')}:${mmss}` : mmss;
+}
+
+/** The `lxdeck ps` table: PID (host), NSPID (inside), USER, %CPU or TIME, RSS, COMMAND. */
+export function psTable(procs: readonly ProcessInfo[], withCpuPercent: boolean): string {
+  const rows = [['PID', 'NSPID', 'USER', withCpuPercent ? '%CPU' : 'TIME', 'RSS', 'COMMAND']];
+  for (const p of procs)
+    rows.push([
+      String(p.pid),
+      p.nspid === null ? '-' : String(p.nspid),
+      p.user,
+      withCpuPercent ? (p.cpuPercent === null ? '-' : p.cpuPercent.toFixed(1)) : formatCpuTime(p.cpuTimeUsec),
+      p.rssBytes ? formatBytes(p.rssBytes) : '0',
+      p.command,
+    ]);
+  return table(rows, [0, 1, 3, 4]);
+}
+
+const lim = (v: number | 'max' | null | undefined, bytes = true): string => (v === null || v === undefined ? '-' : v === 'max' ? 'unlimited' : bytes ? formatBytes(v) : String(v));
+
+/** The text form of `lxdeck info`: one `Key: value` line each, then the network, limits and C3 keys. */
+export function formatInfo(i: ContainerInfo): string {
+  const lines: [string, string][] = [
+    ['Name', i.name],
+    ['State', i.state],
+    ['PID', i.pid === null ? '-' : String(i.pid)],
+    ['IPv4', i.ipv4.join(', ') || '-'],
+    ['IPv6', i.ipv6?.join(', ') || '-'],
+    ['Autostart', i.autostart ? 'yes' : 'no'],
+    ['Hostname', i.hostname ?? '-'],
+    ['Config', i.configPath],
+    ['Rootfs', i.rootfs ?? '-'],
+  ];
+  if (i.rootfsBytes !== undefined && i.rootfsBytes !== null) lines.push(['Rootfs size', `${formatBytes(i.rootfsBytes)}${i.rootfsBytesTruncated ? ' (at least; walk stopped)' : ''}`]);
+  lines.push(['Template', i.template ?? '-'], ['Created', i.created ?? '-']);
+  if (i.unprivileged !== undefined)
+    lines.push(['Privilege', i.unprivileged ? `unprivileged, idmap ${(i.idmap ?? []).map((m) => `${m.type} ${m.nsid} ${m.hostid} ${m.count}`).join('; ')}` : 'privileged (root inside is root on the host)']);
+  for (const n of i.net)
+    lines.push([
+      `Net ${n.index}`,
+      [
+        n.type,
+        n.link && `bridge ${n.link}`,
+        n.hostVeth && `host veth ${n.hostVeth}${n.hostVethExists === false ? ' (not on the host)' : ''}`,
+        !n.hostVeth && n.vethPair && `veth ${n.vethPair}`,
+        n.ifname && `inside ${n.ifname}`,
+        (n.hwaddrInEffect ?? n.hwaddr) && `hwaddr ${n.hwaddrInEffect ?? n.hwaddr}`,
+        n.ipv4.length ? `ipv4 ${n.ipv4.join(' ')}` : '',
+      ]
+        .filter(Boolean)
+        .join(', '),
+    ]);
+  const cg = i.cgroupPaths;
+  if (cg) {
+    if (cg.v2) lines.push(['Cgroup v2', cg.v2]);
+    const v1 = Object.entries(cg.v1).filter(([c]) => !c.startsWith('name='));
+    if (v1.length) {
+      const dirs = [...new Set(v1.map(([, d]) => d.replace(/^\/sys\/fs\/cgroup\/[^/]+/, '/sys/fs/cgroup/*')))];
+      lines.push(['Cgroup v1', dirs.join(', ')]);
+    }
+  }
+  const l = i.limits;
+  if (l?.applied) {
+    const a = l.applied;
+    lines.push(['Limits', `memory ${lim(a.memory)}, swap ${lim(a.swap)}, cpus ${lim(a.cpus, false)}, cpu weight ${lim(a.cpuWeight, false)}, pids ${lim(a.pids, false)}${a.cpuset ? `, cpuset ${a.cpuset.join(',')}` : ''} (in effect)`]);
+  }
+  if (l && l.saved.length) lines.push(['Saved', l.saved.map((s) => `${s.key} = ${s.value}`).join('; ')]);
+  else if (l && !l.applied) lines.push(['Limits', 'none saved in the config']);
+  const out = lines.map(([k, v]) => `${`${k}:`.padEnd(13)}${v}`);
+  for (const k of i.ignoredKeys ?? [])
+    out.push(`Ignored:     ${k.key} = ${k.value}: ${k.reason}${k.replacementLine ? `; use ${k.replacementLine}` : k.replacement ? `; use ${k.replacement}` : ''}`);
+  return out.join('\n');
+}
+
+function formatEntry(e: ActionEntry): string {
+  const res = e.result === 'ok' ? (e.exitStatus !== undefined ? `ok (exit ${e.exitStatus})` : 'ok') : `${e.result}: ${e.message ?? ''}`;
+  return `${e.time}  ${e.user}  ${e.action}${e.container ? ` ${e.container}` : ''}  ${res}  ${e.durationMs} ms\n    $ ${e.command}`;
+}
+
+function positiveInt(v: string, what: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new LxdeckError('E_USAGE', `${what} takes a whole number above 0, not ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Adds console, attach, ps, kill and log to `program`. */
+export function addInsideCommands(program: Command, deps: InsideDeps): void {
+  program
+    .command('console')
+    .argument('<name>')
+    .description(`attach the terminal to the container's console (lxc-console -t 0); leave with ${CONSOLE_ESCAPE_HINT}`)
+    .action(async (name: string) => {
+      deps.requireRoot();
+      if (!process.stdin.isTTY || !process.stdout.isTTY)
+        throw new LxdeckError('E_NO_TERMINAL', 'lxdeck console needs a terminal', { hint: 'run it from an interactive shell (ssh -t host lxdeck console NAME)', exitCode: 2 });
+      const r = await deps.engine().console(name, {
+        beforeHandover: () => process.stderr.write(`Connected to the console of ${name}. Type ${CONSOLE_ESCAPE_HINT} to leave it (Ctrl+a a sends a Ctrl+a).\n`),
+      });
+      deps.setExit(r.exitCode);
+    });
+
+  program
+    .command('attach')
+    .argument('<name>')
+    .argument('[command...]', 'command to run inside, after -- (default: bash, else sh)')
+    .description('run a command (or a shell) inside a running container (lxc-attach); exits with its exit status')
+    .addHelpText('after', `\nThe environment is cleared except TERM. Put the command after --, e.g.\n  lxdeck attach web1 -- sh -c 'ps; exit 3'\n`)
+    .action(async (name: string, command: string[]) => {
+      deps.requireRoot();
+      const r = await deps.engine().attach(name, command);
+      deps.setExit(r.exitCode);
+    });
+
+  program
+    .command('ps')
+    .argument('<name>')
+    .description("the processes in a container's cgroup: host PID, PID inside, user, CPU, RSS, command line (like lxc-ps)")
+    .option('--json', 'print a JSON array of {pid, nspid, ppid, state, uid, nsUid, user, cpuTimeUsec, cpuPercent, rssBytes, command, startTime, cgroup}')
+    .option('-i, --interval <ms>', 'read twice this many milliseconds apart and show %CPU (default: one read, CPU time so far)')
+    .action(async (name: string, o: { json?: boolean; interval?: string }) => {
+      deps.requireRoot();
+      const intervalMs = o.interval !== undefined ? positiveInt(o.interval, '--interval') : 0;
+      const procs = await deps.engine().ps(name, { intervalMs });
+      out(o.json ? JSON.stringify(procs, null, 2) : psTable(procs, intervalMs > 0));
+    });
+
+  program
+    .command('kill')
+    .argument('<name>')
+    .argument('<pid>', "the process's host PID (lxdeck ps NAME shows it)")
+    .description('send a signal to one process of a container; PIDs outside it are refused')
+    .option('-s, --signal <signal>', 'signal name or number', 'TERM')
+    .action(async (name: string, pid: string, o: { signal: string }) => {
+      deps.requireRoot();
+      await deps.engine().kill(name, positiveInt(pid, 'PID'), o.signal);
+      out(`sent SIG${o.signal.toUpperCase().replace(/^SIG/, '')} to ${pid} in ${name}`);
+    });
+
+  program
+    .command('log')
+    .description(`the last actions lxdeck took, with the equivalent lxc-* command (from ${actionLogPath()}; LXDECK_LOG overrides)`)
+    .option('--json', 'print a JSON array of {time, user, container, action, command, result, message?, exitStatus?, durationMs}')
+    .option('-n, --lines <n>', 'how many of the last actions', '20')
+    .action((o: { json?: boolean; lines: string }) => {
+      deps.requireRoot();
+      const entries = readRecentActions(positiveInt(o.lines, '-n'));
+      if (o.json) return out(JSON.stringify(entries, null, 2));
+      out(entries.length ? entries.map(formatEntry).join('\n') : `no actions logged in ${actionLogPath()}`);
+    });
+}
