@@ -245,4 +245,26 @@ describe.runIf(RUN_LXC)('integration: lxdeck setup on this host', () => {
     // the uplink veth is not a bridge: setup refuses to take it over (and masquerade its subnet)
     await expect(planSetup(deps, { ...opts(), bridge: uplinkHost, subnet: undefined })).rejects.toThrow(`${uplinkHost} exists and is a veth link, not a bridge`);
   }, 90_000);
+
+  it('after a simulated reboot (bridge, table and dnsmasq gone), the unit\'s ExecStart lines bring all of it back as setup left it', async () => {
+    const oldPid = dnsmasqPid()!;
+    process.kill(oldPid, 'SIGTERM');
+    execFileSync('nft', ['delete', 'table', 'ip', table]);
+    execFileSync('ip', ['link', 'delete', 'dev', bridge]);
+    for (let i = 0; i < 50 && dnsmasqPid() === oldPid; i++) await new Promise((r) => setTimeout(r, 100));
+    const down = await planSetup(deps, opts());
+    expect(down.steps.filter((s) => s.status === 'todo').map((s) => s.id)).toEqual(['bridge', 'nat', 'dhcp']);
+
+    // what systemd does at boot: each ExecStart= in order, a failure ignored only with the '-' prefix
+    const unit = readFileSync(join(root, 'etc/systemd/system/lxdeck-net.service'), 'utf8');
+    for (const line of unit.split('\n').filter((l) => l.startsWith('ExecStart='))) {
+      const ignore = line.startsWith('ExecStart=-');
+      const [file, ...args] = line.slice(ignore ? 11 : 10).split(' ');
+      const r = sh(file, args);
+      if (!ignore) expect(r.status, `${line}\n${r.out}`).toBe(0);
+    }
+    const up = await planSetup(deps, opts());
+    expect(up.steps.filter((s) => s.status === 'todo').map((s) => s.id)).toEqual([]);
+    expect(up.nothingToDo).toBe(true);
+  }, 60_000);
 });
