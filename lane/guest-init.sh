@@ -2,8 +2,9 @@
 # /sbin/lxdeck-lane-init: PID 1 of the cgroup v2 lane guest (no systemd).
 # Mounts the usual file systems and cgroup2 alone at /sys/fs/cgroup (the kernel runs with
 # cgroup_no_v1=all), delegates the controllers, loads bridge and veth, prints V2LANE-*
-# markers that the host checks, runs vitest in /lxdeck on the test files named by the
-# kernel argument lxdeck.args (base64 of one argument a line) and powers off.
+# markers that the host checks, runs vitest in /lxdeck with the arguments named by the
+# kernel argument lxdeck.args (base64 of one argument a line; with lxdeck.mode=sh, the first
+# is a shell command run instead of vitest) and powers off.
 # The result leaves through qemu's isa-debug-exit port 0xf4 (qemu exits (code << 1) | 1):
 #   0 all tests passed, 1 vitest failed, 3 this init failed before the tests.
 # Every path ends in a power-off; nothing here waits for input.
@@ -55,15 +56,20 @@ b64=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^lxdeck\.args=//p')
 if [ -n "$b64" ]; then
   mapfile -t args < <(printf '%s' "$b64" | base64 -d)
 fi
-echo "V2LANE-ARGS ${args[*]:-}"
+mode=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^lxdeck\.mode=//p')
+echo "V2LANE-ARGS ${mode:-vitest} ${args[*]:-}"
 
 trap - ERR
 cd /lxdeck || fail "no /lxdeck"
+export CI=true LXDECK_IN_V2_LANE=1 NO_COLOR=1 TMPDIR=/tmp
 t0=$(uptime_s)
 echo "V2LANE-TESTS-START uptime=$t0"
-CI=true LXDECK_IN_V2_LANE=1 NO_COLOR=1 TMPDIR=/tmp \
-  node node_modules/vitest/vitest.mjs run \
-  --reporter=verbose --reporter=./test/helpers/count-reporter.ts "${args[@]}"
+if [ "${mode:-vitest}" = sh ]; then
+  # lane/run.sh --sh 'CMD': one shell command instead of vitest (to look around, to measure)
+  bash -c "${args[0]:-true}"
+else
+  node node_modules/vitest/vitest.mjs run --reporter=verbose --reporter=./test/helpers/count-reporter.ts "${args[@]}"
+fi
 rc=$?
 t1=$(uptime_s)
 echo "V2LANE-TESTS-END rc=$rc seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# lane/run.sh [vitest args]: boots the image lane/build.sh made under qemu (software
+# lane/run.sh [vitest args] | lane/run.sh --sh 'CMD': boots the image lane/build.sh made under qemu (software
 # emulation, always inside `timeout`), where cgroup2 is the only cgroup hierarchy, and runs
 # `vitest run [vitest args]` in the guest's copy of the project with CI=true and
 # LXDECK_IN_V2_LANE=1. Without args it runs the test files that drive cgroups for real
-# (DEFAULT_TESTS below, those that exist).
+# (DEFAULT_TESTS below, those that exist). With --sh it runs one shell command in /lxdeck
+# instead (to look around or measure; its exit status is the guest's).
 #
 # Prints the guest's console with each line prefixed `guest| `, except the guest's closing
 # `N passed, N failed` line, printed as `v2-lane: N passed, N failed` so it is never taken
@@ -11,8 +12,9 @@
 # least one test and none failed.
 #
 # Env: LXDECK_LANE_CACHE (as build.sh), LXDECK_LANE_TIMEOUT (seconds, default 900),
-# LXDECK_LANE_SMP (default 2), LXDECK_LANE_MEM (MiB, default 2048), LXDECK_LANE_LOG (where
-# the raw console goes, default $CACHE/run/console.log).
+# LXDECK_LANE_SMP (default 2), LXDECK_LANE_MEM (MiB, default 2048), LXDECK_LANE_CPU (qemu
+# -cpu, default max), LXDECK_LANE_TEST_TIMEOUT (vitest test and hook timeout in the guest,
+# ms, default 300000), LXDECK_LANE_LOG (the raw console, default $CACHE/run/console.log).
 set -uo pipefail
 
 LANE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -33,23 +35,36 @@ die() { echo "v2-lane: error: $*" >&2; exit 2; }
 for f in "$LANE_KERNEL" "$LANE_INITRD" "$LANE_IMAGE"; do [ -r "$f" ] || die "$f is missing: run lane/build.sh"; done
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing (apt-get install qemu-system-x86)"
 
-args=("$@")
-if [ "${#args[@]}" -eq 0 ]; then
-  for t in "${DEFAULT_TESTS[@]}"; do [ -e "$LANE_PROJECT/$t" ] && args+=("$t"); done
+mode=vitest
+if [ "${1:-}" = --sh ]; then
+  [ $# -eq 2 ] || die "usage: lane/run.sh --sh 'shell command'"
+  mode=sh
+  args=("$2")
+else
+  # Emulation is several times slower than the hosts these timeouts were set for.
+  args=(--testTimeout="${LXDECK_LANE_TEST_TIMEOUT:-300000}" --hookTimeout="${LXDECK_LANE_TEST_TIMEOUT:-300000}")
+  if [ $# -gt 0 ]; then
+    args+=("$@")
+  else
+    # One worker for all files (files already run one at a time): each file would otherwise
+    # import vitest and the project again, which costs tens of seconds under emulation.
+    args+=(--no-isolate)
+    for t in "${DEFAULT_TESTS[@]}"; do [ -e "$LANE_PROJECT/$t" ] && args+=("$t"); done
+  fi
 fi
 b64=$(printf '%s\n' "${args[@]}" | base64 -w0)
-echo "v2-lane: kernel $LANE_KVER, image $LANE_IMAGE, running: ${args[*]}"
+echo "v2-lane: kernel $LANE_KVER, image $LANE_IMAGE, $mode: ${args[*]}"
 
 mkdir -p "$(dirname "$LOG")"
 t0=$(date +%s.%N)
 # -snapshot: the guest's writes go to a temporary overlay, so the image stays as built.
 # No -enable-kvm: software emulation (with KVM the guest hangs on these hosts).
 timeout --kill-after=15 "$TIMEOUT" qemu-system-x86_64 \
-  -machine pc,accel=tcg -cpu max -smp "${LXDECK_LANE_SMP:-2}" -m "${LXDECK_LANE_MEM:-2048}" \
+  -machine pc,accel=tcg -cpu "${LXDECK_LANE_CPU:-max}" -smp "${LXDECK_LANE_SMP:-2}" -m "${LXDECK_LANE_MEM:-2048}" \
   -nodefaults -no-user-config -display none -no-reboot \
   -serial stdio \
   -kernel "$LANE_KERNEL" -initrd "$LANE_INITRD" \
-  -append "console=ttyS0 cgroup_no_v1=all panic=-1 quiet apparmor=0 lxdeck.args=$b64" \
+  -append "console=ttyS0 cgroup_no_v1=all panic=-1 quiet apparmor=0 lxdeck.mode=$mode lxdeck.args=$b64" \
   -drive "file=$LANE_IMAGE,format=raw,if=virtio,snapshot=on" \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
   </dev/null 2>&1 | tr -d '\r' | sed -u -E 's/\x1b\[[0-9;?]*[a-zA-Z]//g' | tee "$LOG" | sed -u -E \
@@ -73,6 +88,7 @@ case $qrc in
 esac
 echo "v2-lane: $verdict"
 
+if [ "$mode" = sh ]; then [ "$qrc" -eq 1 ] && exit 0; exit 1; fi
 if [ "$qrc" -eq 1 ] && [[ $count =~ ^([0-9]+)\ passed,\ 0\ failed ]] && [ "${BASH_REMATCH[1]}" -ge 1 ]; then
   exit 0
 fi
