@@ -19,6 +19,10 @@
  *    container's point of view), or its own /proc/PID/net/dev;
  *  - PSI: cpu.pressure, memory.pressure, io.pressure of its v2 cgroup
  *    (also on a hybrid host's unified hierarchy), Documentation/accounting/psi.rst.
+ * Limits (memory limit, pids.max, CPU quota, cpuset), PSI and the host
+ * totals change slowly (PSI averages span 10 s and more) and are re-read at
+ * most every `limitsTtlMs` (5 s by default); the counters on every pass.
+ * For the same reason memory.stat is scanned for the four keys S1 needs only.
  *
  * Any file that vanishes mid-pass (ENOENT, ESRCH, ENODEV: the container was
  * killed) gives null; when the init is gone at the end of the read, the
@@ -27,8 +31,8 @@
 import type { Runner } from '../exec/runner.js';
 import { HostFs, isVanishedError } from '../host/host-fs.js';
 import { detectCgroupLayout, joinPath, type CgroupLayout } from '../cgroup/layout.js';
-import { containerStateOf, readFreezerState } from '../cgroup/freezer.js';
-import { readCpuUsageUsec, readMemoryUse } from '../cgroup/memory.js';
+import { containerStateOf, v1FreezerState, v2FreezerState, type FreezerState } from '../cgroup/freezer.js';
+import { memoryUsed, readCpuUsageUsec } from '../cgroup/memory.js';
 import type { CgroupPaths } from '../cgroup/paths.js';
 import { cpuPercent, effectiveLimit, parseCgroupLimit, parseCpuList, parseCpuMax, percent, type LimitValue } from '../units.js';
 import { ContainerLocator, type RunningContainer } from './locate.js';
@@ -47,6 +51,32 @@ export interface SamplerOptions {
   clockUsec?: () => number;
   /** wall clock in milliseconds (tests); default Date.now */
   now?: () => number;
+  /**
+   * Limits (memory limit, pids.max, CPU quota and cpuset) and host totals change
+   * rarely and are re-read at most this often, milliseconds; default 5000, 0 = every pass.
+   * The counters are read on every pass.
+   */
+  limitsTtlMs?: number;
+}
+
+/** Limits of one container as last read, for {@link SamplerOptions.limitsTtlMs}. */
+interface CachedLimits {
+  atMs: number;
+  startTime: number;
+  memLimit: LimitValue | null;
+  pidsLimit: LimitValue | null;
+  limitCpus: number | null;
+  /** PSI, read on the first pass after a refresh (its averages are over 10 s and more already) */
+  pressure?: StatsSample['pressure'];
+}
+
+const STAT_KEYS = /^(total_inactive_file|inactive_file|total_cache|cache|file) (\d+)$/gm;
+
+/** The memory.stat keys the S1 formula needs, without parsing the other 40-odd lines. */
+function statKeys(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(STAT_KEYS)) out[m[1]] = Number(m[2]);
+  return out;
 }
 
 /** What the previous pass saw of a container, for the deltas. */
@@ -93,6 +123,9 @@ export class StatsSampler {
   private readonly clock: () => number;
   private readonly now: () => number;
   private readonly prev = new Map<string, Prev>();
+  private readonly limitsCache = new Map<string, CachedLimits>();
+  private readonly limitsTtlMs: number;
+  private hostCache: { atMs: number; host: HostTotals } | null = null;
 
   /** @throws the Node errno error when /proc/self/mountinfo cannot be read (layout not given) */
   constructor(opts: SamplerOptions) {
@@ -102,6 +135,16 @@ export class StatsSampler {
     this.locator = new ContainerLocator(opts.lxcpath, this.layout, this.fs, opts.runner);
     this.clock = opts.clockUsec ?? defaultClock;
     this.now = opts.now ?? Date.now;
+    this.limitsTtlMs = opts.limitsTtlMs ?? 5000;
+  }
+
+  /** Host totals, re-read at most every limitsTtlMs. */
+  private host(): HostTotals {
+    const now = this.now();
+    if (this.hostCache && this.limitsTtlMs > 0 && now - this.hostCache.atMs < this.limitsTtlMs) return this.hostCache.host;
+    const host = this.hostTotals();
+    this.hostCache = { atMs: now, host };
+    return host;
   }
 
   /** Online CPUs and MemTotal (/sys/devices/system/cpu/online, /proc/meminfo). */
@@ -126,7 +169,7 @@ export class StatsSampler {
    */
   passSync(names?: readonly string[]): StatsPass {
     const t0 = this.clock();
-    const host = this.hostTotals();
+    const host = this.host();
     const list = names ?? this.locator.names();
     const containers = list.map((n) => this.sampleOf(n, this.locator.locate(n), host));
     this.forgetOthers(list);
@@ -140,7 +183,7 @@ export class StatsSampler {
    */
   async pass(names?: readonly string[]): Promise<StatsPass> {
     const t0 = this.clock();
-    const host = this.hostTotals();
+    const host = this.host();
     const list = names ?? this.locator.names();
     const found = list.map((n) => this.locator.locate(n));
     if (found.some((f) => f === null)) {
@@ -158,11 +201,13 @@ export class StatsSampler {
     if (this.prev.size <= list.length) return;
     const keep = new Set(list);
     for (const k of this.prev.keys()) if (!keep.has(k)) this.prev.delete(k);
+    for (const k of this.limitsCache.keys()) if (!keep.has(k)) this.limitsCache.delete(k);
   }
 
   private sampleOf(name: string, rc: RunningContainer | null, host: HostTotals): StatsSample {
     if (rc === null) {
       this.prev.delete(name);
+      this.limitsCache.delete(name);
       return stoppedSample(name);
     }
     try {
@@ -174,6 +219,7 @@ export class StatsSampler {
     // a file vanished: the container stopped between the lookup and the read (S2)
     this.locator.forget(name);
     this.prev.delete(name);
+    this.limitsCache.delete(name);
     return stoppedSample(name);
   }
 
@@ -181,17 +227,17 @@ export class StatsSampler {
   private read(rc: RunningContainer, host: HostTotals): StatsSample | null {
     const { fs } = this;
     const p = rc.paths;
-    const freezer = readFreezerState(p, fs);
+    const freezer = this.freezer(p);
     const at = this.clock();
     const cpuUsec = readCpuUsageUsec(p, fs);
-    const mem = readMemoryUse(p, fs);
-    const limitCpus = this.cpuLimit(p, host.cpus);
+    const mem = this.memory(p);
+    const limits = this.limitsOf(rc, host.cpus);
+    const limitCpus = limits.limitCpus;
     const io = this.blkio(p);
     const pidsDir = p.v1.pids ?? p.v2;
     const pidsCur = pidsDir === undefined ? null : fs.readTextOrNull(joinPath(pidsDir, 'pids.current'));
-    const pidsMax = pidsDir === undefined ? null : fs.readTextOrNull(joinPath(pidsDir, 'pids.max'));
     const net = this.netBytes(rc);
-    const pressure = { cpu: this.psi(p, 'cpu.pressure'), memory: this.psi(p, 'memory.pressure'), io: this.psi(p, 'io.pressure') };
+    const pressure = limits.pressure ?? (limits.pressure = { cpu: this.psi(p, 'cpu.pressure'), memory: this.psi(p, 'memory.pressure'), io: this.psi(p, 'io.pressure') });
 
     if (cpuUsec === null || mem === null || freezer === null) {
       // files gone: is the container?
@@ -212,7 +258,7 @@ export class StatsSampler {
       txBytes: net?.txBytes ?? null,
     });
 
-    const memLimit: LimitValue | null = mem?.limit ?? null;
+    const memLimit: LimitValue | null = mem === null ? null : limits.memLimit;
     let memPercent: number | null = null;
     let percentOf: 'limit' | 'host' | null = null;
     if (mem !== null) {
@@ -220,7 +266,7 @@ export class StatsSampler {
       memPercent = percent(mem.used, eff.value);
       if (memPercent !== null) percentOf = eff.source === 'own' ? 'limit' : 'host';
     }
-    const pidsLimit = pidsMax === null ? null : parseCgroupLimit(pidsMax);
+    const pidsLimit = limits.pidsLimit;
     const pidsNum = pidsCur !== null && /^\d+$/.test(pidsCur.trim()) ? Number(pidsCur.trim()) : null;
 
     return {
@@ -260,6 +306,75 @@ export class StatsSampler {
             },
       pressure,
     };
+  }
+
+  /**
+   * Memory counters (S1, the formula of core/cgroup/memory.ts memoryUsed): usage,
+   * memory.stat and swap on every pass; the limit comes from {@link limitsOf}.
+   * (readMemoryUse reads the limit too; this saves a read per container per pass.)
+   * @returns null when the memory cgroup is gone
+   */
+  private memory(p: CgroupPaths): { usage: number; used: number; cache: number; swap: number | null } | null {
+    const { fs } = this;
+    const v1 = p.v1.memory;
+    const dir = v1 ?? p.v2;
+    if (dir === undefined) return null;
+    const version = v1 !== undefined ? 'v1' : 'v2';
+    const usageText = fs.readTextOrNull(joinPath(dir, version === 'v1' ? 'memory.usage_in_bytes' : 'memory.current'));
+    const statText = fs.readTextOrNull(joinPath(dir, 'memory.stat'));
+    if (usageText === null || statText === null || !/^\d+$/.test(usageText.trim())) return null;
+    const usage = Number(usageText.trim());
+    const { used, cache } = memoryUsed(usage, statKeys(statText), version);
+    const sw = fs.readTextOrNull(joinPath(dir, version === 'v1' ? 'memory.memsw.usage_in_bytes' : 'memory.swap.current'));
+    let swap: number | null = null;
+    if (sw !== null && /^\d+$/.test(sw.trim())) swap = version === 'v1' ? Math.max(0, Number(sw.trim()) - usage) : Number(sw.trim());
+    return { usage, used, cache, swap };
+  }
+
+  /**
+   * The freezer state in as few reads as the S3 states allow: v1 `freezer.state`
+   * (on a hybrid host also the unified `cgroup.freeze`, for a freeze made there);
+   * v2 `cgroup.freeze`, and `cgroup.events` only when a freeze was asked for
+   * (freeze 1 and frozen 0 is FREEZING). Same answers as core/cgroup/freezer.ts readFreezerState.
+   */
+  private freezer(p: CgroupPaths): FreezerState | null {
+    const { fs } = this;
+    const v2 = (): FreezerState | null => {
+      if (p.v2 === undefined) return null;
+      const freeze = fs.readTextOrNull(joinPath(p.v2, 'cgroup.freeze'));
+      if (freeze === null) return null;
+      if (freeze.trim() === '0') return 'THAWED';
+      return v2FreezerState(freeze, fs.readTextOrNull(joinPath(p.v2, 'cgroup.events')));
+    };
+    if (p.v1.freezer !== undefined) {
+      const v1 = v1FreezerState(fs.readTextOrNull(joinPath(p.v1.freezer, 'freezer.state')));
+      if (v1 !== 'THAWED') return v1;
+      const u = v2();
+      return u !== null && u !== 'THAWED' ? u : v1;
+    }
+    return v2();
+  }
+
+  /** The container's limits, re-read at most every limitsTtlMs (and after a restart). */
+  private limitsOf(rc: RunningContainer, hostCpus: number): CachedLimits {
+    const now = this.now();
+    const c = this.limitsCache.get(rc.name);
+    if (c && c.startTime === rc.startTime && this.limitsTtlMs > 0 && now - c.atMs < this.limitsTtlMs) return c;
+    const { fs } = this;
+    const p = rc.paths;
+    const memDir = p.v1.memory ?? p.v2;
+    const memText = memDir === undefined ? null : fs.readTextOrNull(joinPath(memDir, p.v1.memory !== undefined ? 'memory.limit_in_bytes' : 'memory.max'));
+    const pidsDir = p.v1.pids ?? p.v2;
+    const pidsText = pidsDir === undefined ? null : fs.readTextOrNull(joinPath(pidsDir, 'pids.max'));
+    const fresh: CachedLimits = {
+      atMs: now,
+      startTime: rc.startTime,
+      memLimit: memText === null ? null : parseCgroupLimit(memText),
+      pidsLimit: pidsText === null ? null : parseCgroupLimit(pidsText),
+      limitCpus: this.cpuLimit(p, hostCpus),
+    };
+    this.limitsCache.set(rc.name, fresh);
+    return fresh;
   }
 
   /** CPUs the container may use: min(quota / period, effective cpuset size, host CPUs); null when none is known. */

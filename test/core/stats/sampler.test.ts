@@ -12,11 +12,11 @@ afterEach(() => {
   trees = [];
 });
 
-function setup(kind: 'v1' | 'v2') {
+function setup(kind: 'v1' | 'v2', limitsTtlMs = 0) {
   const tree = makeTree(kind);
   trees.push(tree);
   let clock = 1_000_000_000;
-  const sampler = new StatsSampler({ lxcpath: '/var/lib/lxc', fs: tree.fs, clockUsec: () => clock, now: () => 1700000000000 });
+  const sampler = new StatsSampler({ lxcpath: '/var/lib/lxc', fs: tree.fs, clockUsec: () => clock, now: () => 1_700_000_000_000 + clock / 1000, limitsTtlMs });
   return { tree, sampler, advance: (usec: number) => (clock += usec) };
 }
 
@@ -177,6 +177,19 @@ describe('stats sampler on a fixture tree', () => {
     const c = sampler.passSync().containers[0];
     expect(c.state).toBe('RUNNING');
     expect(c.pid).toBe(4242);
+  });
+
+  it('limits are re-read after limitsTtlMs, counters on every pass', () => {
+    const { tree, sampler, advance } = setup('v2', 2000);
+    expect(sampler.passSync().containers[0].memory.limit).toBe('max');
+    tree.put(`${tree.cg('')}/memory.max`, '1073741824\n');
+    tree.put(`${tree.cg('')}/memory.current`, '700000000\n');
+    advance(1_000_000);
+    const a = sampler.passSync().containers[0].memory;
+    expect(a.limit).toBe('max'); // cached
+    expect(a.usage).toBe(700_000_000); // counter: fresh
+    advance(1_500_000);
+    expect(sampler.passSync().containers[0].memory.limit).toBe(1073741824);
   });
 
   it('host totals: online CPUs and MemTotal in bytes', () => {

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// One stats pass over N running containers (lxdeck's sampler: cgroupfs, /proc,
+// /sys read directly) against `lxc-info -S -H` run once for each of them.
+// Figures side by side, not assertions. Target: the pass >= 20x faster.
+//
+//   npm run build && sudo node bench/stats-vs-lxc-info.mjs [--containers 50] [--rounds 15]
+import { execFileSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { join } from 'node:path';
+import { DIST, argValue, makeFleet, median, requireDist } from './lib.mjs';
+
+requireDist();
+let count = Number(argValue('--containers', '50'));
+const rounds = Number(argValue('--rounds', '15'));
+const { StatsSampler } = await import(join(DIST, 'core/stats/sampler.js'));
+const { ExecaRunner } = await import(join(DIST, 'core/exec/runner.js'));
+
+const { lxcpath, names, cleanup } = makeFleet(count);
+count = names.length;
+try {
+  const sampler = new StatsSampler({ lxcpath, runner: new ExecaRunner() });
+  // warm: the first pass finds each container's init and cgroup paths (cached after)
+  const first = await sampler.pass();
+  const running = first.containers.filter((c) => c.state === 'RUNNING').length;
+  if (running !== count) throw new Error(`only ${running} of ${count} containers found running`);
+  await sampler.pass();
+
+  // every limit re-read on every pass too (limitsTtlMs 0), as a screen right after a slider change would
+  const eager = new StatsSampler({ lxcpath, layout: sampler.layout, limitsTtlMs: 0 });
+  await eager.pass();
+  const passMs = [];
+  const eagerMs = [];
+  const coldMs = [];
+  for (let r = 0; r < rounds; r++) {
+    let t = performance.now();
+    await sampler.pass();
+    passMs.push(performance.now() - t);
+    t = performance.now();
+    await eager.pass();
+    eagerMs.push(performance.now() - t);
+    // a cold pass: a fresh sampler (no cache: every container located again, still without lxc-info)
+    const fresh = new StatsSampler({ lxcpath, layout: sampler.layout });
+    t = performance.now();
+    await fresh.pass();
+    coldMs.push(performance.now() - t);
+  }
+
+  const infoMs = [];
+  const infoRounds = Math.max(3, Math.min(5, rounds));
+  for (let r = 0; r < infoRounds; r++) {
+    const t = performance.now();
+    for (const n of names) execFileSync('lxc-info', ['-P', lxcpath, '-n', n, '-S', '-H'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    infoMs.push(performance.now() - t);
+  }
+  const runner = new ExecaRunner();
+  const execaMs = [];
+  for (let r = 0; r < 2; r++) {
+    const t = performance.now();
+    for (const n of names) await runner.run('lxc-info', ['-P', lxcpath, '-n', n, '-S', '-H'], { timeoutMs: 10_000 });
+    execaMs.push(performance.now() - t);
+  }
+
+  const pass = median(passMs);
+  const cold = median(coldMs);
+  const eagerPass = median(eagerMs);
+  const info = median(infoMs);
+  const execa = median(execaMs);
+  const row = (label, ms, per) => `${label.padEnd(52)} ${ms.toFixed(2).padStart(9)} ms   ${(ms / count).toFixed(3).padStart(7)} ms/container${per ? `   ${per}` : ''}`;
+  console.log(`\n${count} running containers, ${rounds} rounds (median), load average ${(await import('node:os')).loadavg()[0].toFixed(2)}`);
+  console.log(row('lxdeck stats pass (cached lookups)', pass));
+  console.log(row('lxdeck stats pass (limits re-read every pass)', eagerPass));
+  console.log(row('lxdeck stats pass (cold: fresh sampler)', cold));
+  console.log(row('lxc-info -S -H per container (execFileSync loop)', info));
+  console.log(row('lxc-info -S -H per container (through execa)', execa));
+  console.log(`\nratio: lxc-info loop / stats pass = ${(info / pass).toFixed(1)}x (limits every pass: ${(info / eagerPass).toFixed(1)}x; cold pass: ${(info / cold).toFixed(1)}x; execa loop: ${(execa / pass).toFixed(1)}x); target >= 20x`);
+} finally {
+  cleanup();
+}
