@@ -89,7 +89,7 @@ export const ACTION_SPECS: Readonly<Record<string, { action: string; equivalent:
       const argv = obj(result).argv;
       if (Array.isArray(argv)) return { argvs: [argv.map(String)] };
       const cmd = Array.isArray(command) ? command.map(String) : [];
-      return { argvs: [lxc('lxc-attach', p, str(name), ...(cmd.length ? ['--', ...cmd] : []))] };
+      return { argvs: [lxc('lxc-attach', p, str(name), '--clear-env', '--keep-var', 'TERM', ...(cmd.length ? ['--', ...cmd] : []))] };
     },
   },
   console: {
