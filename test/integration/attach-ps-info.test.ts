@@ -6,7 +6,9 @@
  * fails these tests (requireLxc) instead of skipping them.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Engine } from '../../core/engine.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { RUN_LXC, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
@@ -51,6 +53,26 @@ describe.runIf(RUN_LXC)('attach, info and ps on a real container', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('TERM=xterm-test');
     expect(r.stdout).not.toContain('SECRET_HOST_VAR');
+  });
+
+  it('without a command, attach uses bash when the container has one at /bin/bash or /usr/bin/bash, else /bin/sh', async () => {
+    const engine = new Engine({ lxcpath: env.lxcpath, bridge });
+    const argv = await engine.attachArgv(name);
+    expect(argv).toEqual(['lxc-attach', '-P', env.lxcpath, '-n', name, '--clear-env', '--keep-var', 'TERM', '--', '/bin/sh']);
+    // an executable /usr/bin/bash in the rootfs, owned by the container's root (uid 0 inside)
+    const rootfs = join(env.lxcpath, name, 'rootfs');
+    const owner = statSync(join(rootfs, 'bin'));
+    mkdirSync(join(rootfs, 'usr', 'bin'), { recursive: true });
+    const bash = join(rootfs, 'usr', 'bin', 'bash');
+    writeFileSync(bash, '#!/bin/sh\nexec /bin/sh "$@"\n');
+    chmodSync(bash, 0o755);
+    chownSync(bash, owner.uid, owner.gid);
+    try {
+      expect((await engine.attachArgv(name)).at(-1)).toBe('/usr/bin/bash');
+    } finally {
+      rmSync(bash);
+    }
+    expect((await engine.attachArgv(name)).at(-1)).toBe('/bin/sh');
   });
 
   it('attach to a stopped container is refused with E_STATE and a hint to start it', () => {
