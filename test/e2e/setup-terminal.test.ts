@@ -11,11 +11,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ExecaRunner } from '../../core/exec/runner.js';
-import { formatCidr, pickFreeSubnet, type Cidr } from '../../core/network/ipv4.js';
-import { readRoutes } from '../../core/setup/index.js';
+import { formatCidr, type Cidr } from '../../core/network/ipv4.js';
 import { RUN_LXC, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 import { TmuxTerm, haveTmux, sh } from './tmux.js';
+import { freeTestSubnet } from '../core/setup/free-subnet.js';
 
 const cli = resolve(import.meta.dirname, '../../dist/src/cli.js');
 const id = uniq(3);
@@ -58,7 +57,7 @@ describe.runIf(RUN_LXC)('e2e: lxdeck setup in a real terminal', () => {
   beforeAll(async () => {
     expect(haveTmux(), 'tmux is needed for the terminal tests').toBe(true);
     expect(existsSync(cli), 'dist/ is missing: run npm run build first').toBe(true);
-    subnet = pickFreeSubnet((await readRoutes(new ExecaRunner())).map((r) => r.dst));
+    subnet = await freeTestSubnet();
   });
   afterEach(() => {
     term?.close();
@@ -81,6 +80,7 @@ describe.runIf(RUN_LXC)('e2e: lxdeck setup in a real terminal', () => {
 
   it('each step is shown and confirmed; the run ends with a RUNNING container and the undo commands', async () => {
     const t = (term = new TmuxTerm());
+    subnet = await freeTestSubnet();
     t.start(command(['--bridge', bridge, '--subnet', formatCidr(subnet), '--container', first]), {}, 120, 50);
     const prompts = await answerAll(t, 'y');
     expect(prompts).toEqual([`Bridge ${bridge}`, 'NAT to the uplink (nftables)', 'DHCP for containers (dnsmasq)', 'Persistent network (lxdeck-net.service)', `First container ${first}`]);

@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecaRunner } from '../../core/exec/runner.js';
-import { formatCidr, formatIpv4, networkOf, pickFreeSubnet, type Cidr } from '../../core/network/ipv4.js';
+import { formatCidr, formatIpv4, networkOf, type Cidr } from '../../core/network/ipv4.js';
 import { readRoutes } from '../../core/setup/index.js';
 import { runCli } from '../helpers/cli.js';
 import { RUN_LXC, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { freeTestSubnet } from '../core/setup/free-subnet.js';
 
 const id = uniq(3);
 const bridge = `lxdc${id}s`;
@@ -31,7 +32,7 @@ const tableExists = () => spawnSync('nft', ['list', 'table', 'ip', table]).statu
 describe.runIf(RUN_LXC)('integration: lxdeck setup (CLI, not a terminal)', () => {
   requireLxc();
   beforeAll(async () => {
-    subnet = pickFreeSubnet((await readRoutes(new ExecaRunner())).map((r) => r.dst));
+    subnet = await freeTestSubnet();
   });
   afterAll(() => {
     try {
@@ -89,7 +90,8 @@ describe.runIf(RUN_LXC)('integration: lxdeck setup (CLI, not a terminal)', () =>
     expect(b.stderr).toMatch(/at most 15 bytes/);
   });
 
-  it('--yes --json applies every step; a second run has nothing to do and says so', () => {
+  it('--yes --json applies every step; a second run has nothing to do and says so', async () => {
+    subnet = await freeTestSubnet(); // picked again just before use
     const r = runCli([...base(), '--yes', '--json']);
     expect(r.status, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as { result: { ok: boolean; steps: { id: string; outcome: string }[] }; summary: { undo: { commands: string[] }[] } };

@@ -14,9 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../core/engine.js';
 import { ExecaRunner, RecordingRunner } from '../../core/exec/runner.js';
 import { HostFs } from '../../core/host/host-fs.js';
-import { formatCidr, formatIpv4, networkOf, parseCidr, parseIpv4, pickFreeSubnet, type Cidr } from '../../core/network/ipv4.js';
+import { formatCidr, formatIpv4, networkOf, parseIpv4, type Cidr } from '../../core/network/ipv4.js';
 import { applySetup, formatPlan, planSetup, readRoutes, summarizeSetup, type SetupDeps, type SetupLine, type SetupOptions } from '../../core/setup/index.js';
 import { RUN_LXC, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { freeTestSubnet } from '../core/setup/free-subnet.js';
 
 const id = uniq(3);
 const bridge = `lxds${id}`;
@@ -63,9 +64,8 @@ const opts = (): SetupOptions => ({ bridge, subnet: formatCidr(subnet), natTable
 describe.runIf(RUN_LXC)('integration: lxdeck setup on this host', () => {
   requireLxc();
   beforeAll(async () => {
-    const routes = (await readRoutes(runner)).map((r) => r.dst);
-    subnet = pickFreeSubnet(routes);
-    uplink = pickFreeSubnet(routes, [subnet]);
+    subnet = await freeTestSubnet();
+    uplink = await freeTestSubnet([subnet]);
   });
   afterAll(() => {
     const pid = dnsmasqPid();
