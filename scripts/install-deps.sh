@@ -28,6 +28,14 @@ have ip || missing+=(iproute2)
 if [ "$want_test" = 1 ]; then
   have tmux || missing+=(tmux)
   have runuser || missing+=(util-linux)
+  have ps || missing+=(procps)
+  # templates: .tar.xz/.tar.zst archives, root password hashes
+  have xz || missing+=(xz-utils)
+  have zstd || missing+=(zstd)
+  have openssl || missing+=(openssl)
+  # setup: NAT and DHCP on the bridge
+  have nft || missing+=(nftables)
+  have dnsmasq || missing+=(dnsmasq-base)
   # --- v2 lane (lane/build.sh, lane/run.sh): a cgroup v2 guest under qemu ---
   have qemu-system-x86_64 || missing+=(qemu-system-x86)
   have debootstrap || missing+=(debootstrap)
@@ -43,7 +51,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   if have apt-get; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null
   elif have zypper; then
     zypper --non-interactive install "${missing[@]}" >/dev/null
   elif have dnf; then
