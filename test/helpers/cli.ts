@@ -1,6 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/** Tests never write the host's real action log: one temporary log per test process unless a test names its own. */
+const TEST_LOG = join(mkdtempSync(join(tmpdir(), 'lxdeck-log-')), 'actions.log');
 
 /** The built binary (npm test builds it first: `pretest`). */
 export const CLI = join(import.meta.dirname, '../../dist/src/cli.js');
@@ -16,6 +20,6 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
   const cmd = opts.user ? 'runuser' : process.execPath;
   const argv = opts.user ? ['-u', opts.user, '--', process.execPath, CLI, ...args] : [CLI, ...args];
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, LXDECK_LOG: TEST_LOG, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
