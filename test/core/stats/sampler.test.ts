@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { StatsSampler, ratePerSec } from '../../../core/stats/sampler.js';
+import { RecordingRunner } from '../../../core/exec/runner.js';
 import { parseMonitorCmdline, netSourceOf } from '../../../core/stats/locate.js';
 import { parseBlkioServiceBytes, parseIoStat, parseNetDev, parseProcStat, parsePsi } from '../../../core/stats/parse.js';
 import { statsRows } from '../../../core/stats/format.js';
@@ -190,6 +191,24 @@ describe('stats sampler on a fixture tree', () => {
     expect(a.usage).toBe(700_000_000); // counter: fresh
     advance(1_500_000);
     expect(sampler.passSync().containers[0].memory.limit).toBe(1073741824);
+  });
+
+  it('a container placed elsewhere (no lxc.monitor.NAME at the root) is found through lxc-info only when its command socket exists', async () => {
+    const tree = makeTree('v2');
+    trees.push(tree);
+    tree.rm('/sys/fs/cgroup/lxc.monitor.web1');
+    const runner = new RecordingRunner((file, args) => (file === 'lxc-info' && args.includes('web1') ? { stdout: '4242\n' } : undefined));
+    const sampler = new StatsSampler({ lxcpath: '/var/lib/lxc', fs: tree.fs, runner, limitsTtlMs: 0 });
+    tree.put('/proc/net/unix', 'Num       RefCount Protocol Flags    Type St Inode Path\n');
+    expect((await sampler.pass()).containers[0].state).toBe('STOPPED');
+    expect(runner.calls).toHaveLength(0); // no socket: not running, no command run
+    tree.put('/proc/net/unix', 'Num       RefCount Protocol Flags    Type St Inode Path\n0000: 00000002 00000000 00010000 0001 01 39167 @/var/lib/lxc/web1/command\n');
+    const c = (await sampler.pass()).containers[0];
+    expect(c.state).toBe('RUNNING');
+    expect(c.pid).toBe(4242);
+    expect(runner.calls.map((x) => [x.file, ...x.args])).toEqual([['lxc-info', '-P', '/var/lib/lxc', '-n', 'web1', '-pH']]);
+    await sampler.pass(); // cached: lxc-info is not asked again
+    expect(runner.calls).toHaveLength(1);
   });
 
   it('host totals: online CPUs and MemTotal in bytes', () => {
