@@ -362,7 +362,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
         throw new LxdeckError('E_USAGE', 'setup changes the host and stdin is not a terminal to confirm each step', {
           hint: 'add --yes to apply every step, or --dry-run to see the commands',
         });
-      say(setup.formatPlan(plan));
+      // on a terminal each step's commands are shown at its prompt; the overview comes first
+      say(setup.formatPlan(plan, { commands: !interactive }));
       let rl: import('node:readline/promises').Interface | undefined;
       if (interactive && !plan.nothingToDo) {
         const { createInterface } = await import('node:readline/promises');
@@ -374,7 +375,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       try {
         const result = await setup.applySetup(deps, plan, {
           signal: sig.signal,
-          onLine: (l) => say(l.stream === 'command' ? `$ ${l.line}` : `  ${l.line}`),
+          onLine: (l) => say(l.stream === 'command' ? setup.formatCommand(l.line).join('\n') : `  ${l.line}`),
           onStep: (s, phase, err) => {
             if (phase === 'start') say(`\n== ${s.number}. ${s.title}`);
             else if (phase === 'failed') say(`${s.number}. ${s.title} FAILED: ${err?.message ?? ''}${err?.hint ? `\nhint: ${err.hint}` : ''}`);

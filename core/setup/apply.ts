@@ -11,7 +11,7 @@ import { LxdeckError, formatError } from '../errors.js';
 import type { SetupAction, SetupDeps, SetupLine, SetupPlan, SetupResult, SetupStep, StepOutcome } from './types.js';
 
 export interface ApplyCallbacks {
-  /** each action's display text (stream `command`) just before it runs, then its output lines as they arrive */
+  /** each action's display text (stream `command`, one event; a heredoc display holds newlines) just before it runs, then its output lines as they arrive */
   onLine?: (line: SetupLine) => void;
   /** a step begins, ends, or is passed over */
   onStep?: (step: SetupStep, phase: 'start' | StepOutcome, error?: { message: string; hint?: string }) => void;
@@ -51,7 +51,7 @@ async function waitGone(pid: number, ms: number): Promise<boolean> {
  */
 export async function applyAction(deps: SetupDeps, stepId: SetupStep['id'], a: SetupAction, cb: ApplyCallbacks = {}): Promise<void> {
   const emit = (stream: SetupLine['stream'], line: string) => cb.onLine?.({ step: stepId, stream, line });
-  for (const l of a.display.split('\n')) emit('command', l);
+  emit('command', a.display);
   switch (a.kind) {
     case 'run': {
       const r = await deps.runner.run(a.file, a.args, {
@@ -119,9 +119,14 @@ export async function applyStep(deps: SetupDeps, s: SetupStep, cb: ApplyCallback
   }
 }
 
+/** Steps that cannot run when another was declined: dnsmasq binds to the bridge, and the first container joins it. */
+const STEP_NEEDS: Partial<Record<SetupStep['id'], SetupStep['id'][]>> = { dhcp: ['bridge'], container: ['bridge'] };
+
 /**
  * Applies a whole plan: steps that are done or skipped are reported and passed
- * over; each `todo` step is confirmed (when `cb.confirm` is given) and applied.
+ * over; each `todo` step is confirmed (when `cb.confirm` is given) and applied;
+ * when the bridge step is declined, DHCP and the container (which need the
+ * bridge) are skipped with a note.
  * The first failing or blocked step ends the run (later steps need the earlier
  * ones: a container needs its bridge); the rest are `not-reached`. Never throws
  * for a step's failure: it is in the result, with the error's message and hint.
@@ -136,6 +141,12 @@ export async function applySetup(deps: SetupDeps, plan: SetupPlan, cb: ApplyCall
     };
     if (stopped) {
       entry('not-reached');
+      continue;
+    }
+    const declinedNeed = s.status === 'todo' ? (STEP_NEEDS[s.id] ?? []).find((n) => out.steps.some((r) => r.id === n && r.outcome === 'declined')) : undefined;
+    if (declinedNeed) {
+      const need = plan.steps.find((x) => x.id === declinedNeed)!;
+      entry('skipped', { message: `needs step ${need.number} (${need.title}), which was declined` });
       continue;
     }
     if (s.status === 'done') entry('already-done');

@@ -7,25 +7,28 @@ import type { SetupPlan, SetupResult, SetupStep, StepOutcome, StepStatus } from 
 
 const STATUS_MARK: Record<StepStatus, string> = { done: '[done]', todo: '[todo]', skipped: '[skip]', blocked: '[FAIL]' };
 
-/** One step as lines: `N. [status] Title`, its detail, then each action's exact command (indented, `$ ` first). */
-export function formatStep(s: SetupStep): string[] {
+/** A command's display as lines: `$ ` before the first, the rest (a heredoc) indented to match; `indent` goes before each. */
+export function formatCommand(display: string, indent = ''): string[] {
+  const [first, ...rest] = display.split('\n');
+  return [`${indent}$ ${first}`, ...rest.map((r) => `${indent}  ${r}`)];
+}
+
+/** One step as lines: `N. [status] Title`, its detail, then (unless `commands` is false) each action's exact command. */
+export function formatStep(s: SetupStep, opts: { commands?: boolean } = {}): string[] {
   const lines = [`${s.number}. ${STATUS_MARK[s.status]} ${s.title}`];
   for (const d of s.detail) lines.push(`     ${d}`);
-  for (const a of s.actions) {
-    const [first, ...rest] = a.display.split('\n');
-    lines.push(`     $ ${first}`);
-    for (const r of rest) lines.push(`       ${r}`);
-  }
+  if (opts.commands !== false) for (const a of s.actions) lines.push(...formatCommand(a.display, '     '));
   return lines;
 }
 
 /**
- * The whole plan as text: each step with its commands, and a last line saying
- * either how many steps have work to do or that everything is already set up.
+ * The whole plan as text: each step with its commands (only the overview when
+ * `commands` is false), and a last line saying either how many steps have
+ * work to do or that everything is already set up.
  */
-export function formatPlan(plan: SetupPlan): string {
+export function formatPlan(plan: SetupPlan, opts: { commands?: boolean } = {}): string {
   const lines: string[] = [];
-  for (const s of plan.steps) lines.push(...formatStep(s));
+  for (const s of plan.steps) lines.push(...formatStep(s, opts));
   const todo = plan.steps.filter((s) => s.status === 'todo').length;
   lines.push('');
   lines.push(plan.nothingToDo ? 'Every step is already done: setup changes nothing.' : `${todo} step(s) to apply.`);

@@ -136,7 +136,7 @@ export interface SetupPlan {
 /** A line of live output while a step applies. */
 export interface SetupLine {
   step: StepId;
-  /** `command`: the action's display text, just before it runs; `info`: setup's own note */
+  /** `command`: the action's whole display text (several lines for a heredoc), just before it runs; `info`: setup's own note */
   stream: 'stdout' | 'stderr' | 'command' | 'info';
   line: string;
 }

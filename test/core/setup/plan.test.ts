@@ -220,6 +220,19 @@ describe('applySetup', () => {
     expect(r2.steps.filter((s) => s.outcome === 'not-reached').map((s) => s.id)).toEqual(['dhcp', 'persist', 'container']);
   });
 
+  it('declining the bridge skips what needs it (DHCP, the container) with a note; NAT and persistence are still asked', async () => {
+    const { deps, engine } = depsFor('hybrid');
+    const plan = await planSetup(deps);
+    const asked: string[] = [];
+    const r = await applySetup(deps, plan, { confirm: (s) => (asked.push(s.id), s.id !== 'bridge') });
+    expect(asked).toEqual(['packages', 'bridge', 'nat', 'persist']); // the fixture lacks nft and dnsmasq
+    const dhcp = r.steps.find((s) => s.id === 'dhcp')!;
+    expect(dhcp.outcome).toBe('skipped');
+    expect(dhcp.error!.message).toBe('needs step 3 (Bridge lxdeckbr0), which was declined');
+    expect(r.steps.find((s) => s.id === 'container')!.outcome).toBe('skipped');
+    expect(engine.made).toEqual([]);
+  });
+
   it('an aborted signal stops before the next step', async () => {
     const { deps } = depsFor('hybrid');
     const plan = await planSetup(deps, { container: false });
