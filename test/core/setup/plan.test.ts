@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LxdeckError } from '../../../core/errors.js';
 import type { RunOptions, RunResult, Runner } from '../../../core/exec/runner.js';
 import { HostFs } from '../../../core/host/host-fs.js';
-import { applySetup, formatPlan, planSetup, resolveSetupOptions, summarizeSetup, type SetupDeps } from '../../../core/setup/index.js';
+import { applySetup, formatPlan, planSetup, resolveSetupOptions, setupSuggestion, summarizeSetup, type SetupDeps } from '../../../core/setup/index.js';
 import type { ContainerInfo, CreateOptions } from '../../../core/types.js';
 import { fixtureTree } from '../checkconfig/fixtures.js';
 
@@ -241,5 +241,23 @@ describe('applySetup', () => {
     const r = await applySetup(deps, plan, { signal: ac.signal });
     expect(r.ok).toBe(false);
     expect(r.steps.find((s) => s.id === 'bridge')!.outcome).toBe('not-reached');
+  });
+});
+
+describe('setupSuggestion (the console offers setup when no bridge or no container exists)', () => {
+  it('missing bridge and empty lxcpath: suggested; a bridge and one container: not', async () => {
+    const lxcpath = tempRoot();
+    const runner = new FakeRunner();
+    const a = await setupSuggestion(runner, lxcpath, 'lxdeckbr0');
+    expect(a).toEqual({ suggest: true, bridgeExists: false, containers: 0, reason: 'no bridge lxdeckbr0 and no container yet: run the first-time setup?' });
+    expect(runner.calls.map((c) => c.argv.join(' '))).toEqual(['ip -j -d link show dev lxdeckbr0']);
+    const up: Runner = { run: async (file, args) => ({ argv: [file, ...args], exitCode: 0, stdout: '[{}]', stderr: '', timedOut: false, durationMs: 1 }) };
+    mkdirSync(join(lxcpath, 'web1'));
+    writeFileSync(join(lxcpath, 'web1', 'config'), 'lxc.uts.name = web1\n');
+    mkdirSync(join(lxcpath, '.lxdeck'));
+    const b = await setupSuggestion(up, lxcpath, 'lxdeckbr0');
+    expect(b.suggest).toBe(false);
+    expect(b.containers).toBe(1);
+    expect((await setupSuggestion(up, join(lxcpath, 'missing'), 'lxdeckbr0')).reason).toBe('no container yet: run the first-time setup?');
   });
 });
