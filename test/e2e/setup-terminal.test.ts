@@ -55,6 +55,7 @@ async function answerAll(t: TmuxTerm, answer: string, timeoutMs = 90_000): Promi
 describe.runIf(RUN_LXC)('e2e: lxdeck setup in a real terminal', () => {
   requireLxc();
   beforeAll(async () => {
+    for (const p of ['nft', 'dnsmasq']) expect(spawnSync('which', [p]).status, `${p} is needed (apt-get install nftables dnsmasq-base)`).toBe(0);
     expect(haveTmux(), 'tmux is needed for the terminal tests').toBe(true);
     expect(existsSync(cli), 'dist/ is missing: run npm run build first').toBe(true);
     subnet = await freeTestSubnet();

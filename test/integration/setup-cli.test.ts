@@ -32,6 +32,7 @@ const tableExists = () => spawnSync('nft', ['list', 'table', 'ip', table]).statu
 describe.runIf(RUN_LXC)('integration: lxdeck setup (CLI, not a terminal)', () => {
   requireLxc();
   beforeAll(async () => {
+    for (const p of ['nft', 'dnsmasq']) expect(spawnSync('which', [p]).status, `${p} is needed (apt-get install nftables dnsmasq-base)`).toBe(0);
     subnet = await freeTestSubnet();
   });
   afterAll(() => {

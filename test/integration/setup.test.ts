@@ -64,6 +64,7 @@ const opts = (): SetupOptions => ({ bridge, subnet: formatCidr(subnet), natTable
 describe.runIf(RUN_LXC)('integration: lxdeck setup on this host', () => {
   requireLxc();
   beforeAll(async () => {
+    for (const p of ['nft', 'dnsmasq']) expect(spawnSync('which', [p]).status, `${p} is needed (apt-get install nftables dnsmasq-base)`).toBe(0);
     subnet = await freeTestSubnet();
     uplink = await freeTestSubnet([subnet]);
   });
