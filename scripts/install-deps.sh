@@ -36,6 +36,7 @@ if [ "$want_test" = 1 ]; then
   # setup: NAT and DHCP on the bridge
   have nft || missing+=(nftables)
   have dnsmasq || missing+=(dnsmasq-base)
+  have systemd-analyze || missing+=(systemd)
   # --- v2 lane (lane/build.sh, lane/run.sh): a cgroup v2 guest under qemu ---
   have qemu-system-x86_64 || missing+=(qemu-system-x86)
   have debootstrap || missing+=(debootstrap)
