@@ -1,15 +1,37 @@
 /**
  * The console's root: holds the UI state (one reducer, src/state/reducer.ts),
- * follows the terminal size, and draws the container list full-screen
- * (exactly `rows` lines, so every frame replaces the whole screen and a
- * resize leaves no stale lines).
+ * follows the terminal size, and draws the screen on top of the stack
+ * (`UiState.screens`; the container list when it is empty) full-screen:
+ * exactly `rows` lines, so every frame replaces the whole screen and a
+ * resize leaves no stale lines.
+ *
+ * Adding a screen: a variant of `Screen` in src/state/reducer.ts, a
+ * component in src/screens/ taking ScreenProps (src/screens/types.ts), a
+ * case in {@link renderScreen} below, and a key in src/keymap.ts whose
+ * handler (ContainerList's runList) dispatches `{ type: 'push', screen }`.
+ * Esc on a screen dispatches `{ type: 'pop' }`.
+ *
+ * Console and attach: {@link App} suspends every screen (nothing reads keys,
+ * so Ink leaves raw mode), then the engine runs lxc-console / lxc-attach on
+ * the real terminal through services.terminal (release before, reclaim
+ * after), and the screen below is drawn again where it was.
  */
-import React, { useCallback, useReducer, useRef } from 'react';
-import { useApp } from 'ink';
+import React, { useCallback, useEffect, useReducer, useRef } from 'react';
+import { Box, Text, useApp, type Key } from 'ink';
 import type { EngineApi } from '../core/types.js';
+import { formatError } from '../core/errors.js';
 import { DEFAULT_THEME, type Theme } from '../components/theme.js';
+import { fitToWidth } from '../components/text.js';
 import { ContainerList } from './screens/ContainerList.js';
-import { initialState, reducer, type Action, type UiState } from './state/reducer.js';
+import { CreateWizard } from './screens/CreateWizard.js';
+import { CheckconfigReport, loadReport } from './screens/CheckconfigReport.js';
+import { ContainerInfoView } from './screens/ContainerInfoView.js';
+import { ProcessesView } from './screens/ProcessesView.js';
+import { ActionLogView } from './screens/ActionLogView.js';
+import type { ScreenProps } from './screens/types.js';
+import { consoleEscapeOf } from './screens/console-escape.js';
+import type { ConsoleServices } from './console/services.js';
+import { initialState, reducer, topScreen, type Action, type UiState } from './state/reducer.js';
 import { useWindowSize } from './console/use-window-size.js';
 
 export interface AppProps {
@@ -20,12 +42,16 @@ export interface AppProps {
   theme?: Theme;
   /** called when the user quits (q, Ctrl+C, Ctrl+D), before Ink's exit() */
   onQuit?: () => void;
+  /** the host report, action log, wizard env and terminal hand-off (runConsole passes the real ones) */
+  services?: ConsoleServices;
 }
 
 /** Default list refresh interval in ms. */
 export const DEFAULT_REFRESH_MS = 2000;
 
-export function App({ engine, refreshMs = DEFAULT_REFRESH_MS, theme = DEFAULT_THEME, onQuit }: AppProps): React.JSX.Element {
+const NO_SERVICES: ConsoleServices = {};
+
+export function App({ engine, refreshMs = DEFAULT_REFRESH_MS, theme = DEFAULT_THEME, onQuit, services = NO_SERVICES }: AppProps): React.JSX.Element {
   const [state, reactDispatch] = useReducer(reducer, initialState);
   // The same fold of the same actions, done at dispatch time: what the next
   // render will show, readable before it happens (see ContainerList's keys).
@@ -41,17 +67,112 @@ export function App({ engine, refreshMs = DEFAULT_REFRESH_MS, theme = DEFAULT_TH
     onQuit?.();
     exit();
   }, [onQuit, exit]);
-  return (
-    <ContainerList
-      engine={engine}
-      state={state}
-      getState={getState}
-      dispatch={dispatch}
-      width={columns}
-      height={rows}
-      theme={theme}
-      refreshMs={refreshMs}
-      onQuit={quit}
-    />
+
+  // ---- keys read with the key that opened a screen go to that screen
+  const pendingKeys = useRef<[string, Key][]>([]);
+  const takePendingKeys = useCallback(() => pendingKeys.current.splice(0), []);
+  const stashKeys = useCallback((keys: [string, Key][]) => {
+    pendingKeys.current = keys;
+  }, []);
+
+  // ---- the host report at start: opened when it has errors
+  useEffect(() => {
+    if (!services.checkconfig || services.checkAtStart === false) return;
+    let live = true;
+    void loadReport(services.checkconfig, dispatch).then((r) => {
+      if (live && r && r.errors > 0 && current.current.screens.length === 0) {
+        dispatch({ type: 'push', screen: { kind: 'checkconfig' } });
+        dispatch({ type: 'status', status: { kind: 'error', message: `this host has ${r.errors} problem${r.errors === 1 ? ' that stops' : 's that stop'} containers`, hint: 'each red line says how to fix it; Esc shows the containers' } });
+      }
+    });
+    return () => {
+      live = false;
+    };
+  }, [services, dispatch]);
+
+  // ---- console / attach: suspend the screens, then hand the terminal over
+  const suspendedWaiter = useRef<(() => void) | null>(null);
+  useEffect(() => {
+    if (state.suspended !== null && suspendedWaiter.current) {
+      // every screen has unmounted: no useInput is active, Ink has left raw mode
+      const go = suspendedWaiter.current;
+      suspendedWaiter.current = null;
+      go();
+    }
+  }, [state.suspended]);
+
+  const handOff = useCallback(
+    async (kind: 'attach' | 'console', name: string): Promise<void> => {
+      const terminal = services.terminal;
+      const run = kind === 'attach' ? engine.attach : engine.console;
+      if (!terminal || !run) {
+        dispatch({ type: 'status', status: { kind: 'error', message: `${kind} is not available here`, hint: `run lxdeck ${kind} ${name}` } });
+        return;
+      }
+      if (current.current.suspended !== null) return;
+      const escape = consoleEscapeOf(engine, name);
+      const note =
+        kind === 'attach'
+          ? `lxdeck: attached to ${name}; exit the shell (exit or Ctrl+D) to come back`
+          : `lxdeck: console of ${name}; type ${escape} to come back`;
+      await new Promise<void>((resolve) => {
+        suspendedWaiter.current = resolve;
+        dispatch({ type: 'suspend', text: kind === 'attach' ? `attaching to ${name}` : `opening the console of ${name}` });
+      });
+      let released = false;
+      const beforeHandover = (): void => {
+        released = true;
+        terminal.release(`${note}\r\n`);
+      };
+      try {
+        const r = kind === 'attach' ? await engine.attach!(name, undefined, { beforeHandover }) : await engine.console!(name, { beforeHandover });
+        dispatch({
+          type: 'status',
+          status: { kind: r.exitCode === 0 ? 'ok' : 'info', message: `back from ${kind === 'attach' ? 'attach to' : 'the console of'} ${name}${kind === 'attach' ? ` (exit status ${r.exitCode})` : ''}` },
+        });
+      } catch (e) {
+        const { message, hint } = formatError(e);
+        dispatch({ type: 'status', status: { kind: 'error', message, hint } });
+      } finally {
+        if (released) terminal.reclaim();
+        dispatch({ type: 'resume' });
+      }
+    },
+    [engine, services, dispatch],
   );
+
+  if (state.suspended !== null) {
+    // nothing here reads keys; drawn on the alternate screen until the child takes the terminal
+    return (
+      <Box width={columns} height={rows} flexDirection="column">
+        <Text wrap="truncate">{fitToWidth(`${state.suspended}${theme.ascii ? '...' : '…'}`, columns)}</Text>
+      </Box>
+    );
+  }
+
+  const props: ScreenProps = { engine, state, getState, dispatch, services, width: columns, height: rows, theme, onQuit: quit, takePendingKeys, stashKeys };
+  return renderScreen(props, { refreshMs, handOff });
+}
+
+/** The screen on top of the stack, or the container list. */
+function renderScreen(p: ScreenProps, list: { refreshMs: number; handOff: (kind: 'attach' | 'console', name: string) => Promise<void> }): React.JSX.Element {
+  const top = topScreen(p.state);
+  switch (top?.kind) {
+    case undefined:
+      return <ContainerList {...p} refreshMs={list.refreshMs} onHandOff={list.handOff} />;
+    case 'create':
+      return <CreateWizard {...p} />;
+    case 'checkconfig':
+      return <CheckconfigReport {...p} />;
+    case 'info':
+      return <ContainerInfoView key={top.name} {...p} name={top.name} />;
+    case 'processes':
+      return <ProcessesView key={top.name} {...p} name={top.name} />;
+    case 'log':
+      return <ActionLogView {...p} />;
+    default: {
+      const never: never = top;
+      return never;
+    }
+  }
 }

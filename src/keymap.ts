@@ -29,6 +29,12 @@ export type ListCommandId =
   | 'create'
   | 'filter'
   | 'refresh'
+  | 'info'
+  | 'processes'
+  | 'attach'
+  | 'console'
+  | 'log'
+  | 'checkconfig'
   | 'quit';
 
 export type DialogCommandId = 'confirm' | 'cancel' | 'erase';
@@ -59,8 +65,73 @@ export const LIST_COMMANDS: readonly Command<ListCommandId>[] = [
   { id: 'delete', keys: ['d'], label: 'delete', dangerous: true, show: { unicode: 'd', ascii: 'd' } },
   { id: 'create', keys: ['c'], label: 'create', dangerous: false, show: { unicode: 'c', ascii: 'c' } },
   { id: 'filter', keys: ['/'], label: 'filter', dangerous: false, show: { unicode: '/', ascii: '/' } },
+  { id: 'info', keys: ['enter', 'i'], label: 'info', dangerous: false, show: { unicode: 'i', ascii: 'i' } },
+  { id: 'processes', keys: ['p'], label: 'procs', dangerous: false, show: { unicode: 'p', ascii: 'p' } },
+  { id: 'attach', keys: ['a'], label: 'attach', dangerous: false, show: { unicode: 'a', ascii: 'a' } },
+  { id: 'console', keys: ['o'], label: 'console', dangerous: false, show: { unicode: 'o', ascii: 'o' } },
+  { id: 'log', keys: ['l'], label: 'log', dangerous: false, show: { unicode: 'l', ascii: 'l' } },
+  { id: 'checkconfig', keys: ['K'], label: 'host check', dangerous: false, show: { unicode: 'K', ascii: 'K' } },
   { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, show: { unicode: 'r', ascii: 'r' } },
   { id: 'quit', keys: ['q', 'ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, show: { unicode: 'q', ascii: 'q' } },
+];
+
+export type ViewCommandId = 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'refresh' | 'processes' | 'back' | 'quit';
+
+/** Commands of the read-only views (checkconfig report, info, action log): scrolling, back. */
+export const VIEW_COMMANDS: readonly Command<ViewCommandId>[] = [
+  { id: 'up', keys: ['up', 'k'], label: 'scroll', dangerous: false, show: { unicode: '↑↓', ascii: 'up/dn' } },
+  { id: 'down', keys: ['down', 'j'], label: 'scroll', dangerous: false },
+  { id: 'pageUp', keys: ['pageup', 'b'], label: 'page', dangerous: false, show: { unicode: 'PgUp/PgDn', ascii: 'PgUp/PgDn' } },
+  { id: 'pageDown', keys: ['pagedown', ' '], label: 'page down', dangerous: false },
+  { id: 'home', keys: ['home', 'g'], label: 'top', dangerous: false },
+  { id: 'end', keys: ['end', 'G'], label: 'bottom', dangerous: false },
+  { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, show: { unicode: 'r', ascii: 'r' } },
+  { id: 'processes', keys: ['p'], label: 'procs', dangerous: false },
+  { id: 'back', keys: ['escape', 'q', 'left'], label: 'back', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false },
+];
+
+export type ProcessCommandId = 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'term' | 'hup' | 'kill' | 'refresh' | 'back' | 'quit';
+
+/** Commands of the processes view. */
+export const PROCESS_COMMANDS: readonly Command<ProcessCommandId>[] = [
+  { id: 'up', keys: ['up', 'k'], label: 'move', dangerous: false, show: { unicode: '↑↓', ascii: 'up/dn' } },
+  { id: 'down', keys: ['down', 'j'], label: 'move', dangerous: false },
+  { id: 'pageUp', keys: ['pageup'], label: 'page up', dangerous: false },
+  { id: 'pageDown', keys: ['pagedown'], label: 'page down', dangerous: false },
+  { id: 'home', keys: ['home', 'g'], label: 'first', dangerous: false },
+  { id: 'end', keys: ['end', 'G'], label: 'last', dangerous: false },
+  { id: 'term', keys: ['t'], label: 'SIGTERM', dangerous: false, show: { unicode: 't', ascii: 't' } },
+  { id: 'hup', keys: ['h'], label: 'SIGHUP', dangerous: false, show: { unicode: 'h', ascii: 'h' } },
+  { id: 'kill', keys: ['K'], label: 'SIGKILL', dangerous: true, show: { unicode: 'K', ascii: 'K' } },
+  { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, show: { unicode: 'r', ascii: 'r' } },
+  { id: 'back', keys: ['escape', 'q', 'left'], label: 'back', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false },
+];
+
+export type YesNoCommandId = 'yes' | 'no';
+
+/** A yes/no question (KILL a process, make a container privileged): only `y` says yes. */
+export const YES_NO_COMMANDS: readonly Command<YesNoCommandId>[] = [
+  { id: 'yes', keys: ['y', 'Y'], label: 'yes', dangerous: true, show: { unicode: 'y', ascii: 'y' } },
+  { id: 'no', keys: ['n', 'N', 'escape', 'ctrl+c', 'enter'], label: 'no', dangerous: false, show: { unicode: 'n/Esc', ascii: 'n/Esc' } },
+];
+
+export type WizardCommandId = 'next' | 'back' | 'fieldUp' | 'fieldDown' | 'choiceLeft' | 'choiceRight' | 'erase';
+
+/**
+ * Commands of the create wizard. Printable keys are text for the focused
+ * field (a name holds any letter), so no letter is a command here; Space
+ * on a choice field cycles it (textOf gives ' ' otherwise).
+ */
+export const WIZARD_COMMANDS: readonly Command<WizardCommandId>[] = [
+  { id: 'next', keys: ['enter'], label: 'next', dangerous: false, show: { unicode: 'Enter', ascii: 'Enter' } },
+  { id: 'back', keys: ['escape', 'ctrl+c'], label: 'back', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'fieldUp', keys: ['up'], label: 'field', dangerous: false, show: { unicode: '↑↓', ascii: 'up/dn' } },
+  { id: 'fieldDown', keys: ['down', 'tab'], label: 'field', dangerous: false },
+  { id: 'choiceLeft', keys: ['left'], label: 'choose', dangerous: false, show: { unicode: '←→', ascii: '<-/->' } },
+  { id: 'choiceRight', keys: ['right'], label: 'choose', dangerous: false },
+  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false },
 ];
 
 /** Commands inside a dialog (typed-name confirmation, create prompt). Other printable keys are text. */

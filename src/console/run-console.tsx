@@ -27,6 +27,8 @@ import { formatError, isLxdeckError } from '../../core/errors.js';
 import type { Theme } from '../../components/theme.js';
 import { App, DEFAULT_REFRESH_MS } from '../App.js';
 import { detectTheme } from './terminal-caps.js';
+import { hostServices, type ConsoleServices, type TerminalHandOff } from './services.js';
+import { GatedStdout } from './terminal-gate.js';
 
 /** xterm control sequences (ECMA-48 CSI, DEC private modes). */
 export const ENTER_ALT_SCREEN = '\u001b[?1049h';
@@ -45,6 +47,11 @@ export interface RunConsoleOptions {
   refreshMs?: number;
   /** default: detected from the environment (detectTheme) */
   theme?: Theme;
+  /**
+   * Overrides of the real services (hostServices): e.g. `{ checkconfig: undefined }` for no
+   * host report at start. The terminal hand-off is always runConsole's own unless given here.
+   */
+  services?: Partial<ConsoleServices>;
 }
 
 /** Signals that end the console, with the status `128 + signo` they exit with. */
@@ -96,10 +103,42 @@ export async function runConsole(engine: EngineApi, opts: RunConsoleOptions = {}
   stdout.on('error', ignoreStreamError);
   stdin.on('error', ignoreStreamError);
 
-  // Registered before Ink's own resize listener, so the screen is blank
-  // when Ink redraws: no line of the old size is left over (case R2).
-  const onResize = (): void => safeWrite(stdout, CLEAR_SCREEN);
+  // While a child (lxc-attach, lxc-console) has the terminal: Ink's writes
+  // are dropped, SIGINT and SIGQUIT (typed into the child) do not end us.
+  let handedOver = false;
+
+  // Registered before Ink's own resize listener (the gate forwards resizes
+  // after this), so the screen is blank when Ink redraws: no line of the old
+  // size is left over (case R2).
+  const onResize = (): void => {
+    if (!handedOver) safeWrite(stdout, CLEAR_SCREEN);
+  };
   if (tty) stdout.on('resize', onResize);
+  const gate = new GatedStdout(stdout);
+
+  const terminal: TerminalHandOff = {
+    release(note?: string): void {
+      if (handedOver) return;
+      handedOver = true;
+      gate.closed = true;
+      try {
+        if (stdin.isTTY && typeof stdin.setRawMode === 'function') stdin.setRawMode(false);
+        // Ink has removed its 'readable' listener (no screen reads keys now): stop reading
+        // the terminal so every key goes to the child
+        stdin.pause();
+      } catch {
+        // stdin closed
+      }
+      safeWrite(stdout, SHOW_CURSOR + (tty ? LEAVE_ALT_SCREEN : '') + (note ?? ''));
+    },
+    reclaim(): void {
+      if (!handedOver) return;
+      safeWrite(stdout, (tty ? ENTER_ALT_SCREEN : '') + CLEAR_SCREEN + HIDE_CURSOR);
+      gate.closed = false;
+      handedOver = false;
+    },
+  };
+  const services: ConsoleServices = { ...hostServices(engine, terminal), ...opts.services };
 
   if (tty) safeWrite(stdout, ENTER_ALT_SCREEN + CLEAR_SCREEN);
   safeWrite(stdout, HIDE_CURSOR);
@@ -126,6 +165,7 @@ export async function runConsole(engine: EngineApi, opts: RunConsoleOptions = {}
       for (const [event, fn] of handlers) process.off(event, fn as () => void);
       process.off('exit', restoreTerminal);
       stdout.off('resize', onResize);
+      gate.dispose();
       stdout.off('error', ignoreStreamError);
       stdin.off('error', ignoreStreamError);
       try {
@@ -145,14 +185,19 @@ export async function runConsole(engine: EngineApi, opts: RunConsoleOptions = {}
       resolve(status);
     };
 
-    for (const sig of SIGNALS) on(sig, () => finish(exitStatusFor(sig), undefined, true));
+    for (const sig of SIGNALS)
+      on(sig, () => {
+        // typed into lxc-attach / lxc-console: theirs, not ours
+        if (handedOver && (sig === 'SIGINT' || sig === 'SIGQUIT')) return;
+        finish(exitStatusFor(sig), undefined, true);
+      });
     on('uncaughtException', (e: unknown) => finish(1, e, true));
     on('unhandledRejection', (e: unknown) => finish(1, e, true));
 
     try {
       instance = render(
-        <App engine={engine} refreshMs={opts.refreshMs ?? DEFAULT_REFRESH_MS} theme={theme} />,
-        { stdin, stdout, stderr, exitOnCtrlC: false, patchConsole: true },
+        <App engine={engine} refreshMs={opts.refreshMs ?? DEFAULT_REFRESH_MS} theme={theme} services={services} />,
+        { stdin, stdout: gate as unknown as NodeJS.WriteStream, stderr, exitOnCtrlC: false, patchConsole: true },
       );
     } catch (e) {
       finish(1, e);

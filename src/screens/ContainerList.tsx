@@ -6,37 +6,31 @@
  */
 import React, { useCallback, useEffect, useLayoutEffect, useRef } from 'react';
 import { Box, Text, useInput, type Key } from 'ink';
-import type { ContainerState, ContainerSummary, EngineApi } from '../../core/types.js';
+import type { ContainerState, ContainerSummary } from '../../core/types.js';
 import { formatError } from '../../core/errors.js';
-import { CONTAINER_NAME_RULE, validateContainerName } from '../../core/names.js';
 import { Table, type Column } from '../../components/Table.js';
 import { KeyHints, keyHintsHeight } from '../../components/KeyHints.js';
 import { ConfirmDialog, confirmDialogHeight, type ConfirmDialogProps } from '../../components/ConfirmDialog.js';
-import { TextPrompt, textPromptHeight, type TextPromptProps } from '../../components/TextPrompt.js';
+import { Dialog, dialogHeight, type DialogLine } from '../../components/Dialog.js';
 import { StatusLine, STATUS_LINES } from '../../components/StatusLine.js';
 import { displayWidth, fitToWidth, safeText, tailToWidth } from '../../components/text.js';
 import { glyphs, type Theme } from '../../components/theme.js';
 import { DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, commandFor, hintsFor, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
-import { type Action, type UiState, scrollTop, selectedContainer, visibleContainers } from '../state/reducer.js';
+import { type Action, scrollTop, selectedContainer, visibleContainers } from '../state/reducer.js';
+import type { ScreenProps } from './types.js';
+import { consoleEscapeOf } from './console-escape.js';
 
-export interface ContainerListProps {
-  engine: EngineApi;
-  /** the state to draw */
-  state: UiState;
-  /**
-   * The state with every action dispatched so far applied, including those
-   * React has not rendered yet; key handlers decide on it, so a key that
-   * arrives before the re-render of the previous key still acts on the right row.
-   */
-  getState: () => UiState;
-  /** must keep getState() up to date (App's dispatch does) */
-  dispatch: React.Dispatch<Action>;
-  width: number;
-  height: number;
-  theme: Theme;
+/**
+ * The list's props. Key handlers decide on `getState()` (every action
+ * dispatched so far applied, including those React has not rendered yet),
+ * so a key that arrives before the re-render of the previous key still acts
+ * on the right row.
+ */
+export interface ContainerListProps extends ScreenProps {
   /** list refresh interval in ms; 0 turns the timer off */
   refreshMs: number;
-  onQuit: () => void;
+  /** hands the terminal to lxc-attach / lxc-console and takes it back (App) */
+  onHandOff?: (kind: 'attach' | 'console', name: string) => Promise<void>;
 }
 
 /** Smallest terminal the screen draws in; below it a one-line notice is shown. */
@@ -61,15 +55,8 @@ export const LIST_COLUMNS: readonly Column<ContainerSummary>[] = [
   { key: 'pid', header: 'PID', minWidth: 3, align: 'right', value: (c) => (c.pid === null ? '-' : String(c.pid)) },
 ];
 
-/** The name rule without the part every error already says, for the create prompt. */
-function nameError(e: unknown): { message: string; hint?: string } {
-  const { message, hint } = formatError(e);
-  const suffix = `: ${CONTAINER_NAME_RULE}`;
-  return { message: message.endsWith(suffix) ? message.slice(0, -suffix.length) : message, hint };
-}
-
 export function ContainerList(props: ContainerListProps): React.JSX.Element {
-  const { engine, state, getState, dispatch, width, height, theme, refreshMs, onQuit } = props;
+  const { engine, state, getState, dispatch, width, height, theme, refreshMs, onQuit, onHandOff } = props;
   const g = glyphs(theme);
 
   // ---- refresh: one list at a time; a forced refresh asked for while one runs runs after it
@@ -146,17 +133,22 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   // link, Backspace held down) are split into one event each
   // (splitKeyEvents), and decisions read getState(), which every dispatch
   // advances at once: the `s` of "jjs" starts the row the two `j`s moved to.
-  const latest = useRef({ act, refresh, onQuit });
+  const latest = useRef({ act, refresh, onQuit, onHandOff });
   useLayoutEffect(() => {
-    latest.current = { act, refresh, onQuit };
+    latest.current = { act, refresh, onQuit, onHandOff };
   });
 
   useInput((rawInput, rawKey) => {
     const ctx = latest.current;
     let quit = false;
-    for (const [input, key] of splitKeyEvents(rawInput, rawKey)) {
-      if (quit) break;
-      handleOne(input, key);
+    const events = splitKeyEvents(rawInput, rawKey);
+    for (let i = 0; i < events.length && !quit; i++) {
+      handleOne(events[i][0], events[i][1]);
+      if (getState().screens.length > 0) {
+        // a screen opened over the list: the rest of the read is its input
+        props.stashKeys(events.slice(i + 1));
+        break;
+      }
     }
 
     function handleOne(input: string, key: Key): void {
@@ -194,12 +186,29 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
           default:
             break;
         }
+        if (id === 'log') return d({ type: 'push', screen: { kind: 'log' } });
+        if (id === 'checkconfig') return d({ type: 'push', screen: { kind: 'checkconfig' } });
         if (s.busy) return; // one action at a time; the spinner says what runs
-        if (id === 'create') return d({ type: 'open-create' });
+        if (id === 'create') return d({ type: 'push', screen: { kind: 'create' } });
         const sel = selectedContainer(s);
         if (!sel) return status('info', 'no container selected', 'press c to create one');
         const n = sel.name;
+        const running = sel.state === 'RUNNING';
+        const notRunning = (what: string): void =>
+          status('error', `${n} is ${sel.state}: ${what} needs it RUNNING`, sel.state === 'STOPPED' ? 'start it first with s' : sel.state === 'FROZEN' || sel.state === 'FREEZING' ? 'thaw it first with f' : undefined);
         switch (id) {
+          case 'info':
+            return d({ type: 'push', screen: { kind: 'info', name: n } });
+          case 'processes':
+            if (sel.state === 'STOPPED') return status('error', `${n} is STOPPED: it has no processes`, 'start it first with s');
+            return d({ type: 'push', screen: { kind: 'processes', name: n } });
+          case 'attach':
+            if (!running) return notRunning('attach');
+            void ctx.onHandOff?.('attach', n);
+            return;
+          case 'console':
+            if (!running) return notRunning('the console');
+            return d({ type: 'open-console-intro', name: n, escape: consoleEscapeOf(engine, n) });
           case 'start':
             if (sel.state === 'RUNNING') status('info', `${n} is already RUNNING`);
             else if (sel.state === 'FROZEN' || sel.state === 'FREEZING') status('error', `${n} is ${sel.state}`, 'thaw it with f');
@@ -234,18 +243,9 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
           void ctx.act(`deleting ${dlg.name}`, () => engine.destroy(dlg.name, { force }), `deleted ${dlg.name}`);
           return;
         }
-        const name = dlg.value;
-        try {
-          validateContainerName(name);
-        } catch (e) {
-          const { message, hint } = nameError(e);
-          d({ type: 'dialog-error', error: message, hint });
-          return;
-        }
+        // console-intro: the escape sequence was shown; hand the terminal over
         d({ type: 'dialog-close' });
-        void ctx.act(`creating ${name}`, () => engine.create(name, { template: 'busybox' }), `created ${name}`, () =>
-          dispatch({ type: 'select-name', name }),
-        );
+        void ctx.onHandOff?.('console', dlg.name);
       };
 
       /** Text typed into the open dialog or the filter line. */
@@ -301,20 +301,16 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     };
     dialog = <ConfirmDialog {...p} />;
     dialogLines = confirmDialogHeight(p);
-  } else if (state.dialog?.kind === 'create-name') {
+  } else if (state.dialog?.kind === 'console-intro') {
     const d = state.dialog;
-    const p: TextPromptProps = {
-      title: 'Create a container (template busybox)',
-      label: 'name: ',
-      value: d.value,
-      rule: `Rule: ${CONTAINER_NAME_RULE}`,
-      error: d.error,
-      hint: d.hint,
-      width,
-      theme,
-    };
-    dialog = <TextPrompt {...p} />;
-    dialogLines = textPromptHeight(p);
+    const title = `Console of ${d.name}`;
+    const lines: DialogLine[] = [
+      { text: `lxc-console takes this terminal and shows the container's console (tty 0).` },
+      { text: `To come back to lxdeck, type ${d.escape}: hold Ctrl and press ${d.escape.replace(/^Ctrl\+(\w) q$/, '$1')}, then press q.`, bold: true },
+      { text: 'Enter: open the console; Esc: stay here', dim: true },
+    ];
+    dialog = <Dialog title={title} lines={lines} width={width} theme={theme} accent="cyan" />;
+    dialogLines = dialogHeight(title, lines, width, theme.ascii);
   }
 
   const TITLE_LINES = 1;

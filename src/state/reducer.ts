@@ -5,9 +5,25 @@
  * presses and engine results into actions.
  */
 import type { ContainerState, ContainerSummary } from '../../core/types.js';
+import type { CheckReport } from '../../core/checkconfig/types.js';
 import type { Status } from '../../components/StatusLine.js';
 
 export type { Status };
+
+/**
+ * A screen drawn over the container list. The list is the bottom of the
+ * stack and always there; `UiState.screens` holds what is above it, the
+ * last one drawn. To add a screen: add a variant here, a component in
+ * src/screens/ taking {@link ScreenProps} (src/screens/types.ts), a case
+ * in src/App.tsx's `renderScreen`, and a command in src/keymap.ts whose
+ * handler dispatches `{ type: 'push', screen }`.
+ */
+export type Screen =
+  | { kind: 'create' }
+  | { kind: 'checkconfig' }
+  | { kind: 'info'; name: string }
+  | { kind: 'processes'; name: string }
+  | { kind: 'log' };
 
 /** An open dialog. */
 export type Dialog =
@@ -20,7 +36,13 @@ export type Dialog =
       typed: string;
       error?: string;
     }
-  | { kind: 'create-name'; value: string; error?: string; hint?: string };
+  | {
+      /** before lxc-console takes the terminal: its escape sequence, Enter to go on */
+      kind: 'console-intro';
+      name: string;
+      /** e.g. `Ctrl+a q` */
+      escape: string;
+    };
 
 export interface UiState {
   /** as the engine listed them, in its order */
@@ -43,6 +65,14 @@ export interface UiState {
   status: Status | null;
   /** text of the action that runs (`starting web-01`), null when idle */
   busy: string | null;
+  /** screens above the list, the last one on top ({@link Screen}) */
+  screens: Screen[];
+  /** set while a child (lxc-attach, lxc-console) has the terminal: what it is; no screen reads keys meanwhile */
+  suspended: string | null;
+  /** the last checkconfig report; null until one is made */
+  report: CheckReport | null;
+  /** the report is being made */
+  reportBusy: boolean;
 }
 
 export type Action =
@@ -58,7 +88,13 @@ export type Action =
   | { type: 'filter-keep' }
   | { type: 'filter-clear' }
   | { type: 'open-delete'; name: string; state: ContainerState }
-  | { type: 'open-create' }
+  | { type: 'open-console-intro'; name: string; escape: string }
+  | { type: 'push'; screen: Screen }
+  | { type: 'pop' }
+  | { type: 'suspend'; text: string }
+  | { type: 'resume' }
+  | { type: 'report-busy' }
+  | { type: 'report'; report: CheckReport | null }
   | { type: 'dialog-text'; text: string }
   | { type: 'dialog-erase' }
   | { type: 'dialog-error'; error: string; hint?: string }
@@ -79,7 +115,20 @@ export const initialState: UiState = {
   dialog: null,
   status: null,
   busy: null,
+  screens: [],
+  suspended: null,
+  report: null,
+  reportBusy: false,
 };
+
+/** The screen on top of the stack; undefined when the list is on top. */
+export function topScreen(s: Pick<UiState, 'screens'>): Screen | undefined {
+  return s.screens.at(-1);
+}
+
+function sameScreen(a: Screen, b: Screen): boolean {
+  return a.kind === b.kind && ('name' in a ? a.name : '') === ('name' in b ? b.name : '');
+}
 
 /** The containers the list shows: those whose name holds the filter (case-insensitive). */
 export function visibleContainers(s: Pick<UiState, 'containers' | 'filter'>): ContainerSummary[] {
@@ -193,8 +242,24 @@ export function reducer(state: UiState, action: Action): UiState {
     }
     case 'open-delete':
       return { ...state, dialog: { kind: 'confirm-delete', name: action.name, state: action.state, typed: '' } };
-    case 'open-create':
-      return { ...state, dialog: { kind: 'create-name', value: '' } };
+    case 'open-console-intro':
+      return { ...state, dialog: { kind: 'console-intro', name: action.name, escape: action.escape } };
+    case 'push': {
+      // the same screen twice in a row is one screen (a key pressed twice)
+      const top = topScreen(state);
+      if (top && sameScreen(top, action.screen)) return state;
+      return { ...state, screens: [...state.screens, action.screen], dialog: null, filterEditing: false };
+    }
+    case 'pop':
+      return state.screens.length ? { ...state, screens: state.screens.slice(0, -1) } : state;
+    case 'suspend':
+      return { ...state, suspended: action.text, dialog: null };
+    case 'resume':
+      return state.suspended === null ? state : { ...state, suspended: null };
+    case 'report-busy':
+      return { ...state, reportBusy: true };
+    case 'report':
+      return { ...state, report: action.report, reportBusy: false };
     case 'dialog-text':
     case 'dialog-erase': {
       const d = state.dialog;
@@ -202,13 +267,13 @@ export function reducer(state: UiState, action: Action): UiState {
       const edit = (v: string): string =>
         action.type === 'dialog-text' ? v + action.text : [...v].slice(0, -1).join('');
       if (d.kind === 'confirm-delete') return { ...state, dialog: { ...d, typed: edit(d.typed), error: undefined } };
-      return { ...state, dialog: { ...d, value: edit(d.value), error: undefined, hint: undefined } };
+      return state;
     }
     case 'dialog-error': {
       const d = state.dialog;
       if (!d) return state;
       if (d.kind === 'confirm-delete') return { ...state, dialog: { ...d, error: action.error } };
-      return { ...state, dialog: { ...d, error: action.error, hint: action.hint } };
+      return state;
     }
     case 'dialog-close':
       return state.dialog ? { ...state, dialog: null } : state;

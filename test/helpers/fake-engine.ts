@@ -5,9 +5,18 @@
  */
 import { LxdeckError, type ErrorCode } from '../../core/errors.js';
 import { validateContainerName } from '../../core/names.js';
-import type { ContainerInfo, ContainerState, ContainerSummary, CreateOptions, EngineApi, StopOptions } from '../../core/types.js';
+import type { ContainerInfo, ContainerState, ContainerSummary, CreateOptions, EngineApi, InteractiveResult, ProgressEvent, StopOptions } from '../../core/types.js';
+import type { ProcessInfo, ProcessSnapshot } from '../../core/ps/procs.js';
+import type { CgroupLayout } from '../../core/cgroup/layout.js';
+import type { CreateEnv } from '../../src/console/services.js';
+import { getTemplate, listTemplates } from '../../templates/index.js';
 
-export type FakeMethod = 'list' | 'info' | 'create' | 'start' | 'stop' | 'freeze' | 'unfreeze' | 'destroy';
+export type FakeMethod = 'list' | 'info' | 'create' | 'start' | 'stop' | 'freeze' | 'unfreeze' | 'destroy' | 'attach' | 'console' | 'psSnapshot' | 'kill';
+
+/** A process row with defaults (root, sleeping, 1 MiB). */
+export function proc(pid: number, command: string, extra: Partial<ProcessInfo> = {}): ProcessInfo {
+  return { pid, nspid: 1, ppid: 1, state: 'S', uid: 100000, nsUid: 0, user: 'root', cpuTimeUsec: 0, cpuPercent: null, rssBytes: 1048576, command, startTime: 1000 + pid, cgroup: '/', ...extra };
+}
 
 export interface FakeCall {
   method: FakeMethod;
@@ -42,6 +51,22 @@ export class FakeEngine implements EngineApi {
   /** list() calls running right now, and the most seen at once */
   listsInFlight = 0;
   maxListsInFlight = 0;
+  /**
+   * Progress events create() reports, in order, before it finishes; with `createStepMs` > 0 one
+   * every that many ms, and an abort of opts.signal in between rejects with E_CANCELLED.
+   */
+  createProgress: ProgressEvent[] = [];
+  createStepMs = 0;
+  /** aborted creates: names whose create was cancelled (nothing kept) */
+  readonly cancelledCreates: string[] = [];
+  /** processes per container name, for ps/psSnapshot; default one init process */
+  readonly processes = new Map<string, ProcessInfo[]>();
+  /** signals sent with kill(): [name, pid, signal] */
+  readonly signals: [string, number, string | number][] = [];
+  /** what attach/console run once beforeHandover was called; returns the exit status (default 0) */
+  onHandOver?: (kind: 'attach' | 'console', name: string) => number | Promise<number>;
+  /** extra fields merged into info() (e.g. a richer engine's ignoredKeys) */
+  infoExtra: Partial<ContainerInfo> = {};
 
   constructor(containers: ContainerSummary[] = [], lxcpath = '/var/lib/lxc') {
     this.lxcpath = lxcpath;
@@ -113,6 +138,7 @@ export class FakeEngine implements EngineApi {
       net: [],
       template: 'busybox',
       created: null,
+      ...this.infoExtra,
     };
   }
 
@@ -120,8 +146,66 @@ export class FakeEngine implements EngineApi {
     await this.enter('create', [name, opts]);
     validateContainerName(name);
     if (this.boxes.has(name)) throw new LxdeckError('E_EXISTS', `container "${name}" exists`, { hint: 'choose another name' });
+    for (const ev of this.createProgress) {
+      if (opts?.signal?.aborted) break;
+      opts?.onProgress?.(ev);
+      if (this.createStepMs > 0) await new Promise((r) => setTimeout(r, this.createStepMs));
+    }
+    if (opts?.signal?.aborted) {
+      this.cancelledCreates.push(name);
+      throw new LxdeckError('E_CANCELLED', `create of ${name} cancelled; nothing was left behind`);
+    }
     this.boxes.set(name, summary(name, 'STOPPED'));
     return this.info(name);
+  }
+
+  private running(name: string, what: string): ContainerSummary {
+    const c = this.must(name);
+    if (c.state !== 'RUNNING') throw new LxdeckError('E_STATE', `${name} is ${c.state}: ${what} needs it RUNNING`, { hint: `start it first: lxdeck start ${name}` });
+    return c;
+  }
+
+  consoleArgv(name: string): string[] {
+    return ['lxc-console', '-P', this.lxcpath, '-n', name, '-t', '0'];
+  }
+
+  async attachArgv(name: string, command?: string[]): Promise<string[]> {
+    return ['lxc-attach', '-P', this.lxcpath, '-n', name, '--', ...(command?.length ? command : ['/bin/sh'])];
+  }
+
+  async attach(name: string, command?: string[], opts: { beforeHandover?: () => void } = {}): Promise<InteractiveResult> {
+    await this.enter('attach', [name, command]);
+    this.running(name, 'attach');
+    const argv = await this.attachArgv(name, command);
+    opts.beforeHandover?.();
+    return { argv, exitCode: (await this.onHandOver?.('attach', name)) ?? 0 };
+  }
+
+  async console(name: string, opts: { beforeHandover?: () => void } = {}): Promise<InteractiveResult> {
+    await this.enter('console', [name]);
+    this.running(name, 'the console');
+    opts.beforeHandover?.();
+    return { argv: this.consoleArgv(name), exitCode: (await this.onHandOver?.('console', name)) ?? 0 };
+  }
+
+  async psSnapshot(name: string): Promise<ProcessSnapshot> {
+    await this.enter('psSnapshot', [name]);
+    const c = this.must(name);
+    if (c.pid === null) throw new LxdeckError('E_STATE', `${name} is ${c.state}: it has no processes`, { hint: `start it first: lxdeck start ${name}` });
+    const list = this.processes.get(name) ?? [proc(c.pid, '/sbin/init')];
+    return { takenAtMs: Date.now(), processes: list.map((p) => ({ ...p })) };
+  }
+
+  async ps(name: string): Promise<ProcessInfo[]> {
+    return (await this.psSnapshot(name)).processes;
+  }
+
+  async kill(name: string, hostPid: number, signal: string | number): Promise<void> {
+    await this.enter('kill', [name, hostPid, signal]);
+    const list = this.processes.get(name) ?? [];
+    if (!list.some((p) => p.pid === hostPid)) throw new LxdeckError('E_INVALID_VALUE', `process ${hostPid} is not in container ${name}`);
+    this.signals.push([name, hostPid, signal]);
+    if (signal === 'KILL' || signal === 'TERM') this.processes.set(name, list.filter((p) => p.pid !== hostPid));
   }
 
   async start(name: string): Promise<void> {
@@ -161,4 +245,22 @@ export class FakeEngine implements EngineApi {
     if (c.state !== 'STOPPED' && !opts?.force) throw new LxdeckError('E_RUNNING', `${name} is ${c.state}`, { hint: 'stop it first or use --force' });
     this.boxes.delete(name);
   }
+}
+
+/** A cgroup v2 layout (memory, cpu, io, pids, cpuset) for the wizard's checks. */
+export const FAKE_V2_LAYOUT: CgroupLayout = {
+  kind: 'v2',
+  v2Mount: '/sys/fs/cgroup',
+  v2MountRoot: '/',
+  v2Controllers: ['cpuset', 'cpu', 'io', 'memory', 'pids'],
+  v1: {},
+  v1MountRoots: {},
+};
+
+/**
+ * The create wizard's env for tests: lxdeck's own templates (their real manifests; nothing
+ * is built), a v2 layout, default bridge lxdeckbr0 and the host bridges given.
+ */
+export function fakeCreateEnv(bridges: string[] = ['br-lan']): CreateEnv {
+  return { defaultBridge: 'lxdeckbr0', layout: FAKE_V2_LAYOUT, templates: listTemplates({ withHost: false }), template: getTemplate, bridges };
 }

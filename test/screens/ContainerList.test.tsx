@@ -4,7 +4,7 @@ import { App } from '../../src/App.js';
 import { LIST_COMMANDS, hintsFor } from '../../src/keymap.js';
 import { displayWidth } from '../../components/text.js';
 import { CONTAINER_NAME_RULE } from '../../core/names.js';
-import { FakeEngine, summary } from '../helpers/fake-engine.js';
+import { FakeEngine, fakeCreateEnv, summary } from '../helpers/fake-engine.js';
 import { KEY, delay, renderAt, stripAnsi, type Rendered } from './render.js';
 
 const theme = { ascii: false, color: false };
@@ -16,7 +16,7 @@ afterEach(() => {
 
 function open(engine: FakeEngine, opts: { columns?: number; rows?: number; refreshMs?: number; onQuit?: () => void } = {}): Rendered {
   r = renderAt(
-    <App engine={engine} refreshMs={opts.refreshMs ?? 0} theme={theme} onQuit={opts.onQuit} />,
+    <App engine={engine} refreshMs={opts.refreshMs ?? 0} theme={theme} onQuit={opts.onQuit} services={{ createEnv: () => fakeCreateEnv() }} />,
     opts.columns ?? 80,
     opts.rows ?? 24,
   );
@@ -79,13 +79,13 @@ describe('container list', () => {
     await s.press('jjs');
     await s.waitFor((x) => rowOf(x, 'c').includes('RUNNING'), 'c RUNNING');
     expect(e.callsOf('start')).toEqual([['c']]);
-    // "cweb" opens the create prompt and types the rest into it
+    // "cweb" opens the create wizard and types the rest into its name field
     await s.press('cweb');
-    await s.waitFor((x) => x.includes('name: web'), 'the prompt holding "web"');
+    await s.waitFor((x) => /name +web/.test(x), 'the name field holding "web"');
     // Backspace held down: several DELs in one read each erase one character; then text and Enter in one read
     await s.press('\u007f\u007f\u007f', 'new-2\r');
-    await s.waitFor((x) => x.includes('created new-2'), 'the container made from one read');
-    expect(e.callsOf('create')).toEqual([['new-2', { template: 'busybox' }]]);
+    await s.waitFor((x) => x.includes('step 2 of 7: Template') && x.includes('new-2'), 'the next step for new-2');
+    expect(e.callsOf('create')).toEqual([]);
   });
 
   it('t stops, f freezes then thaws the selected container', async () => {
@@ -123,26 +123,28 @@ describe('container list', () => {
     expect(e.has('web-01')).toBe(true);
   });
 
-  it('N1: create asks for a name, refuses an invalid one with the rule, then creates from busybox', async () => {
+  it('N1: c opens the create wizard; an invalid name is refused with the rule and no step opens', async () => {
     const e = new FakeEngine([summary('old')]);
     const s = open(e);
     await s.waitFor((x) => x.includes('old'));
     await s.press('c');
-    await s.waitFor((x) => x.includes('name:') && x.includes('Rule:'), 'the prompt with the rule');
+    await s.waitFor((x) => x.includes('step 1 of 7: Name') && x.includes('Rule:'), 'the name step with the rule');
     for (const bad of ['a/b', '../x', '-rf']) {
       await s.press(bad, KEY.enter);
       const f = await s.waitFor((x) => x.includes('not allowed') || x.includes("starts with '-'"), `refusal of ${bad}`);
-      expect(boxText(f)).toContain(CONTAINER_NAME_RULE);
+      expect(f.replace(/\s+/g, ' ')).toContain(CONTAINER_NAME_RULE);
+      expect(f).toContain('step 1 of 7');
       for (let i = 0; i < bad.length; i++) await s.press(KEY.backspace);
     }
     await s.press(KEY.enter); // empty
     await s.waitFor((x) => x.includes('is empty'), 'refusal of the empty name');
+    await s.press('old', KEY.enter); // taken
+    await s.waitFor((x) => x.includes('a container named old already exists'), 'refusal of a taken name');
     expect(e.callsOf('create')).toEqual([]);
-    await s.press('new-1', KEY.enter);
-    const f = await s.waitFor((x) => x.includes('created new-1') && x.includes(' new-1 '), 'the new row');
-    expect(e.callsOf('create')).toEqual([['new-1', { template: 'busybox' }]]);
-    // the new container is selected
-    expect(rowOf(f, 'new-1').trimStart().startsWith('›')).toBe(true);
+    // Esc on the first step leaves the wizard: the list again, nothing made
+    await s.press(KEY.escape);
+    await s.waitFor((x) => hasRow(x, 'old') && !x.includes('step 1'), 'the list');
+    expect(e.callsOf('create')).toEqual([]);
   });
 
   it('an engine error shows its message and its hint', async () => {
@@ -236,6 +238,8 @@ describe('container list', () => {
     await s.waitFor((x) => x.includes('zzzz'));
     await s.press(KEY.enter);
     await s.waitFor((x) => x.includes('characters long'));
+    await s.press(KEY.escape);
+    await s.waitFor((x) => x.includes('数据库-01'));
     expect(s.stdout.frames.length).toBeGreaterThan(5);
     for (const raw of s.stdout.frames) expectFits(stripAnsi(raw), 80, 24);
   });

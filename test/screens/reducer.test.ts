@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialState, reducer, scrollTop, selectedContainer, visibleContainers, type Action, type UiState } from '../../src/state/reducer.js';
+import { initialState, reducer, scrollTop, selectedContainer, topScreen, visibleContainers, type Action, type UiState } from '../../src/state/reducer.js';
 import { summary } from '../helpers/fake-engine.js';
 
 function run(actions: Action[], from: UiState = initialState): UiState {
@@ -85,8 +85,39 @@ describe('UI reducer', () => {
   });
 
   it('erasing removes one whole character, also a wide one', () => {
-    const s = run([{ type: 'open-create' }, { type: 'dialog-text', text: '数据库' }, { type: 'dialog-erase' }]);
-    expect(s.dialog && s.dialog.kind === 'create-name' && s.dialog.value).toBe('数据');
+    const s = run([{ type: 'open-delete', name: 'x', state: 'STOPPED' }, { type: 'dialog-text', text: '数据库' }, { type: 'dialog-erase' }]);
+    expect(s.dialog && s.dialog.kind === 'confirm-delete' && s.dialog.typed).toBe('数据');
+  });
+
+  it('screen stack: push draws a screen over the list, pop goes back; the same screen twice is one', () => {
+    let s = run([{ type: 'push', screen: { kind: 'info', name: 'web' } }]);
+    expect(topScreen(s)).toEqual({ kind: 'info', name: 'web' });
+    s = run([{ type: 'push', screen: { kind: 'info', name: 'web' } }, { type: 'push', screen: { kind: 'processes', name: 'web' } }], s);
+    expect(s.screens.map((x) => x.kind)).toEqual(['info', 'processes']);
+    s = run([{ type: 'pop' }], s);
+    expect(topScreen(s)?.kind).toBe('info');
+    s = run([{ type: 'pop' }], s);
+    expect(topScreen(s)).toBeUndefined();
+    expect(run([{ type: 'pop' }], s)).toBe(s);
+  });
+
+  it('push closes an open dialog and the filter line; list state (selection, filter) is kept under the screen', () => {
+    const list = [summary('a'), summary('b')];
+    let s = run([{ type: 'list-loaded', containers: list }, { type: 'move', delta: 1 }, { type: 'open-delete', name: 'b', state: 'STOPPED' }]);
+    s = run([{ type: 'push', screen: { kind: 'log' } }], s);
+    expect(s.dialog).toBeNull();
+    s = run([{ type: 'pop' }], s);
+    expect(s.selectedName).toBe('b');
+  });
+
+  it('suspend and resume: the hand-off text, then nothing', () => {
+    let s = run([{ type: 'open-console-intro', name: 'web', escape: 'Ctrl+a q' }]);
+    expect(s.dialog).toEqual({ kind: 'console-intro', name: 'web', escape: 'Ctrl+a q' });
+    s = run([{ type: 'suspend', text: 'attaching to web' }], s);
+    expect(s.suspended).toBe('attaching to web');
+    expect(s.dialog).toBeNull();
+    s = run([{ type: 'resume' }], s);
+    expect(s.suspended).toBeNull();
   });
 
   it('busy and done: the spinner text, then the result status', () => {

@@ -1,0 +1,89 @@
+/**
+ * What the console's screens need besides the engine: the create wizard's
+ * view of the host (cgroup layout, templates, bridges), the checkconfig
+ * report, the action log, and the terminal hand-off for console/attach.
+ * runConsole builds the real ones ({@link hostServices}); screen tests pass
+ * fakes, and leave out what they do not test.
+ */
+import type { CgroupLayout } from '../../core/cgroup/layout.js';
+import { detectCgroupLayout } from '../../core/cgroup/layout.js';
+import type { CheckReport } from '../../core/checkconfig/types.js';
+import { runCheckconfig } from '../../core/checkconfig/report.js';
+import { readRecentActions, type ActionEntry } from '../../core/actionlog/log.js';
+import { ExecaRunner } from '../../core/exec/runner.js';
+import { HostFs } from '../../core/host/host-fs.js';
+import type { Template, TemplateManifest } from '../../core/rootfs/template.js';
+import type { EngineApi } from '../../core/types.js';
+import { DEFAULT_BRIDGE } from '../../core/engine.js';
+import { getTemplate, listTemplates } from '../../templates/index.js';
+
+/** What the create wizard checks against (planCreate's env) and offers. */
+export interface CreateEnv {
+  /** the bridge a container joins when none is chosen (the engine's) */
+  defaultBridge: string;
+  /** the host's cgroup layout: picks the config keys for limits */
+  layout: CgroupLayout;
+  /** templates to offer, in order */
+  templates: TemplateManifest[];
+  /** the template called `name` (for planCreate; throws LxdeckError E_TEMPLATE) */
+  template(name: string): Template;
+  /** bridges on the host now (/sys/class/net/NAME/bridge exists) */
+  bridges: string[];
+}
+
+/**
+ * Hands the real terminal to a child and takes it back. `release` leaves raw
+ * mode and the alternate screen and stops drawing (the screens have stopped
+ * reading keys first); `note` is printed on the normal screen for the user
+ * (e.g. the console's escape sequence). `reclaim` re-enters the alternate
+ * screen, clears it and lets the console draw again.
+ */
+export interface TerminalHandOff {
+  release(note?: string): void;
+  reclaim(): void;
+}
+
+export interface ConsoleServices {
+  createEnv?: () => CreateEnv | Promise<CreateEnv>;
+  /** makes the host report (core/checkconfig) */
+  checkconfig?: () => Promise<CheckReport>;
+  /** open the report at start when it has errors (default true when `checkconfig` is given) */
+  checkAtStart?: boolean;
+  /** the last `n` action log entries, oldest first */
+  recentActions?: (n: number) => ActionEntry[] | Promise<ActionEntry[]>;
+  /** the terminal hand-off; without it attach and console say they cannot run here */
+  terminal?: TerminalHandOff;
+  /** processes view refresh in ms (default 2000) and the CPU % interval */
+  psRefreshMs?: number;
+}
+
+/** Names of the bridges on the host: /sys/class/net/NAME/bridge exists (the kernel's bridge sysfs directory). */
+export function hostBridges(fs: HostFs = new HostFs('/')): string[] {
+  let names: string[];
+  try {
+    names = fs.readdir('/sys/class/net');
+  } catch {
+    return [];
+  }
+  return names.filter((n) => fs.exists(`/sys/class/net/${n}/bridge`)).sort();
+}
+
+/**
+ * The real services for `engine` on this host: the wizard reads the cgroup
+ * layout from /proc/self/mountinfo and the bridges from /sys/class/net; the
+ * report runs core/checkconfig; the log pane reads the action log file
+ * (LXDECK_LOG or /var/log/lxdeck/actions.log).
+ */
+export function hostServices(engine: EngineApi, terminal?: TerminalHandOff): ConsoleServices {
+  const bridge = (engine as { bridge?: unknown }).bridge;
+  const defaultBridge = typeof bridge === 'string' && bridge ? bridge : DEFAULT_BRIDGE;
+  return {
+    createEnv: () => {
+      const fs = new HostFs('/');
+      return { defaultBridge, layout: detectCgroupLayout(fs), templates: listTemplates(), template: getTemplate, bridges: hostBridges(fs) };
+    },
+    checkconfig: () => runCheckconfig({ fs: new HostFs('/'), runner: new ExecaRunner(), lxcpath: engine.lxcpath, bridge: defaultBridge }),
+    recentActions: (n) => readRecentActions(n),
+    terminal,
+  };
+}

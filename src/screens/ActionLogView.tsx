@@ -1,0 +1,71 @@
+/**
+ * The action log pane: the last actions lxdeck took (from this console or
+ * the command line), newest last, each with its time, user, result and the
+ * equivalent command line, so an administrator learns the underlying
+ * `lxc-*` commands and can audit what was done. `r` reads the log again.
+ */
+import React, { useCallback, useEffect, useState } from 'react';
+import { formatError } from '../../core/errors.js';
+import type { ActionEntry } from '../../core/actionlog/log.js';
+import type { ViewLine } from '../../components/LineView.js';
+import { ScrollScreen } from './ScrollScreen.js';
+import type { ScreenProps } from './types.js';
+
+/** How many entries the pane reads. */
+export const LOG_ENTRIES = 200;
+
+/** `2025-01-02T03:04:05.678Z` as `2025-01-02 03:04:05` (UTC, as the log stores it). */
+function shortTime(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z').replace(/Z$/, '');
+}
+
+/** The entries as screen lines: one heading line each, the command below it. Pure. */
+export function logLines(entries: readonly ActionEntry[]): ViewLine[] {
+  if (entries.length === 0) return [{ text: 'no actions logged yet', dim: true }];
+  const out: ViewLine[] = [];
+  for (const e of entries) {
+    const ok = e.result === 'ok';
+    const status = ok ? (e.exitStatus !== undefined ? `ok, exit ${e.exitStatus}` : 'ok') : `${e.result}${e.message ? `: ${e.message}` : ''}`;
+    out.push({ text: `${shortTime(e.time)}  ${e.user}  ${e.action}${e.container ? ` ${e.container}` : ''}  ${status}  ${e.durationMs} ms`, color: ok ? undefined : 'red', bold: true, indent: 2 });
+    if (e.command) out.push({ text: `  $ ${e.command}`, color: 'cyan', indent: 4 });
+  }
+  return out;
+}
+
+export function ActionLogView(props: ScreenProps): React.JSX.Element {
+  const { services } = props;
+  const [entries, setEntries] = useState<ActionEntry[] | null>(null);
+  const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
+  const load = useCallback(async () => {
+    if (!services.recentActions) {
+      setEntries([]);
+      return;
+    }
+    try {
+      setEntries(await services.recentActions(LOG_ENTRIES));
+      setError(null);
+    } catch (e) {
+      const { message, hint } = formatError(e);
+      setError({ message: `cannot read the action log: ${message}`, hint: hint ?? 'the log is readable by root only' });
+      setEntries([]);
+    }
+  }, [services]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const lines = entries === null ? [{ text: 'reading…' }] : logLines(entries);
+  return (
+    <ScrollScreen
+      key={entries === null ? 'loading' : 'loaded'}
+      {...props}
+      title={`Action log (last ${LOG_ENTRIES}, newest last)`}
+      lines={lines}
+      extra={['refresh']}
+      startAtEnd
+      status={error ? { kind: 'error', ...error } : null}
+      onCommand={(id) => {
+        if (id === 'refresh') void load();
+      }}
+    />
+  );
+}

@@ -1,0 +1,29 @@
+/** What every screen above the list gets from App. */
+import type React from 'react';
+import type { Key } from 'ink';
+import type { EngineApi } from '../../core/types.js';
+import type { Theme } from '../../components/theme.js';
+import type { ConsoleServices } from '../console/services.js';
+import type { Action, UiState } from '../state/reducer.js';
+
+export interface ScreenProps {
+  engine: EngineApi;
+  /** the UI state to draw */
+  state: UiState;
+  /** the UI state with every dispatched action applied (for key handlers) */
+  getState: () => UiState;
+  dispatch: React.Dispatch<Action>;
+  services: ConsoleServices;
+  width: number;
+  height: number;
+  theme: Theme;
+  /** quit the console (Ctrl+C, Ctrl+D) */
+  onQuit: () => void;
+  /**
+   * Keys read together with the key that opened this screen ("cweb" typed fast: `c` opens the
+   * wizard, "web" is its name); a screen takes them once, when it starts reading keys.
+   */
+  takePendingKeys: () => [string, Key][];
+  /** the screen below hands the rest of a read over to the screen it opened */
+  stashKeys: (keys: [string, Key][]) => void;
+}

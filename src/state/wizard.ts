@@ -1,0 +1,456 @@
+/**
+ * The create wizard's state as one pure reducer, and the pure rules around
+ * it: which fields each step has, which step comes next, how the values
+ * become CreateOptions, and each step's check with core's planCreate (the
+ * same check `lxdeck create` makes, writing nothing). src/screens/CreateWizard.tsx
+ * draws it and runs the create.
+ */
+import { formatError } from '../../core/errors.js';
+import { CONTAINER_NAME_RULE } from '../../core/names.js';
+import { planCreate, renderConfig, createCommandLine, type CreatePlan } from '../../core/rootfs/create.js';
+import type { TemplateManifest } from '../../core/rootfs/template.js';
+import type { CreateOptions, ProgressEvent } from '../../core/types.js';
+import type { CreateEnv } from '../console/services.js';
+import { randomHwaddr } from '../../core/network/hwaddr.js';
+
+/** The wizard's steps in order; `progress` and `done` follow the summary. */
+export const STEPS = ['name', 'template', 'options', 'network', 'resources', 'security', 'summary', 'progress', 'done'] as const;
+export type StepId = (typeof STEPS)[number];
+
+/** Titles shown in the wizard's header. */
+export const STEP_TITLES: Record<StepId, string> = {
+  name: 'Name',
+  template: 'Template',
+  options: 'Template options',
+  network: 'Network',
+  resources: 'Resources',
+  security: 'Security',
+  summary: 'Summary',
+  progress: 'Creating',
+  done: 'Done',
+};
+
+/** How the container gets its IPv4 address. */
+export type Addressing = 'auto' | 'static' | 'dhcp';
+
+export interface WizardValues {
+  name: string;
+  template: string;
+  /** per template, the option values shown (defaults filled in); kept when another template is chosen and this one again */
+  options: Record<string, Record<string, string>>;
+  bridge: string;
+  addressing: Addressing;
+  /** A.B.C.D/PREFIX when addressing is static */
+  ipv4: string;
+  gateway: string;
+  mac: 'generated' | 'given';
+  hwaddr: string;
+  /** the MAC generated when the wizard opened, used unless one is given (so the summary shows the one written) */
+  generatedHwaddr: string;
+  /** sizes per case U1; '' for no limit */
+  memory: string;
+  swap: string;
+  cpus: string;
+  cpuWeight: string;
+  privileged: boolean;
+}
+
+export interface WizardProgress {
+  phase: string;
+  fraction: number | null;
+  /** the last log lines (at most {@link PROGRESS_LINES_KEPT}) */
+  lines: string[];
+  /** Esc was pressed: the create is being cancelled */
+  cancelling: boolean;
+}
+
+export type WizardOutcome =
+  | { kind: 'created' }
+  | { kind: 'failed'; message: string; hint?: string }
+  | { kind: 'cancelled'; message: string };
+
+export interface WizardState {
+  step: StepId;
+  values: WizardValues;
+  /** focused field per step, kept when going back and forth */
+  focus: Partial<Record<StepId, number>>;
+  /** the last check's error, shown under the fields; cleared by the next edit */
+  error: { message: string; hint?: string } | null;
+  /** the warning before making the container privileged is open */
+  warnPrivileged: boolean;
+  /** first line shown of the summary */
+  summaryTop: number;
+  progress: WizardProgress;
+  outcome: WizardOutcome | null;
+  /** the container is being started from the last step */
+  starting: boolean;
+}
+
+/** Log lines the progress step keeps. */
+export const PROGRESS_LINES_KEPT = 200;
+
+/** The values a wizard starts with: template busybox, the engine's bridge, next free address, generated MAC, unprivileged. */
+export function initialValues(env: Pick<CreateEnv, 'defaultBridge' | 'templates'>): WizardValues {
+  const template = env.templates.some((t) => t.name === 'busybox') ? 'busybox' : (env.templates[0]?.name ?? 'busybox');
+  return {
+    name: '',
+    template,
+    options: {},
+    bridge: env.defaultBridge,
+    addressing: 'auto',
+    ipv4: '',
+    gateway: '',
+    mac: 'generated',
+    hwaddr: '',
+    generatedHwaddr: randomHwaddr(),
+    memory: '',
+    swap: '',
+    cpus: '',
+    cpuWeight: '',
+    privileged: false,
+  };
+}
+
+export function initialWizard(env: Pick<CreateEnv, 'defaultBridge' | 'templates'>): WizardState {
+  return {
+    step: 'name',
+    values: initialValues(env),
+    focus: {},
+    error: null,
+    warnPrivileged: false,
+    summaryTop: 0,
+    progress: { phase: '', fraction: null, lines: [], cancelling: false },
+    outcome: null,
+    starting: false,
+  };
+}
+
+// ------------------------------------------------------------------ fields
+
+export interface Field {
+  /** `name`, `bridge`, `opt:release`... */
+  id: string;
+  label: string;
+  kind: 'text' | 'choice';
+  value: string;
+  /** for a choice: the values, in order */
+  choices?: string[];
+  /** how each choice is shown (same order) */
+  choiceLabels?: string[];
+  /** shown dim when the value is empty */
+  placeholder?: string;
+  /** one line about the field, shown when it has the focus */
+  help?: string;
+  /** drawn as stars (passwords) */
+  masked?: boolean;
+}
+
+/** The manifest of the chosen template, or undefined when the list does not have it. */
+export function manifestOf(values: WizardValues, templates: readonly TemplateManifest[]): TemplateManifest | undefined {
+  return templates.find((t) => t.name === values.template);
+}
+
+/** The option values shown for the chosen template: what was typed, else the manifest's defaults. */
+export function optionValues(values: WizardValues, m: TemplateManifest | undefined): Record<string, string> {
+  const typed = values.options[values.template] ?? {};
+  const out: Record<string, string> = {};
+  for (const o of m?.options ?? []) out[o.name] = typed[o.name] ?? o.default ?? '';
+  return out;
+}
+
+const ADDRESSING_LABELS: Record<Addressing, string> = {
+  auto: 'static, next free address',
+  static: 'static, given below',
+  dhcp: 'DHCP',
+};
+
+/** The fields of a form step (name, options, network, resources, security); [] for the others. */
+export function fieldsOf(step: StepId, values: WizardValues, env: Pick<CreateEnv, 'defaultBridge' | 'templates' | 'bridges'>): Field[] {
+  switch (step) {
+    case 'name':
+      return [{ id: 'name', label: 'name', kind: 'text', value: values.name, help: CONTAINER_NAME_RULE }];
+    case 'options': {
+      const m = manifestOf(values, env.templates);
+      const vals = optionValues(values, m);
+      return (m?.options ?? []).map((o) => ({
+        id: `opt:${o.name}`,
+        label: o.name,
+        kind: o.type === 'boolean' ? 'choice' : 'text',
+        value: vals[o.name],
+        choices: o.type === 'boolean' ? ['true', 'false'] : undefined,
+        placeholder: o.default === undefined || o.default === '' ? '(none)' : undefined,
+        help: o.description,
+        masked: /password/i.test(o.name),
+      }));
+    }
+    case 'network': {
+      const bridges = [...new Set([env.defaultBridge, ...env.bridges, values.bridge])];
+      const out: Field[] = [
+        {
+          id: 'bridge',
+          label: 'bridge',
+          kind: 'choice',
+          value: values.bridge,
+          choices: bridges,
+          choiceLabels: bridges.map((b) => (env.bridges.includes(b) ? b : `${b} (made when missing)`)),
+          help: 'lxc.net.0.link: the host bridge the container\'s veth joins',
+        },
+        {
+          id: 'addressing',
+          label: 'IPv4',
+          kind: 'choice',
+          value: values.addressing,
+          choices: ['auto', 'static', 'dhcp'],
+          choiceLabels: ['auto', 'static', 'dhcp'].map((a) => ADDRESSING_LABELS[a as Addressing]),
+          help: 'auto: the next free address of the bridge\'s subnet; DHCP needs a DHCP server on the bridge',
+        },
+      ];
+      if (values.addressing === 'static') {
+        out.push(
+          { id: 'ipv4', label: 'address', kind: 'text', value: values.ipv4, placeholder: 'A.B.C.D/PREFIX, e.g. 10.0.3.5/24', help: 'lxc.net.0.ipv4.address, with the prefix length' },
+          { id: 'gateway', label: 'gateway', kind: 'text', value: values.gateway, placeholder: '(the bridge\'s address when on its subnet)', help: 'lxc.net.0.ipv4.gateway, inside the address\'s subnet' },
+        );
+      }
+      out.push({
+        id: 'mac',
+        label: 'MAC',
+        kind: 'choice',
+        value: values.mac,
+        choices: ['generated', 'given'],
+        choiceLabels: [`generated: ${values.generatedHwaddr}`, 'given below'],
+        help: 'lxc.net.0.hwaddr',
+      });
+      if (values.mac === 'given') out.push({ id: 'hwaddr', label: 'hwaddr', kind: 'text', value: values.hwaddr, placeholder: 'xx:xx:xx:xx:xx:xx', help: 'six hex octets, unicast (the first octet even)' });
+      return out;
+    }
+    case 'resources':
+      return [
+        { id: 'memory', label: 'memory', kind: 'text', value: values.memory, placeholder: '(no limit)', help: 'memory limit, e.g. 512M, 1GiB, 1.5G; -1 or max: unlimited' },
+        { id: 'swap', label: 'swap', kind: 'text', value: values.swap, placeholder: '(no limit)', help: 'swap limit (swap alone, not memory + swap), same grammar' },
+        { id: 'cpus', label: 'CPUs', kind: 'text', value: values.cpus, placeholder: '(no limit)', help: 'CPU bandwidth in CPUs: 1.5 is one and a half CPUs of time per period' },
+        { id: 'cpuWeight', label: 'CPU weight', kind: 'text', value: values.cpuWeight, placeholder: '(default 100)', help: 'share of CPU time under contention, 1..10000 (200 gets twice a default container\'s)' },
+      ];
+    case 'security':
+      return [
+        {
+          id: 'privileged',
+          label: 'mode',
+          kind: 'choice',
+          value: values.privileged ? 'privileged' : 'unprivileged',
+          choices: ['unprivileged', 'privileged'],
+          choiceLabels: ['unprivileged (lxc.idmap: root inside is an ordinary user outside)', 'privileged (root inside is root on the host)'],
+          help: 'unprivileged is the safe default',
+        },
+      ];
+    default:
+      return [];
+  }
+}
+
+/** `values` with field `id` set to `value` (for the privileged field use {@link WizardAction} set-privileged). */
+export function setField(values: WizardValues, id: string, value: string): WizardValues {
+  if (id.startsWith('opt:')) {
+    const name = id.slice(4);
+    const per = { ...(values.options[values.template] ?? {}), [name]: value };
+    return { ...values, options: { ...values.options, [values.template]: per } };
+  }
+  switch (id) {
+    case 'name':
+    case 'bridge':
+    case 'ipv4':
+    case 'gateway':
+    case 'hwaddr':
+    case 'memory':
+    case 'swap':
+    case 'cpus':
+    case 'cpuWeight':
+      return { ...values, [id]: value };
+    case 'addressing':
+      return { ...values, addressing: value as Addressing };
+    case 'mac':
+      return { ...values, mac: value === 'given' ? 'given' : 'generated' };
+    default:
+      return values;
+  }
+}
+
+// ------------------------------------------------------------------ steps
+
+/** True when the chosen template takes options (else the options step is skipped). */
+function hasOptions(values: WizardValues, templates: readonly TemplateManifest[]): boolean {
+  return (manifestOf(values, templates)?.options.length ?? 0) > 0;
+}
+
+/** The step after `step` in the form (name → … → summary), skipping options when the template has none. */
+export function nextStep(step: StepId, values: WizardValues, templates: readonly TemplateManifest[]): StepId {
+  let i = STEPS.indexOf(step) + 1;
+  if (STEPS[i] === 'options' && !hasOptions(values, templates)) i++;
+  return STEPS[Math.min(i, STEPS.length - 1)];
+}
+
+/** The step before `step`, skipping options when the template has none; null before the first. */
+export function prevStep(step: StepId, values: WizardValues, templates: readonly TemplateManifest[]): StepId | null {
+  let i = STEPS.indexOf(step) - 1;
+  if (STEPS[i] === 'options' && !hasOptions(values, templates)) i--;
+  return i >= 0 ? STEPS[i] : null;
+}
+
+const ORDER = (s: StepId): number => STEPS.indexOf(s);
+
+/**
+ * The CreateOptions the values stand for, with the fields of the steps up to
+ * `upTo` (all when left out): template options only where they differ from
+ * the manifest's default, limits only where given.
+ */
+export function createOptionsOf(values: WizardValues, templates: readonly TemplateManifest[], upTo: StepId = 'summary'): CreateOptions {
+  const at = ORDER(upTo);
+  const o: CreateOptions = { template: values.template };
+  if (at >= ORDER('options')) {
+    const m = manifestOf(values, templates);
+    const typed = values.options[values.template] ?? {};
+    const opts: Record<string, string> = {};
+    for (const opt of m?.options ?? []) {
+      const v = typed[opt.name];
+      if (v !== undefined && v !== (opt.default ?? '')) opts[opt.name] = v;
+    }
+    if (Object.keys(opts).length) o.options = opts;
+  }
+  if (at >= ORDER('network')) {
+    o.bridge = values.bridge;
+    if (values.addressing === 'dhcp') o.dhcp = true;
+    if (values.addressing === 'static') {
+      o.ipv4 = values.ipv4.trim();
+      if (values.gateway.trim()) o.gateway = values.gateway.trim();
+    }
+    o.hwaddr = values.mac === 'given' ? values.hwaddr.trim() : values.generatedHwaddr;
+  }
+  if (at >= ORDER('resources')) {
+    if (values.memory.trim()) o.memory = values.memory.trim();
+    if (values.swap.trim()) o.swap = values.swap.trim();
+    if (values.cpus.trim()) o.cpus = values.cpus.trim();
+    if (values.cpuWeight.trim()) o.cpuWeight = values.cpuWeight.trim();
+  }
+  if (at >= ORDER('security') && values.privileged) o.privileged = true;
+  return o;
+}
+
+/** planCreate's env from the wizard's. */
+function planEnv(env: CreateEnv): Parameters<typeof planCreate>[2] {
+  return { defaultBridge: env.defaultBridge, layout: env.layout, template: (t) => env.template(t) };
+}
+
+/**
+ * Checks the values of the steps up to `step` with planCreate (nothing is
+ * written or run), plus what the plan cannot see: a name already taken in
+ * the list, an empty static address or MAC.
+ * @returns the plan, or the error to show with its hint
+ */
+export function checkStep(step: StepId, values: WizardValues, env: CreateEnv, taken: readonly string[] = []): { plan: CreatePlan } | { error: { message: string; hint?: string } } {
+  if (step === 'name' && taken.includes(values.name))
+    return { error: { message: `a container named ${values.name} already exists`, hint: 'choose another name' } };
+  if (ORDER(step) >= ORDER('network')) {
+    if (values.addressing === 'static' && !values.ipv4.trim()) return { error: { message: 'give the static address (A.B.C.D/PREFIX)', hint: 'or choose "static, next free address" or DHCP' } };
+    if (values.mac === 'given' && !values.hwaddr.trim()) return { error: { message: 'give the MAC address (xx:xx:xx:xx:xx:xx)', hint: 'or choose a generated one' } };
+  }
+  try {
+    return { plan: planCreate(values.name, createOptionsOf(values, env.templates, step), planEnv(env)) };
+  } catch (e) {
+    const { message, hint } = formatError(e);
+    return { error: { message, hint } };
+  }
+}
+
+/** A marker renderConfig writes for the idmap range base, replaced in the summary by what it stands for. */
+const IDMAP_MARK = 987_650_000;
+
+/**
+ * The summary: the config text the create will write (core renderConfig),
+ * with what is decided only while creating said so: the address ("next
+ * free"), the idmap range ("allocated") and the template's own keys; and the
+ * equivalent `lxdeck create` command line.
+ */
+export function summaryOf(plan: CreatePlan, values: WizardValues, env: CreateEnv, lxcpath: string, now = new Date()): { config: string[]; command: string } {
+  const dir = `${lxcpath.replace(/\/+$/, '')}/${plan.name}`;
+  let ipv4: string | undefined;
+  let gateway: string | undefined;
+  if (plan.net.mode === 'static') {
+    if (values.addressing === 'static') {
+      ipv4 = values.ipv4.trim();
+      gateway = values.gateway.trim() || `<the address of ${plan.bridge}, when on its subnet>`;
+    } else {
+      ipv4 = `<next free address on ${plan.bridge}>`;
+      gateway = `<the address of ${plan.bridge}>`;
+    }
+  }
+  const text = renderConfig(plan, {
+    dir,
+    ipv4,
+    gateway,
+    idmapBase: plan.privileged ? undefined : IDMAP_MARK,
+    templateConfig: [],
+    created: now.toISOString(),
+  });
+  const end = IDMAP_MARK + 65535;
+  const config = text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => l.replaceAll(String(end), 'BASE+65535').replaceAll(String(IDMAP_MARK), 'BASE'));
+  const at = config.findIndex((l) => l.startsWith('# unprivileged'));
+  if (at >= 0) config.splice(at + 1, 0, '# (BASE: the first host id of a free subordinate id range, allocated while creating)');
+  config.push('', `# and the keys the ${plan.templateName} template adds`);
+  return { config, command: createCommandLine(plan.name, createOptionsOf(values, env.templates)).line };
+}
+
+// ------------------------------------------------------------------ reducer
+
+export type WizardAction =
+  | { type: 'set'; id: string; value: string }
+  | { type: 'focus'; step: StepId; index: number }
+  | { type: 'goto'; step: StepId }
+  | { type: 'error'; error: { message: string; hint?: string } | null }
+  | { type: 'warn-privileged'; open: boolean }
+  | { type: 'set-privileged'; value: boolean }
+  | { type: 'template'; name: string }
+  | { type: 'summary-top'; top: number }
+  | { type: 'progress'; ev: ProgressEvent }
+  | { type: 'cancelling' }
+  | { type: 'outcome'; outcome: WizardOutcome }
+  | { type: 'starting'; value: boolean };
+
+/** The wizard's reducer. Pure. */
+export function wizardReducer(s: WizardState, a: WizardAction): WizardState {
+  switch (a.type) {
+    case 'set':
+      return { ...s, values: setField(s.values, a.id, a.value), error: null };
+    case 'focus':
+      return s.focus[a.step] === a.index ? s : { ...s, focus: { ...s.focus, [a.step]: a.index } };
+    case 'goto':
+      if (a.step === 'progress') return { ...s, step: a.step, error: null, outcome: null, progress: { phase: 'check', fraction: 0, lines: [], cancelling: false } };
+      return { ...s, step: a.step, error: null, warnPrivileged: false, summaryTop: a.step === 'summary' ? 0 : s.summaryTop };
+    case 'error':
+      return { ...s, error: a.error };
+    case 'warn-privileged':
+      return { ...s, warnPrivileged: a.open };
+    case 'set-privileged':
+      return { ...s, values: { ...s.values, privileged: a.value }, warnPrivileged: false, error: null };
+    case 'template':
+      return s.values.template === a.name ? s : { ...s, values: { ...s.values, template: a.name }, error: null, focus: { ...s.focus, options: 0 } };
+    case 'summary-top':
+      return { ...s, summaryTop: Math.max(0, a.top) };
+    case 'progress': {
+      const p = s.progress;
+      const lines = a.ev.line === undefined ? p.lines : [...p.lines, a.ev.line].slice(-PROGRESS_LINES_KEPT);
+      return { ...s, progress: { ...p, phase: a.ev.phase || p.phase, fraction: a.ev.fraction ?? p.fraction, lines } };
+    }
+    case 'cancelling':
+      return { ...s, progress: { ...s.progress, cancelling: true } };
+    case 'outcome':
+      return { ...s, outcome: a.outcome, step: a.outcome.kind === 'created' ? 'done' : s.step };
+    case 'starting':
+      return { ...s, starting: a.value };
+    default: {
+      const never: never = a;
+      return never;
+    }
+  }
+}
