@@ -35,7 +35,7 @@ export interface FrameProps {
 export function Frame(p: FrameProps): React.JSX.Element {
   const g = glyphs(p.theme);
   const right = p.right ? ` ${safeText(p.right, p.theme.ascii)}` : '';
-  const rw = Math.min(displayWidth(right), Math.max(0, p.width - 10));
+  const rw = Math.min(displayWidth(right), Math.floor(p.width / 3));
   const title =
     fitToWidth(safeText(p.title, p.theme.ascii), Math.max(0, p.width - rw), { ellipsis: g.ellipsis }) +
     fitToWidth(right, rw, { ellipsis: g.ellipsis, align: 'right' });

@@ -322,8 +322,9 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
   else hints = hintsFor(WIZARD_COMMANDS, theme.ascii).map((h) => (h.label === 'back' && step === 'name' ? { ...h, label: 'leave' } : h));
   const bodyHeight = frameBodyHeight(height, width, hints, theme.ascii);
 
-  const counted = COUNTED.indexOf(step);
-  const stepText = counted >= 0 ? `step ${counted + 1} of ${COUNTED.length}: ${STEP_TITLES[step]}` : STEP_TITLES[step];
+  const counted = COUNTED.filter((x) => x !== 'options' || (manifestOf(w.values, env.templates)?.options.length ?? 0) > 0);
+  const at = counted.indexOf(step);
+  const stepText = at >= 0 ? `step ${at + 1} of ${counted.length}: ${STEP_TITLES[step]}` : STEP_TITLES[step];
   const title = `Create a container ${g.rule} ${stepText}`;
   const right = w.values.name && step !== 'name' ? w.values.name : '';
 
