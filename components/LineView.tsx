@@ -36,14 +36,15 @@ export function wrapViewLines(lines: readonly ViewLine[], width: number, ascii =
       out.push({ ...l, text });
       continue;
     }
-    const lead = Math.min(/^ */.exec(text)?.[0].length ?? 0, Math.floor(w / 2));
-    const indent = Math.min(l.indent ?? lead, Math.floor(w / 2));
-    const body = text.slice(lead);
-    const first = wrapToWidth(body, w - lead);
-    out.push({ ...l, text: ' '.repeat(lead) + first[0] });
-    // what follows the first line, re-wrapped in the indented width
-    const rest = first.slice(1).join(' ');
-    if (rest) for (const part of wrapToWidth(rest, w - indent)) out.push({ ...l, text: ' '.repeat(indent) + part });
+    // the first `indent` cells (a label column, a marker, leading spaces) stay as they are;
+    // the rest is wrapped beside them and continues under them
+    const lead = /^ */.exec(text)?.[0].length ?? 0;
+    const keep = Math.min(l.indent ?? lead, text.length, Math.floor(w / 2));
+    const prefix = text.slice(0, keep);
+    const pw = displayWidth(prefix);
+    const parts = wrapToWidth(text.slice(keep), Math.max(1, w - pw));
+    out.push({ ...l, text: prefix + parts[0] });
+    for (const part of parts.slice(1)) out.push({ ...l, text: ' '.repeat(pw) + part });
   }
   return out;
 }

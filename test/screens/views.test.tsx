@@ -1,0 +1,330 @@
+import React from 'react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { App } from '../../src/App.js';
+import type { ConsoleServices, TerminalHandOff } from '../../src/console/services.js';
+import { reportLines } from '../../src/screens/CheckconfigReport.js';
+import { displayWidth } from '../../components/text.js';
+import type { CheckReport, Finding } from '../../core/checkconfig/types.js';
+import type { ActionEntry } from '../../core/actionlog/log.js';
+import { FakeEngine, proc, summary } from '../helpers/fake-engine.js';
+import { KEY, delay, renderAt, stripAnsi, type Rendered } from './render.js';
+
+const plain = { ascii: false, color: false };
+let r: Rendered | undefined;
+afterEach(() => {
+  r?.unmount();
+  r = undefined;
+});
+
+function open(engine: FakeEngine, services: ConsoleServices = {}, theme = plain, columns = 80, rows = 24): Rendered {
+  r = renderAt(<App engine={engine} refreshMs={0} theme={theme} services={services} />, columns, rows);
+  return r;
+}
+
+function expectFits(frame: string, columns: number, rows: number): void {
+  const lines = frame.split('\n');
+  expect(lines.length).toBeLessThanOrEqual(rows);
+  for (const l of lines) expect(displayWidth(l), `line too wide: ${l}`).toBeLessThanOrEqual(columns);
+}
+
+/** Waits for a screen, then lets its key handler subscribe (a passive effect after the frame). */
+async function shown(s: Rendered, ok: (f: string) => boolean, what: string): Promise<string> {
+  const f = await s.waitFor(ok, what);
+  await delay(50);
+  return f;
+}
+
+const finding = (f: Partial<Finding> & Pick<Finding, 'id' | 'severity'>): Finding => ({ section: 'Namespaces', title: f.id, explanation: 'x', ...f });
+
+/** A report like the one on a host without user namespaces (fixture). */
+function fixtureReport(extra: Finding[] = []): CheckReport {
+  const findings: Finding[] = [
+    finding({ id: 'ns.user', title: 'User namespace', severity: 'error', explanation: 'missing: unprivileged containers cannot start', remedy: { kernelParam: 'user_namespace.enable=1' } }),
+    finding({ id: 'ns.pid', title: 'PID namespace', severity: 'ok', explanation: 'enabled' }),
+    finding({ section: 'Control groups', id: 'cgroup.layout', title: 'Cgroup layout', severity: 'ok', explanation: 'hybrid' }),
+    finding({ section: 'Security', id: 'mac', title: 'Mandatory access control', severity: 'warning', explanation: 'neither AppArmor nor SELinux is active', remedy: { apt: 'apparmor', zypper: 'apparmor-parser' } }),
+    ...extra,
+  ];
+  return {
+    findings,
+    errors: findings.filter((f) => f.severity === 'error').length,
+    warnings: findings.filter((f) => f.severity === 'warning').length,
+    host: {
+      distro: { id: 'debian', idLike: [], prettyName: 'Debian GNU/Linux 12 (bookworm)', packageManager: 'apt' },
+      kernelRelease: '6.1.0-18-amd64',
+      kernelConfig: '/boot/config-6.1.0-18-amd64',
+      cgroupLayout: 'hybrid',
+      virtualization: { kind: 'none', name: null, source: null },
+      lxcVersion: '5.0.2',
+    },
+  };
+}
+
+describe('checkconfig screen', () => {
+  it('shows sections like lxc-checkconfig, errors and warnings with the remedy for this distro (apt only)', () => {
+    const lines = reportLines(fixtureReport());
+    const text = lines.map((l) => l.text);
+    expect(text).toContain('--- Namespaces ---');
+    expect(text.indexOf('--- Namespaces ---')).toBeLessThan(text.indexOf('--- Control groups ---'));
+    const err = lines.find((l) => l.text.startsWith('[FAIL] User namespace'));
+    expect(err?.color).toBe('red');
+    expect(lines.find((l) => l.text.startsWith('[warn] Mandatory access control'))?.color).toBe('yellow');
+    expect(text).toContain('       fix: add the kernel parameter: user_namespace.enable=1');
+    expect(text).toContain('       fix: apt-get install apparmor');
+    expect(text.join('\n')).not.toContain('zypper');
+    // an ok finding has no remedy line
+    expect(text[text.indexOf(text.find((t) => t.startsWith('[ok]   PID namespace'))!) + 1]).not.toMatch(/fix:/);
+  });
+
+  it('opens at start when the report has errors, in red, and Esc shows the list', async () => {
+    const e = new FakeEngine([summary('web-01')]);
+    const s = open(e, { checkconfig: async () => fixtureReport() });
+    const f = await shown(s, (x) => x.includes('Host check'), 'the report');
+    expect(f).toContain('[FAIL] User namespace: missing');
+    expect(f).toContain('1 error, 1 warning');
+    expect(f).toContain('this host has 1 problem that stops containers');
+    await s.press(KEY.escape);
+    await shown(s, (x) => x.includes('web-01') && !x.includes('Host check'), 'the list');
+    // K opens it again, from the report made at start (not made twice)
+    await s.press('K');
+    await s.waitFor((x) => x.includes('Host check'), 'the report again');
+  });
+
+  it('does not open at start without errors; K makes the report, r makes it again', async () => {
+    let made = 0;
+    const e = new FakeEngine([summary('web-01')]);
+    const report = fixtureReport().findings.filter((f) => f.severity !== 'error');
+    const s = open(e, { checkconfig: async () => (made++, { ...fixtureReport(), findings: report, errors: 0 }) });
+    await shown(s, (x) => x.includes('web-01'), 'the list');
+    await delay(100);
+    expect(s.frame()).not.toContain('Host check');
+    expect(made).toBe(1);
+    await s.press('K');
+    await shown(s, (x) => x.includes('Host check') && x.includes('0 errors, 1 warning'), 'the report');
+    await s.press('r');
+    await s.waitFor(() => made === 2, 'a second report');
+  });
+
+  it('scrolls a long report within 80x24', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => finding({ section: 'Storage', id: `s${i}`, title: `Item ${i}`, severity: 'warning', explanation: 'a'.repeat(120), remedy: { command: 'b'.repeat(100) } }));
+    const e = new FakeEngine();
+    const s = open(e, { checkconfig: async () => fixtureReport(many) });
+    let f = await shown(s, (x) => x.includes('Host check'), 'the report');
+    expect(f).toMatch(/1-\d+ of \d+/);
+    await s.press('G');
+    f = await s.waitFor((x) => x.includes('Item 39'), 'the end');
+    expect(f).not.toContain('--- Namespaces ---');
+    for (const raw of s.stdout.frames) expectFits(stripAnsi(raw), 80, 24);
+  });
+});
+
+describe('info view', () => {
+  it('Enter on a container shows state, PID, addresses, network, cgroups, idmap, limits and C3 ignored keys with their replacement', async () => {
+    const e = new FakeEngine([summary('web-01', 'RUNNING', { pid: 4321, ipv4: ['10.0.3.5'] })]);
+    e.infoExtra = {
+      ipv6: ['fd00::5'],
+      net: [{ index: 0, type: 'veth', link: 'lxdeckbr0', vethPair: 'vlweb-01-x', hostVeth: 'vethAB12', hostVethExists: true, ifname: 'eth0', hwaddr: '00:16:3e:11:22:33', ipv4: ['10.0.3.5/24'], ipv4Gateway: '10.0.3.1' }],
+      unprivileged: true,
+      idmap: [
+        { type: 'u', nsid: 0, hostid: 100000, count: 65536 },
+        { type: 'g', nsid: 0, hostid: 100000, count: 65536 },
+      ],
+      cgroupPaths: { v2: '/sys/fs/cgroup/lxc.payload.web-01', v1: {} },
+      limits: { name: 'web-01', running: true, layout: 'v2', applied: { memory: 536870912, memorySoft: null, swap: 'max', memsw: null, cpuWeight: 100, cpus: 'max', cpuQuota: null, cpuset: null, cpusetEffective: [0, 1], ioWeight: null, io: [], pids: 'max' }, saved: [{ key: 'lxc.cgroup2.memory.max', value: '536870912' }], ignored: [] },
+      ignoredKeys: [{ key: 'lxc.cgroup.memory.limit_in_bytes', value: '2048M', reason: 'this host has no cgroup v1 memory hierarchy: LXC ignores it', replacement: 'lxc.cgroup2.memory.max', replacementLine: 'lxc.cgroup2.memory.max = 2147483648' }],
+    };
+    const s = open(e);
+    await shown(s, (x) => x.includes('web-01'), 'the list');
+    await s.press(KEY.enter);
+    let f = await shown(s, (x) => x.includes('Container web-01') && x.includes('4321'), 'the info');
+    expect(f).toMatch(/State +RUNNING/);
+    expect(f).toMatch(/IPv4 +10\.0\.3\.5/);
+    expect(f).toMatch(/IPv6 +fd00::5/);
+    expect(f).toMatch(/eth0 +veth, bridge lxdeckbr0, host veth vethAB12/);
+    expect(f).toContain('hwaddr 00:16:3e:11:22:33');
+    expect(f).toContain('ipv4 10.0.3.5/24 via 10.0.3.1');
+    expect(f).toContain('unprivileged (lxc.idmap = u 0 100000 65536; g 0 100000 65536)');
+    await s.press('G');
+    f = await s.waitFor((x) => x.includes('write instead'), 'the end of the info');
+    expect(f).toContain('/sys/fs/cgroup/lxc.payload.web-01');
+    expect(f.replace(/\s+/g, ' ')).toContain('In effect memory 512 MiB, swap unlimited, CPUs unlimited, CPU weight 100, cpuset 0-1, pids unlimited');
+    expect(f).toContain('lxc.cgroup2.memory.max = 536870912');
+    expect(f.replace(/\s+/g, ' ')).toContain('lxc.cgroup.memory.limit_in_bytes = 2048M: this host has no cgroup v1 memory hierarchy');
+    expect(f).toContain('write instead: lxc.cgroup2.memory.max = 2147483648');
+    expect(e.callsOf('info')).toEqual([['web-01']]);
+    // r reads it again; p opens the processes; Esc comes back here, then to the list
+    await s.press('r');
+    await s.waitFor(() => e.callsOf('info').length === 2, 'a second read');
+    await s.press('p');
+    await shown(s, (x) => x.includes('Processes of web-01'), 'the processes');
+    await s.press(KEY.escape);
+    await shown(s, (x) => x.includes('Container web-01'), 'the info again');
+    await s.press(KEY.escape);
+    await s.waitFor((x) => x.includes('1 container, 1 running'), 'the list');
+  });
+
+  it('an engine error is shown with its hint', async () => {
+    const e = new FakeEngine([summary('web-01')]);
+    e.failOn('info', { code: 'E_CONFIG', message: 'web-01/config:3: bad line', hint: 'fix the line' });
+    const s = open(e);
+    await shown(s, (x) => x.includes('web-01'), 'the list');
+    await s.press('i');
+    const f = await s.waitFor((x) => x.includes('bad line'), 'the error');
+    expect(f).toContain('hint: fix the line');
+  });
+});
+
+describe('processes view', () => {
+  it('lists the processes, refreshes live, t sends TERM, K asks and n keeps the process, y sends KILL', async () => {
+    const e = new FakeEngine([summary('web-01', 'RUNNING', { pid: 4321 })]);
+    e.processes.set('web-01', [proc(4321, '/sbin/init', { nspid: 1 }), proc(4400, 'sshd: /usr/sbin/sshd -D', { nspid: 50, user: 'root' }), proc(4500, 'sleep 1000', { nspid: 60, user: 'daemon', rssBytes: 2 * 1048576 })]);
+    const s = open(e, { psRefreshMs: 100 });
+    await shown(s, (x) => x.includes('web-01'), 'the list');
+    await s.press('p');
+    let f = await shown(s, (x) => x.includes('Processes of web-01') && x.includes('sleep 1000'), 'the processes');
+    expect(f).toMatch(/PID +CT-PID +USER +S +CPU% +RSS +COMMAND/);
+    expect(f).toMatch(/4321 +1 +root +S .*\/sbin\/init/);
+    expect(f).toMatch(/4500 +60 +daemon .*2 MiB +sleep 1000/);
+    expect(f).toContain('3 processes');
+    // live: a new process shows up without a key
+    e.processes.get('web-01')!.push(proc(4600, 'top', { nspid: 70 }));
+    await s.waitFor((x) => x.includes('top') && x.includes('4 processes'), 'the refresh');
+    await s.press(KEY.down, 't');
+    await s.waitFor((x) => x.includes('sent SIGTERM to 4400'), 'TERM sent');
+    expect(e.signals).toEqual([['web-01', 4400, 'TERM']]);
+    await s.waitFor((x) => !x.split('\n').some((l) => /^[› ] +4400 /.test(l)), 'the process gone');
+    // KILL asks first
+    await s.press('G', 'K');
+    f = await s.waitFor((x) => x.includes('Send SIGKILL to 4600?'), 'the question');
+    await s.press('n');
+    await s.waitFor((x) => !x.includes('Send SIGKILL'), 'the question closed');
+    expect(e.signals).toHaveLength(1);
+    await s.press('K');
+    await s.waitFor((x) => x.includes('Send SIGKILL to 4600?'), 'the question again');
+    await s.press('y');
+    await s.waitFor((x) => x.includes('sent SIGKILL to 4600'), 'KILL sent');
+    expect(e.signals).toEqual([
+      ['web-01', 4400, 'TERM'],
+      ['web-01', 4600, 'KILL'],
+    ]);
+    for (const raw of s.stdout.frames) expectFits(stripAnsi(raw), 80, 24);
+  });
+
+  it('a STOPPED container has no processes: p says so and opens nothing', async () => {
+    const e = new FakeEngine([summary('db')]);
+    const s = open(e);
+    await shown(s, (x) => x.includes('db'), 'the list');
+    await s.press('p');
+    const f = await s.waitFor((x) => x.includes('it has no processes'), 'the refusal');
+    expect(f).toContain('start it first with s');
+    expect(e.callsOf('psSnapshot')).toEqual([]);
+  });
+});
+
+describe('action log pane', () => {
+  it('l shows the last actions, newest at the bottom, each with its equivalent command and result', async () => {
+    const entries: ActionEntry[] = [
+      { time: '2025-03-01T10:00:00.000Z', user: 'alice', container: 'web-01', action: 'start', command: 'lxc-start -P /var/lib/lxc -n web-01 -d', result: 'ok', durationMs: 12 },
+      { time: '2025-03-01T10:01:00.000Z', user: 'alice', container: 'web-01', action: 'freeze', command: 'lxc-freeze -P /var/lib/lxc -n web-01', result: 'E_STATE', message: 'web-01 is STOPPED', durationMs: 3 },
+      { time: '2025-03-01T10:02:00.000Z', user: 'bob', container: 'web-01', action: 'attach', command: 'lxc-attach -P /var/lib/lxc -n web-01 -- /bin/sh', result: 'ok', exitStatus: 3, durationMs: 5000 },
+    ];
+    let asked = 0;
+    const e = new FakeEngine([summary('web-01')]);
+    const s = open(e, { recentActions: (n) => (asked = n, entries) });
+    await shown(s, (x) => x.includes('web-01'), 'the list');
+    await s.press('l');
+    const f = await shown(s, (x) => x.includes('Action log') && x.includes('alice'), 'the log');
+    expect(asked).toBe(200);
+    expect(f).toContain('2025-03-01 10:00:00  alice  start web-01  ok  12 ms');
+    expect(f).toContain('$ lxc-start -P /var/lib/lxc -n web-01 -d');
+    expect(f).toContain('freeze web-01  E_STATE: web-01 is STOPPED');
+    expect(f).toContain('attach web-01  ok, exit 3');
+    expect(f.indexOf('start web-01')).toBeLessThan(f.indexOf('attach web-01'));
+  });
+
+  it('a log that cannot be read says why', async () => {
+    const e = new FakeEngine([summary('web-01')]);
+    const s = open(e, {
+      recentActions: () => {
+        throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      },
+    });
+    await shown(s, (x) => x.includes('web-01'), 'the list');
+    await s.press('l');
+    const f = await s.waitFor((x) => x.includes('cannot read the action log'), 'the error');
+    expect(f).toContain('readable by root only');
+  });
+});
+
+describe('attach and console from the list', () => {
+  function fakeTerminal(log: string[]): TerminalHandOff {
+    return {
+      release: (note) => log.push(`release ${note?.trim() ?? ''}`),
+      reclaim: () => log.push('reclaim'),
+    };
+  }
+
+  it('a hands the terminal to attach (release, child, reclaim) and redraws the list with the exit status', async () => {
+    const log: string[] = [];
+    const e = new FakeEngine([summary('web-01', 'RUNNING')]);
+    e.onHandOver = async (kind, name) => {
+      log.push(`child ${kind} ${name}`);
+      await delay(50);
+      return 3;
+    };
+    const s = open(e, { terminal: fakeTerminal(log) });
+    await shown(s, (x) => x.includes('web-01'), 'the list');
+    await s.press('a');
+    const f = await s.waitFor((x) => x.includes('back from attach to web-01 (exit status 3)'), 'the list again');
+    expect(log).toEqual(['release lxdeck: attached to web-01; exit the shell (exit or Ctrl+D) to come back', 'child attach web-01', 'reclaim']);
+    expect(f).toMatch(/› web-01 +RUNNING/);
+    expect(e.callsOf('attach')).toEqual([['web-01', undefined]]);
+    // the list reads keys again
+    await delay(50);
+    await s.press('t');
+    await s.waitFor((x) => x.includes('stopped web-01'), 'a key after the hand-off');
+  });
+
+  it('attach to a STOPPED container is refused before anything is handed over', async () => {
+    const log: string[] = [];
+    const e = new FakeEngine([summary('db')]);
+    const s = open(e, { terminal: fakeTerminal(log) });
+    await shown(s, (x) => x.includes('db'), 'the list');
+    await s.press('a');
+    const f = await s.waitFor((x) => x.includes('attach needs it RUNNING'), 'the refusal');
+    expect(f).toContain('start it first with s');
+    expect(log).toEqual([]);
+    expect(e.callsOf('attach')).toEqual([]);
+  });
+
+  it('an engine refusal (E_STATE) after the suspend gives the terminal back untouched and shows the hint', async () => {
+    const log: string[] = [];
+    const e = new FakeEngine([summary('web-01', 'RUNNING')]);
+    e.failOn('attach', { code: 'E_STATE', message: 'web-01 is FROZEN: attach needs it RUNNING', hint: 'thaw it first' });
+    const s = open(e, { terminal: fakeTerminal(log) });
+    await shown(s, (x) => x.includes('web-01'), 'the list');
+    await s.press('a');
+    const f = await s.waitFor((x) => x.includes('hint: thaw it first'), 'the error');
+    expect(f).toContain('web-01 is FROZEN');
+    expect(log).toEqual([]); // never released: nothing to reclaim
+  });
+
+  it('o shows the escape sequence first; Enter hands over to the console, Esc does not', async () => {
+    const log: string[] = [];
+    const e = new FakeEngine([summary('web-01', 'RUNNING')]);
+    e.onHandOver = (kind, name) => (log.push(`child ${kind} ${name}`), 0);
+    const s = open(e, { terminal: fakeTerminal(log) });
+    await shown(s, (x) => x.includes('web-01'), 'the list');
+    await s.press('o');
+    let f = await s.waitFor((x) => x.includes('Console of web-01'), 'the intro');
+    expect(f.replace(/[│\s]+/g, ' ')).toContain('To come back to lxdeck, type Ctrl+a q');
+    await s.press(KEY.escape);
+    await s.waitFor((x) => !x.includes('Console of web-01'), 'the intro closed');
+    expect(log).toEqual([]);
+    await s.press('o');
+    await s.waitFor((x) => x.includes('Console of web-01'), 'the intro again');
+    await s.press(KEY.enter);
+    f = await s.waitFor((x) => x.includes('back from the console of web-01'), 'back');
+    expect(log).toEqual(['release lxdeck: console of web-01; type Ctrl+a q to come back', 'child console web-01', 'reclaim']);
+  });
+});
