@@ -61,15 +61,21 @@ flock -w 1800 9 || die "another lane/build.sh holds $CACHE/.lock"
 step_start
 KPKG=${LXDECK_LANE_KERNEL:-}
 if [ -z "$KPKG" ] && [ -e "$CACHE/kernel.current" ]; then KPKG=$(cat "$CACHE/kernel.current"); fi
+kernel_of_meta() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'; }
 if [ -z "$KPKG" ]; then
-  KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+  KPKG=$(kernel_of_meta)
+  if [ -z "$KPKG" ]; then apt-get update -qq && KPKG=$(kernel_of_meta); fi
   [ -n "$KPKG" ] || die "cannot tell which kernel linux-image-amd64 means (apt-get update?); set LXDECK_LANE_KERNEL=linux-image-6.1.0-NN-amd64"
 fi
 KVER=${KPKG#linux-image-}
 KDIR=$CACHE/kernel-$KVER
 if [ ! -e "$KDIR/.done" ]; then
   rm -rf "$KDIR.tmp" && mkdir -p "$KDIR.tmp/dl" "$KDIR.tmp/x"
-  (cd "$KDIR.tmp/dl" && apt-get download -q "$KPKG" 2>&1 | grep -v 'couldn.t be accessed by user ._apt' || true)
+  # (apt's sandbox user cannot write here; it downloads as root instead, which is fine)
+  fetch() { (cd "$KDIR.tmp/dl" && apt-get download -q "$KPKG" 2>&1 | grep -v 'couldn.t be accessed by user ._apt' || true); }
+  fetch
+  # stale package lists name a .deb the mirror no longer has: refresh them once
+  ls "$KDIR.tmp"/dl/*.deb >/dev/null 2>&1 || { apt-get update -qq && fetch; }
   deb=$(ls "$KDIR.tmp"/dl/*.deb 2>/dev/null | head -1)
   [ -n "$deb" ] || die "apt-get download $KPKG fetched nothing"
   dpkg-deb -x "$deb" "$KDIR.tmp/x"

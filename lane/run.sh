@@ -33,6 +33,8 @@ die() { echo "v2-lane: error: $*" >&2; exit 2; }
 # shellcheck source=/dev/null
 . "$CACHE/run/lane.env"
 for f in "$LANE_KERNEL" "$LANE_INITRD" "$LANE_IMAGE"; do [ -r "$f" ] || die "$f is missing: run lane/build.sh"; done
+PROJECT=$(cd "$LANE_DIR/.." && pwd)
+[ "$LANE_PROJECT" = "$PROJECT" ] || die "the image holds $LANE_PROJECT, not $PROJECT: run $LANE_DIR/build.sh first"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing (apt-get install qemu-system-x86)"
 
 mode=vitest
@@ -49,7 +51,7 @@ else
     # One worker for all files (files already run one at a time): each file would otherwise
     # import vitest and the project again, which costs tens of seconds under emulation.
     args+=(--no-isolate)
-    for t in "${DEFAULT_TESTS[@]}"; do [ -e "$LANE_PROJECT/$t" ] && args+=("$t"); done
+    for t in "${DEFAULT_TESTS[@]}"; do [ -e "$PROJECT/$t" ] && args+=("$t"); done
   fi
 fi
 b64=$(printf '%s\n' "${args[@]}" | base64 -w0)
