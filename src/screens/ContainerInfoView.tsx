@@ -21,7 +21,11 @@ const KNOWN = new Set([
 ]);
 
 const LABEL = 14;
-const row = (label: string, value: string, extra: Partial<ViewLine> = {}): ViewLine => ({ text: `${label.padEnd(LABEL)}${value}`, indent: LABEL, ...extra });
+const row = (label: string, value: string, extra: Partial<ViewLine> = {}): ViewLine => ({
+  text: `${label.length >= LABEL ? `${label} ` : label.padEnd(LABEL)}${value}`,
+  indent: LABEL,
+  ...extra,
+});
 
 function limitsLines(l: ContainerLimits): ViewLine[] {
   const out: ViewLine[] = [];
