@@ -14,7 +14,8 @@
 # Env: LXDECK_LANE_CACHE (as build.sh), LXDECK_LANE_TIMEOUT (seconds, default 900),
 # LXDECK_LANE_SMP (default 2), LXDECK_LANE_MEM (MiB, default 2048), LXDECK_LANE_CPU (qemu
 # -cpu, default max), LXDECK_LANE_TEST_TIMEOUT (vitest test and hook timeout in the guest,
-# ms, default 300000), LXDECK_LANE_LOG (the raw console, default $CACHE/run/console.log).
+# ms, default 300000), LXDECK_LANE_TESTS (space-separated test files replacing DEFAULT_TESTS
+# when no args are given), LXDECK_LANE_LOG (the raw console, default $CACHE/run/console.log).
 set -uo pipefail
 
 LANE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -51,6 +52,9 @@ else
     # One worker for all files (files already run one at a time): each file would otherwise
     # import vitest and the project again, which costs tens of seconds under emulation.
     args+=(--no-isolate)
+    if [ -n "${LXDECK_LANE_TESTS:-}" ]; then
+      read -r -a DEFAULT_TESTS <<<"$LXDECK_LANE_TESTS"
+    fi
     for t in "${DEFAULT_TESTS[@]}"; do [ -e "$PROJECT/$t" ] && args+=("$t"); done
   fi
 fi
