@@ -14,6 +14,8 @@ export interface Hint {
   label: string;
   /** drawn in red (when colour is allowed): the command destroys something */
   dangerous?: boolean;
+  /** left out first when the footer is too narrow for every hint */
+  minor?: boolean;
 }
 
 export interface KeyHintsProps {
@@ -34,6 +36,13 @@ const SEP = '  ';
 export function layoutHints(hints: readonly Hint[], width: number, maxLines = 1, ascii = false): { lines: Hint[][]; truncated: boolean } {
   const all = fit(hints, width, maxLines, ascii);
   if (!all.truncated) return all;
+  // too narrow: the minor hints go first (their keys still work)
+  const major = hints.filter((h) => !h.minor);
+  if (major.length < hints.length) {
+    const some = fit(major, width, maxLines, ascii);
+    if (!some.truncated) return some;
+    hints = major;
+  }
   // leave room for the ' …' that marks left-out hints
   return { lines: fit(hints, width - 2, maxLines, ascii).lines, truncated: true };
 }

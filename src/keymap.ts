@@ -49,6 +49,8 @@ export interface Command<Id extends string = string> {
   dangerous: boolean;
   /** how the keys are shown in the footer; leave out to hide the command there */
   show?: { unicode: string; ascii: string };
+  /** its hint is left out first when the footer is too narrow */
+  minor?: boolean;
 }
 
 /** Commands of the container list. */
@@ -64,14 +66,14 @@ export const LIST_COMMANDS: readonly Command<ListCommandId>[] = [
   { id: 'freeze', keys: ['f'], label: 'freeze/thaw', dangerous: false, show: { unicode: 'f', ascii: 'f' } },
   { id: 'delete', keys: ['d'], label: 'delete', dangerous: true, show: { unicode: 'd', ascii: 'd' } },
   { id: 'create', keys: ['c'], label: 'create', dangerous: false, show: { unicode: 'c', ascii: 'c' } },
-  { id: 'filter', keys: ['/'], label: 'filter', dangerous: false, show: { unicode: '/', ascii: '/' } },
+  { id: 'filter', keys: ['/'], label: 'filter', dangerous: false, show: { unicode: '/', ascii: '/' }, minor: true },
   { id: 'info', keys: ['enter', 'i'], label: 'info', dangerous: false, show: { unicode: 'i', ascii: 'i' } },
   { id: 'processes', keys: ['p'], label: 'procs', dangerous: false, show: { unicode: 'p', ascii: 'p' } },
   { id: 'attach', keys: ['a'], label: 'attach', dangerous: false, show: { unicode: 'a', ascii: 'a' } },
   { id: 'console', keys: ['o'], label: 'console', dangerous: false, show: { unicode: 'o', ascii: 'o' } },
-  { id: 'log', keys: ['l'], label: 'log', dangerous: false, show: { unicode: 'l', ascii: 'l' } },
-  { id: 'checkconfig', keys: ['K'], label: 'host check', dangerous: false, show: { unicode: 'K', ascii: 'K' } },
-  { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, show: { unicode: 'r', ascii: 'r' } },
+  { id: 'log', keys: ['l'], label: 'log', dangerous: false, show: { unicode: 'l', ascii: 'l' }, minor: true },
+  { id: 'checkconfig', keys: ['K'], label: 'host check', dangerous: false, show: { unicode: 'K', ascii: 'K' }, minor: true },
+  { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, show: { unicode: 'r', ascii: 'r' }, minor: true },
   { id: 'quit', keys: ['q', 'ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, show: { unicode: 'q', ascii: 'q' } },
 ];
 
@@ -189,7 +191,7 @@ export function commandFor<Id extends string>(table: readonly Command<Id>[], inp
 export function hintsFor(table: readonly Command[], ascii: boolean): Hint[] {
   return table
     .filter((c) => c.show !== undefined)
-    .map((c) => ({ keys: ascii ? c.show!.ascii : c.show!.unicode, label: c.label, dangerous: c.dangerous }));
+    .map((c) => ({ keys: ascii ? c.show!.ascii : c.show!.unicode, label: c.label, dangerous: c.dangerous, ...(c.minor ? { minor: true } : {}) }));
 }
 
 /** A printable text chunk from a key event (typed or pasted), or '' for keys that are not text. */
