@@ -55,7 +55,7 @@ describe.runIf(RUN_LXC)('create wizard and attach in a real terminal against rea
     expect(linkExists(bridge)).toBe(false);
   });
 
-  it('c → name → template → network → resources → security → summary → create → y starts it; a attaches, runs a command, exit 3 comes back with its status', { timeout: 240_000 }, async () => {
+  it('c → name → template → network → resources → security → summary → create → y starts it; a attaches, runs a command, exit 3 comes back with its status; processes; console and Ctrl+a q', { timeout: 240_000 }, async () => {
     const t = new TmuxTerm();
     term = t;
     t.start(`${sh(process.execPath)} ${sh(CLI)}`, cliEnv, 80, 24);
@@ -116,6 +116,20 @@ describe.runIf(RUN_LXC)('create wizard and attach in a real terminal against rea
     expect(s).toContain(`create ${name}  ok`);
     expect(s).toContain(`$ lxc-start -P ${env.lxcpath} -n ${name} -d`);
     await step(['Escape'], 'the list', (x) => row(x) !== undefined);
+
+    // the processes view lists the container's init: PID 1 inside, its host PID as lxc-info says
+    const initPid = lxc('lxc-info', '-p', '-H');
+    s = await step(['p'], 'the processes', (x) => x.includes(`Processes of ${name}`) && new RegExp(`^› +${initPid} +1 +root `, 'm').test(x), 20_000);
+    await step(['Escape'], 'the list', (x) => row(x) !== undefined);
+
+    // the console: the escape sequence first, lxc-console gets the terminal, Ctrl+a q comes back
+    await step(['o'], 'the escape sequence', (x) => x.includes('type Ctrl+a q'));
+    await step(['Enter'], 'lxc-console', (x) => x.includes(`console of ${name}; type Ctrl+a q`) && /Ctrl\+a q/.test(x.split('\n').slice(1).join('\n')), 30_000);
+    expect(t.format('#{alternate_on}')).toBe('0');
+    t.keys('C-a');
+    s = await step(['q'], 'the list after the console', (x) => x.includes(`back from the console of ${name}`) && row(x) !== undefined, 30_000);
+    expect(t.format('#{alternate_on}')).toBe('1');
+    expect(lxc('lxc-info', '-s', '-H')).toBe('RUNNING');
 
     t.keys('q');
     expect(await t.waitForExit()).toBe(0);
