@@ -9,9 +9,11 @@
 #                                                                  $CACHE/initramfs-<key>.cpio.gz
 #   per run    base root + the host's node + this project tree (with node_modules and dist/)
 #              + lane/guest-init.sh, as one ext4 image (mke2fs -d, no loop mount)
-#                                                                  $CACHE/run/root.ext4
-# and $CACHE/run/lane.env, which lane/run.sh reads. The project is the tree this script
-# sits in (../), not the current directory, so a fresh clone anywhere works.
+#                                                                  $CACHE/run-<tree>/root.ext4
+# and $CACHE/run-<tree>/lane.env, which lane/run.sh reads. The project is the tree this
+# script sits in (../), not the current directory, so a fresh clone anywhere works; each
+# tree has its own run-<tree> (a hash of its path), so clones do not swap images under
+# each other. Run dirs of trees that no longer exist are removed.
 #
 # Env: LXDECK_LANE_CACHE (default /var/cache/lxdeck-lane), LXDECK_LANE_MIRROR (default
 # http://deb.debian.org/debian), LXDECK_LANE_KERNEL (e.g. linux-image-6.1.0-57-amd64; default:
@@ -169,7 +171,12 @@ fi
 
 # ---- per-run image ------------------------------------------------------------------------
 step_start
-RUN=$CACHE/run
+RUN=$CACHE/run-$(printf '%s' "$PROJECT" | sha256sum | cut -c1-10)
+for old in "$CACHE"/run "$CACHE"/run-*; do
+  [ -d "$old" ] && [ "$old" != "$RUN" ] || continue
+  p=$(sed -n 's/^LANE_PROJECT=//p' "$old/lane.env" 2>/dev/null || true)
+  [ -n "$p" ] && [ -d "$p" ] || rm -rf "$old"
+done
 STAGE=$RUN/stage
 mkdir -p "$RUN"
 rm -rf "$STAGE"

@@ -15,13 +15,15 @@
 # LXDECK_LANE_SMP (default 2), LXDECK_LANE_MEM (MiB, default 2048), LXDECK_LANE_CPU (qemu
 # -cpu, default max), LXDECK_LANE_TEST_TIMEOUT (vitest test and hook timeout in the guest,
 # ms, default 300000), LXDECK_LANE_TESTS (space-separated test files replacing DEFAULT_TESTS
-# when no args are given), LXDECK_LANE_LOG (the raw console, default $CACHE/run/console.log).
+# when no args are given), LXDECK_LANE_LOG (the raw console, default $CACHE/run-<tree>/console.log).
 set -uo pipefail
 
 LANE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${LXDECK_LANE_CACHE:-/var/cache/lxdeck-lane}
 TIMEOUT=${LXDECK_LANE_TIMEOUT:-900}
-LOG=${LXDECK_LANE_LOG:-$CACHE/run/console.log}
+PROJECT=$(cd "$LANE_DIR/.." && pwd)
+RUN=$CACHE/run-$(printf '%s' "$PROJECT" | sha256sum | cut -c1-10)
+LOG=${LXDECK_LANE_LOG:-$RUN/console.log}
 # Test files that drive real containers and their cgroups (those present are run).
 DEFAULT_TESTS=(
   test/integration/v2-guest-smoke.test.ts
@@ -30,11 +32,10 @@ DEFAULT_TESTS=(
 )
 
 die() { echo "v2-lane: error: $*" >&2; exit 2; }
-[ -r "$CACHE/run/lane.env" ] || die "no $CACHE/run/lane.env: run lane/build.sh first"
+[ -r "$RUN/lane.env" ] || die "no $RUN/lane.env: run $LANE_DIR/build.sh first"
 # shellcheck source=/dev/null
-. "$CACHE/run/lane.env"
+. "$RUN/lane.env"
 for f in "$LANE_KERNEL" "$LANE_INITRD" "$LANE_IMAGE"; do [ -r "$f" ] || die "$f is missing: run lane/build.sh"; done
-PROJECT=$(cd "$LANE_DIR/.." && pwd)
 [ "$LANE_PROJECT" = "$PROJECT" ] || die "the image holds $LANE_PROJECT, not $PROJECT: run $LANE_DIR/build.sh first"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing (apt-get install qemu-system-x86)"
 
@@ -45,7 +46,10 @@ if [ "${1:-}" = --sh ]; then
   args=("$2")
 else
   # Emulation is several times slower than the hosts these timeouts were set for.
-  args=(--testTimeout="${LXDECK_LANE_TEST_TIMEOUT:-300000}" --hookTimeout="${LXDECK_LANE_TEST_TIMEOUT:-300000}")
+  # (unless the caller sets them: vitest refuses an option given twice)
+  args=()
+  [[ " $* " == *" --testTimeout"* ]] || args+=(--testTimeout="${LXDECK_LANE_TEST_TIMEOUT:-300000}")
+  [[ " $* " == *" --hookTimeout"* ]] || args+=(--hookTimeout="${LXDECK_LANE_TEST_TIMEOUT:-300000}")
   if [ $# -gt 0 ]; then
     args+=("$@")
   else
