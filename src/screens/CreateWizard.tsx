@@ -42,6 +42,7 @@ import {
   type WizardState,
 } from '../state/wizard.js';
 import type { ScreenProps } from './types.js';
+import { scrollTop } from '../state/reducer.js';
 
 /** The form steps counted in the header ("step 2 of 7"). */
 const COUNTED: readonly StepId[] = STEPS.slice(0, STEPS.indexOf('summary') + 1);
@@ -342,20 +343,32 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
   let body: React.JSX.Element;
 
   if (step === 'template') {
-    const lines: ViewLine[] = [{ text: 'Choose the template that builds the rootfs:', bold: true }, { text: '' }];
+    const head = wrapViewLines([{ text: 'Choose the template that builds the rootfs:', bold: true }], width, theme.ascii);
     const nameWidth = Math.min(16, Math.max(...env.templates.map((t) => t.name.length)) + 1);
-    for (const t of env.templates) {
-      const sel = t.name === w.values.template;
-      lines.push({
-        text: `${sel ? g.pointer : ' '} ${fitToWidth(t.name, nameWidth)} ${t.description}${t.offline ? '' : ' (needs the network)'}`,
-        selected: sel,
-        bold: sel,
-        nowrap: true,
-      });
-    }
+    const at = Math.max(0, env.templates.findIndex((t) => t.name === w.values.template));
+    const list: ViewLine[] = env.templates.map((t, i) => ({
+      text: `${i === at ? g.pointer : ' '} ${fitToWidth(t.name, nameWidth)} ${t.description}${t.offline ? '' : ' (needs the network)'}`,
+      selected: i === at,
+      bold: i === at,
+      nowrap: true,
+    }));
     const m = manifestOf(w.values, env.templates);
-    if (m) lines.push({ text: '' }, { text: m.description, dim: true }, { text: m.options.length ? `options: ${m.options.map((o) => o.name).join(', ')}` : 'no options', dim: true });
-    body = stepBody(wrapViewLines(lines, width, theme.ascii), errWrapped);
+    const about = wrapViewLines(
+      m ? [{ text: m.description, dim: true }, { text: m.options.length ? `options: ${m.options.map((o) => o.name).join(', ')}` : 'no options', dim: true }] : [],
+      width,
+      theme.ascii,
+    );
+    // the list scrolls to keep the chosen template in view (the host's lxc-* scripts make it long)
+    const listH = Math.max(1, bodyHeight - head.length - about.length - errWrapped.length - 1);
+    const top = scrollTop(Math.max(0, at - listH + 1), at, listH, list.length);
+    body = (
+      <Box flexDirection="column" width={width} height={bodyHeight}>
+        <LineView lines={head} top={0} height={head.length} width={width} theme={theme} />
+        <LineView lines={list} top={top} height={listH} width={width} theme={theme} />
+        <LineView lines={[{ text: '' }, ...about]} top={0} height={about.length + 1} width={width} theme={theme} />
+        {errWrapped.length ? <LineView lines={errWrapped} top={0} height={errWrapped.length} width={width} theme={theme} /> : null}
+      </Box>
+    );
   } else if (step === 'summary') {
     const checked = checkStep('summary', w.values, env, []);
     const lines: ViewLine[] = [];

@@ -226,6 +226,22 @@ describe('create wizard', () => {
     expect(f).toContain('hint: run lxdeck setup');
   });
 
+  it('a long template list scrolls to keep the chosen template in view', async () => {
+    const e = new FakeEngine();
+    const env = fakeCreateEnv();
+    const many = Array.from({ length: 40 }, (_, i) => ({ name: `lxc:t${String(i).padStart(2, '0')}`, description: `script ${i}`, offline: false, options: [] }));
+    r = renderAt(<App engine={e} refreshMs={0} theme={theme} services={{ createEnv: () => ({ ...env, templates: [...env.templates, ...many] }) }} />, 80, 24);
+    const s = r;
+    await openWizard(s);
+    await s.press('t', KEY.enter);
+    await s.waitFor(step(2, 'Template'));
+    await s.press(...Array(50).fill(KEY.down)); // past the end: stays on the last
+    const f = await s.waitFor((x) => /› lxc:t39 +script 39/.test(x), 'the last template chosen and shown');
+    expect(f).not.toContain('busybox ');
+    await s.press(...Array(50).fill(KEY.up));
+    await s.waitFor((x) => /› busybox/.test(x), 'back at the top');
+  });
+
   it('fits 80x24: no frame of a whole wizard run is wider than 80 cells or taller than 24 lines', async () => {
     const e = new FakeEngine();
     const s = open(e);
