@@ -55,7 +55,7 @@ export function Form({ fields, width, theme, labelWidth }: FormProps): React.JSX
               <Text bold>{tailToWidth(shown, valueWidth - 1)}</Text>
               {cursor}
               {shown === '' && f.placeholder ? (
-                <Text dimColor={theme.color}>{fitToWidth(` ${safeText(f.placeholder, theme.ascii)}`, Math.max(0, valueWidth - 1), { ellipsis: g.ellipsis })}</Text>
+                <Text dimColor={theme.color}>{fitToWidth(safeText(f.placeholder, theme.ascii), Math.max(0, valueWidth - 1), { ellipsis: g.ellipsis })}</Text>
               ) : null}
             </Text>
           );

@@ -509,6 +509,3 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
     </Frame>
   );
 }
-
-/** Exported for tests: the text of a summary for given values (what the summary step shows). */
-export { summaryOf };
