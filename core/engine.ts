@@ -6,7 +6,7 @@ import { ExecaRunner, type Runner } from './exec/runner.js';
 import { LxdeckError, isLxdeckError } from './errors.js';
 import { LxcConfig, netInterfaces, readConfig } from './lxc/config.js';
 import { type CommandListener, LxcDriver } from './lxc/driver.js';
-import { validateContainerName, validateIfName } from './names.js';
+import { validateExistingName, validateIfName } from './names.js';
 import { ensureBridge, linkExists } from './network/bridge.js';
 import { formatCidr } from './network/ipv4.js';
 import type { Template } from './rootfs/template.js';
@@ -110,16 +110,17 @@ export class Engine implements EngineApi {
 
   /** @throws LxdeckError E_NOT_FOUND when there is no `<lxcpath>/<name>/config`. */
   private async requireExisting(name: string): Promise<void> {
-    validateContainerName(name);
+    validateExistingName(name);
     if (!existsSync(join(this.dir(name), 'config')))
       throw new LxdeckError('E_NOT_FOUND', `no container named ${name} in ${this.lxcpath}`, { hint: 'lxdeck ls lists the containers' });
   }
 
   /**
    * Every container in the lxcpath with state, init PID and IPv4 addresses (from lxc-info,
-   * at most 8 at once). A container that vanishes while listed is left out.
+   * at most 8 at once). A container that vanishes while listed is left out; one LXC cannot
+   * read (a broken config) is left out too, as lxc-ls does, and reported through `opts.onSkip`.
    */
-  async list(): Promise<ContainerSummary[]> {
+  async list(opts: { onSkip?: (name: string, reason: string) => void } = {}): Promise<ContainerSummary[]> {
     const names = await this.names();
     const out: (ContainerSummary | null)[] = new Array(names.length).fill(null);
     let next = 0;
@@ -129,7 +130,8 @@ export class Engine implements EngineApi {
         try {
           out[i] = await this.summary(names[i]);
         } catch (e) {
-          if (!isLxdeckError(e, 'E_NOT_FOUND')) throw e;
+          if (isLxdeckError(e, 'E_COMMAND')) opts.onSkip?.(names[i], e.message);
+          else if (!isLxdeckError(e, 'E_NOT_FOUND')) throw e;
         }
       }
     };
@@ -272,7 +274,8 @@ export class Engine implements EngineApi {
   async start(name: string): Promise<void> {
     await this.requireExisting(name);
     const li = await this.driver.info(name);
-    if (li.state !== 'STOPPED') throw new LxdeckError('E_STATE', `${name} is ${li.state}, not STOPPED`, { hint: li.state === 'FROZEN' ? `thaw it: lxdeck unfreeze ${name}` : `stop it first: lxdeck stop ${name}` });
+    if (li.state === 'RUNNING') throw new LxdeckError('E_STATE', `${name} is already RUNNING`, { hint: `to start it afresh: lxdeck stop ${name} && lxdeck start ${name}` });
+    if (li.state !== 'STOPPED') throw new LxdeckError('E_STATE', `${name} is ${li.state}, not STOPPED`, { hint: li.state === 'FROZEN' || li.state === 'FREEZING' ? `it is running but frozen: lxdeck unfreeze ${name}` : `wait until it settles: lxdeck info ${name}` });
     const cfg = await readConfig(join(this.dir(name), 'config'));
     const managed = (await this.readNetworkState()).bridges;
     for (const n of netInterfaces(cfg)) {
@@ -300,7 +303,10 @@ export class Engine implements EngineApi {
   async freeze(name: string): Promise<void> {
     await this.requireExisting(name);
     const li = await this.driver.info(name);
-    if (li.state !== 'RUNNING') throw new LxdeckError('E_STATE', `${name} is ${li.state}, not RUNNING`, { hint: li.state === 'STOPPED' ? `start it: lxdeck start ${name}` : undefined });
+    if (li.state !== 'RUNNING')
+      throw new LxdeckError('E_STATE', `${name} is ${li.state}, not RUNNING`, {
+        hint: li.state === 'STOPPED' ? `start it: lxdeck start ${name}` : li.state === 'FROZEN' ? 'it is frozen already' : `wait until it settles: lxdeck info ${name}`,
+      });
     await this.driver.freeze(name);
   }
 
@@ -308,7 +314,8 @@ export class Engine implements EngineApi {
   async unfreeze(name: string): Promise<void> {
     await this.requireExisting(name);
     const li = await this.driver.info(name);
-    if (li.state !== 'FROZEN' && li.state !== 'FREEZING') throw new LxdeckError('E_STATE', `${name} is ${li.state}, not FROZEN`, { hint: undefined });
+    if (li.state !== 'FROZEN' && li.state !== 'FREEZING')
+      throw new LxdeckError('E_STATE', `${name} is ${li.state}, not FROZEN`, { hint: li.state === 'RUNNING' ? 'it is not frozen: nothing to thaw' : `start it: lxdeck start ${name}` });
     await this.driver.unfreeze(name);
   }
 
@@ -319,11 +326,41 @@ export class Engine implements EngineApi {
    */
   async destroy(name: string, opts: { force?: boolean } = {}): Promise<void> {
     await this.requireExisting(name);
-    const li = await this.driver.info(name);
+    let li;
+    try {
+      li = await this.driver.info(name);
+    } catch (e) {
+      // LXC cannot load it (a broken config): with --force, remove it if it is surely not running
+      if (!isLxdeckError(e, 'E_COMMAND') || !opts.force) {
+        if (isLxdeckError(e, 'E_COMMAND')) throw new LxdeckError('E_COMMAND', e.message, { hint: `fix ${join(this.dir(name), 'config')}, or remove it with lxdeck destroy --force ${name}` });
+        throw e;
+      }
+      await this.removeUnloadable(name);
+      return;
+    }
     if (li.state !== 'STOPPED' && !opts.force)
       throw new LxdeckError('E_RUNNING', `${name} is ${li.state}; refusing to destroy a running container`, { hint: `stop it first (lxdeck stop ${name}) or use --force` });
     if (li.state !== 'STOPPED') await this.driver.stop(name, { kill: true });
     await this.driver.destroy(name);
+  }
+
+  /**
+   * Removes `<lxcpath>/<name>` of a container LXC cannot load, when no monitor answers for it
+   * (LXC's command socket `@<lxcpath>/<name>/command` is not in /proc/net/unix) and its rootfs
+   * (lxc.rootfs.path, read as text) is inside that directory.
+   * @throws LxdeckError E_RUNNING when a monitor still runs, E_UNSAFE_PATH when the rootfs lies elsewhere.
+   */
+  private async removeUnloadable(name: string): Promise<void> {
+    const dir = this.dir(name);
+    const unix = await readFile('/proc/net/unix', 'utf8').catch(() => '');
+    if (unix.includes(`@${dir}/command`))
+      throw new LxdeckError('E_RUNNING', `${name} still has a running monitor, though LXC cannot read its config`, { hint: `stop it with lxc-stop -P ${this.lxcpath} -n ${name} -k, then destroy it` });
+    const text = await readFile(join(dir, 'config'), 'utf8').catch(() => '');
+    const m = /^\s*lxc\.rootfs(?:\.path)?\s*=\s*(.*)$/m.exec(text);
+    const rootfs = m ? m[1].trim().replace(/^dir:/, '') : join(dir, 'rootfs');
+    if (rootfs && !(rootfs === join(dir, 'rootfs') || rootfs.startsWith(`${dir}/`)))
+      throw new LxdeckError('E_UNSAFE_PATH', `the rootfs of ${name} (${rootfs}) is outside ${dir}; not removing it on a guess`, { hint: `remove it by hand, then rm -r ${dir}` });
+    await rm(dir, { recursive: true, force: true });
   }
 
   // ------------------------------------------- resources and stats (core/stats)
@@ -384,7 +421,7 @@ export class Engine implements EngineApi {
 
   /** `lxc-console -P LXCPATH -n NAME -t 0` (core/lxc/attach.ts). Its escape sequence is Ctrl+a q (CONSOLE_ESCAPE_HINT). @throws LxdeckError E_NAME_INVALID */
   consoleArgv(name: string): string[] {
-    validateContainerName(name);
+    validateExistingName(name);
     return consoleArgv(this.lxcpath, name);
   }
 

@@ -170,7 +170,8 @@ export interface StopOptions {
  */
 export interface EngineApi {
   readonly lxcpath: string;
-  list(): Promise<ContainerSummary[]>;
+  /** `onSkip` hears of containers LXC cannot read (left out, as lxc-ls does) */
+  list(opts?: { onSkip?: (name: string, reason: string) => void }): Promise<ContainerSummary[]>;
   info(name: string): Promise<ContainerInfo>;
   create(name: string, opts?: CreateOptions): Promise<ContainerInfo>;
   start(name: string): Promise<void>;

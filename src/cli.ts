@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { DEFAULT_BRIDGE, DEFAULT_LXCPATH, Engine } from '../core/engine.js';
@@ -64,9 +64,13 @@ function out(s: string): void {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 }
 
+/** Longest timeout: Node's timers hold at most 2^31-1 ms (about 24.8 days). */
+const MAX_TIMEOUT_SEC = Math.floor((2 ** 31 - 1) / 1000) - 60;
+
 function parseSeconds(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new LxdeckError('E_USAGE', `--timeout takes whole seconds, not ${JSON.stringify(v)}`, { hint: 'e.g. --timeout 30' });
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n > MAX_TIMEOUT_SEC)
+    throw new LxdeckError('E_USAGE', `--timeout takes whole seconds from 0 to ${MAX_TIMEOUT_SEC}, not ${JSON.stringify(v)}`, { hint: 'e.g. --timeout 30; 0 kills at once' });
   return n;
 }
 
@@ -102,8 +106,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .version(version(), '-V, --version')
     .addOption(new Option('--lxcpath <path>', 'where containers live').env('LXDECK_LXCPATH').default(DEFAULT_LXCPATH))
     .addOption(new Option('--bridge <name>', 'bridge new containers join (made when missing)').env('LXDECK_BRIDGE').default(DEFAULT_BRIDGE))
-    .showHelpAfterError('(run lxdeck --help for usage)')
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    // usage errors in lxdeck's one form: "lxdeck: <message>" then "hint: ..."
+    .showHelpAfterError('hint: run lxdeck --help (or lxdeck COMMAND --help) for usage')
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`lxdeck: ${s.replace(/^error: /, '')}`) })
     .exitOverride();
   program.addHelpText(
     'after',
@@ -138,8 +143,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print a JSON array of {name, state, pid, ipv4, autostart}')
     .action(async (o: { json?: boolean }) => {
       requireRoot();
-      const list = await engineFrom(g()).list();
-      out(o.json ? JSON.stringify(list, null, 2) : list.length ? lsTable(list) : `no containers in ${g().lxcpath}`);
+      const list = await engineFrom(g()).list({ onSkip: (n, why) => process.stderr.write(`lxdeck: warning: skipped ${n}: ${why}\n`) });
+      const none = existsSync(g().lxcpath) ? `no containers in ${g().lxcpath}` : `no containers: ${g().lxcpath} does not exist`;
+      out(o.json ? JSON.stringify(list, null, 2) : list.length ? lsTable(list) : none);
     });
 
   program
@@ -249,7 +255,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<name>')
     .description('stop a container: clean shutdown, then kill after the timeout')
     .option('-k, --kill', 'kill at once (no clean shutdown)')
-    .option('--timeout <seconds>', 'seconds to wait for a clean shutdown', '30')
+    .option('--timeout <seconds>', 'seconds to wait for a clean shutdown before killing (0: kill at once)', '30')
     .action(async (name: string, o: { kill?: boolean; timeout: string }) => {
       requireRoot();
       await engineFrom(g()).stop(name, { kill: o.kill, timeoutSec: parseSeconds(o.timeout) });

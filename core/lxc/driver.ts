@@ -72,21 +72,33 @@ export class LxcDriver {
         : `run it in the foreground to see why: lxc-start -P ${this.lxcpath} -n ${name} -F -l DEBUG`;
       throw new LxdeckError('E_COMMAND', `starting ${name} failed${reason ? `: ${reason}` : ''}`, { hint });
     }
-    const w = await this.lxc('lxc-wait', name, ['-s', 'RUNNING', '-t', String(timeoutSec)], (timeoutSec + 5) * 1000);
+    // RUNNING or STOPPED: an init that exits at once must not leave us waiting the whole timeout
+    const w = await this.lxc('lxc-wait', name, ['-s', 'RUNNING|STOPPED', '-t', String(timeoutSec)], (timeoutSec + 5) * 1000);
     if (w.exitCode !== 0) this.fail('waiting for RUNNING of', name, w);
+    const now = await this.info(name);
+    if (now.state === 'STOPPED') {
+      const reason = await readStartLog(log);
+      throw new LxdeckError('E_COMMAND', `${name} stopped right after it started${reason ? `: ${reason}` : ' (its init exited)'}`, {
+        hint: `run it in the foreground to see why: lxc-start -P ${this.lxcpath} -n ${name} -F -l DEBUG`,
+      });
+    }
   }
 
   /**
    * `lxc-stop`: clean shutdown (lxc.signal.halt) waiting `timeoutSec`, after which LXC kills it;
-   * `kill` sends SIGKILL at once (`lxc-stop -k`).
+   * `kill` or a timeout of 0 sends SIGKILL at once (`lxc-stop -k`). Returns once `lxc-wait` sees STOPPED.
    * @throws LxdeckError E_COMMAND, E_TIMEOUT.
    */
   async stop(name: string, opts: { kill?: boolean; timeoutSec?: number } = {}): Promise<void> {
     const t = opts.timeoutSec ?? 30;
-    const args = opts.kill ? ['-k'] : ['-t', String(t)];
+    // lxc-stop -t 0 would only send the halt signal and return; here 0 means no grace: kill
+    const args = opts.kill || t === 0 ? ['-k'] : ['-t', String(t)];
     const r = await this.lxc('lxc-stop', name, args, (t + 15) * 1000);
     // exit 2 = "not running", which is what we want
     if (r.exitCode !== 0 && !/not running/i.test(r.stderr)) this.fail('stopping', name, r);
+    // return only once LXC itself says STOPPED, so `stop && destroy` holds
+    const w = await this.lxc('lxc-wait', name, ['-s', 'STOPPED', '-t', '10'], 15_000);
+    if (w.exitCode !== 0) this.fail('waiting for STOPPED of', name, w);
   }
 
   /** `lxc-freeze` (waits for FROZEN). @throws LxdeckError E_COMMAND */

@@ -70,6 +70,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
       mounted.current = false;
     };
   }, []);
+  const skippedKey = useRef('');
   const refresh = useCallback(
     async (force: boolean): Promise<void> => {
       if (listing.current) {
@@ -78,9 +79,17 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
       }
       listing.current = true;
       try {
-        const list = await engine.list();
+        const skipped: string[] = [];
+        const list = await engine.list({ onSkip: (n) => skipped.push(n) });
         if (!mounted.current) return;
         dispatch({ type: 'list-loaded', containers: list });
+        // once per change of the set, not on every refresh
+        const key = skipped.join(',');
+        if (key !== skippedKey.current) {
+          skippedKey.current = key;
+          if (skipped.length)
+            dispatch({ type: 'status', status: { kind: 'error', message: `LXC cannot read ${skipped.join(', ')}: not listed`, hint: `see lxdeck info ${skipped[0]}; lxdeck destroy --force removes it` } });
+        }
         if (listFailed.current) {
           listFailed.current = false;
           dispatch({ type: 'status', status: null });

@@ -25,23 +25,36 @@ describe('lxc-info parsing', () => {
 });
 
 describe('driver argv: every call carries -P <lxcpath> and a timeout', () => {
-  it('start uses -d with output to files, then lxc-wait RUNNING (P1)', async () => {
-    const r = new RecordingRunner();
+  it('start uses -d with output to files, then lxc-wait RUNNING|STOPPED (P1)', async () => {
+    const r = new RecordingRunner((f) => (f === 'lxc-info' ? { stdout: 'State: RUNNING\nPID: 42\n' } : undefined));
     await new LxcDriver(r, '/x/lxc').start('c1', 10);
     expect(r.calls[0].file).toBe('lxc-start');
     expect(r.calls[0].args.slice(0, 5)).toEqual(['-P', '/x/lxc', '-n', 'c1', '-d']);
     expect(r.calls[0].opts.output).toBe('file');
     expect(r.calls[0].opts.timeoutMs).toBe(10_000);
     expect(r.calls[1].file).toBe('lxc-wait');
-    expect(r.calls[1].args).toEqual(['-P', '/x/lxc', '-n', 'c1', '-s', 'RUNNING', '-t', '10']);
+    expect(r.calls[1].args).toEqual(['-P', '/x/lxc', '-n', 'c1', '-s', 'RUNNING|STOPPED', '-t', '10']);
+    expect(r.calls[2].file).toBe('lxc-info');
     for (const c of r.calls) expect(c.opts.timeoutMs).toBeGreaterThan(0);
   });
-  it('stop is clean with a timeout, or -k; "not running" is not an error', async () => {
-    const r = new RecordingRunner((_f, args) => (args.includes('-k') ? { exitCode: 2, stderr: 'c1 is not running' } : undefined));
+  it('an init that exits at once is reported, not waited on for the whole timeout', async () => {
+    const r = new RecordingRunner((f) => (f === 'lxc-info' ? { stdout: 'State: STOPPED\n' } : undefined));
+    await expect(new LxcDriver(r, '/x').start('c1', 10)).rejects.toSatisfy((e) => isLxdeckError(e, 'E_COMMAND') && /stopped right after it started/.test((e as Error).message));
+  });
+  it('stop is clean with a timeout, or -k (also for a timeout of 0); it returns once STOPPED; "not running" is not an error', async () => {
+    const r = new RecordingRunner((f, args) => (f === 'lxc-stop' && args.includes('-k') ? { exitCode: 2, stderr: 'c1 is not running' } : undefined));
     const d = new LxcDriver(r, '/x');
     await d.stop('c1', { timeoutSec: 7 });
     await d.stop('c1', { kill: true });
-    expect(r.calls.map((c) => c.args.slice(4))).toEqual([['-t', '7'], ['-k']]);
+    await d.stop('c1', { timeoutSec: 0 });
+    expect(r.calls.map((c) => [c.file, ...c.args.slice(4)])).toEqual([
+      ['lxc-stop', '-t', '7'],
+      ['lxc-wait', '-s', 'STOPPED', '-t', '10'],
+      ['lxc-stop', '-k'],
+      ['lxc-wait', '-s', 'STOPPED', '-t', '10'],
+      ['lxc-stop', '-k'],
+      ['lxc-wait', '-s', 'STOPPED', '-t', '10'],
+    ]);
   });
   it('a timed-out child becomes E_TIMEOUT naming the command', async () => {
     const r = new RecordingRunner(() => ({ exitCode: 124, timedOut: true, durationMs: 30_000 }));

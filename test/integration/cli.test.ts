@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { RUN_LXC, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
@@ -116,4 +117,71 @@ describe.runIf(RUN_LXC)('cli: real containers', () => {
     expect(runCli(['destroy', n, '--force'], cliEnv).status).toBe(0);
     expect(runCli(['ls', '--json'], cliEnv).stdout).not.toContain(n);
   });
+
+  it('a container LXC cannot read is skipped with a warning (as lxc-ls does), and destroy --force removes it', () => {
+    const dir = join(env.lxcpath, `broken-${id}`);
+    mkdirSync(join(dir, 'rootfs'), { recursive: true });
+    writeFileSync(join(dir, 'config'), 'lxc.no.such.key = 1\n');
+    const r = runCli(['ls', '--json'], cliEnv);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`warning: skipped broken-${id}`));
+    expect((JSON.parse(r.stdout) as { name: string }[]).map((c) => c.name)).not.toContain(`broken-${id}`);
+    const refused = runCli(['destroy', `broken-${id}`], cliEnv);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/hint: .*destroy --force/);
+    expect(runCli(['destroy', '--force', `broken-${id}`], cliEnv).status).toBe(0);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('a container named by lxc-create outside the lxdeck name rule is still managed', () => {
+    const odd = `Odd.${id}`;
+    execFileSync('lxc-create', ['-P', env.lxcpath, '-n', odd, '-t', 'busybox'], { stdio: 'ignore', timeout: 60_000 });
+    const i = runCli(['info', odd, '--json'], cliEnv);
+    expect(i.status).toBe(0);
+    expect(JSON.parse(i.stdout).state).toBe('STOPPED');
+    expect(runCli(['destroy', odd], cliEnv).status).toBe(0);
+    // but a new container still follows the rule
+    expect(runCli(['create', odd], cliEnv).status).toBe(2);
+  });
+
+  it('stop --timeout 0 kills at once and returns only when STOPPED, so destroy can follow', () => {
+    const n = `t0-${id}`;
+    expect(runCli(['create', n, '--start'], cliEnv).status).toBe(0);
+    const s = runCli(['stop', n, '--timeout', '0'], cliEnv);
+    expect(s.status).toBe(0);
+    expect(execFileSync('lxc-info', ['-P', env.lxcpath, '-n', n, '-sH'], { encoding: 'utf8' }).trim()).toBe('STOPPED');
+    expect(runCli(['destroy', n], cliEnv).status).toBe(0);
+    const huge = runCli(['stop', n, '--timeout', '1e9'], cliEnv);
+    expect(huge.status).toBe(2);
+    expect(huge.stderr).toMatch(/^lxdeck: --timeout takes whole seconds/);
+  });
+
+  it('an init that exits at once: start says so instead of waiting out the timeout', () => {
+    const n = `dies-${id}`;
+    expect(runCli(['create', n], cliEnv).status).toBe(0);
+    appendFileSync(join(env.lxcpath, n, 'config'), 'lxc.init.cmd = /bin/false\n');
+    const r = runCli(['start', n], cliEnv);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/stopped right after it started|failed/);
+    expect(r.stderr).toMatch(/hint: /);
+    expect(runCli(['destroy', '--force', n], cliEnv).status).toBe(0);
+  });
+
+  it('a link that is not a bridge, and an address off the bridge subnet, are refused before anything is written', () => {
+    const before = readdirSync(env.lxcpath).sort();
+    const lo = runCli(['create', `lo-${id}`, '--bridge', 'lo'], cliEnv);
+    expect(lo.status).toBe(1);
+    expect(lo.stderr).toMatch(/lo is .*not a bridge/);
+    const off = runCli(['create', `off-${id}`, '--ipv4', '192.0.2.77/24'], cliEnv);
+    expect(off.status).toBe(1);
+    expect(off.stderr).toMatch(/not on the subnet of the bridge/);
+    expect(readdirSync(env.lxcpath).sort()).toEqual(before);
+  });
+
+  it('usage errors take the one-line form with a hint', () => {
+    const r = runCli(['ls', '-rf'], cliEnv);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^lxdeck: unknown option '-rf'\nhint: /);
+  });
 });
+
