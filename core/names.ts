@@ -143,18 +143,33 @@ const VETH_NAME_LEN = 6;
  * @param index the N of `lxc.net.N`, a non-negative integer
  * @throws LxdeckError E_INVALID_VALUE when index is not a non-negative integer
  */
-export function vethName(container: string, index: number): string {
+export function vethName(container: string, index: number, lxcpath = ''): string {
   if (!Number.isSafeInteger(index) || index < 0) {
     throw new LxdeckError('E_INVALID_VALUE', `network index ${String(index)} is not a non-negative integer`, {
       hint: 'lxc.net.N uses N = 0, 1, 2, ...',
     });
   }
   const readable = container.replace(/[^A-Za-z0-9-]/g, '').slice(0, VETH_NAME_LEN);
-  const digest = createHash('sha1').update(`${container}\0${index}`, 'utf8').digest();
+  // the lxcpath is part of the hash: the same name in two lxcpaths on one host gets two veths
+  const digest = createHash('sha1').update(lxcpath ? `${lxcpath}\0${container}\0${index}` : `${container}\0${index}`, 'utf8').digest();
   const hash = digest
     .readBigUInt64BE(0)
     .toString(36)
     .padStart(VETH_HASH_LEN, '0')
     .slice(-VETH_HASH_LEN);
   return `vl${readable}-${hash}`;
+}
+
+/**
+ * Checks the name of a container that already exists (made by lxc-create or
+ * another tool, which allow more than {@link CONTAINER_NAME_RULE}): it only has
+ * to be one safe path component, since it is joined to the lxcpath and passed
+ * as the value of `-n`. Names for NEW containers use validateContainerName.
+ * @throws LxdeckError E_NAME_INVALID for "", ".", "..", a "/", a NUL or a newline, or more than 255 bytes.
+ */
+export function validateExistingName(name: string): void {
+  if (name === '' || name === '.' || name === '..' || /[/\0\n\r]/.test(name) || Buffer.byteLength(name) > 255)
+    throw new LxdeckError('E_NAME_INVALID', `${JSON.stringify(name)} cannot be a container name: it must be one path component (no "/", not "." or "..", no control characters)`, {
+      hint: 'lxdeck ls lists the containers',
+    });
 }

@@ -1,6 +1,6 @@
 import type { Runner } from '../exec/runner.js';
 import { LxdeckError } from '../errors.js';
-import { addrAddArgv, addrShowArgv, bridgeAddArgv, linkShowArgv, linkUpArgv, routesArgv } from './ip-argv.js';
+import { addrAddArgv, addrShowArgv, bridgeAddArgv, linkShowArgv, linkShowDetailsArgv, linkUpArgv, routesArgv } from './ip-argv.js';
 import { type Cidr, formatCidr, networkOf, overlaps, parseCidr, pickFreeSubnet } from './ipv4.js';
 
 const IP_TIMEOUT_MS = 10_000;
@@ -24,6 +24,24 @@ async function ipOrThrow(runner: Runner, args: string[]): Promise<string> {
       hint: 'managing bridges needs root and the bridge kernel module (modprobe bridge)',
     });
   return r.out;
+}
+
+/** A host network link as `ip -j -d link` and `ip -j -4 address` show it. */
+export interface LinkState {
+  exists: boolean;
+  /** `bridge`, `veth`, ...; null for a plain device (no linkinfo) */
+  kind: string | null;
+  up: boolean;
+  /** its IPv4 addresses with prefixes */
+  addrs: Cidr[];
+}
+
+/** Reads whether `dev` exists, its kind (ip-link(8) `linkinfo.info_kind`), whether it is up, and its IPv4 addresses. */
+export async function readLink(runner: Runner, dev: string): Promise<LinkState> {
+  const l = await ip(runner, linkShowDetailsArgv(dev));
+  if (l.code !== 0) return { exists: false, kind: null, up: false, addrs: [] };
+  const row = (JSON.parse(l.out || '[]') as { flags?: string[]; linkinfo?: { info_kind?: string } }[])[0] ?? {};
+  return { exists: true, kind: row.linkinfo?.info_kind ?? null, up: (row.flags ?? []).includes('UP'), addrs: await linkIpv4(runner, dev) };
 }
 
 /** True when a network link named `dev` exists (`ip link show dev`). */
@@ -65,13 +83,18 @@ export async function routedSubnets(runner: Runner): Promise<Cidr[]> {
  *   part .1 when given as a network address) or the first free /24 of 10.0.0.0/8
  *   that overlaps no route; the bridge is created (`ip link add … type bridge`),
  *   addressed and brought up.
- * @throws LxdeckError E_NETWORK when `ip` fails (not root, no bridge module) or
+ * @throws LxdeckError E_NETWORK when `name` exists but is not a bridge, when `ip` fails (not root, no bridge module) or
  *   when `preferred` overlaps an existing route of another device.
  */
 export async function ensureBridge(runner: Runner, name: string, preferred?: string): Promise<BridgeInfo> {
-  const exists = await linkExists(runner, name);
+  const link = await readLink(runner, name);
+  const exists = link.exists;
+  if (exists && link.kind !== 'bridge')
+    throw new LxdeckError('E_NETWORK', `${name} is ${link.kind ? `a ${link.kind} interface` : 'a network device'}, not a bridge: containers join a bridge (lxc.net.0.link)`, {
+      hint: `name a bridge (ls /sys/class/net/*/bridge), or a new name and lxdeck makes the bridge`,
+    });
   if (exists) {
-    const addrs = await linkIpv4(runner, name);
+    const addrs = link.addrs;
     if (addrs.length > 0) {
       await ipOrThrow(runner, linkUpArgv(name));
       return { name, gateway: addrs[0] };

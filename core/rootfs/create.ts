@@ -142,7 +142,7 @@ function sizeOf(what: string, v: string | number | undefined): LimitValue | unde
  *   flags), E_INVALID_VALUE (sizes per case U1, CPU numbers, addresses, MAC, interface names
  *   over IFNAMSIZ per case N2)
  */
-export function planCreate(name: string, opts: CreateOptions, env: { defaultBridge: string; layout: CgroupLayout; template(name: string): Template }): CreatePlan {
+export function planCreate(name: string, opts: CreateOptions, env: { defaultBridge: string; layout: CgroupLayout; template(name: string): Template; lxcpath?: string }): CreatePlan {
   validateContainerName(name);
   const templateName = opts.template ?? 'busybox';
   const template = env.template(templateName);
@@ -178,7 +178,7 @@ export function planCreate(name: string, opts: CreateOptions, env: { defaultBrid
   }
 
   const hwaddr = opts.hwaddr !== undefined ? validateHwaddr(opts.hwaddr) : randomHwaddr();
-  const vethPair = opts.vethPair ?? vethName(name, 0);
+  const vethPair = opts.vethPair ?? vethName(name, 0, env.lxcpath);
   validateIfName(vethPair, 'lxc.net.0.veth.pair');
 
   const limits: Limits = {};
@@ -486,7 +486,7 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
   const signal = opts.signal;
   const cancelled = () => new LxdeckError('E_CANCELLED', `create of ${name} cancelled; nothing was left behind`);
   const layout = host.layout ?? detectCgroupLayout(new HostFs('/'));
-  const plan = planCreate(name, opts, { defaultBridge: host.defaultBridge, layout, template: (t) => host.template(t) });
+  const plan = planCreate(name, opts, { defaultBridge: host.defaultBridge, layout, template: (t) => host.template(t), lxcpath: host.lxcpath });
   const final = join(host.lxcpath, name);
   const exists = () => new LxdeckError('E_EXISTS', `a container named ${name} already exists in ${host.lxcpath}`, { hint: 'choose another name, or destroy it first' });
   if (existsSync(final)) throw exists();
@@ -524,6 +524,10 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
         if (plan.net.ipv4) {
           addr = { ...plan.net.ipv4 };
           if (!plan.net.prefixGiven) addr.prefix = gw.prefix;
+          if (plan.net.gateway === undefined && !(contains(gw, addr.addr) && networkOf(gw) === networkOf(addr)))
+            throw new LxdeckError('E_NETWORK', `${formatCidr(addr)} is not on the subnet of the bridge ${plan.bridge} (${formatCidr({ addr: networkOf(gw), prefix: gw.prefix })}): the container could not reach the host`, {
+              hint: `give an address inside ${formatCidr({ addr: networkOf(gw), prefix: gw.prefix })}, or add --gateway when you route that subnet yourself`,
+            });
           if (inUse.includes(addr.addr))
             throw new LxdeckError('E_NETWORK', `address ${formatIpv4(addr.addr)} is already used in ${host.lxcpath}${addr.addr === gw.addr ? ` (the bridge ${plan.bridge} has it)` : ''}`, { hint: 'leave out --ipv4 to get a free one' });
         } else {

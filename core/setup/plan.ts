@@ -16,7 +16,8 @@ import { LxdeckError, isLxdeckError } from '../errors.js';
 import { shellQuote, type Runner } from '../exec/runner.js';
 import { validateContainerName, validateIfName } from '../names.js';
 import { dhcpLeaseFile, dhcpPidFile, dhcpSatisfied, dnsmasqArgv, readDhcpState, type DhcpSpec } from '../network/dhcp.js';
-import { addrAddArgv, addrShowArgv, bridgeAddArgv, linkShowDetailsArgv, linkUpArgv, routesArgv } from '../network/ip-argv.js';
+import { addrAddArgv, bridgeAddArgv, linkUpArgv, routesArgv } from '../network/ip-argv.js';
+import { readLink } from '../network/bridge.js';
 import { type Cidr, formatCidr, formatIpv4, networkOf, overlaps, parseCidr, pickFreeSubnet } from '../network/ipv4.js';
 import { DEFAULT_NAT_TABLE, ipForwardArgv, natRuleset, natSatisfied, natSubnetText, nftApplyArgv, nftDeleteTableArgv, readNatState, validateNftTable, type NatSpec } from '../network/nat.js';
 import { NET_UNIT, netUnit, systemctlDisableArgv, systemctlEnableArgv, systemctlReloadArgv, unitWantsLink } from '../network/persist.js';
@@ -109,26 +110,6 @@ export async function readRoutes(runner: Runner): Promise<RouteEntry[]> {
  */
 export function routeClash(routes: readonly RouteEntry[], subnet: Cidr): RouteEntry | undefined {
   return routes.find((r) => overlaps(r.dst, subnet));
-}
-
-interface LinkState {
-  exists: boolean;
-  /** `bridge`, `veth`, ...; null for a plain device (no linkinfo) */
-  kind: string | null;
-  up: boolean;
-  addrs: Cidr[];
-}
-
-async function readLink(runner: Runner, dev: string): Promise<LinkState> {
-  const l = await runner.run('ip', linkShowDetailsArgv(dev), { timeoutMs: SHORT_TIMEOUT_MS });
-  if (l.exitCode !== 0) return { exists: false, kind: null, up: false, addrs: [] };
-  const row = (JSON.parse(l.stdout || '[]') as { flags?: string[]; linkinfo?: { info_kind?: string } }[])[0] ?? {};
-  const flags = row.flags ?? [];
-  const kind = row.linkinfo?.info_kind ?? null;
-  const a = await runner.run('ip', addrShowArgv(dev), { timeoutMs: SHORT_TIMEOUT_MS });
-  const parsed = a.exitCode === 0 && a.stdout.trim() ? (JSON.parse(a.stdout) as { addr_info?: { family?: string; local?: string; prefixlen?: number }[] }[]) : [];
-  const addrs = parsed.flatMap((x) => (x.addr_info ?? []).filter((i) => i.family === 'inet' && i.local).map((i) => parseCidr(`${i.local}/${i.prefixlen ?? 32}`)));
-  return { exists: true, kind, up: flags.includes('UP'), addrs };
 }
 
 /** The subnet the engine remembered for `bridge` (`<lxcpath>/.lxdeck/network.json`), or null. */

@@ -29,6 +29,8 @@ export interface CreateEnv {
   template(name: string): Template;
   /** bridges on the host now (/sys/class/net/NAME/bridge exists) */
   bridges: string[];
+  /** the engine's lxcpath (part of the generated veth name) */
+  lxcpath?: string;
 }
 
 /**
@@ -80,7 +82,7 @@ export function hostServices(engine: EngineApi, terminal?: TerminalHandOff): Con
   return {
     createEnv: () => {
       const fs = new HostFs('/');
-      return { defaultBridge, layout: detectCgroupLayout(fs), templates: listTemplates(), template: getTemplate, bridges: hostBridges(fs) };
+      return { defaultBridge, layout: detectCgroupLayout(fs), templates: listTemplates(), template: getTemplate, bridges: hostBridges(fs), lxcpath: engine.lxcpath };
     },
     checkconfig: () => runCheckconfig({ fs: new HostFs('/'), runner: new ExecaRunner(), lxcpath: engine.lxcpath, bridge: defaultBridge }),
     recentActions: (n) => readRecentActions(n),

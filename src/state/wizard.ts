@@ -336,7 +336,7 @@ export function createOptionsOf(values: WizardValues, templates: readonly Templa
 
 /** planCreate's env from the wizard's. */
 function planEnv(env: CreateEnv): Parameters<typeof planCreate>[2] {
-  return { defaultBridge: env.defaultBridge, layout: env.layout, template: (t) => env.template(t) };
+  return { defaultBridge: env.defaultBridge, layout: env.layout, template: (t) => env.template(t), lxcpath: env.lxcpath };
 }
 
 /**

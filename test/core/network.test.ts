@@ -64,6 +64,7 @@ describe('ip argv builders and ensureBridge (recorded, nothing run)', () => {
   it('keeps an existing bridge address and refuses a preferred subnet that overlaps a route', async () => {
     const existing = new RecordingRunner((_f, args) => {
       if (args.includes('address') && args.includes('show')) return { stdout: JSON.stringify([{ addr_info: [{ family: 'inet', local: '10.7.0.1', prefixlen: 16 }] }]) };
+      if (args.includes('-d')) return { stdout: JSON.stringify([{ flags: ['UP'], linkinfo: { info_kind: 'bridge' } }]) };
       return undefined;
     });
     expect(formatCidr((await ensureBridge(existing, 'br1')).gateway)).toBe('10.7.0.1/16');
@@ -75,5 +76,15 @@ describe('ip argv builders and ensureBridge (recorded, nothing run)', () => {
       return undefined;
     });
     await expect(ensureBridge(clash, 'br2', '10.0.3.0/24')).rejects.toSatisfy((e) => isLxdeckError(e, 'E_NETWORK') && /overlaps/.test((e as Error).message));
+  });
+
+  it('refuses an existing interface that is not a bridge (eth0 is never a container link), and changes nothing', async () => {
+    const eth = new RecordingRunner((_f, args) => {
+      if (args.includes('-d')) return { stdout: JSON.stringify([{ flags: ['UP'] }]) };
+      if (args.includes('address') && args.includes('show')) return { stdout: JSON.stringify([{ addr_info: [{ family: 'inet', local: '192.0.2.2', prefixlen: 24 }] }]) };
+      return undefined;
+    });
+    await expect(ensureBridge(eth, 'eth0')).rejects.toSatisfy((e) => isLxdeckError(e, 'E_NETWORK') && /not a bridge/.test((e as Error).message));
+    expect(eth.calls.some((c) => c.args.includes('add') || c.args.includes('set'))).toBe(false);
   });
 });
