@@ -19,8 +19,10 @@ export default class CountReporter implements Reporter {
         else if (s === 'failed') failed++;
         else skipped++;
       }
-      // A module that failed to import or whose hooks failed has errors of its own.
+      // A module that failed to import, or a suite whose beforeAll/afterAll failed, has errors of
+      // its own; its tests may then show as skipped, so each such error counts as a failure.
       if (mod.errors().length > 0 || (!any && mod.state() === 'failed')) failed++;
+      for (const suite of mod.children.allSuites()) if (suite.errors().length > 0) failed++;
     }
     failed += unhandledErrors.length;
     const tail = skipped > 0 ? `, ${skipped} skipped` : '';
