@@ -14,7 +14,7 @@ import { isLxdeckError } from '../../core/errors.js';
 import { HostFs } from '../../core/host/host-fs.js';
 import { detectCgroupLayout, controllerDriver } from '../../core/cgroup/layout.js';
 import { readCgroupPaths } from '../../core/cgroup/paths.js';
-import { RUN_LXC, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { RUN_LXC, createNetlessContainer, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 
 const M = 1024 ** 2;
 
@@ -50,13 +50,7 @@ describe.runIf(RUN_LXC)('integration: limits through the engine', () => {
   };
 
   beforeAll(async () => {
-    await lxc('lxc-create', ['-t', 'busybox']);
-    const cfg = readFileSync(cfgPath, 'utf8')
-      .split('\n')
-      .filter((l) => !/^\s*lxc\.net\.0\./.test(l))
-      .concat(['lxc.net.0.type = empty', `${otherMemKey} = 2048M`, ''])
-      .join('\n');
-    writeFileSync(cfgPath, cfg);
+    await createNetlessContainer(env.lxcpath, name, [`${otherMemKey} = 2048M`]);
     await start();
   });
 

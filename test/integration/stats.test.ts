@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../core/engine.js';
 import { ExecaRunner } from '../../core/exec/runner.js';
 import type { StatsPass, StatsSample } from '../../core/stats/types.js';
-import { RUN_LXC, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { RUN_LXC, createNetlessContainer, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 
 const M = 1024 ** 2;
 
@@ -32,14 +32,7 @@ describe.runIf(RUN_LXC)('integration: stats of real containers', () => {
     return r.stdout;
   };
   const make = async (name: string) => {
-    await lxc(name, 'lxc-create', ['-t', 'busybox']);
-    const cfgPath = join(env.lxcpath, name, 'config');
-    const cfg = readFileSync(cfgPath, 'utf8')
-      .split('\n')
-      .filter((l) => !/^\s*lxc\.net\.0\./.test(l))
-      .concat(['lxc.net.0.type = empty', ''])
-      .join('\n');
-    writeFileSync(cfgPath, cfg);
+    await createNetlessContainer(env.lxcpath, name);
     await lxc(name, 'lxc-start', ['-d'], 'file');
     await lxc(name, 'lxc-wait', ['-s', 'RUNNING', '-t', '20']);
   };
