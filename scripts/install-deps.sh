@@ -22,8 +22,12 @@ fi
 missing=()
 have() { command -v "$1" >/dev/null 2>&1; }
 have lxc-start || missing+=(lxc)
-# busybox-static: the busybox template needs a statically linked busybox
-if ! { [ -x /bin/busybox ] && ! LC_ALL=C grep -q 'ld-linux' /bin/busybox; }; then missing+=(busybox-static); fi
+# busybox-static: the busybox template needs a statically linked busybox, i.e. an ELF with
+# no PT_INTERP program header (a static binary may still hold the string "ld-linux")
+static_elf() {
+  node -e 'const b=require("fs").readFileSync(process.argv[1]);const o=Number(b.readBigUInt64LE(0x20)),e=b.readUInt16LE(0x36),n=b.readUInt16LE(0x38);for(let i=0;i<n;i++)if(b.readUInt32LE(o+i*e)===3)process.exit(1)' "$1" 2>/dev/null
+}
+if ! { [ -x /bin/busybox ] && static_elf /bin/busybox; }; then missing+=(busybox-static); fi
 have ip || missing+=(iproute2)
 if [ "$want_test" = 1 ]; then
   have tmux || missing+=(tmux)
@@ -67,3 +71,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build
+
+# put `lxdeck` on the PATH (a link to this checkout's build), unless something else owns the name
+if [ ! -e /usr/local/bin/lxdeck ] || [ -L /usr/local/bin/lxdeck ]; then
+  ln -sfn "$(pwd)/dist/src/cli.js" /usr/local/bin/lxdeck
+fi
