@@ -151,7 +151,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('info')
     .argument('<name>')
-    .description('state, PID, IPv4/IPv6, veth names, hwaddr, bridge, cgroup paths, limits, ignored config keys (C3), idmap, paths of a container (like lxc-info)')
+    .description('state, PID, IPv4/IPv6, veth names, hwaddr, bridge, cgroup paths, limits, config keys this host ignores, idmap, paths of a container (like lxc-info)')
     .option('--json', 'print JSON')
     .option('--size', 'also measure the rootfs on disk (a du -sx walk; slow for a large rootfs)')
     .action(async (name: string, o: { json?: boolean; size?: boolean }) => {
