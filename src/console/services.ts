@@ -16,6 +16,19 @@ import type { Template, TemplateManifest } from '../../core/rootfs/template.js';
 import type { EngineApi } from '../../core/types.js';
 import { DEFAULT_BRIDGE } from '../../core/engine.js';
 import { getTemplate, listTemplates } from '../../templates/index.js';
+import {
+  applySetup,
+  planSetup,
+  readRoutes,
+  setupSuggestion,
+  type ApplyCallbacks,
+  type RouteEntry,
+  type SetupDeps,
+  type SetupOptions,
+  type SetupPlan,
+  type SetupResult,
+  type SetupSuggestion,
+} from '../../core/setup/index.js';
 
 /** What the create wizard checks against (planCreate's env) and offers. */
 export interface CreateEnv {
@@ -45,6 +58,52 @@ export interface TerminalHandOff {
   reclaim(): void;
 }
 
+/**
+ * The first-time setup (core/setup) as the console's setup screen uses it:
+ * plan with the user's choices, apply part of a plan with live output, and
+ * the cheap check that decides whether the list offers setup at all.
+ */
+export interface SetupService {
+  /** the bridge setup offers by default (the engine's) */
+  readonly bridge: string;
+  /** options every plan gets unless the screen sets them (the test hooks below) */
+  readonly defaults: SetupOptions;
+  /** core/setup setupSuggestion for the engine's lxcpath and {@link bridge} */
+  suggestion(): Promise<SetupSuggestion>;
+  /** core/setup planSetup; throws what it throws (E_NETWORK names the route a subnet overlaps) */
+  plan(opts: SetupOptions): Promise<SetupPlan>;
+  /** the host's IPv4 routes but the default ones (for checking a subnet as it is typed) */
+  routes(): Promise<RouteEntry[]>;
+  /** core/setup applySetup on `plan` (the screen passes a plan holding only the steps it is at) */
+  apply(plan: SetupPlan, cb: ApplyCallbacks): Promise<SetupResult>;
+}
+
+/**
+ * The real setup service for `engine`. Test hooks, read from `env` (the
+ * console has no flags for them; `lxdeck setup` has --root and --nft-table):
+ *  - LXDECK_SETUP_ROOT: directory standing for `/` for the unit, nft rules,
+ *    dnsmasq pid and lease files (SetupDeps.root); default `/`
+ *  - LXDECK_NFT_TABLE: lxdeck's nftables table (family ip); default `lxdeck`
+ *  - LXDECK_SUBNET: the subnet of a new bridge, as for `lxdeck setup`
+ */
+export function hostSetupService(engine: EngineApi, bridge: string, env: NodeJS.ProcessEnv = process.env): SetupService {
+  const runner = new ExecaRunner();
+  const deps = (): SetupDeps => ({ runner, fs: new HostFs('/'), engine, root: env.LXDECK_SETUP_ROOT || '/' });
+  const defaults: SetupOptions = {
+    bridge,
+    ...(env.LXDECK_NFT_TABLE ? { natTable: env.LXDECK_NFT_TABLE } : {}),
+    ...(env.LXDECK_SUBNET ? { subnet: env.LXDECK_SUBNET } : {}),
+  };
+  return {
+    bridge,
+    defaults,
+    suggestion: () => setupSuggestion(runner, engine.lxcpath, bridge),
+    plan: (opts) => planSetup(deps(), { ...defaults, ...opts }),
+    routes: () => readRoutes(runner),
+    apply: (plan, cb) => applySetup(deps(), plan, cb),
+  };
+}
+
 export interface ConsoleServices {
   createEnv?: () => CreateEnv | Promise<CreateEnv>;
   /** makes the host report (core/checkconfig) */
@@ -57,6 +116,8 @@ export interface ConsoleServices {
   terminal?: TerminalHandOff;
   /** processes view refresh in ms (default 2000) and the CPU % interval */
   psRefreshMs?: number;
+  /** the first-time setup screen and the list's offer of it; without it neither is there */
+  setup?: SetupService;
 }
 
 /** Names of the bridges on the host: /sys/class/net/NAME/bridge exists (the kernel's bridge sysfs directory). */
@@ -87,5 +148,6 @@ export function hostServices(engine: EngineApi, terminal?: TerminalHandOff): Con
     checkconfig: () => runCheckconfig({ fs: new HostFs('/'), runner: new ExecaRunner(), lxcpath: engine.lxcpath, bridge: defaultBridge }),
     recentActions: (n) => readRecentActions(n),
     terminal,
+    setup: hostSetupService(engine, defaultBridge),
   };
 }
