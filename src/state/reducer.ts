@@ -23,7 +23,8 @@ export type Screen =
   | { kind: 'checkconfig' }
   | { kind: 'info'; name: string }
   | { kind: 'processes'; name: string }
-  | { kind: 'log' };
+  | { kind: 'log' }
+  | { kind: 'setup' };
 
 /** An open dialog. */
 export type Dialog =
