@@ -24,7 +24,13 @@ export type Screen =
   | { kind: 'info'; name: string }
   | { kind: 'processes'; name: string }
   | { kind: 'log' }
-  | { kind: 'setup' };
+  | { kind: 'setup' }
+  /** live stats of one container with sparklines (src/screens/StatsView.tsx) */
+  | { kind: 'stats'; name: string }
+  /** resource sliders of one container (src/screens/LimitsView.tsx) */
+  | { kind: 'limits'; name: string }
+  /** every running container, sortable, like lxc-top (src/screens/TopView.tsx) */
+  | { kind: 'top' };
 
 /** An open dialog. */
 export type Dialog =
