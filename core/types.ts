@@ -150,6 +150,17 @@ export interface CreateOptions {
   cpuWeight?: string | number;
   /** true: root in the container is root on the host (no lxc.idmap). Default false: unprivileged with an allocated idmap range */
   privileged?: boolean;
+  /**
+   * lxc.apparmor.profile: a loaded profile's name, `generated` (LXC makes one), `unconfined`
+   * or `unchanged`; `default` or unset writes no key (LXC then uses lxc-container-default-cgns
+   * on an AppArmor host). Refused where AppArmor is not enabled (LXC would ignore it).
+   */
+  apparmorProfile?: string;
+  /**
+   * lxc.seccomp.profile: `default` or unset keeps LXC's (common.conf's common.seccomp);
+   * `none` clears it (no system call filter); else the path of a profile file (version 1 or 2 format)
+   */
+  seccompProfile?: 'default' | 'none' | (string & {});
   /** start the container once it is made */
   start?: boolean;
   onProgress?: (ev: ProgressEvent) => void;

@@ -29,6 +29,7 @@ import { allocateIdmapBase, ensureRootSubids, idmapValues, IDMAP_SIZE, shiftRoot
 import { parseCpus, parseSize, SIZE_GRAMMAR, type LimitValue } from '../units.js';
 import { writeFileInRootfs } from './safe-write.js';
 import type { Template } from './template.js';
+import { checkApparmor, checkSeccomp, detectHostSecurity, securityConfigLines, securityWarnings, type ApparmorChoice, type HostSecurity, type SeccompChoice } from './security.js';
 import { resolveOptions } from '../../templates/common/options.js';
 import type { ContainerInfo, CreateOptions, ProgressEvent } from '../types.js';
 
@@ -87,6 +88,12 @@ export interface CreatePlan {
   /** config keys of `limits` for this host's cgroup layout (lxc.cgroup2.* on v2, lxc.cgroup.* on v1) */
   limitKeys: ConfigKeyValue[];
   privileged: boolean;
+  /** lxc.apparmor.profile to write; undefined leaves LXC's default (no key) */
+  apparmorProfile: ApparmorChoice;
+  /** lxc.seccomp.profile: LXC's default (no key), none (the key cleared), or an absolute file path */
+  seccomp: SeccompChoice;
+  /** what the user should know before creating (unconfined AppArmor, no seccomp) */
+  warnings: string[];
   start: boolean;
 }
 
@@ -138,11 +145,19 @@ function sizeOf(what: string, v: string | number | undefined): LimitValue | unde
  * (the wizard calls it on its summary step).
  * @param env.layout the host's cgroup layout, to pick the config keys for limits
  * @param env.template looks a template up by name (throws E_TEMPLATE for an unknown one)
+ * @param env.security what the host has for AppArmor and seccomp; read from the host
+ *   (detectHostSecurity, core/checkconfig's Security checks) only when an AppArmor profile is given
  * @throws LxdeckError E_NAME_INVALID (name), E_TEMPLATE (template), E_USAGE (options, conflicting
  *   flags), E_INVALID_VALUE (sizes per case U1, CPU numbers, addresses, MAC, interface names
- *   over IFNAMSIZ per case N2)
+ *   over IFNAMSIZ per case N2, an AppArmor profile name that is not a safe token or not loaded,
+ *   a seccomp profile that is not an existing regular file in LXC's format), E_CONFIG (an
+ *   AppArmor profile on a host without AppArmor; `generated` without apparmor_parser)
  */
-export function planCreate(name: string, opts: CreateOptions, env: { defaultBridge: string; layout: CgroupLayout; template(name: string): Template; lxcpath?: string }): CreatePlan {
+export function planCreate(
+  name: string,
+  opts: CreateOptions,
+  env: { defaultBridge: string; layout: CgroupLayout; template(name: string): Template; lxcpath?: string; security?: HostSecurity },
+): CreatePlan {
   validateContainerName(name);
   const templateName = opts.template ?? 'busybox';
   const template = env.template(templateName);
@@ -201,6 +216,9 @@ export function planCreate(name: string, opts: CreateOptions, env: { defaultBrid
         hint: 'boot with swapaccount=1 to enable swap accounting, or leave --swap out',
       });
   }
+  const aaGiven = opts.apparmorProfile !== undefined && opts.apparmorProfile.trim() !== '' && opts.apparmorProfile.trim() !== 'default';
+  const apparmorProfile = checkApparmor(opts.apparmorProfile, aaGiven ? (env.security ?? detectHostSecurity()) : NO_APPARMOR_NEEDED);
+  const seccomp = checkSeccomp(opts.seccompProfile);
   return {
     name,
     templateName,
@@ -214,9 +232,15 @@ export function planCreate(name: string, opts: CreateOptions, env: { defaultBrid
     limits,
     limitKeys,
     privileged: opts.privileged === true,
+    apparmorProfile,
+    seccomp,
+    warnings: securityWarnings(apparmorProfile, seccomp),
     start: opts.start === true,
   };
 }
+
+/** Stands in for the host when no AppArmor profile is given (checkApparmor then looks at nothing). */
+const NO_APPARMOR_NEEDED: HostSecurity = { apparmor: false, apparmorParser: null, apparmorProfiles: null, seccomp: null, defaultSeccompProfile: null };
 
 /** What lxc-* sees as `lxc.arch` for this Node's architecture. */
 function lxcArch(): string {
@@ -241,7 +265,8 @@ export interface ConfigInputs {
 /**
  * The exact config text a create writes (lxc.container.conf(5)); the wizard's summary
  * shows it. Keys: includes (common.conf, userns.conf where they exist), arch, uts.name,
- * rootfs.path, the template's keys, lxc.idmap (unprivileged), lxc.net.0.*, limits.
+ * rootfs.path, the template's keys, lxc.idmap (unprivileged), lxc.net.0.*,
+ * lxc.apparmor.profile and lxc.seccomp.profile (only when not LXC's default), limits.
  */
 export function renderConfig(plan: CreatePlan, inp: ConfigInputs): string {
   const lines: string[] = [`# Container ${plan.name}, made by lxdeck from template ${plan.templateName} on ${inp.created}`];
@@ -271,6 +296,7 @@ export function renderConfig(plan: CreatePlan, inp: ConfigInputs): string {
     lines.push(`lxc.net.0.ipv4.address = ${inp.ipv4}`);
     if (inp.gateway) lines.push(`lxc.net.0.ipv4.gateway = ${inp.gateway}`);
   }
+  lines.push(...securityConfigLines(plan.apparmorProfile, plan.seccomp));
   if (plan.limitKeys.length) {
     lines.push('', '# resources');
     for (const kv of plan.limitKeys) lines.push(`${kv.key} = ${kv.value}`);
@@ -500,6 +526,7 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
   let lxcpathModeBefore: number | undefined;
   try {
     progress({ phase: 'check', fraction: 0, line: `template ${plan.templateName}, bridge ${plan.bridge}, ${plan.privileged ? 'privileged' : 'unprivileged'}` });
+    for (const w of plan.warnings) progress({ phase: 'warning', line: w });
     await mkdir(host.stateDir, { recursive: true, mode: 0o700 });
 
     // ---- reservations, under the lock
@@ -698,6 +725,8 @@ export function createCommandLine(name: string, opts: CreateOptions): { argv: st
   add('--hwaddr', opts.hwaddr);
   add('--veth-pair', opts.vethPair);
   if (opts.privileged) argv.push('--privileged');
+  if (opts.apparmorProfile !== undefined && opts.apparmorProfile !== 'default') argv.push('--apparmor', opts.apparmorProfile);
+  if (opts.seccompProfile !== undefined && opts.seccompProfile !== 'default') argv.push('--seccomp', opts.seccompProfile);
   if (opts.start) argv.push('--start');
   return { argv, line: ['lxdeck', ...argv].map(shellQuote).join(' ') };
 }
