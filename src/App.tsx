@@ -28,6 +28,7 @@ import { CheckconfigReport, loadReport } from './screens/CheckconfigReport.js';
 import { ContainerInfoView } from './screens/ContainerInfoView.js';
 import { ProcessesView } from './screens/ProcessesView.js';
 import { ActionLogView } from './screens/ActionLogView.js';
+import { SetupScreen } from './screens/SetupScreen.js';
 import type { ScreenProps } from './screens/types.js';
 import { consoleEscapeOf } from './screens/console-escape.js';
 import type { ConsoleServices } from './console/services.js';
@@ -170,6 +171,8 @@ function renderScreen(p: ScreenProps, list: { refreshMs: number; handOff: (kind:
       return <ProcessesView key={top.name} {...p} name={top.name} />;
     case 'log':
       return <ActionLogView {...p} />;
+    case 'setup':
+      return <SetupScreen {...p} />;
     default: {
       const never: never = top;
       return never;
