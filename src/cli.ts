@@ -88,6 +88,8 @@ interface CreateFlags {
   hwaddr?: string;
   vethPair?: string;
   privileged?: boolean;
+  apparmor?: string;
+  seccomp?: string;
   start?: boolean;
 }
 
@@ -178,6 +180,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--hwaddr <mac>', 'MAC address xx:xx:xx:xx:xx:xx (default: random 00:16:3e:xx:xx:xx)')
     .option('--veth-pair <name>', 'host-side veth name, at most 15 bytes (default: derived from the name)')
     .option('--privileged', 'root in the container is root on the host (default: unprivileged, with its own uid/gid range)')
+    .option('--apparmor <profile>', 'lxc.apparmor.profile: a loaded profile, generated, unconfined or unchanged (default: LXC\'s, lxc-container-default-cgns); refused where AppArmor is not enabled')
+    .option('--seccomp <path|default|none>', 'lxc.seccomp.profile: a profile file, default (LXC\'s common.seccomp) or none (no system call filter)')
     .option('--start', 'start the container once it is made')
     .addHelpText(
       'after',
@@ -207,10 +211,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
           cpus: o.cpus,
           cpuWeight: o.cpuWeight,
           privileged: o.privileged,
+          apparmorProfile: o.apparmor,
+          seccompProfile: o.seccomp,
           start: o.start,
           signal: sig.signal,
           onProgress: (ev) => {
-            if (process.stderr.isTTY && ev.line) process.stderr.write(`  ${ev.phase}: ${ev.line}\n`);
+            // warnings (unconfined AppArmor, no seccomp) always; the rest of the log on a terminal
+            if (ev.phase === 'warning' && ev.line) process.stderr.write(`lxdeck: warning: ${ev.line}\n`);
+            else if (process.stderr.isTTY && ev.line) process.stderr.write(`  ${ev.phase}: ${ev.line}\n`);
           },
         });
         const n = info.net[0];
