@@ -502,8 +502,3 @@ export function SetupScreen(props: ScreenProps): React.JSX.Element {
 function stoppedHere(s: Pick<SetupUi, 'outcomes' | 'phaseDone'>): boolean {
   return s.phaseDone && s.outcomes.some((o) => o.outcome === 'failed');
 }
-
-/** The one line the list shows to offer setup (src/screens/ContainerList.tsx), from core/setup's suggestion. */
-export function setupOfferText(reason: string): string {
-  return `${reason.replace(/:\s*run the first-time setup\?$/, '')}: press S for the first-time setup`;
-}

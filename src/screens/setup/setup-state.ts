@@ -258,3 +258,12 @@ export function resultOf(plan: SetupPlan, outcomes: SetupResult['steps']): Setup
     .map((st) => outcomes.find((o) => o.id === st.id) ?? { id: st.id, title: st.title, outcome: outcomeOfStatus(st) ?? 'not-reached' });
   return { steps, ok: steps.every((x) => x.outcome !== 'failed' && x.outcome !== 'blocked') };
 }
+
+/**
+ * The one status line the list shows to offer setup (src/screens/ContainerList.tsx),
+ * from core/setup's SetupSuggestion.reason, e.g. "no bridge lxdeckbr0 and no
+ * container yet: press S for the first-time setup".
+ */
+export function setupOfferText(reason: string): string {
+  return `${reason.replace(/:\s*run the first-time setup\?$/, '')}: press S for the first-time setup`;
+}
