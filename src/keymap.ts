@@ -35,6 +35,7 @@ export type ListCommandId =
   | 'console'
   | 'log'
   | 'checkconfig'
+  | 'setup'
   | 'quit';
 
 export type DialogCommandId = 'confirm' | 'cancel' | 'erase';
@@ -73,6 +74,7 @@ export const LIST_COMMANDS: readonly Command<ListCommandId>[] = [
   { id: 'console', keys: ['o'], label: 'console', dangerous: false, show: { unicode: 'o', ascii: 'o' } },
   { id: 'log', keys: ['l'], label: 'log', dangerous: false, show: { unicode: 'l', ascii: 'l' }, minor: true },
   { id: 'checkconfig', keys: ['K'], label: 'host check', dangerous: false, show: { unicode: 'K', ascii: 'K' }, minor: true },
+  { id: 'setup', keys: ['S'], label: 'setup', dangerous: false, show: { unicode: 'S', ascii: 'S' }, minor: true },
   { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, show: { unicode: 'r', ascii: 'r' }, minor: true },
   { id: 'quit', keys: ['q', 'ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, show: { unicode: 'q', ascii: 'q' } },
 ];
