@@ -19,6 +19,7 @@ import { DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, commandFor, hintsFor, 
 import { type Action, scrollTop, selectedContainer, visibleContainers } from '../state/reducer.js';
 import type { ScreenProps } from './types.js';
 import { consoleEscapeOf } from './console-escape.js';
+import { setupOfferText } from './setup/setup-state.js';
 
 /**
  * The list's props. Key handlers decide on `getState()` (every action
@@ -116,6 +117,23 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     return () => clearInterval(t);
   }, [refresh, refreshMs]);
 
+  // ---- offer the first-time setup (issue 5) when there is no bridge or no container yet: a status line, never forced
+  const setupService = props.services.setup;
+  useEffect(() => {
+    if (!setupService) return undefined;
+    let live = true;
+    setupService.suggestion().then(
+      (sg) => {
+        const s = getState();
+        if (live && sg.suggest && s.status === null && s.screens.length === 0) dispatch({ type: 'status', status: { kind: 'info', message: setupOfferText(sg.reason) } });
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [setupService, getState, dispatch]);
+
   // ---- actions
   const busyRef = useRef(false);
   const act = useCallback(
@@ -199,6 +217,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         if (id === 'checkconfig') return d({ type: 'push', screen: { kind: 'checkconfig' } });
         if (s.busy) return; // one action at a time; the spinner says what runs
         if (id === 'create') return d({ type: 'push', screen: { kind: 'create' } });
+        if (id === 'setup') return d({ type: 'push', screen: { kind: 'setup' } });
         const sel = selectedContainer(s);
         if (!sel) return status('info', 'no container selected', 'press c to create one');
         const n = sel.name;
