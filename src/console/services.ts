@@ -13,6 +13,7 @@ import { readRecentActions, type ActionEntry } from '../../core/actionlog/log.js
 import { ExecaRunner } from '../../core/exec/runner.js';
 import { HostFs } from '../../core/host/host-fs.js';
 import type { Template, TemplateManifest } from '../../core/rootfs/template.js';
+import { detectHostSecurity, type HostSecurity } from '../../core/rootfs/security.js';
 import type { EngineApi } from '../../core/types.js';
 import { DEFAULT_BRIDGE } from '../../core/engine.js';
 import { getTemplate, listTemplates } from '../../templates/index.js';
@@ -44,6 +45,8 @@ export interface CreateEnv {
   bridges: string[];
   /** the engine's lxcpath (part of the generated veth name) */
   lxcpath?: string;
+  /** AppArmor and seccomp on the host (core/rootfs/security.ts); the security step offers AppArmor profiles only when enabled */
+  security?: HostSecurity;
 }
 
 /**
@@ -87,20 +90,28 @@ export interface SetupService {
  *  - LXDECK_SUBNET: the subnet of a new bridge, as for `lxdeck setup`
  */
 export function hostSetupService(engine: EngineApi, bridge: string, env: NodeJS.ProcessEnv = process.env): SetupService {
-  const runner = new ExecaRunner();
-  const deps = (): SetupDeps => ({ runner, fs: new HostFs('/'), engine, root: env.LXDECK_SETUP_ROOT || '/' });
-  const defaults: SetupOptions = {
+  const deps: SetupDeps = { runner: new ExecaRunner(), fs: new HostFs('/'), engine, root: env.LXDECK_SETUP_ROOT || '/' };
+  return setupServiceFor(deps, bridge, {
     bridge,
     ...(env.LXDECK_NFT_TABLE ? { natTable: env.LXDECK_NFT_TABLE } : {}),
     ...(env.LXDECK_SUBNET ? { subnet: env.LXDECK_SUBNET } : {}),
-  };
+  });
+}
+
+/**
+ * A setup service over `deps` (core/setup's planSetup, applySetup,
+ * readRoutes, setupSuggestion); `defaults` go into every plan, under the
+ * screen's choices. Screen tests pass fixture deps (a fake runner, a
+ * checkconfig fixture tree, a temporary root).
+ */
+export function setupServiceFor(deps: SetupDeps, bridge: string, defaults: SetupOptions = { bridge }): SetupService {
   return {
     bridge,
     defaults,
-    suggestion: () => setupSuggestion(runner, engine.lxcpath, bridge),
-    plan: (opts) => planSetup(deps(), { ...defaults, ...opts }),
-    routes: () => readRoutes(runner),
-    apply: (plan, cb) => applySetup(deps(), plan, cb),
+    suggestion: () => setupSuggestion(deps.runner, deps.engine.lxcpath, bridge),
+    plan: (opts) => planSetup(deps, { ...defaults, ...opts }),
+    routes: () => readRoutes(deps.runner),
+    apply: (plan, cb) => applySetup(deps, plan, cb),
   };
 }
 
@@ -143,7 +154,15 @@ export function hostServices(engine: EngineApi, terminal?: TerminalHandOff): Con
   return {
     createEnv: () => {
       const fs = new HostFs('/');
-      return { defaultBridge, layout: detectCgroupLayout(fs), templates: listTemplates(), template: getTemplate, bridges: hostBridges(fs), lxcpath: engine.lxcpath };
+      return {
+        defaultBridge,
+        layout: detectCgroupLayout(fs),
+        templates: listTemplates(),
+        template: getTemplate,
+        bridges: hostBridges(fs),
+        lxcpath: engine.lxcpath,
+        security: detectHostSecurity(fs),
+      };
     },
     checkconfig: () => runCheckconfig({ fs: new HostFs('/'), runner: new ExecaRunner(), lxcpath: engine.lxcpath, bridge: defaultBridge }),
     recentActions: (n) => readRecentActions(n),
