@@ -16,7 +16,7 @@
  * the real terminal through services.terminal (release before, reclaim
  * after), and the screen below is drawn again where it was.
  */
-import React, { useCallback, useEffect, useReducer, useRef } from 'react';
+import React, { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { Box, Text, useApp, type Key } from 'ink';
 import type { EngineApi } from '../core/types.js';
 import { formatError } from '../core/errors.js';
@@ -29,6 +29,10 @@ import { ContainerInfoView } from './screens/ContainerInfoView.js';
 import { ProcessesView } from './screens/ProcessesView.js';
 import { ActionLogView } from './screens/ActionLogView.js';
 import { SetupScreen } from './screens/SetupScreen.js';
+import { StatsView } from './screens/StatsView.js';
+import { LimitsView } from './screens/LimitsView.js';
+import { TopView } from './screens/TopView.js';
+import { StatsStore } from './state/stats-store.js';
 import type { ScreenProps } from './screens/types.js';
 import { consoleEscapeOf } from './screens/console-escape.js';
 import type { ConsoleServices } from './console/services.js';
@@ -37,8 +41,15 @@ import { useWindowSize } from './console/use-window-size.js';
 
 export interface AppProps {
   engine: EngineApi;
-  /** list refresh interval in ms (default 2000; 0 turns periodic refresh off) */
+  /** list refresh interval in ms for an engine without a sampler (default 2000; 0 turns periodic refresh off) */
   refreshMs?: number;
+  /**
+   * With a sampler (engine.sampler): the live stats interval in ms (default 1000; 0 = no
+   * stream). ONE stream feeds the stats store every screen reads (src/state/stats-store.ts).
+   */
+  statsMs?: number;
+  /** with a sampler: the full engine.list() (lxc-info per container, for IPv4) every this many ms (default 60000; 0 = on demand only) */
+  listRefreshMs?: number;
   /** glyphs and colour; default UTF-8 with colour (src/console/terminal-caps.ts detects it) */
   theme?: Theme;
   /** called when the user quits (q, Ctrl+C, Ctrl+D), before Ink's exit() */
@@ -52,7 +63,10 @@ export const DEFAULT_REFRESH_MS = 2000;
 
 const NO_SERVICES: ConsoleServices = {};
 
-export function App({ engine, refreshMs = DEFAULT_REFRESH_MS, theme = DEFAULT_THEME, onQuit, services = NO_SERVICES }: AppProps): React.JSX.Element {
+/** Default live stats interval in ms (1 Hz, as lxc-top -d 1). */
+export const DEFAULT_STATS_MS = 1000;
+
+export function App({ engine, refreshMs = DEFAULT_REFRESH_MS, statsMs = DEFAULT_STATS_MS, listRefreshMs, theme = DEFAULT_THEME, onQuit, services = NO_SERVICES }: AppProps): React.JSX.Element {
   const [state, reactDispatch] = useReducer(reducer, initialState);
   // The same fold of the same actions, done at dispatch time: what the next
   // render will show, readable before it happens (see ContainerList's keys).
@@ -63,6 +77,13 @@ export function App({ engine, refreshMs = DEFAULT_REFRESH_MS, theme = DEFAULT_TH
   }, []);
   const getState = useCallback(() => current.current, []);
   const { columns, rows } = useWindowSize();
+
+  // ---- live stats: ONE sampler stream for every screen
+  const [stats] = useState(() => (engine.sampler ? new StatsStore() : null));
+  useEffect(() => {
+    if (!stats || !engine.sampler || statsMs <= 0) return undefined;
+    return stats.connect(engine.sampler(), statsMs);
+  }, [stats, engine, statsMs]);
   const { exit } = useApp();
   const quit = useCallback(() => {
     onQuit?.();
@@ -151,16 +172,16 @@ export function App({ engine, refreshMs = DEFAULT_REFRESH_MS, theme = DEFAULT_TH
     );
   }
 
-  const props: ScreenProps = { engine, state, getState, dispatch, services, width: columns, height: rows, theme, onQuit: quit, takePendingKeys, stashKeys };
-  return renderScreen(props, { refreshMs, handOff });
+  const props: ScreenProps = { engine, state, getState, dispatch, services, width: columns, height: rows, theme, onQuit: quit, takePendingKeys, stashKeys, stats };
+  return renderScreen(props, { refreshMs, listRefreshMs, handOff });
 }
 
 /** The screen on top of the stack, or the container list. */
-function renderScreen(p: ScreenProps, list: { refreshMs: number; handOff: (kind: 'attach' | 'console', name: string) => Promise<void> }): React.JSX.Element {
+function renderScreen(p: ScreenProps, list: { refreshMs: number; listRefreshMs?: number; handOff: (kind: 'attach' | 'console', name: string) => Promise<void> }): React.JSX.Element {
   const top = topScreen(p.state);
   switch (top?.kind) {
     case undefined:
-      return <ContainerList {...p} refreshMs={list.refreshMs} onHandOff={list.handOff} />;
+      return <ContainerList {...p} refreshMs={list.refreshMs} listRefreshMs={list.listRefreshMs} onHandOff={list.handOff} />;
     case 'create':
       return <CreateWizard {...p} />;
     case 'checkconfig':
@@ -173,6 +194,12 @@ function renderScreen(p: ScreenProps, list: { refreshMs: number; handOff: (kind:
       return <ActionLogView {...p} />;
     case 'setup':
       return <SetupScreen {...p} />;
+    case 'stats':
+      return <StatsView key={top.name} {...p} name={top.name} />;
+    case 'limits':
+      return <LimitsView key={top.name} {...p} name={top.name} />;
+    case 'top':
+      return <TopView {...p} />;
     default: {
       const never: never = top;
       return never;

@@ -7,7 +7,8 @@
  * character with no Ctrl/Meta (`s` is not `S`, `d` is not Ctrl+D);
  * `ctrl+X` matches Ctrl with letter X; names match Ink's key flags:
  * `up down left right pageup pagedown home end enter escape backspace
- * delete tab`.
+ * delete tab`, and `shift+left` / `shift+right` (put them before `left` /
+ * `right` in a table: a plain arrow spec matches a shifted arrow too).
  *
  * Ink reports the usual Backspace key (DEL, 0x7f) as `delete`, so dialogs
  * treat `backspace` and `delete` alike and the list binds neither.
@@ -36,6 +37,9 @@ export type ListCommandId =
   | 'log'
   | 'checkconfig'
   | 'setup'
+  | 'stats'
+  | 'limits'
+  | 'top'
   | 'quit';
 
 export type DialogCommandId = 'confirm' | 'cancel' | 'erase';
@@ -72,6 +76,9 @@ export const LIST_COMMANDS: readonly Command<ListCommandId>[] = [
   { id: 'processes', keys: ['p'], label: 'procs', dangerous: false, show: { unicode: 'p', ascii: 'p' } },
   { id: 'attach', keys: ['a'], label: 'attach', dangerous: false, show: { unicode: 'a', ascii: 'a' } },
   { id: 'console', keys: ['o'], label: 'console', dangerous: false, show: { unicode: 'o', ascii: 'o' } },
+  { id: 'stats', keys: ['v'], label: 'stats', dangerous: false, show: { unicode: 'v', ascii: 'v' }, minor: true },
+  { id: 'limits', keys: ['L'], label: 'limits', dangerous: false, show: { unicode: 'L', ascii: 'L' } },
+  { id: 'top', keys: ['T'], label: 'top', dangerous: false, show: { unicode: 'T', ascii: 'T' }, minor: true },
   { id: 'log', keys: ['l'], label: 'log', dangerous: false, show: { unicode: 'l', ascii: 'l' }, minor: true },
   { id: 'checkconfig', keys: ['K'], label: 'host check', dangerous: false, show: { unicode: 'K', ascii: 'K' }, minor: true },
   { id: 'setup', keys: ['S'], label: 'setup', dangerous: false, show: { unicode: 'S', ascii: 'S' }, minor: true },
@@ -109,6 +116,65 @@ export const PROCESS_COMMANDS: readonly Command<ProcessCommandId>[] = [
   { id: 'hup', keys: ['h'], label: 'SIGHUP', dangerous: false, show: { unicode: 'h', ascii: 'h' } },
   { id: 'kill', keys: ['K'], label: 'SIGKILL', dangerous: true, show: { unicode: 'K', ascii: 'K' } },
   { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, show: { unicode: 'r', ascii: 'r' } },
+  { id: 'back', keys: ['escape', 'q', 'left'], label: 'back', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false },
+];
+
+export type TopCommandId = 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'sortName' | 'sortCpu' | 'sortMem' | 'sortIo' | 'sortNet' | 'sortPids' | 'reverse' | 'stats' | 'limits' | 'back' | 'quit';
+
+/** Commands of the top screen; the sort keys follow lxc-top's (n name, c CPU, b block I/O, m memory) plus e network and p pids. */
+export const TOP_COMMANDS: readonly Command<TopCommandId>[] = [
+  { id: 'up', keys: ['up', 'k'], label: 'move', dangerous: false },
+  { id: 'down', keys: ['down', 'j'], label: 'move', dangerous: false },
+  { id: 'pageUp', keys: ['pageup'], label: 'page up', dangerous: false },
+  { id: 'pageDown', keys: ['pagedown'], label: 'page down', dangerous: false },
+  { id: 'home', keys: ['home', 'g'], label: 'first', dangerous: false },
+  { id: 'end', keys: ['end', 'G'], label: 'last', dangerous: false },
+  { id: 'sortCpu', keys: ['c'], label: 'CPU', dangerous: false, show: { unicode: 'c', ascii: 'c' } },
+  { id: 'sortMem', keys: ['m'], label: 'mem', dangerous: false, show: { unicode: 'm', ascii: 'm' } },
+  { id: 'sortIo', keys: ['b'], label: 'I/O', dangerous: false, show: { unicode: 'b', ascii: 'b' } },
+  { id: 'sortNet', keys: ['e'], label: 'net', dangerous: false, show: { unicode: 'e', ascii: 'e' } },
+  { id: 'sortPids', keys: ['p'], label: 'pids', dangerous: false, show: { unicode: 'p', ascii: 'p' } },
+  { id: 'sortName', keys: ['n'], label: 'name', dangerous: false, show: { unicode: 'n', ascii: 'n' } },
+  { id: 'reverse', keys: ['r'], label: 'reverse', dangerous: false, show: { unicode: 'r', ascii: 'r' } },
+  { id: 'stats', keys: ['v', 'enter'], label: 'stats', dangerous: false, show: { unicode: 'v', ascii: 'v' }, minor: true },
+  { id: 'limits', keys: ['L'], label: 'limits', dangerous: false, show: { unicode: 'L', ascii: 'L' }, minor: true },
+  { id: 'back', keys: ['escape', 'q', 'left'], label: 'back', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false },
+];
+
+export type LimitsCommandId = 'up' | 'down' | 'bigLess' | 'bigMore' | 'less' | 'more' | 'unlimited' | 'type' | 'back' | 'quit';
+
+/**
+ * Commands of the resource sliders. Digits (and `.`, `-`) start a typed
+ * value, which Enter applies and Esc drops (LIMIT_EDIT_COMMANDS).
+ */
+export const LIMITS_COMMANDS: readonly Command<LimitsCommandId>[] = [
+  { id: 'up', keys: ['up', 'k'], label: 'limit', dangerous: false, show: { unicode: '↑↓', ascii: 'up/dn' } },
+  { id: 'down', keys: ['down', 'j', 'tab'], label: 'limit', dangerous: false },
+  { id: 'bigLess', keys: ['shift+left', 'pagedown'], label: 'big step', dangerous: false, show: { unicode: 'Shift/PgUp/PgDn', ascii: 'Shift/PgUp/PgDn' } },
+  { id: 'bigMore', keys: ['shift+right', 'pageup'], label: 'big step', dangerous: false },
+  { id: 'less', keys: ['left', 'h', '-'], label: 'step', dangerous: false, show: { unicode: '←→', ascii: '<-/->' } },
+  { id: 'more', keys: ['right', 'l', '+'], label: 'step', dangerous: false },
+  { id: 'unlimited', keys: ['u'], label: 'unlimited', dangerous: false, show: { unicode: 'u', ascii: 'u' } },
+  { id: 'type', keys: ['enter', 'e'], label: 'type value', dangerous: false, show: { unicode: 'Enter/0-9', ascii: 'Enter/0-9' } },
+  { id: 'back', keys: ['escape', 'q'], label: 'back', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false },
+];
+
+/** Commands while a slider's value is typed; other printable keys are text. */
+export const LIMIT_EDIT_COMMANDS: readonly Command<DialogCommandId>[] = [
+  { id: 'confirm', keys: ['enter'], label: 'apply', dangerous: false, show: { unicode: 'Enter', ascii: 'Enter' } },
+  { id: 'cancel', keys: ['escape', 'ctrl+c'], label: 'cancel', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false },
+];
+
+export type StatsViewCommandId = 'limits' | 'processes' | 'back' | 'quit';
+
+/** Commands of the stats detail view. */
+export const STATS_VIEW_COMMANDS: readonly Command<StatsViewCommandId>[] = [
+  { id: 'limits', keys: ['L'], label: 'limits', dangerous: false, show: { unicode: 'L', ascii: 'L' } },
+  { id: 'processes', keys: ['p'], label: 'procs', dangerous: false, show: { unicode: 'p', ascii: 'p' } },
   { id: 'back', keys: ['escape', 'q', 'left'], label: 'back', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
   { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false },
 ];
@@ -166,6 +232,8 @@ const NAMED: Record<string, (k: Key) => boolean> = {
   backspace: (k) => k.backspace,
   delete: (k) => k.delete,
   tab: (k) => k.tab,
+  'shift+left': (k) => k.shift && k.leftArrow,
+  'shift+right': (k) => k.shift && k.rightArrow,
 };
 
 /**

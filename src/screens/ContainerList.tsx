@@ -1,12 +1,20 @@
 /**
- * The container list: NAME, STATE, IPV4, PID, with the key hints at the
- * bottom. Keys act on the selected container through the engine; the list
- * is refreshed every `refreshMs` (a tick is skipped while the last list
- * still runs). Draws exactly `height` lines of `width` cells.
+ * The container list: NAME, STATE, IPV4, PID, CPU %, memory used/limit,
+ * with the key hints at the bottom. Keys act on the selected container
+ * through the engine. Draws exactly `height` lines of `width` cells.
+ *
+ * Refresh: with a stats store (an engine with a sampler), state, PID, the
+ * set of names and the CPU and memory columns come from its passes (no
+ * child process, src/state/list-merge.ts), and `engine.list()` (one
+ * `lxc-info` per container, the only source of IPv4) runs at start, on `r`,
+ * after an action, when a pass shows a container appear, vanish, start or
+ * stop, and every `listRefreshMs`. Without a store the list is polled with
+ * `engine.list()` every `refreshMs`. A list is never run twice at once.
  */
 import React, { useCallback, useEffect, useLayoutEffect, useRef } from 'react';
 import { Box, Text, useInput, type Key } from 'ink';
 import type { ContainerState, ContainerSummary } from '../../core/types.js';
+import type { StatsSample } from '../../core/stats/types.js';
 import { formatError } from '../../core/errors.js';
 import { Table, type Column } from '../../components/Table.js';
 import { KeyHints, keyHintsHeight } from '../../components/KeyHints.js';
@@ -17,6 +25,9 @@ import { displayWidth, fitToWidth, safeText, tailToWidth } from '../../component
 import { glyphs, type Theme } from '../../components/theme.js';
 import { DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, commandFor, hintsFor, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
 import { type Action, scrollTop, selectedContainer, visibleContainers } from '../state/reducer.js';
+import { mergeSampled } from '../state/list-merge.js';
+import { useStats } from '../hooks/use-stats.js';
+import { cpuText, memText } from './stats-format.js';
 import type { ScreenProps } from './types.js';
 import { consoleEscapeOf } from './console-escape.js';
 import { setupOfferText } from './setup/setup-state.js';
@@ -28,11 +39,18 @@ import { setupOfferText } from './setup/setup-state.js';
  * on the right row.
  */
 export interface ContainerListProps extends ScreenProps {
-  /** list refresh interval in ms; 0 turns the timer off */
+  /** list refresh interval in ms without a stats store; 0 turns the timer off */
   refreshMs: number;
+  /** with a stats store: the full `engine.list()` (IPv4) every this many ms; 0 = only on demand */
+  listRefreshMs?: number;
   /** hands the terminal to lxc-attach / lxc-console and takes it back (App) */
   onHandOff?: (kind: 'attach' | 'console', name: string) => Promise<void>;
 }
+
+/** Default interval of the full list when the stats store keeps state and PID current. */
+export const DEFAULT_LIST_REFRESH_MS = 60_000;
+/** A list asked for by a pass runs at most this often. */
+export const CHANGE_LIST_MIN_MS = 2000;
 
 /** Smallest terminal the screen draws in; below it a one-line notice is shown. */
 export const MIN_COLUMNS = 40;
@@ -56,15 +74,44 @@ export const LIST_COLUMNS: readonly Column<ContainerSummary>[] = [
   { key: 'pid', header: 'PID', minWidth: 3, align: 'right', value: (c) => (c.pid === null ? '-' : String(c.pid)) },
 ];
 
+/**
+ * The list's columns for a terminal `width` cells wide: with stats, CPU %
+ * (of one CPU) and MEM (used/limit, `unlimited` when none, U2) after the
+ * state; PID is left out below 72 columns and IPV4 below 56, so the list
+ * fits 80x24 and narrower. AUTO (lxc.start.auto) from 100 columns.
+ */
+export function listColumns(width: number, latest: ReadonlyMap<string, StatsSample> | null): Column<ContainerSummary>[] {
+  const [name, state, ipv4, pid] = LIST_COLUMNS;
+  const cols: Column<ContainerSummary>[] = [name, state];
+  if (latest) {
+    const live = (c: ContainerSummary): StatsSample | undefined => {
+      const s = latest.get(c.name);
+      return s && s.state !== 'STOPPED' && c.state !== 'STOPPED' ? s : undefined;
+    };
+    cols.push({ key: 'cpu', header: 'CPU%', width: 6, align: 'right', value: (c) => cpuText(live(c)) });
+    cols.push({ key: 'mem', header: 'MEM USED/LIMIT', minWidth: 9, maxWidth: 18, value: (c) => memText(live(c)) });
+  }
+  if (width >= 56) cols.push({ ...ipv4, maxWidth: width >= 100 ? 40 : 15 });
+  if (width >= 72 || !latest) cols.push(pid);
+  if (width >= 100) cols.push({ key: 'auto', header: 'AUTO', width: 4, value: (c) => (c.autostart ? 'yes' : '-') });
+  return cols;
+}
+
 export function ContainerList(props: ContainerListProps): React.JSX.Element {
   const { engine, state, getState, dispatch, width, height, theme, refreshMs, onQuit, onHandOff } = props;
+  const listRefreshMs = props.listRefreshMs ?? DEFAULT_LIST_REFRESH_MS;
   const g = glyphs(theme);
+  const store = props.stats ?? null;
+  const snap = useStats(store);
 
   // ---- refresh: one list at a time; a forced refresh asked for while one runs runs after it
   const listing = useRef(false);
   const again = useRef(false);
   const listFailed = useRef(false);
   const mounted = useRef(true);
+  const lastListAt = useRef(0);
+  /** containers LXC cannot read: engine.list() leaves them out, so the passes must too */
+  const skippedSet = useRef<ReadonlySet<string>>(new Set());
   useEffect(() => {
     mounted.current = true;
     return () => {
@@ -79,10 +126,16 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         return;
       }
       listing.current = true;
+      const startedAt = Date.now();
+      lastListAt.current = startedAt;
       try {
         const skipped: string[] = [];
-        const list = await engine.list({ onSkip: (n) => skipped.push(n) });
+        let list = await engine.list({ onSkip: (n) => skipped.push(n) });
         if (!mounted.current) return;
+        skippedSet.current = new Set(skipped);
+        // a pass newer than this list knows state and PID better (lxc-info may lag a freeze)
+        const pass = store?.getSnapshot().pass;
+        if (pass && pass.time >= startedAt) list = mergeSampled(list, pass.containers, skippedSet.current).containers;
         dispatch({ type: 'list-loaded', containers: list });
         // once per change of the set, not on every refresh
         const key = skipped.join(',');
@@ -108,14 +161,51 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         await refresh(false);
       }
     },
-    [engine, dispatch],
+    [engine, dispatch, store],
   );
   useEffect(() => {
     void refresh(true);
-    if (refreshMs <= 0) return undefined;
-    const t = setInterval(() => void refresh(false), refreshMs);
+    const every = store ? listRefreshMs : refreshMs;
+    if (every <= 0) return undefined;
+    const t = setInterval(() => void refresh(false), every);
     return () => clearInterval(t);
-  }, [refresh, refreshMs]);
+  }, [refresh, refreshMs, listRefreshMs, store]);
+
+  // ---- each pass: state, PID and names from the sampler; a change asks for a full list (IPv4)
+  const changeTimer = useRef<NodeJS.Timeout | null>(null);
+  useEffect(
+    () => () => {
+      if (changeTimer.current) clearTimeout(changeTimer.current);
+    },
+    [],
+  );
+  useEffect(() => {
+    const pass = snap.pass;
+    if (!pass) return;
+    const s = getState();
+    if (!s.loaded) return; // the first list says which containers LXC can read
+    const m = mergeSampled(s.containers, pass.containers, skippedSet.current);
+    if (m.changed) dispatch({ type: 'list-loaded', containers: m.containers });
+    if (m.needList && !changeTimer.current) {
+      const wait = Math.max(0, lastListAt.current + CHANGE_LIST_MIN_MS - Date.now());
+      changeTimer.current = setTimeout(() => {
+        changeTimer.current = null;
+        if (mounted.current) void refresh(false);
+      }, wait);
+    }
+  }, [snap, getState, dispatch, refresh]);
+  // a stream failure is said once per message, and cleared when passes come again
+  const statsError = useRef<string | null>(null);
+  useEffect(() => {
+    const err = snap.error;
+    if (err && err.message !== statsError.current) {
+      statsError.current = err.message;
+      dispatch({ type: 'status', status: { kind: 'error', message: `live stats stopped: ${err.message}`, hint: err.hint } });
+    } else if (!err && statsError.current !== null) {
+      statsError.current = null;
+      if (getState().status?.message.startsWith('live stats stopped')) dispatch({ type: 'status', status: null });
+    }
+  }, [snap, dispatch, getState]);
 
   // ---- offer the first-time setup (issue 5) when there is no bridge or no container yet: a status line, never forced
   const setupService = props.services.setup;
@@ -215,6 +305,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         }
         if (id === 'log') return d({ type: 'push', screen: { kind: 'log' } });
         if (id === 'checkconfig') return d({ type: 'push', screen: { kind: 'checkconfig' } });
+        if (id === 'top') return d({ type: 'push', screen: { kind: 'top' } });
         if (s.busy) return; // one action at a time; the spinner says what runs
         if (id === 'create') return d({ type: 'push', screen: { kind: 'create' } });
         if (id === 'setup') return d({ type: 'push', screen: { kind: 'setup' } });
@@ -227,6 +318,10 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         switch (id) {
           case 'info':
             return d({ type: 'push', screen: { kind: 'info', name: n } });
+          case 'stats':
+            return d({ type: 'push', screen: { kind: 'stats', name: n } });
+          case 'limits':
+            return d({ type: 'push', screen: { kind: 'limits', name: n } });
           case 'processes':
             if (sel.state === 'STOPPED') return status('error', `${n} is STOPPED: it has no processes`, 'start it first with s');
             return d({ type: 'push', screen: { kind: 'processes', name: n } });
@@ -378,7 +473,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         </Text>
       </Box>
       <Table
-        columns={LIST_COLUMNS}
+        columns={listColumns(width, store ? snap.latest : null)}
         rows={rows}
         rowKey={(c) => c.name}
         selected={state.selected}

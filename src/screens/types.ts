@@ -5,6 +5,7 @@ import type { EngineApi } from '../../core/types.js';
 import type { Theme } from '../../components/theme.js';
 import type { ConsoleServices } from '../console/services.js';
 import type { Action, UiState } from '../state/reducer.js';
+import type { StatsStore } from '../state/stats-store.js';
 
 export interface ScreenProps {
   engine: EngineApi;
@@ -26,4 +27,9 @@ export interface ScreenProps {
   takePendingKeys: () => [string, Key][];
   /** the screen below hands the rest of a read over to the screen it opened */
   stashKeys: (keys: [string, Key][]) => void;
+  /**
+   * The live stats: ONE sampler stream shared by every screen (read it with
+   * src/hooks/use-stats.ts); null when the engine has no sampler.
+   */
+  stats?: StatsStore | null;
 }

@@ -9,9 +9,13 @@ import type { ContainerInfo, ContainerState, ContainerSummary, CreateOptions, En
 import type { ProcessInfo, ProcessSnapshot } from '../../core/ps/procs.js';
 import type { CgroupLayout } from '../../core/cgroup/layout.js';
 import type { CreateEnv } from '../../src/console/services.js';
+import type { StatsPass, StatsSample, StatsSource, StatsStreamLike } from '../../core/stats/types.js';
+import type { ContainerLimits, SetLimitsResult } from '../../core/stats/resources.js';
+import type { AppliedLimits } from '../../core/cgroup/limits.js';
+import type { LimitsInput } from '../../core/stats/limit-input.js';
 import { getTemplate, listTemplates } from '../../templates/index.js';
 
-export type FakeMethod = 'list' | 'info' | 'create' | 'start' | 'stop' | 'freeze' | 'unfreeze' | 'destroy' | 'attach' | 'console' | 'psSnapshot' | 'kill';
+export type FakeMethod = 'list' | 'info' | 'create' | 'start' | 'stop' | 'freeze' | 'unfreeze' | 'destroy' | 'attach' | 'console' | 'psSnapshot' | 'kill' | 'limits' | 'setLimits';
 
 /** A process row with defaults (root, sleeping, 1 MiB). */
 export function proc(pid: number, command: string, extra: Partial<ProcessInfo> = {}): ProcessInfo {
@@ -208,6 +212,50 @@ export class FakeEngine implements EngineApi {
     if (signal === 'KILL' || signal === 'TERM') this.processes.set(name, list.filter((p) => p.pid !== hostPid));
   }
 
+  /** limits in effect per container for limits()/setLimits() (default: none set, unlimited) */
+  readonly appliedLimits = new Map<string, AppliedLimits>();
+  /** the stats source sampler() gives (see withSampler) */
+  statsSource?: FakeStatsSource;
+  /** present only when a stats source is given (an engine without one polls list()) */
+  sampler?: () => StatsSource;
+
+  /** Gives the engine a scripted stats source: `src.emit(pass)` delivers a pass to the open streams. */
+  withSampler(src = new FakeStatsSource()): FakeStatsSource {
+    this.statsSource = src;
+    this.sampler = () => src;
+    return src;
+  }
+
+  async limits(name: string): Promise<ContainerLimits> {
+    await this.enter('limits', [name]);
+    const c = this.must(name);
+    const running = c.state !== 'STOPPED';
+    return { name, running, layout: 'v2', applied: running ? { ...this.appliedOf(name) } : null, saved: [], ignored: [] };
+  }
+
+  private appliedOf(name: string): AppliedLimits {
+    let a = this.appliedLimits.get(name);
+    if (!a) {
+      a = { memory: 'max', memorySoft: 'max', swap: 'max', memsw: null, cpuWeight: 100, cpus: 'max', cpuQuota: { quotaUsec: 'max', periodUsec: 100000 }, cpuset: null, cpusetEffective: [0, 1], ioWeight: 100, io: [], pids: 'max' };
+      this.appliedLimits.set(name, a);
+    }
+    return a;
+  }
+
+  async setLimits(name: string, input: LimitsInput): Promise<SetLimitsResult> {
+    await this.enter('setLimits', [name, input]);
+    const c = this.must(name);
+    const a = this.appliedOf(name);
+    const num = (v: unknown): number | 'max' => (v === 'max' ? 'max' : Number(v));
+    if (input.memory !== undefined) a.memory = num(input.memory);
+    if (input.swap !== undefined) a.swap = num(input.swap);
+    if (input.cpus !== undefined) a.cpus = num(input.cpus);
+    if (input.cpuWeight !== undefined) a.cpuWeight = Number(input.cpuWeight);
+    if (input.pids !== undefined) a.pids = num(input.pids);
+    if (input.ioWeight !== undefined) a.ioWeight = Number(input.ioWeight);
+    return { live: c.state !== 'STOPPED', written: [], saved: [], removed: [], messages: [] };
+  }
+
   async start(name: string): Promise<void> {
     await this.enter('start', [name]);
     const c = this.must(name);
@@ -263,4 +311,88 @@ export const FAKE_V2_LAYOUT: CgroupLayout = {
  */
 export function fakeCreateEnv(bridges: string[] = ['br-lan']): CreateEnv {
   return { defaultBridge: 'lxdeckbr0', layout: FAKE_V2_LAYOUT, templates: listTemplates({ withHost: false }), template: getTemplate, bridges };
+}
+
+/** A sample with defaults: RUNNING, 1 % of one CPU, 10 MiB used of an unlimited limit; `extra` overrides parts. */
+export function sample(name: string, extra: { state?: StatsSample['state']; pid?: number | null; cpu?: Partial<StatsSample['cpu']>; memory?: Partial<StatsSample['memory']>; blkio?: Partial<StatsSample['blkio']>; pids?: Partial<StatsSample['pids']>; net?: StatsSample['net'] } = {}): StatsSample {
+  const state = extra.state ?? 'RUNNING';
+  if (state === 'STOPPED') {
+    return {
+      name,
+      state,
+      pid: null,
+      cpu: { usageUsec: null, percent: null, percentOfHost: null, percentOfLimit: null, limitCpus: null },
+      memory: { used: null, cache: null, usage: null, limit: null, percent: null, percentOf: null, swap: null },
+      blkio: { readBytes: null, writeBytes: null, readBps: null, writeBps: null },
+      pids: { current: null, limit: null },
+      net: null,
+      pressure: { cpu: null, memory: null, io: null },
+    };
+  }
+  return {
+    name,
+    state,
+    pid: extra.pid === undefined ? 4242 : extra.pid,
+    cpu: { usageUsec: 1_000_000, percent: 1, percentOfHost: 0.5, percentOfLimit: 0.5, limitCpus: 2, ...extra.cpu },
+    memory: { used: 10 << 20, cache: 1 << 20, usage: 11 << 20, limit: 'max', percent: 0.5, percentOf: 'host', swap: 0, ...extra.memory },
+    blkio: { readBytes: 0, writeBytes: 0, readBps: 0, writeBps: 0, ...extra.blkio },
+    pids: { current: 3, limit: 'max', ...extra.pids },
+    net: extra.net === undefined ? { rxBytes: 0, txBytes: 0, rxBps: 0, txBps: 0, interfaces: ['vethX'] } : extra.net,
+    pressure: { cpu: null, memory: null, io: null },
+  };
+}
+
+/** A pass of these samples on a 2-CPU, 2 GiB host. */
+export function passOf(samples: StatsSample[], time = Date.now()): StatsPass {
+  return { time, durationMs: 1.5, host: { cpus: 2, memoryBytes: 2 << 30 }, containers: samples };
+}
+
+/** A scripted stats stream: passes arrive only when the test emits them. */
+export class FakeStatsStream implements StatsStreamLike {
+  stopped = false;
+  private readonly listeners = new Set<(p: StatsPass) => void>();
+  private readonly errorListeners = new Set<(e: unknown) => void>();
+  constructor(readonly opts: { intervalMs: number; names?: readonly string[]; count?: number }) {}
+  onPass(fn: (p: StatsPass) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+  onError(fn: (e: unknown) => void): () => void {
+    this.errorListeners.add(fn);
+    return () => this.errorListeners.delete(fn);
+  }
+  stop(): void {
+    this.stopped = true;
+  }
+  emit(p: StatsPass): void {
+    if (!this.stopped) for (const fn of this.listeners) fn(p);
+  }
+  fail(e: unknown): void {
+    if (this.stopped) return;
+    for (const fn of this.errorListeners) fn(e);
+    this.stopped = true;
+  }
+  async *[Symbol.asyncIterator](): AsyncIterator<StatsPass> {
+    // not used by the console (it listens with onPass)
+  }
+}
+
+/** A StatsSource whose streams the test drives: emit() goes to every open stream. */
+export class FakeStatsSource implements StatsSource {
+  readonly streams: FakeStatsStream[] = [];
+  async pass(): Promise<StatsPass> {
+    return passOf([]);
+  }
+  stream(opts: { intervalMs: number; names?: readonly string[]; count?: number }): FakeStatsStream {
+    const s = new FakeStatsStream(opts);
+    this.streams.push(s);
+    return s;
+  }
+  /** streams started and not stopped */
+  open(): FakeStatsStream[] {
+    return this.streams.filter((s) => !s.stopped);
+  }
+  emit(p: StatsPass): void {
+    for (const s of this.open()) s.emit(p);
+  }
 }

@@ -204,11 +204,16 @@ describe('container list', () => {
     }
   });
 
-  it('the footer is the key table: every shown command with its key', async () => {
-    const s = open(new FakeEngine([summary('a')]));
+  it('the footer is the key table: every shown command with its key (at 80 columns the minor ones give way)', async () => {
+    const s = open(new FakeEngine([summary('a')]), { columns: 140 });
     const f = await s.waitFor((x) => hasRow(x, 'a'));
     const footer = f.split('\n').slice(-2).join('  ');
     for (const h of hintsFor(LIST_COMMANDS, false)) expect(footer).toContain(`${h.keys} ${h.label}`);
+    s.unmount();
+    const n = open(new FakeEngine([summary('a')]), { columns: 80 });
+    const f80 = await n.waitFor((x) => hasRow(x, 'a'));
+    const footer80 = f80.split('\n').slice(-2).join('  ');
+    for (const h of hintsFor(LIST_COMMANDS, false).filter((x) => !x.minor)) expect(footer80).toContain(`${h.keys} ${h.label}`);
   });
 
   it('/ filters the list by name', async () => {

@@ -1,0 +1,190 @@
+/**
+ * The console's one source of live stats: ONE sampler stream
+ * (core/stats/sampler.ts StatsStream, or any {@link StatsSource}) feeds this
+ * store; every screen reads it with `useSyncExternalStore`
+ * (src/hooks/use-stats.ts), so a pass is read once however many screens
+ * show it, and a screen redraws at most once per pass.
+ *
+ * Per container the store keeps a bounded history ring of its last
+ * `historySize` samples (idea: lazydocker's container_stats.go, stats pushed
+ * into a bounded history and pulled on render). A container that leaves the
+ * passes (destroyed) is forgotten; one that stops keeps its ring, whose
+ * newest sample is then STOPPED (S2: no error, the row just turns STOPPED).
+ *
+ * Snapshots are immutable: each pass makes a new {@link StatsSnapshot}
+ * object (so `useSyncExternalStore` sees a change), and nothing in one
+ * changes afterwards.
+ */
+import type { StatsPass, StatsSample, StatsSource, StatsStreamLike } from '../../core/stats/types.js';
+import { formatError } from '../../core/errors.js';
+
+/** Default number of samples kept per container (60 s at 1 Hz). */
+export const DEFAULT_HISTORY = 60;
+
+/**
+ * A fixed-capacity ring: pushing past `capacity` drops the oldest item.
+ * `toArray()` is oldest first.
+ */
+export class Ring<T> {
+  private readonly items: (T | undefined)[];
+  private start = 0;
+  private count = 0;
+
+  /** @throws RangeError when capacity is not a positive integer */
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
+    this.items = new Array<T | undefined>(capacity);
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(item: T): void {
+    if (this.count < this.capacity) {
+      this.items[(this.start + this.count) % this.capacity] = item;
+      this.count++;
+    } else {
+      this.items[this.start] = item;
+      this.start = (this.start + 1) % this.capacity;
+    }
+  }
+
+  /** The newest item, or undefined when empty. */
+  last(): T | undefined {
+    return this.count === 0 ? undefined : this.items[(this.start + this.count - 1) % this.capacity];
+  }
+
+  /** The items, oldest first (a new array). */
+  toArray(): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.items[(this.start + i) % this.capacity] as T);
+    return out;
+  }
+}
+
+/** What screens read from the store; a new object per pass. */
+export interface StatsSnapshot {
+  /** passes received so far (0: none yet) */
+  version: number;
+  /** the last pass, null before the first */
+  pass: StatsPass | null;
+  /** the last pass's samples by container name */
+  latest: ReadonlyMap<string, StatsSample>;
+  /** the last error of the stream (message and hint), null while it works */
+  error: { message: string; hint?: string } | null;
+}
+
+const EMPTY: StatsSnapshot = { version: 0, pass: null, latest: new Map(), error: null };
+
+export interface StatsStoreOptions {
+  /** samples kept per container (default {@link DEFAULT_HISTORY}) */
+  historySize?: number;
+  /** after a failed pass the stream is started again this many ms later (default 5000) */
+  retryMs?: number;
+}
+
+export class StatsStore {
+  readonly historySize: number;
+  private readonly retryMs: number;
+  private snapshot: StatsSnapshot = EMPTY;
+  private readonly rings = new Map<string, Ring<StatsSample>>();
+  private readonly listeners = new Set<() => void>();
+  private stream: StatsStreamLike | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+
+  constructor(opts: StatsStoreOptions = {}) {
+    this.historySize = opts.historySize ?? DEFAULT_HISTORY;
+    this.retryMs = opts.retryMs ?? 5000;
+  }
+
+  /** For `useSyncExternalStore`: calls `fn` after every pass or error; returns the unsubscribe function. */
+  subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => {
+      this.listeners.delete(fn);
+    };
+  };
+
+  /** For `useSyncExternalStore`: the current snapshot (the same object until the next pass). */
+  getSnapshot = (): StatsSnapshot => this.snapshot;
+
+  /**
+   * The samples kept for `name`, oldest first (at most `historySize`); empty when unknown.
+   * A new array each call: read it in render, keyed on the snapshot's version.
+   */
+  history(name: string): StatsSample[] {
+    return this.rings.get(name)?.toArray() ?? [];
+  }
+
+  /** Containers with a history, in the order of the last pass. */
+  names(): string[] {
+    return [...this.snapshot.latest.keys()];
+  }
+
+  /**
+   * Takes one pass: each sample goes into its container's ring; containers
+   * absent from the pass are forgotten. Then every listener is called once.
+   */
+  ingest(pass: StatsPass): void {
+    const latest = new Map<string, StatsSample>();
+    for (const s of pass.containers) {
+      latest.set(s.name, s);
+      let r = this.rings.get(s.name);
+      if (!r) {
+        r = new Ring<StatsSample>(this.historySize);
+        this.rings.set(s.name, r);
+      }
+      r.push(s);
+    }
+    for (const n of [...this.rings.keys()]) if (!latest.has(n)) this.rings.delete(n);
+    this.snapshot = { version: this.snapshot.version + 1, pass, latest, error: null };
+    this.emit();
+  }
+
+  /** Records a failed pass: screens show it; the history is kept. */
+  fail(e: unknown): void {
+    const { message, hint } = formatError(e);
+    this.snapshot = { ...this.snapshot, error: { message, hint } };
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const fn of [...this.listeners]) fn();
+  }
+
+  /**
+   * Starts ONE stream from `source` at `intervalMs` feeding this store (a
+   * stream already running is stopped first). A stream that fails is
+   * reported ({@link fail}) and started again `retryMs` later.
+   * @returns a function that stops it (idempotent)
+   */
+  connect(source: StatsSource, intervalMs: number): () => void {
+    this.disconnect();
+    const start = (): void => {
+      this.retryTimer = null;
+      const s = source.stream({ intervalMs });
+      this.stream = s;
+      s.onPass((p) => {
+        if (this.stream === s) this.ingest(p);
+      });
+      s.onError((e) => {
+        if (this.stream !== s) return;
+        this.stream = null;
+        this.fail(e);
+        this.retryTimer = setTimeout(start, this.retryMs);
+      });
+    };
+    start();
+    return () => this.disconnect();
+  }
+
+  /** Stops the stream (and a pending restart). */
+  disconnect(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const s = this.stream;
+    this.stream = null;
+    s?.stop();
+  }
+}
