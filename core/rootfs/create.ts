@@ -282,6 +282,7 @@ export function renderConfig(plan: CreatePlan, inp: ConfigInputs): string {
   } else {
     lines.push('', '# privileged: root in the container is root on the host');
   }
+  lines.push(...securityConfigLines(plan.apparmorProfile, plan.seccomp));
   lines.push(
     '',
     plan.net.mode === 'dhcp' ? '# network: a veth on the bridge; the address comes from DHCP' : '# network: a veth on the bridge with a static address',
@@ -296,7 +297,6 @@ export function renderConfig(plan: CreatePlan, inp: ConfigInputs): string {
     lines.push(`lxc.net.0.ipv4.address = ${inp.ipv4}`);
     if (inp.gateway) lines.push(`lxc.net.0.ipv4.gateway = ${inp.gateway}`);
   }
-  lines.push(...securityConfigLines(plan.apparmorProfile, plan.seccomp));
   if (plan.limitKeys.length) {
     lines.push('', '# resources');
     for (const kv of plan.limitKeys) lines.push(`${kv.key} = ${kv.value}`);

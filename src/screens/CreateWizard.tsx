@@ -14,6 +14,7 @@ import { formatError } from '../../core/errors.js';
 import type { CreateOptions, ProgressEvent } from '../../core/types.js';
 import { CONTAINER_NAME_RULE, validateContainerName } from '../../core/names.js';
 import { SIZE_GRAMMAR } from '../../core/units.js';
+import { SECCOMP_NONE_WARNING, UNCONFINED_WARNING } from '../../core/rootfs/security.js';
 import { Frame, frameBodyHeight } from '../../components/Frame.js';
 import { Form, type FormFieldView } from '../../components/Form.js';
 import { LineView, clampTop, wrapViewLines, type ViewLine } from '../../components/LineView.js';
@@ -28,6 +29,7 @@ import { hostServices, type CreateEnv } from '../console/services.js';
 import {
   STEPS,
   STEP_TITLES,
+  apparmorEnabled,
   checkStep,
   createOptionsOf,
   fieldsOf,
@@ -52,6 +54,9 @@ export const PRIVILEGED_WARNING =
   'A privileged container has no user namespace: root in the container is root on the host. ' +
   'A process that escapes it (a kernel or LXC bug, a mount or device left open) owns the whole machine. ' +
   'Use it only for software you trust that cannot run unprivileged.';
+
+/** The security step's first line. */
+const SECURITY_INTRO = 'Who root in the container is on the host, and what confines it:';
 
 function shownValue(f: Field): string {
   if (f.kind === 'choice' && f.choices && f.choiceLabels) {
@@ -198,6 +203,12 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
       else if (c?.id === 'no') dispatch({ type: 'warn-privileged', open: false });
       return;
     }
+    if (s.warnUnconfined) {
+      const c = commandFor(YES_NO_COMMANDS, input, key);
+      if (c?.id === 'yes') dispatch({ type: 'set-apparmor', value: 'unconfined' });
+      else if (c?.id === 'no') dispatch({ type: 'warn-unconfined', open: false });
+      return;
+    }
 
     if (step === 'done') {
       const c = commandFor(YES_NO_COMMANDS, input, key);
@@ -284,6 +295,10 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
       else dispatch({ type: 'set-privileged', value: false });
       return;
     }
+    if (f.id === 'apparmor' && next === 'unconfined') {
+      dispatch({ type: 'warn-unconfined', open: true });
+      return;
+    }
     dispatch({ type: 'set', id: f.id, value: next });
   }
 
@@ -305,7 +320,7 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
   // ---- layout
   const step = w.step;
   let hints: Hint[];
-  if (w.warnPrivileged || step === 'done') hints = hintsFor(YES_NO_COMMANDS, theme.ascii);
+  if (w.warnPrivileged || w.warnUnconfined || step === 'done') hints = hintsFor(YES_NO_COMMANDS, theme.ascii);
   else if (step === 'progress')
     hints = w.outcome === null ? [{ keys: 'Esc', label: 'cancel (removes what was made)' }] : [{ keys: 'Enter/Esc', label: 'back to the summary' }];
   else if (step === 'summary')
@@ -383,6 +398,7 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
         lines.push({ text: `${engine.lxcpath.replace(/\/+$/, '')}/${w.values.name}/config will hold:`, bold: true });
         for (const l of sum.config) lines.push({ text: `  ${l}`, color: l.startsWith('#') ? undefined : 'green', dim: l.startsWith('#'), indent: 4 });
         lines.push({ text: '' }, { text: 'The same from the command line:', bold: true }, { text: `  ${sum.command}`, color: 'cyan', indent: 4 });
+        for (const warning of checked.plan.warnings) lines.push({ text: '' }, { text: `${g.error} ${warning}`, color: 'yellow' });
       }
     }
     const wrapped = wrapViewLines(lines, width, theme.ascii);
@@ -437,7 +453,7 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
     if (step === 'options') intro.push({ text: `Options of the ${w.values.template} template (defaults filled in):`, bold: true });
     if (step === 'network') intro.push({ text: 'How the container joins the network (a veth on a host bridge):', bold: true });
     if (step === 'resources') intro.push({ text: 'Limits (leave empty for none; all may be changed later):', bold: true });
-    if (step === 'security') intro.push({ text: 'Who root in the container is on the host:', bold: true });
+    if (step === 'security') intro.push({ text: SECURITY_INTRO, bold: true });
     const views: FormFieldView[] = fields.map((f, i) => ({
       label: f.label,
       kind: f.kind,
@@ -464,7 +480,13 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
       after.push({ text: focused.help, dim: true });
     }
     if (step === 'resources') after.push({ text: `Sizes: ${SIZE_GRAMMAR}`, dim: true });
-    if (step === 'security' && w.values.privileged) after.push({ text: `${g.error} ${PRIVILEGED_WARNING}`, color: 'yellow' });
+    if (step === 'security') {
+      if (!apparmorEnabled(env)) after.push({ text: 'AppArmor: not enabled on this host (LXC runs containers without an AppArmor profile)', dim: true });
+      if (env.security?.seccomp === false) after.push({ text: 'seccomp: this kernel has no seccomp filters; LXC cannot load a profile', color: 'yellow' });
+      if (w.values.privileged) after.push({ text: `${g.error} ${PRIVILEGED_WARNING}`, color: 'yellow' });
+      if (apparmorEnabled(env) && w.values.apparmor === 'unconfined') after.push({ text: `${g.error} ${UNCONFINED_WARNING}`, color: 'yellow' });
+      if (w.values.seccomp === 'none') after.push({ text: `${g.error} ${SECCOMP_NONE_WARNING}`, color: 'yellow' });
+    }
     const introW = wrapViewLines(intro, width, theme.ascii);
     const afterW = wrapViewLines(after, width, theme.ascii);
     const formH = Math.min(fields.length, Math.max(0, bodyHeight - introW.length - errWrapped.length));
@@ -491,14 +513,25 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
     );
   }
 
-  if (w.warnPrivileged) {
-    const dl: DialogLine[] = [{ text: PRIVILEGED_WARNING }, { text: 'Make it privileged? y: yes, privileged; n or Esc: keep it unprivileged', color: 'yellow' }];
-    const dh = dialogHeight('Root in the container is root on the host', dl, width, theme.ascii);
-    const above = wrapViewLines([{ text: 'Who root in the container is on the host:', bold: true }, { text: `  mode       ${w.values.privileged ? 'privileged' : 'unprivileged'}` }], width, theme.ascii);
+  if (w.warnPrivileged || w.warnUnconfined) {
+    const dlgTitle = w.warnPrivileged ? 'Root in the container is root on the host' : 'No AppArmor profile';
+    const dl: DialogLine[] = w.warnPrivileged
+      ? [{ text: PRIVILEGED_WARNING }, { text: 'Make it privileged? y: yes, privileged; n or Esc: keep it unprivileged', color: 'yellow' }]
+      : [{ text: UNCONFINED_WARNING }, { text: `Run it unconfined? y: yes, unconfined; n or Esc: keep ${w.values.apparmor === 'default' ? "LXC's default profile" : `the ${w.values.apparmor} profile`}`, color: 'yellow' }];
+    const dh = dialogHeight(dlgTitle, dl, width, theme.ascii);
+    const above = wrapViewLines(
+      [
+        { text: SECURITY_INTRO, bold: true },
+        { text: `  mode       ${w.values.privileged ? 'privileged' : 'unprivileged'}` },
+        ...(w.warnUnconfined ? [{ text: `  AppArmor   ${w.values.apparmor}` }] : []),
+      ],
+      width,
+      theme.ascii,
+    );
     body = (
       <Box flexDirection="column" width={width} height={bodyHeight}>
         <LineView lines={above} top={0} height={Math.max(0, bodyHeight - dh)} width={width} theme={theme} />
-        <Dialog title="Root in the container is root on the host" lines={dl} width={width} theme={theme} accent="red" />
+        <Dialog title={dlgTitle} lines={dl} width={width} theme={theme} accent="red" />
       </Box>
     );
   }
