@@ -116,17 +116,18 @@ export function reportViewLines(plan: SetupPlan): ViewLine[] {
   const lines: ViewLine[] = [];
   const [counts, ...findings] = rep.detail;
   lines.push({ text: counts, bold: true, color: plan.report.errors ? 'red' : plan.report.warnings ? 'yellow' : 'green' });
+  const todo = plan.steps.filter((s) => s.status === 'todo').length;
+  if (plan.nothingToDo) lines.push({ text: 'Every step is already done: setup changes nothing.', bold: true, color: 'green' });
+  else lines.push({ text: `${todo} step(s) to apply; each is shown with its commands and asked for first.`, bold: true });
   for (const f of findings) lines.push({ text: f, color: f.startsWith('[FAIL]') ? 'red' : 'yellow', indent: 7 });
   if (plan.report.errors) lines.push({ text: 'K on the list shows the whole report with the remedies.', dim: true });
-  lines.push({ text: '' }, { text: 'What setup does (each step is shown with its commands and asked for first):', bold: true });
+  lines.push({ text: '' }, { text: 'What setup does:', bold: true });
   const mark = { done: '[done]', todo: '[todo]', skipped: '[skip]', blocked: '[FAIL]' } as const;
   for (const s of plan.steps) {
     lines.push({ text: `${s.number}. ${mark[s.status]} ${s.title}`, color: s.status === 'blocked' ? 'red' : s.status === 'todo' ? 'yellow' : s.status === 'done' ? 'green' : undefined, indent: 10 });
     if (s.id !== 'report') for (const d of s.detail) lines.push({ text: `          ${d}`, dim: true, indent: 10 });
   }
-  lines.push({ text: '' });
-  if (plan.nothingToDo) lines.push({ text: 'Every step is already done: setup changes nothing.', bold: true, color: 'green' });
-  else lines.push({ text: `${plan.steps.filter((s) => s.status === 'todo').length} step(s) to apply. Enter: go on (the network can be changed at step 3).`, bold: true });
+  if (!plan.nothingToDo) lines.push({ text: '' }, { text: 'Enter: go on (bridge, subnet, NAT, DHCP and the container can be changed at step 3).', dim: true });
   return lines;
 }
 
@@ -218,7 +219,8 @@ export function SetupScreen(props: ScreenProps): React.JSX.Element {
       })
       .then(
         (result) => {
-          if (abort.current === ac) abort.current = null;
+          const mine = abort.current === ac;
+          if (mine) abort.current = null;
           if (ac.signal.aborted) {
             // left with Esc while a step ran: say on the list where setup stopped
             const stopped = result.steps.find((x) => x.outcome === 'failed' || x.outcome === 'not-reached');
@@ -233,11 +235,12 @@ export function SetupScreen(props: ScreenProps): React.JSX.Element {
             });
             return;
           }
-          if (live()) dispatch({ type: 'phase-done' });
+          if (mounted.current && mine) dispatch({ type: 'phase-done' });
         },
         (e: unknown) => {
-          if (abort.current === ac) abort.current = null;
-          if (live()) {
+          const mine = abort.current === ac;
+          if (mine) abort.current = null;
+          if (mounted.current && mine) {
             const step = plan.steps.find((s) => ids.includes(s.id))!;
             dispatch({ type: 'step', step, phase: 'failed', error: formatError(e) });
             dispatch({ type: 'phase-done' });
@@ -412,7 +415,7 @@ export function SetupScreen(props: ScreenProps): React.JSX.Element {
         props.onQuit();
         return false;
       case 'leave':
-        return leave();
+        return s.phase === 'summary' ? finish() : leave();
       case 'up':
         return scrollTo(cur - 1);
       case 'down':
