@@ -13,6 +13,7 @@ import { LxcConfig } from '../../core/lxc/config.js';
 import { LXC_COMMON_CONF, createCommandLine, planCreate, renderConfig } from '../../core/rootfs/create.js';
 import { checkApparmor, checkSeccomp, detectHostSecurity, parseApparmorProfiles, type HostSecurity } from '../../core/rootfs/security.js';
 import { getTemplate } from '../../templates/index.js';
+import { runCli } from '../helpers/cli.js';
 import { RUN_LXC, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 
 const v2: CgroupLayout = { kind: 'v2', v2Mount: '/sys/fs/cgroup', v2MountRoot: '/', v2Controllers: ['cpu', 'memory', 'pids', 'io', 'cpuset'], v1: {}, v1MountRoots: {} };
@@ -251,5 +252,30 @@ describe.runIf(RUN_LXC)('integration: create with seccomp choices (real LXC)', (
       await expect(engine.create(n, { apparmorProfile: 'unconfined' })).rejects.toThrow(/AppArmor is not enabled on this host/);
     }
     expect(existsSync(join(lx.lxcpath, n))).toBe(false);
+  });
+
+  it('the create verb: --seccomp none warns on stderr even off a terminal; a missing profile and --apparmor here are refused with a hint, nothing made', () => {
+    const cliEnv = { LXDECK_LXCPATH: lx.lxcpath, LXDECK_BRIDGE: bridge };
+    const none = runCli(['create', `clin-${id}`, '--seccomp', 'none'], cliEnv);
+    expect(none.stderr).toContain('lxdeck: warning: No seccomp profile');
+    expect(none.status).toBe(0);
+    expect(readFileSync(join(lx.lxcpath, `clin-${id}`, 'config'), 'utf8')).toMatch(/^lxc\.seccomp\.profile =$/m);
+
+    const missing = runCli(['create', `clim-${id}`, '--seccomp', join(scratch, 'missing.seccomp')], cliEnv);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/seccomp profile .*missing\.seccomp: no such file/);
+    expect(existsSync(join(lx.lxcpath, `clim-${id}`))).toBe(false);
+
+    if (!detectHostSecurity().apparmor) {
+      const aa = runCli(['create', `clia-${id}`, '--apparmor', 'generated'], cliEnv);
+      expect(aa.status).toBe(1);
+      expect(aa.stderr).toMatch(/AppArmor is not enabled on this host/);
+      expect(aa.stderr).toMatch(/hint: leave out --apparmor/);
+      expect(existsSync(join(lx.lxcpath, `clia-${id}`))).toBe(false);
+      // default is no choice at all: accepted on any host, no key written
+      const d = runCli(['create', `clid-${id}`, '--apparmor', 'default', '--seccomp', 'default'], cliEnv);
+      expect(d.status).toBe(0);
+      expect(readFileSync(join(lx.lxcpath, `clid-${id}`, 'config'), 'utf8')).not.toMatch(/apparmor|seccomp/);
+    }
   });
 });
