@@ -351,7 +351,7 @@ export function SetupScreen(props: ScreenProps): React.JSX.Element {
   } else if (ui.phase === 'report' && ui.plan) viewLines = reportViewLines(ui.plan);
   else if (ui.phase === 'summary' && ui.plan) viewLines = summaryViewLines(ui.plan, ui);
   else if (ui.phase === 'packages' || ui.phase === 'apply') {
-    viewLines = ui.log.map((l) => ({ text: l.text, color: LOG_COLOR[l.kind], bold: l.kind === 'head', dim: l.kind === 'stdout' || l.kind === 'detail', indent: l.kind === 'stdout' || l.kind === 'stderr' ? 5 : 3 }));
+    viewLines = ui.log.map((l) => ({ text: l.text, color: LOG_COLOR[l.kind], bold: l.kind === 'head', dim: l.kind === 'stdout' || l.kind === 'detail', indent: l.kind === 'stdout' || l.kind === 'stderr' || l.kind === 'command' ? 5 : 3 }));
     if (ui.asking && step) footLines = [{ text: `Apply step ${step.number} (${step.title})? y or Enter: apply, n: skip it, Esc: leave`, color: 'yellow', bold: true }];
     else if (ui.running && step) footLines = [{ text: ui.cancelling ? 'cancelling…' : `running step ${step.number}: ${step.title} (Esc cancels it)`, dim: true }];
     else if (ui.phaseDone) {
