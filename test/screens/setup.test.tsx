@@ -19,7 +19,8 @@ import { displayWidth } from '../../components/text.js';
 import { HostFs } from '../../core/host/host-fs.js';
 import type { RunOptions, RunResult, Runner } from '../../core/exec/runner.js';
 import type { SetupDeps, SetupPlan } from '../../core/setup/index.js';
-import { setupOfferText, subnetProblem } from '../../src/screens/setup/setup-state.js';
+import { LOG_LIMIT, initialSetup, setupOfferText, setupReducer, subnetProblem, type SetupUi } from '../../src/screens/setup/setup-state.js';
+import { LxdeckError } from '../../core/errors.js';
 import { fixtureTree } from '../core/checkconfig/fixtures.js';
 import { FakeEngine, summary } from '../helpers/fake-engine.js';
 import { KEY, delay, renderAt, stripAnsi, type Rendered } from './render.js';
@@ -53,6 +54,8 @@ const ROUTES = JSON.stringify([
 class FakeRunner implements Runner {
   calls: string[] = [];
   hang = new Set<string>();
+  /** command lines starting with one of these exit 100 with an apt-like error */
+  fail = new Set<string>();
   aborted: string[] = [];
   async run(file: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
     const argv = [file, ...args];
@@ -67,6 +70,10 @@ class FakeRunner implements Runner {
       });
       this.aborted.push(line);
       return res(143, '', 'killed');
+    }
+    if ([...this.fail].some((f) => line.startsWith(f))) {
+      opts.onLine?.('E: Unable to locate package nftables', 'stderr');
+      return res(100, '', 'E: Unable to locate package nftables');
     }
     if (file === 'lxc-start') return res(0, '5.0.2\n');
     if (line.startsWith('ip -j -d link show')) return res(1, '', 'Device does not exist.');
@@ -352,5 +359,67 @@ describe('setup screen', () => {
     await shown(x, (t) => !t.includes('First-time setup'), 'the list');
     await delay(50);
     expect(s.runner.changes()).toEqual([]);
+  });
+
+  it('a failing step shows its error and hint; setup goes no further and the summary says where it stopped', async () => {
+    const s = makeSetup();
+    s.runner.fail.add('apt-get install');
+    const x = open(s);
+    await shown(x, (t) => t.includes('press S'), 'the offer');
+    x.stdin.write('S');
+    await shown(x, (t) => t.includes('What setup does'), 'the report');
+    await x.press(KEY.enter);
+    await shown(x, (t) => t.includes('Apply step 2'), 'the packages question');
+    await x.press('y');
+    let f = await shown(x, (t) => t.includes('Setup stopped here'), 'the failure');
+    expect(f).toContain('E: Unable to locate package nftables'); // stderr live
+    expect(f).toMatch(/Install missing packages: FAILED: apt-get install -y busybox-static… exited 100/);
+    expect(f).toContain('hint: the command was: DEBIAN_FRONTEND=noninteractive apt-get install');
+    await x.press(KEY.enter);
+    f = await shown(x, (t) => t.includes('step 5 of 5: Summary'), 'the summary');
+    expect(f).toContain('Setup stopped: Install missing packages failed');
+    expect(f).toContain('3. Bridge lxdeckbr0: not reached');
+    expect(s.runner.changes().some((c) => c.startsWith('ip link add'))).toBe(false);
+    await x.press(KEY.enter);
+    await shown(x, (t) => t.includes('setup stopped: Install missing packages failed'), 'the list with the error');
+  });
+
+  it('a plan that cannot be made says why and Esc leaves', async () => {
+    const s = makeSetup();
+    s.service = { ...s.service, plan: async () => Promise.reject(new LxdeckError('E_NETWORK', 'eth9 exists and is a network device, not a bridge', { hint: 'name a bridge' })) };
+    const x = open(s);
+    await shown(x, (t) => t.includes('press S'), 'the offer');
+    x.stdin.write('S');
+    const f = await shown(x, (t) => t.includes('cannot plan the setup'), 'the error');
+    expect(f).toContain('cannot plan the setup: eth9 exists and is a network device, not a bridge');
+    expect(f).toContain('hint: name a bridge');
+    await x.press(KEY.escape);
+    await shown(x, (t) => !t.includes('First-time setup'), 'the list');
+  });
+});
+
+describe('setup state', () => {
+  it('a step asked: heading, detail and every command in the log, the view opens at its heading; outcomes replace by step', () => {
+    const step = { id: 'bridge' as const, number: 3 as const, title: 'Bridge br0', status: 'todo' as const, detail: ['make br0'], undo: [], actions: [{ kind: 'mkdir' as const, path: '/x', display: 'mkdir -p /x' }] };
+    let u = setupReducer({ ...initialSetup, phase: 'apply', log: [{ kind: 'ok', text: 'before' }] }, { type: 'ask', step });
+    expect(u.asking).toBe('bridge');
+    expect(u.log.map((l) => l.text)).toEqual(['before', '', '3. Bridge br0', '   make br0', '   These commands run, in this order:', '   $ mkdir -p /x']);
+    expect(u.askAt).toBe(2);
+    u = setupReducer(u, { type: 'answered' });
+    u = setupReducer(u, { type: 'step', step, phase: 'start' });
+    expect(u.running).toBe('bridge');
+    u = setupReducer(u, { type: 'line', line: { step: 'bridge', stream: 'command', line: "cat > f <<'EOF'\na\nEOF" } });
+    expect(u.log.at(-1)!.text).toBe("   $ cat > f <<'EOF' (2 more lines)");
+    u = setupReducer(u, { type: 'step', step, phase: 'failed', error: { message: 'boom', hint: 'try again' } });
+    u = setupReducer(u, { type: 'step', step, phase: 'applied' });
+    expect(u.outcomes.filter((o) => o.id === 'bridge').map((o) => o.outcome)).toEqual(['applied']);
+    expect(u.running).toBeNull();
+  });
+
+  it('the log keeps the last LOG_LIMIT lines', () => {
+    let u: SetupUi = { ...initialSetup, phase: 'packages' };
+    for (let i = 0; i < LOG_LIMIT + 5; i++) u = setupReducer(u, { type: 'line', line: { step: 'packages', stream: 'stdout', line: `l${i}` } });
+    expect(u.log.length).toBe(LOG_LIMIT);
+    expect(u.log[0].text.trim()).toBe('l5');
   });
 });
