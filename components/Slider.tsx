@@ -49,7 +49,7 @@ export function sliderHeight(p: Pick<SliderProps, 'editing' | 'error' | 'note' |
 export function sliderColumns(width: number): { gauge: number; value: number; use: number } {
   const rest = Math.max(0, width - 2 - SLIDER_LABEL_WIDTH - 1);
   const gauge = Math.max(5, Math.min(32, Math.floor(rest * 0.4)));
-  const value = Math.min(12, Math.max(0, rest - gauge - 1));
+  const value = Math.min(14, Math.max(0, rest - gauge - 1));
   const use = Math.max(0, rest - gauge - 1 - value - 1);
   return { gauge, value, use };
 }

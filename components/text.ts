@@ -15,8 +15,14 @@ export function graphemes(s: string): string[] {
 
 /** Width of `s` in terminal cells (ANSI escape codes count 0). */
 export function displayWidth(s: string): number {
+  // Fast path: printable ASCII is one cell per character (string-width
+  // walks grapheme segments; a 50-row table at 1 Hz spent most of its
+  // render time there).
+  if (PRINTABLE_ASCII.test(s)) return s.length;
   return stringWidth(s);
 }
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 // C0, DEL and C1 controls: shown as '?' so a name can never move the cursor or change colours.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;

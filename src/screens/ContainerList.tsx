@@ -14,7 +14,6 @@
 import React, { useCallback, useEffect, useLayoutEffect, useRef } from 'react';
 import { Box, Text, useInput, type Key } from 'ink';
 import type { ContainerState, ContainerSummary } from '../../core/types.js';
-import type { StatsSample } from '../../core/stats/types.js';
 import { formatError } from '../../core/errors.js';
 import { Table, type Column } from '../../components/Table.js';
 import { KeyHints, keyHintsHeight } from '../../components/KeyHints.js';
@@ -26,7 +25,8 @@ import { glyphs, type Theme } from '../../components/theme.js';
 import { DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, commandFor, hintsFor, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
 import { type Action, scrollTop, selectedContainer, visibleContainers } from '../state/reducer.js';
 import { mergeSampled } from '../state/list-merge.js';
-import { useStats } from '../hooks/use-stats.js';
+import { useStatsListener, useStatsSelector } from '../hooks/use-stats.js';
+import type { StatsSnapshot } from '../state/stats-store.js';
 import { cpuText, memText } from './stats-format.js';
 import type { ScreenProps } from './types.js';
 import { consoleEscapeOf } from './console-escape.js';
@@ -74,25 +74,44 @@ export const LIST_COLUMNS: readonly Column<ContainerSummary>[] = [
   { key: 'pid', header: 'PID', minWidth: 3, align: 'right', value: (c) => (c.pid === null ? '-' : String(c.pid)) },
 ];
 
+/** The stats cells of one container as drawn. */
+export interface LiveCells {
+  cpu: string;
+  mem: string;
+}
+
+/** The stats cells of every container in a snapshot (stopped ones: none). Pure. */
+export function liveCellsOf(snap: StatsSnapshot): Map<string, LiveCells> {
+  const m = new Map<string, LiveCells>();
+  for (const s of snap.latest.values()) if (s.state !== 'STOPPED') m.set(s.name, { cpu: cpuText(s), mem: memText(s) });
+  return m;
+}
+
+function sameCells(a: ReadonlyMap<string, LiveCells>, b: ReadonlyMap<string, LiveCells>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) {
+    const w = b.get(k);
+    if (!w || w.cpu !== v.cpu || w.mem !== v.mem) return false;
+  }
+  return true;
+}
+
 /**
  * The list's columns for a terminal `width` cells wide: with stats, CPU %
  * (of one CPU) and MEM (used/limit, `unlimited` when none, U2) after the
  * state; PID is left out below 72 columns and IPV4 below 56, so the list
  * fits 80x24 and narrower. AUTO (lxc.start.auto) from 100 columns.
  */
-export function listColumns(width: number, latest: ReadonlyMap<string, StatsSample> | null): Column<ContainerSummary>[] {
+export function listColumns(width: number, cells: ReadonlyMap<string, LiveCells> | null): Column<ContainerSummary>[] {
   const [name, state, ipv4, pid] = LIST_COLUMNS;
   const cols: Column<ContainerSummary>[] = [name, state];
-  if (latest) {
-    const live = (c: ContainerSummary): StatsSample | undefined => {
-      const s = latest.get(c.name);
-      return s && s.state !== 'STOPPED' && c.state !== 'STOPPED' ? s : undefined;
-    };
-    cols.push({ key: 'cpu', header: 'CPU%', width: 6, align: 'right', value: (c) => cpuText(live(c)) });
-    cols.push({ key: 'mem', header: 'MEM USED/LIMIT', minWidth: 9, maxWidth: 18, value: (c) => memText(live(c)) });
+  if (cells) {
+    const live = (c: ContainerSummary): LiveCells | undefined => (c.state === 'STOPPED' ? undefined : cells.get(c.name));
+    cols.push({ key: 'cpu', header: 'CPU%', width: 6, align: 'right', value: (c) => live(c)?.cpu ?? '-' });
+    cols.push({ key: 'mem', header: 'MEM USED/LIMIT', minWidth: 9, maxWidth: 18, value: (c) => live(c)?.mem ?? '-' });
   }
   if (width >= 56) cols.push({ ...ipv4, maxWidth: width >= 100 ? 40 : 15 });
-  if (width >= 72 || !latest) cols.push(pid);
+  if (width >= 72 || !cells) cols.push(pid);
   if (width >= 100) cols.push({ key: 'auto', header: 'AUTO', width: 4, value: (c) => (c.autostart ? 'yes' : '-') });
   return cols;
 }
@@ -102,7 +121,8 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   const listRefreshMs = props.listRefreshMs ?? DEFAULT_LIST_REFRESH_MS;
   const g = glyphs(theme);
   const store = props.stats ?? null;
-  const snap = useStats(store);
+  // redrawn only when a figure on screen changes: idle containers at 1 Hz cost no render
+  const cells = useStatsSelector(store, liveCellsOf, sameCells);
 
   // ---- refresh: one list at a time; a forced refresh asked for while one runs runs after it
   const listing = useRef(false);
@@ -179,9 +199,9 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     },
     [],
   );
-  useEffect(() => {
+  useStatsListener(store, (snap) => {
     const pass = snap.pass;
-    if (!pass) return;
+    if (!pass || !mounted.current) return;
     const s = getState();
     if (!s.loaded) return; // the first list says which containers LXC can read
     const m = mergeSampled(s.containers, pass.containers, skippedSet.current);
@@ -193,10 +213,10 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         if (mounted.current) void refresh(false);
       }, wait);
     }
-  }, [snap, getState, dispatch, refresh]);
+  });
   // a stream failure is said once per message, and cleared when passes come again
   const statsError = useRef<string | null>(null);
-  useEffect(() => {
+  useStatsListener(store, (snap) => {
     const err = snap.error;
     if (err && err.message !== statsError.current) {
       statsError.current = err.message;
@@ -205,7 +225,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
       statsError.current = null;
       if (getState().status?.message.startsWith('live stats stopped')) dispatch({ type: 'status', status: null });
     }
-  }, [snap, dispatch, getState]);
+  });
 
   // ---- offer the first-time setup (issue 5) when there is no bridge or no container yet: a status line, never forced
   const setupService = props.services.setup;
@@ -473,7 +493,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         </Text>
       </Box>
       <Table
-        columns={listColumns(width, store ? snap.latest : null)}
+        columns={listColumns(width, store ? cells : null)}
         rows={rows}
         rowKey={(c) => c.name}
         selected={state.selected}

@@ -37,6 +37,8 @@ export interface Scale {
   unlimited: boolean;
   /** where a slider with no value starts */
   start: number;
+  /** the knob's place on a log scale (weights: 100 of 1..10000 sits in the middle) */
+  log?: boolean;
 }
 
 export interface SliderDef {
@@ -158,7 +160,7 @@ export const SLIDERS: readonly SliderDef[] = [
   {
     id: 'cpuWeight',
     label: 'CPU weight',
-    scale: () => ({ min: 1, max: 10000, step: 10, bigStep: 100, unlimited: false, start: 100 }),
+    scale: () => ({ min: 1, max: 10000, step: 10, bigStep: 100, unlimited: false, start: 100, log: true }),
     format: (v) => (v === null ? 'not set' : v === 'max' ? 'max' : `${v}${v === 100 ? ' (default)' : ''}`),
     grammar: 'a whole number 1..10000; 100 is the default, 200 gets twice the share of CPU time when CPUs are busy',
     parse: intText('CPU weight', 1, 10000, false),
@@ -187,7 +189,7 @@ export const SLIDERS: readonly SliderDef[] = [
   {
     id: 'ioWeight',
     label: 'I/O weight',
-    scale: () => ({ min: 1, max: 10000, step: 10, bigStep: 100, unlimited: false, start: 100 }),
+    scale: () => ({ min: 1, max: 10000, step: 10, bigStep: 100, unlimited: false, start: 100, log: true }),
     format: (v) => (v === null ? 'not set' : v === 'max' ? 'max' : `${v}${v === 100 ? ' (default)' : ''}`),
     grammar: 'a whole number 1..10000; 100 is the default (v1 blkio.weight 500)',
     parse: intText('I/O weight', 1, 10000, false),
@@ -234,5 +236,6 @@ export function fractionOf(v: SliderValue, scale: Scale): number | null {
   if (v === null) return null;
   if (v === 'max') return 1;
   if (scale.max <= scale.min) return 1;
+  if (scale.log && scale.min > 0) return Math.max(0, Math.min(1, Math.log(Math.max(v, scale.min) / scale.min) / Math.log(scale.max / scale.min)));
   return Math.max(0, Math.min(1, (v - scale.min) / (scale.max - scale.min)));
 }

@@ -344,7 +344,7 @@ export function sample(name: string, extra: { state?: StatsSample['state']; pid?
 
 /** A pass of these samples on a 2-CPU, 2 GiB host. */
 export function passOf(samples: StatsSample[], time = Date.now()): StatsPass {
-  return { time, durationMs: 1.5, host: { cpus: 2, memoryBytes: 2 << 30 }, containers: samples };
+  return { time, durationMs: 1.5, host: { cpus: 2, memoryBytes: 2 * 1024 ** 3 }, containers: samples };
 }
 
 /** A scripted stats stream: passes arrive only when the test emits them. */
