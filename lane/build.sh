@@ -193,7 +193,10 @@ step_done "stage (base + node + project)"
 
 step_start
 used_kb=$(du -sk "$STAGE" | cut -f1)
-size_mb=$(( used_kb / 1024 * 13 / 10 + 512 ))
+# Room for the tests: their lxcpaths are on this root (the guest's TMPDIR is /var/tmp), and
+# the stats test writes a 500 MB file inside a container. The image file is sparse (mke2fs
+# with lazy_itable_init writes little of the free space), so the room costs little host disk.
+size_mb=$(( used_kb / 1024 * 13 / 10 + 2048 ))
 rm -f "$RUN/root.ext4.tmp"
 mke2fs -q -F -t ext4 -O ^has_journal -L lxdeck-lane -E lazy_itable_init=1 -d "$STAGE" "$RUN/root.ext4.tmp" "${size_mb}M" 2>&1 | { grep -v "^Creating regular file" || true; }
 mv "$RUN/root.ext4.tmp" "$RUN/root.ext4"

@@ -50,6 +50,11 @@ echo "V2LANE-V1-MOUNTS $(grep -c ' - cgroup ' /proc/self/mountinfo || true)"
 echo "V2LANE-CONTROLLERS $(cat /sys/fs/cgroup/cgroup.controllers)"
 echo "V2LANE-SUBTREE-CONTROL $(cat /sys/fs/cgroup/cgroup.subtree_control)"
 echo "V2LANE-CPUS $(nproc) MEM-KB $(awk '/MemTotal/ { print $2 }' /proc/meminfo)"
+# The tests' temporary lxcpaths (os.tmpdir()) live on the ext4 root, not on the /tmp tmpfs:
+# a file a container writes on tmpfs is shmem (anon LRU), never page cache, so memory stats
+# (used = memory.current - inactive_file) would read it as use.
+TMPDIR=/var/tmp
+echo "V2LANE-TMPDIR $TMPDIR $(stat -f -c %T "$TMPDIR") free-MB $(df -Pm "$TMPDIR" | awk 'NR == 2 { print $4 }')"
 
 args=()
 b64=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^lxdeck\.args=//p')
@@ -61,7 +66,7 @@ echo "V2LANE-ARGS ${mode:-vitest} ${args[*]:-}"
 
 trap - ERR
 cd /lxdeck || fail "no /lxdeck"
-export CI=true LXDECK_IN_V2_LANE=1 NO_COLOR=1 TMPDIR=/tmp
+export CI=true LXDECK_IN_V2_LANE=1 NO_COLOR=1 TMPDIR
 t0=$(uptime_s)
 echo "V2LANE-TESTS-START uptime=$t0"
 if [ "${mode:-vitest}" = sh ]; then
