@@ -29,6 +29,8 @@ DEFAULT_TESTS=(
   test/integration/v2-guest-smoke.test.ts
   test/core/cgroup/integration.test.ts
   test/integration/lifecycle.test.ts
+  test/integration/limits.test.ts
+  test/integration/stats.test.ts
 )
 
 die() { echo "v2-lane: error: $*" >&2; exit 2; }

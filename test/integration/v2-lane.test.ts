@@ -3,9 +3,10 @@
  * cgroup v2. lane/build.sh makes a Debian guest with this project in it, lane/run.sh boots
  * it under qemu with `cgroup_no_v1=all` and runs the real-cgroup test files inside. Here we
  * check that the guest really was v2 (the V2LANE-* markers its init prints), ran at least
- * one test, and that every test passed. Under CI=true a missing qemu, debootstrap or root
- * FAILS; elsewhere the lane is skipped when the host cannot run it. Never runs inside the
- * lane itself.
+ * one test, and that every test passed; with the default files, that issue 4's limits and
+ * stats tests (C3, S1, S2, one burning CPU) were among them, over a disk-backed TMPDIR.
+ * Under CI=true a missing qemu, debootstrap or root FAILS; elsewhere the lane is skipped
+ * when the host cannot run it. Never runs inside the lane itself.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -91,6 +92,28 @@ describe.runIf(RUN_LANE)('v2 lane: the project tests on a pure cgroup v2 guest u
     expect(Number(count![1])).toBeGreaterThanOrEqual(1);
     const smoke = out.split('\n').filter((l) => /^guest\| +✓ test\/integration\/v2-guest-smoke\.test\.ts > .* V2: /.test(l));
     expect(smoke.length, tail).toBeGreaterThanOrEqual(4);
+
+    // the tests' lxcpaths were on the guest's disk, not on a tmpfs: a file written there is
+    // page cache, as on a real host (on tmpfs it is shmem, and S1 would read it as use)
+    const tmpdir = marker(out, 'TMPDIR');
+    expect(tmpdir, tail).toMatch(/^\/var\/tmp \S+ free-MB \d+$/);
+    expect(tmpdir, tail).not.toMatch(/tmpfs/);
+    expect(Number(/free-MB (\d+)/.exec(tmpdir!)![1]), 'room for the 500 MB file of S1').toBeGreaterThan(1000);
+
+    // issue 4 on cgroup v2: limits and stats ran for real in the guest (unless the caller
+    // chose other files with LXDECK_LANE_TESTS)
+    if (!process.env.LXDECK_LANE_TESTS) {
+      const passed = (file: string, name: RegExp) =>
+        out.split('\n').some((l) => /^guest\| +✓ /.test(l) && l.includes(` ${file} > `) && name.test(l));
+      const issue4: [string, RegExp][] = [
+        ['test/integration/limits.test.ts', / > C3: /],
+        ['test/integration/limits.test.ts', / > the limits hold after a stop and a start/],
+        ['test/integration/stats.test.ts', / > a container burning one CPU shows about 100% of a CPU/],
+        ['test/integration/stats.test.ts', / > S1: /],
+        ['test/integration/stats.test.ts', / > S2: /],
+      ];
+      for (const [file, name] of issue4) expect(passed(file, name), `${file} ${name} did not pass in the guest\n${tail}`).toBe(true);
+    }
     expect(out).toMatch(/^v2-lane: guest reported: tests passed$/m);
     expect(r.code, tail).toBe(0);
   }, 20 * MIN);
