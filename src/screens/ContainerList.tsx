@@ -48,9 +48,15 @@ export interface ContainerListProps extends ScreenProps {
 }
 
 /** Default interval of the full list when the stats store keeps state and PID current. */
-export const DEFAULT_LIST_REFRESH_MS = 60_000;
+export const DEFAULT_LIST_REFRESH_MS = 300_000;
 /** A list asked for by a pass runs at most this often. */
 export const CHANGE_LIST_MIN_MS = 2000;
+/**
+ * A container that started this recently and shows no IPv4 yet (its DHCP
+ * client still asking) is listed again every {@link ADDRESS_RETRY_MS}.
+ */
+export const ADDRESS_WAIT_MS = 30_000;
+export const ADDRESS_RETRY_MS = 5000;
 
 /** Smallest terminal the screen draws in; below it a one-line notice is shown. */
 export const MIN_COLUMNS = 40;
@@ -130,6 +136,9 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   const listFailed = useRef(false);
   const mounted = useRef(true);
   const lastListAt = useRef(0);
+  const listSoonRef = useRef<(gapMs: number) => void>(() => {});
+  /** when each container was first seen running (for the IPv4 follow-up) */
+  const upSince = useRef(new Map<string, number>());
   /** containers LXC cannot read: engine.list() leaves them out, so the passes must too */
   const skippedSet = useRef<ReadonlySet<string>>(new Set());
   useEffect(() => {
@@ -156,7 +165,17 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         // a pass newer than this list knows state and PID better (lxc-info may lag a freeze)
         const pass = store?.getSnapshot().pass;
         if (pass && pass.time >= startedAt) list = mergeSampled(list, pass.containers, skippedSet.current).containers;
+        const before = getState().containers;
         dispatch({ type: 'list-loaded', containers: list });
+        if (store) {
+          // a container started moments ago may still be asking DHCP for its address
+          const now = Date.now();
+          const was = new Map(before.map((c) => [c.name, c.state]));
+          for (const c of list) if (c.state !== 'STOPPED' && was.get(c.name) === 'STOPPED') upSince.current.set(c.name, now);
+          for (const [n, at] of upSince.current) if (now - at > ADDRESS_WAIT_MS) upSince.current.delete(n);
+          const waiting = list.some((c) => c.state === 'RUNNING' && c.ipv4.length === 0 && upSince.current.has(c.name));
+          if (waiting) queueMicrotask(() => listSoonRef.current(ADDRESS_RETRY_MS));
+        }
         // once per change of the set, not on every refresh
         const key = skipped.join(',');
         if (key !== skippedKey.current) {
@@ -181,7 +200,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         await refresh(false);
       }
     },
-    [engine, dispatch, store],
+    [engine, dispatch, store, getState],
   );
   useEffect(() => {
     void refresh(true);
@@ -193,6 +212,16 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
 
   // ---- each pass: state, PID and names from the sampler; a change asks for a full list (IPv4)
   const changeTimer = useRef<NodeJS.Timeout | null>(null);
+  /** One list, at least `gapMs` after the last one began; no-op while one is scheduled. */
+  const listSoon = (gapMs: number): void => {
+    if (changeTimer.current) return;
+    const wait = Math.max(0, lastListAt.current + gapMs - Date.now());
+    changeTimer.current = setTimeout(() => {
+      changeTimer.current = null;
+      if (mounted.current) void latest.current.refresh(false);
+    }, wait);
+  };
+  listSoonRef.current = listSoon;
   useEffect(
     () => () => {
       if (changeTimer.current) clearTimeout(changeTimer.current);
@@ -205,14 +234,12 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     const s = getState();
     if (!s.loaded) return; // the first list says which containers LXC can read
     const m = mergeSampled(s.containers, pass.containers, skippedSet.current);
-    if (m.changed) dispatch({ type: 'list-loaded', containers: m.containers });
-    if (m.needList && !changeTimer.current) {
-      const wait = Math.max(0, lastListAt.current + CHANGE_LIST_MIN_MS - Date.now());
-      changeTimer.current = setTimeout(() => {
-        changeTimer.current = null;
-        if (mounted.current) void refresh(false);
-      }, wait);
+    if (m.changed) {
+      const was = new Map(s.containers.map((c) => [c.name, c.state]));
+      for (const c of m.containers) if (c.state !== 'STOPPED' && (was.get(c.name) ?? 'STOPPED') === 'STOPPED') upSince.current.set(c.name, Date.now());
+      dispatch({ type: 'list-loaded', containers: m.containers });
     }
+    if (m.needList) listSoon(CHANGE_LIST_MIN_MS);
   });
   // a stream failure is said once per message, and cleared when passes come again
   const statsError = useRef<string | null>(null);

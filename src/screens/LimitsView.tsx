@@ -37,9 +37,26 @@ export function LimitsView(props: ScreenProps & { name: string }): React.JSX.Ele
   const snap = useStats(props.stats);
   const [limits, setLimits] = useState<ContainerLimits | null>(null);
   const [loadError, setLoadError] = useState<Status | null>(null);
-  const [sel, setSel] = useState(0);
-  const [local, setLocal] = useState<PerSlider<SliderValue>>({});
-  const [editing, setEditing] = useState<string | null>(null);
+  // sel, local and editing are read by key handlers before React renders (several keys in one
+  // read, "96M" typed or pasted): each has a ref updated at once beside its state
+  const [sel, setSelState] = useState(0);
+  const [local, setLocalState] = useState<PerSlider<SliderValue>>({});
+  const [editing, setEditingState] = useState<string | null>(null);
+  const selRef = useRef(0);
+  const localRef = useRef<PerSlider<SliderValue>>({});
+  const editingRef = useRef<string | null>(null);
+  const setSel = (f: (i: number) => number): void => {
+    selRef.current = f(selRef.current);
+    setSelState(selRef.current);
+  };
+  const setLocal = (f: (x: PerSlider<SliderValue>) => PerSlider<SliderValue>): void => {
+    localRef.current = f(localRef.current);
+    setLocalState(localRef.current);
+  };
+  const setEditing = (v: string | null | ((x: string | null) => string | null)): void => {
+    editingRef.current = typeof v === 'function' ? v(editingRef.current) : v;
+    setEditingState(editingRef.current);
+  };
   const [errors, setErrors] = useState<PerSlider<{ message: string; hint?: string }>>({});
   const [notes, setNotes] = useState<PerSlider<string>>({});
   const [pending, setPending] = useState<PerSlider<boolean>>({});
@@ -133,9 +150,9 @@ export function LimitsView(props: ScreenProps & { name: string }): React.JSX.Ele
     [flush],
   );
 
-  const valueShown = (i: number): SliderValue => {
+  const valueShown = (i: number, fresh = false): SliderValue => {
     const d = SLIDERS[i];
-    const l = local[d.id];
+    const l = (fresh ? localRef.current : local)[d.id];
     if (l !== undefined) return l;
     return limits ? valueOf(d, limits) : null;
   };
@@ -144,7 +161,8 @@ export function LimitsView(props: ScreenProps & { name: string }): React.JSX.Ele
   const body = frameBodyHeight(height, width, hints, theme.ascii);
 
   useKeys((input: string, key: Key) => {
-    const d = SLIDERS[sel];
+    const d = SLIDERS[selRef.current];
+    const editing = editingRef.current;
     if (editing !== null) {
       const c = commandFor(LIMIT_EDIT_COMMANDS, input, key);
       if (c?.id === 'cancel') return setEditing(null);
@@ -187,7 +205,7 @@ export function LimitsView(props: ScreenProps & { name: string }): React.JSX.Ele
       case 'bigMore': {
         if (!limits) return;
         const dir = c.id === 'less' || c.id === 'bigLess' ? -1 : 1;
-        const v = stepValue(valueShown(sel), scale, dir, c.id === 'bigLess' || c.id === 'bigMore');
+        const v = stepValue(valueShown(selRef.current, true), scale, dir, c.id === 'bigLess' || c.id === 'bigMore');
         setErrors((x) => ({ ...x, [d.id]: undefined }));
         schedule(d.id, v, APPLY_DELAY_MS);
         return;
@@ -219,7 +237,7 @@ export function LimitsView(props: ScreenProps & { name: string }): React.JSX.Ele
       ? 'cannot read the limits'
       : `reading the limits${theme.ascii ? '...' : '…'}`
     : limits.running
-      ? `in effect now (cgroup ${limits.layout}); each change is set live and saved in the config`
+      ? `in effect now (cgroup ${limits.layout}); changes apply at once and are kept in the config`
       : `${name} is not running: changes are saved in its config for the next start`;
   lines.push(
     <Box key="head" height={1} width={width} overflow="hidden">

@@ -226,6 +226,7 @@ export function stepValue(v: SliderValue, scale: Scale, steps: number, big = fal
     if (steps >= 0) return scale.unlimited ? 'max' : scale.max;
     return Math.max(scale.min, round(scale.max + (steps + 1) * step, scale.step));
   }
+  if (v < scale.min) return steps < 0 ? v : scale.min; // a typed value under the scale: down stays, up joins it
   const next = round(v + steps * step, scale.step);
   if (next > scale.max) return scale.unlimited && v >= scale.max ? 'max' : scale.max;
   return Math.max(scale.min, next);

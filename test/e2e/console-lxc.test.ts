@@ -56,12 +56,15 @@ describe.runIf(RUN_LXC)('console against real LXC', () => {
     expect(screen).toContain(env.lxcpath);
 
     t.keys('s');
-    screen = await t.waitForScreen(`${name} RUNNING`, (s) => /RUNNING\s+\S+\s+\d+\s*$/.test(row(s) ?? ''), 30_000);
-    expect(row(screen)).toMatch(new RegExp(`${name}\\s+RUNNING\\s+\\d+\\.\\d+\\.\\d+\\.\\d+\\s+\\d+`));
+    // the list has CPU% and MEM columns between the state and the address
+    screen = await t.waitForScreen(`${name} RUNNING`, (s) => /RUNNING\s.*\d+\.\d+\.\d+\.\d+\s+\d+\s*$/.test(row(s) ?? ''), 30_000);
+    expect(row(screen)).toMatch(new RegExp(`${name}\\s+RUNNING\\s.*\\d+\\.\\d+\\.\\d+\\.\\d+\\s+\\d+`));
     expect(lxcState()).toBe('RUNNING');
 
     t.keys('f');
-    await t.waitForScreen(`${name} FROZEN`, (s) => /FROZEN/.test(row(s) ?? ''), 30_000);
+    // the row follows the kernel's freezer live (the stats passes), so it can show FROZEN before
+    // lxc-freeze returns and lxc-info stops saying FREEZING: wait for the action to finish too
+    await t.waitForScreen(`${name} FROZEN`, (s) => /FROZEN/.test(row(s) ?? '') && s.includes(`froze ${name}`), 30_000);
     expect(lxcState()).toBe('FROZEN');
     t.keys('f');
     await t.waitForScreen(`${name} thawed`, (s) => /RUNNING/.test(row(s) ?? '') && s.includes(`thawed ${name}`), 30_000);

@@ -89,6 +89,11 @@ export class FakeEngine implements EngineApi {
     c.pid = state === 'STOPPED' ? null : (c.pid ?? ++pidSeq);
   }
 
+  /** Set the addresses lxc-info would report (a DHCP lease arriving). */
+  setAddress(name: string, ipv4: string[]): void {
+    this.must(name).ipv4 = [...ipv4];
+  }
+
   has(name: string): boolean {
     return this.boxes.has(name);
   }

@@ -98,6 +98,17 @@ describe('container list with live stats', () => {
     await s.waitFor(() => e.callsOf('list').length > n, 'r to list');
   });
 
+  it('a container started elsewhere is listed again until its DHCP address shows', { timeout: 20_000 }, async () => {
+    const { e, src, s } = await setup();
+    e.setState('old', 'RUNNING'); // lxc-start in another shell; no lease yet
+    src.emit(passOf([sample('db-01'), sample('old', { pid: 999 }), sample('web-01')]));
+    await s.waitFor((x) => rowOf(x, 'old').includes('RUNNING'));
+    const n = e.callsOf('list').length;
+    await s.waitFor(() => e.callsOf('list').length > n, 'the list the start asks for', 5000);
+    e.setAddress('old', ['10.0.3.77']);
+    await s.waitFor((x) => rowOf(x, 'old').includes('10.0.3.77'), 'the address from a follow-up list', 8000);
+  });
+
   it('a failing stream is said once on the status line', async () => {
     const { src, s } = await setup();
     src.open()[0].fail(new Error('mountinfo unreadable'));
@@ -221,7 +232,7 @@ describe('resource sliders', () => {
     await s.press('\u001b[D'); // left from unlimited: the top of the scale (2 GiB host, 32 MiB steps)
     await s.waitFor(() => e.callsOf('setLimits').length === 1, 'the first set');
     expect(e.callsOf('setLimits')[0]).toEqual(['web-01', { memory: 2 * 1024 ** 3 }]);
-    await s.waitFor((x) => x.includes('set live and saved'));
+    await s.waitFor((x) => /^\s+set live and saved/m.test(x));
     await s.press('\u001b[1;2D'); // Shift+left: 8 steps of 32 MiB
     await s.waitFor(() => e.callsOf('setLimits').length === 2);
     expect(e.callsOf('setLimits')[1]).toEqual(['web-01', { memory: 2 * 1024 ** 3 - 8 * (32 << 20) }]);
@@ -242,7 +253,7 @@ describe('resource sliders', () => {
 
   it('a typed value uses the U1 grammar; a bad one is refused with what is accepted, nothing sent', async () => {
     const { e, s } = await openLimits();
-    await s.press('2', '5', '6', 'M');
+    await s.press('256M'); // one read, as typed fast or pasted
     await s.waitFor((x) => x.includes('new value: 256M') && x.includes('accepted:'));
     await s.press(KEY.enter);
     await s.waitFor(() => e.callsOf('setLimits').length === 1);

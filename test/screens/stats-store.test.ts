@@ -120,6 +120,8 @@ describe('slider scales', () => {
     expect(stepValue(2 * 1024 ** 3, sc, 1)).toBe('max');
     expect(stepValue(2 * 1024 ** 3 - (10 << 20), sc, 1)).toBe(2 * 1024 ** 3);
     expect(stepValue(sc.min, sc, -1)).toBe(sc.min);
+    expect(stepValue(16 << 20, sc, -1)).toBe(16 << 20); // typed under the scale: left never raises it
+    expect(stepValue(16 << 20, sc, 1)).toBe(sc.min);
     expect(stepValue(null, sc, 1)).toBe(512 << 20);
   });
 
