@@ -50,12 +50,7 @@ export function summarize(findings: readonly Finding[], host: CheckReport['host'
 export async function runCheckconfig(deps: CheckconfigDeps): Promise<CheckReport> {
   const { fs } = deps;
   const kernelRelease = readKernelRelease(fs);
-  let kconfig = null;
-  try {
-    kconfig = readKernelConfig(fs, kernelRelease);
-  } catch {
-    kconfig = null;
-  }
+  const kconfig = readKernelConfig(fs, kernelRelease); // never throws: null when unreadable
   let mounts: MountInfoEntry[] = [];
   let layout: CgroupLayout | null = null;
   try {

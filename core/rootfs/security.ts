@@ -62,12 +62,7 @@ const NO_RUNNER: Runner = {
  */
 export function detectHostSecurity(fs: HostFs = new HostFs('/')): HostSecurity {
   const kernelRelease = readKernelRelease(fs);
-  let kconfig = null;
-  try {
-    kconfig = readKernelConfig(fs, kernelRelease);
-  } catch {
-    kconfig = null;
-  }
+  const kconfig = readKernelConfig(fs, kernelRelease); // never throws: null when unreadable
   const ctx: CheckContext = {
     fs,
     runner: NO_RUNNER,
