@@ -17,7 +17,8 @@ import type { Status } from '../../components/StatusLine.js';
 import { fitToWidth } from '../../components/text.js';
 import { TOP_COMMANDS, commandFor, hintsFor, type TopCommandId } from '../keymap.js';
 import { useKeys } from '../hooks/use-keys.js';
-import { useStats } from '../hooks/use-stats.js';
+import { useStatsSelector } from '../hooks/use-stats.js';
+import type { StatsSnapshot } from '../state/stats-store.js';
 import { scrollTop } from '../state/reducer.js';
 import { compactBytes, cpuText, limitText, rateText } from './stats-format.js';
 import type { ScreenProps } from './types.js';
@@ -70,9 +71,28 @@ export function topColumns(width: number, sort: StatsSortKey, reverse: boolean, 
   return cols;
 }
 
+const NO_SNAPSHOT: StatsSnapshot = { version: 0, pass: null, latest: new Map(), error: null };
+
+/**
+ * Every figure the screen draws from a snapshot, as one string: a pass that
+ * changes none of them (idle containers) costs no render. Pure.
+ */
+export function topSignature(snap: StatsSnapshot): string {
+  const parts: string[] = [snap.pass ? `${snap.pass.host.cpus} ${snap.pass.host.memoryBytes}` : '-', snap.error?.message ?? ''];
+  for (const x of snap.latest.values()) {
+    if (x.state === 'STOPPED') continue;
+    parts.push(`${x.name} ${x.state} ${cpuText(x)} ${compactBytes(x.memory.used)} ${limitText(x.memory.limit)} ${rateText(x.blkio.readBps)} ${rateText(x.blkio.writeBps)} ${x.net ? `${rateText(x.net.rxBps)} ${rateText(x.net.txBps)}` : '-'} ${x.pids.current ?? '-'}`);
+  }
+  return parts.join('\n');
+}
+
+const same = (a: string, b: string): boolean => a === b;
+
 export function TopView(props: ScreenProps): React.JSX.Element {
   const { width, height, theme, dispatch, onQuit } = props;
-  const snap = useStats(props.stats);
+  // redrawn when a figure on screen changes; the data then comes from the snapshot itself
+  useStatsSelector(props.stats, topSignature, same);
+  const snap = props.stats ? props.stats.getSnapshot() : NO_SNAPSHOT;
   const [sort, setSort] = useState<StatsSortKey>('cpu');
   const [reverse, setReverse] = useState(false);
   const [selName, setSelName] = useState<string | null>(null);
@@ -143,7 +163,7 @@ export function TopView(props: ScreenProps): React.JSX.Element {
   const totalMem = rows.reduce((a, s) => a + (s.memory.used ?? 0), 0);
   const right = pass ? `${rows.length} running, ${pass.host.cpus} CPUs` : '';
   const summary = pass
-    ? `all: CPU ${totalCpu.toFixed(1)}% of one CPU (${pass.host.cpus > 0 ? (totalCpu / pass.host.cpus).toFixed(1) : '-'}% of the host), memory ${compactBytes(totalMem)}${pass.host.memoryBytes ? ` of ${compactBytes(pass.host.memoryBytes)}` : ''}; pass ${pass.durationMs.toFixed(1)} ms`
+    ? `all: CPU ${totalCpu.toFixed(1)}% of one CPU (${pass.host.cpus > 0 ? (totalCpu / pass.host.cpus).toFixed(1) : '-'}% of the host), memory ${compactBytes(totalMem)}${pass.host.memoryBytes ? ` of ${compactBytes(pass.host.memoryBytes)}` : ''}`
     : props.stats
       ? `waiting for the first stats pass${theme.ascii ? '...' : '…'}`
       : 'live stats are not available with this engine';
