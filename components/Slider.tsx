@@ -8,7 +8,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import { gaugeText } from './Gauge.js';
-import { fitToWidth, safeText } from './text.js';
+import { fitToWidth, safeText, wrapToWidth } from './text.js';
 import { glyphs, type Theme } from './theme.js';
 
 export interface SliderProps {
@@ -37,10 +37,21 @@ export interface SliderProps {
 /** Cells of the label column. */
 export const SLIDER_LABEL_WIDTH = 11;
 
-/** Lines a slider takes: 1, plus the typed value, the refusal (message, hint) or a note. */
-export function sliderHeight(p: Pick<SliderProps, 'editing' | 'error' | 'note' | 'editHint'>): number {
+/** Cells before the lines under a slider (pointer, label, space). */
+const INDENT = 2 + 11 + 1;
+
+/** The refusal's message wrapped under the slider: at most 2 lines, the last cut with an ellipsis. */
+function errorLines(message: string, width: number, ascii: boolean, mark: string): string[] {
+  const w = Math.max(1, width - INDENT);
+  const lines = wrapToWidth(`${mark} ${safeText(message, ascii)}`, w);
+  if (lines.length <= 2) return lines;
+  return [lines[0], fitToWidth(lines.slice(1).join(' '), w, { ellipsis: ascii ? '~' : '…' })];
+}
+
+/** Lines a slider takes: 1, plus the typed value, the refusal (message up to 2 lines, hint) or a note. */
+export function sliderHeight(p: Pick<SliderProps, 'editing' | 'error' | 'note' | 'editHint'> & { width?: number; theme?: Theme }): number {
   if (p.editing !== null && p.editing !== undefined) return p.editHint ? 3 : 2;
-  if (p.error) return p.error.hint ? 3 : 2;
+  if (p.error) return 1 + errorLines(p.error.message, p.width ?? 80, p.theme?.ascii ?? false, 'x').length + (p.error.hint ? 1 : 0);
   if (p.note) return 2;
   return 1;
 }
@@ -97,10 +108,12 @@ export function Slider(p: SliderProps): React.JSX.Element {
         </Line>,
       );
   } else if (p.error) {
-    lines.push(
-      <Line key="err" width={p.width}>
-        <Text color={c ? 'red' : undefined}>{indent + fitToWidth(`${g.error} ${safeText(p.error.message, p.theme.ascii)}`, sub, { ellipsis: g.ellipsis })}</Text>
-      </Line>,
+    errorLines(p.error.message, p.width, p.theme.ascii, g.error).forEach((l, k) =>
+      lines.push(
+        <Line key={`err${k}`} width={p.width}>
+          <Text color={c ? 'red' : undefined}>{indent + fitToWidth(l, sub, { ellipsis: g.ellipsis })}</Text>
+        </Line>,
+      ),
     );
     if (p.error.hint)
       lines.push(

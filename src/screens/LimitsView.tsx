@@ -256,7 +256,7 @@ export function LimitsView(props: ScreenProps & { name: string }): React.JSX.Ele
       error: errors[d.id] ?? null,
       note: notes[d.id] ?? null,
     };
-    const h = sliderHeight(sp);
+    const h = sliderHeight({ ...sp, width, theme });
     if (used + h > body) return;
     used += h;
     lines.push(
