@@ -288,3 +288,27 @@ describe('resource sliders', () => {
     await s.waitFor((x) => x.includes('saved: applies at the next start'));
   });
 });
+
+describe('R5 with LANG=C (ASCII theme)', () => {
+  it('top, stats and sliders draw ASCII only', async () => {
+    const e = new FakeEngine([summary('web-01', 'RUNNING')]);
+    const src = e.withSampler();
+    r = renderAt(<App engine={e} refreshMs={0} listRefreshMs={0} theme={{ ascii: true, color: false }} services={{}} />, 80, 24);
+    const s = r;
+    await s.waitFor((x) => /^[> ] web-01 /m.test(x));
+    const emit = (): void => src.emit(passOf([sample('web-01', { cpu: { percent: 30 }, memory: { used: 5 << 20, limit: 64 << 20 } })]));
+    emit();
+    for (const [key, marker] of [['T', 'top: running'], ['v', 'stats: web-01'], ['L', 'limits: web-01']] as const) {
+      await s.press(key);
+      await s.waitFor((x) => x.includes(marker), marker);
+      emit();
+      emit();
+      await delay(50);
+      const f = s.frame();
+      expect(f, f).toMatch(/^[\x20-\x7e\n]*$/);
+      fits(f, 80, 24);
+      await s.press(KEY.escape);
+      await delay(30);
+    }
+  });
+});
