@@ -72,7 +72,14 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 npm run --silent build
 
-# put `lxdeck` on the PATH (a link to this checkout's build), unless something else owns the name
-if [ ! -e /usr/local/bin/lxdeck ] || [ -L /usr/local/bin/lxdeck ]; then
-  ln -sfn "$(pwd)/dist/src/cli.js" /usr/local/bin/lxdeck
+# put `lxdeck` on the PATH: a link to this checkout's build, made only when the name is free or
+# is a link whose target is gone; a link to another checkout is left alone and named
+link=/usr/local/bin/lxdeck
+mine="$(pwd)/dist/src/cli.js"
+if [ ! -e "$link" ] && [ ! -L "$link" ]; then
+  ln -s "$mine" "$link"
+elif [ -L "$link" ] && [ ! -e "$(readlink -f "$link")" ]; then
+  ln -sfn "$mine" "$link"
+elif [ "$(readlink -f "$link")" != "$(readlink -f "$mine")" ]; then
+  echo "lxdeck: $link already points to $(readlink -f "$link"); left as it is (run this checkout with: node $mine)" >&2
 fi
