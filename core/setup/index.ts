@@ -10,5 +10,5 @@
 export * from './types.js';
 export { planSetup, resolveSetupOptions, setupPaths, readRoutes, routeClash, packagesToInstall, needsKernel, installActions, DEFAULT_FIRST_CONTAINER, INSTALL_TIMEOUT_MS, type RouteEntry } from './plan.js';
 export { applySetup, applyStep, applyAction, type ApplyCallbacks } from './apply.js';
-export { formatPlan, formatStep, formatCommand, summarizeSetup, formatSummary, type SetupSummary } from './summary.js';
+export { formatPlan, formatStep, stepsToApply, planCountLine, formatCommand, summarizeSetup, formatSummary, type SetupSummary } from './summary.js';
 export { setupSuggestion, type SetupSuggestion } from './suggest.js';

@@ -21,7 +21,7 @@ import { readLink } from '../network/bridge.js';
 import { type Cidr, formatCidr, formatIpv4, networkOf, overlaps, parseCidr, pickFreeSubnet } from '../network/ipv4.js';
 import { DEFAULT_NAT_TABLE, ipForwardArgv, natRuleset, natSatisfied, natSubnetText, nftApplyArgv, nftDeleteTableArgv, readNatState, validateNftTable, type NatSpec } from '../network/nat.js';
 import { NET_UNIT, netUnit, systemctlDisableArgv, systemctlEnableArgv, systemctlReloadArgv, unitWantsLink } from '../network/persist.js';
-import type { ResolvedSetupOptions, SetupAction, SetupDeps, SetupOptions, SetupPaths, SetupPlan, SetupStep } from './types.js';
+import { STEP_IDS, type ResolvedSetupOptions, type SetupAction, type SetupDeps, type SetupOptions, type SetupPaths, type SetupPlan, type SetupStep } from './types.js';
 
 /** The first container's name when none is given. */
 export const DEFAULT_FIRST_CONTAINER = 'first';
@@ -179,8 +179,8 @@ export function installActions(pm: PackageManager, pkgs: string[]): SetupAction[
 
 const REMOVE: Record<PackageManager, string> = { apt: 'apt-get remove', zypper: 'zypper remove', dnf: 'dnf remove' };
 
-function step(id: SetupStep['id'], number: SetupStep['number'], title: string, status: SetupStep['status'], detail: string[], actions: SetupAction[] = [], undo: string[] = []): SetupStep {
-  return { id, number, title, status: status === 'todo' && actions.length === 0 ? 'done' : status, detail, actions: status === 'todo' ? actions : [], undo };
+function step(id: SetupStep['id'], title: string, status: SetupStep['status'], detail: string[], actions: SetupAction[] = [], undo: string[] = []): SetupStep {
+  return { id, number: STEP_IDS.indexOf(id) + 1, title, status: status === 'todo' && actions.length === 0 ? 'done' : status, detail, actions: status === 'todo' ? actions : [], undo };
 }
 
 /**
@@ -206,7 +206,7 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
   const errs = report.findings.filter((f) => f.severity === 'error');
   const warns = report.findings.filter((f) => f.severity === 'warning');
   steps.push(
-    step('report', 1, 'Host report (checkconfig)', 'done', [
+    step('report', 'Host report (checkconfig)', 'done', [
       `${report.errors} error(s), ${report.warnings} warning(s) on ${report.host.distro.prettyName ?? 'an unknown distribution'}`,
       ...errs.map((f) => `[FAIL] ${f.title}: ${f.explanation}`),
       ...warns.map((f) => `[warn] ${f.title}: ${f.explanation}`),
@@ -216,16 +216,16 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
   // 2. packages
   const prog = (p: string) => findProgram(fs, p);
   const need = { nft: o.nat && prog('nft') === null, dnsmasq: o.dhcp && prog('dnsmasq') === null };
-  if (!o.install) steps.push(step('packages', 2, 'Install missing packages', 'skipped', ['not asked for']));
+  if (!o.install) steps.push(step('packages', 'Install missing packages', 'skipped', ['not asked for']));
   else if (pm === null) {
     const any = errs.some((f) => f.remedy?.apt || f.remedy?.zypper || f.remedy?.dnf) || need.nft || need.dnsmasq;
     steps.push(
       any
-        ? step('packages', 2, 'Install missing packages', 'blocked', [
+        ? step('packages', 'Install missing packages', 'blocked', [
             'unknown package manager (/etc/os-release names no apt, zypper or dnf distribution); install these yourself:',
             ...(['apt', 'zypper', 'dnf'] as const).map((p) => `${p}: ${packagesToInstall(report, p, need).join(' ')}`),
           ])
-        : step('packages', 2, 'Install missing packages', 'done', ['no package is missing']),
+        : step('packages', 'Install missing packages', 'done', ['no package is missing']),
     );
   } else {
     const pkgs = packagesToInstall(report, pm, need);
@@ -237,8 +237,8 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
     ];
     steps.push(
       pkgs.length
-        ? step('packages', 2, 'Install missing packages', 'todo', [`missing: ${pkgs.join(' ')}`, ...extra], installActions(pm, pkgs), [`${REMOVE[pm]} ${pkgs.join(' ')}`])
-        : step('packages', 2, 'Install missing packages', 'done', ['no package is missing', ...extra]),
+        ? step('packages', 'Install missing packages', 'todo', [`missing: ${pkgs.join(' ')}`, ...extra], installActions(pm, pkgs), [`${REMOVE[pm]} ${pkgs.join(' ')}`])
+        : step('packages', 'Install missing packages', 'done', ['no package is missing', ...extra]),
     );
   }
 
@@ -288,12 +288,12 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
   }
   if (!link.up) bridgeActions.push(runAction('ip', linkUpArgv(o.bridge)));
   if (bridgeActions.length) bridgeDetail.push(`${link.exists ? 'address and bring up' : 'make'} ${o.bridge} with ${formatCidr(gateway)}`);
-  steps.push(step('bridge', 3, `Bridge ${o.bridge}`, 'todo', bridgeDetail, bridgeActions, [shellQuote(['ip', 'link', 'delete', 'dev', o.bridge])]));
+  steps.push(step('bridge', `Bridge ${o.bridge}`, 'todo', bridgeDetail, bridgeActions, [shellQuote(['ip', 'link', 'delete', 'dev', o.bridge])]));
 
   // 3b. NAT
   const natSpec: NatSpec = { table: o.natTable, bridge: o.bridge, subnet: gateway };
   const ruleset = natRuleset(natSpec);
-  if (!o.nat) steps.push(step('nat', 3, 'NAT to the uplink (nftables)', 'skipped', ['not asked for (--no-nat)']));
+  if (!o.nat) steps.push(step('nat', 'NAT to the uplink (nftables)', 'skipped', ['not asked for (--no-nat)']));
   else {
     const natActions: SetupAction[] = [];
     const detail: string[] = [];
@@ -311,13 +311,13 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
       natActions.push(runAction('sysctl', ipForwardArgv(true)));
       undo.push(shellQuote(['sysctl', ...ipForwardArgv(false)]));
     }
-    steps.push(step('nat', 3, 'NAT to the uplink (nftables)', 'todo', detail, natActions, undo));
+    steps.push(step('nat', 'NAT to the uplink (nftables)', 'todo', detail, natActions, undo));
   }
 
   // 3c. DHCP
   const dhcpSpec: DhcpSpec = { bridge: o.bridge, gateway, runDir: paths.runDir, stateDir: paths.stateDir };
   const dnsArgs = dnsmasqArgv(dhcpSpec);
-  if (!o.dhcp) steps.push(step('dhcp', 3, 'DHCP for containers (dnsmasq)', 'skipped', ['not asked for (--no-dhcp)']));
+  if (!o.dhcp) steps.push(step('dhcp', 'DHCP for containers (dnsmasq)', 'skipped', ['not asked for (--no-dhcp)']));
   else {
     const st = readDhcpState(fs, dhcpSpec);
     const acts: SetupAction[] = [];
@@ -332,13 +332,13 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
       for (const d of [paths.runDir, paths.stateDir]) if (!existsSync(d)) acts.push(mkdirAction(d));
       acts.push(runAction('dnsmasq', dnsArgs, { output: 'file' }));
     }
-    steps.push(step('dhcp', 3, 'DHCP for containers (dnsmasq)', 'todo', detail, acts, [`kill $(cat ${shellQuote([dhcpPidFile(dhcpSpec)])})`, shellQuote(['rm', '-f', dhcpLeaseFile(dhcpSpec)])]));
+    steps.push(step('dhcp', 'DHCP for containers (dnsmasq)', 'todo', detail, acts, [`kill $(cat ${shellQuote([dhcpPidFile(dhcpSpec)])})`, shellQuote(['rm', '-f', dhcpLeaseFile(dhcpSpec)])]));
   }
 
   // 3d. persistence
   const comm = (fs.readTextOrNull('/proc/1/comm') ?? '').trim();
   const systemd = comm === 'systemd';
-  if (!o.persist) steps.push(step('persist', 3, `Persistent network (${NET_UNIT})`, 'skipped', ['not asked for']));
+  if (!o.persist) steps.push(step('persist', `Persistent network (${NET_UNIT})`, 'skipped', ['not asked for']));
   else {
     const absolute = (p: string, fallback: string) => prog(p) ?? fallback;
     const unit = netUnit({
@@ -392,11 +392,11 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
       detail.push(`systemd is not PID 1 here (/proc/1/comm: ${comm || 'unreadable'}): ${NET_UNIT} is written but not enabled; enable it on a systemd host with: systemctl enable ${NET_UNIT}`);
     }
     undo.push(shellQuote(['rm', '-f', paths.unitFile]));
-    steps.push(step('persist', 3, `Persistent network (${NET_UNIT})`, 'todo', detail, acts, undo));
+    steps.push(step('persist', `Persistent network (${NET_UNIT})`, 'todo', detail, acts, undo));
   }
 
   // 4. the first container
-  if (o.container === null) steps.push(step('container', 4, 'First container', 'skipped', ['not asked for (--no-container)']));
+  if (o.container === null) steps.push(step('container', 'First container', 'skipped', ['not asked for (--no-container)']));
   else {
     const name = o.container;
     const lx = lxcpath === '/var/lib/lxc' ? [] : ['--lxcpath', lxcpath];
@@ -415,9 +415,9 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
         options: { template: o.template, bridge: o.bridge },
         display: shellQuote(['lxdeck', ...lx, 'create', name, '--template', o.template, '--bridge', o.bridge]),
       };
-      steps.push(step('container', 4, `First container ${name}`, 'todo', [`create ${name} from the ${o.template} template on ${o.bridge} and start it`], [create, start], undo));
-    } else if (state === 'STOPPED') steps.push(step('container', 4, `First container ${name}`, 'todo', [`${name} exists and is STOPPED: start it`], [start], undo));
-    else steps.push(step('container', 4, `First container ${name}`, 'done', [`${name} exists and is ${state}`], [], undo));
+      steps.push(step('container', `First container ${name}`, 'todo', [`create ${name} from the ${o.template} template on ${o.bridge} and start it`], [create, start], undo));
+    } else if (state === 'STOPPED') steps.push(step('container', `First container ${name}`, 'todo', [`${name} exists and is STOPPED: start it`], [start], undo));
+    else steps.push(step('container', `First container ${name}`, 'done', [`${name} exists and is ${state}`], [], undo));
   }
 
   return {

@@ -22,6 +22,28 @@ export function formatStep(s: SetupStep, opts: { commands?: boolean } = {}): str
 }
 
 /**
+ * The steps of `plan` that applying it will run (each asked for first): the
+ * `todo` steps before the first blocked one that ends the run, as applySetup
+ * does (a blocked packages step does not end it; any other blocked step does).
+ */
+export function stepsToApply(plan: SetupPlan): SetupStep[] {
+  const out: SetupStep[] = [];
+  for (const s of plan.steps) {
+    if (s.status === 'blocked' && s.id !== 'packages') break;
+    if (s.status === 'todo') out.push(s);
+  }
+  return out;
+}
+
+/** The line under the plan: which numbered steps will be applied, or that nothing changes. */
+export function planCountLine(plan: SetupPlan): string {
+  if (plan.nothingToDo) return 'Every step is already done: setup changes nothing.';
+  const todo = stepsToApply(plan);
+  if (todo.length === 0) return 'No step can be applied: see the [FAIL] step.';
+  return `${todo.length} step(s) to apply: ${todo.map((s) => s.number).join(', ')}.`;
+}
+
+/**
  * The whole plan as text: each step with its commands (only the overview when
  * `commands` is false), and a last line saying either how many steps have
  * work to do or that everything is already set up.
@@ -29,9 +51,8 @@ export function formatStep(s: SetupStep, opts: { commands?: boolean } = {}): str
 export function formatPlan(plan: SetupPlan, opts: { commands?: boolean } = {}): string {
   const lines: string[] = [];
   for (const s of plan.steps) lines.push(...formatStep(s, opts));
-  const todo = plan.steps.filter((s) => s.status === 'todo').length;
   lines.push('');
-  lines.push(plan.nothingToDo ? 'Every step is already done: setup changes nothing.' : `${todo} step(s) to apply.`);
+  lines.push(planCountLine(plan));
   return lines.join('\n');
 }
 

@@ -8,7 +8,12 @@ import type { Runner } from '../exec/runner.js';
 import type { HostFs } from '../host/host-fs.js';
 import type { CreateOptions, ContainerInfo } from '../types.js';
 
-/** The steps, in the order they run. report = 1, packages = 2, bridge/nat/dhcp/persist = 3, container = 4 (5, the summary, is {@link summarizeSetup}). */
+/**
+ * The steps, in the order they run and are numbered (1 report ... 7 container; the
+ * summary after them, {@link summarizeSetup}, has no number). The issue's phases
+ * group them: host report (1), packages (2), network (3-6: bridge, NAT, DHCP,
+ * persistence), first container (7).
+ */
 export const STEP_IDS = ['report', 'packages', 'bridge', 'nat', 'dhcp', 'persist', 'container'] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
@@ -42,8 +47,8 @@ export type SetupAction =
 
 export interface SetupStep {
   id: StepId;
-  /** the issue's numbering: 1 report, 2 packages, 3 network (bridge, nat, dhcp, persist), 4 container */
-  number: 1 | 2 | 3 | 4;
+  /** its place in {@link STEP_IDS}, from 1: the number shown by `lxdeck setup` and the console (1 report ... 7 container) */
+  number: number;
   title: string;
   status: StepStatus;
   /** one or more lines: what was found and what the actions do (or why nothing is needed) */

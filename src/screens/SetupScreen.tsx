@@ -1,13 +1,15 @@
 /**
  * The first-time setup in the console (issue 5), over core/setup through
- * services.setup: step 1 the host report (errors first) and what setup would
+ * services.setup, its steps numbered 1-7 as `lxdeck setup` prints them:
+ * step 1 the host report (errors first) and what setup would
  * do; step 2 missing packages, their exact commands shown and asked for, then
- * run with the output live; step 3 the network choices (bridge name, IPv4
+ * run with the output live; the network choices (bridge name, IPv4
  * subnet checked against the routing table as typed and refused by planSetup
  * with the route named, NAT, DHCP, persistence) and the first container's
- * name; then bridge, NAT, DHCP, persistence and the first container (busybox)
+ * name; then steps 3-7, bridge, NAT, DHCP, persistence and the first container (busybox)
  * one by one, each shown with its exact commands and asked for before it
- * runs, output live; step 5 a scrollable summary of what was done with the
+ * runs (only `y` applies a step: Enter, "next" elsewhere, does not), output
+ * live; last a scrollable summary of what was done with the
  * commands that undo it. A host where every step is already done shows that
  * and changes nothing.
  *
@@ -19,7 +21,7 @@
 import React, { useEffect, useRef, useState } from 'react';
 import { Box, type Key } from 'ink';
 import { formatError } from '../../core/errors.js';
-import { summarizeSetup, type RouteEntry, type SetupPlan, type SetupStep, type SetupOptions } from '../../core/setup/index.js';
+import { STEP_IDS, planCountLine, summarizeSetup, type RouteEntry, type SetupPlan, type SetupStep, type SetupOptions } from '../../core/setup/index.js';
 import { Frame, frameBodyHeight } from '../../components/Frame.js';
 import { Form, type FormFieldView } from '../../components/Form.js';
 import { LineView, clampTop, wrapViewLines, type ViewLine } from '../../components/LineView.js';
@@ -93,20 +95,21 @@ const FIELD_HELP: Record<FormField, string> = {
 
 const LOG_COLOR: Partial<Record<LogKind, string>> = { head: undefined, command: 'cyan', stderr: 'yellow', info: 'green', ok: 'green', fail: 'red' };
 
-/** Phase titles, with the issue's step numbers. */
+/** Phase titles, numbered like the steps (1 report, 2 packages, 3-6 network, 7 container; the summary last). */
 function titleOf(ui: SetupUi, step: SetupStep | undefined): string {
+  const n = STEP_IDS.length;
   switch (ui.phase) {
     case 'loading':
     case 'report':
-      return 'step 1 of 5: Host report';
+      return `step 1 of ${n}: Host report`;
     case 'packages':
-      return 'step 2 of 5: Packages';
+      return `step 2 of ${n}: Packages`;
     case 'network':
-      return 'step 3 of 5: Network';
+      return `steps 3-${n - 1} of ${n}: Network`;
     case 'apply':
-      return step ? `step ${step.number} of 5: ${step.number === 4 ? 'First container' : 'Network'}` : 'step 3 of 5: Network';
+      return step ? `step ${step.number} of ${n}: ${step.id === 'container' ? 'First container' : 'Network'}` : `steps 3-${n - 1} of ${n}: Network`;
     case 'summary':
-      return 'step 5 of 5: Summary';
+      return 'Summary';
   }
 }
 
@@ -116,9 +119,8 @@ export function reportViewLines(plan: SetupPlan): ViewLine[] {
   const lines: ViewLine[] = [];
   const [counts, ...findings] = rep.detail;
   lines.push({ text: counts, bold: true, color: plan.report.errors ? 'red' : plan.report.warnings ? 'yellow' : 'green' });
-  const todo = plan.steps.filter((s) => s.status === 'todo').length;
-  if (plan.nothingToDo) lines.push({ text: 'Every step is already done: setup changes nothing.', bold: true, color: 'green' });
-  else lines.push({ text: `${todo} step(s) to apply; each is shown with its commands and asked for first.`, bold: true });
+  if (plan.nothingToDo) lines.push({ text: planCountLine(plan), bold: true, color: 'green' });
+  else lines.push({ text: `${planCountLine(plan)} Each is shown with its commands and asked for first.`, bold: true });
   for (const f of findings) lines.push({ text: f, color: f.startsWith('[FAIL]') ? 'red' : 'yellow', indent: 7 });
   if (plan.report.errors) lines.push({ text: 'K on the list shows the whole report with the remedies.', dim: true });
   lines.push({ text: '' }, { text: 'What setup does:', bold: true });
@@ -127,7 +129,7 @@ export function reportViewLines(plan: SetupPlan): ViewLine[] {
     lines.push({ text: `${s.number}. ${mark[s.status]} ${s.title}`, color: s.status === 'blocked' ? 'red' : s.status === 'todo' ? 'yellow' : s.status === 'done' ? 'green' : undefined, indent: 10 });
     if (s.id !== 'report') for (const d of s.detail) lines.push({ text: `          ${d}`, dim: true, indent: 10 });
   }
-  if (!plan.nothingToDo) lines.push({ text: '' }, { text: 'Enter: go on (bridge, subnet, NAT, DHCP and the container can be changed at step 3).', dim: true });
+  if (!plan.nothingToDo) lines.push({ text: '' }, { text: 'Enter: go on (bridge, subnet, NAT, DHCP and the container can be changed on the next screens).', dim: true });
   return lines;
 }
 
@@ -331,7 +333,7 @@ export function SetupScreen(props: ScreenProps): React.JSX.Element {
       { keys: 'Esc', label: 'leave' },
     ];
   else if (ui.phase === 'summary') hints = [{ keys: 'Enter/Esc', label: 'back to the list' }, scrollHint];
-  else if (ui.asking) hints = [{ keys: 'y/Enter', label: 'apply' }, { keys: 'n', label: 'skip' }, scrollHint, { keys: 'Esc', label: 'leave' }];
+  else if (ui.asking) hints = [{ keys: 'y', label: 'apply', dangerous: true }, { keys: 'n', label: 'skip' }, { keys: 'Esc', label: 'leave' }, scrollHint];
   else if (ui.running) hints = [scrollHint, { keys: 'Esc', label: 'cancel and leave' }];
   else if (ui.phaseDone) hints = [{ keys: 'Enter', label: ui.phase === 'apply' || stoppedHere(ui) ? 'summary' : 'next' }, scrollHint, { keys: 'Esc', label: 'leave' }];
   else hints = [scrollHint, { keys: 'Esc', label: 'leave' }];
@@ -352,7 +354,7 @@ export function SetupScreen(props: ScreenProps): React.JSX.Element {
   else if (ui.phase === 'summary' && ui.plan) viewLines = summaryViewLines(ui.plan, ui);
   else if (ui.phase === 'packages' || ui.phase === 'apply') {
     viewLines = ui.log.map((l) => ({ text: l.text, color: LOG_COLOR[l.kind], bold: l.kind === 'head', dim: l.kind === 'stdout' || l.kind === 'detail', indent: l.kind === 'stdout' || l.kind === 'stderr' || l.kind === 'command' ? 5 : 3 }));
-    if (ui.asking && step) footLines = [{ text: `Apply step ${step.number} (${step.title})? y or Enter: apply, n: skip it, Esc: leave`, color: 'yellow', bold: true }];
+    if (ui.asking && step) footLines = [{ text: `Apply step ${step.number} (${step.title})? It changes this host: only y applies it.`, color: 'yellow', bold: true }];
     else if (ui.running && step) footLines = [{ text: ui.cancelling ? 'cancelling…' : `running step ${step.number}: ${step.title} (Esc cancels it)`, dim: true }];
     else if (ui.phaseDone) {
       if (stoppedHere(ui)) footLines = [{ text: 'Setup stopped here: Enter shows the summary with what is in place.', color: 'red', bold: true }];
@@ -432,7 +434,8 @@ export function SetupScreen(props: ScreenProps): React.JSX.Element {
         break;
     }
     if (s.asking) {
-      if (c.id === 'yes' || c.id === 'next') answer.current?.(true);
+      // it changes the host: only an explicit y applies (Enter, which means "next" elsewhere, does nothing here)
+      if (c.id === 'yes') answer.current?.(true);
       else if (c.id === 'no') answer.current?.(false);
       return;
     }

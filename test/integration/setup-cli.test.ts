@@ -57,6 +57,11 @@ describe.runIf(RUN_LXC)('integration: lxdeck setup (CLI, not a terminal)', () =>
     expect(r.stdout).toContain(`$ nft -f - <<'EOF'`);
     expect(r.stdout).toMatch(/\$ dnsmasq .*--interface=/);
     expect(r.stdout).toContain('(dry run: nothing was changed)');
+    // the steps are numbered 1..N as printed, and the count names the ones that would run
+    const numbers = r.stdout.split('\n').filter((l) => /^\d+\. \[/.test(l)).map((l) => Number(l.split('.')[0]));
+    expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+    const todo = r.stdout.split('\n').filter((l) => /^\d+\. \[todo\]/.test(l)).map((l) => l.split('.')[0]);
+    expect(r.stdout).toContain(`${todo.length} step(s) to apply: ${todo.join(', ')}.`);
     expect(linkExists(bridge)).toBe(false);
     expect(tableExists()).toBe(false);
     expect(readdirSync(root)).toEqual([]);

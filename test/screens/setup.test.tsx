@@ -145,7 +145,7 @@ describe('setup screen', () => {
     const f = await shown(x, (t) => t.includes('press S for the first-time setup'), 'the offer');
     expect(f).toContain('no bridge lxdeckbr0 and no container yet: press S for the first-time setup');
     x.stdin.write('S');
-    await shown(x, (t) => t.includes('First-time setup') && t.includes('step 1 of 5: Host report'), 'the report step');
+    await shown(x, (t) => t.includes('First-time setup') && t.includes('step 1 of 7: Host report'), 'the report step');
     expect(setupOfferText('no container yet: run the first-time setup?')).toBe('no container yet: press S for the first-time setup');
   });
 
@@ -161,11 +161,14 @@ describe('setup screen', () => {
     const warn = f.indexOf('[warn]');
     if (warn >= 0) expect(fail).toBeLessThan(warn);
     expect(f).toMatch(/error\(s\), \d+ warning\(s\) on Debian/);
+    // numbered 1..7 as shown, and the count names the steps that will run
+    expect(flat(f)).toContain('6 step(s) to apply: 2, 3, 4, 5, 6, 7.');
+    expect(flat(f)).toMatch(/1\. \[done\] Host report.*2\. \[todo\].*3\. \[todo\] Bridge/);
 
     // step 2: the exact commands first, nothing run yet
     await x.press(KEY.enter);
     f = await shown(x, (t) => t.includes('Apply step 2 (Install missing packages)?'), 'the packages question');
-    expect(f).toContain('step 2 of 5: Packages');
+    expect(f).toContain('step 2 of 7: Packages');
     expect(f).toContain('$ DEBIAN_FRONTEND=noninteractive apt-get update');
     expect(f).toContain('$ DEBIAN_FRONTEND=noninteractive apt-get install -y busybox-static dnsmasq-base nftables');
     expect(s.runner.changes()).toEqual([]);
@@ -176,7 +179,7 @@ describe('setup screen', () => {
 
     // step 3: the choices, defaults from the plan (10.0.3.0/24 is routed here: 10.0.4.0/24)
     await x.press(KEY.enter);
-    f = await shown(x, (t) => t.includes('step 3 of 5: Network') && t.includes('IPv4 subnet'), 'the network form');
+    f = await shown(x, (t) => t.includes('steps 3-6 of 7: Network') && t.includes('IPv4 subnet'), 'the network form');
     expect(f).toMatch(/bridge\s+lxdeckbr0/);
     expect(f).toMatch(/IPv4 subnet\s+10\.0\.4\.0\/24/);
     expect(f).toMatch(/NAT\s+on/);
@@ -189,16 +192,23 @@ describe('setup screen', () => {
     expect(f).toContain('$ ip address add 10.0.4.1/24 dev lxdeckbr0');
     expect(s.runner.changes().some((c) => c.startsWith('ip link add'))).toBe(false);
     await x.press('y');
-    f = await shown(x, (t) => t.includes('Apply step 3 (NAT to the uplink (nftables))?'), 'the NAT question');
+    f = await shown(x, (t) => t.includes('Apply step 4 (NAT to the uplink (nftables))?'), 'the NAT question');
     expect(s.runner.changes()).toContain('ip link add name lxdeckbr0 type bridge');
     expect(f).toContain("$ nft -f - <<'EOF'");
     await x.press('y');
-    f = await shown(x, (t) => t.includes('Apply step 3 (DHCP for containers (dnsmasq))?'), 'the DHCP question');
-    await x.press(KEY.enter); // Enter says yes too
-    f = await shown(x, (t) => t.includes('Apply step 3 (Persistent network (lxdeck-net.service))?'), 'the persistence question');
+    f = await shown(x, (t) => t.includes('Apply step 5 (DHCP for containers (dnsmasq))?'), 'the DHCP question');
+    // it changes the host: Enter (next on steps 1-3) does not apply it, only y does
+    expect(x.frame()).toContain('y apply  n skip  Esc leave');
+    expect(f).toContain('only y applies it');
+    await x.press(KEY.enter, KEY.enter);
+    await delay(100);
+    expect(x.frame()).toContain('Apply step 5 (DHCP for containers (dnsmasq))?');
+    expect(s.runner.changes().some((c) => c.startsWith('dnsmasq'))).toBe(false);
     await x.press('y');
-    f = await shown(x, (t) => t.includes('Apply step 4 (First container first)?'), 'the container question');
-    expect(f).toContain('step 4 of 5: First container');
+    f = await shown(x, (t) => t.includes('Apply step 6 (Persistent network (lxdeck-net.service))?'), 'the persistence question');
+    await x.press('y');
+    f = await shown(x, (t) => t.includes('Apply step 7 (First container first)?'), 'the container question');
+    expect(f).toContain('step 7 of 7: First container');
     expect(f).toContain(`$ lxdeck --lxcpath ${s.engine.lxcpath} create first --template busybox --bridge lxdeckbr0`);
     await x.press('y');
     f = await shown(x, (t) => t.includes('Enter: the summary'), 'the end of the steps');
@@ -208,7 +218,7 @@ describe('setup screen', () => {
 
     // step 5: the summary, scrollable, with the undo commands
     await x.press(KEY.enter);
-    f = await shown(x, (t) => t.includes('step 5 of 5: Summary'), 'the summary');
+    f = await shown(x, (t) => t.includes('What was done:') && t.includes('─ Summary'), 'the summary');
     expect(f).toContain('Setup is done.');
     expect(f).toContain('2. Install missing packages: done now');
     let all = f;
@@ -246,7 +256,7 @@ describe('setup screen', () => {
     expect(f).toContain('Every step is already done: setup changes nothing.');
     expect(f).not.toContain('[todo]');
     await x.press(KEY.enter);
-    f = await shown(x, (t) => t.includes('step 5 of 5: Summary'), 'the summary');
+    f = await shown(x, (t) => t.includes('What was done:') && t.includes('─ Summary'), 'the summary');
     expect(f).toContain('Every step is already done: setup changed nothing.');
     expect(f).toContain('already in place');
     expect(s.applied).toEqual([]);
@@ -276,7 +286,7 @@ describe('setup screen', () => {
     await x.press(KEY.enter);
     f = await shown(x, (t) => t.includes('subnet 10.0.3.0/24 overlaps the route 10.0.3.0/24 dev eth9 already on this host'), 'the refusal');
     expect(f).toContain('hint: choose a subnet no route covers');
-    expect(f).toContain('step 3 of 5: Network');
+    expect(f).toContain('steps 3-6 of 7: Network');
     expect(s.applied.map((p) => p.steps.map((st) => st.id))).toEqual([['packages']]);
     for (let i = 0; i < 12; i++) await x.press(KEY.backspace);
     x.stdin.write('10.0.9.0/24');
@@ -312,10 +322,10 @@ describe('setup screen', () => {
     await shown(x, (t) => t.includes('Apply step 3 (Bridge lxdeckbr0)?'), 'the bridge question');
     await x.press('y');
     f = await shown(x, (t) => t.includes('Enter: the summary'), 'the end');
-    expect(f).not.toContain('Apply step 3 (NAT');
+    expect(f).not.toContain('Apply step 4 (NAT');
     expect(s.runner.changes().filter((c) => /^(nft|dnsmasq|sysctl)/.test(c))).toEqual([]);
     await x.press(KEY.enter);
-    f = await shown(x, (t) => t.includes('step 5 of 5'), 'the summary');
+    f = await shown(x, (t) => t.includes('What was done:'), 'the summary');
     expect(f).toMatch(/NAT to the uplink \(nftables\): skipped/);
     expect(f).toMatch(/First container: skipped/);
   });
@@ -376,7 +386,7 @@ describe('setup screen', () => {
     expect(f).toMatch(/Install missing packages: FAILED: apt-get install -y busybox-static… exited 100/);
     expect(f).toContain('hint: the command was: DEBIAN_FRONTEND=noninteractive apt-get install');
     await x.press(KEY.enter);
-    f = await shown(x, (t) => t.includes('step 5 of 5: Summary'), 'the summary');
+    f = await shown(x, (t) => t.includes('What was done:') && t.includes('─ Summary'), 'the summary');
     expect(f).toContain('Setup stopped: Install missing packages failed');
     expect(f).toContain('3. Bridge lxdeckbr0: not reached');
     expect(s.runner.changes().some((c) => c.startsWith('ip link add'))).toBe(false);

@@ -12,9 +12,9 @@ import { STEP_IDS } from '../../../core/setup/types.js';
 
 /**
  * loading: the first plan is being made; report: step 1; packages: step 2
- * (asked, then run); network: the choices of step 3 (a form); apply: steps 3
- * and 4 (bridge, NAT, DHCP, persistence, first container), each asked, then
- * run; summary: step 5.
+ * (asked, then run); network: the choices of steps 3-6 (a form); apply: steps 3
+ * to 7 (bridge, NAT, DHCP, persistence, first container), each asked, then
+ * run; summary: after the last step (not numbered).
  */
 export type SetupPhase = 'loading' | 'report' | 'packages' | 'network' | 'apply' | 'summary';
 

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LxdeckError } from '../../../core/errors.js';
 import type { RunOptions, RunResult, Runner } from '../../../core/exec/runner.js';
 import { HostFs } from '../../../core/host/host-fs.js';
-import { applySetup, formatPlan, planSetup, resolveSetupOptions, setupSuggestion, summarizeSetup, type SetupDeps } from '../../../core/setup/index.js';
+import { applySetup, formatPlan, planCountLine, planSetup, stepsToApply, resolveSetupOptions, setupSuggestion, summarizeSetup, type SetupDeps } from '../../../core/setup/index.js';
 import type { ContainerInfo, CreateOptions } from '../../../core/types.js';
 import { fixtureTree } from '../checkconfig/fixtures.js';
 
@@ -124,6 +124,32 @@ describe('planSetup on fixture hosts', () => {
     expect(q.status).toBe('blocked');
     expect(q.actions).toEqual([]);
     expect(q.detail).toEqual(expect.arrayContaining(['apt: busybox-static dnsmasq-base nftables', 'dnf: busybox dnsmasq nftables']));
+  });
+
+  it('the steps are numbered 1..7 in the order shown, and the count under the plan names the steps that will run', async () => {
+    const { deps } = depsFor('no-veth');
+    const plan = await planSetup(deps);
+    expect(plan.steps.map((s) => [s.number, s.id])).toEqual([
+      [1, 'report'],
+      [2, 'packages'],
+      [3, 'bridge'],
+      [4, 'nat'],
+      [5, 'dhcp'],
+      [6, 'persist'],
+      [7, 'container'],
+    ]);
+    const text = formatPlan(plan, { commands: false });
+    const shown = text.split('\n').filter((l) => /^\d+\. \[/.test(l)).map((l) => Number(l.split('.')[0]));
+    expect(shown).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const todo = plan.steps.filter((s) => s.status === 'todo');
+    expect(text).toContain(`${todo.length} step(s) to apply: ${todo.map((s) => s.number).join(', ')}.`);
+    expect(text.match(/\[todo\]/g)).toHaveLength(todo.length);
+    // a blocked network step ends the run (applySetup): what follows it is not counted
+    const blocked = { ...plan, steps: plan.steps.map((s) => (s.id === 'nat' ? { ...s, status: 'blocked' as const, actions: [] } : s)) };
+    expect(stepsToApply(blocked).map((s) => s.id)).toEqual(plan.steps.filter((s) => s.status === 'todo' && (s.id === 'packages' || s.id === 'bridge')).map((s) => s.id));
+    const res = await applySetup(deps, blocked, { confirm: async () => false });
+    expect(res.steps.filter((r) => r.outcome === 'declined').map((r) => r.id)).toEqual(stepsToApply(blocked).map((s) => s.id));
+    expect(planCountLine({ ...plan, nothingToDo: true })).toBe('Every step is already done: setup changes nothing.');
   });
 
   it('--no-nat --no-dhcp needs neither nftables nor dnsmasq', async () => {
