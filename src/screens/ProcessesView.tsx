@@ -2,8 +2,13 @@
  * The processes view, like lxc-ps: the processes in the container's cgroup
  * with host PID, PID inside the container, user, state, CPU % (between two
  * reads), RSS and command line, read again every `services.psRefreshMs`
- * (2 s). `t` sends SIGTERM and `h` SIGHUP to the selected process; `K`
- * sends SIGKILL after a y/n question.
+ * (2 s). `t` (SIGTERM), `h` (SIGHUP) and `K` (SIGKILL) each ask a y/n
+ * question naming the PID and command first, so a wrong row never gets a
+ * signal by a slip of the finger.
+ *
+ * The selection and scroll position live in refs beside the state: several
+ * keys in one read (`jjj`, Down Down: useKeys splits them) each see where the
+ * one before moved, though React has not rendered in between.
  */
 import React, { useCallback, useEffect, useRef, useState } from 'react';
 import { Box } from 'ink';
@@ -33,14 +38,56 @@ export const PROCESS_COLUMNS: readonly Column<ProcessInfo>[] = [
   { key: 'command', header: 'COMMAND', minWidth: 7, value: (p) => p.command },
 ];
 
+type SignalName = 'TERM' | 'HUP' | 'KILL';
+
+/** A signal waiting for its y/n answer, and the process it goes to. */
+interface PendingSignal {
+  p: ProcessInfo;
+  signal: SignalName;
+}
+
+/** What each signal does, under the question (signal(7)). */
+const SIGNAL_NOTE: Record<SignalName, string> = {
+  TERM: 'SIGTERM asks the process to end; it may clean up first or ignore it.',
+  HUP: 'SIGHUP: daemons usually read their configuration again; other programs end.',
+  KILL: 'SIGKILL cannot be caught: the process ends at once without cleaning up.',
+};
+
+/**
+ * The row of `pid` in `rows`; when that process is gone (or none was chosen),
+ * the row at `index` clamped into the list, so the cursor always marks a row
+ * while there is one. -1 for an empty list.
+ */
+export function selectedIndex(rows: readonly ProcessInfo[], pid: number | null, index: number): number {
+  if (!rows.length) return -1;
+  const at = pid === null ? -1 : rows.findIndex((p) => p.pid === pid);
+  return at >= 0 ? at : Math.max(0, Math.min(rows.length - 1, index));
+}
+
 export function ProcessesView(props: ScreenProps & { name: string }): React.JSX.Element {
   const { engine, name, width, height, theme, services, dispatch, onQuit } = props;
   const refreshMs = services.psRefreshMs ?? PS_REFRESH_MS;
   const [procs, setProcs] = useState<ProcessInfo[] | null>(null);
-  const [selPid, setSelPid] = useState<number | null>(null);
-  const [top, setTop] = useState(0);
+  const [selPid, setSelPidState] = useState<number | null>(null);
+  const [top, setTopState] = useState(0);
   const [status, setStatus] = useState<Status | null>(null);
-  const [confirmKill, setConfirmKill] = useState<ProcessInfo | null>(null);
+  const [confirm, setConfirmState] = useState<PendingSignal | null>(null);
+  // the same as the state, updated at once (keys of one read act before React renders)
+  const selRef = useRef<{ pid: number | null; index: number }>({ pid: null, index: 0 });
+  const topRef = useRef(0);
+  const confirmRef = useRef<PendingSignal | null>(null);
+  const setSel = (pid: number, index: number): void => {
+    selRef.current = { pid, index };
+    setSelPidState(pid);
+  };
+  const setTop = (t: number): void => {
+    topRef.current = t;
+    setTopState(t);
+  };
+  const setConfirm = (c: PendingSignal | null): void => {
+    confirmRef.current = c;
+    setConfirmState(c);
+  };
   const last = useRef<ProcessSnapshot | null>(null);
   const reading = useRef(false);
   const mounted = useRef(true);
@@ -86,8 +133,7 @@ export function ProcessesView(props: ScreenProps & { name: string }): React.JSX.
   }, [read, refreshMs]);
 
   const rows = procs ?? [];
-  let selected = rows.findIndex((p) => p.pid === selPid);
-  if (selected < 0 && rows.length) selected = 0;
+  const selected = selectedIndex(rows, selPid, selRef.current.index);
 
   const send = (p: ProcessInfo, signal: string): void => {
     if (!engine.kill) {
@@ -106,55 +152,55 @@ export function ProcessesView(props: ScreenProps & { name: string }): React.JSX.
     );
   };
 
-  const hints = confirmKill ? hintsFor(YES_NO_COMMANDS, theme.ascii) : hintsFor(PROCESS_COMMANDS, theme.ascii);
+  const hints = confirm ? hintsFor(YES_NO_COMMANDS, theme.ascii) : hintsFor(PROCESS_COMMANDS, theme.ascii);
   const body = frameBodyHeight(height, width, hints, theme.ascii);
   let dialog: React.JSX.Element | null = null;
   let dialogLines = 0;
-  if (confirmKill) {
-    const title = `Send SIGKILL to ${confirmKill.pid}?`;
-    const dl: DialogLine[] = [
-      { text: confirmKill.command },
-      { text: 'SIGKILL cannot be caught: the process ends at once without cleaning up.' },
-      { text: 'y: kill it; n or Esc: keep it', color: 'yellow' },
-    ];
-    dialog = <Dialog title={title} lines={dl} width={width} theme={theme} accent="red" />;
+  if (confirm) {
+    const title = `send ${confirm.signal} to PID ${confirm.p.pid} (${confirm.p.command})? y/n`;
+    const dl: DialogLine[] = [{ text: SIGNAL_NOTE[confirm.signal] }, { text: `y: send SIG${confirm.signal}; n or Esc: keep it`, color: 'yellow' }];
+    dialog = <Dialog title={title} lines={dl} width={width} theme={theme} accent={confirm.signal === 'KILL' ? 'red' : 'yellow'} />;
     dialogLines = dialogHeight(title, dl, width, theme.ascii);
   }
   const tableRows = Math.max(1, body - 2 - dialogLines);
   const t = scrollTop(top, selected, tableRows, rows.length);
 
   useKeys((input: string, key: Key) => {
-    if (confirmKill) {
+    const pending = confirmRef.current;
+    if (pending) {
       const c = commandFor(YES_NO_COMMANDS, input, key);
       if (c?.id === 'yes') {
-        const p = confirmKill;
-        setConfirmKill(null);
-        send(p, 'KILL');
-      } else if (c?.id === 'no') setConfirmKill(null);
+        setConfirm(null);
+        send(pending.p, pending.signal);
+      } else if (c?.id === 'no') setConfirm(null);
       return;
     }
     const c = commandFor(PROCESS_COMMANDS, input, key);
     if (!c) return;
+    // where the keys before this one (in the same read) left the selection
+    const list = rows;
+    const cur = selectedIndex(list, selRef.current.pid, selRef.current.index);
+    const curTop = scrollTop(topRef.current, cur, tableRows, list.length);
     const move = (to: number): void => {
-      if (!rows.length) return;
-      const i = Math.max(0, Math.min(rows.length - 1, to));
-      setSelPid(rows[i].pid);
-      setTop(scrollTop(t, i, tableRows, rows.length));
+      if (!list.length) return;
+      const i = Math.max(0, Math.min(list.length - 1, to));
+      setSel(list[i].pid, i);
+      setTop(scrollTop(curTop, i, tableRows, list.length));
     };
-    const sel = selected >= 0 ? rows[selected] : undefined;
+    const sel = cur >= 0 ? list[cur] : undefined;
     switch (c.id) {
       case 'up':
-        return move(selected - 1);
+        return move(cur - 1);
       case 'down':
-        return move(selected + 1);
+        return move(cur + 1);
       case 'pageUp':
-        return move(selected - tableRows);
+        return move(cur - tableRows);
       case 'pageDown':
-        return move(selected + tableRows);
+        return move(cur + tableRows);
       case 'home':
         return move(0);
       case 'end':
-        return move(rows.length - 1);
+        return move(list.length - 1);
       case 'refresh':
         void read();
         return;
@@ -171,8 +217,7 @@ export function ProcessesView(props: ScreenProps & { name: string }): React.JSX.
           setStatus({ kind: 'info', message: 'no process selected' });
           return;
         }
-        if (c.id === 'kill') setConfirmKill(sel);
-        else send(sel, c.id === 'term' ? 'TERM' : 'HUP');
+        setConfirm({ p: sel, signal: c.id === 'kill' ? 'KILL' : c.id === 'term' ? 'TERM' : 'HUP' });
         return;
       default:
         return;

@@ -175,7 +175,7 @@ describe('info view', () => {
 });
 
 describe('processes view', () => {
-  it('lists the processes, refreshes live, t sends TERM, K asks and n keeps the process, y sends KILL', async () => {
+  it('lists the processes, refreshes live, t asks and y sends TERM, K asks and n keeps the process, y sends KILL', async () => {
     const e = new FakeEngine([summary('web-01', 'RUNNING', { pid: 4321 })]);
     e.processes.set('web-01', [proc(4321, '/sbin/init', { nspid: 1 }), proc(4400, 'sshd: /usr/sbin/sshd -D', { nspid: 50, user: 'root' }), proc(4500, 'sleep 1000', { nspid: 60, user: 'daemon', rssBytes: 2 * 1048576 })]);
     const s = open(e, { psRefreshMs: 100 });
@@ -190,22 +190,117 @@ describe('processes view', () => {
     e.processes.get('web-01')!.push(proc(4600, 'top', { nspid: 70 }));
     await s.waitFor((x) => x.includes('top') && x.includes('4 processes'), 'the refresh');
     await s.press(KEY.down, 't');
+    await s.waitFor((x) => x.includes('send TERM to PID 4400 (sshd: /usr/sbin/sshd -D)? y/n'), 'the TERM question');
+    expect(e.signals).toEqual([]);
+    await s.press('y');
     await s.waitFor((x) => x.includes('sent SIGTERM to 4400'), 'TERM sent');
     expect(e.signals).toEqual([['web-01', 4400, 'TERM']]);
     await s.waitFor((x) => !x.split('\n').some((l) => /^[› ] +4400 /.test(l)), 'the process gone');
     // KILL asks first
     await s.press('G', 'K');
-    f = await s.waitFor((x) => x.includes('Send SIGKILL to 4600?'), 'the question');
+    f = await s.waitFor((x) => x.includes('send KILL to PID 4600 (top)? y/n'), 'the question');
+    expect(f).toContain('SIGKILL cannot be caught');
     await s.press('n');
-    await s.waitFor((x) => !x.includes('Send SIGKILL'), 'the question closed');
+    await s.waitFor((x) => !x.includes('send KILL'), 'the question closed');
     expect(e.signals).toHaveLength(1);
     await s.press('K');
-    await s.waitFor((x) => x.includes('Send SIGKILL to 4600?'), 'the question again');
+    await s.waitFor((x) => x.includes('send KILL to PID 4600 (top)? y/n'), 'the question again');
     await s.press('y');
     await s.waitFor((x) => x.includes('sent SIGKILL to 4600'), 'KILL sent');
     expect(e.signals).toEqual([
       ['web-01', 4400, 'TERM'],
       ['web-01', 4600, 'KILL'],
+    ]);
+    for (const raw of s.stdout.frames) expectFits(stripAnsi(raw), 80, 24);
+  });
+
+  /** The PID on the marked row, or null when no row is marked. */
+  const markedPid = (f: string): number | null => {
+    const m = f.split('\n').map((l) => /^› +(\d+) /.exec(l)).find((x) => x !== null);
+    return m ? Number(m[1]) : null;
+  };
+
+  async function openProcs(n: number): Promise<{ e: FakeEngine; s: Rendered; pids: number[] }> {
+    const e = new FakeEngine([summary('web-01', 'RUNNING', { pid: 5000 })]);
+    const pids = Array.from({ length: n }, (_, i) => 5000 + i * 10);
+    e.processes.set('web-01', pids.map((pid, i) => proc(pid, i === 0 ? '/sbin/init' : `worker-${i}`, { nspid: i + 1 })));
+    const s = open(e, { psRefreshMs: 0 });
+    await shown(s, (x) => x.includes('web-01'), 'the list');
+    await s.press('p');
+    await shown(s, (x) => x.includes('Processes of web-01') && x.includes(`${n} processes`), 'the processes');
+    return { e, s, pids };
+  }
+
+  it('several keys in one read move one row each (Down Down, jjj, kk), like the container list', async () => {
+    const { s, pids } = await openProcs(6);
+    expect(markedPid(s.frame())).toBe(pids[0]);
+    s.stdin.write(KEY.down + KEY.down);
+    await s.waitFor((x) => markedPid(x) === pids[2], 'two rows down from one read');
+    s.stdin.write('jjj');
+    await s.waitFor((x) => markedPid(x) === pids[5], 'three rows down from one read');
+    s.stdin.write('kk');
+    await s.waitFor((x) => markedPid(x) === pids[3], 'two rows up from one read');
+    await delay(50);
+    expect(markedPid(s.frame())).toBe(pids[3]);
+  });
+
+  it('Down on the last row stays on the last row (one read or key by key); the view still scrolls past a page', async () => {
+    const { e, s, pids } = await openProcs(30);
+    await s.press('G');
+    await s.waitFor((x) => markedPid(x) === pids[29], 'the last row');
+    await s.press(KEY.down);
+    await delay(50);
+    expect(markedPid(s.frame())).toBe(pids[29]);
+    s.stdin.write('jjjj');
+    await delay(80);
+    expect(markedPid(s.frame())).toBe(pids[29]);
+    await s.press('g');
+    await s.waitFor((x) => markedPid(x) === pids[0], 'the first row');
+    for (let i = 0; i < 35; i++) s.stdin.write('j');
+    await s.waitFor((x) => markedPid(x) === pids[29], 'the last row key by key');
+    await delay(50);
+    expect(markedPid(s.frame())).toBe(pids[29]);
+    // the marked process ends: the cursor stays on the (new) last row, not off the list nor back at the top
+    e.processes.get('web-01')!.pop();
+    await s.press('r');
+    await s.waitFor((x) => x.includes('29 processes') && markedPid(x) === pids[28], 'the new last row marked');
+    await s.press(KEY.down);
+    await delay(50);
+    expect(markedPid(s.frame())).toBe(pids[28]);
+  });
+
+  it('t and h ask first like K: "send TERM to PID N (command)? y/n"; n sends nothing, y sends to the row asked about', async () => {
+    const { e, s, pids } = await openProcs(4);
+    await s.press('j', 't');
+    let f = await s.waitFor((x) => x.includes(`send TERM to PID ${pids[1]} (worker-1)? y/n`), 'the TERM question');
+    expect(e.signals).toEqual([]);
+    // keys other than y/n/Esc do not move the row nor answer
+    await s.press('j', KEY.enter);
+    await s.waitFor((x) => !x.includes('send TERM to PID'), 'Enter says no');
+    expect(e.signals).toEqual([]);
+    await s.press('t');
+    await s.waitFor((x) => x.includes(`send TERM to PID ${pids[1]} (worker-1)? y/n`), 'asked again');
+    await s.press('n');
+    await s.waitFor((x) => !x.includes('send TERM to PID'), 'the question closed');
+    expect(e.signals).toEqual([]);
+    await s.press('t');
+    await s.waitFor((x) => x.includes(`send TERM to PID ${pids[1]}`), 'asked again');
+    await s.press('y');
+    await s.waitFor((x) => x.includes(`sent SIGTERM to ${pids[1]}`), 'TERM sent');
+    expect(e.signals).toEqual([['web-01', pids[1], 'TERM']]);
+    await s.press('G', 'h');
+    f = await s.waitFor((x) => x.includes(`send HUP to PID ${pids[3]} (worker-3)? y/n`), 'the HUP question');
+    expect(f).not.toContain('sent SIGHUP');
+    await s.press(KEY.escape);
+    await s.waitFor((x) => !x.includes('send HUP to PID'), 'Esc says no');
+    await delay(50);
+    expect(e.signals).toHaveLength(1);
+    expect(s.frame()).toContain('Processes of web-01');
+    await s.press('h', 'y');
+    await s.waitFor((x) => x.includes(`sent SIGHUP to ${pids[3]}`), 'HUP sent');
+    expect(e.signals).toEqual([
+      ['web-01', pids[1], 'TERM'],
+      ['web-01', pids[3], 'HUP'],
     ]);
     for (const raw of s.stdout.frames) expectFits(stripAnsi(raw), 80, 24);
   });
