@@ -93,8 +93,10 @@ export function App({ engine, refreshMs = DEFAULT_REFRESH_MS, statsMs = DEFAULT_
   // ---- keys read with the key that opened a screen go to that screen
   const pendingKeys = useRef<[string, Key][]>([]);
   const takePendingKeys = useCallback(() => pendingKeys.current.splice(0), []);
+  // appended, not replaced: keys arriving one by one between the key that opened a screen and
+  // the moment that screen subscribes its handler queue up for it in order
   const stashKeys = useCallback((keys: [string, Key][]) => {
-    pendingKeys.current = keys;
+    pendingKeys.current.push(...keys);
   }, []);
 
   // ---- the host report at start: opened when it has errors

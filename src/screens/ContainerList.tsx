@@ -141,8 +141,11 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   const upSince = useRef(new Map<string, number>());
   /** containers LXC cannot read: engine.list() leaves them out, so the passes must too */
   const skippedSet = useRef<ReadonlySet<string>>(new Set());
+  const { takePendingKeys } = props;
   useEffect(() => {
     mounted.current = true;
+    // keys queued for a screen that has gone again are nobody's: the list reads only what comes next
+    takePendingKeys();
     return () => {
       mounted.current = false;
     };
@@ -271,26 +274,25 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     };
   }, [setupService, getState, dispatch]);
 
-  // ---- actions
-  const busyRef = useRef(false);
+  // ---- actions. The busy flag and the outcome live in App's reducer, which
+  // outlives this screen: an action that ends while another screen is on top
+  // (t then l) still clears `busy` and leaves its message for when the list
+  // comes back. Only the follow-up list waits for the list to be mounted (it
+  // lists again when it mounts anyway).
   const act = useCallback(
-    async (busyText: string, run: () => Promise<unknown>, okText: string, after?: () => void): Promise<void> => {
-      if (busyRef.current) return;
-      busyRef.current = true;
+    async (busyText: string, run: () => Promise<unknown>, okText: string): Promise<void> => {
+      if (getState().busy !== null) return; // one action at a time, whichever screen started it
       dispatch({ type: 'busy', text: busyText });
       try {
         await run();
-        if (mounted.current) dispatch({ type: 'done', status: { kind: 'ok', message: okText } });
+        dispatch({ type: 'done', status: { kind: 'ok', message: okText } });
       } catch (e) {
         const { message, hint } = formatError(e);
-        if (mounted.current) dispatch({ type: 'done', status: { kind: 'error', message, hint } });
-      } finally {
-        busyRef.current = false;
+        dispatch({ type: 'done', status: { kind: 'error', message, hint } });
       }
       if (mounted.current) await refresh(true);
-      if (mounted.current) after?.();
     },
-    [dispatch, refresh],
+    [dispatch, getState, refresh],
   );
 
   // ---- keys. Several keys in one read ("jjs" typed fast or over a slow SSH
@@ -306,6 +308,13 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     const ctx = latest.current;
     let quit = false;
     const events = splitKeyEvents(rawInput, rawKey);
+    if (getState().suspended !== null) return; // lxc-attach / lxc-console is about to take the terminal
+    if (getState().screens.length > 0) {
+      // a key of this list opened a screen that has not subscribed its key handler
+      // yet ("cfast" typed 20 ms apart): every key until it does is that screen's input
+      props.stashKeys(events);
+      return;
+    }
     for (let i = 0; i < events.length && !quit; i++) {
       handleOne(events[i][0], events[i][1]);
       if (getState().screens.length > 0) {
@@ -357,7 +366,8 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         if (id === 'create') return d({ type: 'push', screen: { kind: 'create' } });
         if (id === 'setup') return d({ type: 'push', screen: { kind: 'setup' } });
         const sel = selectedContainer(s);
-        if (!sel) return status('info', 'no container selected', 'press c to create one');
+        // before the first list nothing can be selected yet: the key is dropped silently
+        if (!sel) return s.loaded ? status('info', 'no container selected', 'press c to create one') : undefined;
         const n = sel.name;
         const running = sel.state === 'RUNNING';
         const notRunning = (what: string): void =>

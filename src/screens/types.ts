@@ -25,7 +25,10 @@ export interface ScreenProps {
    * wizard, "web" is its name); a screen takes them once, when it starts reading keys.
    */
   takePendingKeys: () => [string, Key][];
-  /** the screen below hands the rest of a read over to the screen it opened */
+  /**
+   * The screen below hands keys over to the screen it opened: the rest of the read, and every key
+   * that reaches it before the new screen subscribes its handler (appended in order).
+   */
   stashKeys: (keys: [string, Key][]) => void;
   /**
    * The live stats: ONE sampler stream shared by every screen (read it with
