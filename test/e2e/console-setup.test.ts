@@ -105,14 +105,14 @@ describe.runIf(RUN_LXC)('e2e: first-time setup in the console, real terminal, re
     let s = await step([], 'the offer on the list', (x) => x.includes('press S for the first-time setup'), 30_000);
     expect(s).toContain(`no bridge ${bridge} and no container yet`);
 
-    s = await step(['S'], 'the report', (x) => x.includes('step 1 of 5: Host report') && x.includes('What setup does'), 60_000);
+    s = await step(['S'], 'the report', (x) => x.includes('step 1 of 7: Host report') && x.includes('What setup does'), 60_000);
     expect(s).toMatch(/\d+ error\(s\), \d+ warning\(s\)/);
 
     // packages: nothing is missing on a host with nft and dnsmasq; decline anything else (no downloads in tests)
-    s = await step(['Enter'], 'the packages step', (x) => x.includes('step 2 of 5: Packages') && (x.includes('Apply step 2') || x.includes('Enter: go on to the network')), 30_000);
+    s = await step(['Enter'], 'the packages step', (x) => x.includes('step 2 of 7: Packages') && (x.includes('Apply step 2') || x.includes('Enter: go on to the network')), 30_000);
     if (s.includes('Apply step 2')) s = await step(['n'], 'packages declined', (x) => x.includes('Enter: go on to the network'));
 
-    s = await step(['Enter'], 'the network form', (x) => x.includes('step 3 of 5: Network') && x.includes('IPv4 subnet'));
+    s = await step(['Enter'], 'the network form', (x) => x.includes('steps 3-6 of 7: Network') && x.includes('IPv4 subnet'));
     expect(s).toContain(`bridge ${bridge}`);
     const erase = async (): Promise<void> => {
       for (let i = 0; i < 20; i++) t.keys('BSpace');
@@ -125,7 +125,7 @@ describe.runIf(RUN_LXC)('e2e: first-time setup in the console, real terminal, re
       t.literal(cidr);
       await step([], 'the live check', (x) => x.includes('overlaps the route'));
       s = await step(['Enter'], 'the refusal', (x) => x.includes(`overlaps the route ${routed!.text} already on this host`));
-      expect(s).toContain('step 3 of 5: Network');
+      expect(s).toContain('steps 3-6 of 7: Network');
       expect(linkExists(bridge)).toBe(false);
       await erase();
     }
@@ -151,7 +151,7 @@ describe.runIf(RUN_LXC)('e2e: first-time setup in the console, real terminal, re
       const x = flat(t.screen());
       if (x.includes('Enter: the summary')) break;
       if (x.includes('Setup stopped here')) throw new Error(`a step failed:\n${t.screen()}`);
-      const m = /Apply step \d \((.+?)\)\? y or Enter/.exec(x);
+      const m = /Apply step \d \((.+?)\)\? It changes this host: only y applies it/.exec(x);
       if (m && !asked.includes(m[1])) {
         asked.push(m[1]);
         t.keys('y');
@@ -168,7 +168,7 @@ describe.runIf(RUN_LXC)('e2e: first-time setup in the console, real terminal, re
     expect(dnsmasqPid()).not.toBeNull();
     expect(readFileSync(join(root, 'etc/systemd/system/lxdeck-net.service'), 'utf8')).toContain(bridge);
 
-    s = await step(['Enter'], 'the summary', (x) => x.includes('step 5 of 5: Summary'));
+    s = await step(['Enter'], 'the summary', (x) => x.includes('Summary') && x.includes('To undo (in this order):'));
     expect(s).toContain('Setup is done.');
     expect(s).toContain('To undo (in this order):');
     expect(s).toContain(`destroy --force ${name}`);
@@ -181,7 +181,7 @@ describe.runIf(RUN_LXC)('e2e: first-time setup in the console, real terminal, re
     s = await step(['S'], 'the report again', (x) => x.includes('What setup does'), 60_000);
     expect(s).toContain('Every step is already done: setup changes nothing.');
     expect(s).not.toContain('[todo]');
-    s = await step(['Enter'], 'the summary again', (x) => x.includes('step 5 of 5: Summary'));
+    s = await step(['Enter'], 'the summary again', (x) => x.includes('Summary') && x.includes('setup changed nothing'));
     expect(s).toContain('Every step is already done: setup changed nothing.');
     s = await step(['Escape'], 'the list again', (x) => x.includes('every step was already done, nothing changed'));
     expect(lxcState()).toBe('RUNNING');
