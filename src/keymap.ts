@@ -272,7 +272,8 @@ export function textOf(input: string, key: Key): string {
   return input.replace(/[\u0000-\u001f\u007f-\u009f]/gu, '');
 }
 
-const NO_KEY: Key = {
+/** An Ink Key with nothing pressed: the base for keys made from parts of a chunk (and for tests). */
+export const NO_KEY: Key = {
   upArrow: false,
   downArrow: false,
   leftArrow: false,

@@ -1,31 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Key } from 'ink';
-import { DIALOG_COMMANDS, LIST_COMMANDS, commandFor, hintsFor, matchKey, splitKeyEvents, textOf } from '../../src/keymap.js';
+import { DIALOG_COMMANDS, LIST_COMMANDS, NO_KEY, commandFor, hintsFor, matchKey, splitKeyEvents, textOf } from '../../src/keymap.js';
 
 function key(over: Partial<Key> = {}): Key {
-  return {
-    upArrow: false,
-    downArrow: false,
-    leftArrow: false,
-    rightArrow: false,
-    pageDown: false,
-    pageUp: false,
-    home: false,
-    end: false,
-    return: false,
-    escape: false,
-    ctrl: false,
-    shift: false,
-    tab: false,
-    backspace: false,
-    delete: false,
-    meta: false,
-    super: false,
-    hyper: false,
-    capsLock: false,
-    numLock: false,
-    ...over,
-  };
+  return { ...NO_KEY, ...over };
 }
 
 describe('key table', () => {
