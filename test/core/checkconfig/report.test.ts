@@ -91,10 +91,11 @@ describe('checkconfig against fixture trees', () => {
   });
 
   it('an empty root (no /proc, no /sys, no programs): no crash; unknown cgroup layout and missing tools are errors, the rest cannot be told', async () => {
-    const { mkdtempSync } = await import('node:fs');
+    const { mkdtempSync, rmdirSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const root = mkdtempSync(join(tmpdir(), 'lxdeck-cc-empty-'));
     const r = await runCheckconfig({ fs: new HostFs(root), runner: lxcRunner(), lxcpath: '/var/lib/lxc' });
+    rmdirSync(root); // empty: nothing was written into it
     expect(byId(r, 'cgroup.layout')).toMatchObject({ severity: 'error', explanation: expect.stringContaining('/proc/self/mountinfo') });
     expect(byId(r, 'tools.kernel-config').severity).toBe('warning');
     expect(byId(r, 'ns.pid').severity).toBe('warning');
