@@ -61,7 +61,8 @@ describe.runIf(RUN_LXC)('attach and console in a real terminal', () => {
     await t.waitForScreen('the shell prompt inside', (s) => /#\s*$/m.test(s), 20_000);
     t.literal('echo marker-$((6*7)); cat /etc/hostname');
     t.keys('Enter');
-    const s1 = await t.waitForScreen('the command output', (s) => /^marker-42$/m.test(s));
+    // both lines of output: the screen can be read between the echo and the cat
+    const s1 = await t.waitForScreen('the command output', (s) => /^marker-42$/m.test(s) && new RegExp(`^${name}$`, 'm').test(s));
     expect(s1).toMatch(new RegExp(`^${name}$`, 'm'));
     // a terminal of its own inside (lxc-attach allocated a pty)
     t.literal('tty');
