@@ -58,14 +58,19 @@ export interface Command<Id extends string = string> {
   minor?: boolean;
 }
 
-/** Commands of the container list. */
-export const LIST_COMMANDS: readonly Command<ListCommandId>[] = [
+/** Moving the selection in a list: the same keys on every screen that has rows. */
+const MOVE_COMMANDS: readonly Command<'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end'>[] = [
   { id: 'up', keys: ['up', 'k'], label: 'move', dangerous: false },
   { id: 'down', keys: ['down', 'j'], label: 'move', dangerous: false },
   { id: 'pageUp', keys: ['pageup'], label: 'page up', dangerous: false },
   { id: 'pageDown', keys: ['pagedown'], label: 'page down', dangerous: false },
   { id: 'home', keys: ['home', 'g'], label: 'first', dangerous: false },
   { id: 'end', keys: ['end', 'G'], label: 'last', dangerous: false },
+];
+
+/** Commands of the container list. */
+export const LIST_COMMANDS: readonly Command<ListCommandId>[] = [
+  ...MOVE_COMMANDS,
   { id: 'start', keys: ['s'], label: 'start', dangerous: false, show: { unicode: 's', ascii: 's' } },
   { id: 'stop', keys: ['t'], label: 'stop', dangerous: false, show: { unicode: 't', ascii: 't' } },
   { id: 'freeze', keys: ['f'], label: 'freeze/thaw', dangerous: false, show: { unicode: 'f', ascii: 'f' } },
@@ -124,12 +129,7 @@ export type TopCommandId = 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end
 
 /** Commands of the top screen; the sort keys follow lxc-top's (n name, c CPU, b block I/O, m memory) plus e network and p pids. */
 export const TOP_COMMANDS: readonly Command<TopCommandId>[] = [
-  { id: 'up', keys: ['up', 'k'], label: 'move', dangerous: false },
-  { id: 'down', keys: ['down', 'j'], label: 'move', dangerous: false },
-  { id: 'pageUp', keys: ['pageup'], label: 'page up', dangerous: false },
-  { id: 'pageDown', keys: ['pagedown'], label: 'page down', dangerous: false },
-  { id: 'home', keys: ['home', 'g'], label: 'first', dangerous: false },
-  { id: 'end', keys: ['end', 'G'], label: 'last', dangerous: false },
+  ...MOVE_COMMANDS,
   { id: 'sortCpu', keys: ['c'], label: 'CPU', dangerous: false, show: { unicode: 'c', ascii: 'c' } },
   { id: 'sortMem', keys: ['m'], label: 'mem', dangerous: false, show: { unicode: 'm', ascii: 'm' } },
   { id: 'sortIo', keys: ['b'], label: 'I/O', dangerous: false, show: { unicode: 'b', ascii: 'b' } },
