@@ -12,7 +12,7 @@ import { formatCidr } from './network/ipv4.js';
 import type { Template } from './rootfs/template.js';
 import { createContainer } from './rootfs/create.js';
 import { TEMPLATES, getTemplate } from '../templates/index.js';
-import type { ContainerInfo, ContainerSummary, CreateOptions, EngineApi, StopOptions } from './types.js';
+import type { AutostartResult, AutostartSettings, ContainerInfo, ContainerSummary, CopyOptions, CreateOptions, EngineApi, SnapshotInfo, StopOptions } from './types.js';
 import { cgroupGet, cgroupSet, readContainerLimits, setContainerLimits, type ContainerLimits, type ResourceContext, type SetLimitsResult } from './stats/resources.js';
 import type { LimitsInput } from './stats/limit-input.js';
 import { StatsSampler } from './stats/sampler.js';
@@ -517,6 +517,90 @@ export class Engine implements EngineApi {
       if ((e as NodeJS.ErrnoException).code === 'ESRCH') throw new LxdeckError('E_NOT_FOUND', `process ${hostPid} has exited`);
       throw e;
     }
+  }
+
+  // ------------------------------------------- lifecycle (issue 9)
+  // Identity-allocating verbs (copy, rename, restore --as) live with the host-wide
+  // allocation records (core/hoststate); the others beside them. Each method is one
+  // block so the two halves can be filled independently.
+
+  // ---- [identity] copy, rename, restore as a new container
+
+  /**
+   * STUB (filled by the host-state work): full copy with lxc-copy, or an overlay/btrfs snapshot
+   * clone; new hwaddr, address, veth name and idmap range.
+   */
+  async copy(src: string, dst: string, _opts: CopyOptions = {}): Promise<ContainerInfo> {
+    void src;
+    void dst;
+    throw new LxdeckError('E_COMMAND', 'copy is not built yet');
+  }
+
+  /** STUB (filled by the host-state work): lxc-copy -R for a STOPPED container; its address record follows. */
+  async rename(oldName: string, newName: string): Promise<void> {
+    void oldName;
+    void newName;
+    throw new LxdeckError('E_COMMAND', 'rename is not built yet');
+  }
+
+  /** STUB (filled by the host-state work): lxc-snapshot -r SNAP -N NEW, then a new identity as copy gives. */
+  protected async restoreAs(name: string, snap: string, newName: string): Promise<void> {
+    void name;
+    void snap;
+    void newName;
+    throw new LxdeckError('E_COMMAND', 'restore --as is not built yet');
+  }
+
+  // ---- [lifecycle] restart, snapshots, autostart, protection
+
+  /** STUB (filled by the lifecycle work): lxc-stop -r. */
+  async restart(name: string, _opts: StopOptions = {}): Promise<void> {
+    void name;
+    throw new LxdeckError('E_COMMAND', 'restart is not built yet');
+  }
+
+  /** STUB (filled by the lifecycle work): lxc-snapshot NAME [-c FILE]. */
+  async snapshot(name: string, _opts: { comment?: string } = {}): Promise<SnapshotInfo> {
+    void name;
+    throw new LxdeckError('E_COMMAND', 'snapshot is not built yet');
+  }
+
+  /** STUB (filled by the lifecycle work): lxc-snapshot -L NAME. */
+  async snapshots(name: string): Promise<SnapshotInfo[]> {
+    void name;
+    throw new LxdeckError('E_COMMAND', 'snapshots is not built yet');
+  }
+
+  /** STUB (filled by the lifecycle work): in place; with opts.as it calls restoreAs. */
+  async restoreSnapshot(name: string, snap: string, opts: { as?: string } = {}): Promise<void> {
+    if (opts.as !== undefined) return this.restoreAs(name, snap, opts.as);
+    throw new LxdeckError('E_COMMAND', 'restore is not built yet');
+  }
+
+  /** STUB (filled by the lifecycle work): lxc-snapshot -d SNAP NAME. */
+  async deleteSnapshot(name: string, snap: string): Promise<void> {
+    void name;
+    void snap;
+    throw new LxdeckError('E_COMMAND', 'snapshot-delete is not built yet');
+  }
+
+  /** STUB (filled by the lifecycle work): lxc.start.auto/order/delay, lxc.group. */
+  async setAutostart(name: string, s: Partial<AutostartSettings>): Promise<AutostartSettings> {
+    void name;
+    void s;
+    throw new LxdeckError('E_COMMAND', 'autostart is not built yet');
+  }
+
+  /** STUB (filled by the lifecycle work): as lxc-autostart. */
+  async applyAutostart(_opts: { groups?: string[] } = {}): Promise<AutostartResult> {
+    throw new LxdeckError('E_COMMAND', 'autostart --apply is not built yet');
+  }
+
+  /** STUB (filled by the lifecycle work): delete protection in the sidecar. */
+  async setProtected(name: string, on: boolean): Promise<void> {
+    void name;
+    void on;
+    throw new LxdeckError('E_COMMAND', 'protect is not built yet');
   }
 }
 

@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'E_UNSAFE_PATH'
   | 'E_MISSING_PROGRAM'
   | 'E_INVALID_VALUE'
-  | 'E_CANCELLED';
+  | 'E_CANCELLED'
+  | 'E_PROTECTED';
 
 export class LxdeckError extends Error {
   readonly code: ErrorCode;

@@ -40,6 +40,10 @@ export interface ContainerSummary {
   ipv4: string[];
   /** lxc.start.auto = 1 */
   autostart: boolean;
+  /** lxc.group values (lxc-autostart -g, lxc-ls -g); optional so older fakes may leave it out */
+  groups?: string[];
+  /** delete protection (`lxdeck protect NAME on`, kept in the sidecar): destroy refuses until it is off */
+  protected?: boolean;
 }
 
 /** One network interface of a container, from lxc.net.N.* keys. */
@@ -175,6 +179,40 @@ export interface StopOptions {
   timeoutSec?: number;
 }
 
+/** One snapshot, as lxc-snapshot keeps it: `<lxcpath>/<name>/snaps/<snap>/` with `ts` and `comment` files. */
+export interface SnapshotInfo {
+  /** LXC's name for it: snap0, snap1, ... */
+  name: string;
+  /** creation time as lxc-snapshot wrote it in `ts` ("2026:12:04 23:10:00"), ISO 8601 when it could be read, else null */
+  created: string | null;
+  /** the text of the `comment` file (lxc-snapshot -c), null when none */
+  comment: string | null;
+}
+
+export interface CopyOptions {
+  /** an overlay (or btrfs) snapshot clone instead of a full copy (lxc-copy -s), where the backing store allows */
+  snapshot?: boolean;
+  onProgress?: (ev: ProgressEvent) => void;
+}
+
+/** Autostart settings of one container: lxc.start.auto, lxc.start.order, lxc.start.delay (seconds), lxc.group. */
+export interface AutostartSettings {
+  auto: boolean;
+  /** lxc.start.order; null when unset (LXC's default 0) */
+  order: number | null;
+  /** lxc.start.delay in seconds; null when unset */
+  delay: number | null;
+  groups: string[];
+}
+
+/** What `lxdeck autostart --apply` did, as lxc-autostart does: containers in start order. */
+export interface AutostartResult {
+  started: string[];
+  /** already running */
+  skipped: string[];
+  failed: { name: string; message: string }[];
+}
+
 /**
  * What the CLI and the screens need from the engine. The real one is
  * `Engine` in core/engine.ts; console tests use an in-memory fake.
@@ -210,4 +248,26 @@ export interface EngineApi {
   psSnapshot?(name: string): Promise<ProcessSnapshot>;
   /** sends `signal` to one process of the container (its host PID) */
   kill?(name: string, hostPid: number, signal: string | number): Promise<void>;
+
+  // ---- lifecycle (issue 9); optional so fakes may leave them out, the console hides a key whose method is missing
+  /** full copy (lxc-copy), or an overlay/btrfs snapshot clone with opts.snapshot; new hwaddr, address, veth name and idmap range */
+  copy?(src: string, dst: string, opts?: CopyOptions): Promise<ContainerInfo>;
+  /** renames a STOPPED container (lxc-copy -R); its address record follows */
+  rename?(oldName: string, newName: string): Promise<void>;
+  /** lxc-stop -r: a clean reboot of a running container */
+  restart?(name: string, opts?: StopOptions): Promise<void>;
+  /** lxc-snapshot NAME [-c comment]: a snapshot in LXC's layout (`lxc-snapshot -L` sees it) */
+  snapshot?(name: string, opts?: { comment?: string }): Promise<SnapshotInfo>;
+  /** lxc-snapshot -L NAME */
+  snapshots?(name: string): Promise<SnapshotInfo[]>;
+  /** lxc-snapshot -r SNAP NAME: in place (container STOPPED), or as a new container with opts.as (new identity, like copy) */
+  restoreSnapshot?(name: string, snap: string, opts?: { as?: string }): Promise<void>;
+  /** lxc-snapshot -d SNAP NAME */
+  deleteSnapshot?(name: string, snap: string): Promise<void>;
+  /** writes lxc.start.auto/order/delay and lxc.group (given fields only); returns the settings now saved */
+  setAutostart?(name: string, s: Partial<AutostartSettings>): Promise<AutostartSettings>;
+  /** starts every lxc.start.auto = 1 container in lxc.start.order (delays honoured), like lxc-autostart */
+  applyAutostart?(opts?: { groups?: string[] }): Promise<AutostartResult>;
+  /** delete protection on or off (destroy refuses with E_PROTECTED while on) */
+  setProtected?(name: string, on: boolean): Promise<void>;
 }
