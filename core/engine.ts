@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ExecaRunner, type Runner } from './exec/runner.js';
 import { LxdeckError, isLxdeckError } from './errors.js';
-import { LxcConfig, netInterfaces, readConfig } from './lxc/config.js';
+import { LxcConfig, netInterfaces, readConfig, writeConfig } from './lxc/config.js';
+import { listSnapshots, requireSnapshot, restoreInPlace, takeSnapshot, validateSnapshotName } from './lxc/snapshot.js';
+import { applyAutostartSettings, autostartPlan, checkAutostart, parseGroupSelection, readAutostart, readGroups, type AutostartCandidate } from './lxc/autostart.js';
+import { assertNotProtected, isProtected, writeProtected } from './lxc/protect.js';
 import { type CommandListener, LxcDriver } from './lxc/driver.js';
 import { validateExistingName, validateIfName } from './names.js';
 import { ensureBridge, linkExists } from './network/bridge.js';
@@ -140,8 +143,8 @@ export class Engine implements EngineApi {
   }
 
   private async summary(name: string): Promise<ContainerSummary> {
-    const [li, cfg] = await Promise.all([this.driver.info(name), this.readConfigOrNull(name)]);
-    return { name, state: li.state, pid: li.pid, ipv4: li.ipv4, autostart: cfg?.get('lxc.start.auto')?.trim() === '1' };
+    const [li, cfg, prot] = await Promise.all([this.driver.info(name), this.readConfigOrNull(name), isProtected(this.dir(name))]);
+    return { name, state: li.state, pid: li.pid, ipv4: li.ipv4, autostart: cfg?.get('lxc.start.auto')?.trim() === '1', groups: cfg ? readGroups(cfg) : [], protected: prot };
   }
 
   private async readConfigOrNull(name: string): Promise<LxcConfig | null> {
@@ -165,13 +168,15 @@ export class Engine implements EngineApi {
   async info(name: string, opts: { size?: boolean } = {}): Promise<ContainerInfo> {
     await this.requireExisting(name);
     const configPath = join(this.dir(name), 'config');
-    const [li, cfg, side] = await Promise.all([this.driver.info(name), readConfig(configPath), this.readSidecar(name)]);
+    const [li, cfg, side, prot] = await Promise.all([this.driver.info(name), readConfig(configPath), this.readSidecar(name), isProtected(this.dir(name))]);
     const base: ContainerInfo = {
       name,
       state: li.state,
       pid: li.pid,
       ipv4: li.ipv4,
       autostart: cfg.get('lxc.start.auto')?.trim() === '1',
+      groups: readGroups(cfg),
+      protected: prot,
       lxcpath: this.lxcpath,
       configPath,
       rootfs: cfg.get('lxc.rootfs.path') ?? null,
@@ -321,11 +326,12 @@ export class Engine implements EngineApi {
 
   /**
    * Destroys a container and its rootfs (`lxc-destroy`). A running one is refused unless `force`,
-   * which kills it first.
-   * @throws LxdeckError E_NOT_FOUND, E_RUNNING, E_COMMAND.
+   * which kills it first. A protected container (`lxdeck protect NAME on`) is refused, --force or not.
+   * @throws LxdeckError E_NOT_FOUND, E_PROTECTED, E_RUNNING, E_COMMAND.
    */
   async destroy(name: string, opts: { force?: boolean } = {}): Promise<void> {
     await this.requireExisting(name);
+    await assertNotProtected(this.dir(name), name);
     let li;
     try {
       li = await this.driver.info(name);
@@ -553,54 +559,158 @@ export class Engine implements EngineApi {
 
   // ---- [lifecycle] restart, snapshots, autostart, protection
 
-  /** STUB (filled by the lifecycle work): lxc-stop -r. */
-  async restart(name: string, _opts: StopOptions = {}): Promise<void> {
-    void name;
-    throw new LxdeckError('E_COMMAND', 'restart is not built yet');
+  /**
+   * A clean reboot, `lxc-stop -r` (lxc-stop(1)): init gets lxc.signal.reboot (lxdeck's busybox
+   * template sets SIGTERM, on which busybox init runs its shutdown and reboots; LXC's default is
+   * SIGINT), LXC starts the container again, and this returns once it is RUNNING with a new init
+   * PID. A FROZEN container is thawed first (a frozen init cannot take the signal). With
+   * `opts.kill` it is killed (`lxc-stop -k`) and started again instead. `opts.timeoutSec`
+   * (default 30) bounds the wait for the reboot.
+   * @throws LxdeckError E_NOT_FOUND, E_STATE (STOPPED, with a hint to start it), E_COMMAND (the
+   *   init did not reboot: hint stop + start), E_TIMEOUT.
+   */
+  async restart(name: string, opts: StopOptions = {}): Promise<void> {
+    await this.requireExisting(name);
+    const li = await this.driver.info(name);
+    if (li.state === 'STOPPED') throw new LxdeckError('E_STATE', `${name} is not running: nothing to restart`, { hint: `start it: lxdeck start ${name}` });
+    if (li.state === 'FROZEN' || li.state === 'FREEZING') await this.driver.unfreeze(name);
+    else if (li.state !== 'RUNNING') throw new LxdeckError('E_STATE', `${name} is ${li.state}, not RUNNING`, { hint: `wait until it settles: lxdeck info ${name}` });
+    if (opts.kill) {
+      await this.driver.stop(name, { kill: true });
+      await this.start(name);
+      return;
+    }
+    const t = opts.timeoutSec ?? 30;
+    await this.driver.reboot(name, t);
+    const now = await this.driver.info(name);
+    if (now.state !== 'RUNNING' || now.pid === null || now.pid === li.pid)
+      throw new LxdeckError('E_COMMAND', `${name} did not reboot: ${now.state === 'RUNNING' ? `its init (PID ${now.pid}) is the same as before` : `it is ${now.state}`}`, {
+        hint: `its init may ignore lxc.signal.reboot; restart it by hand: lxdeck stop ${name} && lxdeck start ${name}`,
+      });
   }
 
-  /** STUB (filled by the lifecycle work): lxc-snapshot NAME [-c FILE]. */
-  async snapshot(name: string, _opts: { comment?: string } = {}): Promise<SnapshotInfo> {
-    void name;
-    throw new LxdeckError('E_COMMAND', 'snapshot is not built yet');
+  /** The container must be STOPPED for lxc-snapshot (snapshot, restore). @throws LxdeckError E_STATE with a hint. */
+  private async requireStopped(name: string, what: string): Promise<void> {
+    const li = await this.driver.info(name);
+    if (li.state !== 'STOPPED')
+      throw new LxdeckError('E_STATE', `${name} is ${li.state}: LXC ${what} only a STOPPED container`, {
+        hint: li.state === 'FROZEN' || li.state === 'FREEZING' ? `thaw and stop it first: lxdeck stop ${name}` : `stop it first: lxdeck stop ${name}`,
+      });
   }
 
-  /** STUB (filled by the lifecycle work): lxc-snapshot -L NAME. */
+  /**
+   * Takes a snapshot with `lxc-snapshot [-c FILE]` (lxc-snapshot(1)), in LXC's layout
+   * `<lxcpath>/<name>/snaps/snapN` (core/lxc/snapshot.ts), so `lxc-snapshot -L` lists it.
+   * LXC names it (the first free snapN). A running (or frozen) container is refused, as
+   * lxc-snapshot refuses it: a copy of a live rootfs is not consistent, and lxc-snapshot has no
+   * --allowrunning; stop it first.
+   * @returns the snapshot made, with its time and comment
+   * @throws LxdeckError E_NOT_FOUND, E_NAME_INVALID, E_STATE (not STOPPED), E_COMMAND, E_TIMEOUT.
+   */
+  async snapshot(name: string, opts: { comment?: string } = {}): Promise<SnapshotInfo> {
+    await this.requireExisting(name);
+    await this.requireStopped(name, 'snapshots');
+    return takeSnapshot(this.driver, this.dir(name), name, opts.comment);
+  }
+
+  /**
+   * The snapshots of a container, as `lxc-snapshot -L -C` lists them (read from
+   * `<lxcpath>/<name>/snaps/*` with their `ts` and `comment`), snap0 first.
+   * @throws LxdeckError E_NOT_FOUND, E_NAME_INVALID.
+   */
   async snapshots(name: string): Promise<SnapshotInfo[]> {
-    void name;
-    throw new LxdeckError('E_COMMAND', 'snapshots is not built yet');
+    await this.requireExisting(name);
+    return listSnapshots(this.dir(name));
   }
 
-  /** STUB (filled by the lifecycle work): in place; with opts.as it calls restoreAs. */
+  /**
+   * Restores a snapshot. In place (`lxc-snapshot -r SNAP`): the container must be STOPPED; its
+   * rootfs and lxdeck's files are moved aside first and put back if LXC fails, and the sidecar
+   * (protection, template, idmap base) is kept across the restore (core/lxc/snapshot.ts
+   * restoreInPlace). With `opts.as`: a new container from the snapshot (restoreAs).
+   * @throws LxdeckError E_NOT_FOUND (container or snapshot), E_NAME_INVALID (N1: a snapshot name
+   *   that is not one path component, `-x`, `ALL`), E_STATE, E_UNSAFE_PATH, E_COMMAND.
+   */
   async restoreSnapshot(name: string, snap: string, opts: { as?: string } = {}): Promise<void> {
     if (opts.as !== undefined) return this.restoreAs(name, snap, opts.as);
-    throw new LxdeckError('E_COMMAND', 'restore is not built yet');
+    validateSnapshotName(snap);
+    await this.requireExisting(name);
+    requireSnapshot(this.dir(name), name, snap);
+    await this.requireStopped(name, 'restores');
+    await restoreInPlace(this.driver, this.dir(name), name, snap, this.stateDir());
   }
 
-  /** STUB (filled by the lifecycle work): lxc-snapshot -d SNAP NAME. */
+  /**
+   * Deletes one snapshot, `lxc-snapshot -d SNAP` (never `ALL`).
+   * @throws LxdeckError E_NOT_FOUND (container or snapshot), E_NAME_INVALID, E_COMMAND.
+   */
   async deleteSnapshot(name: string, snap: string): Promise<void> {
-    void name;
-    void snap;
-    throw new LxdeckError('E_COMMAND', 'snapshot-delete is not built yet');
+    validateSnapshotName(snap);
+    await this.requireExisting(name);
+    requireSnapshot(this.dir(name), name, snap);
+    await this.driver.snapshotDestroy(name, snap);
   }
 
-  /** STUB (filled by the lifecycle work): lxc.start.auto/order/delay, lxc.group. */
+  /**
+   * Writes the given autostart fields into the config (core/lxc/autostart.ts; lxc.container.conf(5)
+   * lxc.start.auto, lxc.start.order, lxc.start.delay, lxc.group; other lines kept): `order` or
+   * `delay` null removes the key, `groups` replaces every lxc.group line. Read back after.
+   * @returns the settings now saved
+   * @throws LxdeckError E_NOT_FOUND, E_NAME_INVALID, E_INVALID_VALUE, E_CONFIG.
+   */
   async setAutostart(name: string, s: Partial<AutostartSettings>): Promise<AutostartSettings> {
-    void name;
-    void s;
-    throw new LxdeckError('E_COMMAND', 'autostart is not built yet');
+    await this.requireExisting(name);
+    checkAutostart(s);
+    const path = join(this.dir(name), 'config');
+    const cfg = await readConfig(path);
+    applyAutostartSettings(cfg, s);
+    await writeConfig(path, cfg);
+    return readAutostart(await readConfig(path));
   }
 
-  /** STUB (filled by the lifecycle work): as lxc-autostart. */
-  async applyAutostart(_opts: { groups?: string[] } = {}): Promise<AutostartResult> {
-    throw new LxdeckError('E_COMMAND', 'autostart --apply is not built yet');
+  /**
+   * Starts the autostart containers as lxc-autostart(1) does (selection, group passes,
+   * ascending lxc.start.order, lxc.start.delay seconds after each start: core/lxc/autostart.ts).
+   * `opts.groups` is lxc-autostart's -g list ('' = containers without a group); without it only
+   * containers with no lxc.group are started. A container LXC cannot read is left out.
+   * @returns started (in start order), skipped (not STOPPED), failed (with the message)
+   * @throws LxdeckError E_INVALID_VALUE (a group name).
+   */
+  async applyAutostart(opts: { groups?: string[] } = {}): Promise<AutostartResult> {
+    const groups = opts.groups === undefined ? undefined : parseGroupSelection(opts.groups);
+    const candidates: AutostartCandidate[] = [];
+    for (const n of await this.names()) {
+      const cfg = await this.readConfigOrNull(n);
+      if (cfg) candidates.push({ name: n, settings: readAutostart(cfg) });
+    }
+    const result: AutostartResult = { started: [], skipped: [], failed: [] };
+    for (const c of autostartPlan(candidates, groups)) {
+      try {
+        const li = await this.driver.info(c.name);
+        if (li.state !== 'STOPPED') {
+          result.skipped.push(c.name);
+          continue;
+        }
+        await this.start(c.name);
+        result.started.push(c.name);
+      } catch (e) {
+        result.failed.push({ name: c.name, message: e instanceof Error ? e.message : String(e) });
+        continue;
+      }
+      if (c.settings.delay) await new Promise((r) => setTimeout(r, c.settings.delay! * 1000));
+    }
+    return result;
   }
 
-  /** STUB (filled by the lifecycle work): delete protection in the sidecar. */
+  /**
+   * Delete protection on or off, kept in the sidecar (`"protected": true` in lxdeck.json, written
+   * atomically; one is made for a container lxc-create made). While on, destroy refuses with
+   * E_PROTECTED, --force included.
+   * @throws LxdeckError E_NOT_FOUND, E_NAME_INVALID, E_CONFIG (a sidecar that is not JSON).
+   */
   async setProtected(name: string, on: boolean): Promise<void> {
-    void name;
-    void on;
-    throw new LxdeckError('E_COMMAND', 'protect is not built yet');
+    await this.requireExisting(name);
+    await writeProtected(this.dir(name), on, (p, c) => atomicWrite(p, c));
   }
 }
 

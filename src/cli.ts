@@ -14,6 +14,7 @@ import * as templatesIndex from '../templates/index.js';
 import { isInteractive, nonInteractiveMessage } from './console/tty.js';
 import { addResourceCommands } from './cli-resources.js';
 import { addInsideCommands, formatInfo } from './cli-inside.js';
+import { addLifecycleCommands } from './cli-lifecycle.js';
 import { ActionLog, recordActions } from '../core/actionlog/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -55,23 +56,15 @@ function table(rows: string[][]): string {
 }
 
 function lsTable(list: ContainerSummary[]): string {
-  const rows = [['NAME', 'STATE', 'AUTOSTART', 'PID', 'IPV4']];
-  for (const c of list) rows.push([c.name, c.state, c.autostart ? '1' : '0', c.pid === null ? '-' : String(c.pid), c.ipv4.length ? c.ipv4.join(', ') : '-']);
+  // lxc-ls -f's first columns (NAME STATE AUTOSTART GROUPS), then lxdeck's delete protection
+  const rows = [['NAME', 'STATE', 'AUTOSTART', 'GROUPS', 'PROTECTED', 'PID', 'IPV4']];
+  for (const c of list)
+    rows.push([c.name, c.state, c.autostart ? '1' : '0', c.groups?.length ? c.groups.join(',') : '-', c.protected ? 'yes' : '-', c.pid === null ? '-' : String(c.pid), c.ipv4.length ? c.ipv4.join(', ') : '-']);
   return table(rows);
 }
 
 function out(s: string): void {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
-}
-
-/** Longest timeout: Node's timers hold at most 2^31-1 ms (about 24.8 days). */
-const MAX_TIMEOUT_SEC = Math.floor((2 ** 31 - 1) / 1000) - 60;
-
-function parseSeconds(v: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n > MAX_TIMEOUT_SEC)
-    throw new LxdeckError('E_USAGE', `--timeout takes whole seconds from 0 to ${MAX_TIMEOUT_SEC}, not ${JSON.stringify(v)}`, { hint: 'e.g. --timeout 30; 0 kills at once' });
-  return n;
 }
 
 interface CreateFlags {
@@ -143,8 +136,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('ls')
-    .description('list containers: name, state, autostart, init PID, IPv4')
-    .option('--json', 'print a JSON array of {name, state, pid, ipv4, autostart}')
+    .description('list containers: name, state, autostart, groups, delete protection, init PID, IPv4')
+    .option('--json', 'print a JSON array of {name, state, pid, ipv4, autostart, groups, protected}')
     .action(async (o: { json?: boolean }) => {
       requireRoot();
       const list = await engineFrom(g()).list({ onSkip: (n, why) => process.stderr.write(`lxdeck: warning: skipped ${n}: ${why}\n`) });
@@ -246,56 +239,6 @@ export function buildProgram(setExit: (code: number) => void): Command {
           lines.push(`    --option ${op.name}=${op.type === 'boolean' ? 'true|false' : op.type.toUpperCase()}  ${op.description}${op.default !== undefined ? ` (default: ${op.default})` : ''}`);
       }
       out(lines.join('\n'));
-    });
-
-  program
-    .command('start')
-    .argument('<name>')
-    .description('start a container; returns once it is RUNNING')
-    .action(async (name: string) => {
-      requireRoot();
-      const e = engineFrom(g());
-      await e.start(name);
-      const i = await e.info(name);
-      out(`${name} ${i.state}${i.pid ? ` pid ${i.pid}` : ''}`);
-    });
-
-  program
-    .command('stop')
-    .argument('<name>')
-    .description('stop a container: clean shutdown, then kill after the timeout')
-    .option('-k, --kill', 'kill at once (no clean shutdown)')
-    .option('--timeout <seconds>', 'seconds to wait for a clean shutdown before killing (0: kill at once)', '30')
-    .action(async (name: string, o: { kill?: boolean; timeout: string }) => {
-      requireRoot();
-      await engineFrom(g()).stop(name, { kill: o.kill, timeoutSec: parseSeconds(o.timeout) });
-      out(`${name} STOPPED`);
-    });
-
-  for (const [verb, desc, done] of [
-    ['freeze', 'freeze every process of a running container', 'FROZEN'],
-    ['unfreeze', 'thaw a frozen container', 'RUNNING'],
-  ] as const) {
-    program
-      .command(verb)
-      .argument('<name>')
-      .description(desc)
-      .action(async (name: string) => {
-        requireRoot();
-        await engineFrom(g())[verb](name);
-        out(`${name} ${done}`);
-      });
-  }
-
-  program
-    .command('destroy')
-    .argument('<name>')
-    .description('destroy a container and its rootfs (refused while running unless --force)')
-    .option('-f, --force', 'kill a running container first')
-    .action(async (name: string, o: { force?: boolean }) => {
-      requireRoot();
-      await engineFrom(g()).destroy(name, { force: o.force });
-      out(`destroyed ${name}`);
     });
 
   program
@@ -422,6 +365,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   addResourceCommands(program, { engine: () => engineFrom(g()), requireRoot });
   addInsideCommands(program, { engine: () => engineFrom(g()), requireRoot, setExit });
+  addLifecycleCommands(program, { engine: () => engineFrom(g()), requireRoot, setExit });
 
   return program;
 }

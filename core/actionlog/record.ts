@@ -63,6 +63,66 @@ export const ACTION_SPECS: Readonly<Record<string, { action: string; equivalent:
     action: 'destroy',
     equivalent: (p, [name, o]) => ({ argvs: [lxc('lxc-destroy', p, str(name), ...(obj(o).force ? ['-f'] : []))] }),
   },
+  restart: {
+    action: 'restart',
+    equivalent: (p, [name, o]) => {
+      const opts = obj(o);
+      if (opts.kill) return { argvs: [lxc('lxc-stop', p, str(name), '-k'), lxc('lxc-start', p, str(name), '-d')] };
+      return { argvs: [lxc('lxc-stop', p, str(name), '-r', '-t', String(opts.timeoutSec ?? 30))] };
+    },
+  },
+  snapshot: {
+    action: 'snapshot',
+    equivalent: (p, [name, o], result) => {
+      const comment = obj(o).comment;
+      const made = obj(result).name;
+      return {
+        argvs: [lxc('lxc-snapshot', p, str(name), ...(typeof comment === 'string' && comment !== '' ? ['-c', 'COMMENTFILE'] : []))],
+        note: [typeof comment === 'string' && comment !== '' ? `COMMENTFILE holds ${JSON.stringify(comment)}` : '', typeof made === 'string' ? `made ${made}` : ''].filter(Boolean).join('; ') || undefined,
+      };
+    },
+  },
+  restoreSnapshot: {
+    action: 'restore',
+    equivalent: (p, [name, snap, o]) => {
+      const as = obj(o).as;
+      return { argvs: [lxc('lxc-snapshot', p, str(name), '-r', str(snap), ...(typeof as === 'string' ? ['-N', as] : []))] };
+    },
+  },
+  deleteSnapshot: {
+    action: 'snapshot-delete',
+    equivalent: (p, [name, snap]) => ({ argvs: [lxc('lxc-snapshot', p, str(name), '-d', str(snap))] }),
+  },
+  setAutostart: {
+    action: 'autostart',
+    equivalent: (p, [name, s], result) => {
+      const given = obj(s);
+      const lines: string[] = [];
+      if ('auto' in given) lines.push(`lxc.start.auto = ${given.auto ? 1 : 0}`);
+      for (const [f, k] of [['order', 'lxc.start.order'], ['delay', 'lxc.start.delay']] as const)
+        if (f in given) lines.push(given[f] === null ? `${k} unset` : `${k} = ${String(given[f])}`);
+      if (Array.isArray(given.groups)) lines.push(given.groups.length ? given.groups.map((g) => `lxc.group = ${String(g)}`).join('; ') : 'lxc.group unset');
+      const where = `in ${join(p, str(name), 'config')}`;
+      return { argvs: [], note: `${result === undefined ? 'requested' : where}: ${lines.join('; ') || 'nothing'}` };
+    },
+  },
+  applyAutostart: {
+    action: 'autostart-apply',
+    equivalent: (p, [o], result) => {
+      const groups = obj(o).groups;
+      const r = obj(result);
+      const started = Array.isArray(r.started) ? (r.started as string[]) : null;
+      const failed = Array.isArray(r.failed) ? (r.failed as { name: string }[]).map((f) => f.name) : [];
+      return {
+        argvs: [['lxc-autostart', '-P', p, ...(Array.isArray(groups) ? ['-g', groups.map(String).join(',')] : [])]],
+        note: started ? `started ${started.join(', ') || 'none'}${failed.length ? `; failed ${failed.join(', ')}` : ''}` : undefined,
+      };
+    },
+  },
+  setProtected: {
+    action: 'protect',
+    equivalent: (p, [name, on]) => ({ argvs: [], note: `${on ? 'protected: true set' : 'protected removed'} in ${join(p, str(name), 'lxdeck.json')} (no lxc-* equivalent: LXC has no delete protection)` }),
+  },
   setLimits: {
     action: 'limits',
     equivalent: (p, [name, input], result) => {
@@ -128,7 +188,8 @@ export interface RecordOptions {
 
 /**
  * Wraps `engine` so that each call of an action method ({@link ACTION_SPECS}: create, start,
- * stop, freeze, unfreeze, destroy, setLimits, cgroupSet, attach, console, kill) calls
+ * stop, freeze, unfreeze, destroy, restart, snapshot, restoreSnapshot, deleteSnapshot,
+ * setAutostart, applyAutostart, setProtected, setLimits, cgroupSet, attach, console, kill) calls
  * `onAction` once with its entry, after the action finished or failed (the error is
  * rethrown unchanged). Every other property and method passes through untouched.
  * `onAction` must not throw (ActionLog.append never does); if it does, the error is dropped.

@@ -113,6 +113,44 @@ export class LxcDriver {
     if (r.exitCode !== 0) this.fail('thawing', name, r);
   }
 
+  /**
+   * `lxc-stop -r -t T`: sends lxc.signal.reboot to init and waits up to `timeoutSec` for the
+   * container to come back; then `lxc-wait -s RUNNING`. lxc-stop(1).
+   * @throws LxdeckError E_COMMAND (LXC refused, or the reboot did not finish in time), E_TIMEOUT.
+   */
+  async reboot(name: string, timeoutSec = 30): Promise<void> {
+    const r = await this.lxc('lxc-stop', name, ['-r', '-t', String(timeoutSec)], (timeoutSec + 15) * 1000, 'file');
+    if (r.exitCode !== 0) this.fail('rebooting', name, r, `its init may not reboot on lxc.signal.reboot; restart it by hand: lxdeck stop ${name} && lxdeck start ${name}`);
+    const w = await this.lxc('lxc-wait', name, ['-s', 'RUNNING', '-t', String(timeoutSec)], (timeoutSec + 5) * 1000);
+    if (w.exitCode !== 0) this.fail('waiting for RUNNING after the reboot of', name, w);
+  }
+
+  /**
+   * `lxc-snapshot [-c COMMENTFILE]`: a snapshot in `<lxcpath>/<name>/snaps/snapN` (lxc-snapshot(1)).
+   * A copy of the whole rootfs for a dir-backed container, so the timeout is long (30 minutes).
+   * @throws LxdeckError E_COMMAND with LXC's last error line, E_TIMEOUT.
+   */
+  async snapshot(name: string, commentFile?: string): Promise<void> {
+    const r = await this.lxc('lxc-snapshot', name, commentFile ? ['-c', commentFile] : [], 30 * 60_000);
+    if (r.exitCode !== 0) this.fail('snapshotting', name, r);
+  }
+
+  /**
+   * `lxc-snapshot -r SNAP [-N NEWNAME]`: without a new name LXC destroys the container (all but
+   * `snaps/`) and clones the snapshot in its place (lxc-snapshot(1)).
+   * @throws LxdeckError E_COMMAND, E_TIMEOUT.
+   */
+  async snapshotRestore(name: string, snap: string, newName?: string): Promise<void> {
+    const r = await this.lxc('lxc-snapshot', name, ['-r', snap, ...(newName ? ['-N', newName] : [])], 30 * 60_000);
+    if (r.exitCode !== 0) this.fail(`restoring ${snap} of`, name, r);
+  }
+
+  /** `lxc-snapshot -d SNAP`. @throws LxdeckError E_COMMAND, E_TIMEOUT. */
+  async snapshotDestroy(name: string, snap: string): Promise<void> {
+    const r = await this.lxc('lxc-snapshot', name, ['-d', snap], 10 * 60_000);
+    if (r.exitCode !== 0) this.fail(`deleting snapshot ${snap} of`, name, r);
+  }
+
   /** `lxc-destroy` (with `-f`: stops it first). @throws LxdeckError E_COMMAND */
   async destroy(name: string, force = false): Promise<void> {
     const r = await this.lxc('lxc-destroy', name, force ? ['-f'] : [], 120_000);

@@ -1,0 +1,283 @@
+/**
+ * The lifecycle verbs of the command line (issue 9): start, stop, restart, freeze, unfreeze,
+ * destroy, snapshot, snapshots, restore, snapshot-delete, autostart, protect. Added to the
+ * program by src/cli.ts with {@link addLifecycleCommands}.
+ *
+ * Verbs that act on containers take several names: each is tried in order, a failure does not
+ * stop the others, each failure is printed as the usual `lxdeck: ...` / `hint: ...` lines
+ * naming the container. With one name the exit status is the error's own (1, or 2 for a bad
+ * name); with several it is 1 when any action failed (2 when the only failures were bad names
+ * or values). With --json (where the verb prints data) one entry per name.
+ */
+import { Command } from 'commander';
+import type { Engine } from '../core/engine.js';
+import { LxdeckError, formatError } from '../core/errors.js';
+import type { AutostartSettings, SnapshotInfo } from '../core/types.js';
+
+export interface LifecycleCommandDeps {
+  engine: () => Engine;
+  requireRoot: () => void;
+  setExit: (code: number) => void;
+}
+
+function out(s: string): void {
+  process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+}
+
+function table(rows: string[][]): string {
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  ').trimEnd()).join('\n');
+}
+
+/** Longest timeout: Node's timers hold at most 2^31-1 ms (about 24.8 days). */
+const MAX_TIMEOUT_SEC = Math.floor((2 ** 31 - 1) / 1000) - 60;
+
+function parseSeconds(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n > MAX_TIMEOUT_SEC)
+    throw new LxdeckError('E_USAGE', `--timeout takes whole seconds from 0 to ${MAX_TIMEOUT_SEC}, not ${JSON.stringify(v)}`, { hint: 'e.g. --timeout 30; 0 kills at once' });
+  return n;
+}
+
+function parseInt32(flag: string, v: string, min: number): number {
+  const n = Number(v);
+  if (!/^[+-]?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > 2 ** 31 - 1)
+    throw new LxdeckError('E_USAGE', `${flag} takes a whole number${min === 0 ? ' >= 0' : ''}, not ${JSON.stringify(v)}`, { hint: flag === '--order' ? 'e.g. --order 10 (lower starts first)' : 'e.g. --delay 5 (seconds)' });
+  return n;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** One name's outcome. */
+export type Outcome<T> = { name: string; ok: true; value: T } | { name: string; ok: false; error: unknown };
+
+/**
+ * Runs `fn` for every name in order; a failure does not stop the others. With one name its
+ * error is thrown as it is (the CLI's usual one-line error, its exit status). With several,
+ * each failure is printed (`lxdeck: NAME: ...` when the message does not name it, then the
+ * hint) and the exit status set: 1 when any action failed, 2 when only bad names or values did.
+ */
+export async function eachName<T>(names: string[], fn: (name: string) => Promise<T>, setExit: (code: number) => void, onOk?: (name: string, value: T) => void): Promise<Outcome<T>[]> {
+  if (names.length === 1) {
+    const value = await fn(names[0]);
+    onOk?.(names[0], value);
+    return [{ name: names[0], ok: true, value }];
+  }
+  const outcomes: Outcome<T>[] = [];
+  let worst = 0;
+  for (const name of names) {
+    try {
+      const value = await fn(name);
+      onOk?.(name, value);
+      outcomes.push({ name, ok: true, value });
+    } catch (e) {
+      outcomes.push({ name, ok: false, error: e });
+      const { message, hint } = formatError(e);
+      process.stderr.write(`lxdeck: ${message.includes(name) ? message : `${name}: ${message}`}\n`);
+      if (hint) process.stderr.write(`hint: ${hint}\n`);
+      const code = e instanceof LxdeckError ? e.exitCode : 1;
+      worst = worst === 1 || code === 1 ? 1 : 2;
+    }
+  }
+  if (worst) setExit(worst);
+  return outcomes;
+}
+
+/** A failed outcome as JSON: {name, ok: false, error: {code, message, hint}}. */
+function jsonOutcome<T>(o: Outcome<T>, key: string): Record<string, unknown> {
+  if (o.ok) return { name: o.name, ok: true, [key]: o.value };
+  const { message, hint } = formatError(o.error);
+  return { name: o.name, ok: false, error: { code: o.error instanceof LxdeckError ? o.error.code : 'ERROR', message, ...(hint ? { hint } : {}) } };
+}
+
+function describeAutostart(s: AutostartSettings): string {
+  return `autostart ${s.auto ? 'on' : 'off'} (order ${s.order ?? 0}, delay ${s.delay ?? 0} s, ${s.groups.length ? `groups ${s.groups.join(', ')}` : 'no group'})`;
+}
+
+function snapshotTable(list: SnapshotInfo[]): string {
+  const rows = [['SNAPSHOT', 'CREATED', 'COMMENT']];
+  for (const s of list) rows.push([s.name, s.created ?? '-', s.comment ? s.comment.replace(/\s*\n\s*/g, ' / ') : '-']);
+  return table(rows);
+}
+
+/** Adds the lifecycle verbs to `program`. */
+export function addLifecycleCommands(program: Command, deps: LifecycleCommandDeps): void {
+  const { requireRoot, setExit } = deps;
+
+  program
+    .command('start')
+    .argument('<name...>')
+    .description('start containers; returns once each is RUNNING')
+    .action(async (names: string[]) => {
+      requireRoot();
+      const e = deps.engine();
+      await eachName(names, async (n) => {
+        await e.start(n);
+        const i = await e.info(n);
+        return `${n} ${i.state}${i.pid ? ` pid ${i.pid}` : ''}`;
+      }, setExit, (_n, line) => out(line));
+    });
+
+  program
+    .command('stop')
+    .argument('<name...>')
+    .description('stop containers: clean shutdown, then kill after the timeout')
+    .option('-k, --kill', 'kill at once (no clean shutdown)')
+    .option('--timeout <seconds>', 'seconds to wait for a clean shutdown before killing (0: kill at once)', '30')
+    .action(async (names: string[], o: { kill?: boolean; timeout: string }) => {
+      const timeoutSec = parseSeconds(o.timeout);
+      requireRoot();
+      const e = deps.engine();
+      await eachName(names, (n) => e.stop(n, { kill: o.kill, timeoutSec }), setExit, (n) => out(`${n} STOPPED`));
+    });
+
+  program
+    .command('restart')
+    .argument('<name...>')
+    .description('reboot running containers cleanly (lxc-stop -r); returns once each is RUNNING again with a new init')
+    .option('-k, --kill', 'kill and start again instead of a clean reboot')
+    .option('--timeout <seconds>', 'seconds to wait for the reboot', '30')
+    .action(async (names: string[], o: { kill?: boolean; timeout: string }) => {
+      const timeoutSec = parseSeconds(o.timeout);
+      requireRoot();
+      const e = deps.engine();
+      await eachName(names, async (n) => {
+        await e.restart(n, { kill: o.kill, timeoutSec });
+        const i = await e.info(n);
+        return `${n} ${i.state}${i.pid ? ` pid ${i.pid}` : ''}`;
+      }, setExit, (_n, line) => out(line));
+    });
+
+  for (const [verb, desc, done] of [
+    ['freeze', 'freeze every process of running containers', 'FROZEN'],
+    ['unfreeze', 'thaw frozen containers', 'RUNNING'],
+  ] as const) {
+    program
+      .command(verb)
+      .argument('<name...>')
+      .description(desc)
+      .action(async (names: string[]) => {
+        requireRoot();
+        const e = deps.engine();
+        await eachName(names, (n) => e[verb](n), setExit, (n) => out(`${n} ${done}`));
+      });
+  }
+
+  program
+    .command('destroy')
+    .argument('<name...>')
+    .description('destroy containers and their rootfs (refused while running unless --force; refused while protected)')
+    .option('-f, --force', 'kill a running container first')
+    .action(async (names: string[], o: { force?: boolean }) => {
+      requireRoot();
+      const e = deps.engine();
+      await eachName(names, (n) => e.destroy(n, { force: o.force }), setExit, (n) => out(`destroyed ${n}`));
+    });
+
+  program
+    .command('snapshot')
+    .argument('<name...>')
+    .description("snapshot stopped containers with lxc-snapshot (LXC's layout: lxc-snapshot -L lists them); a running one is refused")
+    .option('-c, --comment <text>', 'a comment kept with the snapshot (lxc-snapshot -c)')
+    .option('--json', 'print a JSON array, one {name, ok, snapshot: {name, created, comment}} (or {name, ok: false, error}) per container')
+    .action(async (names: string[], o: { comment?: string; json?: boolean }) => {
+      requireRoot();
+      const e = deps.engine();
+      const res = await eachName(names, (n) => e.snapshot(n, { comment: o.comment }), setExit, o.json ? undefined : (n, s) => out(`${n}: made ${s.name}`));
+      if (o.json) out(JSON.stringify(res.map((r) => jsonOutcome(r, 'snapshot')), null, 2));
+    });
+
+  program
+    .command('snapshots')
+    .argument('<name>')
+    .description('list the snapshots of a container (like lxc-snapshot -L -C)')
+    .option('--json', 'print a JSON array of {name, created, comment}; created is ISO 8601 or null')
+    .action(async (name: string, o: { json?: boolean }) => {
+      requireRoot();
+      const list = await deps.engine().snapshots(name);
+      if (o.json) return out(JSON.stringify(list, null, 2));
+      out(list.length ? snapshotTable(list) : `${name} has no snapshots`);
+    });
+
+  program
+    .command('restore')
+    .argument('<name>')
+    .argument('<snapshot>', 'e.g. snap0 (lxdeck snapshots NAME lists them)')
+    .description('restore a snapshot: in place (the container must be STOPPED; what it holds now is replaced), or as a new container with --as')
+    .option('--as <new>', 'make a new container from the snapshot instead (new hwaddr, address and idmap range)')
+    .action(async (name: string, snap: string, o: { as?: string }) => {
+      requireRoot();
+      await deps.engine().restoreSnapshot(name, snap, o.as !== undefined ? { as: o.as } : {});
+      out(o.as !== undefined ? `restored ${snap} of ${name} as ${o.as}` : `restored ${name} to ${snap}`);
+    });
+
+  program
+    .command('snapshot-delete')
+    .argument('<name>')
+    .argument('<snapshot>')
+    .description('delete one snapshot (lxc-snapshot -d)')
+    .action(async (name: string, snap: string) => {
+      requireRoot();
+      await deps.engine().deleteSnapshot(name, snap);
+      out(`deleted snapshot ${snap} of ${name}`);
+    });
+
+  program
+    .command('autostart')
+    .argument('[args...]', 'NAME... on|off, or nothing with --apply')
+    .description('set lxc.start.auto/order/delay and lxc.group of containers, or with --apply start the autostart containers as lxc-autostart does')
+    .option('--order <n>', 'lxc.start.order: lower starts first (lxc-autostart sorts ascending)')
+    .option('--delay <seconds>', 'lxc.start.delay: seconds lxc-autostart waits after starting it')
+    .option('-g, --group <group>', 'lxc.group (repeat for more; replaces the groups); with --apply: the groups to start, comma-separated like lxc-autostart -g, an empty one ("onboot,") for containers without a group', collect, [] as string[])
+    .option('--no-groups', 'remove every lxc.group')
+    .option('--apply', 'start the lxc.start.auto = 1 containers: by group (default: only those without a group), ascending lxc.start.order, lxc.start.delay after each')
+    .option('--json', 'print JSON: with --apply {started, skipped, failed}; else one {name, ok, autostart: {auto, order, delay, groups}} per container')
+    .addHelpText('after', '\nExamples:\n  lxdeck autostart web db on --order 10 --group onboot\n  lxdeck autostart web off\n  lxdeck autostart --apply --group onboot,\n')
+    .action(async (args: string[], o: { order?: string; delay?: string; group: string[]; groups?: boolean; apply?: boolean; json?: boolean }) => {
+      if (o.apply) {
+        if (args.length) throw new LxdeckError('E_USAGE', `--apply takes no container names (got ${args.join(' ')})`, { hint: 'select with --group G; lxdeck autostart --apply' });
+        requireRoot();
+        const r = await deps.engine().applyAutostart(o.group.length ? { groups: o.group } : {});
+        if (o.json) out(JSON.stringify(r, null, 2));
+        else {
+          const lines = [`started: ${r.started.join(', ') || 'none'}`];
+          if (r.skipped.length) lines.push(`already running: ${r.skipped.join(', ')}`);
+          for (const f of r.failed) lines.push(`failed: ${f.name}: ${f.message}`);
+          out(lines.join('\n'));
+        }
+        if (r.failed.length) setExit(1);
+        return;
+      }
+      const names = [...args];
+      const s: Partial<AutostartSettings> = {};
+      const last = names[names.length - 1];
+      if (last === 'on' || last === 'off') {
+        s.auto = last === 'on';
+        names.pop();
+      }
+      if (o.order !== undefined) s.order = parseInt32('--order', o.order, -(2 ** 31));
+      if (o.delay !== undefined) s.delay = parseInt32('--delay', o.delay, 0);
+      if (o.groups === false) s.groups = [];
+      else if (o.group.length) s.groups = o.group;
+      if (!names.length) throw new LxdeckError('E_USAGE', 'autostart needs container names (or --apply)', { hint: 'lxdeck autostart NAME on|off [--order N] [--delay S] [--group G]' });
+      if (!Object.keys(s).length) throw new LxdeckError('E_USAGE', 'nothing to set: give on or off, --order, --delay, --group or --no-groups', { hint: `lxdeck autostart ${names.join(' ')} on` });
+      requireRoot();
+      const e = deps.engine();
+      const res = await eachName(names, (n) => e.setAutostart(n, s), setExit, o.json ? undefined : (n, v) => out(`${n} ${describeAutostart(v)}`));
+      if (o.json) out(JSON.stringify(res.map((r) => jsonOutcome(r, 'autostart')), null, 2));
+    });
+
+  program
+    .command('protect')
+    .argument('<args...>', 'NAME... on|off')
+    .description('delete protection: a protected container cannot be destroyed (not even with --force) until it is turned off')
+    .action(async (args: string[]) => {
+      const mode = args[args.length - 1];
+      const names = args.slice(0, -1);
+      if ((mode !== 'on' && mode !== 'off') || !names.length)
+        throw new LxdeckError('E_USAGE', 'protect takes container names, then on or off', { hint: 'lxdeck protect NAME on' });
+      requireRoot();
+      const e = deps.engine();
+      await eachName(names, (n) => e.setProtected(n, mode === 'on'), setExit, (n) => out(`${n} ${mode === 'on' ? 'protected against deletion' : 'no longer protected'}`));
+    });
+}
