@@ -151,9 +151,13 @@ export class LxcDriver {
     if (r.exitCode !== 0) this.fail(`deleting snapshot ${snap} of`, name, r);
   }
 
-  /** `lxc-destroy` (with `-f`: stops it first). @throws LxdeckError E_COMMAND */
+  /** `lxc-destroy` (with `-f`: stops it first). @throws LxdeckError E_STATE (it has snapshots, lxc-destroy refuses), E_COMMAND */
   async destroy(name: string, force = false): Promise<void> {
     const r = await this.lxc('lxc-destroy', name, force ? ['-f'] : [], 120_000);
+    if (r.exitCode !== 0 && /has snapshots/.test(r.stderr))
+      throw new LxdeckError('E_STATE', `${name} has snapshots; LXC does not destroy a container that has them`, {
+        hint: `lxdeck snapshots ${name} lists them; delete each with lxdeck snapshot-delete ${name} SNAP (or lxc-destroy -P ${this.lxcpath} -n ${name} -s destroys them with it)`,
+      });
     if (r.exitCode !== 0) this.fail('destroying', name, r);
   }
 }
