@@ -66,7 +66,7 @@ describe.runIf(RUN_LXC)('cli: real containers', () => {
     const r = runCli(['ls', '--json'], cliEnv);
     expect(r.status).toBe(0);
     const list = JSON.parse(r.stdout) as { name: string; state: string; pid: number | null; ipv4: string[] }[];
-    expect(list).toEqual([{ name: plain, state: 'STOPPED', pid: null, ipv4: [], autostart: false }]);
+    expect(list).toEqual([{ name: plain, state: 'STOPPED', pid: null, ipv4: [], autostart: false, groups: [], protected: false }]);
   });
 
   it('create, start, ls, freeze, unfreeze, stop, destroy from the command line', () => {
