@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -103,7 +103,7 @@ describe.runIf(RUN_LXC)('integration: restart, snapshots, autostart, protection,
 
   function readdirNoStaging(): string[] {
     const d = join(env.lxcpath, '.lxdeck');
-    return existsSync(d) ? execFileSync('ls', [d], { encoding: 'utf8' }).split('\n').filter((f) => f.startsWith('restore-')) : [];
+    return existsSync(d) ? readdirSync(d).filter((f) => f.startsWith('restore-')) : [];
   }
 
   it('a restore that LXC fails leaves the container as it was: rootfs, config and sidecar', async () => {
