@@ -748,7 +748,7 @@ function isCopyPrompt(s: Pick<UiState, 'dialog'>): boolean {
  * Reads the autostart prompt: `order=N delay=SECONDS group=a,b` (any of
  * them, in any order; `group=` alone clears the groups), as lxc.start.order,
  * lxc.start.delay and lxc.group (lxc.container.conf(5)). Pure.
- * @throws LxdeckError E_INVALID_VALUE for an unknown key or a value that is not a whole number >= 0
+ * @throws LxdeckError E_INVALID_VALUE for an unknown key, a value that is not a whole number >= 0, or a group name with other than letters, digits, `_ . -`
  */
 export function parseAutostartInput(text: string): Partial<AutostartSettings> {
   const out: Partial<AutostartSettings> = {};
@@ -758,6 +758,8 @@ export function parseAutostartInput(text: string): Partial<AutostartSettings> {
     const [, k, v] = m;
     if (k === 'group' || k === 'groups') {
       out.groups = v.split(',').map((g) => g.trim()).filter(Boolean);
+      const bad = out.groups.find((g) => !/^[A-Za-z0-9_.-]+$/.test(g));
+      if (bad !== undefined) throw new LxdeckError('E_INVALID_VALUE', `group "${bad}" may hold only letters, digits, '_', '.' and '-'`);
       continue;
     }
     if (!/^\d+$/.test(v)) throw new LxdeckError('E_INVALID_VALUE', `${k} must be a whole number >= 0, got "${v}"`);
