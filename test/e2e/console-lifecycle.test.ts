@@ -139,3 +139,26 @@ describe('console lifecycle keys in a real terminal', () => {
     expect(calls(t)).toEqual([]);
   });
 });
+
+describe('lxdeck --read-only', () => {
+  it('the global option and LXDECK_READ_ONLY=1 reach the console of the real binary', { timeout: 60_000 }, async () => {
+    expect(process.getuid?.(), 'the console needs root').toBe(0);
+    const cli = join(root, 'dist/src/cli.js');
+    for (const [args, env] of [['--read-only'], [[], { LXDECK_READ_ONLY: '1' }]] as [string[] | string, Record<string, string>?][]) {
+      const t = new TmuxTerm();
+      term = t;
+      const argv = (Array.isArray(args) ? args : [args]).map(sh).join(' ');
+      // an empty lxcpath of its own: nothing to list, nothing LXC is run for
+      t.start(`${sh(process.execPath)} ${sh(cli)} --lxcpath ${sh(t.dir)} ${argv}`, { LXDECK_LOG: join(t.dir, 'actions.log'), ...(env ?? {}) }, 80, 24);
+      const s = await t.waitForScreen('the read-only console', (x) => x.includes('[read-only]') && x.includes('q quit'), 30_000);
+      expect(s).not.toContain('s start');
+      await delay(300);
+      t.keys('Escape'); // the host report may open at start on a host with problems
+      await delay(300);
+      t.keys('q');
+      expect(await t.waitForExit()).toBe(0);
+      t.close();
+      term = undefined;
+    }
+  });
+});
