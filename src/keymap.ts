@@ -111,9 +111,6 @@ export const LIST_COMMANDS: readonly Command<ListCommandId>[] = [
   // a root shell inside: it can change anything, so read-only mode hides it
   { id: 'attach', keys: ['a'], label: 'attach', dangerous: false, changes: true, show: { unicode: 'a', ascii: 'a' } },
   { id: 'console', keys: ['o'], label: 'console', dangerous: false, changes: true, show: { unicode: 'o', ascii: 'o' } },
-  { id: 'snapshots', keys: ['n'], label: 'snapshots', dangerous: false, changes: false, needs: ['snapshots'], show: { unicode: 'n', ascii: 'n' } },
-  { id: 'restart', keys: ['R'], label: 'restart', dangerous: false, changes: true, needs: ['restart'], show: { unicode: 'R', ascii: 'R' } },
-  { id: 'mark', keys: ['space'], label: 'mark', dangerous: false, changes: false, show: { unicode: 'space', ascii: 'space' } },
   { id: 'unmark', keys: ['u'], label: 'unmark all', dangerous: false, changes: false, show: { unicode: 'u', ascii: 'u' }, minor: true },
   { id: 'snapshot', keys: ['N'], label: 'snapshot now', dangerous: false, changes: true, needs: ['snapshot'], show: { unicode: 'N', ascii: 'N' }, minor: true },
   { id: 'copy', keys: ['C'], label: 'copy', dangerous: false, changes: true, needs: ['copy'], show: { unicode: 'C', ascii: 'C' }, minor: true },
@@ -133,6 +130,10 @@ export const LIST_COMMANDS: readonly Command<ListCommandId>[] = [
   { id: 'setup', keys: ['S'], label: 'setup', dangerous: false, changes: true, show: { unicode: 'S', ascii: 'S' }, minor: true },
   { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, changes: false, show: { unicode: 'r', ascii: 'r' }, minor: true },
   { id: 'quit', keys: ['q', 'ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false, show: { unicode: 'q', ascii: 'q' } },
+  // after quit: on a narrow footer these are cut (with an ellipsis), quit stays
+  { id: 'snapshots', keys: ['n'], label: 'snapshots', dangerous: false, changes: false, needs: ['snapshots'], show: { unicode: 'n', ascii: 'n' } },
+  { id: 'restart', keys: ['R'], label: 'restart', dangerous: false, changes: true, needs: ['restart'], show: { unicode: 'R', ascii: 'R' } },
+  { id: 'mark', keys: ['space'], label: 'mark', dangerous: false, changes: false, show: { unicode: 'space', ascii: 'space' } },
 ];
 
 export type ViewCommandId = 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'refresh' | 'processes' | 'back' | 'quit';
