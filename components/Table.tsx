@@ -39,9 +39,14 @@ export interface TableProps<R> {
   theme: Theme;
   /** line shown when there are no rows */
   empty?: string;
+  /** rows drawn with {@link MARK} in the cell after the pointer (marked for a bulk action) */
+  marked?: (row: R) => boolean;
 }
 
-/** Cells before the first column: the selection pointer and a space. */
+/** The mark of a marked row (ASCII, one cell, in both themes). */
+export const MARK = '*';
+
+/** Cells before the first column: the selection pointer and the mark (or a space). */
 export const POINTER_WIDTH = 2;
 /** Cells between two columns. */
 export const GAP = 1;
@@ -120,7 +125,7 @@ export function Table<R>(props: TableProps<R>): React.JSX.Element {
   shown.forEach((row, k) => {
     const index = top + k;
     const isSel = index === selected;
-    const pointer = fitToWidth(isSel ? g.pointer : '', POINTER_WIDTH);
+    const pointer = fitToWidth(isSel ? g.pointer : '', POINTER_WIDTH - 1) + (props.marked?.(row) ? MARK : ' ');
     const parts = columns.map((c, i) => {
       const text = cell(c.value(row), i);
       const color = theme.color ? c.color?.(row) : undefined;

@@ -32,6 +32,7 @@ import { SetupScreen } from './screens/SetupScreen.js';
 import { StatsView } from './screens/StatsView.js';
 import { LimitsView } from './screens/LimitsView.js';
 import { TopView } from './screens/TopView.js';
+import { SnapshotsView } from './screens/SnapshotsView.js';
 import { StatsStore } from './state/stats-store.js';
 import type { ScreenProps } from './screens/types.js';
 import { consoleEscapeOf } from './screens/console-escape.js';
@@ -56,6 +57,8 @@ export interface AppProps {
   onQuit?: () => void;
   /** the host report, action log, wizard env and terminal hand-off (runConsole passes the real ones) */
   services?: ConsoleServices;
+  /** `lxdeck --read-only`: keys that change something are hidden and refused (Command.changes) */
+  readOnly?: boolean;
 }
 
 /** Default list refresh interval in ms. */
@@ -66,7 +69,7 @@ const NO_SERVICES: ConsoleServices = {};
 /** Default live stats interval in ms (1 Hz, as lxc-top -d 1). */
 export const DEFAULT_STATS_MS = 1000;
 
-export function App({ engine, refreshMs = DEFAULT_REFRESH_MS, statsMs = DEFAULT_STATS_MS, listRefreshMs, theme = DEFAULT_THEME, onQuit, services = NO_SERVICES }: AppProps): React.JSX.Element {
+export function App({ engine, refreshMs = DEFAULT_REFRESH_MS, statsMs = DEFAULT_STATS_MS, listRefreshMs, theme = DEFAULT_THEME, onQuit, services = NO_SERVICES, readOnly = false }: AppProps): React.JSX.Element {
   const [state, reactDispatch] = useReducer(reducer, initialState);
   // The same fold of the same actions, done at dispatch time: what the next
   // render will show, readable before it happens (see ContainerList's keys).
@@ -174,7 +177,7 @@ export function App({ engine, refreshMs = DEFAULT_REFRESH_MS, statsMs = DEFAULT_
     );
   }
 
-  const props: ScreenProps = { engine, state, getState, dispatch, services, width: columns, height: rows, theme, onQuit: quit, takePendingKeys, stashKeys, stats };
+  const props: ScreenProps = { engine, state, getState, dispatch, services, width: columns, height: rows, theme, onQuit: quit, takePendingKeys, stashKeys, stats, readOnly };
   return renderScreen(props, { refreshMs, listRefreshMs, handOff });
 }
 
@@ -202,6 +205,8 @@ function renderScreen(p: ScreenProps, list: { refreshMs: number; listRefreshMs?:
       return <LimitsView key={top.name} {...p} name={top.name} />;
     case 'top':
       return <TopView {...p} />;
+    case 'snapshots':
+      return <SnapshotsView key={top.name} {...p} name={top.name} />;
     default: {
       const never: never = top;
       return never;

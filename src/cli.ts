@@ -33,6 +33,12 @@ function version(): string {
 interface Globals {
   lxcpath: string;
   bridge: string;
+  readOnly?: boolean;
+}
+
+/** LXDECK_READ_ONLY=1 (or true, yes) opens the console read-only, as --read-only does. */
+export function readOnlyFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return /^(1|true|yes|on)$/i.test(env.LXDECK_READ_ONLY ?? '');
 }
 
 /** One action log per process (LXDECK_LOG or /var/log/lxdeck/actions.log), so a write failure is reported once. */
@@ -101,13 +107,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .version(version(), '-V, --version')
     .addOption(new Option('--lxcpath <path>', 'where containers live').env('LXDECK_LXCPATH').default(DEFAULT_LXCPATH))
     .addOption(new Option('--bridge <name>', 'bridge new containers join (made when missing)').env('LXDECK_BRIDGE').default(DEFAULT_BRIDGE))
+    .option('--read-only', 'console: hide and refuse every key that changes something (start, stop, delete, attach, console, limits, ...); also LXDECK_READ_ONLY=1')
     // usage errors in lxdeck's one form: "lxdeck: <message>" then "hint: ..."
     .showHelpAfterError('hint: run lxdeck --help (or lxdeck COMMAND --help) for usage')
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`lxdeck: ${s.replace(/^error: /, '')}`) })
     .exitOverride();
   program.addHelpText(
     'after',
-    `\nContainer names: ${CONTAINER_NAME_RULE}\nEnvironment: LXDECK_LXCPATH, LXDECK_BRIDGE, LXDECK_SUBNET (subnet for a new bridge, e.g. 10.0.3.0/24).\nExit status: 0 success, 1 the action failed, 2 bad usage or no terminal for the console.\n`,
+    `\nContainer names: ${CONTAINER_NAME_RULE}\nEnvironment: LXDECK_LXCPATH, LXDECK_BRIDGE, LXDECK_READ_ONLY=1 (as --read-only), LXDECK_SUBNET (subnet for a new bridge, e.g. 10.0.3.0/24).\nExit status: 0 success, 1 the action failed, 2 bad usage or no terminal for the console.\n`,
   );
   const g = () => program.opts<Globals>();
 
@@ -131,7 +138,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     process.env.NODE_ENV ??= 'production';
     const { runConsole } = await import('./console/run-console.js');
     for (const [k, v] of ciVars) process.env[k] = v;
-    setExit(await runConsole(engineFrom(g())));
+    setExit(await runConsole(engineFrom(g()), { readOnly: g().readOnly === true || readOnlyFromEnv() }));
   });
 
   program

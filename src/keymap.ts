@@ -5,6 +5,7 @@
  *
  * Key spec grammar: a single printable character matches exactly that
  * character with no Ctrl/Meta (`s` is not `S`, `d` is not Ctrl+D);
+ * `space` matches the space bar;
  * `ctrl+X` matches Ctrl with letter X; names match Ink's key flags:
  * `up down left right pageup pagedown home end enter escape backspace
  * delete tab`, and `shift+left` / `shift+right` (put them before `left` /
@@ -15,6 +16,7 @@
  */
 import type { Key } from 'ink';
 import type { Hint } from '../components/KeyHints.js';
+import type { EngineApi } from '../core/types.js';
 
 export type ListCommandId =
   | 'up'
@@ -40,6 +42,19 @@ export type ListCommandId =
   | 'stats'
   | 'limits'
   | 'top'
+  | 'snapshots'
+  | 'restart'
+  | 'mark'
+  | 'unmark'
+  | 'snapshot'
+  | 'copy'
+  | 'rename'
+  | 'autostart'
+  | 'autostartSettings'
+  | 'protect'
+  | 'sortNext'
+  | 'sortPrev'
+  | 'sortReverse'
   | 'quit';
 
 export type DialogCommandId = 'confirm' | 'cancel' | 'erase';
@@ -52,6 +67,16 @@ export interface Command<Id extends string = string> {
   label: string;
   /** destroys something: drawn in red, always asks first */
   dangerous: boolean;
+  /**
+   * changes something on the host (a container, its config, a process, or a root shell that
+   * could): hidden from the footer and refused in read-only mode (`lxdeck --read-only`)
+   */
+  changes: boolean;
+  /**
+   * the optional EngineApi methods it calls: when the engine lacks one the command is hidden
+   * and refused (capability-based, as k9s hides what a resource cannot do)
+   */
+  needs?: readonly (keyof EngineApi)[];
   /** how the keys are shown in the footer; leave out to hide the command there */
   show?: { unicode: string; ascii: string };
   /** its hint is left out first when the footer is too narrow */
@@ -60,69 +85,89 @@ export interface Command<Id extends string = string> {
 
 /** Moving the selection in a list: the same keys on every screen that has rows. */
 const MOVE_COMMANDS: readonly Command<'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end'>[] = [
-  { id: 'up', keys: ['up', 'k'], label: 'move', dangerous: false },
-  { id: 'down', keys: ['down', 'j'], label: 'move', dangerous: false },
-  { id: 'pageUp', keys: ['pageup'], label: 'page up', dangerous: false },
-  { id: 'pageDown', keys: ['pagedown'], label: 'page down', dangerous: false },
-  { id: 'home', keys: ['home', 'g'], label: 'first', dangerous: false },
-  { id: 'end', keys: ['end', 'G'], label: 'last', dangerous: false },
+  { id: 'up', keys: ['up', 'k'], label: 'move', dangerous: false, changes: false },
+  { id: 'down', keys: ['down', 'j'], label: 'move', dangerous: false, changes: false },
+  { id: 'pageUp', keys: ['pageup'], label: 'page up', dangerous: false, changes: false },
+  { id: 'pageDown', keys: ['pagedown'], label: 'page down', dangerous: false, changes: false },
+  { id: 'home', keys: ['home', 'g'], label: 'first', dangerous: false, changes: false },
+  { id: 'end', keys: ['end', 'G'], label: 'last', dangerous: false, changes: false },
 ];
 
-/** Commands of the container list. */
+/**
+ * Commands of the container list. With rows marked (space), start, stop,
+ * freeze and snapshot act on every marked row; the other actions act on the
+ * selected row.
+ */
 export const LIST_COMMANDS: readonly Command<ListCommandId>[] = [
   ...MOVE_COMMANDS,
-  { id: 'start', keys: ['s'], label: 'start', dangerous: false, show: { unicode: 's', ascii: 's' } },
-  { id: 'stop', keys: ['t'], label: 'stop', dangerous: false, show: { unicode: 't', ascii: 't' } },
-  { id: 'freeze', keys: ['f'], label: 'freeze/thaw', dangerous: false, show: { unicode: 'f', ascii: 'f' } },
-  { id: 'delete', keys: ['d'], label: 'delete', dangerous: true, show: { unicode: 'd', ascii: 'd' } },
-  { id: 'create', keys: ['c'], label: 'create', dangerous: false, show: { unicode: 'c', ascii: 'c' } },
-  { id: 'filter', keys: ['/'], label: 'filter', dangerous: false, show: { unicode: '/', ascii: '/' }, minor: true },
-  { id: 'info', keys: ['enter', 'i'], label: 'info', dangerous: false, show: { unicode: 'i', ascii: 'i' } },
-  { id: 'processes', keys: ['p'], label: 'procs', dangerous: false, show: { unicode: 'p', ascii: 'p' } },
-  { id: 'attach', keys: ['a'], label: 'attach', dangerous: false, show: { unicode: 'a', ascii: 'a' } },
-  { id: 'console', keys: ['o'], label: 'console', dangerous: false, show: { unicode: 'o', ascii: 'o' } },
-  { id: 'stats', keys: ['v'], label: 'stats', dangerous: false, show: { unicode: 'v', ascii: 'v' }, minor: true },
-  { id: 'limits', keys: ['L'], label: 'limits', dangerous: false, show: { unicode: 'L', ascii: 'L' } },
-  { id: 'top', keys: ['T'], label: 'top', dangerous: false, show: { unicode: 'T', ascii: 'T' }, minor: true },
-  { id: 'log', keys: ['l'], label: 'log', dangerous: false, show: { unicode: 'l', ascii: 'l' }, minor: true },
-  { id: 'checkconfig', keys: ['K'], label: 'host check', dangerous: false, show: { unicode: 'K', ascii: 'K' }, minor: true },
-  { id: 'setup', keys: ['S'], label: 'setup', dangerous: false, show: { unicode: 'S', ascii: 'S' }, minor: true },
-  { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, show: { unicode: 'r', ascii: 'r' }, minor: true },
-  { id: 'quit', keys: ['q', 'ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, show: { unicode: 'q', ascii: 'q' } },
+  { id: 'start', keys: ['s'], label: 'start', dangerous: false, changes: true, show: { unicode: 's', ascii: 's' } },
+  { id: 'stop', keys: ['t'], label: 'stop', dangerous: false, changes: true, show: { unicode: 't', ascii: 't' } },
+  { id: 'freeze', keys: ['f'], label: 'freeze/thaw', dangerous: false, changes: true, show: { unicode: 'f', ascii: 'f' } },
+  { id: 'delete', keys: ['d'], label: 'delete', dangerous: true, changes: true, show: { unicode: 'd', ascii: 'd' } },
+  { id: 'create', keys: ['c'], label: 'create', dangerous: false, changes: true, show: { unicode: 'c', ascii: 'c' } },
+  { id: 'filter', keys: ['/'], label: 'filter', dangerous: false, changes: false, show: { unicode: '/', ascii: '/' }, minor: true },
+  { id: 'info', keys: ['enter', 'i'], label: 'info', dangerous: false, changes: false, show: { unicode: 'i', ascii: 'i' } },
+  { id: 'processes', keys: ['p'], label: 'procs', dangerous: false, changes: false, show: { unicode: 'p', ascii: 'p' } },
+  // a root shell inside: it can change anything, so read-only mode hides it
+  { id: 'attach', keys: ['a'], label: 'attach', dangerous: false, changes: true, show: { unicode: 'a', ascii: 'a' } },
+  { id: 'console', keys: ['o'], label: 'console', dangerous: false, changes: true, show: { unicode: 'o', ascii: 'o' } },
+  { id: 'unmark', keys: ['u'], label: 'unmark all', dangerous: false, changes: false, show: { unicode: 'u', ascii: 'u' }, minor: true },
+  { id: 'snapshot', keys: ['N'], label: 'snapshot now', dangerous: false, changes: true, needs: ['snapshot'], show: { unicode: 'N', ascii: 'N' }, minor: true },
+  { id: 'copy', keys: ['C'], label: 'copy', dangerous: false, changes: true, needs: ['copy'], show: { unicode: 'C', ascii: 'C' }, minor: true },
+  { id: 'rename', keys: ['e'], label: 'rename', dangerous: false, changes: true, needs: ['rename'], show: { unicode: 'e', ascii: 'e' }, minor: true },
+  { id: 'autostart', keys: ['A'], label: 'autostart', dangerous: false, changes: true, needs: ['setAutostart'], show: { unicode: 'A', ascii: 'A' }, minor: true },
+  { id: 'autostartSettings', keys: ['O'], label: 'start order', dangerous: false, changes: true, needs: ['setAutostart'], show: { unicode: 'O', ascii: 'O' }, minor: true },
+  { id: 'protect', keys: ['P'], label: 'protect', dangerous: false, changes: true, needs: ['setProtected'], show: { unicode: 'P', ascii: 'P' }, minor: true },
+  { id: 'sortNext', keys: ['>'], label: 'sort', dangerous: false, changes: false, show: { unicode: '>', ascii: '>' }, minor: true },
+  { id: 'sortPrev', keys: ['<'], label: 'sort', dangerous: false, changes: false },
+  { id: 'sortReverse', keys: ['I'], label: 'reverse', dangerous: false, changes: false, show: { unicode: 'I', ascii: 'I' }, minor: true },
+  { id: 'stats', keys: ['v'], label: 'stats', dangerous: false, changes: false, show: { unicode: 'v', ascii: 'v' }, minor: true },
+  // the sliders apply limits live: a change
+  { id: 'limits', keys: ['L'], label: 'limits', dangerous: false, changes: true, show: { unicode: 'L', ascii: 'L' } },
+  { id: 'top', keys: ['T'], label: 'top', dangerous: false, changes: false, show: { unicode: 'T', ascii: 'T' }, minor: true },
+  { id: 'log', keys: ['l'], label: 'log', dangerous: false, changes: false, show: { unicode: 'l', ascii: 'l' }, minor: true },
+  { id: 'checkconfig', keys: ['K'], label: 'host check', dangerous: false, changes: false, show: { unicode: 'K', ascii: 'K' }, minor: true },
+  { id: 'setup', keys: ['S'], label: 'setup', dangerous: false, changes: true, show: { unicode: 'S', ascii: 'S' }, minor: true },
+  { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, changes: false, show: { unicode: 'r', ascii: 'r' }, minor: true },
+  { id: 'quit', keys: ['q', 'ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false, show: { unicode: 'q', ascii: 'q' } },
+  // after quit: on a narrow footer these are cut (with an ellipsis), quit stays
+  { id: 'snapshots', keys: ['n'], label: 'snapshots', dangerous: false, changes: false, needs: ['snapshots'], show: { unicode: 'n', ascii: 'n' } },
+  { id: 'restart', keys: ['R'], label: 'restart', dangerous: false, changes: true, needs: ['restart'], show: { unicode: 'R', ascii: 'R' } },
+  { id: 'mark', keys: ['space'], label: 'mark', dangerous: false, changes: false, show: { unicode: 'space', ascii: 'space' } },
 ];
 
 export type ViewCommandId = 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'refresh' | 'processes' | 'back' | 'quit';
 
 /** Commands of the read-only views (checkconfig report, info, action log): scrolling, back. */
 export const VIEW_COMMANDS: readonly Command<ViewCommandId>[] = [
-  { id: 'up', keys: ['up', 'k'], label: 'scroll', dangerous: false, show: { unicode: '↑↓', ascii: 'up/dn' } },
-  { id: 'down', keys: ['down', 'j'], label: 'scroll', dangerous: false },
-  { id: 'pageUp', keys: ['pageup', 'b'], label: 'page', dangerous: false, show: { unicode: 'PgUp/PgDn', ascii: 'PgUp/PgDn' } },
-  { id: 'pageDown', keys: ['pagedown', ' '], label: 'page down', dangerous: false },
-  { id: 'home', keys: ['home', 'g'], label: 'top', dangerous: false },
-  { id: 'end', keys: ['end', 'G'], label: 'bottom', dangerous: false },
-  { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, show: { unicode: 'r', ascii: 'r' } },
-  { id: 'processes', keys: ['p'], label: 'procs', dangerous: false },
-  { id: 'back', keys: ['escape', 'q', 'left'], label: 'back', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
-  { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false },
+  { id: 'up', keys: ['up', 'k'], label: 'scroll', dangerous: false, changes: false, show: { unicode: '↑↓', ascii: 'up/dn' } },
+  { id: 'down', keys: ['down', 'j'], label: 'scroll', dangerous: false, changes: false },
+  { id: 'pageUp', keys: ['pageup', 'b'], label: 'page', dangerous: false, changes: false, show: { unicode: 'PgUp/PgDn', ascii: 'PgUp/PgDn' } },
+  { id: 'pageDown', keys: ['pagedown', ' '], label: 'page down', dangerous: false, changes: false },
+  { id: 'home', keys: ['home', 'g'], label: 'top', dangerous: false, changes: false },
+  { id: 'end', keys: ['end', 'G'], label: 'bottom', dangerous: false, changes: false },
+  { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, changes: false, show: { unicode: 'r', ascii: 'r' } },
+  { id: 'processes', keys: ['p'], label: 'procs', dangerous: false, changes: false },
+  { id: 'back', keys: ['escape', 'q', 'left'], label: 'back', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false },
 ];
 
 export type ProcessCommandId = 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'term' | 'hup' | 'kill' | 'refresh' | 'back' | 'quit';
 
 /** Commands of the processes view. */
 export const PROCESS_COMMANDS: readonly Command<ProcessCommandId>[] = [
-  { id: 'up', keys: ['up', 'k'], label: 'move', dangerous: false, show: { unicode: '↑↓', ascii: 'up/dn' } },
-  { id: 'down', keys: ['down', 'j'], label: 'move', dangerous: false },
-  { id: 'pageUp', keys: ['pageup'], label: 'page up', dangerous: false },
-  { id: 'pageDown', keys: ['pagedown'], label: 'page down', dangerous: false },
-  { id: 'home', keys: ['home', 'g'], label: 'first', dangerous: false },
-  { id: 'end', keys: ['end', 'G'], label: 'last', dangerous: false },
-  { id: 'term', keys: ['t'], label: 'SIGTERM', dangerous: false, show: { unicode: 't', ascii: 't' } },
-  { id: 'hup', keys: ['h'], label: 'SIGHUP', dangerous: false, show: { unicode: 'h', ascii: 'h' } },
-  { id: 'kill', keys: ['K'], label: 'SIGKILL', dangerous: true, show: { unicode: 'K', ascii: 'K' } },
-  { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, show: { unicode: 'r', ascii: 'r' } },
-  { id: 'back', keys: ['escape', 'q', 'left'], label: 'back', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
-  { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false },
+  { id: 'up', keys: ['up', 'k'], label: 'move', dangerous: false, changes: false, show: { unicode: '↑↓', ascii: 'up/dn' } },
+  { id: 'down', keys: ['down', 'j'], label: 'move', dangerous: false, changes: false },
+  { id: 'pageUp', keys: ['pageup'], label: 'page up', dangerous: false, changes: false },
+  { id: 'pageDown', keys: ['pagedown'], label: 'page down', dangerous: false, changes: false },
+  { id: 'home', keys: ['home', 'g'], label: 'first', dangerous: false, changes: false },
+  { id: 'end', keys: ['end', 'G'], label: 'last', dangerous: false, changes: false },
+  { id: 'term', keys: ['t'], label: 'SIGTERM', dangerous: false, changes: true, show: { unicode: 't', ascii: 't' } },
+  { id: 'hup', keys: ['h'], label: 'SIGHUP', dangerous: false, changes: true, show: { unicode: 'h', ascii: 'h' } },
+  { id: 'kill', keys: ['K'], label: 'SIGKILL', dangerous: true, changes: true, show: { unicode: 'K', ascii: 'K' } },
+  { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, changes: false, show: { unicode: 'r', ascii: 'r' } },
+  { id: 'back', keys: ['escape', 'q', 'left'], label: 'back', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false },
 ];
 
 export type TopCommandId = 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'sortName' | 'sortCpu' | 'sortMem' | 'sortIo' | 'sortNet' | 'sortPids' | 'reverse' | 'stats' | 'limits' | 'back' | 'quit';
@@ -130,17 +175,17 @@ export type TopCommandId = 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end
 /** Commands of the top screen; the sort keys follow lxc-top's (n name, c CPU, b block I/O, m memory) plus e network and p pids. */
 export const TOP_COMMANDS: readonly Command<TopCommandId>[] = [
   ...MOVE_COMMANDS,
-  { id: 'sortCpu', keys: ['c'], label: 'CPU', dangerous: false, show: { unicode: 'c', ascii: 'c' } },
-  { id: 'sortMem', keys: ['m'], label: 'mem', dangerous: false, show: { unicode: 'm', ascii: 'm' } },
-  { id: 'sortIo', keys: ['b'], label: 'I/O', dangerous: false, show: { unicode: 'b', ascii: 'b' } },
-  { id: 'sortNet', keys: ['e'], label: 'net', dangerous: false, show: { unicode: 'e', ascii: 'e' } },
-  { id: 'sortPids', keys: ['p'], label: 'pids', dangerous: false, show: { unicode: 'p', ascii: 'p' } },
-  { id: 'sortName', keys: ['n'], label: 'name', dangerous: false, show: { unicode: 'n', ascii: 'n' } },
-  { id: 'reverse', keys: ['r'], label: 'reverse', dangerous: false, show: { unicode: 'r', ascii: 'r' } },
-  { id: 'stats', keys: ['v', 'enter'], label: 'stats', dangerous: false, show: { unicode: 'v', ascii: 'v' }, minor: true },
-  { id: 'limits', keys: ['L'], label: 'limits', dangerous: false, show: { unicode: 'L', ascii: 'L' }, minor: true },
-  { id: 'back', keys: ['escape', 'q', 'left'], label: 'back', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
-  { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false },
+  { id: 'sortCpu', keys: ['c'], label: 'CPU', dangerous: false, changes: false, show: { unicode: 'c', ascii: 'c' } },
+  { id: 'sortMem', keys: ['m'], label: 'mem', dangerous: false, changes: false, show: { unicode: 'm', ascii: 'm' } },
+  { id: 'sortIo', keys: ['b'], label: 'I/O', dangerous: false, changes: false, show: { unicode: 'b', ascii: 'b' } },
+  { id: 'sortNet', keys: ['e'], label: 'net', dangerous: false, changes: false, show: { unicode: 'e', ascii: 'e' } },
+  { id: 'sortPids', keys: ['p'], label: 'pids', dangerous: false, changes: false, show: { unicode: 'p', ascii: 'p' } },
+  { id: 'sortName', keys: ['n'], label: 'name', dangerous: false, changes: false, show: { unicode: 'n', ascii: 'n' } },
+  { id: 'reverse', keys: ['r'], label: 'reverse', dangerous: false, changes: false, show: { unicode: 'r', ascii: 'r' } },
+  { id: 'stats', keys: ['v', 'enter'], label: 'stats', dangerous: false, changes: false, show: { unicode: 'v', ascii: 'v' }, minor: true },
+  { id: 'limits', keys: ['L'], label: 'limits', dangerous: false, changes: true, show: { unicode: 'L', ascii: 'L' }, minor: true },
+  { id: 'back', keys: ['escape', 'q', 'left'], label: 'back', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false },
 ];
 
 export type LimitsCommandId = 'up' | 'down' | 'bigLess' | 'bigMore' | 'less' | 'more' | 'unlimited' | 'type' | 'back' | 'quit';
@@ -150,41 +195,63 @@ export type LimitsCommandId = 'up' | 'down' | 'bigLess' | 'bigMore' | 'less' | '
  * value, which Enter applies and Esc drops (LIMIT_EDIT_COMMANDS).
  */
 export const LIMITS_COMMANDS: readonly Command<LimitsCommandId>[] = [
-  { id: 'up', keys: ['up', 'k'], label: 'limit', dangerous: false, show: { unicode: '↑↓', ascii: 'up/dn' } },
-  { id: 'down', keys: ['down', 'j', 'tab'], label: 'limit', dangerous: false },
-  { id: 'bigLess', keys: ['shift+left', 'pagedown'], label: 'big step', dangerous: false, show: { unicode: 'Shift/PgUp/PgDn', ascii: 'Shift/PgUp/PgDn' } },
-  { id: 'bigMore', keys: ['shift+right', 'pageup'], label: 'big step', dangerous: false },
-  { id: 'less', keys: ['left', 'h', '-'], label: 'step', dangerous: false, show: { unicode: '←→', ascii: '<-/->' } },
-  { id: 'more', keys: ['right', 'l', '+'], label: 'step', dangerous: false },
-  { id: 'unlimited', keys: ['u'], label: 'unlimited', dangerous: false, show: { unicode: 'u', ascii: 'u' } },
-  { id: 'type', keys: ['enter', 'e'], label: 'type value', dangerous: false, show: { unicode: 'Enter/0-9', ascii: 'Enter/0-9' } },
-  { id: 'back', keys: ['escape', 'q'], label: 'back', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
-  { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false },
+  { id: 'up', keys: ['up', 'k'], label: 'limit', dangerous: false, changes: false, show: { unicode: '↑↓', ascii: 'up/dn' } },
+  { id: 'down', keys: ['down', 'j', 'tab'], label: 'limit', dangerous: false, changes: false },
+  { id: 'bigLess', keys: ['shift+left', 'pagedown'], label: 'big step', dangerous: false, changes: false, show: { unicode: 'Shift/PgUp/PgDn', ascii: 'Shift/PgUp/PgDn' } },
+  { id: 'bigMore', keys: ['shift+right', 'pageup'], label: 'big step', dangerous: false, changes: false },
+  { id: 'less', keys: ['left', 'h', '-'], label: 'step', dangerous: false, changes: false, show: { unicode: '←→', ascii: '<-/->' } },
+  { id: 'more', keys: ['right', 'l', '+'], label: 'step', dangerous: false, changes: false },
+  { id: 'unlimited', keys: ['u'], label: 'unlimited', dangerous: false, changes: false, show: { unicode: 'u', ascii: 'u' } },
+  { id: 'type', keys: ['enter', 'e'], label: 'type value', dangerous: false, changes: false, show: { unicode: 'Enter/0-9', ascii: 'Enter/0-9' } },
+  { id: 'back', keys: ['escape', 'q'], label: 'back', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false },
 ];
 
 /** Commands while a slider's value is typed; other printable keys are text. */
 export const LIMIT_EDIT_COMMANDS: readonly Command<DialogCommandId>[] = [
-  { id: 'confirm', keys: ['enter'], label: 'apply', dangerous: false, show: { unicode: 'Enter', ascii: 'Enter' } },
-  { id: 'cancel', keys: ['escape', 'ctrl+c'], label: 'cancel', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
-  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false },
+  { id: 'confirm', keys: ['enter'], label: 'apply', dangerous: false, changes: false, show: { unicode: 'Enter', ascii: 'Enter' } },
+  { id: 'cancel', keys: ['escape', 'ctrl+c'], label: 'cancel', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false, changes: false },
 ];
 
 export type StatsViewCommandId = 'limits' | 'processes' | 'back' | 'quit';
 
 /** Commands of the stats detail view. */
 export const STATS_VIEW_COMMANDS: readonly Command<StatsViewCommandId>[] = [
-  { id: 'limits', keys: ['L'], label: 'limits', dangerous: false, show: { unicode: 'L', ascii: 'L' } },
-  { id: 'processes', keys: ['p'], label: 'procs', dangerous: false, show: { unicode: 'p', ascii: 'p' } },
-  { id: 'back', keys: ['escape', 'q', 'left'], label: 'back', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
-  { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false },
+  { id: 'limits', keys: ['L'], label: 'limits', dangerous: false, changes: true, show: { unicode: 'L', ascii: 'L' } },
+  { id: 'processes', keys: ['p'], label: 'procs', dangerous: false, changes: false, show: { unicode: 'p', ascii: 'p' } },
+  { id: 'back', keys: ['escape', 'q', 'left'], label: 'back', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false },
+];
+
+export type SnapshotCommandId = 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'create' | 'restore' | 'restoreAs' | 'delete' | 'refresh' | 'back' | 'quit';
+
+/** Commands of the snapshots screen (src/screens/SnapshotsView.tsx), after lxc-snapshot's -c, -r, -r -N, -d. */
+export const SNAPSHOT_COMMANDS: readonly Command<SnapshotCommandId>[] = [
+  ...MOVE_COMMANDS,
+  { id: 'create', keys: ['c'], label: 'snapshot', dangerous: false, changes: true, needs: ['snapshot'], show: { unicode: 'c', ascii: 'c' } },
+  { id: 'restore', keys: ['R'], label: 'restore', dangerous: true, changes: true, needs: ['restoreSnapshot'], show: { unicode: 'R', ascii: 'R' } },
+  { id: 'restoreAs', keys: ['a'], label: 'restore as new', dangerous: false, changes: true, needs: ['restoreSnapshot'], show: { unicode: 'a', ascii: 'a' } },
+  { id: 'delete', keys: ['d'], label: 'delete', dangerous: true, changes: true, needs: ['deleteSnapshot'], show: { unicode: 'd', ascii: 'd' } },
+  { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, changes: false, show: { unicode: 'r', ascii: 'r' } },
+  { id: 'back', keys: ['escape', 'q', 'left'], label: 'back', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false },
+];
+
+/** Commands of a prompt with a choice (copy: full or snapshot clone); other printable keys are text. */
+export const CHOICE_PROMPT_COMMANDS: readonly Command<DialogCommandId | 'choice'>[] = [
+  { id: 'confirm', keys: ['enter'], label: 'confirm', dangerous: false, changes: false, show: { unicode: 'Enter', ascii: 'Enter' } },
+  { id: 'cancel', keys: ['escape', 'ctrl+c'], label: 'cancel', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'choice', keys: ['tab'], label: 'full/snapshot', dangerous: false, changes: false, show: { unicode: 'Tab', ascii: 'Tab' } },
+  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false, changes: false },
 ];
 
 export type YesNoCommandId = 'yes' | 'no';
 
 /** A yes/no question (KILL a process, make a container privileged): only `y` says yes. */
 export const YES_NO_COMMANDS: readonly Command<YesNoCommandId>[] = [
-  { id: 'yes', keys: ['y', 'Y'], label: 'yes', dangerous: true, show: { unicode: 'y', ascii: 'y' } },
-  { id: 'no', keys: ['n', 'N', 'escape', 'ctrl+c', 'enter'], label: 'no', dangerous: false, show: { unicode: 'n/Esc', ascii: 'n/Esc' } },
+  { id: 'yes', keys: ['y', 'Y'], label: 'yes', dangerous: true, changes: false, show: { unicode: 'y', ascii: 'y' } },
+  { id: 'no', keys: ['n', 'N', 'escape', 'ctrl+c', 'enter'], label: 'no', dangerous: false, changes: false, show: { unicode: 'n/Esc', ascii: 'n/Esc' } },
 ];
 
 export type WizardCommandId = 'next' | 'back' | 'fieldUp' | 'fieldDown' | 'choiceLeft' | 'choiceRight' | 'erase';
@@ -195,27 +262,27 @@ export type WizardCommandId = 'next' | 'back' | 'fieldUp' | 'fieldDown' | 'choic
  * on a choice field cycles it (textOf gives ' ' otherwise).
  */
 export const WIZARD_COMMANDS: readonly Command<WizardCommandId>[] = [
-  { id: 'next', keys: ['enter'], label: 'next', dangerous: false, show: { unicode: 'Enter', ascii: 'Enter' } },
-  { id: 'back', keys: ['escape', 'ctrl+c'], label: 'back', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
-  { id: 'fieldUp', keys: ['up'], label: 'field', dangerous: false, show: { unicode: '↑↓', ascii: 'up/dn' } },
-  { id: 'fieldDown', keys: ['down', 'tab'], label: 'field', dangerous: false },
-  { id: 'choiceLeft', keys: ['left'], label: 'choose', dangerous: false, show: { unicode: '←→', ascii: '<-/->' } },
-  { id: 'choiceRight', keys: ['right'], label: 'choose', dangerous: false },
-  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false },
+  { id: 'next', keys: ['enter'], label: 'next', dangerous: false, changes: false, show: { unicode: 'Enter', ascii: 'Enter' } },
+  { id: 'back', keys: ['escape', 'ctrl+c'], label: 'back', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'fieldUp', keys: ['up'], label: 'field', dangerous: false, changes: false, show: { unicode: '↑↓', ascii: 'up/dn' } },
+  { id: 'fieldDown', keys: ['down', 'tab'], label: 'field', dangerous: false, changes: false },
+  { id: 'choiceLeft', keys: ['left'], label: 'choose', dangerous: false, changes: false, show: { unicode: '←→', ascii: '<-/->' } },
+  { id: 'choiceRight', keys: ['right'], label: 'choose', dangerous: false, changes: false },
+  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false, changes: false },
 ];
 
 /** Commands inside a dialog (typed-name confirmation, create prompt). Other printable keys are text. */
 export const DIALOG_COMMANDS: readonly Command<DialogCommandId>[] = [
-  { id: 'confirm', keys: ['enter'], label: 'confirm', dangerous: false, show: { unicode: 'Enter', ascii: 'Enter' } },
-  { id: 'cancel', keys: ['escape', 'ctrl+c'], label: 'cancel', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
-  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false },
+  { id: 'confirm', keys: ['enter'], label: 'confirm', dangerous: false, changes: false, show: { unicode: 'Enter', ascii: 'Enter' } },
+  { id: 'cancel', keys: ['escape', 'ctrl+c'], label: 'cancel', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false, changes: false },
 ];
 
 /** Commands while the filter line is edited. */
 export const FILTER_COMMANDS: readonly Command<DialogCommandId>[] = [
-  { id: 'confirm', keys: ['enter'], label: 'keep filter', dangerous: false, show: { unicode: 'Enter', ascii: 'Enter' } },
-  { id: 'cancel', keys: ['escape', 'ctrl+c'], label: 'clear filter', dangerous: false, show: { unicode: 'Esc', ascii: 'Esc' } },
-  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false },
+  { id: 'confirm', keys: ['enter'], label: 'keep filter', dangerous: false, changes: false, show: { unicode: 'Enter', ascii: 'Enter' } },
+  { id: 'cancel', keys: ['escape', 'ctrl+c'], label: 'clear filter', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
+  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false, changes: false },
 ];
 
 const NAMED: Record<string, (k: Key) => boolean> = {
@@ -241,6 +308,7 @@ const NAMED: Record<string, (k: Key) => boolean> = {
  * @throws Error for a spec outside the grammar (a bug in a key table)
  */
 export function matchKey(spec: string, input: string, key: Key): boolean {
+  if (spec === 'space') return !key.ctrl && !key.meta && input === ' ';
   if (spec.startsWith('ctrl+') && spec.length === 6) {
     return key.ctrl && input.toLowerCase() === spec.slice(5);
   }
@@ -262,6 +330,41 @@ export function hintsFor(table: readonly Command[], ascii: boolean): Hint[] {
   return table
     .filter((c) => c.show !== undefined)
     .map((c) => ({ keys: ascii ? c.show!.ascii : c.show!.unicode, label: c.label, dangerous: c.dangerous, ...(c.minor ? { minor: true } : {}) }));
+}
+
+/** What decides whether a command is offered: the console's mode and the engine's methods. */
+export interface CommandContext {
+  /** `lxdeck --read-only`: commands that change something are hidden and refused */
+  readOnly: boolean;
+  /** the engine (its optional methods say which commands it can do) */
+  engine: object;
+}
+
+/** True when the engine has every method `c` needs ({@link Command.needs}). */
+export function engineCan(c: Command, engine: object): boolean {
+  return (c.needs ?? []).every((m) => typeof (engine as Record<string, unknown>)[m] === 'function');
+}
+
+/** The commands of `table` offered in `ctx`: those the engine can do, and in read-only mode only those that change nothing. */
+export function offered<C extends Command>(table: readonly C[], ctx: CommandContext): C[] {
+  return table.filter((c) => engineCan(c, ctx.engine) && !(ctx.readOnly && c.changes));
+}
+
+/**
+ * Why `c` is refused in `ctx`, as the status line says it, or null when it may run:
+ * `read-only mode: s start is disabled`, or `rename is not available: this engine has no rename`.
+ */
+export function refusalOf(c: Command, ctx: CommandContext): { message: string; hint?: string } | null {
+  const key = c.show?.unicode ?? c.keys[0];
+  if (ctx.readOnly && c.changes) return { message: `read-only mode: ${key} ${c.label} is disabled`, hint: 'the console was started with --read-only (or LXDECK_READ_ONLY=1)' };
+  const missing = (c.needs ?? []).find((m) => typeof (ctx.engine as Record<string, unknown>)[m] !== 'function');
+  if (missing) return { message: `${c.label} is not available: this engine has no ${missing}`, hint: 'a newer lxdeck engine has it' };
+  return null;
+}
+
+/** Footer hints for the commands of `table` offered in `ctx` ({@link offered}). */
+export function offeredHints(table: readonly Command[], ctx: CommandContext, ascii: boolean): Hint[] {
+  return hintsFor(offered(table, ctx), ascii);
 }
 
 /** A printable text chunk from a key event (typed or pasted), or '' for keys that are not text. */

@@ -52,6 +52,8 @@ export interface RunConsoleOptions {
    * host report at start. The terminal hand-off is always runConsole's own unless given here.
    */
   services?: Partial<ConsoleServices>;
+  /** `lxdeck --read-only`: keys that change something are hidden and refused */
+  readOnly?: boolean;
 }
 
 /** Signals that end the console, with the status `128 + signo` they exit with. */
@@ -196,7 +198,7 @@ export async function runConsole(engine: EngineApi, opts: RunConsoleOptions = {}
 
     try {
       instance = render(
-        <App engine={engine} refreshMs={opts.refreshMs ?? DEFAULT_REFRESH_MS} theme={theme} services={services} />,
+        <App engine={engine} refreshMs={opts.refreshMs ?? DEFAULT_REFRESH_MS} theme={theme} services={services} readOnly={opts.readOnly ?? false} />,
         { stdin, stdout: gate as unknown as NodeJS.WriteStream, stderr, exitOnCtrlC: false, patchConsole: true },
       );
     } catch (e) {

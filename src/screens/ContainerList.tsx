@@ -14,7 +14,7 @@
 import React, { useCallback, useEffect, useLayoutEffect, useRef } from 'react';
 import { Box, Text, useInput, type Key } from 'ink';
 import type { ContainerState, ContainerSummary } from '../../core/types.js';
-import { formatError } from '../../core/errors.js';
+import { LxdeckError, formatError } from '../../core/errors.js';
 import { Table, type Column } from '../../components/Table.js';
 import { KeyHints, keyHintsHeight } from '../../components/KeyHints.js';
 import { ConfirmDialog, confirmDialogHeight, type ConfirmDialogProps } from '../../components/ConfirmDialog.js';
@@ -22,8 +22,11 @@ import { Dialog, dialogHeight, type DialogLine } from '../../components/Dialog.j
 import { StatusLine, STATUS_LINES } from '../../components/StatusLine.js';
 import { displayWidth, fitToWidth, safeText, tailToWidth } from '../../components/text.js';
 import { glyphs, type Theme } from '../../components/theme.js';
-import { DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, commandFor, hintsFor, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
-import { type Action, scrollTop, selectedContainer, visibleContainers } from '../state/reducer.js';
+import { CHOICE_PROMPT_COMMANDS, DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, commandFor, hintsFor, offeredHints, refusalOf, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
+import { type Action, type SortOrder, type UiState, markedContainers, scrollTop, selectedContainer, visibleContainers } from '../state/reducer.js';
+import { TextPrompt, textPromptHeight, type TextPromptProps } from '../../components/TextPrompt.js';
+import { validateContainerName } from '../../core/names.js';
+import type { AutostartSettings } from '../../core/types.js';
 import { mergeSampled } from '../state/list-merge.js';
 import { useStatsListener, useStatsSelector } from '../hooks/use-stats.js';
 import type { StatsSnapshot } from '../state/stats-store.js';
@@ -102,13 +105,21 @@ function sameCells(a: ReadonlyMap<string, LiveCells>, b: ReadonlyMap<string, Liv
   return true;
 }
 
+/** AUTO's cell: `yes` when lxc.start.auto = 1, else `-`, then the lxc.group values (`yes web,db`). */
+export function autoText(c: ContainerSummary): string {
+  const groups = c.groups ?? [];
+  return (c.autostart ? 'yes' : '-') + (groups.length ? ` ${groups.join(',')}` : '');
+}
+
 /**
  * The list's columns for a terminal `width` cells wide: with stats, CPU %
  * (of one CPU) and MEM (used/limit, `unlimited` when none, U2) after the
- * state; PID is left out below 72 columns and IPV4 below 56, so the list
- * fits 80x24 and narrower. AUTO (lxc.start.auto) from 100 columns.
+ * state; PID is left out below 72 columns and IPV4 below 56; AUTO
+ * (lxc.start.auto and lxc.group) and PROT (delete protection) from 64, so
+ * the list fits 80x24 and narrower. The sorted column's header carries
+ * an arrow (▲ ascending, ▼ descending; ^ v in ASCII).
  */
-export function listColumns(width: number, cells: ReadonlyMap<string, LiveCells> | null): Column<ContainerSummary>[] {
+export function listColumns(width: number, cells: ReadonlyMap<string, LiveCells> | null, sort: SortOrder | null = null, ascii = false): Column<ContainerSummary>[] {
   const [name, state, ipv4, pid] = LIST_COLUMNS;
   const cols: Column<ContainerSummary>[] = [name, state];
   if (cells) {
@@ -118,8 +129,13 @@ export function listColumns(width: number, cells: ReadonlyMap<string, LiveCells>
   }
   if (width >= 56) cols.push({ ...ipv4, maxWidth: width >= 100 ? 40 : 15 });
   if (width >= 72 || !cells) cols.push(pid);
-  if (width >= 100) cols.push({ key: 'auto', header: 'AUTO', width: 4, value: (c) => (c.autostart ? 'yes' : '-') });
-  return cols;
+  if (width >= 64) {
+    cols.push({ key: 'auto', header: 'AUTO', minWidth: 4, maxWidth: width >= 100 ? 24 : 12, value: autoText });
+    cols.push({ key: 'prot', header: 'PROT', width: 4, value: (c) => (c.protected ? 'yes' : '-'), color: (c) => (c.protected ? 'yellow' : undefined) });
+  }
+  if (!sort) return cols;
+  const arrow = sort.desc ? (ascii ? 'v' : '▼') : ascii ? '^' : '▲';
+  return cols.map((c) => (c.key === sort.key ? { ...c, header: c.header + arrow } : c));
 }
 
 export function ContainerList(props: ContainerListProps): React.JSX.Element {
@@ -280,12 +296,12 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   // comes back. Only the follow-up list waits for the list to be mounted (it
   // lists again when it mounts anyway).
   const act = useCallback(
-    async (busyText: string, run: () => Promise<unknown>, okText: string): Promise<void> => {
+    async <T,>(busyText: string, run: () => Promise<T>, okText: string | ((r: T) => string)): Promise<void> => {
       if (getState().busy !== null) return; // one action at a time, whichever screen started it
       dispatch({ type: 'busy', text: busyText });
       try {
-        await run();
-        dispatch({ type: 'done', status: { kind: 'ok', message: okText } });
+        const r = await run();
+        dispatch({ type: 'done', status: { kind: 'ok', message: typeof okText === 'string' ? okText : okText(r) } });
       } catch (e) {
         const { message, hint } = formatError(e);
         dispatch({ type: 'done', status: { kind: 'error', message, hint } });
@@ -295,14 +311,49 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     [dispatch, getState, refresh],
   );
 
+  /**
+   * One action on each of several containers (the marked rows), one after
+   * the other: a failure does not stop the others. Each outcome goes into
+   * the summary on the status line (`started 2 of 3 marked (a, b); failed:
+   * c: ...`), the first failure's hint under it.
+   */
+  const actAll = useCallback(
+    async (verb: { ing: string; ed: string }, items: { name: string; run: (() => Promise<unknown>) | null; skip?: string }[]): Promise<void> => {
+      if (getState().busy !== null) return;
+      const ok: string[] = [];
+      const skipped: string[] = [];
+      const failed: { name: string; message: string; hint?: string }[] = [];
+      for (const [i, it] of items.entries()) {
+        dispatch({ type: 'busy', text: `${verb.ing} ${i + 1}/${items.length}: ${it.name}` });
+        if (!it.run) {
+          skipped.push(`${it.name} (${it.skip ?? 'nothing to do'})`);
+          continue;
+        }
+        try {
+          await it.run();
+          ok.push(it.name);
+        } catch (e) {
+          failed.push({ name: it.name, ...formatError(e) });
+        }
+      }
+      let message = `${verb.ed} ${ok.length} of ${items.length} marked${ok.length ? ` (${ok.join(', ')})` : ''}`;
+      if (skipped.length) message += `; skipped: ${skipped.join(', ')}`;
+      if (failed.length) message += `; failed: ${failed.map((f) => `${f.name}: ${f.message}`).join('; ')}`;
+      dispatch({ type: 'done', status: { kind: failed.length ? 'error' : 'ok', message, hint: failed[0]?.hint } });
+      if (mounted.current) await refresh(true);
+    },
+    [dispatch, getState, refresh],
+  );
+
   // ---- keys. Several keys in one read ("jjs" typed fast or over a slow SSH
   // link, Backspace held down) are split into one event each
   // (splitKeyEvents), and decisions read getState(), which every dispatch
   // advances at once: the `s` of "jjs" starts the row the two `j`s moved to.
-  const latest = useRef({ act, refresh, onQuit, onHandOff });
+  const latest = useRef({ act, actAll, refresh, onQuit, onHandOff });
   useLayoutEffect(() => {
-    latest.current = { act, refresh, onQuit, onHandOff };
+    latest.current = { act, actAll, refresh, onQuit, onHandOff };
   });
+  const cmdCtx = { readOnly: props.readOnly ?? false, engine };
 
   useInput((rawInput, rawKey) => {
     const ctx = latest.current;
@@ -356,15 +407,33 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
           case 'refresh':
             void ctx.refresh(true);
             return;
+          case 'sortNext':
+            return d({ type: 'sort-next', dir: 1 });
+          case 'sortPrev':
+            return d({ type: 'sort-next', dir: -1 });
+          case 'sortReverse':
+            return d({ type: 'sort-reverse' });
+          case 'unmark':
+            if (s.marked.length === 0) return status('info', 'no rows are marked', 'space marks the selected row');
+            return d({ type: 'marks-clear' });
           default:
             break;
         }
         if (id === 'log') return d({ type: 'push', screen: { kind: 'log' } });
         if (id === 'checkconfig') return d({ type: 'push', screen: { kind: 'checkconfig' } });
         if (id === 'top') return d({ type: 'push', screen: { kind: 'top' } });
+        if (id === 'mark') {
+          const m = selectedContainer(s);
+          if (!m) return undefined;
+          d({ type: 'mark-toggle', name: m.name });
+          return d({ type: 'move', delta: 1 });
+        }
         if (s.busy) return; // one action at a time; the spinner says what runs
         if (id === 'create') return d({ type: 'push', screen: { kind: 'create' } });
         if (id === 'setup') return d({ type: 'push', screen: { kind: 'setup' } });
+        // with rows marked, start/stop/freeze/snapshot act on all of them
+        const marked = markedContainers(s);
+        if (marked.length && (id === 'start' || id === 'stop' || id === 'freeze' || id === 'snapshot')) return runBulk(id, marked);
         const sel = selectedContainer(s);
         // before the first list nothing can be selected yet: the key is dropped silently
         if (!sel) return s.loaded ? status('info', 'no container selected', 'press c to create one') : undefined;
@@ -404,10 +473,61 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
             else status('error', `${n} is ${sel.state}: only a running container can be frozen`, 'start it first with s');
             return;
           case 'delete':
+            if (sel.protected) return status('error', `${n} is protected: delete is refused`, `press P to unprotect it (lxdeck protect ${n} off)`);
             return d({ type: 'open-delete', name: n, state: sel.state });
+          case 'snapshots':
+            return d({ type: 'push', screen: { kind: 'snapshots', name: n } });
+          case 'restart':
+            if (!running) return notRunning('restart');
+            void ctx.act(`restarting ${n}`, () => engine.restart!(n), `restarted ${n}`);
+            return;
+          case 'snapshot':
+            void ctx.act(`snapshotting ${n}`, () => engine.snapshot!(n), (r) => `made snapshot ${r.name} of ${n}`);
+            return;
+          case 'copy':
+            return d({ type: 'open-prompt', purpose: 'copy', name: n, typed: `${n}-copy` });
+          case 'rename':
+            return d({ type: 'open-prompt', purpose: 'rename', name: n, typed: n });
+          case 'autostartSettings':
+            return d({ type: 'open-prompt', purpose: 'autostart', name: n, typed: (sel.groups ?? []).length ? `group=${(sel.groups ?? []).join(',')}` : '' });
+          case 'autostart': {
+            const on = !sel.autostart;
+            void ctx.act(`autostart ${on ? 'on' : 'off'} for ${n}`, () => engine.setAutostart!(n, { auto: on }), `autostart ${on ? 'on' : 'off'} for ${n}`);
+            return;
+          }
+          case 'protect': {
+            const on = !sel.protected;
+            void ctx.act(`${on ? 'protecting' : 'unprotecting'} ${n}`, () => engine.setProtected!(n, on), on ? `${n} is protected: delete is refused until P again` : `${n} is no longer protected`);
+            return;
+          }
           default:
             return;
         }
+      };
+
+      /** start/stop/freeze/snapshot on every marked row: what each needs is checked per row. */
+      const runBulk = (id: 'start' | 'stop' | 'freeze' | 'snapshot', rows: ContainerSummary[]): void => {
+        const items = rows.map((c) => {
+          const n = c.name;
+          const frozen = c.state === 'FROZEN' || c.state === 'FREEZING';
+          switch (id) {
+            case 'start':
+              if (c.state === 'RUNNING') return { name: n, run: null, skip: 'already RUNNING' };
+              if (frozen) return { name: n, run: null, skip: `${c.state}: thaw it with f` };
+              return { name: n, run: () => engine.start(n) };
+            case 'stop':
+              if (c.state === 'STOPPED') return { name: n, run: null, skip: 'already STOPPED' };
+              return { name: n, run: () => engine.stop(n) };
+            case 'freeze':
+              if (frozen) return { name: n, run: () => engine.unfreeze(n) };
+              if (c.state === 'RUNNING' || c.state === 'THAWED') return { name: n, run: () => engine.freeze(n) };
+              return { name: n, run: null, skip: `${c.state}: not running` };
+            case 'snapshot':
+              return { name: n, run: () => engine.snapshot!(n) };
+          }
+        });
+        const verb = { start: { ing: 'starting', ed: 'started' }, stop: { ing: 'stopping', ed: 'stopped' }, freeze: { ing: 'freezing/thawing', ed: 'froze/thawed' }, snapshot: { ing: 'snapshotting', ed: 'snapshotted' } }[id];
+        void ctx.actAll(verb, items);
       };
 
       const submitDialog = (): void => {
@@ -423,6 +543,40 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
           void ctx.act(`deleting ${dlg.name}`, () => engine.destroy(dlg.name, { force }), `deleted ${dlg.name}`);
           return;
         }
+        if (dlg.kind === 'prompt') {
+          const typed = dlg.typed.trim();
+          const from = dlg.name;
+          if (dlg.purpose === 'autostart') {
+            let st: Partial<AutostartSettings>;
+            try {
+              st = parseAutostartInput(typed);
+            } catch (e) {
+              return d({ type: 'dialog-error', error: formatError(e).message });
+            }
+            d({ type: 'dialog-close' });
+            void ctx.act(`saving the autostart settings of ${from}`, () => engine.setAutostart!(from, st), (r) => `autostart of ${from}: ${r.auto ? 'on' : 'off'}, order ${r.order ?? 0}, delay ${r.delay ?? 0}s${r.groups.length ? `, groups ${r.groups.join(',')}` : ''}`);
+            return;
+          }
+          try {
+            validateContainerName(typed);
+          } catch (e) {
+            const { message, hint } = formatError(e);
+            return d({ type: 'dialog-error', error: message, hint });
+          }
+          if (typed === from) return d({ type: 'dialog-error', error: `the new name is ${from}'s own` });
+          d({ type: 'dialog-close' });
+          if (dlg.purpose === 'copy') {
+            const snapshot = dlg.snapshot === true;
+            void ctx.act(`copying ${from} to ${typed}${snapshot ? ' (snapshot clone)' : ''}`, () => engine.copy!(from, typed, { snapshot }), `copied ${from} to ${typed}${snapshot ? ' (snapshot clone)' : ''}`);
+          } else {
+            void ctx.act(`renaming ${from} to ${typed}`, async () => {
+              await engine.rename!(from, typed);
+              // the selection follows the container to its new name
+              d({ type: 'select-name', name: typed });
+            }, `renamed ${from} to ${typed}`);
+          }
+          return;
+        }
         // console-intro: the escape sequence was shown; hand the terminal over
         d({ type: 'dialog-close' });
         void ctx.onHandOff?.('console', dlg.name);
@@ -435,8 +589,9 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
       };
 
       if (s.dialog || s.filterEditing) {
-        const c = commandFor(s.dialog ? DIALOG_COMMANDS : FILTER_COMMANDS, input, key);
-        if (c?.id === 'confirm') {
+        const c = commandFor(s.dialog ? (isCopyPrompt(s) ? CHOICE_PROMPT_COMMANDS : DIALOG_COMMANDS) : FILTER_COMMANDS, input, key);
+        if (c?.id === 'choice') d({ type: 'prompt-toggle' });
+        else if (c?.id === 'confirm') {
           if (s.dialog) submitDialog();
           else d({ type: 'filter-keep' });
         } else if (c?.id === 'cancel') d({ type: s.dialog ? 'dialog-close' : 'filter-clear' });
@@ -450,18 +605,26 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
 
       const c = commandFor(LIST_COMMANDS, input, key);
       if (c) {
+        const no = refusalOf(c, cmdCtx);
+        if (no) return status('error', no.message, no.hint);
         runList(c.id);
         return;
       }
-      if (key.escape && s.filter) d({ type: 'filter-clear' });
+      // Esc: the marks go first, then the filter
+      if (key.escape && s.marked.length) d({ type: 'marks-clear' });
+      else if (key.escape && s.filter) d({ type: 'filter-clear' });
     }
   });
 
   // ---- layout: every part has a known height so the list gets the rest
   const rows = visibleContainers(state);
-  const hintTable = state.dialog ? DIALOG_COMMANDS : state.filterEditing ? FILTER_COMMANDS : LIST_COMMANDS;
-  const hints = hintsFor(hintTable, theme.ascii);
-  const hintLines = keyHintsHeight(hints, width, 2, theme.ascii);
+  const hints = state.dialog
+    ? hintsFor(isCopyPrompt(state) ? CHOICE_PROMPT_COMMANDS : DIALOG_COMMANDS, theme.ascii)
+    : state.filterEditing
+      ? hintsFor(FILTER_COMMANDS, theme.ascii)
+      : offeredHints(LIST_COMMANDS, cmdCtx, theme.ascii);
+  const hintMax = width >= 120 ? 3 : 2; // every key fits from 120 columns on
+  const hintLines = keyHintsHeight(hints, width, hintMax, theme.ascii);
   const filterLines = state.filterEditing || state.filter ? 1 : 0;
 
   let dialog: React.JSX.Element | null = null;
@@ -481,6 +644,24 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     };
     dialog = <ConfirmDialog {...p} />;
     dialogLines = confirmDialogHeight(p);
+  } else if (state.dialog?.kind === 'prompt') {
+    const d = state.dialog;
+    const p: TextPromptProps =
+      d.purpose === 'copy'
+        ? {
+            title: `Copy ${d.name}`,
+            label: 'new name: ',
+            value: d.typed,
+            rule: d.snapshot ? 'snapshot clone (lxc-copy -s: overlay or btrfs, where the backing store allows); Tab: full copy' : 'full copy of the rootfs (lxc-copy); Tab: snapshot clone',
+            error: d.error,
+            width,
+            theme,
+          }
+        : d.purpose === 'rename'
+          ? { title: `Rename ${d.name}`, label: 'new name: ', value: d.typed, rule: 'only a STOPPED container can be renamed (lxc-copy -R)', error: d.error, width, theme }
+          : { title: `Autostart settings of ${d.name}`, label: 'set: ', value: d.typed, rule: 'order=N delay=SECONDS group=a,b (any of them; lxc.start.order, lxc.start.delay, lxc.group)', error: d.error, width, theme };
+    dialog = <TextPrompt {...p} />;
+    dialogLines = textPromptHeight(p);
   } else if (state.dialog?.kind === 'console-intro') {
     const d = state.dialog;
     const title = `Console of ${d.name}`;
@@ -512,8 +693,9 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
 
   const running = state.containers.filter((c) => c.state === 'RUNNING').length;
   const count = state.containers.length;
-  const right = state.loaded ? ` ${count} container${count === 1 ? '' : 's'}, ${running} running` : '';
-  const left = `lxdeck ${safeText(engine.lxcpath, theme.ascii)}`;
+  const markedCount = markedContainers(state).length;
+  const right = state.loaded ? ` ${count} container${count === 1 ? '' : 's'}, ${running} running${markedCount ? `, ${markedCount} marked` : ''}` : '';
+  const left = `lxdeck ${safeText(engine.lxcpath, theme.ascii)}${cmdCtx.readOnly ? ' [read-only]' : ''}`;
   const title = fitToWidth(left, Math.max(0, width - displayWidth(right)), { ellipsis: g.ellipsis }) + right;
 
   const empty = !state.loaded
@@ -530,8 +712,9 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         </Text>
       </Box>
       <Table
-        columns={listColumns(width, store ? cells : null)}
+        columns={listColumns(width, store ? cells : null, state.sort, theme.ascii)}
         rows={rows}
+        marked={state.marked.length ? (c) => state.marked.includes(c.name) : undefined}
         rowKey={(c) => c.name}
         selected={state.selected}
         top={top}
@@ -551,7 +734,38 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
       ) : null}
       {dialog}
       <StatusLine status={state.status} busy={state.busy} width={width} theme={theme} />
-      <KeyHints hints={hints} width={width} theme={theme} maxLines={2} />
+      <KeyHints hints={hints} width={width} theme={theme} maxLines={hintMax} />
     </Box>
   );
+}
+
+/** The open dialog is the copy prompt (Tab switches full copy / snapshot clone). */
+function isCopyPrompt(s: Pick<UiState, 'dialog'>): boolean {
+  return s.dialog?.kind === 'prompt' && s.dialog.purpose === 'copy';
+}
+
+/**
+ * Reads the autostart prompt: `order=N delay=SECONDS group=a,b` (any of
+ * them, in any order; `group=` alone clears the groups), as lxc.start.order,
+ * lxc.start.delay and lxc.group (lxc.container.conf(5)). Pure.
+ * @throws LxdeckError E_INVALID_VALUE for an unknown key, a value that is not a whole number >= 0, or a group name with other than letters, digits, `_ . -`
+ */
+export function parseAutostartInput(text: string): Partial<AutostartSettings> {
+  const out: Partial<AutostartSettings> = {};
+  for (const part of text.split(/\s+/).filter(Boolean)) {
+    const m = /^(order|delay|group|groups)=(.*)$/.exec(part);
+    if (!m) throw new LxdeckError('E_INVALID_VALUE', `"${part}" is not order=N, delay=SECONDS or group=a,b`);
+    const [, k, v] = m;
+    if (k === 'group' || k === 'groups') {
+      out.groups = v.split(',').map((g) => g.trim()).filter(Boolean);
+      const bad = out.groups.find((g) => !/^[A-Za-z0-9_.-]+$/.test(g));
+      if (bad !== undefined) throw new LxdeckError('E_INVALID_VALUE', `group "${bad}" may hold only letters, digits, '_', '.' and '-'`);
+      continue;
+    }
+    if (!/^\d+$/.test(v)) throw new LxdeckError('E_INVALID_VALUE', `${k} must be a whole number >= 0, got "${v}"`);
+    if (k === 'order') out.order = Number(v);
+    else out.delay = Number(v);
+  }
+  if (Object.keys(out).length === 0) throw new LxdeckError('E_INVALID_VALUE', 'nothing to set: type order=N, delay=SECONDS or group=a,b');
+  return out;
 }

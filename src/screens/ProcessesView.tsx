@@ -20,7 +20,7 @@ import { Frame, frameBodyHeight } from '../../components/Frame.js';
 import { Table, type Column } from '../../components/Table.js';
 import { Dialog, dialogHeight, type DialogLine } from '../../components/Dialog.js';
 import type { Status } from '../../components/StatusLine.js';
-import { PROCESS_COMMANDS, YES_NO_COMMANDS, commandFor, hintsFor } from '../keymap.js';
+import { PROCESS_COMMANDS, YES_NO_COMMANDS, commandFor, hintsFor, offeredHints, refusalOf } from '../keymap.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { scrollTop } from '../state/reducer.js';
 import type { ScreenProps } from './types.js';
@@ -152,7 +152,8 @@ export function ProcessesView(props: ScreenProps & { name: string }): React.JSX.
     );
   };
 
-  const hints = confirm ? hintsFor(YES_NO_COMMANDS, theme.ascii) : hintsFor(PROCESS_COMMANDS, theme.ascii);
+  const cmdCtx = { readOnly: props.readOnly ?? false, engine };
+  const hints = confirm ? hintsFor(YES_NO_COMMANDS, theme.ascii) : offeredHints(PROCESS_COMMANDS, cmdCtx, theme.ascii);
   const body = frameBodyHeight(height, width, hints, theme.ascii);
   let dialog: React.JSX.Element | null = null;
   let dialogLines = 0;
@@ -177,6 +178,11 @@ export function ProcessesView(props: ScreenProps & { name: string }): React.JSX.
     }
     const c = commandFor(PROCESS_COMMANDS, input, key);
     if (!c) return;
+    const no = refusalOf(c, cmdCtx);
+    if (no) {
+      setStatus({ kind: 'error', ...no });
+      return;
+    }
     // where the keys before this one (in the same read) left the selection
     const list = rows;
     const cur = selectedIndex(list, selRef.current.pid, selRef.current.index);

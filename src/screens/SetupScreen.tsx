@@ -49,20 +49,20 @@ type SetupCommandId = 'yes' | 'no' | 'next' | 'leave' | 'up' | 'down' | 'pageUp'
  * only the named keys act there (see {@link formCommand}).
  */
 export const SETUP_COMMANDS: readonly Command<SetupCommandId>[] = [
-  { id: 'yes', keys: ['y', 'Y'], label: 'apply', dangerous: false },
-  { id: 'no', keys: ['n', 'N'], label: 'skip', dangerous: false },
-  { id: 'next', keys: ['enter'], label: 'next', dangerous: false },
-  { id: 'leave', keys: ['escape'], label: 'leave', dangerous: false },
-  { id: 'up', keys: ['up', 'k'], label: 'scroll', dangerous: false },
-  { id: 'down', keys: ['down', 'j', 'tab'], label: 'scroll', dangerous: false },
-  { id: 'pageUp', keys: ['pageup'], label: 'page up', dangerous: false },
-  { id: 'pageDown', keys: ['pagedown', ' '], label: 'page down', dangerous: false },
-  { id: 'home', keys: ['home', 'g'], label: 'top', dangerous: false },
-  { id: 'end', keys: ['end', 'G'], label: 'bottom', dangerous: false },
-  { id: 'left', keys: ['left'], label: 'choose', dangerous: false },
-  { id: 'right', keys: ['right'], label: 'choose', dangerous: false },
-  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false },
-  { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false },
+  { id: 'yes', keys: ['y', 'Y'], label: 'apply', dangerous: false, changes: false },
+  { id: 'no', keys: ['n', 'N'], label: 'skip', dangerous: false, changes: false },
+  { id: 'next', keys: ['enter'], label: 'next', dangerous: false, changes: false },
+  { id: 'leave', keys: ['escape'], label: 'leave', dangerous: false, changes: false },
+  { id: 'up', keys: ['up', 'k'], label: 'scroll', dangerous: false, changes: false },
+  { id: 'down', keys: ['down', 'j', 'tab'], label: 'scroll', dangerous: false, changes: false },
+  { id: 'pageUp', keys: ['pageup'], label: 'page up', dangerous: false, changes: false },
+  { id: 'pageDown', keys: ['pagedown', ' '], label: 'page down', dangerous: false, changes: false },
+  { id: 'home', keys: ['home', 'g'], label: 'top', dangerous: false, changes: false },
+  { id: 'end', keys: ['end', 'G'], label: 'bottom', dangerous: false, changes: false },
+  { id: 'left', keys: ['left'], label: 'choose', dangerous: false, changes: false },
+  { id: 'right', keys: ['right'], label: 'choose', dangerous: false, changes: false },
+  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false, changes: false },
+  { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false },
 ];
 
 const FORM_KEYS = new Set<SetupCommandId>(['next', 'leave', 'up', 'down', 'left', 'right', 'erase', 'quit']);

@@ -6,14 +6,15 @@
  * redraws once per pass, starts no sampler of its own. `L` opens the
  * resource sliders, `p` the processes.
  */
-import React from 'react';
+import React, { useState } from 'react';
 import { Box, Text } from 'ink';
 import type { Key } from 'ink';
 import type { Psi, StatsSample } from '../../core/stats/types.js';
+import type { Status } from '../../components/StatusLine.js';
 import { Frame, frameBodyHeight } from '../../components/Frame.js';
 import { Sparkline } from '../../components/Sparkline.js';
 import { fitToWidth } from '../../components/text.js';
-import { STATS_VIEW_COMMANDS, commandFor, hintsFor } from '../keymap.js';
+import { STATS_VIEW_COMMANDS, commandFor, offeredHints, refusalOf } from '../keymap.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { useStats } from '../hooks/use-stats.js';
 import { compactBytes, limitText, rateText } from './stats-format.js';
@@ -73,12 +74,19 @@ export function StatsView(props: ScreenProps & { name: string }): React.JSX.Elem
   const snap = useStats(props.stats);
   const history = props.stats ? props.stats.history(name) : [];
   const last = snap.latest.get(name);
-  const hints = hintsFor(STATS_VIEW_COMMANDS, theme.ascii);
+  const cmdCtx = { readOnly: props.readOnly ?? false, engine: props.engine };
+  const hints = offeredHints(STATS_VIEW_COMMANDS, cmdCtx, theme.ascii);
   const body = frameBodyHeight(height, width, hints, theme.ascii);
+  const [refused, setRefused] = useState<Status | null>(null);
 
   useKeys((input: string, key: Key) => {
     const c = commandFor(STATS_VIEW_COMMANDS, input, key);
     if (!c) return;
+    const no = refusalOf(c, cmdCtx);
+    if (no) {
+      setRefused({ kind: 'error', ...no });
+      return;
+    }
     switch (c.id) {
       case 'limits':
         dispatch({ type: 'push', screen: { kind: 'limits', name } });
@@ -147,7 +155,7 @@ export function StatsView(props: ScreenProps & { name: string }): React.JSX.Elem
   const right = listed && listed.ipv4.length ? listed.ipv4.join(', ') : '';
   const err = snap.error ? { kind: 'error' as const, message: `live stats stopped: ${snap.error.message}`, hint: snap.error.hint } : null;
   return (
-    <Frame title={`stats: ${name}`} right={right} width={width} height={height} theme={theme} status={err} hints={hints}>
+    <Frame title={`stats: ${name}`} right={right} width={width} height={height} theme={theme} status={err ?? refused} hints={hints}>
       <Box flexDirection="column" width={width} height={body}>
         {shown}
       </Box>

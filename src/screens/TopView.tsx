@@ -15,7 +15,7 @@ import { Frame, frameBodyHeight } from '../../components/Frame.js';
 import { Table, type Column } from '../../components/Table.js';
 import type { Status } from '../../components/StatusLine.js';
 import { fitToWidth } from '../../components/text.js';
-import { TOP_COMMANDS, commandFor, hintsFor, type TopCommandId } from '../keymap.js';
+import { TOP_COMMANDS, commandFor, offeredHints, refusalOf, type TopCommandId } from '../keymap.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { useStatsSelector } from '../hooks/use-stats.js';
 import type { StatsSnapshot } from '../state/stats-store.js';
@@ -100,7 +100,8 @@ export function TopView(props: ScreenProps): React.JSX.Element {
   const [status, setStatus] = useState<Status | null>(null);
 
   const rows = topRows(snap.latest.values(), sort, reverse);
-  const hints = hintsFor(TOP_COMMANDS, theme.ascii);
+  const cmdCtx = { readOnly: props.readOnly ?? false, engine: props.engine };
+  const hints = offeredHints(TOP_COMMANDS, cmdCtx, theme.ascii);
   const body = frameBodyHeight(height, width, hints, theme.ascii);
   const page = Math.max(1, body - 3);
   let sel = selName === null ? 0 : rows.findIndex((r) => r.name === selName);
@@ -111,6 +112,11 @@ export function TopView(props: ScreenProps): React.JSX.Element {
   useKeys((input: string, key: Key) => {
     const c = commandFor(TOP_COMMANDS, input, key);
     if (!c) return;
+    const no = refusalOf(c, cmdCtx);
+    if (no) {
+      setStatus({ kind: 'error', ...no });
+      return;
+    }
     const move = (to: number): void => {
       if (rows.length === 0) return;
       const i = Math.max(0, Math.min(rows.length - 1, to));

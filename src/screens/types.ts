@@ -35,4 +35,9 @@ export interface ScreenProps {
    * src/hooks/use-stats.ts); null when the engine has no sampler.
    */
   stats?: StatsStore | null;
+  /**
+   * `lxdeck --read-only`: every command that changes something (Command.changes in
+   * src/keymap.ts) is hidden from the footer and refused when pressed
+   */
+  readOnly?: boolean;
 }

@@ -30,7 +30,27 @@ export type Screen =
   /** resource sliders of one container (src/screens/LimitsView.tsx) */
   | { kind: 'limits'; name: string }
   /** every running container, sortable, like lxc-top (src/screens/TopView.tsx) */
-  | { kind: 'top' };
+  | { kind: 'top' }
+  /** the snapshots of one container, lxc-snapshot -L (src/screens/SnapshotsView.tsx) */
+  | { kind: 'snapshots'; name: string };
+
+/** What a one-line prompt over the list asks for. */
+export type PromptPurpose =
+  /** the copy's name, and full copy or snapshot clone (lxc-copy [-s]) */
+  | 'copy'
+  /** the new name (lxc-copy -R) */
+  | 'rename'
+  /** `order=N delay=S group=a,b` (lxc.start.order, lxc.start.delay, lxc.group) */
+  | 'autostart';
+
+/** Columns the list can be sorted by (`>` / `<` cycle them, `I` reverses). */
+export const SORT_KEYS = ['name', 'state', 'ipv4', 'pid', 'auto', 'prot'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+export interface SortOrder {
+  key: SortKey;
+  desc: boolean;
+}
 
 /** An open dialog. */
 export type Dialog =
@@ -41,6 +61,16 @@ export type Dialog =
       /** its state when the dialog opened (a running one is stopped first) */
       state: ContainerState;
       typed: string;
+      error?: string;
+    }
+  | {
+      kind: 'prompt';
+      purpose: PromptPurpose;
+      /** the container it is about */
+      name: string;
+      typed: string;
+      /** copy only: a snapshot clone (lxc-copy -s) instead of a full copy */
+      snapshot?: boolean;
       error?: string;
     }
   | {
@@ -76,6 +106,10 @@ export interface UiState {
   screens: Screen[];
   /** set while a child (lxc-attach, lxc-console) has the terminal: what it is; no screen reads keys meanwhile */
   suspended: string | null;
+  /** marked containers (space), in the order marked; bulk start/stop/freeze/snapshot act on them */
+  marked: string[];
+  /** the list's sort; null: the engine's order (by name) */
+  sort: SortOrder | null;
   /** the last checkconfig report; null until one is made */
   report: CheckReport | null;
   /** the report is being made */
@@ -96,6 +130,12 @@ export type Action =
   | { type: 'filter-clear' }
   | { type: 'open-delete'; name: string; state: ContainerState }
   | { type: 'open-console-intro'; name: string; escape: string }
+  | { type: 'open-prompt'; purpose: PromptPurpose; name: string; typed?: string }
+  | { type: 'prompt-toggle' }
+  | { type: 'mark-toggle'; name: string }
+  | { type: 'marks-clear' }
+  | { type: 'sort-next'; dir: 1 | -1 }
+  | { type: 'sort-reverse' }
   | { type: 'push'; screen: Screen }
   | { type: 'pop' }
   | { type: 'suspend'; text: string }
@@ -124,6 +164,8 @@ export const initialState: UiState = {
   busy: null,
   screens: [],
   suspended: null,
+  marked: [],
+  sort: null,
   report: null,
   reportBusy: false,
 };
@@ -137,11 +179,63 @@ function sameScreen(a: Screen, b: Screen): boolean {
   return a.kind === b.kind && ('name' in a ? a.name : '') === ('name' in b ? b.name : '');
 }
 
-/** The containers the list shows: those whose name holds the filter (case-insensitive). */
-export function visibleContainers(s: Pick<UiState, 'containers' | 'filter'>): ContainerSummary[] {
-  if (s.filter === '') return s.containers;
-  const f = s.filter.toLowerCase();
-  return s.containers.filter((c) => c.name.toLowerCase().includes(f));
+/** A dotted IPv4 address as a number for ordering; none sorts last. */
+function ipKey(c: ContainerSummary): number {
+  const a = c.ipv4[0];
+  if (!a) return Number.POSITIVE_INFINITY;
+  return a.split('.').reduce((n, p) => n * 256 + (Number(p) || 0), 0);
+}
+
+const VALUE_OF: Record<SortKey, (c: ContainerSummary) => string | number> = {
+  name: (c) => c.name,
+  state: (c) => c.state,
+  ipv4: ipKey,
+  pid: (c) => c.pid ?? Number.POSITIVE_INFINITY,
+  // on first: the rows that autostart / are protected come first in ascending order
+  auto: (c) => (c.autostart ? 0 : 1),
+  prot: (c) => (c.protected ? 0 : 1),
+};
+
+/**
+ * `rows` in `order` (a new array): by the column's value, then by name, so
+ * equal values keep a stable order across refreshes. Pure.
+ */
+export function sortContainers(rows: readonly ContainerSummary[], order: SortOrder): ContainerSummary[] {
+  const v = VALUE_OF[order.key];
+  const sign = order.desc ? -1 : 1;
+  return [...rows].sort((a, b) => {
+    const x = v(a);
+    const y = v(b);
+    const c = typeof x === 'number' && typeof y === 'number' ? (x === y ? 0 : x < y ? -1 : 1) : String(x).localeCompare(String(y));
+    return c !== 0 ? sign * c : a.name.localeCompare(b.name);
+  });
+}
+
+let memo: { containers: ContainerSummary[]; filter: string; sort: SortOrder | null; rows: ContainerSummary[] } | null = null;
+
+/**
+ * The containers the list shows: those whose name holds the filter
+ * (case-insensitive), in the sort order. The same array for the same
+ * inputs (memoised on the last call), so it is cheap to call per key.
+ */
+export function visibleContainers(s: Pick<UiState, 'containers' | 'filter'> & { sort?: SortOrder | null }): ContainerSummary[] {
+  const sort = s.sort ?? null;
+  if (memo && memo.containers === s.containers && memo.filter === s.filter && memo.sort === sort) return memo.rows;
+  let rows = s.containers;
+  if (s.filter !== '') {
+    const f = s.filter.toLowerCase();
+    rows = rows.filter((c) => c.name.toLowerCase().includes(f));
+  }
+  if (sort) rows = sortContainers(rows, sort);
+  memo = { containers: s.containers, filter: s.filter, sort, rows };
+  return rows;
+}
+
+/** The containers bulk actions act on: the marked ones still listed, in list order. */
+export function markedContainers(s: Pick<UiState, 'containers' | 'marked'>): ContainerSummary[] {
+  if (s.marked.length === 0) return [];
+  const m = new Set(s.marked);
+  return s.containers.filter((c) => m.has(c.name));
 }
 
 /** The selected container, or undefined when the list is empty. */
@@ -159,6 +253,8 @@ function sameList(a: readonly ContainerSummary[], b: readonly ContainerSummary[]
       x.state !== y.state ||
       x.pid !== y.pid ||
       x.autostart !== y.autostart ||
+      x.protected !== y.protected ||
+      (x.groups ?? []).join(',') !== (y.groups ?? []).join(',') ||
       x.ipv4.length !== y.ipv4.length ||
       x.ipv4.some((ip, k) => ip !== y.ipv4[k])
     ) {
@@ -209,7 +305,10 @@ export function reducer(state: UiState, action: Action): UiState {
   switch (action.type) {
     case 'list-loaded': {
       if (state.loaded && sameList(state.containers, action.containers)) return state;
-      const next: UiState = { ...state, containers: action.containers, loaded: true };
+      const names = new Set(action.containers.map((c) => c.name));
+      // marks of containers that went away go with them
+      const marked = state.marked.some((n) => !names.has(n)) ? state.marked.filter((n) => names.has(n)) : state.marked;
+      const next: UiState = { ...state, containers: action.containers, loaded: true, marked };
       const at = indexOf(next, state.selectedName);
       // keep the same container selected; if it went away keep the row position
       return select(next, at >= 0 ? at : state.selected < 0 ? 0 : state.selected);
@@ -249,6 +348,33 @@ export function reducer(state: UiState, action: Action): UiState {
     }
     case 'open-delete':
       return { ...state, dialog: { kind: 'confirm-delete', name: action.name, state: action.state, typed: '' } };
+    case 'open-prompt':
+      return { ...state, dialog: { kind: 'prompt', purpose: action.purpose, name: action.name, typed: action.typed ?? '', ...(action.purpose === 'copy' ? { snapshot: false } : {}) } };
+    case 'prompt-toggle': {
+      const d = state.dialog;
+      if (d?.kind !== 'prompt' || d.purpose !== 'copy') return state;
+      return { ...state, dialog: { ...d, snapshot: !d.snapshot, error: undefined } };
+    }
+    case 'mark-toggle': {
+      if (!state.containers.some((c) => c.name === action.name)) return state;
+      const has = state.marked.includes(action.name);
+      return { ...state, marked: has ? state.marked.filter((n) => n !== action.name) : [...state.marked, action.name] };
+    }
+    case 'marks-clear':
+      return state.marked.length ? { ...state, marked: [] } : state;
+    case 'sort-next':
+    case 'sort-reverse': {
+      let sort: SortOrder;
+      if (action.type === 'sort-reverse') sort = { key: state.sort?.key ?? 'name', desc: !(state.sort?.desc ?? false) };
+      else {
+        const i = SORT_KEYS.indexOf(state.sort?.key ?? 'name');
+        sort = { key: SORT_KEYS[(i + action.dir + SORT_KEYS.length) % SORT_KEYS.length], desc: false };
+      }
+      const next = { ...state, sort };
+      // the same container stays selected as the rows move
+      const at = indexOf(next, state.selectedName);
+      return select(next, at >= 0 ? at : 0);
+    }
     case 'open-console-intro':
       return { ...state, dialog: { kind: 'console-intro', name: action.name, escape: action.escape } };
     case 'push': {
@@ -273,13 +399,13 @@ export function reducer(state: UiState, action: Action): UiState {
       if (!d) return state;
       const edit = (v: string): string =>
         action.type === 'dialog-text' ? v + action.text : [...v].slice(0, -1).join('');
-      if (d.kind === 'confirm-delete') return { ...state, dialog: { ...d, typed: edit(d.typed), error: undefined } };
+      if (d.kind === 'confirm-delete' || d.kind === 'prompt') return { ...state, dialog: { ...d, typed: edit(d.typed), error: undefined } };
       return state;
     }
     case 'dialog-error': {
       const d = state.dialog;
       if (!d) return state;
-      if (d.kind === 'confirm-delete') return { ...state, dialog: { ...d, error: action.error } };
+      if (d.kind === 'confirm-delete' || d.kind === 'prompt') return { ...state, dialog: { ...d, error: action.hint ? `${action.error} (hint: ${action.hint})` : action.error } };
       return state;
     }
     case 'dialog-close':

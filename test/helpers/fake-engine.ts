@@ -5,7 +5,7 @@
  */
 import { LxdeckError, type ErrorCode } from '../../core/errors.js';
 import { validateContainerName } from '../../core/names.js';
-import type { ContainerInfo, ContainerState, ContainerSummary, CreateOptions, EngineApi, InteractiveResult, ProgressEvent, StopOptions } from '../../core/types.js';
+import type { AutostartResult, AutostartSettings, ContainerInfo, ContainerState, ContainerSummary, CopyOptions, CreateOptions, EngineApi, InteractiveResult, ProgressEvent, SnapshotInfo, StopOptions } from '../../core/types.js';
 import type { ProcessInfo, ProcessSnapshot } from '../../core/ps/procs.js';
 import type { CgroupLayout } from '../../core/cgroup/layout.js';
 import type { CreateEnv } from '../../src/console/services.js';
@@ -15,7 +15,34 @@ import type { AppliedLimits } from '../../core/cgroup/limits.js';
 import type { LimitsInput } from '../../core/stats/limit-input.js';
 import { getTemplate, listTemplates } from '../../templates/index.js';
 
-export type FakeMethod = 'list' | 'info' | 'create' | 'start' | 'stop' | 'freeze' | 'unfreeze' | 'destroy' | 'attach' | 'console' | 'psSnapshot' | 'kill' | 'limits' | 'setLimits';
+export type FakeMethod =
+  | 'list'
+  | 'info'
+  | 'create'
+  | 'start'
+  | 'stop'
+  | 'freeze'
+  | 'unfreeze'
+  | 'destroy'
+  | 'attach'
+  | 'console'
+  | 'psSnapshot'
+  | 'kill'
+  | 'limits'
+  | 'setLimits'
+  | 'copy'
+  | 'rename'
+  | 'restart'
+  | 'snapshot'
+  | 'snapshots'
+  | 'restoreSnapshot'
+  | 'deleteSnapshot'
+  | 'setAutostart'
+  | 'applyAutostart'
+  | 'setProtected';
+
+/** The issue 9 lifecycle methods; {@link FakeEngine.without} removes some to test capability-hidden keys. */
+export const LIFECYCLE_METHODS = ['copy', 'rename', 'restart', 'snapshot', 'snapshots', 'restoreSnapshot', 'deleteSnapshot', 'setAutostart', 'applyAutostart', 'setProtected'] as const;
 
 /** A process row with defaults (root, sleeping, 1 MiB). */
 export function proc(pid: number, command: string, extra: Partial<ProcessInfo> = {}): ProcessInfo {
@@ -295,8 +322,153 @@ export class FakeEngine implements EngineApi {
   async destroy(name: string, opts?: { force?: boolean }): Promise<void> {
     await this.enter('destroy', [name, opts]);
     const c = this.must(name);
+    if (c.protected) throw new LxdeckError('E_PROTECTED', `${name} is protected: it cannot be destroyed`, { hint: `lxdeck protect ${name} off, then delete it` });
     if (c.state !== 'STOPPED' && !opts?.force) throw new LxdeckError('E_RUNNING', `${name} is ${c.state}`, { hint: 'stop it first or use --force' });
     this.boxes.delete(name);
+    this.snaps.delete(name);
+    this.autostartOf.delete(name);
+  }
+
+  // ---- lifecycle (issue 9), in memory
+
+  /** snapshots per container, oldest first (lxc-snapshot's snap0, snap1, ...) */
+  readonly snaps = new Map<string, SnapshotInfo[]>();
+  /** order and delay per container (auto and groups live on the summary) */
+  private readonly autostartOf = new Map<string, { order: number | null; delay: number | null }>();
+
+  /** Removes lifecycle methods (an older engine): the console must hide their keys. */
+  without(...methods: (typeof LIFECYCLE_METHODS)[number][]): this {
+    for (const m of methods) Object.defineProperty(this, m, { value: undefined, configurable: true, writable: true });
+    return this;
+  }
+
+  /** Adds a snapshot behind the console's back (as lxc-snapshot in another shell would). */
+  addSnapshot(name: string, comment: string | null = null, created = '2026-12-04T23:10:00.000Z'): SnapshotInfo {
+    this.must(name);
+    const list = this.snaps.get(name) ?? [];
+    const n = list.reduce((m, x) => Math.max(m, Number(x.name.replace(/^snap/, '')) + 1), 0);
+    const snap: SnapshotInfo = { name: `snap${n}`, created, comment };
+    list.push(snap);
+    this.snaps.set(name, list);
+    return { ...snap };
+  }
+
+  private stopped(name: string, what: string): ContainerSummary {
+    const c = this.must(name);
+    if (c.state !== 'STOPPED') throw new LxdeckError('E_STATE', `${name} is ${c.state}: ${what} needs it STOPPED`, { hint: `stop it first: lxdeck stop ${name}` });
+    return c;
+  }
+
+  private free(name: string): void {
+    validateContainerName(name);
+    if (this.boxes.has(name)) throw new LxdeckError('E_EXISTS', `container "${name}" exists`, { hint: 'choose another name' });
+  }
+
+  async copy(src: string, dst: string, opts?: CopyOptions): Promise<ContainerInfo> {
+    await this.enter('copy', [src, dst, opts === undefined ? undefined : { snapshot: opts.snapshot }]);
+    const c = this.must(src);
+    this.free(dst);
+    opts?.onProgress?.({ phase: 'copy', line: `copying ${src} to ${dst}` });
+    this.boxes.set(dst, { ...summary(dst, 'STOPPED'), autostart: c.autostart, groups: [...(c.groups ?? [])] });
+    return this.info(dst);
+  }
+
+  async rename(oldName: string, newName: string): Promise<void> {
+    await this.enter('rename', [oldName, newName]);
+    const c = this.stopped(oldName, 'rename');
+    this.free(newName);
+    this.boxes.delete(oldName);
+    this.boxes.set(newName, { ...c, name: newName });
+    for (const m of [this.snaps, this.autostartOf] as Map<string, unknown>[]) {
+      if (m.has(oldName)) {
+        m.set(newName, m.get(oldName));
+        m.delete(oldName);
+      }
+    }
+  }
+
+  async restart(name: string, opts?: StopOptions): Promise<void> {
+    await this.enter('restart', [name, opts]);
+    const c = this.running(name, 'restart');
+    c.pid = ++pidSeq;
+  }
+
+  async snapshot(name: string, opts?: { comment?: string }): Promise<SnapshotInfo> {
+    await this.enter('snapshot', [name, opts]);
+    return this.addSnapshot(name, opts?.comment ?? null, new Date().toISOString());
+  }
+
+  async snapshots(name: string): Promise<SnapshotInfo[]> {
+    await this.enter('snapshots', [name]);
+    this.must(name);
+    return (this.snaps.get(name) ?? []).map((x) => ({ ...x }));
+  }
+
+  private snapOf(name: string, snap: string): SnapshotInfo {
+    const s = (this.snaps.get(name) ?? []).find((x) => x.name === snap);
+    if (!s) throw new LxdeckError('E_NOT_FOUND', `${name} has no snapshot ${snap}`, { hint: `lxdeck snapshots ${name} lists them` });
+    return s;
+  }
+
+  async restoreSnapshot(name: string, snap: string, opts?: { as?: string }): Promise<void> {
+    await this.enter('restoreSnapshot', [name, snap, opts]);
+    this.must(name);
+    this.snapOf(name, snap);
+    if (opts?.as !== undefined) {
+      this.free(opts.as);
+      this.boxes.set(opts.as, summary(opts.as, 'STOPPED'));
+      return;
+    }
+    this.stopped(name, 'restore in place');
+  }
+
+  async deleteSnapshot(name: string, snap: string): Promise<void> {
+    await this.enter('deleteSnapshot', [name, snap]);
+    this.must(name);
+    this.snapOf(name, snap);
+    this.snaps.set(name, (this.snaps.get(name) ?? []).filter((x) => x.name !== snap));
+  }
+
+  async setAutostart(name: string, st: Partial<AutostartSettings>): Promise<AutostartSettings> {
+    await this.enter('setAutostart', [name, st]);
+    const c = this.must(name);
+    const o = this.autostartOf.get(name) ?? { order: null, delay: null };
+    if (st.auto !== undefined) c.autostart = st.auto;
+    if (st.groups !== undefined) c.groups = [...st.groups];
+    if (st.order !== undefined) o.order = st.order;
+    if (st.delay !== undefined) o.delay = st.delay;
+    this.autostartOf.set(name, o);
+    return { auto: c.autostart, order: o.order, delay: o.delay, groups: [...(c.groups ?? [])] };
+  }
+
+  /** The saved autostart settings of a container (for assertions). */
+  autostartSettings(name: string): AutostartSettings {
+    const c = this.must(name);
+    const o = this.autostartOf.get(name) ?? { order: null, delay: null };
+    return { auto: c.autostart, order: o.order, delay: o.delay, groups: [...(c.groups ?? [])] };
+  }
+
+  async applyAutostart(opts?: { groups?: string[] }): Promise<AutostartResult> {
+    await this.enter('applyAutostart', [opts]);
+    const r: AutostartResult = { started: [], skipped: [], failed: [] };
+    const order = (n: string): number => this.autostartOf.get(n)?.order ?? 0;
+    const boxes = [...this.boxes.values()]
+      .filter((c) => c.autostart && (!opts?.groups?.length || (c.groups ?? []).some((g) => opts.groups!.includes(g))))
+      .sort((a, b) => order(b.name) - order(a.name) || a.name.localeCompare(b.name));
+    for (const c of boxes) {
+      if (c.state !== 'STOPPED') r.skipped.push(c.name);
+      else {
+        c.state = 'RUNNING';
+        c.pid = ++pidSeq;
+        r.started.push(c.name);
+      }
+    }
+    return r;
+  }
+
+  async setProtected(name: string, on: boolean): Promise<void> {
+    await this.enter('setProtected', [name, on]);
+    this.must(name).protected = on;
   }
 }
 

@@ -207,7 +207,7 @@ describe('container list', () => {
   it('the footer is the key table: every shown command with its key (at 80 columns the minor ones give way)', async () => {
     const s = open(new FakeEngine([summary('a')]), { columns: 140 });
     const f = await s.waitFor((x) => hasRow(x, 'a'));
-    const footer = f.split('\n').slice(-2).join('  ');
+    const footer = f.split('\n').slice(-3).join('  ');
     for (const h of hintsFor(LIST_COMMANDS, false)) expect(footer).toContain(`${h.keys} ${h.label}`);
     s.unmount();
     const n = open(new FakeEngine([summary('a')]), { columns: 80 });
@@ -263,9 +263,12 @@ describe('container list', () => {
     const at = (l: string, re: RegExp): number => displayWidth(l.slice(0, l.search(re)));
     const stateCol = at(header, /STATE/);
     for (const l of rows) expect(at(l, /RUNNING|STOPPED|FROZEN/)).toBe(stateCol);
-    // PID is right-aligned: every row ends at the same cell
-    const ends = rows.map((l) => displayWidth(l.trimEnd()));
-    expect(new Set([displayWidth(header.trimEnd()), ...ends]).size).toBe(1);
+    // PID is right-aligned: every row's PID ends where the header's does
+    const pidEnd = at(header, /PID/) + 3;
+    for (const l of rows) expect(at(l, /\d+ +- +- *$|- +- +- *$/) + (l.match(/(\d+|-) +- +- *$/)![1].length)).toBe(pidEnd);
+    // AUTO and PROT start at their header's cell on every row
+    for (const l of rows) expect(at(l, /- +- *$/)).toBe(at(header, /AUTO/));
+    for (const l of rows) expect(at(l, /- *$/)).toBe(at(header, /PROT/));
   });
 
   it('scrolls when there are more containers than lines, within 24 lines', async () => {
