@@ -23,9 +23,9 @@ import { limitToConfigKeys, type ConfigKeyValue, type Limits } from '../cgroup/l
 import { LxcConfig, netInterfaces, readConfig } from '../lxc/config.js';
 import { validateContainerName, validateIfName, vethName } from '../names.js';
 import { randomHwaddr } from '../network/hwaddr.js';
-import { type Cidr, contains, formatCidr, formatIpv4, maskOf, networkOf, nextFreeAddress, parseCidr, parseIpv4 } from '../network/ipv4.js';
+import { type Cidr, contains, formatCidr, formatIpv4, maskOf, networkOf, parseCidr, parseIpv4 } from '../network/ipv4.js';
 import { linkDelArgv } from '../network/ip-argv.js';
-import { allocateIdmapBase, ensureRootSubids, idmapValues, IDMAP_SIZE, shiftRootfsOwnership, usedRanges, type SubidPaths } from '../idmap.js';
+import { ensureRootSubids, idmapValues, IDMAP_SIZE, shiftRootfsOwnership, usedRanges, type SubidPaths } from '../idmap.js';
 import { parseCpus, parseSize, SIZE_GRAMMAR, type LimitValue } from '../units.js';
 import { writeFileInRootfs } from './safe-write.js';
 import { ownerAlive, processStartTime } from '../hoststate/owner.js';
