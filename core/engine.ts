@@ -11,6 +11,7 @@ import { ensureBridge, linkExists } from './network/bridge.js';
 import { formatCidr } from './network/ipv4.js';
 import type { Template } from './rootfs/template.js';
 import { createContainer } from './rootfs/create.js';
+import { copyContainer } from './rootfs/clone.js';
 import { HostState, resolveHostStateDir } from './hoststate/index.js';
 import { TEMPLATES, getTemplate } from '../templates/index.js';
 import type { AutostartResult, AutostartSettings, ContainerInfo, ContainerSummary, CopyOptions, CreateOptions, EngineApi, SnapshotInfo, StopOptions } from './types.js';
@@ -550,13 +551,21 @@ export class Engine implements EngineApi {
   // ---- [identity] copy, rename, restore as a new container
 
   /**
-   * STUB (filled by the host-state work): full copy with lxc-copy, or an overlay/btrfs snapshot
-   * clone; new hwaddr, address, veth name and idmap range.
+   * Full copy of a STOPPED container (core/rootfs/clone.ts): `lxc-copy -P LP -n SRC -N DST -K`, then
+   * a new identity: lxc.net.N.hwaddr, a static address from the bridge's host record when SRC had one,
+   * veth.pair, lxc.uts.name and /etc/hostname (symlink-safe, T1), a new idmap range with the rootfs
+   * ownership shifted (unprivileged), the sidecar with `copiedFrom`. A failure leaves no DST.
+   * `opts.snapshot` is not built yet (E_USAGE).
+   * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_EXISTS, E_STATE, E_USAGE, E_COMMAND, E_NETWORK, E_CONFIG, E_UNSAFE_PATH
    */
-  async copy(src: string, dst: string, _opts: CopyOptions = {}): Promise<ContainerInfo> {
-    void src;
-    void dst;
-    throw new LxdeckError('E_COMMAND', 'copy is not built yet');
+  async copy(src: string, dst: string, opts: CopyOptions = {}): Promise<ContainerInfo> {
+    await copyContainer(
+      { lxcpath: this.lxcpath, runner: this.runner, hostState: this.hostState, state: async (n) => (await this.driver.info(n)).state, ensureBridge: (b) => this.ensureBridge(b), atomicWrite },
+      src,
+      dst,
+      opts,
+    );
+    return this.info(dst);
   }
 
   /** STUB (filled by the host-state work): lxc-copy -R for a STOPPED container; its address record follows. */
