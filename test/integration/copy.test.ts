@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../core/engine.js';
@@ -42,5 +42,28 @@ describe.runIf(RUN_LXC)('integration: copy (full, dir) with a new identity', () 
 
   it('N1: a DST name that is a path is refused before anything is written', async () => {
     await expect(engine.copy(src, '../x')).rejects.toMatchObject({ code: 'E_NAME_INVALID' });
+  });
+});
+
+describe.runIf(RUN_LXC)('integration: copy T1 (symlinks in a rootfs)', () => {
+  requireLxc();
+  const id2 = uniq(3);
+  const br = `lxdt${id2}`;
+  const e2 = tempLxcpath([br]);
+  const outside = join(e2.lxcpath, '..', `outside-hostname-${id2}`);
+  afterAll(() => {
+    e2.cleanup();
+    rmSync(outside, { force: true });
+  });
+  it('T1: etc/hostname -> a host file: the file outside is never written, the copy fails with E_UNSAFE_PATH and leaves no DST', async () => {
+    const eng = new Engine({ lxcpath: e2.lxcpath, bridge: br });
+    await eng.create(`t1-${id2}`, { privileged: true });
+    writeFileSync(outside, 'untouched\n');
+    const h = join(e2.lxcpath, `t1-${id2}`, 'rootfs', 'etc', 'hostname');
+    rmSync(h);
+    symlinkSync(outside, h);
+    await expect(eng.copy(`t1-${id2}`, `t1c-${id2}`)).rejects.toMatchObject({ code: 'E_UNSAFE_PATH' });
+    expect(readFileSync(outside, 'utf8')).toBe('untouched\n');
+    expect(existsSync(join(e2.lxcpath, `t1c-${id2}`))).toBe(false);
   });
 });
