@@ -14,6 +14,7 @@ import * as templatesIndex from '../templates/index.js';
 import { isInteractive, nonInteractiveMessage } from './console/tty.js';
 import { addResourceCommands } from './cli-resources.js';
 import { addInsideCommands, formatInfo } from './cli-inside.js';
+import { addCloneCommands } from './cli-clone.js';
 import { ActionLog, recordActions } from '../core/actionlog/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -422,6 +423,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   addResourceCommands(program, { engine: () => engineFrom(g()), requireRoot });
   addInsideCommands(program, { engine: () => engineFrom(g()), requireRoot, setExit });
+  addCloneCommands(program, { engine: () => engineFrom(g()), requireRoot });
 
   return program;
 }
