@@ -15,5 +15,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', './test/helpers/count-reporter.ts'],
+    // a host state directory (LXDECK_STATE_DIR) of each test file's own: tests never touch /var/lib/lxdeck
+    setupFiles: ['./test/helpers/state-dir-setup.ts'],
   },
 });

@@ -14,6 +14,8 @@ import { ensureBridge, linkExists } from './network/bridge.js';
 import { formatCidr } from './network/ipv4.js';
 import type { Template } from './rootfs/template.js';
 import { createContainer } from './rootfs/create.js';
+import { copyContainer } from './rootfs/clone.js';
+import { HostState, resolveHostStateDir } from './hoststate/index.js';
 import { TEMPLATES, getTemplate } from '../templates/index.js';
 import type { AutostartResult, AutostartSettings, ContainerInfo, ContainerSummary, CopyOptions, CreateOptions, EngineApi, SnapshotInfo, StopOptions } from './types.js';
 import { cgroupGet, cgroupSet, readContainerLimits, setContainerLimits, type ContainerLimits, type ResourceContext, type SetLimitsResult } from './stats/resources.js';
@@ -52,6 +54,11 @@ export interface EngineOptions {
   onCommand?: CommandListener;
   /** the host's file system for /proc, /sys and cgroupfs reads (info, ps, kill); default `/` */
   hostFs?: HostFs;
+  /**
+   * where the host-wide records live (addresses per bridge, idmap ranges: core/hoststate);
+   * default $LXDECK_STATE_DIR or /var/lib/lxdeck. Every engine of the host must share it.
+   */
+  hostStateDir?: string;
 }
 
 interface Sidecar {
@@ -78,6 +85,8 @@ export class Engine implements EngineApi {
   private readonly subnet?: string;
   private readonly templates: Record<string, Template>;
   private readonly fs: HostFs;
+  /** the host-wide allocation records (core/hoststate) */
+  readonly hostState: HostState;
 
   constructor(opts: EngineOptions = {}) {
     this.runner = opts.runner ?? new ExecaRunner();
@@ -88,6 +97,7 @@ export class Engine implements EngineApi {
     this.templates = opts.templates ?? TEMPLATES;
     this.driver = new LxcDriver(this.runner, this.lxcpath, opts.onCommand);
     this.fs = opts.hostFs ?? new HostFs('/');
+    this.hostState = new HostState({ dir: resolveHostStateDir(opts.hostStateDir), runner: this.runner });
   }
 
   private dir(name: string): string {
@@ -215,24 +225,31 @@ export class Engine implements EngineApi {
   }
 
   /**
+   * The gateway remembered for `bridge`: the host record (core/hoststate `bridges/<bridge>.json`),
+   * else this lxcpath's old `.lxdeck/network.json` (lxdeck before the host records); null when none.
+   */
+  private async rememberedGateway(bridge: string): Promise<string | null> {
+    return this.hostState.readBridge(bridge)?.gateway ?? (await this.readNetworkState()).bridges[bridge] ?? null;
+  }
+
+  /**
    * Makes sure `bridge` exists, addressed and up, creating it with the subnet remembered
-   * for it (so addresses handed out before a reboot stay valid), else the configured one,
-   * else a free /24 read from the routing table; remembers what it used.
+   * for it host-wide (so addresses handed out before a reboot stay valid, whichever lxcpath
+   * made the bridge), else the configured one, else a free /24 read from the routing table;
+   * remembers what it used in the bridge's host record.
    */
   async ensureBridge(bridge = this.bridge): Promise<{ name: string; gateway: string }> {
-    const state = await this.readNetworkState();
-    const preferred = state.bridges[bridge] ?? (bridge === this.bridge ? this.subnet : undefined);
+    const remembered = await this.rememberedGateway(bridge);
+    const preferred = remembered ?? (bridge === this.bridge ? this.subnet : undefined);
     const b = await ensureBridge(this.runner, bridge, preferred);
     const gw = formatCidr(b.gateway);
-    if (state.bridges[bridge] !== gw) {
-      state.bridges[bridge] = gw;
-      await this.writeNetworkState(state);
-    }
+    if (this.hostState.readBridge(bridge)?.gateway !== gw) await this.hostState.setBridgeGateway(bridge, gw, this.lxcpath);
     return { name: bridge, gateway: gw };
   }
 
   /** Drops `bridge` from the remembered network state (a create that made the bridge and failed). */
   private async forgetBridge(bridge: string): Promise<void> {
+    await this.hostState.forgetBridgeGateway(bridge);
     const state = await this.readNetworkState();
     if (!(bridge in state.bridges)) return;
     delete state.bridges[bridge];
@@ -265,6 +282,7 @@ export class Engine implements EngineApi {
         start: (n) => this.start(n),
         info: (n) => this.info(n),
         atomicWrite,
+        hostState: this.hostState,
       },
       name,
       opts,
@@ -282,9 +300,8 @@ export class Engine implements EngineApi {
     if (li.state === 'RUNNING') throw new LxdeckError('E_STATE', `${name} is already RUNNING`, { hint: `to start it afresh: lxdeck stop ${name} && lxdeck start ${name}` });
     if (li.state !== 'STOPPED') throw new LxdeckError('E_STATE', `${name} is ${li.state}, not STOPPED`, { hint: li.state === 'FROZEN' || li.state === 'FREEZING' ? `it is running but frozen: lxdeck unfreeze ${name}` : `wait until it settles: lxdeck info ${name}` });
     const cfg = await readConfig(join(this.dir(name), 'config'));
-    const managed = (await this.readNetworkState()).bridges;
     for (const n of netInterfaces(cfg)) {
-      if (n.type === 'veth' && n.link && managed[n.link] && !(await linkExists(this.runner, n.link))) await this.ensureBridge(n.link);
+      if (n.type === 'veth' && n.link && (await this.rememberedGateway(n.link)) && !(await linkExists(this.runner, n.link))) await this.ensureBridge(n.link);
     }
     await this.driver.start(name);
   }
@@ -342,12 +359,19 @@ export class Engine implements EngineApi {
         throw e;
       }
       await this.removeUnloadable(name);
+      await this.releaseHostRecords(name);
       return;
     }
     if (li.state !== 'STOPPED' && !opts.force)
       throw new LxdeckError('E_RUNNING', `${name} is ${li.state}; refusing to destroy a running container`, { hint: `stop it first (lxdeck stop ${name}) or use --force` });
     if (li.state !== 'STOPPED') await this.driver.stop(name, { kill: true });
     await this.driver.destroy(name);
+    await this.releaseHostRecords(name);
+  }
+
+  /** Releases a destroyed container's address and idmap entries in the host records (best effort: the next reconcile drops them anyway). */
+  private async releaseHostRecords(name: string): Promise<void> {
+    await this.hostState.release(this.lxcpath, name).catch(() => undefined);
   }
 
   /**
@@ -533,13 +557,21 @@ export class Engine implements EngineApi {
   // ---- [identity] copy, rename, restore as a new container
 
   /**
-   * STUB (filled by the host-state work): full copy with lxc-copy, or an overlay/btrfs snapshot
-   * clone; new hwaddr, address, veth name and idmap range.
+   * Full copy of a STOPPED container (core/rootfs/clone.ts): `lxc-copy -P LP -n SRC -N DST -K`, then
+   * a new identity: lxc.net.N.hwaddr, a static address from the bridge's host record when SRC had one,
+   * veth.pair, lxc.uts.name and /etc/hostname (symlink-safe, T1), a new idmap range with the rootfs
+   * ownership shifted (unprivileged), the sidecar with `copiedFrom`. A failure leaves no DST.
+   * `opts.snapshot` is not built yet (E_USAGE).
+   * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_EXISTS, E_STATE, E_USAGE, E_COMMAND, E_NETWORK, E_CONFIG, E_UNSAFE_PATH
    */
-  async copy(src: string, dst: string, _opts: CopyOptions = {}): Promise<ContainerInfo> {
-    void src;
-    void dst;
-    throw new LxdeckError('E_COMMAND', 'copy is not built yet');
+  async copy(src: string, dst: string, opts: CopyOptions = {}): Promise<ContainerInfo> {
+    await copyContainer(
+      { lxcpath: this.lxcpath, runner: this.runner, hostState: this.hostState, state: async (n) => (await this.driver.info(n)).state, ensureBridge: (b) => this.ensureBridge(b), atomicWrite },
+      src,
+      dst,
+      opts,
+    );
+    return this.info(dst);
   }
 
   /** STUB (filled by the host-state work): lxc-copy -R for a STOPPED container; its address record follows. */

@@ -180,12 +180,15 @@ export interface ShiftResult {
  * Note: file capabilities (security.capability xattrs) are dropped by chown and not restored.
  * @param base first host id of the range
  * @param size ids in the range (default 65536); an owner id >= size cannot be shifted
+ * @param fromBase the range the files are in now (default 0: a fresh rootfs); ids fromBase+k become base+k
  * @param signal checked between directories; aborting throws E_CANCELLED
  * @throws LxdeckError E_CONFIG when a file is owned by an id the range cannot hold;
  *   E_CANCELLED when `signal` aborts
  */
-export async function shiftRootfsOwnership(rootfs: string, base: number, opts: { size?: number; signal?: AbortSignal } = {}): Promise<ShiftResult> {
+export async function shiftRootfsOwnership(rootfs: string, base: number, opts: { size?: number; signal?: AbortSignal; fromBase?: number } = {}): Promise<ShiftResult> {
   const size = opts.size ?? IDMAP_SIZE;
+  // from a range at fromBase (a copy of an unprivileged container): ids fromBase.. become base..
+  const from = opts.fromBase ?? 0;
   if (opts.signal?.aborted) throw new LxdeckError('E_CANCELLED', 'create cancelled while shifting the rootfs ownership');
   const rootSt = lstatSync(rootfs);
   if (!rootSt.isDirectory()) throw new LxdeckError('E_CONFIG', `${rootfs} is not a directory`);
@@ -197,11 +200,11 @@ export async function shiftRootfsOwnership(rootfs: string, base: number, opts: {
       if (seen.has(key)) return;
       seen.add(key);
     }
-    if (st.uid >= size || st.gid >= size)
+    if (st.uid < from || st.gid < from || st.uid - from >= size || st.gid - from >= size)
       throw new LxdeckError('E_CONFIG', `${p} is owned by ${st.uid}:${st.gid}, outside the ${size} ids an unprivileged container maps`, {
         hint: 'fix the owner in the rootfs source, or create the container with --privileged',
       });
-    lchownSync(p, st.uid + base, st.gid + base);
+    lchownSync(p, st.uid - from + base, st.gid - from + base);
     res.entries++;
     if (!st.isSymbolicLink() && (st.mode & 0o6000) !== 0) {
       chmodSync(p, st.mode & 0o7777);

@@ -15,6 +15,7 @@ import { isInteractive, nonInteractiveMessage } from './console/tty.js';
 import { addResourceCommands } from './cli-resources.js';
 import { addInsideCommands, formatInfo } from './cli-inside.js';
 import { addLifecycleCommands } from './cli-lifecycle.js';
+import { addCloneCommands } from './cli-clone.js';
 import { ActionLog, recordActions } from '../core/actionlog/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -114,7 +115,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride();
   program.addHelpText(
     'after',
-    `\nContainer names: ${CONTAINER_NAME_RULE}\nEnvironment: LXDECK_LXCPATH, LXDECK_BRIDGE, LXDECK_READ_ONLY=1 (as --read-only), LXDECK_SUBNET (subnet for a new bridge, e.g. 10.0.3.0/24).\nExit status: 0 success, 1 the action failed, 2 bad usage or no terminal for the console.\n`,
+    `\nContainer names: ${CONTAINER_NAME_RULE}\nEnvironment: LXDECK_LXCPATH, LXDECK_BRIDGE, LXDECK_STATE_DIR (host-wide records, default /var/lib/lxdeck), LXDECK_READ_ONLY=1 (as --read-only), LXDECK_SUBNET (subnet for a new bridge, e.g. 10.0.3.0/24).\nExit status: 0 success, 1 the action failed, 2 bad usage or no terminal for the console.\n`,
   );
   const g = () => program.opts<Globals>();
 
@@ -373,6 +374,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addResourceCommands(program, { engine: () => engineFrom(g()), requireRoot });
   addInsideCommands(program, { engine: () => engineFrom(g()), requireRoot, setExit });
   addLifecycleCommands(program, { engine: () => engineFrom(g()), requireRoot, setExit });
+  addCloneCommands(program, { engine: () => engineFrom(g()), requireRoot });
 
   return program;
 }

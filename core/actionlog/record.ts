@@ -49,6 +49,10 @@ export const ACTION_SPECS: Readonly<Record<string, { action: string; equivalent:
       return { argvs };
     },
   },
+  copy: {
+    action: 'copy',
+    equivalent: (p, [src, dst, o]) => ({ argvs: [['lxc-copy', '-P', p, '-n', str(src), '-N', str(dst), ...(obj(o).snapshot ? ['-s', '-B', 'overlay'] : [])]] }),
+  },
   start: { action: 'start', equivalent: (p, [name]) => ({ argvs: [lxc('lxc-start', p, str(name), '-d')] }) },
   stop: {
     action: 'stop',

@@ -23,11 +23,13 @@ import { limitToConfigKeys, type ConfigKeyValue, type Limits } from '../cgroup/l
 import { LxcConfig, netInterfaces, readConfig } from '../lxc/config.js';
 import { validateContainerName, validateIfName, vethName } from '../names.js';
 import { randomHwaddr } from '../network/hwaddr.js';
-import { type Cidr, contains, formatCidr, formatIpv4, maskOf, networkOf, nextFreeAddress, parseCidr, parseIpv4 } from '../network/ipv4.js';
+import { type Cidr, contains, formatCidr, formatIpv4, maskOf, networkOf, parseCidr, parseIpv4 } from '../network/ipv4.js';
 import { linkDelArgv } from '../network/ip-argv.js';
-import { allocateIdmapBase, ensureRootSubids, idmapValues, IDMAP_SIZE, shiftRootfsOwnership, usedRanges, type SubidPaths } from '../idmap.js';
+import { ensureRootSubids, idmapValues, IDMAP_SIZE, shiftRootfsOwnership, usedRanges, type SubidPaths } from '../idmap.js';
 import { parseCpus, parseSize, SIZE_GRAMMAR, type LimitValue } from '../units.js';
 import { writeFileInRootfs } from './safe-write.js';
+import { ownerAlive, processStartTime } from '../hoststate/owner.js';
+import type { HostState } from '../hoststate/index.js';
 import type { Template } from './template.js';
 import { checkApparmor, checkSeccomp, detectHostSecurity, securityConfigLines, securityWarnings, type ApparmorChoice, type HostSecurity, type SeccompChoice } from './security.js';
 import { resolveOptions } from '../../templates/common/options.js';
@@ -65,6 +67,8 @@ export interface CreateHost {
   subidPaths?: SubidPaths;
   /** atomic writer for state and host files */
   atomicWrite(path: string, content: string, mode?: number): Promise<void>;
+  /** the host-wide records: addresses per bridge and idmap ranges across every lxcpath (core/hoststate) */
+  hostState: HostState;
 }
 
 /** The network part of a plan. */
@@ -320,24 +324,7 @@ export interface StagingOwner {
   bridge: string;
 }
 
-/** Field 22 (starttime) of /proc/PID/stat, or null when the process is gone. */
-export function processStartTime(pid: number): string | null {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return rest[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-/** True when the process that wrote `o` still runs (same PID and same start time). */
-export function ownerAlive(o: Pick<StagingOwner, 'pid' | 'startTime'>): boolean {
-  if (!Number.isInteger(o.pid) || o.pid <= 0) return false;
-  const now = processStartTime(o.pid);
-  if (now === null) return false;
-  return o.startTime === null || o.startTime === now;
-}
+export { processStartTime, ownerAlive } from '../hoststate/owner.js';
 
 /** Mount points at or below `dir` (deepest first), from /proc/self/mountinfo. */
 function mountsUnder(dir: string): string[] {
@@ -522,6 +509,7 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
   const stateExisted = existsSync(host.stateDir);
   let staging: string | undefined;
   let bridgeMade = false;
+  let hostReserved = false;
   let subidNote: string[] = [];
   let lxcpathModeBefore: number | undefined;
   try {
@@ -546,20 +534,21 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
       let ipv4: string | undefined;
       let gateway: string | undefined;
       if (plan.net.mode === 'static') {
-        const inUse = [gw.addr, ...taken.addresses, ...live.flatMap((o) => (o.ipv4 ? [parseCidr(o.ipv4).addr] : []))];
-        let addr: Cidr;
+        // this lxcpath's addresses on any bridge and creates in flight here, plus (in the host record) every
+        // container of every lxcpath on this bridge and what is live on it
+        const alsoTaken = [...taken.addresses, ...live.flatMap((o) => (o.ipv4 ? [parseCidr(o.ipv4).addr] : []))];
+        let want: Cidr | undefined;
         if (plan.net.ipv4) {
-          addr = { ...plan.net.ipv4 };
-          if (!plan.net.prefixGiven) addr.prefix = gw.prefix;
-          if (plan.net.gateway === undefined && !(contains(gw, addr.addr) && networkOf(gw) === networkOf(addr)))
-            throw new LxdeckError('E_NETWORK', `${formatCidr(addr)} is not on the subnet of the bridge ${plan.bridge} (${formatCidr({ addr: networkOf(gw), prefix: gw.prefix })}): the container could not reach the host`, {
+          want = { ...plan.net.ipv4 };
+          if (!plan.net.prefixGiven) want.prefix = gw.prefix;
+          if (plan.net.gateway === undefined && !(contains(gw, want.addr) && networkOf(gw) === networkOf(want)))
+            throw new LxdeckError('E_NETWORK', `${formatCidr(want)} is not on the subnet of the bridge ${plan.bridge} (${formatCidr({ addr: networkOf(gw), prefix: gw.prefix })}): the container could not reach the host`, {
               hint: `give an address inside ${formatCidr({ addr: networkOf(gw), prefix: gw.prefix })}, or add --gateway when you route that subnet yourself`,
             });
-          if (inUse.includes(addr.addr))
-            throw new LxdeckError('E_NETWORK', `address ${formatIpv4(addr.addr)} is already used in ${host.lxcpath}${addr.addr === gw.addr ? ` (the bridge ${plan.bridge} has it)` : ''}`, { hint: 'leave out --ipv4 to get a free one' });
-        } else {
-          addr = { addr: nextFreeAddress(gw, inUse), prefix: gw.prefix };
         }
+        const hs = host.hostState;
+        const addr = await hs.withLock(() => hs.reserveAddressLocked({ bridge: plan.bridge, lxcpath: host.lxcpath, name, gateway: gw, hwaddr: plan.hwaddr, want, alsoTaken }));
+        hostReserved = true;
         ipv4 = formatCidr(addr);
         if (plan.net.gateway !== undefined) gateway = formatIpv4(plan.net.gateway);
         else if (contains(gw, addr.addr) && networkOf(gw) === networkOf(addr)) gateway = formatIpv4(gw.addr);
@@ -576,8 +565,11 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
         const sub = await ensureRootSubids((p, t, m) => host.atomicWrite(p, t, m), host.subidPaths);
         subidNote = sub.added;
         for (const a of sub.added) progress({ phase: 'idmap', line: `added ${a} (root had no subordinate ids; newuidmap needs them)` });
-        const used = usedRanges([...taken.idmapValues, ...live.flatMap((o) => (o.idmapBase !== undefined ? idmapValues(o.idmapBase) : []))]);
-        idmapBase = allocateIdmapBase(sub.ranges, used);
+        // this lxcpath's ranges and creates in flight here, plus (in the host record) every lxcpath's and every live user namespace's
+        const alsoUsed = usedRanges([...taken.idmapValues, ...live.flatMap((o) => (o.idmapBase !== undefined ? idmapValues(o.idmapBase) : []))]);
+        const hs = host.hostState;
+        idmapBase = await hs.withLock(() => hs.reserveIdmapLocked({ lxcpath: host.lxcpath, name, available: sub.ranges, alsoUsed }));
+        hostReserved = true;
         progress({ phase: 'idmap', line: `host ids ${idmapBase}-${idmapBase + IDMAP_SIZE - 1} map to 0-${IDMAP_SIZE - 1} inside` });
       }
 
@@ -653,6 +645,8 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
 
   async function cleanupFailed(): Promise<void> {
     if (staging) await removeStaging(host.runner, staging).catch(() => undefined);
+    // this create's own pending reservations in the host records (never another container's entries)
+    if (hostReserved) await host.hostState.releasePending(host.lxcpath, name).catch(() => undefined);
     if (lxcpathModeBefore !== undefined) await chmod(host.lxcpath, lxcpathModeBefore).catch(() => undefined);
     if (bridgeMade) {
       // delete the bridge only when no container (made or being made) names it

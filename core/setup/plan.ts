@@ -6,6 +6,7 @@
  * `nft -j list table`, `lxc-start --version`, `lxc-info` and nothing that
  * changes the host.
  */
+import { resolveHostStateDir } from '../hoststate/index.js';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCheckconfig } from '../checkconfig/report.js';
@@ -114,6 +115,13 @@ export function routeClash(routes: readonly RouteEntry[], subnet: Cidr): RouteEn
 
 /** The subnet the engine remembered for `bridge` (`<lxcpath>/.lxdeck/network.json`), or null. */
 function rememberedGateway(lxcpath: string, bridge: string): Cidr | null {
+  // the host record first (core/hoststate: bridges/<bridge>.json), then the lxcpath's old network.json
+  try {
+    const rec = JSON.parse(readFileSync(join(resolveHostStateDir(), 'bridges', `${bridge}.json`), 'utf8')) as { gateway?: string | null };
+    if (rec.gateway) return parseCidr(rec.gateway);
+  } catch {
+    /* no host record */
+  }
   try {
     const s = JSON.parse(readFileSync(join(lxcpath, STATE_DIR, 'network.json'), 'utf8')) as { bridges?: Record<string, string> };
     const v = s.bridges?.[bridge];

@@ -1,0 +1,27 @@
+/**
+ * The identity-allocating verbs of the command line (issue 9): `copy`. Added to the
+ * program by src/cli.ts with {@link addCloneCommands}.
+ */
+import type { Command } from 'commander';
+import type { Engine } from '../core/engine.js';
+
+export interface CloneCommandDeps {
+  engine: () => Engine;
+  requireRoot: () => void;
+}
+
+/** Adds `copy SRC DST [--snapshot] [--json]` to `program`. */
+export function addCloneCommands(program: Command, deps: CloneCommandDeps): void {
+  program
+    .command('copy')
+    .argument('<src>')
+    .argument('<dst>')
+    .description('copy a stopped container (lxc-copy) with a new MAC, address, veth name and idmap range')
+    .option('--snapshot', 'an overlay/btrfs snapshot clone instead of a full copy (not built yet)')
+    .option('--json', 'print the new container as JSON')
+    .action(async (src: string, dst: string, o: { snapshot?: boolean; json?: boolean }) => {
+      deps.requireRoot();
+      const info = await deps.engine().copy(src, dst, { snapshot: o.snapshot });
+      process.stdout.write(o.json ? `${JSON.stringify(info, null, 2)}\n` : `copied ${src} to ${dst}\n`);
+    });
+}
