@@ -14,7 +14,7 @@ import { ensureBridge, linkExists } from './network/bridge.js';
 import { formatCidr } from './network/ipv4.js';
 import type { Template } from './rootfs/template.js';
 import { createContainer } from './rootfs/create.js';
-import { copyContainer } from './rootfs/clone.js';
+import { copyContainer, renameContainer, restoreSnapshotAs, type CloneHost } from './rootfs/clone.js';
 import { HostState, resolveHostStateDir } from './hoststate/index.js';
 import { TEMPLATES, getTemplate } from '../templates/index.js';
 import type { AutostartResult, AutostartSettings, ContainerInfo, ContainerSummary, CopyOptions, CreateOptions, EngineApi, SnapshotInfo, StopOptions } from './types.js';
@@ -565,28 +565,35 @@ export class Engine implements EngineApi {
    * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_EXISTS, E_STATE, E_USAGE, E_COMMAND, E_NETWORK, E_CONFIG, E_UNSAFE_PATH
    */
   async copy(src: string, dst: string, opts: CopyOptions = {}): Promise<ContainerInfo> {
-    await copyContainer(
-      { lxcpath: this.lxcpath, runner: this.runner, hostState: this.hostState, state: async (n) => (await this.driver.info(n)).state, ensureBridge: (b) => this.ensureBridge(b), atomicWrite },
-      src,
-      dst,
-      opts,
-    );
+    await copyContainer(this.cloneHost(), src, dst, opts);
     return this.info(dst);
   }
 
-  /** STUB (filled by the host-state work): lxc-copy -R for a STOPPED container; its address record follows. */
-  async rename(oldName: string, newName: string): Promise<void> {
-    void oldName;
-    void newName;
-    throw new LxdeckError('E_COMMAND', 'rename is not built yet');
+  private cloneHost(): CloneHost {
+    return { lxcpath: this.lxcpath, runner: this.runner, hostState: this.hostState, state: async (n) => (await this.driver.info(n)).state, ensureBridge: (b) => this.ensureBridge(b), atomicWrite };
   }
 
-  /** STUB (filled by the host-state work): lxc-snapshot -r SNAP -N NEW, then a new identity as copy gives. */
+  /**
+   * Renames a STOPPED container, `lxc-copy -P LP -n OLD -N NEW -R` (lxc-copy(1)), then puts back
+   * what LXC drops (core/rootfs/clone.ts renameContainer): the sidecar (protection follows), the
+   * directory mode, veth.pair when it was lxdeck's vethName(OLD), lxc.uts.name and /etc/hostname
+   * when they were OLD (symlink-safe, T1). The host records follow: same address and idmap range,
+   * new name. A container with snapshots is refused (LXC cannot rename it).
+   * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_EXISTS, E_STATE, E_UNSAFE_PATH, E_COMMAND
+   */
+  async rename(oldName: string, newName: string): Promise<void> {
+    await renameContainer(this.cloneHost(), oldName, newName);
+  }
+
+  /**
+   * `lxc-snapshot -P LP -n NAME -r SNAP -N NEW` (lxc-snapshot(1)) after a symlink check of the
+   * snapshot's etc/hostname (T1), then a new identity as copy gives (core/rootfs/clone.ts
+   * restoreSnapshotAs). A failure leaves no NEW.
+   * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_EXISTS, E_UNSAFE_PATH, E_COMMAND, E_NETWORK, E_CONFIG
+   */
   protected async restoreAs(name: string, snap: string, newName: string): Promise<void> {
-    void name;
-    void snap;
-    void newName;
-    throw new LxdeckError('E_COMMAND', 'restore --as is not built yet');
+    validateSnapshotName(snap);
+    await restoreSnapshotAs(this.cloneHost(), name, snap, newName);
   }
 
   // ---- [lifecycle] restart, snapshots, autostart, protection

@@ -1,5 +1,5 @@
 /**
- * The identity-allocating verbs of the command line (issue 9): `copy`. Added to the
+ * The identity-allocating verbs of the command line (issue 9): `copy`, `rename`. Added to the
  * program by src/cli.ts with {@link addCloneCommands}.
  */
 import type { Command } from 'commander';
@@ -10,7 +10,7 @@ export interface CloneCommandDeps {
   requireRoot: () => void;
 }
 
-/** Adds `copy SRC DST [--snapshot] [--json]` to `program`. */
+/** Adds `copy SRC DST [--snapshot] [--json]` and `rename OLD NEW` to `program`. */
 export function addCloneCommands(program: Command, deps: CloneCommandDeps): void {
   program
     .command('copy')
@@ -23,5 +23,15 @@ export function addCloneCommands(program: Command, deps: CloneCommandDeps): void
       deps.requireRoot();
       const info = await deps.engine().copy(src, dst, { snapshot: o.snapshot });
       process.stdout.write(o.json ? `${JSON.stringify(info, null, 2)}\n` : `copied ${src} to ${dst}\n`);
+    });
+  program
+    .command('rename')
+    .argument('<old>')
+    .argument('<new>')
+    .description('rename a stopped container (lxc-copy -R); its address, idmap range and protection follow')
+    .action(async (oldName: string, newName: string) => {
+      deps.requireRoot();
+      await deps.engine().rename(oldName, newName);
+      process.stdout.write(`renamed ${oldName} to ${newName}\n`);
     });
 }

@@ -53,6 +53,10 @@ export const ACTION_SPECS: Readonly<Record<string, { action: string; equivalent:
     action: 'copy',
     equivalent: (p, [src, dst, o]) => ({ argvs: [['lxc-copy', '-P', p, '-n', str(src), '-N', str(dst), ...(obj(o).snapshot ? ['-s', '-B', 'overlay'] : [])]] }),
   },
+  rename: {
+    action: 'rename',
+    equivalent: (p, [from, to]) => ({ argvs: [['lxc-copy', '-P', p, '-n', str(from), '-N', str(to), '-R']] }),
+  },
   start: { action: 'start', equivalent: (p, [name]) => ({ argvs: [lxc('lxc-start', p, str(name), '-d')] }) },
   stop: {
     action: 'stop',
@@ -192,7 +196,7 @@ export interface RecordOptions {
 
 /**
  * Wraps `engine` so that each call of an action method ({@link ACTION_SPECS}: create, start,
- * stop, freeze, unfreeze, destroy, restart, snapshot, restoreSnapshot, deleteSnapshot,
+ * stop, freeze, unfreeze, destroy, copy, rename, restart, snapshot, restoreSnapshot, deleteSnapshot,
  * setAutostart, applyAutostart, setProtected, setLimits, cgroupSet, attach, console, kill) calls
  * `onAction` once with its entry, after the action finished or failed (the error is
  * rethrown unchanged). Every other property and method passes through untouched.

@@ -10,8 +10,8 @@
  * consistent). Only full copies of a dir rootfs are built so far. On any failure after
  * lxc-copy started, DST is destroyed and its reservations released.
  */
-import { existsSync, statSync } from 'node:fs';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
+import { chmod, chown, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Runner } from '../exec/runner.js';
 import { LxdeckError } from '../errors.js';
@@ -62,8 +62,11 @@ async function removeDst(host: CloneHost, dst: string): Promise<void> {
   if (existsSync(join(host.lxcpath, dst))) await host.runner.run('lxc-destroy', ['-P', host.lxcpath, '-n', dst], { timeoutMs: 120_000 });
 }
 
-/** The identity step after lxc-copy / lxc-snapshot -N: hwaddr, address, veth.pair, uts.name and /etc/hostname, idmap range and ownership, sidecar. */
-export async function newIdentity(host: CloneHost, src: string, dst: string): Promise<void> {
+/**
+ * The identity step after lxc-copy / lxc-snapshot -N: hwaddr, address, veth.pair, uts.name and /etc/hostname, idmap range and ownership, sidecar.
+ * `note` goes into DST's sidecar (default `{ copiedFrom: SRC }`).
+ */
+export async function newIdentity(host: CloneHost, src: string, dst: string, note: Record<string, unknown> = { copiedFrom: src }): Promise<void> {
   const cfgPath = join(host.lxcpath, dst, 'config');
   const cfg = await readConfig(cfgPath);
   for (const n of netInterfaces(cfg)) {
@@ -102,6 +105,147 @@ export async function newIdentity(host: CloneHost, src: string, dst: string): Pr
   } catch {
     /* made by lxc-create: no sidecar */
   }
-  side = { ...side, created: new Date().toISOString(), copiedFrom: src, ...(newBase !== undefined ? { idmapBase: newBase } : {}) };
+  side = { ...side, created: new Date().toISOString(), ...note, ...(newBase !== undefined ? { idmapBase: newBase } : {}) };
   await writeFile(join(host.lxcpath, dst, 'lxdeck.json'), `${JSON.stringify(side, null, 2)}\n`, { mode: 0o644 });
+}
+
+/**
+ * Refuses (E_UNSAFE_PATH) when `rootfs`'s etc or etc/hostname is a symlink: lxc-copy -R and
+ * lxc-snapshot -N write the new name into /etc/hostname with a plain open that follows it,
+ * out of the rootfs onto a host file (case T1). Checked with lstat before LXC runs.
+ */
+export function refuseHostnameSymlink(rootfs: string, name: string): void {
+  for (const rel of ['etc', 'etc/hostname']) {
+    let st;
+    try {
+      st = lstatSync(join(rootfs, rel));
+    } catch {
+      continue;
+    }
+    if (st.isSymbolicLink())
+      throw new LxdeckError('E_UNSAFE_PATH', `/${rel} in the rootfs of ${name} is a symlink: LXC would write the new hostname through it`, {
+        hint: `replace it with a plain file (e.g. lxc-execute or by hand in ${rootfs}) and try again`,
+      });
+  }
+}
+
+/** The rootfs directory of a dir-backed config value ("dir:/p" or "/p"); null for other backing stores. */
+function dirRootfs(val: string | undefined): string | null {
+  if (!val) return null;
+  if (val.startsWith('dir:')) return val.slice(4);
+  return val.startsWith('/') ? val : null;
+}
+
+/**
+ * Renames stopped container OLD to NEW with `lxc-copy -P LP -n OLD -N NEW -R` (lxc-copy(1): a
+ * clone plus a destroy of OLD, so it keeps the hwaddr and the rootfs), then puts back what LXC
+ * drops or leaves stale: the sidecar lxdeck.json (protection, template, idmap base follow), the
+ * container directory's mode and owner, lxc.net.N.veth.pair when it was lxdeck's default
+ * vethName(OLD), lxc.uts.name and /etc/hostname when they were OLD (the hostname written
+ * symlink-safely, T1); the host records follow (same address, same idmap range, new name).
+ * LXC refuses to rename a container with snapshots, so that is refused first with a hint.
+ * If a step after lxc-copy fails, NEW is renamed back to OLD and OLD's sidecar restored.
+ * @throws LxdeckError E_NAME_INVALID (N1), E_NOT_FOUND, E_EXISTS, E_STATE (not STOPPED, or has snapshots), E_UNSAFE_PATH (T1), E_COMMAND
+ */
+export async function renameContainer(host: CloneHost, oldName: string, newName: string): Promise<void> {
+  validateExistingName(oldName);
+  validateContainerName(newName);
+  const oldDir = join(host.lxcpath, oldName);
+  const newDir = join(host.lxcpath, newName);
+  if (!existsSync(join(oldDir, 'config'))) throw new LxdeckError('E_NOT_FOUND', `no container named ${oldName} in ${host.lxcpath}`, { hint: 'lxdeck ls lists the containers' });
+  if (oldName === newName) throw new LxdeckError('E_EXISTS', `${oldName} already has that name`, { hint: 'choose another name' });
+  if (existsSync(newDir)) throw new LxdeckError('E_EXISTS', `a container named ${newName} already exists in ${host.lxcpath}`, { hint: 'choose another name' });
+  const st = await host.state(oldName);
+  if (st !== 'STOPPED') throw new LxdeckError('E_STATE', `${oldName} is ${st}: lxdeck renames a stopped container only (as lxc-copy -R does)`, { hint: `stop it first: lxdeck stop ${oldName}` });
+  let snaps: string[] = [];
+  try {
+    snaps = readdirSync(join(oldDir, 'snaps'));
+  } catch {
+    /* no snaps/ */
+  }
+  if (snaps.length)
+    throw new LxdeckError('E_STATE', `${oldName} has ${snaps.length} snapshot(s) (${snaps.join(', ')}): LXC cannot rename a container with snapshots`, {
+      hint: `copy it instead (lxdeck copy ${oldName} ${newName}), or delete its snapshots first (lxdeck snapshot-delete ${oldName} SNAP)`,
+    });
+  const oldCfg = await readConfig(join(oldDir, 'config'));
+  const oldRootfs = dirRootfs(oldCfg.get('lxc.rootfs.path'));
+  if (oldRootfs) refuseHostnameSymlink(oldRootfs, oldName);
+  let sidecar: string | null = null;
+  try {
+    sidecar = await readFile(join(oldDir, 'lxdeck.json'), 'utf8');
+  } catch {
+    /* made by lxc-create: no sidecar */
+  }
+  const dirSt = statSync(oldDir);
+  const r = await host.runner.run('lxc-copy', ['-P', host.lxcpath, '-n', oldName, '-N', newName, '-R'], { timeoutMs: 30 * 60_000 });
+  if (r.exitCode !== 0) {
+    // lxc-copy -R is clone + destroy: a failed clone may leave NEW; a failed destroy leaves both
+    if (existsSync(join(oldDir, 'config'))) await removeDst(host, newName);
+    throw new LxdeckError('E_COMMAND', `lxc-copy -R ${oldName} to ${newName} failed: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}`}`, {
+      hint: `the command was: lxc-copy -P ${host.lxcpath} -n ${oldName} -N ${newName} -R`,
+    });
+  }
+  try {
+    await chown(newDir, dirSt.uid, dirSt.gid);
+    await chmod(newDir, dirSt.mode & 0o7777);
+    const cfgPath = join(newDir, 'config');
+    const cfg = await readConfig(cfgPath);
+    for (const n of netInterfaces(cfg)) {
+      if (n.type !== 'veth') continue;
+      const k = `lxc.net.${n.index}.veth.pair`;
+      if (cfg.get(k) === vethName(oldName, n.index, host.lxcpath)) cfg.set(k, vethName(newName, n.index, host.lxcpath));
+    }
+    const hadUts = oldCfg.get('lxc.uts.name');
+    if (hadUts === oldName || hadUts === undefined) cfg.set('lxc.uts.name', newName);
+    else cfg.set('lxc.uts.name', hadUts);
+    await writeConfig(cfgPath, cfg);
+    const rootfs = dirRootfs(cfg.get('lxc.rootfs.path'));
+    if (rootfs && existsSync(join(rootfs, 'etc'))) writeFileInRootfs(rootfs, 'etc/hostname', `${hadUts === undefined || hadUts === oldName ? newName : hadUts}\n`);
+    if (sidecar !== null) await writeFile(join(newDir, 'lxdeck.json'), sidecar, { mode: 0o644 });
+    await host.hostState.renameOwner(host.lxcpath, oldName, newName);
+  } catch (e) {
+    // back to OLD: LXC's own rename the other way, then OLD's sidecar and records
+    const back = await host.runner.run('lxc-copy', ['-P', host.lxcpath, '-n', newName, '-N', oldName, '-R'], { timeoutMs: 30 * 60_000 });
+    if (back.exitCode === 0) {
+      if (sidecar !== null) await writeFile(join(oldDir, 'lxdeck.json'), sidecar, { mode: 0o644 }).catch(() => undefined);
+      await chown(oldDir, dirSt.uid, dirSt.gid).catch(() => undefined);
+      await chmod(oldDir, dirSt.mode & 0o7777).catch(() => undefined);
+      await host.hostState.renameOwner(host.lxcpath, newName, oldName).catch(() => undefined);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Restores snapshot SNAP of NAME as a new container NEW: `lxc-snapshot -P LP -n NAME -r SNAP -N NEW`
+ * (lxc-snapshot(1)) after an lstat check that the snapshot rootfs's etc/hostname is no symlink
+ * (lxc-snapshot writes NEW's name through it, T1), then the identity step copy uses
+ * ({@link newIdentity}: hwaddr, address from the host record, veth.pair, hostname, idmap range
+ * with the ownership shifted, sidecar with `restoredFrom: "NAME/SNAP"`). NAME itself is untouched.
+ * A failure destroys NEW and releases its reservations.
+ * @throws LxdeckError E_NAME_INVALID (N1), E_NOT_FOUND (container or snapshot), E_EXISTS, E_UNSAFE_PATH (T1), E_COMMAND, E_NETWORK, E_CONFIG
+ */
+export async function restoreSnapshotAs(host: CloneHost, name: string, snap: string, newName: string): Promise<void> {
+  validateExistingName(name);
+  validateContainerName(newName);
+  const snapDir = join(host.lxcpath, name, 'snaps', snap);
+  if (!existsSync(join(host.lxcpath, name, 'config'))) throw new LxdeckError('E_NOT_FOUND', `no container named ${name} in ${host.lxcpath}`, { hint: 'lxdeck ls lists the containers' });
+  if (!existsSync(join(snapDir, 'config'))) throw new LxdeckError('E_NOT_FOUND', `${name} has no snapshot ${snap}`, { hint: `lxdeck snapshots ${name} lists them` });
+  if (existsSync(join(host.lxcpath, newName))) throw new LxdeckError('E_EXISTS', `a container named ${newName} already exists in ${host.lxcpath}`, { hint: 'choose another name' });
+  const snapRootfs = dirRootfs((await readConfig(join(snapDir, 'config'))).get('lxc.rootfs.path'));
+  if (snapRootfs) refuseHostnameSymlink(snapRootfs, `${name}'s snapshot ${snap}`);
+  const r = await host.runner.run('lxc-snapshot', ['-P', host.lxcpath, '-n', name, '-r', snap, '-N', newName], { timeoutMs: 30 * 60_000 });
+  if (r.exitCode !== 0) {
+    await removeDst(host, newName);
+    throw new LxdeckError('E_COMMAND', `lxc-snapshot -r ${snap} -N ${newName} failed: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}`}`, {
+      hint: `the command was: lxc-snapshot -P ${host.lxcpath} -n ${name} -r ${snap} -N ${newName}`,
+    });
+  }
+  try {
+    await newIdentity(host, name, newName, { restoredFrom: `${name}/${snap}` });
+  } catch (e) {
+    await removeDst(host, newName);
+    await host.hostState.releasePending(host.lxcpath, newName).catch(() => undefined);
+    throw e;
+  }
 }
