@@ -281,7 +281,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-container', 'no first container')
     .option('--template <template>', 'template of the first container', 'busybox')
     .option('--no-install', 'do not install missing packages')
-    .option('--no-persist', 'do not write lxdeck-net.service')
+    .option('--no-persist', 'do not write lxdeck-net-BRIDGE.service')
     .option('--dry-run', 'print the plan with every command and change nothing')
     .option('--json', 'print {plan, result, summary} as JSON (live output goes to stderr)')
     .addOption(new Option('--root <dir>', 'write the unit, nft rules, pid and lease files under DIR instead of / (tests)').hideHelp())

@@ -1,7 +1,10 @@
 /**
  * NAT for a bridge's containers with nftables: a table of lxdeck's own (default
- * `ip lxdeck`) holding one postrouting nat chain that masquerades the bridge's
- * subnet to every other interface, as lxc-net's iptables MASQUERADE rule does.
+ * `ip lxdeck`, one per host) holding one postrouting nat chain PER BRIDGE
+ * ({@link natChainName}) that masquerades that bridge's subnet to every other
+ * interface, as lxc-net's iptables MASQUERADE rule does. The table is host
+ * state shared by every bridge: setting up one bridge replaces only its own
+ * chain, so a second bridge's setup never removes the first one's NAT.
  * Sources: nft(8) "CHAINS" (type nat hook postrouting priority srcnat = 100),
  * "STATEMENTS / NAT STATEMENTS" (masquerade), libnftables-json(5) (the JSON of
  * `nft -j list table`), and the kernel's ip-sysctl.rst (net.ipv4.ip_forward).
@@ -9,6 +12,7 @@
  * Builders here are pure; {@link readNatState} runs `nft -j list table` through
  * the Runner and never changes anything.
  */
+import { createHash } from 'node:crypto';
 import type { Runner } from '../exec/runner.js';
 import { LxdeckError } from '../errors.js';
 import { type Cidr, formatIpv4, networkOf } from './ipv4.js';
@@ -40,32 +44,48 @@ export interface NatSpec {
   subnet: Cidr;
 }
 
+/**
+ * The postrouting chain of one bridge in lxdeck's table: `postrouting_BRIDGE`, with any byte
+ * nft(8) does not take in an identifier (`-`, `.`) written as `_` and, when something was
+ * replaced, 8 hex digits of the bridge name's SHA-256 added, so `br-a` and `br_a` never share one.
+ */
+export function natChainName(bridge: string): string {
+  const safe = bridge.replace(/[^A-Za-z0-9_]/g, '_');
+  return safe === bridge ? `postrouting_${bridge}` : `postrouting_${safe}_${createHash('sha256').update(bridge).digest('hex').slice(0, 8)}`;
+}
+
 /** The subnet as nft writes it: network address and prefix ("10.0.3.0/24"). */
 function netText(c: Cidr): string {
   return `${formatIpv4(networkOf(c))}/${c.prefix}`;
 }
 
 /**
- * The nft script (for `nft -f`) that makes the table hold exactly the NAT rule
- * of `spec`, replacing whatever the table held before, atomically: it declares
- * the table (so the delete cannot fail), deletes it, and defines it again, all
+ * The nft script (for `nft -f`) that makes the bridge's chain in the table hold
+ * exactly the NAT rule of `spec`, leaving every other chain of the table (other
+ * bridges' NAT) as it is, atomically: it declares the table and the bridge's
+ * base chain (a no-op when they exist), flushes that chain and adds the rule, all
  * in one nft transaction (nft(8): a file is applied as one batch).
  * Running it twice leaves the same ruleset.
  */
 export function natRuleset(spec: NatSpec): string {
   validateNftTable(spec.table);
+  const chain = natChainName(spec.bridge);
   return [
     `# lxdeck: masquerade the containers on ${spec.bridge} (${netText(spec.subnet)}) to the uplink`,
-    `table ip ${spec.table}`,
-    `delete table ip ${spec.table}`,
     `table ip ${spec.table} {`,
-    '  chain postrouting {',
+    `  chain ${chain} {`,
     '    type nat hook postrouting priority srcnat; policy accept;',
-    `    ip saddr ${netText(spec.subnet)} oifname != "${spec.bridge}" masquerade`,
     '  }',
     '}',
+    `flush chain ip ${spec.table} ${chain}`,
+    `add rule ip ${spec.table} ${chain} ip saddr ${netText(spec.subnet)} oifname != "${spec.bridge}" masquerade`,
     '',
   ].join('\n');
+}
+
+/** `nft delete chain ip TABLE postrouting_BRIDGE`: the undo of one bridge's NAT (other bridges keep theirs). */
+export function nftDeleteChainArgv(table: string, bridge: string): string[] {
+  return ['delete', 'chain', 'ip', table, natChainName(bridge)];
 }
 
 /** `nft -f FILE` (FILE `-` reads the script from stdin) */
@@ -151,9 +171,10 @@ export function parseNatTable(json: string): NatTableState {
   return state;
 }
 
-/** True when `state` already masquerades exactly `spec`'s subnet to every interface but its bridge. */
+/** True when the bridge's own chain ({@link natChainName}) already masquerades exactly `spec`'s subnet to every interface but its bridge. */
 export function natSatisfied(state: NatTableState, spec: NatSpec): boolean {
-  return state.exists && state.postroutingNat && state.masquerade.some((m) => m.saddr === netText(spec.subnet) && m.notOifname === spec.bridge);
+  const chain = natChainName(spec.bridge);
+  return state.exists && state.postroutingNat && state.masquerade.some((m) => m.chain === chain && m.saddr === netText(spec.subnet) && m.notOifname === spec.bridge);
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Making lxdeck's container network come back after a reboot: a systemd
- * oneshot unit, `lxdeck-net.service`, that makes the bridge, its address, NAT
+ * oneshot unit per bridge, `lxdeck-net-BRIDGE.service`, that makes the bridge, its address, NAT
  * and DHCP again, as lxc's own `lxc-net.service` does (Type=oneshot,
  * RemainAfterExit=yes). Sources: systemd.service(5) (Type=, RemainAfterExit=,
  * ExecStart= with the `-` prefix, command-line quoting and `%` specifiers),
@@ -10,9 +10,16 @@
  */
 import { join } from 'node:path';
 import { type Cidr, formatCidr } from './ipv4.js';
+import { nftDeleteChainArgv } from './nat.js';
 
-/** The unit's file name. */
-export const NET_UNIT = 'lxdeck-net.service';
+/**
+ * The unit's file name for one bridge: `lxdeck-net-BRIDGE.service`. One unit per bridge, so a
+ * second bridge's setup never replaces the first one's unit (the bridge, NAT and DHCP of each
+ * come back after a reboot). Bridge names (validateIfName) hold only bytes systemd takes in a unit name.
+ */
+export function netUnitName(bridge: string): string {
+  return `lxdeck-net-${bridge}.service`;
+}
 
 /** The target that pulls the unit in at boot ([Install] WantedBy=). */
 export const NET_UNIT_WANTED_BY = 'multi-user.target';
@@ -46,13 +53,13 @@ export interface NetUnitSpec {
 }
 
 /**
- * The text of `lxdeck-net.service` for `spec`. Start: `ip link add` (failure
+ * The text of `lxdeck-net-BRIDGE.service` for `spec`. Start: `ip link add` (failure
  * ignored: the bridge may exist), `ip address replace` and `ip link set up`
  * (both idempotent), then with NAT `sysctl -w net.ipv4.ip_forward=1` and
- * `nft -f RULES` (the script replaces lxdeck's table atomically), then with
+ * `nft -f RULES` (the script replaces the bridge's chain in lxdeck's table atomically), then with
  * DHCP the directories and dnsmasq, which forks and stays in the unit's
  * cgroup. Stop: dnsmasq goes with the cgroup (KillMode=control-group); the
- * table and the bridge are deleted (failures ignored).
+ * bridge's NAT chain and the bridge are deleted (failures ignored; other bridges keep theirs).
  */
 export function netUnit(spec: NetUnitSpec): string {
   const { ip } = spec.programs;
@@ -67,7 +74,7 @@ export function netUnit(spec: NetUnitSpec): string {
   if (spec.nat) {
     start.push(execLine([spec.programs.sysctl ?? '/usr/sbin/sysctl', '-w', 'net.ipv4.ip_forward=1']));
     start.push(execLine([spec.programs.nft ?? '/usr/sbin/nft', '-f', spec.nat.rulesFile]));
-    stop.push(execLine([spec.programs.nft ?? '/usr/sbin/nft', 'delete', 'table', 'ip', spec.nat.table], true));
+    stop.push(execLine([spec.programs.nft ?? '/usr/sbin/nft', ...nftDeleteChainArgv(spec.nat.table, spec.bridge)], true));
     what.push('NAT');
   }
   if (spec.dhcp) {
@@ -77,7 +84,7 @@ export function netUnit(spec: NetUnitSpec): string {
   }
   stop.push(execLine([ip, 'link', 'delete', 'dev', spec.bridge], true));
   return [
-    '# Written by lxdeck setup. Undo: systemctl disable --now lxdeck-net.service, then remove this file.',
+    `# Written by lxdeck setup. Undo: systemctl disable --now ${netUnitName(spec.bridge)}, then remove this file.`,
     '[Unit]',
     `Description=lxdeck container network: ${what.join(', ')}`,
     'After=network-online.target',
@@ -96,14 +103,14 @@ export function netUnit(spec: NetUnitSpec): string {
   ].join('\n');
 }
 
-/** The symlink `systemctl enable` makes: `<unitDir>/multi-user.target.wants/lxdeck-net.service`. */
-export function unitWantsLink(unitDir: string): string {
-  return join(unitDir, `${NET_UNIT_WANTED_BY}.wants`, NET_UNIT);
+/** The symlink `systemctl enable` makes: `<unitDir>/multi-user.target.wants/lxdeck-net-BRIDGE.service`. */
+export function unitWantsLink(unitDir: string, bridge: string): string {
+  return join(unitDir, `${NET_UNIT_WANTED_BY}.wants`, netUnitName(bridge));
 }
 
-/** `systemctl [--root=ROOT] enable lxdeck-net.service` (ROOT only when it is not `/`) */
-export function systemctlEnableArgv(root = '/'): string[] {
-  return [...(root === '/' ? [] : [`--root=${root}`]), 'enable', NET_UNIT];
+/** `systemctl [--root=ROOT] enable lxdeck-net-BRIDGE.service` (ROOT only when it is not `/`) */
+export function systemctlEnableArgv(bridge: string, root = '/'): string[] {
+  return [...(root === '/' ? [] : [`--root=${root}`]), 'enable', netUnitName(bridge)];
 }
 
 /** `systemctl daemon-reload` */
@@ -111,7 +118,7 @@ export function systemctlReloadArgv(): string[] {
   return ['daemon-reload'];
 }
 
-/** `systemctl disable --now lxdeck-net.service` (undo) */
-export function systemctlDisableArgv(root = '/'): string[] {
-  return root === '/' ? ['disable', '--now', NET_UNIT] : [`--root=${root}`, 'disable', NET_UNIT];
+/** `systemctl disable --now lxdeck-net-BRIDGE.service` (undo) */
+export function systemctlDisableArgv(bridge: string, root = '/'): string[] {
+  return root === '/' ? ['disable', '--now', netUnitName(bridge)] : [`--root=${root}`, 'disable', netUnitName(bridge)];
 }

@@ -20,8 +20,8 @@ import { dhcpLeaseFile, dhcpPidFile, dhcpSatisfied, dnsmasqArgv, readDhcpState, 
 import { addrAddArgv, bridgeAddArgv, linkUpArgv, routesArgv } from '../network/ip-argv.js';
 import { readLink } from '../network/bridge.js';
 import { type Cidr, formatCidr, formatIpv4, networkOf, overlaps, parseCidr, pickFreeSubnet } from '../network/ipv4.js';
-import { DEFAULT_NAT_TABLE, ipForwardArgv, natRuleset, natSatisfied, natSubnetText, nftApplyArgv, nftDeleteTableArgv, readNatState, validateNftTable, type NatSpec } from '../network/nat.js';
-import { NET_UNIT, netUnit, systemctlDisableArgv, systemctlEnableArgv, systemctlReloadArgv, unitWantsLink } from '../network/persist.js';
+import { DEFAULT_NAT_TABLE, ipForwardArgv, natChainName, natRuleset, natSatisfied, natSubnetText, nftApplyArgv, nftDeleteChainArgv, readNatState, validateNftTable, type NatSpec } from '../network/nat.js';
+import { netUnitName, netUnit, systemctlDisableArgv, systemctlEnableArgv, systemctlReloadArgv, unitWantsLink } from '../network/persist.js';
 import { STEP_IDS, type ResolvedSetupOptions, type SetupAction, type SetupDeps, type SetupOptions, type SetupPaths, type SetupPlan, type SetupStep } from './types.js';
 
 /** The first container's name when none is given. */
@@ -63,16 +63,20 @@ export function resolveSetupOptions(o: SetupOptions = {}): ResolvedSetupOptions 
   };
 }
 
-/** The files and directories setup uses under `root` (default `/`). */
-export function setupPaths(root = '/'): SetupPaths {
+/**
+ * The files and directories setup uses under `root` (default `/`) for `bridge`: the unit and the
+ * nft script are per bridge (lxdeck-net-BRIDGE.service, net-BRIDGE.nft), so setting up a second
+ * bridge never replaces the first one's.
+ */
+export function setupPaths(bridge: string, root = '/'): SetupPaths {
   const unitDir = join(root, 'etc/systemd/system');
   const confDir = join(root, 'etc/lxdeck');
   return {
     root,
     unitDir,
-    unitFile: join(unitDir, NET_UNIT),
+    unitFile: join(unitDir, netUnitName(bridge)),
     confDir,
-    nftFile: join(confDir, 'lxdeck-net.nft'),
+    nftFile: join(confDir, `net-${bridge}.nft`),
     runDir: join(root, 'run/lxdeck'),
     stateDir: join(root, 'var/lib/lxdeck'),
   };
@@ -203,7 +207,8 @@ function step(id: SetupStep['id'], title: string, status: SetupStep['status'], d
  */
 export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promise<SetupPlan> {
   const o = resolveSetupOptions(opts);
-  const paths = setupPaths(deps.root ?? '/');
+  const paths = setupPaths(o.bridge, deps.root ?? '/');
+  const unitName = netUnitName(o.bridge);
   const { runner, fs } = deps;
   const lxcpath = deps.engine.lxcpath;
   const report = await runCheckconfig({ fs, runner, lxcpath, bridge: o.bridge });
@@ -305,11 +310,11 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
   else {
     const natActions: SetupAction[] = [];
     const detail: string[] = [];
-    const undo = [shellQuote(['nft', ...nftDeleteTableArgv(o.natTable)])];
+    const undo = [shellQuote(['nft', ...nftDeleteChainArgv(o.natTable, o.bridge)])];
     const natOk = need.nft ? false : natSatisfied(await readNatState(runner, o.natTable), natSpec);
-    if (natOk) detail.push(`table ip ${o.natTable} masquerades ${natSubnetText(natSpec)} leaving through any interface but ${o.bridge}`);
+    if (natOk) detail.push(`chain ${natChainName(o.bridge)} of table ip ${o.natTable} masquerades ${natSubnetText(natSpec)} leaving through any interface but ${o.bridge}`);
     else {
-      detail.push(`table ip ${o.natTable}: masquerade ${natSubnetText(natSpec)} leaving through any interface but ${o.bridge}`);
+      detail.push(`chain ${natChainName(o.bridge)} of table ip ${o.natTable} (other bridges' chains are kept): masquerade ${natSubnetText(natSpec)} leaving through any interface but ${o.bridge}`);
       natActions.push(runAction('nft', nftApplyArgv('-'), { input: ruleset }));
     }
     const fwd = (fs.readTextOrNull('/proc/sys/net/ipv4/ip_forward') ?? '').trim();
@@ -346,7 +351,7 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
   // 3d. persistence
   const comm = (fs.readTextOrNull('/proc/1/comm') ?? '').trim();
   const systemd = comm === 'systemd';
-  if (!o.persist) steps.push(step('persist', `Persistent network (${NET_UNIT})`, 'skipped', ['not asked for']));
+  if (!o.persist) steps.push(step('persist', `Persistent network (${unitName})`, 'skipped', ['not asked for']));
   else {
     const absolute = (p: string, fallback: string) => prog(p) ?? fallback;
     const unit = netUnit({
@@ -385,22 +390,22 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
     if (systemd) {
       let enabled = false;
       try {
-        enabled = readlinkSync(unitWantsLink(paths.unitDir)).endsWith(NET_UNIT);
+        enabled = readlinkSync(unitWantsLink(paths.unitDir, o.bridge)).endsWith(unitName);
       } catch {
         enabled = false;
       }
-      if (enabled && unitSame) detail.push(`${NET_UNIT} is enabled`);
+      if (enabled && unitSame) detail.push(`${unitName} is enabled`);
       else {
         if (paths.root === '/' && !unitSame) acts.push(runAction('systemctl', systemctlReloadArgv()));
-        if (!enabled) acts.push(runAction('systemctl', systemctlEnableArgv(paths.root)));
-        detail.push(`enable ${NET_UNIT} so the network comes back at boot`);
+        if (!enabled) acts.push(runAction('systemctl', systemctlEnableArgv(o.bridge, paths.root)));
+        detail.push(`enable ${unitName} so the network comes back at boot`);
       }
-      undo.unshift(shellQuote(['systemctl', ...systemctlDisableArgv(paths.root)]));
+      undo.unshift(shellQuote(['systemctl', ...systemctlDisableArgv(o.bridge, paths.root)]));
     } else {
-      detail.push(`systemd is not PID 1 here (/proc/1/comm: ${comm || 'unreadable'}): ${NET_UNIT} is written but not enabled; enable it on a systemd host with: systemctl enable ${NET_UNIT}`);
+      detail.push(`systemd is not PID 1 here (/proc/1/comm: ${comm || 'unreadable'}): ${unitName} is written but not enabled; enable it on a systemd host with: systemctl enable ${unitName}`);
     }
     undo.push(shellQuote(['rm', '-f', paths.unitFile]));
-    steps.push(step('persist', `Persistent network (${NET_UNIT})`, 'todo', detail, acts, undo));
+    steps.push(step('persist', `Persistent network (${unitName})`, 'todo', detail, acts, undo));
   }
 
   // 4. the first container

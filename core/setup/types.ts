@@ -69,7 +69,7 @@ export interface SetupOptions {
   nat?: boolean;
   /** dnsmasq on the bridge; default true */
   dhcp?: boolean;
-  /** write and (with systemd as PID 1) enable lxdeck-net.service; default true */
+  /** write and (with systemd as PID 1) enable lxdeck-net-BRIDGE.service; default true */
   persist?: boolean;
   /** install missing packages; default true */
   install?: boolean;
@@ -107,8 +107,8 @@ export interface SetupDeps {
     start(name: string): Promise<void>;
   };
   /**
-   * the directory standing for `/` for the files setup writes: `etc/systemd/system/lxdeck-net.service`,
-   * `etc/lxdeck/lxdeck-net.nft`, `run/lxdeck/` (dnsmasq pid), `var/lib/lxdeck/` (leases); default `/`
+   * the directory standing for `/` for the files setup writes: `etc/systemd/system/lxdeck-net-BRIDGE.service`,
+   * `etc/lxdeck/net-BRIDGE.nft`, `run/lxdeck/` (dnsmasq pid), `var/lib/lxdeck/` (leases); default `/`
    */
   root?: string;
 }

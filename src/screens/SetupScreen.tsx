@@ -89,7 +89,7 @@ const FIELD_HELP: Record<FormField, string> = {
   subnet: "The bridge's network (its .1 is the containers' gateway), e.g. 10.0.3.0/24; empty: the first /24 no route covers.",
   nat: 'Masquerade the subnet to the uplink with nftables, so containers reach the outside (turns on IPv4 forwarding).',
   dhcp: 'dnsmasq on this bridge only hands out addresses to containers.',
-  persist: 'Write lxdeck-net.service (as lxc-net does) so bridge, NAT and DHCP come back after a reboot.',
+  persist: 'Write lxdeck-net-BRIDGE.service (as lxc-net does) so bridge, NAT and DHCP come back after a reboot.',
   container: 'Created from the busybox template on the bridge and started; empty: no container.',
 };
 

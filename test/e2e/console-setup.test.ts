@@ -159,21 +159,21 @@ describe.runIf(RUN_LXC)('e2e: first-time setup in the console, real terminal, re
       if (Date.now() > end) throw new Error(`the steps did not end; screen:\n${t.screen()}`);
       await delay(100);
     }
-    expect(asked).toEqual([`Bridge ${bridge}`, 'NAT to the uplink (nftables)', 'DHCP for containers (dnsmasq)', 'Persistent network (lxdeck-net.service)', `First container ${name}`]);
+    expect(asked).toEqual([`Bridge ${bridge}`, 'NAT to the uplink (nftables)', 'DHCP for containers (dnsmasq)', `Persistent network (lxdeck-net-${bridge}.service)`, `First container ${name}`]);
     expect(flat(t.screen())).toContain(`${name} is RUNNING`);
     expect(lxcState()).toBe('RUNNING');
     expect(linkExists(bridge)).toBe(true);
     expect(execFileSync('ip', ['-4', '-o', 'address', 'show', 'dev', bridge], { encoding: 'utf8' })).toContain(gw);
     expect(execFileSync('nft', ['list', 'table', 'ip', table], { encoding: 'utf8' })).toContain(`oifname != "${bridge}" masquerade`);
     expect(dnsmasqPid()).not.toBeNull();
-    expect(readFileSync(join(root, 'etc/systemd/system/lxdeck-net.service'), 'utf8')).toContain(bridge);
+    expect(readFileSync(join(root, `etc/systemd/system/lxdeck-net-${bridge}.service`), 'utf8')).toContain(bridge);
 
     s = await step(['Enter'], 'the summary', (x) => x.includes('Summary') && x.includes('To undo (in this order):'));
     expect(s).toContain('Setup is done.');
     expect(s).toContain('To undo (in this order):');
     expect(s).toContain(`destroy --force ${name}`);
     s = await step(['PageDown'], 'the end of the undo list', (x) => x.includes(`ip link delete dev ${bridge}`));
-    expect(s).toContain(`nft delete table ip ${table}`);
+    expect(s).toContain(`nft delete chain ip ${table} postrouting_${bridge}`);
 
     s = await step(['Enter'], 'the list with the container', (x) => x.includes('first-time setup done') && new RegExp(`› ${name} RUNNING`).test(x), 30_000);
 

@@ -84,7 +84,7 @@ describe.runIf(RUN_LXC)('e2e: lxdeck setup in a real terminal', () => {
     subnet = await freeTestSubnet();
     t.start(command(['--bridge', bridge, '--subnet', formatCidr(subnet), '--container', first]), {}, 120, 50);
     const prompts = await answerAll(t, 'y');
-    expect(prompts).toEqual([`Bridge ${bridge}`, 'NAT to the uplink (nftables)', 'DHCP for containers (dnsmasq)', 'Persistent network (lxdeck-net.service)', `First container ${first}`]);
+    expect(prompts).toEqual([`Bridge ${bridge}`, 'NAT to the uplink (nftables)', 'DHCP for containers (dnsmasq)', `Persistent network (lxdeck-net-${bridge}.service)`, `First container ${first}`]);
     const screen = t.screen();
     expect(t.status(), screen).toBe(0);
     expect(screen).toContain('To undo (in this order):');

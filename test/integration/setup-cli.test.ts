@@ -108,7 +108,7 @@ describe.runIf(RUN_LXC)('integration: lxdeck setup (CLI, not a terminal)', () =>
     expect(r.stderr).toContain(`$ ip link add name ${bridge} type bridge`);
     expect(linkExists(bridge)).toBe(true);
     expect(tableExists()).toBe(true);
-    expect(existsSync(join(root, 'etc/systemd/system/lxdeck-net.service'))).toBe(true);
+    expect(existsSync(join(root, `etc/systemd/system/lxdeck-net-${bridge}.service`))).toBe(true);
 
     const again = runCli(base()); // no --yes needed: nothing to confirm
     expect(again.status, again.stderr).toBe(0);

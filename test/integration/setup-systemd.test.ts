@@ -30,7 +30,7 @@ const env = tempLxcpath([bridge]);
 const root = mkdtempSync(join(tmpdir(), 'lxdeck-setup-sd-'));
 const have = (p: string) => spawnSync('which', [p]).status === 0;
 
-describe.runIf(RUN_LXC)('integration: lxdeck-net.service with systemd tools', () => {
+describe.runIf(RUN_LXC)(`integration: lxdeck-net-${bridge}.service with systemd tools`, () => {
   requireLxc();
   afterAll(() => {
     env.cleanup();
@@ -46,20 +46,20 @@ describe.runIf(RUN_LXC)('integration: lxdeck-net.service with systemd tools', ()
     const plan = await planSetup(deps, opts);
     expect(plan.systemd).toBe(true);
     const persist = plan.steps.find((s) => s.id === 'persist')!;
-    expect(persist.actions.map((a) => a.display)).toContain(`systemctl --root=${root} enable lxdeck-net.service`);
+    expect(persist.actions.map((a) => a.display)).toContain(`systemctl --root=${root} enable lxdeck-net-${bridge}.service`);
     await applyStep(deps, persist);
 
-    const unitFile = join(root, 'etc/systemd/system/lxdeck-net.service');
+    const unitFile = join(root, `etc/systemd/system/lxdeck-net-${bridge}.service`);
     const v = spawnSync('systemd-analyze', ['verify', unitFile], { encoding: 'utf8' });
     expect(v.status, v.stderr).toBe(0);
-    expect(v.stderr).not.toMatch(/lxdeck-net\.service:\d+:/); // no complaint about a line of ours
-    expect(readlinkSync(join(root, 'etc/systemd/system/multi-user.target.wants/lxdeck-net.service'))).toBe('/etc/systemd/system/lxdeck-net.service');
-    expect(existsSync(join(root, 'etc/lxdeck/lxdeck-net.nft'))).toBe(true);
+    expect(v.stderr).not.toMatch(new RegExp(`lxdeck-net-${bridge}\\.service:\\d+:`)); // no complaint about a line of ours
+    expect(readlinkSync(join(root, `etc/systemd/system/multi-user.target.wants/lxdeck-net-${bridge}.service`))).toBe(`/etc/systemd/system/lxdeck-net-${bridge}.service`);
+    expect(existsSync(join(root, `etc/lxdeck/net-${bridge}.nft`))).toBe(true);
 
     const rec = new RecordingRunner(undefined, runner);
     const again = await planSetup({ ...deps, runner: rec }, opts);
     expect(again.steps.find((s) => s.id === 'persist')!.status).toBe('done');
-    expect(again.steps.find((s) => s.id === 'persist')!.detail).toContain('lxdeck-net.service is enabled');
+    expect(again.steps.find((s) => s.id === 'persist')!.detail).toContain(`lxdeck-net-${bridge}.service is enabled`);
     expect(rec.calls.some((c) => c.file === 'systemctl')).toBe(false);
   });
 });

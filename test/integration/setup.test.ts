@@ -134,10 +134,10 @@ describe.runIf(RUN_LXC)('integration: lxdeck setup on this host', () => {
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     expect(argv).toEqual(expect.arrayContaining([`--interface=${bridge}`, '--bind-interfaces', '--except-interface=lo']));
 
-    const unit = readFileSync(join(root, 'etc/systemd/system/lxdeck-net.service'), 'utf8');
+    const unit = readFileSync(join(root, `etc/systemd/system/lxdeck-net-${bridge}.service`), 'utf8');
     expect(unit).toMatch(/^Type=oneshot$/m);
     expect(unit).toContain(`address replace ${formatIpv4(subnet.addr + 1)}/24 dev ${bridge}`);
-    expect(readFileSync(join(root, 'etc/lxdeck/lxdeck-net.nft'), 'utf8')).toContain(`table ip ${table} {`);
+    expect(readFileSync(join(root, `etc/lxdeck/net-${bridge}.nft`), 'utf8')).toContain(`table ip ${table} {`);
     // systemd is not PID 1 here: the unit is written, not enabled, and the plan said so
     const comm = readFileSync('/proc/1/comm', 'utf8').trim();
     if (comm !== 'systemd') {
@@ -149,8 +149,8 @@ describe.runIf(RUN_LXC)('integration: lxdeck setup on this host', () => {
 
     const sum = summarizeSetup(plan, result);
     const undo = sum.undo.flatMap((u) => u.commands);
-    expect(undo).toEqual(expect.arrayContaining([`ip link delete dev ${bridge}`, `nft delete table ip ${table}`, `lxdeck --lxcpath ${env.lxcpath} destroy --force ${first}`]));
-    expect(undo.some((c) => c.startsWith('rm -f ') && c.endsWith('lxdeck-net.service'))).toBe(true);
+    expect(undo).toEqual(expect.arrayContaining([`ip link delete dev ${bridge}`, `nft delete chain ip ${table} postrouting_${bridge}`, `lxdeck --lxcpath ${env.lxcpath} destroy --force ${first}`]));
+    expect(undo.some((c) => c.startsWith('rm -f ') && c.endsWith(`lxdeck-net-${bridge}.service`))).toBe(true);
   }, 120_000);
 
   it('a second run changes nothing: every step is already done and no command runs while applying', async () => {
@@ -257,7 +257,7 @@ describe.runIf(RUN_LXC)('integration: lxdeck setup on this host', () => {
     expect(down.steps.filter((s) => s.status === 'todo').map((s) => s.id)).toEqual(['bridge', 'nat', 'dhcp']);
 
     // what systemd does at boot: each ExecStart= in order, a failure ignored only with the '-' prefix
-    const unit = readFileSync(join(root, 'etc/systemd/system/lxdeck-net.service'), 'utf8');
+    const unit = readFileSync(join(root, `etc/systemd/system/lxdeck-net-${bridge}.service`), 'utf8');
     for (const line of unit.split('\n').filter((l) => l.startsWith('ExecStart='))) {
       const ignore = line.startsWith('ExecStart=-');
       const [file, ...args] = line.slice(ignore ? 11 : 10).split(' ');

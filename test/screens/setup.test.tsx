@@ -205,7 +205,7 @@ describe('setup screen', () => {
     expect(x.frame()).toContain('Apply step 5 (DHCP for containers (dnsmasq))?');
     expect(s.runner.changes().some((c) => c.startsWith('dnsmasq'))).toBe(false);
     await x.press('y');
-    f = await shown(x, (t) => t.includes('Apply step 6 (Persistent network (lxdeck-net.service))?'), 'the persistence question');
+    f = await shown(x, (t) => t.includes('Apply step 6 (Persistent network (lxdeck-net-lxdeckbr0.service))?'), 'the persistence question');
     await x.press('y');
     f = await shown(x, (t) => t.includes('Apply step 7 (First container first)?'), 'the container question');
     expect(f).toContain('step 7 of 7: First container');
@@ -214,7 +214,7 @@ describe('setup screen', () => {
     f = await shown(x, (t) => t.includes('Enter: the summary'), 'the end of the steps');
     expect(f).toContain('first is RUNNING');
     expect(s.engine.has('first')).toBe(true);
-    expect(readFileSync(join(s.root, 'etc/systemd/system/lxdeck-net.service'), 'utf8')).toContain('lxdeckbr0');
+    expect(readFileSync(join(s.root, 'etc/systemd/system/lxdeck-net-lxdeckbr0.service'), 'utf8')).toContain('lxdeckbr0');
 
     // step 5: the summary, scrollable, with the undo commands
     await x.press(KEY.enter);

@@ -5,8 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HostFs } from '../../../core/host/host-fs.js';
 import { dhcpRange, dhcpSatisfied, dnsmasqArgv, readDhcpState, type DhcpSpec } from '../../../core/network/dhcp.js';
 import { formatIpv4, parseCidr } from '../../../core/network/ipv4.js';
-import { natRuleset, natSatisfied, parseNatTable, validateNftTable } from '../../../core/network/nat.js';
-import { execLine, netUnit, systemctlEnableArgv, systemdQuote, unitWantsLink } from '../../../core/network/persist.js';
+import { natChainName, natRuleset, natSatisfied, nftDeleteChainArgv, parseNatTable, validateNftTable } from '../../../core/network/nat.js';
+import { execLine, netUnit, netUnitName, systemctlEnableArgv, systemdQuote, unitWantsLink } from '../../../core/network/persist.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -18,10 +18,10 @@ const NFT_JSON = JSON.stringify({
   nftables: [
     { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
     { table: { family: 'ip', name: 'lxdeck', handle: 2 } },
-    { chain: { family: 'ip', table: 'lxdeck', name: 'postrouting', handle: 1, type: 'nat', hook: 'postrouting', prio: 100, policy: 'accept' } },
+    { chain: { family: 'ip', table: 'lxdeck', name: 'postrouting_lxdeckbr0', handle: 1, type: 'nat', hook: 'postrouting', prio: 100, policy: 'accept' } },
     {
       rule: {
-        family: 'ip', table: 'lxdeck', chain: 'postrouting', handle: 2,
+        family: 'ip', table: 'lxdeck', chain: 'postrouting_lxdeckbr0', handle: 2,
         expr: [
           { match: { op: '==', left: { payload: { protocol: 'ip', field: 'saddr' } }, right: { prefix: { addr: '10.0.3.0', len: 24 } } } },
           { match: { op: '!=', left: { meta: { key: 'oifname' } }, right: 'lxdeckbr0' } },
@@ -35,19 +35,29 @@ const NFT_JSON = JSON.stringify({
 describe('NAT (nftables) builders', () => {
   const spec = { table: 'lxdeck', bridge: 'lxdeckbr0', subnet: parseCidr('10.0.3.1/24') };
 
-  it('the ruleset replaces lxdeck\'s own table atomically and masquerades the subnet to every interface but the bridge', () => {
+  it('the ruleset replaces only the bridge\'s own chain in lxdeck\'s table, atomically, and masquerades the subnet to every interface but the bridge', () => {
     const r = natRuleset(spec);
     const lines = r.split('\n').map((l) => l.trim());
-    // declare, delete, define: one nft batch, so a second run gives the same ruleset and never fails on a missing table
-    expect(lines.slice(1, 4)).toEqual(['table ip lxdeck', 'delete table ip lxdeck', 'table ip lxdeck {']);
+    // declare table and chain, flush the chain, add the rule: one nft batch, so a second run gives the same
+    // ruleset, never fails on a missing table, and leaves other bridges' chains alone
+    expect(lines.slice(1, 3)).toEqual(['table ip lxdeck {', 'chain postrouting_lxdeckbr0 {']);
     expect(r).toContain('type nat hook postrouting priority srcnat; policy accept;');
-    expect(r).toContain('ip saddr 10.0.3.0/24 oifname != "lxdeckbr0" masquerade');
-    expect(r).not.toMatch(/flush ruleset|table inet|table ip nat\b/);
+    expect(lines).toContain('flush chain ip lxdeck postrouting_lxdeckbr0');
+    expect(lines).toContain('add rule ip lxdeck postrouting_lxdeckbr0 ip saddr 10.0.3.0/24 oifname != "lxdeckbr0" masquerade');
+    expect(r).not.toMatch(/flush ruleset|delete table|table inet|table ip nat\b/);
+  });
+
+  it('each bridge has a chain of its own; names nft cannot take are mapped and hashed so they never collide', () => {
+    expect(natChainName('lxdeckbr0')).toBe('postrouting_lxdeckbr0');
+    expect(natChainName('br-a')).toMatch(/^postrouting_br_a_[0-9a-f]{8}$/);
+    expect(natChainName('br-a')).not.toBe(natChainName('br_a'));
+    expect(natChainName('br-a')).not.toBe(natChainName('br.a'));
+    expect(nftDeleteChainArgv('lxdeck', 'lxdeckbr0')).toEqual(['delete', 'chain', 'ip', 'lxdeck', 'postrouting_lxdeckbr0']);
   });
 
   it('reads nft\'s JSON: the masquerade rule matches the spec, another subnet or bridge does not', () => {
     const st = parseNatTable(NFT_JSON);
-    expect(st).toEqual({ exists: true, postroutingNat: true, masquerade: [{ chain: 'postrouting', saddr: '10.0.3.0/24', notOifname: 'lxdeckbr0' }] });
+    expect(st).toEqual({ exists: true, postroutingNat: true, masquerade: [{ chain: 'postrouting_lxdeckbr0', saddr: '10.0.3.0/24', notOifname: 'lxdeckbr0' }] });
     expect(natSatisfied(st, spec)).toBe(true);
     expect(natSatisfied(st, { ...spec, subnet: parseCidr('10.0.4.1/24') })).toBe(false);
     expect(natSatisfied(st, { ...spec, bridge: 'other0' })).toBe(false);
@@ -119,12 +129,12 @@ describe('DHCP (dnsmasq) builders', () => {
   });
 });
 
-describe('lxdeck-net.service', () => {
+describe('lxdeck-net-BRIDGE.service', () => {
   const unit = netUnit({
     bridge: 'lxdeckbr0',
     gateway: parseCidr('10.0.3.1/24'),
     programs: { ip: '/usr/sbin/ip', nft: '/usr/sbin/nft', sysctl: '/usr/sbin/sysctl', dnsmasq: '/usr/sbin/dnsmasq', mkdir: '/bin/mkdir' },
-    nat: { rulesFile: '/etc/lxdeck/lxdeck-net.nft', table: 'lxdeck' },
+    nat: { rulesFile: '/etc/lxdeck/net-lxdeckbr0.nft', table: 'lxdeck' },
     dhcp: { args: ['--interface=lxdeckbr0', '--pid-file=/run/lxdeck/dnsmasq-lxdeckbr0.pid'], dirs: ['/run/lxdeck'] },
   });
 
@@ -138,11 +148,12 @@ describe('lxdeck-net.service', () => {
       'ExecStart=/usr/sbin/ip address replace 10.0.3.1/24 dev lxdeckbr0',
       'ExecStart=/usr/sbin/ip link set dev lxdeckbr0 up',
       'ExecStart=/usr/sbin/sysctl -w net.ipv4.ip_forward=1',
-      'ExecStart=/usr/sbin/nft -f /etc/lxdeck/lxdeck-net.nft',
+      'ExecStart=/usr/sbin/nft -f /etc/lxdeck/net-lxdeckbr0.nft',
       'ExecStart=/bin/mkdir -p /run/lxdeck',
       'ExecStart=/usr/sbin/dnsmasq --interface=lxdeckbr0 --pid-file=/run/lxdeck/dnsmasq-lxdeckbr0.pid',
     ]);
-    expect(unit).toContain('ExecStop=-/usr/sbin/nft delete table ip lxdeck');
+    expect(unit).toContain('ExecStop=-/usr/sbin/nft delete chain ip lxdeck postrouting_lxdeckbr0');
+    expect(unit).not.toContain('delete table');
     expect(unit).toContain('ExecStop=-/usr/sbin/ip link delete dev lxdeckbr0');
   });
 
@@ -162,8 +173,9 @@ describe('lxdeck-net.service', () => {
   });
 
   it('enable uses --root only for another root; the wants link is where systemctl enable puts it', () => {
-    expect(systemctlEnableArgv('/')).toEqual(['enable', 'lxdeck-net.service']);
-    expect(systemctlEnableArgv('/tmp/r')).toEqual(['--root=/tmp/r', 'enable', 'lxdeck-net.service']);
-    expect(unitWantsLink('/etc/systemd/system')).toBe('/etc/systemd/system/multi-user.target.wants/lxdeck-net.service');
+    expect(netUnitName('lxdeckbr0')).toBe('lxdeck-net-lxdeckbr0.service');
+    expect(systemctlEnableArgv('lxdeckbr0', '/')).toEqual(['enable', 'lxdeck-net-lxdeckbr0.service']);
+    expect(systemctlEnableArgv('br1', '/tmp/r')).toEqual(['--root=/tmp/r', 'enable', 'lxdeck-net-br1.service']);
+    expect(unitWantsLink('/etc/systemd/system', 'lxdeckbr0')).toBe('/etc/systemd/system/multi-user.target.wants/lxdeck-net-lxdeckbr0.service');
   });
 });

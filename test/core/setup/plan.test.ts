@@ -203,8 +203,8 @@ describe('planSetup on fixture hosts', () => {
     const plan = await planSetup(a.deps);
     expect(plan.systemd).toBe(true);
     const withSd = plan.steps.find((s) => s.id === 'persist')!;
-    expect(withSd.actions.map((x) => x.display)).toContain(`systemctl --root=${a.root} enable lxdeck-net.service`);
-    expect(withSd.undo[0]).toBe(`systemctl --root=${a.root} disable lxdeck-net.service`);
+    expect(withSd.actions.map((x) => x.display)).toContain(`systemctl --root=${a.root} enable lxdeck-net-lxdeckbr0.service`);
+    expect(withSd.undo[0]).toBe(`systemctl --root=${a.root} disable lxdeck-net-lxdeckbr0.service`);
   });
 });
 
@@ -224,7 +224,7 @@ describe('applySetup', () => {
     expect(lines).toContain('container/stdout: rootfs: linking 400 applets');
     expect(engine.made).toEqual(['create first busybox lxdeckbr0', 'start first']);
     // the files of the persist step are really written under the root
-    const unit = await import('node:fs').then((f) => f.readFileSync(join(root, 'etc/systemd/system/lxdeck-net.service'), 'utf8'));
+    const unit = await import('node:fs').then((f) => f.readFileSync(join(root, 'etc/systemd/system/lxdeck-net-lxdeckbr0.service'), 'utf8'));
     expect(unit).toContain('ExecStart=/usr/sbin/ip address replace 10.0.4.1/24 dev lxdeckbr0');
     const sum = summarizeSetup(plan, result);
     expect(sum.undo.map((u) => u.step)).toEqual(['container', 'persist', 'dhcp', 'nat', 'bridge', 'packages']);
