@@ -561,7 +561,9 @@ export class Engine implements EngineApi {
    * a new identity: lxc.net.N.hwaddr, a static address from the bridge's host record when SRC had one,
    * veth.pair, lxc.uts.name and /etc/hostname (symlink-safe, T1), a new idmap range with the rootfs
    * ownership shifted (unprivileged), the sidecar with `copiedFrom`. A failure leaves no DST.
-   * `opts.snapshot` is not built yet (E_USAGE).
+   * `opts.snapshot`: an overlay clone, `lxc-copy -s -B overlay` of a dir-backed PRIVILEGED SRC (its
+   * lower layer keeps SRC's file ownership, so an unprivileged SRC is refused with E_USAGE); no
+   * ownership shift, the hostname goes in the upper layer.
    * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_EXISTS, E_STATE, E_USAGE, E_COMMAND, E_NETWORK, E_CONFIG, E_UNSAFE_PATH
    */
   async copy(src: string, dst: string, opts: CopyOptions = {}): Promise<ContainerInfo> {

@@ -7,7 +7,9 @@
  * lxc.net.N.veth.pair (core/names vethName), lxc.uts.name and /etc/hostname, and for an
  * unprivileged SRC a new idmap range with the rootfs ownership shifted from SRC's range.
  * SRC must be STOPPED (lxc-copy's own default; a live copy of a running rootfs is not
- * consistent). Only full copies of a dir rootfs are built so far. On any failure after
+ * consistent). `--snapshot` makes `lxc-copy -s -B overlay` of a dir-backed privileged SRC (the
+ * hostname goes in the overlay's upper layer; no ownership shift). Rename (`lxc-copy -R`) and
+ * restore-as (`lxc-snapshot -r -N`) live here too. On any failure after
  * lxc-copy started, DST is destroyed and its reservations released.
  */
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
@@ -21,7 +23,7 @@ import { netInterfaces, readConfig, writeConfig } from '../lxc/config.js';
 import { validateContainerName, validateExistingName, vethName } from '../names.js';
 import { randomHwaddr } from '../network/hwaddr.js';
 import { formatCidr, parseCidr } from '../network/ipv4.js';
-import { writeFileInRootfs } from './safe-write.js';
+import { mkdirInRootfs, writeFileInRootfs } from './safe-write.js';
 
 export interface CloneHost {
   lxcpath: string;
@@ -33,18 +35,20 @@ export interface CloneHost {
 }
 
 /**
- * Full copy of stopped SRC to DST with a new identity (see the module comment).
- * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_EXISTS, E_STATE (SRC not STOPPED), E_USAGE (--snapshot: not built yet), E_COMMAND (lxc-copy failed), E_NETWORK, E_CONFIG, E_UNSAFE_PATH
+ * Copy of stopped SRC to DST with a new identity (see the module comment): full (`lxc-copy -K`),
+ * or with `opts.snapshot` an overlay clone (`lxc-copy -s -B overlay -K`) of a dir-backed privileged SRC.
+ * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_EXISTS, E_STATE (SRC not STOPPED), E_USAGE (--snapshot of an unprivileged or non-dir SRC), E_COMMAND (lxc-copy failed), E_NETWORK, E_CONFIG, E_UNSAFE_PATH
  */
 export async function copyContainer(host: CloneHost, src: string, dst: string, opts: { snapshot?: boolean } = {}): Promise<void> {
   validateExistingName(src);
   validateContainerName(dst);
   if (!existsSync(join(host.lxcpath, src, 'config'))) throw new LxdeckError('E_NOT_FOUND', `no container named ${src} in ${host.lxcpath}`, { hint: 'lxdeck ls lists the containers' });
   if (existsSync(join(host.lxcpath, dst))) throw new LxdeckError('E_EXISTS', `a container named ${dst} already exists in ${host.lxcpath}`, { hint: 'choose another name' });
-  if (opts.snapshot) throw new LxdeckError('E_USAGE', 'copy --snapshot is not built yet', { hint: `make a full copy: lxdeck copy ${src} ${dst}` });
+  const srcCfg = opts.snapshot ? await readConfig(join(host.lxcpath, src, 'config')) : null;
+  if (srcCfg) checkSnapshotClone(srcCfg, src, dst);
   const st = await host.state(src);
   if (st !== 'STOPPED') throw new LxdeckError('E_STATE', `${src} is ${st}: lxdeck copies a stopped container only`, { hint: `stop it first: lxdeck stop ${src}` });
-  const r = await host.runner.run('lxc-copy', ['-P', host.lxcpath, '-n', src, '-N', dst, '-K'], { timeoutMs: 30 * 60_000 });
+  const r = await host.runner.run('lxc-copy', ['-P', host.lxcpath, '-n', src, '-N', dst, ...(opts.snapshot ? ['-s', '-B', 'overlay'] : []), '-K'], { timeoutMs: 30 * 60_000 });
   if (r.exitCode !== 0) {
     await removeDst(host, dst);
     throw new LxdeckError('E_COMMAND', `lxc-copy ${src} to ${dst} failed: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}`}`, { hint: `the command was: lxc-copy -P ${host.lxcpath} -n ${src} -N ${dst}` });
@@ -56,6 +60,21 @@ export async function copyContainer(host: CloneHost, src: string, dst: string, o
     await host.hostState.releasePending(host.lxcpath, dst).catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * What `copy --snapshot` (`lxc-copy -s -B overlay`, lxc-copy(1)) takes: a dir-backed,
+ * PRIVILEGED source. The overlay's lower layer is SRC's rootfs as it is, so its files keep SRC's
+ * ownership: an unprivileged clone would need SRC's idmap range, which must stay SRC's alone.
+ * @throws LxdeckError E_USAGE with a hint to make a full copy
+ */
+function checkSnapshotClone(cfg: Awaited<ReturnType<typeof readConfig>>, src: string, dst: string): void {
+  const full = `make a full copy instead: lxdeck copy ${src} ${dst}`;
+  const val = cfg.get('lxc.rootfs.path') ?? '';
+  if (!dirRootfs(val))
+    throw new LxdeckError('E_USAGE', `copy --snapshot takes a dir-backed rootfs; ${src}'s is ${val || 'unset'}`, { hint: full });
+  if (cfg.getAll('lxc.idmap').length)
+    throw new LxdeckError('E_USAGE', `${src} is unprivileged: an overlay clone would share its rootfs files and so its idmap range`, { hint: full });
 }
 
 async function removeDst(host: CloneHost, dst: string): Promise<void> {
@@ -81,7 +100,9 @@ export async function newIdentity(host: CloneHost, src: string, dst: string, not
   }
   cfg.set('lxc.uts.name', dst);
   const rootfsVal = cfg.get('lxc.rootfs.path') ?? '';
-  const rootfs = rootfsVal.replace(/^dir:/, '');
+  // an overlay clone (`overlay:LOWER:UPPER`): DST's own files, the hostname among them, go in UPPER
+  const overlay = /^(overlay|overlayfs):/.test(rootfsVal);
+  const rootfs = overlay ? rootfsVal.slice(rootfsVal.lastIndexOf(':') + 1) : rootfsVal.replace(/^dir:/, '');
   const maps = cfg.getAll('lxc.idmap').map(parseIdmap).filter((m) => m !== null);
   let newBase: number | undefined;
   if (maps.length) {
@@ -97,6 +118,7 @@ export async function newIdentity(host: CloneHost, src: string, dst: string, not
   // lxc-copy makes DST's directory 0770: the container's root (host uid BASE) must reach its rootfs, as SRC's does
   await chmod(join(host.lxcpath, dst), statSync(join(host.lxcpath, src)).mode & 0o7777);
   // the hostname: never through a symlink out of the rootfs (T1)
+  if (overlay) mkdirInRootfs(rootfs, 'etc');
   if (existsSync(join(rootfs, 'etc'))) writeFileInRootfs(rootfs, 'etc/hostname', `${dst}\n`);
   await writeConfig(cfgPath, cfg);
   let side: Record<string, unknown> = {};
