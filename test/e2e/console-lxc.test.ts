@@ -56,8 +56,8 @@ describe.runIf(RUN_LXC)('console against real LXC', () => {
     expect(screen).toContain(env.lxcpath);
 
     t.keys('s');
-    // the list has CPU% and MEM columns between the state and the address
-    screen = await t.waitForScreen(`${name} RUNNING`, (s) => /RUNNING\s.*\d+\.\d+\.\d+\.\d+\s+\d+\s*$/.test(row(s) ?? ''), 30_000);
+    // the list has CPU% and MEM columns between the state and the address, AUTO and PROT after the PID
+    screen = await t.waitForScreen(`${name} RUNNING`, (s) => /RUNNING\s.*\d+\.\d+\.\d+\.\d+\s+\d+\s/.test(row(s) ?? ''), 30_000);
     expect(row(screen)).toMatch(new RegExp(`${name}\\s+RUNNING\\s.*\\d+\\.\\d+\\.\\d+\\.\\d+\\s+\\d+`));
     expect(lxcState()).toBe('RUNNING');
 
