@@ -492,7 +492,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
             return d({ type: 'open-prompt', purpose: 'autostart', name: n, typed: (sel.groups ?? []).length ? `group=${(sel.groups ?? []).join(',')}` : '' });
           case 'autostart': {
             const on = !sel.autostart;
-            void ctx.act(`autostart ${on ? 'on' : 'off'} for ${n}`, () => engine.setAutostart!(n, { auto: on }), `autostart ${on ? 'on' : 'off'} for ${n}`);
+            void ctx.act(`${on ? 'enabling' : 'disabling'} autostart of ${n}`, () => engine.setAutostart!(n, { auto: on }), `autostart ${on ? 'on' : 'off'} for ${n}`);
             return;
           }
           case 'protect': {

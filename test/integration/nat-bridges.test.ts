@@ -65,7 +65,7 @@ describe.runIf(RUN_LXC)('integration: NAT and persistence per bridge', () => {
     // each bridge has its own unit and script, each loading only its own chain
     for (const br of [bridgeA, bridgeB]) {
       const unit = readFileSync(join(root, `etc/systemd/system/lxdeck-net-${br}.service`), 'utf8');
-      expect(unit).toContain(`nft -f /etc/lxdeck/net-${br}.nft`);
+      expect(unit).toContain(`nft -f ${join(root, `etc/lxdeck/net-${br}.nft`)}`);
       expect(unit).toContain(`nft delete chain ip ${table} ${natChainName(br)}`);
       const script = readFileSync(join(root, `etc/lxdeck/net-${br}.nft`), 'utf8');
       expect(script).not.toMatch(/delete table/);
