@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DIST, argValue, median, requireDist } from './lib.mjs';
 
 requireDist();
-const { Engine } = await import(join(DIST, 'core/engine.js'));
+const { localEngine } = await import(join(DIST, 'src/local-engine.js'));
 const rounds = Number(argValue('--rounds', '5'));
 const lxcpath = mkdtempSync(join(tmpdir(), 'lxdeck-bench-copy-'));
 const state = mkdtempSync(join(tmpdir(), 'lxdeck-bench-state-'));
@@ -26,7 +26,7 @@ const cleanup = () => {
 };
 process.on('SIGINT', () => { cleanup(); process.exit(130); });
 try {
-  const e = new Engine({ lxcpath, bridge, hostStateDir: state });
+  const e = localEngine({ lxcpath, bridge, hostStateDir: state });
   const rows = [];
   for (const priv of [false, true]) {
     const src = priv ? 'srcp' : 'srcu';

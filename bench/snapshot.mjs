@@ -20,7 +20,7 @@ if (process.getuid?.() !== 0) {
   process.exit(2);
 }
 const rounds = Number(argValue('--rounds', '5'));
-const { Engine } = await import(join(DIST, 'core/engine.js'));
+const { localEngine } = await import(join(DIST, 'src/local-engine.js'));
 const lxcpath = mkdtempSync(join(tmpdir(), 'lxdeck-bench-snap-'));
 const names = [];
 let cleaned = false;
@@ -43,7 +43,7 @@ const timed = async (fn) => {
 };
 const du = (p) => run('du', ['-sxh', p]).split('\t')[0];
 
-const engine = new Engine({ lxcpath });
+const engine = localEngine({ lxcpath });
 const rows = [];
 
 async function measure(label, n) {

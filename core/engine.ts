@@ -12,14 +12,14 @@ import { type CommandListener, LxcDriver } from './lxc/driver.js';
 import { validateExistingName, validateIfName } from './names.js';
 import { ensureBridge, linkExists } from './network/bridge.js';
 import { formatCidr } from './network/ipv4.js';
-import type { Template } from './rootfs/template.js';
+import type { TemplateSource } from './rootfs/template.js';
 import { createContainer } from './rootfs/create.js';
 import { copyContainer, renameContainer, restoreSnapshotAs, type CloneHost } from './rootfs/clone.js';
 import { HostState, resolveHostStateDir } from './hoststate/index.js';
-import { TEMPLATES, getTemplate } from '../templates/index.js';
-import type { AutostartResult, AutostartSettings, ContainerInfo, ContainerSummary, CopyOptions, CreateOptions, EngineApi, SnapshotInfo, StopOptions } from './types.js';
-import { cgroupGet, cgroupSet, readContainerLimits, setContainerLimits, type ContainerLimits, type ResourceContext, type SetLimitsResult } from './stats/resources.js';
-import type { LimitsInput } from './stats/limit-input.js';
+import type { AutostartResult, AutostartSettings, ContainerInfo, ContainerSummary, CopyOptions, CreateOptions, SnapshotInfo, StopOptions } from './types.js';
+import type { Backend } from './backend.js';
+import { cgroupGet, cgroupSet, readContainerLimits, setContainerLimits, type ContainerLimits, type ResourceContext, type SetLimitsResult } from './cgroup/resources.js';
+import type { LimitsInput } from './cgroup/limit-input.js';
 import { StatsSampler } from './stats/sampler.js';
 import { constants as osConstants } from 'node:os';
 import { HostFs } from './host/host-fs.js';
@@ -49,7 +49,12 @@ export interface EngineOptions {
   bridge?: string;
   /** the subnet for a bridge lxdeck creates, "A.B.C.0/24"; default the first free /24 of 10.0.0.0/8 from the routing table */
   subnet?: string;
-  templates?: Record<string, Template>;
+  /**
+   * the templates `create` can use, by name: handed in by the caller (src/local-engine.ts hands
+   * templates/'s registry), so core never imports templates/. Without it `create` fails with
+   * E_TEMPLATE.
+   */
+  templates?: TemplateSource;
   /** every lxc-* / ip command run, with its result */
   onCommand?: CommandListener;
   /** the host's file system for /proc, /sys and cgroupfs reads (info, ps, kill); default `/` */
@@ -77,13 +82,20 @@ interface NetworkState {
  * in the lxcpath in LXC's own layout (`<lxcpath>/<name>/config`, `rootfs/`), so
  * `lxc-ls` sees what lxdeck made and lxdeck sees what `lxc-create` made.
  */
-export class Engine implements EngineApi {
+/** The template source of an engine given none: every name is refused. */
+const noTemplates: TemplateSource = (name) => {
+  throw new LxdeckError('E_TEMPLATE', `no templates were handed to this engine, so ${JSON.stringify(name)} cannot be used`, {
+    hint: 'create the engine with localEngine() (src/local-engine.ts) or pass EngineOptions.templates',
+  });
+};
+
+export class Engine implements Backend {
   readonly lxcpath: string;
   readonly bridge: string;
   private readonly runner: Runner;
   private readonly driver: LxcDriver;
   private readonly subnet?: string;
-  private readonly templates: Record<string, Template>;
+  private readonly templates: TemplateSource;
   private readonly fs: HostFs;
   /** the host-wide allocation records (core/hoststate) */
   readonly hostState: HostState;
@@ -94,7 +106,7 @@ export class Engine implements EngineApi {
     this.bridge = opts.bridge ?? DEFAULT_BRIDGE;
     validateIfName(this.bridge, 'bridge name');
     this.subnet = opts.subnet;
-    this.templates = opts.templates ?? TEMPLATES;
+    this.templates = opts.templates ?? noTemplates;
     this.driver = new LxcDriver(this.runner, this.lxcpath, opts.onCommand);
     this.fs = opts.hostFs ?? new HostFs('/');
     this.hostState = new HostState({ dir: resolveHostStateDir(opts.hostStateDir), runner: this.runner });
@@ -275,7 +287,7 @@ export class Engine implements EngineApi {
         stateDir: this.stateDir(),
         defaultBridge: this.bridge,
         runner: this.runner,
-        template: (t) => this.templates[t] ?? getTemplate(t),
+        template: this.templates,
         ensureBridge: (b) => this.ensureBridge(b),
         linkExists: (dev) => linkExists(this.runner, dev),
         forgetBridge: (b) => this.forgetBridge(b),

@@ -11,6 +11,8 @@
  * what /etc/subuid AND /etc/subgid give root (newuidmap/newgidmap refuse
  * anything else; notes/host-facts.md).
  */
+import type { IdmapEntry } from './types.js';
+export type { IdmapEntry };
 import { lstatSync, lchownSync, chmodSync, readdirSync, readFileSync, statSync, existsSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { LxdeckError } from './errors.js';
@@ -36,15 +38,6 @@ export interface SubidEntry extends IdRange {
   owner: string;
 }
 
-/** One `lxc.idmap` value. */
-export interface IdmapEntry {
-  type: 'u' | 'g';
-  /** first id inside the container */
-  nsid: number;
-  /** first id on the host */
-  hostid: number;
-  count: number;
-}
 
 /**
  * Parses /etc/subuid or /etc/subgid text (`NAME:START:COUNT` per line,

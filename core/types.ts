@@ -1,13 +1,95 @@
 /**
  * Shapes shared by the engine, the CLI verbs and the screens.
  * States are LXC's own (lxc_state_t in liblxc's state.c).
+ * This module imports nothing: every module may import its shapes without a cycle. The
+ * operations on them (the backend seam) are in core/backend.ts.
  */
-import type { ContainerLimits, SetLimitsResult } from './stats/resources.js';
-import type { LimitsInput } from './stats/limit-input.js';
-import type { StatsSource } from './stats/types.js';
-import type { CgroupPaths } from './cgroup/paths.js';
-import type { IdmapEntry } from './idmap.js';
-import type { ProcessInfo, ProcessSnapshot } from './ps/procs.js';
+
+/** One `lxc.idmap` value. */
+export interface IdmapEntry {
+  type: 'u' | 'g';
+  /** first id inside the container */
+  nsid: number;
+  /** first id on the host */
+  hostid: number;
+  count: number;
+}
+
+/** Host paths of a container's cgroup directories. */
+export interface CgroupPaths {
+  /** the v2 cgroup directory, when the host has a v2 mount */
+  v2?: string;
+  /** v1 controller (or `name=X`) to that hierarchy's cgroup directory */
+  v1: Record<string, string>;
+}
+
+/** A limit as lxdeck models it: a count (bytes, pids...) or unlimited. */
+export type LimitValue = number | 'max';
+
+export interface IoDeviceLimit {
+  /** block device number "MAJOR:MINOR", e.g. "8:0" */
+  device: string;
+  /** read bytes per second */
+  rbps?: LimitValue;
+  /** write bytes per second */
+  wbps?: LimitValue;
+  /** read I/O operations per second */
+  riops?: LimitValue;
+  /** write I/O operations per second */
+  wiops?: LimitValue;
+}
+
+/** Limits as read back from a container's cgroup; null where the host cannot say. */
+export interface AppliedLimits {
+  memory: LimitValue | null;
+  memorySoft: LimitValue | null;
+  /** swap alone; on v1 memsw - memory */
+  swap: LimitValue | null;
+  /** v1 only: memory.memsw.limit_in_bytes as read (memory + swap) */
+  memsw: LimitValue | null;
+  /** v2 scale 1..10000 */
+  cpuWeight: number | null;
+  cpus: number | 'max' | null;
+  /** quota and period in microseconds */
+  cpuQuota: { quotaUsec: number | 'max'; periodUsec: number } | null;
+  /** the configured list; null when unknown or empty (v2: inherits the parent's) */
+  cpuset: number[] | null;
+  /** what the kernel uses (cpuset.cpus.effective / cpuset.effective_cpus) */
+  cpusetEffective: number[] | null;
+  /** v2 scale 1..10000 */
+  ioWeight: number | null;
+  io: IoDeviceLimit[];
+  pids: LimitValue | null;
+}
+
+export interface ConfigKeyValue {
+  /** e.g. `lxc.cgroup2.memory.max`, `lxc.cgroup.memory.limit_in_bytes` */
+  key: string;
+  value: string;
+}
+
+export interface IgnoredKey {
+  key: string;
+  reason: string;
+  /** the key to use instead, where one exists (its value may need translating) */
+  replacement?: string;
+}
+
+export type CgroupLayoutKind = 'v1' | 'v2' | 'hybrid' | 'none';
+
+/** `lxdeck limits NAME --json`. */
+export interface ContainerLimits {
+  name: string;
+  running: boolean;
+  /** the host's cgroup layout */
+  layout: CgroupLayoutKind;
+  /** the limits in effect, read from the container's cgroups; null when not running */
+  applied: AppliedLimits | null;
+  /** the cgroup keys saved in its config (lxc.cgroup.*, lxc.cgroup2.*), applied at the next start */
+  saved: ConfigKeyValue[];
+  /** saved keys this host ignores or refuses (C3) */
+  ignored: IgnoredKey[];
+}
 
 export type ContainerState =
   | 'STOPPED'
@@ -213,61 +295,3 @@ export interface AutostartResult {
   failed: { name: string; message: string }[];
 }
 
-/**
- * What the CLI and the screens need from the engine. The real one is
- * `Engine` in core/engine.ts; console tests use an in-memory fake.
- */
-export interface EngineApi {
-  readonly lxcpath: string;
-  /** `onSkip` hears of containers LXC cannot read (left out, as lxc-ls does) */
-  list(opts?: { onSkip?: (name: string, reason: string) => void }): Promise<ContainerSummary[]>;
-  info(name: string): Promise<ContainerInfo>;
-  create(name: string, opts?: CreateOptions): Promise<ContainerInfo>;
-  start(name: string): Promise<void>;
-  stop(name: string, opts?: StopOptions): Promise<void>;
-  freeze(name: string): Promise<void>;
-  unfreeze(name: string): Promise<void>;
-  destroy(name: string, opts?: { force?: boolean }): Promise<void>;
-  /** limits in effect, saved and ignored (core/stats/resources.ts); optional so fakes may leave it out */
-  limits?(name: string): Promise<ContainerLimits>;
-  /** sets limits live and in the config (core/stats/resources.ts) */
-  setLimits?(name: string, limits: LimitsInput, opts?: { raiseCpuQuota?: boolean }): Promise<SetLimitsResult>;
-  /** a stats sampler over the lxcpath (core/stats/sampler.ts) */
-  sampler?(): StatsSource;
-  /** the argv `attach` hands the terminal to (the shell found inside when no command); the console shows it */
-  attachArgv?(name: string, command?: string[]): Promise<string[]>;
-  /** the argv `console` hands the terminal to */
-  consoleArgv?(name: string): string[];
-  /** runs lxc-attach on the real terminal (the caller left raw mode first); recorded in the action log */
-  attach?(name: string, command?: string[], opts?: { beforeHandover?: () => void }): Promise<InteractiveResult>;
-  /** runs lxc-console on the real terminal (the caller left raw mode first); recorded in the action log */
-  console?(name: string, opts?: { beforeHandover?: () => void }): Promise<InteractiveResult>;
-  /** the processes in the container's cgroup; with intervalMs, two reads give CPU % */
-  ps?(name: string, opts?: { intervalMs?: number }): Promise<ProcessInfo[]>;
-  /** one read of the processes, for CPU % between reads (withCpuPercent in core/ps) */
-  psSnapshot?(name: string): Promise<ProcessSnapshot>;
-  /** sends `signal` to one process of the container (its host PID) */
-  kill?(name: string, hostPid: number, signal: string | number): Promise<void>;
-
-  // ---- lifecycle (issue 9); optional so fakes may leave them out, the console hides a key whose method is missing
-  /** full copy (lxc-copy), or an overlay/btrfs snapshot clone with opts.snapshot; new hwaddr, address, veth name and idmap range */
-  copy?(src: string, dst: string, opts?: CopyOptions): Promise<ContainerInfo>;
-  /** renames a STOPPED container (lxc-copy -R); its address record follows */
-  rename?(oldName: string, newName: string): Promise<void>;
-  /** lxc-stop -r: a clean reboot of a running container */
-  restart?(name: string, opts?: StopOptions): Promise<void>;
-  /** lxc-snapshot NAME [-c comment]: a snapshot in LXC's layout (`lxc-snapshot -L` sees it) */
-  snapshot?(name: string, opts?: { comment?: string }): Promise<SnapshotInfo>;
-  /** lxc-snapshot -L NAME */
-  snapshots?(name: string): Promise<SnapshotInfo[]>;
-  /** lxc-snapshot -r SNAP NAME: in place (container STOPPED), or as a new container with opts.as (new identity, like copy) */
-  restoreSnapshot?(name: string, snap: string, opts?: { as?: string }): Promise<void>;
-  /** lxc-snapshot -d SNAP NAME */
-  deleteSnapshot?(name: string, snap: string): Promise<void>;
-  /** writes lxc.start.auto/order/delay and lxc.group (given fields only); returns the settings now saved */
-  setAutostart?(name: string, s: Partial<AutostartSettings>): Promise<AutostartSettings>;
-  /** starts every lxc.start.auto = 1 container in lxc.start.order (delays honoured), like lxc-autostart */
-  applyAutostart?(opts?: { groups?: string[] }): Promise<AutostartResult>;
-  /** delete protection on or off (destroy refuses with E_PROTECTED while on) */
-  setProtected?(name: string, on: boolean): Promise<void>;
-}

@@ -14,10 +14,10 @@
  * "Weights"), Documentation/scheduler/sched-bwc.rst (quota/period bounds),
  * Documentation/admin-guide/cgroup-v1/cpusets.rst ("List format").
  */
+import type { LimitValue } from './types.js';
+export type { LimitValue };
 import { LxdeckError } from './errors.js';
 
-/** A limit as lxdeck models it: a count (bytes, pids...) or unlimited. */
-export type LimitValue = number | 'max';
 
 // ---------------------------------------------------------------- sizes (U1)
 

@@ -18,7 +18,7 @@
  */
 import React, { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { Box, Text, useApp, type Key } from 'ink';
-import type { EngineApi } from '../core/types.js';
+import type { Backend } from '../core/backend.js';
 import { formatError } from '../core/errors.js';
 import { DEFAULT_THEME, type Theme } from '../components/theme.js';
 import { fitToWidth } from '../components/text.js';
@@ -41,7 +41,7 @@ import { initialState, reducer, topScreen, type Action, type UiState } from './s
 import { useWindowSize } from './console/use-window-size.js';
 
 export interface AppProps {
-  engine: EngineApi;
+  engine: Backend;
   /** list refresh interval in ms for an engine without a sampler (default 2000; 0 turns periodic refresh off) */
   refreshMs?: number;
   /**

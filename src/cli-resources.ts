@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import type { Engine } from '../core/engine.js';
 import { LxdeckError } from '../core/errors.js';
 import { SIZE_GRAMMAR } from '../core/units.js';
-import { IO_LIMIT_GRAMMAR, type LimitsInput } from '../core/stats/limit-input.js';
+import { IO_LIMIT_GRAMMAR, type LimitsInput } from '../core/cgroup/limit-input.js';
 import { STATS_SORT_KEYS, limitLines, statsRows, type StatsSortKey } from '../core/stats/format.js';
 import type { StatsPass } from '../core/stats/types.js';
 

@@ -3,7 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { DEFAULT_BRIDGE, DEFAULT_LXCPATH, Engine } from '../core/engine.js';
+import { DEFAULT_BRIDGE, DEFAULT_LXCPATH, type Engine } from '../core/engine.js';
+import { localEngine } from './local-engine.js';
 import { LxdeckError, formatError } from '../core/errors.js';
 import { CONTAINER_NAME_RULE } from '../core/names.js';
 import type { ContainerSummary } from '../core/types.js';
@@ -48,7 +49,7 @@ let actionLog: ActionLog | undefined;
 /** The engine every verb and the console use, its actions recorded in the action log (core/actionlog). */
 function engineFrom(g: Globals): Engine {
   actionLog ??= new ActionLog();
-  return recordActions(new Engine({ lxcpath: g.lxcpath, bridge: g.bridge, subnet: process.env.LXDECK_SUBNET || undefined }), actionLog.append);
+  return recordActions(localEngine({ lxcpath: g.lxcpath, bridge: g.bridge, subnet: process.env.LXDECK_SUBNET || undefined }), actionLog.append);
 }
 
 function requireRoot(): void {
@@ -314,7 +315,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setup.resolveSetupOptions(opts); // every option checked before anything is read
       requireRoot();
       const runner = new ExecaRunner();
-      const engine = new Engine({ lxcpath: g().lxcpath, bridge, runner });
+      const engine = localEngine({ lxcpath: g().lxcpath, bridge, runner });
       const deps = { runner, fs: new HostFs('/'), engine, root: o.root ?? '/' };
       const plan = await setup.planSetup(deps, opts);
       const say = (s: string) => (o.json ? process.stderr : process.stdout).write(s.endsWith('\n') ? s : `${s}\n`);

@@ -16,7 +16,7 @@
  */
 import type { Key } from 'ink';
 import type { Hint } from '../components/KeyHints.js';
-import type { EngineApi } from '../core/types.js';
+import type { Backend } from '../core/backend.js';
 
 export type ListCommandId =
   | 'up'
@@ -73,10 +73,10 @@ export interface Command<Id extends string = string> {
    */
   changes: boolean;
   /**
-   * the optional EngineApi methods it calls: when the engine lacks one the command is hidden
+   * the optional Backend methods it calls: when the engine lacks one the command is hidden
    * and refused (capability-based, as k9s hides what a resource cannot do)
    */
-  needs?: readonly (keyof EngineApi)[];
+  needs?: readonly (keyof Backend)[];
   /** how the keys are shown in the footer; leave out to hide the command there */
   show?: { unicode: string; ascii: string };
   /** its hint is left out first when the footer is too narrow */

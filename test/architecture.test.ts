@@ -39,6 +39,21 @@ describe('DESIGN.md layers: imports point one way (src → components, src → c
     expect(bad).toEqual([]);
   });
 
+  it('core/ imports nothing from templates/: templates are handed to the engine (src/local-engine.ts)', () => {
+    const bad: string[] = [];
+    for (const f of files('core')) for (const s of imports(f)) if (layerOf(f, s) === 'templates') bad.push(`${f}: ${s}`);
+    expect(bad).toEqual([]);
+  });
+
+  it('core/types.ts imports no module: every module can take its shapes without a cycle', () => {
+    expect(imports('core/types.ts')).toEqual([]);
+  });
+
+  it('limits live with cgroups: core/stats/ holds no limit, resource or cgroup-key module', () => {
+    const bad = files('core/stats').filter((f) => /(limit|resources|cgroup-key)/.test(f));
+    expect(bad).toEqual([]);
+  });
+
   it('components/ imports nothing from core/ or src/', () => {
     const bad: string[] = [];
     for (const f of files('components'))

@@ -13,10 +13,11 @@
  *    hierarchy took (none, or e.g. only `hugetlb` on this project's host);
  *  - none: no cgroup mount at all (checkconfig reports it).
  */
+import type { CgroupLayoutKind } from '../types.js';
+export type { CgroupLayoutKind };
 import type { HostFs } from '../host/host-fs.js';
 import { parseMountInfo, type MountInfoEntry } from '../host/mountinfo.js';
 
-export type CgroupLayoutKind = 'v1' | 'v2' | 'hybrid' | 'none';
 
 export interface CgroupLayout {
   kind: CgroupLayoutKind;

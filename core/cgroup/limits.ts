@@ -26,6 +26,8 @@
  * Config keys follow lxc.container.conf(5): `lxc.cgroup2.<file>` on a v2
  * controller, `lxc.cgroup.<file>` on a v1 one.
  */
+import type { IoDeviceLimit, AppliedLimits, ConfigKeyValue, IgnoredKey } from '../types.js';
+export type { IoDeviceLimit, AppliedLimits, ConfigKeyValue, IgnoredKey };
 import { LxdeckError } from '../errors.js';
 import { HostFs, errnoCode } from '../host/host-fs.js';
 import {
@@ -44,18 +46,6 @@ import {
 import { controllerDriver, joinPath, type CgroupLayout } from './layout.js';
 import type { CgroupPaths } from './paths.js';
 
-export interface IoDeviceLimit {
-  /** block device number "MAJOR:MINOR", e.g. "8:0" */
-  device: string;
-  /** read bytes per second */
-  rbps?: LimitValue;
-  /** write bytes per second */
-  wbps?: LimitValue;
-  /** read I/O operations per second */
-  riops?: LimitValue;
-  /** write I/O operations per second */
-  wiops?: LimitValue;
-}
 
 /** Limits to set; fields left out are left as they are. */
 export interface Limits {
@@ -70,28 +60,6 @@ export interface Limits {
   pids?: LimitValue;
 }
 
-/** Limits as read back from a container's cgroup; null where the host cannot say. */
-export interface AppliedLimits {
-  memory: LimitValue | null;
-  memorySoft: LimitValue | null;
-  /** swap alone; on v1 memsw - memory */
-  swap: LimitValue | null;
-  /** v1 only: memory.memsw.limit_in_bytes as read (memory + swap) */
-  memsw: LimitValue | null;
-  /** v2 scale 1..10000 */
-  cpuWeight: number | null;
-  cpus: number | 'max' | null;
-  /** quota and period in microseconds */
-  cpuQuota: { quotaUsec: number | 'max'; periodUsec: number } | null;
-  /** the configured list; null when unknown or empty (v2: inherits the parent's) */
-  cpuset: number[] | null;
-  /** what the kernel uses (cpuset.cpus.effective / cpuset.effective_cpus) */
-  cpusetEffective: number[] | null;
-  /** v2 scale 1..10000 */
-  ioWeight: number | null;
-  io: IoDeviceLimit[];
-  pids: LimitValue | null;
-}
 
 /** One cgroup file write: `value` goes into `<the controller's directory>/<file>`. */
 export interface CgroupFileWrite {
@@ -101,11 +69,6 @@ export interface CgroupFileWrite {
   value: string;
 }
 
-export interface ConfigKeyValue {
-  /** e.g. `lxc.cgroup2.memory.max`, `lxc.cgroup.memory.limit_in_bytes` */
-  key: string;
-  value: string;
-}
 
 /** What translation needs besides the limits. */
 export interface TranslateContext {
@@ -372,12 +335,6 @@ export const V1_TO_V2_FILE: Record<string, string> = {
   'devices.deny': 'devices.deny',
 };
 
-export interface IgnoredKey {
-  key: string;
-  reason: string;
-  /** the key to use instead, where one exists (its value may need translating) */
-  replacement?: string;
-}
 
 /**
  * Config keys that do nothing (or fail) on this host (C3): `lxc.cgroup.*`

@@ -16,6 +16,8 @@
  * too deep for limits: given the container's name, the path is cut after its
  * `lxc.payload.NAME` (or `lxc/NAME`) component.
  */
+import type { CgroupPaths } from '../types.js';
+export type { CgroupPaths };
 import { LxdeckError } from '../errors.js';
 import type { HostFs } from '../host/host-fs.js';
 import { joinPath, type CgroupLayout } from './layout.js';
@@ -29,13 +31,6 @@ export interface ProcCgroupEntry {
   path: string;
 }
 
-/** Host paths of a container's cgroup directories. */
-export interface CgroupPaths {
-  /** the v2 cgroup directory, when the host has a v2 mount */
-  v2?: string;
-  /** v1 controller (or `name=X`) to that hierarchy's cgroup directory */
-  v1: Record<string, string>;
-}
 
 /** Parses the text of /proc/PID/cgroup; malformed lines are skipped. */
 export function parseProcCgroup(text: string): ProcCgroupEntry[] {

@@ -21,8 +21,8 @@ import { readCgroupPaths, type CgroupPaths } from '../cgroup/paths.js';
 import { ignoredConfigKeys, v2EquivalentOf } from '../cgroup/limits.js';
 import type { LxcConfig } from '../lxc/config.js';
 import { parseIdmap, type IdmapEntry } from '../idmap.js';
-import { readContainerLimits, type ContainerLimits } from '../stats/resources.js';
-import { cgroupKeysOf } from '../stats/limit-config.js';
+import { readContainerLimits, type ContainerLimits } from '../cgroup/resources.js';
+import { cgroupKeysOf } from '../cgroup/limit-config.js';
 import type { ContainerInfo, IgnoredConfigKey } from '../types.js';
 
 /** The `Link:` values of plain `lxc-info` output, in order (one per veth network of a running container). */

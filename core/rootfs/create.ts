@@ -32,7 +32,7 @@ import { ownerAlive, processStartTime } from '../hoststate/owner.js';
 import type { HostState } from '../hoststate/index.js';
 import type { Template } from './template.js';
 import { checkApparmor, checkSeccomp, detectHostSecurity, securityConfigLines, securityWarnings, type ApparmorChoice, type HostSecurity, type SeccompChoice } from './security.js';
-import { resolveOptions } from '../../templates/common/options.js';
+import { resolveOptions } from './template-options.js';
 import type { ContainerInfo, CreateOptions, ProgressEvent } from '../types.js';
 
 /** Where LXC keeps the config every container includes (lxc.include). */

@@ -40,3 +40,10 @@ export interface Template {
   manifest: TemplateManifest;
   build(ctx: TemplateContext): Promise<TemplateResult>;
 }
+
+/**
+ * Where the engine finds a template by name (the `--template` value). The caller hands one to
+ * the engine (src/local-engine.ts hands templates/'s registry), so core never imports templates/.
+ * @throws LxdeckError E_TEMPLATE for a name it does not know (the known ones in the hint)
+ */
+export type TemplateSource = (name: string) => Template;

@@ -22,7 +22,7 @@
 import React from 'react';
 import { render, type Instance } from 'ink';
 import { constants as osConstants } from 'node:os';
-import type { EngineApi } from '../../core/types.js';
+import type { Backend } from '../../core/backend.js';
 import { formatError, isLxdeckError } from '../../core/errors.js';
 import type { Theme } from '../../components/theme.js';
 import { App, DEFAULT_REFRESH_MS } from '../App.js';
@@ -80,7 +80,7 @@ function safeWrite(stream: NodeJS.WriteStream, s: string): void {
  * Needs stdin and stdout to be terminals (check with isInteractive first);
  * with a non-TTY stdout the alternate screen is not used.
  */
-export async function runConsole(engine: EngineApi, opts: RunConsoleOptions = {}): Promise<number> {
+export async function runConsole(engine: Backend, opts: RunConsoleOptions = {}): Promise<number> {
   const stdin = opts.stdin ?? process.stdin;
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;

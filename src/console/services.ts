@@ -14,7 +14,7 @@ import { ExecaRunner } from '../../core/exec/runner.js';
 import { HostFs } from '../../core/host/host-fs.js';
 import type { Template, TemplateManifest } from '../../core/rootfs/template.js';
 import { detectHostSecurity, type HostSecurity } from '../../core/rootfs/security.js';
-import type { EngineApi } from '../../core/types.js';
+import type { Backend } from '../../core/backend.js';
 import { DEFAULT_BRIDGE } from '../../core/engine.js';
 import { getTemplate, listTemplates } from '../../templates/index.js';
 import {
@@ -89,7 +89,7 @@ export interface SetupService {
  *  - LXDECK_NFT_TABLE: lxdeck's nftables table (family ip); default `lxdeck`
  *  - LXDECK_SUBNET: the subnet of a new bridge, as for `lxdeck setup`
  */
-export function hostSetupService(engine: EngineApi, bridge: string, env: NodeJS.ProcessEnv = process.env): SetupService {
+export function hostSetupService(engine: Backend, bridge: string, env: NodeJS.ProcessEnv = process.env): SetupService {
   const deps: SetupDeps = { runner: new ExecaRunner(), fs: new HostFs('/'), engine, root: env.LXDECK_SETUP_ROOT || '/' };
   return setupServiceFor(deps, bridge, {
     bridge,
@@ -148,7 +148,7 @@ export function hostBridges(fs: HostFs = new HostFs('/')): string[] {
  * report runs core/checkconfig; the log pane reads the action log file
  * (LXDECK_LOG or /var/log/lxdeck/actions.log).
  */
-export function hostServices(engine: EngineApi, terminal?: TerminalHandOff): ConsoleServices {
+export function hostServices(engine: Backend, terminal?: TerminalHandOff): ConsoleServices {
   const bridge = (engine as { bridge?: unknown }).bridge;
   const defaultBridge = typeof bridge === 'string' && bridge ? bridge : DEFAULT_BRIDGE;
   return {

@@ -10,7 +10,7 @@ import React, { useCallback, useEffect, useRef, useState } from 'react';
 import { formatError } from '../../core/errors.js';
 import { formatBytes, formatCpuList } from '../../core/units.js';
 import type { ContainerInfo } from '../../core/types.js';
-import type { ContainerLimits } from '../../core/stats/resources.js';
+import type { ContainerLimits } from '../../core/cgroup/resources.js';
 import type { ViewLine } from '../../components/LineView.js';
 import { ScrollScreen } from './ScrollScreen.js';
 import type { ScreenProps } from './types.js';

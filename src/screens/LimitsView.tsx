@@ -15,7 +15,7 @@ import React, { useCallback, useEffect, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import type { Key } from 'ink';
 import { totalmem, availableParallelism } from 'node:os';
-import type { ContainerLimits } from '../../core/stats/resources.js';
+import type { ContainerLimits } from '../../core/cgroup/resources.js';
 import { formatError } from '../../core/errors.js';
 import { Frame, frameBodyHeight } from '../../components/Frame.js';
 import { Slider, sliderHeight } from '../../components/Slider.js';

@@ -1,5 +1,5 @@
 /** lxc-console's escape sequence as shown to the user. */
-import type { EngineApi } from '../../core/types.js';
+import type { Backend } from '../../core/backend.js';
 
 /**
  * `Ctrl+a q` (lxc-console(1): `-e` left at its default ^a), or `Ctrl+X q`
@@ -13,7 +13,7 @@ export function consoleEscape(argv: readonly string[] | undefined): string {
 }
 
 /** The escape sequence of `engine`'s console for `name` (consoleArgv when the engine has it). */
-export function consoleEscapeOf(engine: EngineApi, name: string): string {
+export function consoleEscapeOf(engine: Backend, name: string): string {
   try {
     return consoleEscape(engine.consoleArgv?.(name));
   } catch {

@@ -1,14 +1,14 @@
 /** What every screen above the list gets from App. */
 import type React from 'react';
 import type { Key } from 'ink';
-import type { EngineApi } from '../../core/types.js';
+import type { Backend } from '../../core/backend.js';
 import type { Theme } from '../../components/theme.js';
 import type { ConsoleServices } from '../console/services.js';
 import type { Action, UiState } from '../state/reducer.js';
 import type { StatsStore } from '../state/stats-store.js';
 
 export interface ScreenProps {
-  engine: EngineApi;
+  engine: Backend;
   /** the UI state to draw */
   state: UiState;
   /** the UI state with every dispatched action applied (for key handlers) */

@@ -9,8 +9,8 @@
  */
 import type { AppliedLimits, ConfigKeyValue } from '../../core/cgroup/limits.js';
 import { blkioToIoWeight, cpuSharesToWeight } from '../../core/cgroup/limits.js';
-import type { ContainerLimits } from '../../core/stats/resources.js';
-import type { LimitsInput } from '../../core/stats/limit-input.js';
+import type { ContainerLimits } from '../../core/cgroup/resources.js';
+import type { LimitsInput } from '../../core/cgroup/limit-input.js';
 import type { StatsSample } from '../../core/stats/types.js';
 import { LxdeckError } from '../../core/errors.js';
 import { SIZE_GRAMMAR, cpusFromQuota, parseCgroupLimit, parseCpuMax, parseCpus, parseSize } from '../../core/units.js';

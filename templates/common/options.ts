@@ -1,5 +1,6 @@
-import { LxdeckError } from '../../core/errors.js';
-import type { TemplateManifest, TemplateOption } from '../../core/rootfs/template.js';
+import type { TemplateOption } from '../../core/rootfs/template.js';
+
+export { parseBool, resolveOptions } from '../../core/rootfs/template-options.js';
 
 /** Options every template that configures a full system takes (root password, SSH key). */
 export const IDENTITY_OPTIONS: TemplateOption[] = [
@@ -14,40 +15,6 @@ export const IDENTITY_OPTIONS: TemplateOption[] = [
     description: "an SSH public key line (or the path of a .pub file on the host) put in root's ~/.ssh/authorized_keys",
   },
 ];
-
-/**
- * The options a builder runs with: the manifest's defaults overlaid with the
- * given ones, each checked against its type.
- * @returns every option of the manifest that has a value (given or default), as strings.
- * @throws LxdeckError E_USAGE for an option the manifest does not have (the known ones in the hint),
- *   E_INVALID_VALUE for a boolean that is not true/false/yes/no/1/0 or a number that is not one.
- */
-export function resolveOptions(manifest: TemplateManifest, given: Record<string, string>): Record<string, string> {
-  const known = new Map(manifest.options.map((o) => [o.name, o]));
-  const out: Record<string, string> = {};
-  for (const o of manifest.options) if (o.default !== undefined) out[o.name] = o.default;
-  for (const [k, v] of Object.entries(given)) {
-    const o = known.get(k);
-    if (!o)
-      throw new LxdeckError('E_USAGE', `template ${manifest.name} has no option ${JSON.stringify(k)}`, {
-        hint: manifest.options.length ? `its options: ${manifest.options.map((x) => x.name).join(', ')}` : 'it takes no options',
-      });
-    if (o.type === 'boolean') out[k] = String(parseBool(k, v));
-    else if (o.type === 'number') {
-      if (!/^-?\d+(\.\d+)?$/.test(v.trim())) throw new LxdeckError('E_INVALID_VALUE', `option ${k} must be a number, not ${JSON.stringify(v)}`);
-      out[k] = v.trim();
-    } else out[k] = v;
-  }
-  return out;
-}
-
-/** true/false from `true|false|yes|no|1|0|on|off` (any case). @throws LxdeckError E_INVALID_VALUE otherwise. */
-export function parseBool(name: string, v: string): boolean {
-  const s = v.trim().toLowerCase();
-  if (['true', 'yes', '1', 'on'].includes(s)) return true;
-  if (['false', 'no', '0', 'off'].includes(s)) return false;
-  throw new LxdeckError('E_INVALID_VALUE', `option ${name} must be true or false, not ${JSON.stringify(v)}`);
-}
 
 /** Debian's name for the host architecture (dpkg --print-architecture) from Node's `process.arch`. */
 export function hostDebArch(arch: string = process.arch): string {

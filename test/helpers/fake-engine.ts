@@ -1,18 +1,19 @@
 /**
- * An in-memory EngineApi for console tests: containers with LXC states,
+ * An in-memory Backend for console tests: containers with LXC states,
  * start/stop/freeze/unfreeze/destroy/create change them, every call is
  * recorded, and any action can be told to fail with an LxdeckError.
  */
 import { LxdeckError, type ErrorCode } from '../../core/errors.js';
 import { validateContainerName } from '../../core/names.js';
-import type { AutostartResult, AutostartSettings, ContainerInfo, ContainerState, ContainerSummary, CopyOptions, CreateOptions, EngineApi, InteractiveResult, ProgressEvent, SnapshotInfo, StopOptions } from '../../core/types.js';
+import type { AutostartResult, AutostartSettings, ContainerInfo, ContainerState, ContainerSummary, CopyOptions, CreateOptions, InteractiveResult, ProgressEvent, SnapshotInfo, StopOptions } from '../../core/types.js';
+import type { Backend } from '../../core/backend.js';
 import type { ProcessInfo, ProcessSnapshot } from '../../core/ps/procs.js';
 import type { CgroupLayout } from '../../core/cgroup/layout.js';
 import type { CreateEnv } from '../../src/console/services.js';
 import type { StatsPass, StatsSample, StatsSource, StatsStreamLike } from '../../core/stats/types.js';
-import type { ContainerLimits, SetLimitsResult } from '../../core/stats/resources.js';
+import type { ContainerLimits, SetLimitsResult } from '../../core/cgroup/resources.js';
 import type { AppliedLimits } from '../../core/cgroup/limits.js';
-import type { LimitsInput } from '../../core/stats/limit-input.js';
+import type { LimitsInput } from '../../core/cgroup/limit-input.js';
 import { getTemplate, listTemplates } from '../../templates/index.js';
 
 export type FakeMethod =
@@ -70,7 +71,7 @@ export function summary(name: string, state: ContainerState = 'STOPPED', extra: 
   return { name, state, pid: running ? ++pidSeq : null, ipv4: running ? ['10.0.3.10'] : [], autostart: false, ...extra };
 }
 
-export class FakeEngine implements EngineApi {
+export class FakeEngine implements Backend {
   readonly lxcpath: string;
   readonly calls: FakeCall[] = [];
   private readonly boxes = new Map<string, ContainerSummary>();

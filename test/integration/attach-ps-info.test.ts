@@ -8,12 +8,12 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Engine } from '../../core/engine.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { RUN_LXC, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 import type { ContainerInfo } from '../../core/types.js';
 import type { ProcessInfo } from '../../core/ps/procs.js';
+import { localEngine } from '../../src/local-engine.js';
 
 const id = uniq(3);
 const name = `at${id}`;
@@ -56,7 +56,7 @@ describe.runIf(RUN_LXC)('attach, info and ps on a real container', () => {
   });
 
   it('without a command, attach uses bash when the container has one at /bin/bash or /usr/bin/bash, else /bin/sh', async () => {
-    const engine = new Engine({ lxcpath: env.lxcpath, bridge });
+    const engine = localEngine({ lxcpath: env.lxcpath, bridge });
     const argv = await engine.attachArgv(name);
     expect(argv).toEqual(['lxc-attach', '-P', env.lxcpath, '-n', name, '--clear-env', '--keep-var', 'TERM', '--', '/bin/sh']);
     // an executable /usr/bin/bash in the rootfs, owned by the container's root (uid 0 inside)

@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../core/engine.js';
 import { runCli } from '../helpers/cli.js';
 import { RUN_LXC, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { localEngine } from '../../src/local-engine.js';
 
 const id = uniq(3);
 const bridge = `lxds${id}`;
@@ -14,7 +14,7 @@ const key = (name: string, k: string) => new RegExp(`^${k.replace(/\./g, '\\.')}
 describe.runIf(RUN_LXC)('integration: copy --snapshot (lxc-copy -s -B overlay)', () => {
   requireLxc();
   afterAll(() => env.cleanup());
-  const engine = new Engine({ lxcpath: env.lxcpath, bridge });
+  const engine = localEngine({ lxcpath: env.lxcpath, bridge });
   const src = `p-${id}`;
   const dst = `o-${id}`;
 

@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../core/engine.js';
 import { parseIdmap } from '../../core/idmap.js';
 import { RUN_LXC, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { localEngine } from '../../src/local-engine.js';
 
 const id = uniq(3);
 const bridge = `lxdk${id}`;
@@ -17,7 +17,7 @@ describe.runIf(RUN_LXC)('integration: copy (full, dir) with a new identity', () 
     env.cleanup();
     expect(linkExists(bridge)).toBe(false);
   });
-  const engine = new Engine({ lxcpath: env.lxcpath, bridge });
+  const engine = localEngine({ lxcpath: env.lxcpath, bridge });
   const src = `src-${id}`;
   const dst = `dst-${id}`;
 
@@ -56,7 +56,7 @@ describe.runIf(RUN_LXC)('integration: copy T1 (symlinks in a rootfs)', () => {
     rmSync(outside, { force: true });
   });
   it('T1: etc/hostname -> a host file: the file outside is never written, the copy fails with E_UNSAFE_PATH and leaves no DST', async () => {
-    const eng = new Engine({ lxcpath: e2.lxcpath, bridge: br });
+    const eng = localEngine({ lxcpath: e2.lxcpath, bridge: br });
     await eng.create(`t1-${id2}`, { privileged: true });
     writeFileSync(outside, 'untouched\n');
     const h = join(e2.lxcpath, `t1-${id2}`, 'rootfs', 'etc', 'hostname');

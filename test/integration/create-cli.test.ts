@@ -7,6 +7,7 @@ import { controllerDriver, detectCgroupLayout } from '../../core/cgroup/layout.j
 import { HostFs } from '../../core/host/host-fs.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { RUN_LXC, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { localEngine } from '../../src/local-engine.js';
 
 const id = uniq(3);
 const bridge = `lxdk${id}`;
@@ -39,7 +40,7 @@ function state(lxcpath: string, n: string): string {
 function slowCreate(lxcpath: string, br: string, name: string, sleepArg: string) {
   const script = `
     const D = process.env.T_DIST;
-    const { Engine } = await import(D + '/core/engine.js');
+    const { localEngine } = await import(D + '/src/local-engine.js');
     const { abortOnSignals } = await import(D + '/core/rootfs/create.js');
     const { TEMPLATES } = await import(D + '/templates/index.js');
     const slow = {
@@ -51,7 +52,7 @@ function slowCreate(lxcpath: string, br: string, name: string, sleepArg: string)
         return r;
       },
     };
-    const e = new Engine({ lxcpath: process.env.T_LXCPATH, bridge: process.env.T_BRIDGE, templates: { slow } });
+    const e = localEngine({ lxcpath: process.env.T_LXCPATH, bridge: process.env.T_BRIDGE }, { slow });
     const sig = abortOnSignals();
     try {
       await e.create(process.env.T_NAME, { template: 'slow', signal: sig.signal });
@@ -234,7 +235,7 @@ describe.runIf(RUN_LXC)('integration: lxdeck create from the command line, cance
     expect(existsSync(join(env.lxcpath, name))).toBe(false);
     expect(stagingIn(env.lxcpath).length).toBe(1); // left by the killed create...
     const lines: string[] = [];
-    await new Engine({ lxcpath: env.lxcpath, bridge }).create(`after-${id}`, { onProgress: (e) => e.line && lines.push(e.line) });
+    await localEngine({ lxcpath: env.lxcpath, bridge }).create(`after-${id}`, { onProgress: (e) => e.line && lines.push(e.line) });
     expect(stagingIn(env.lxcpath)).toEqual([]); // ...swept by the next one
     expect(lines.some((l) => /left by a create that did not finish/.test(l))).toBe(true);
     expect(existsSync(join(env.lxcpath, name))).toBe(false);

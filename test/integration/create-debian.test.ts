@@ -5,12 +5,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../core/engine.js';
 import { controllerDriver, detectCgroupLayout } from '../../core/cgroup/layout.js';
 import { HostFs } from '../../core/host/host-fs.js';
 import { formatIpv4, networkOf, parseCidr } from '../../core/network/ipv4.js';
 import { CLI } from '../helpers/cli.js';
 import { RUN_LXC, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { localEngine } from '../../src/local-engine.js';
 
 const id = uniq(3);
 const bridge = `lxdd${id}`;
@@ -25,7 +25,7 @@ describe.runIf(RUN_LXC)('integration: lxdeck create a Debian container in one li
   });
 
   it('debootstrap + --option packages=less + --memory 512MiB + --ipv4 + --start: runs unprivileged with all of it', { timeout: 900_000 }, async () => {
-    const gw = parseCidr((await new Engine({ lxcpath: env.lxcpath, bridge }).ensureBridge()).gateway);
+    const gw = parseCidr((await localEngine({ lxcpath: env.lxcpath, bridge }).ensureBridge()).gateway);
     const addr = `${formatIpv4((networkOf(gw) + 200) >>> 0)}/${gw.prefix}`;
     const r = spawnCli(['create', name, '--template', 'debootstrap', '--option', 'packages=less', '--memory', '512MiB', '--ipv4', addr, '--start']);
     expect(r.stderr).toBe('');

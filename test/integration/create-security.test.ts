@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CgroupLayout } from '../../core/cgroup/layout.js';
-import { Engine } from '../../core/engine.js';
 import { isLxdeckError } from '../../core/errors.js';
 import { HostFs } from '../../core/host/host-fs.js';
 import { LxcConfig } from '../../core/lxc/config.js';
@@ -15,6 +14,7 @@ import { checkApparmor, checkSeccomp, detectHostSecurity, parseApparmorProfiles,
 import { getTemplate } from '../../templates/index.js';
 import { runCli } from '../helpers/cli.js';
 import { RUN_LXC, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { localEngine } from '../../src/local-engine.js';
 
 const v2: CgroupLayout = { kind: 'v2', v2Mount: '/sys/fs/cgroup', v2MountRoot: '/', v2Controllers: ['cpu', 'memory', 'pids', 'io', 'cpuset'], v1: {}, v1MountRoots: {} };
 const NO_AA: HostSecurity = { apparmor: false, apparmorParser: null, apparmorProfiles: null, seccomp: true, defaultSeccompProfile: '/usr/share/lxc/config/common.seccomp' };
@@ -212,7 +212,7 @@ describe.runIf(RUN_LXC)('integration: create with seccomp choices (real LXC)', (
     expect(existsSync(lx.lxcpath)).toBe(false);
     expect(linkExists(bridge)).toBe(false);
   });
-  const engine = new Engine({ lxcpath: lx.lxcpath, bridge });
+  const engine = localEngine({ lxcpath: lx.lxcpath, bridge });
 
   it('--seccomp none: the config clears the key, the container starts, its init has no seccomp filter, and mount works inside', async () => {
     const n = `scn-${id}`;

@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../core/engine.js';
 import { isLxdeckError } from '../../core/errors.js';
 import { parseIdmap } from '../../core/idmap.js';
 import type { Template } from '../../core/rootfs/template.js';
 import { TEMPLATES } from '../../templates/index.js';
 import { RUN_LXC, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { localEngine } from '../../src/local-engine.js';
 
 const id = uniq(3);
 const bridge = `lxdc${id}`;
@@ -43,7 +43,7 @@ describe.runIf(RUN_LXC)('integration: create (unprivileged by default, N2, limit
     expect(existsSync(env.lxcpath)).toBe(false);
     expect(linkExists(bridge)).toBe(false);
   });
-  const engine = new Engine({ lxcpath: env.lxcpath, bridge });
+  const engine = localEngine({ lxcpath: env.lxcpath, bridge });
   // case N2: names that plain truncation to 15 bytes would merge
   const a = `helloabcdef1`;
   const b = `helloabcdef2`;
@@ -85,7 +85,7 @@ describe.runIf(RUN_LXC)('integration: create (unprivileged by default, N2, limit
   });
 
   it('two creates at once get distinct addresses and idmap ranges (allocated under the lock)', async () => {
-    const [x, y] = await Promise.all([engine.create(`par1-${id}`), new Engine({ lxcpath: env.lxcpath, bridge }).create(`par2-${id}`)]);
+    const [x, y] = await Promise.all([engine.create(`par1-${id}`), localEngine({ lxcpath: env.lxcpath, bridge }).create(`par2-${id}`)]);
     expect(x.net[0].ipv4[0]).not.toBe(y.net[0].ipv4[0]);
     const base = (n: string) => Number(/^lxc\.idmap = u 0 (\d+) 65536$/m.exec(config(n))![1]);
     expect(Math.abs(base(x.name) - base(y.name))).toBeGreaterThanOrEqual(65536);
@@ -132,7 +132,7 @@ describe.runIf(RUN_LXC)('integration: create (unprivileged by default, N2, limit
           return { config: [] };
         },
       };
-      const e = new Engine({ lxcpath: env.lxcpath, bridge, templates: { evil } });
+      const e = localEngine({ lxcpath: env.lxcpath, bridge }, { evil });
       await expect(e.create(`t1-${id}`, { template: 'evil' })).rejects.toSatisfy((err) => isLxdeckError(err, 'E_UNSAFE_PATH'));
       expect(readFileSync(outside, 'utf8')).toBe('host-owned\n');
       expect(lstatSync(outside).uid).toBe(0); // not chowned into a range either
@@ -166,7 +166,7 @@ describe.runIf(RUN_LXC)('integration: create (unprivileged by default, N2, limit
       },
     };
     try {
-      const e = new Engine({ lxcpath: fresh, bridge: br, templates: { waits, fails } });
+      const e = localEngine({ lxcpath: fresh, bridge: br }, { waits, fails });
       await expect(e.create(`c-${id}`, { template: 'waits', signal: ac.signal })).rejects.toSatisfy((err) => isLxdeckError(err, 'E_CANCELLED'));
       expect(hit).toBe(true);
       expect(existsSync(fresh)).toBe(false);

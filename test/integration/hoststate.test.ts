@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../core/engine.js';
 import { parseIdmap } from '../../core/idmap.js';
 import { runCli } from '../helpers/cli.js';
 import { RUN_LXC, createNetlessContainer, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { localEngine } from '../../src/local-engine.js';
 
 const id = uniq(3);
 const bridge = `lxdh${id}`;
@@ -30,8 +30,8 @@ describe.runIf(RUN_LXC)('integration: host-wide address and idmap records (issue
     envA.cleanup();
     expect(linkExists(bridge)).toBe(false);
   });
-  const a = new Engine({ lxcpath: envA.lxcpath, bridge, hostStateDir: stateDir });
-  const b = new Engine({ lxcpath: envB.lxcpath, bridge, hostStateDir: stateDir });
+  const a = localEngine({ lxcpath: envA.lxcpath, bridge, hostStateDir: stateDir });
+  const b = localEngine({ lxcpath: envB.lxcpath, bridge, hostStateDir: stateDir });
   const cli = (lp: string, args: string[]) => runCli(args, { LXDECK_LXCPATH: lp, LXDECK_BRIDGE: bridge, LXDECK_STATE_DIR: stateDir });
 
   // ping: busybox-static's (the host has no iputils ping); only to the test's own bridge

@@ -3,12 +3,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../core/engine.js';
 import { isLxdeckError } from '../../core/errors.js';
 import { recordActions } from '../../core/actionlog/index.js';
 import type { ActionEntry } from '../../core/actionlog/index.js';
 import { RUN_LXC, createNetlessContainer, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 import { runCli } from '../helpers/cli.js';
+import { localEngine } from '../../src/local-engine.js';
 
 const id = uniq(3);
 const bridge = `lxlc${id}`;
@@ -33,7 +33,7 @@ describe.runIf(RUN_LXC)('integration: restart, snapshots, autostart, protection,
     expect(linkExists(bridge)).toBe(false);
   });
   const entries: ActionEntry[] = [];
-  const engine = recordActions(new Engine({ lxcpath: env.lxcpath, bridge }), (e) => entries.push(e));
+  const engine = recordActions(localEngine({ lxcpath: env.lxcpath, bridge }), (e) => entries.push(e));
 
   it('restart reboots a running busybox container through lxc.signal.reboot: RUNNING again with a new init PID; a frozen one is thawed first', async () => {
     const c = n('rs');

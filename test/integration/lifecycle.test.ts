@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../core/engine.js';
 import { isLxdeckError } from '../../core/errors.js';
 import { RUN_LXC, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { localEngine } from '../../src/local-engine.js';
 
 const id = uniq(3);
 const bridge = `lxdt${id}`; // 10 bytes, within IFNAMSIZ
@@ -22,7 +22,7 @@ describe.runIf(RUN_LXC)('integration: a real busybox container through the engin
     expect(existsSync(env.lxcpath)).toBe(false);
     expect(linkExists(bridge)).toBe(false);
   });
-  const engine = new Engine({ lxcpath: env.lxcpath, bridge });
+  const engine = localEngine({ lxcpath: env.lxcpath, bridge });
 
   it('creates a container LXC recognises, on a bridge the engine made, with a static address', async () => {
     const phases: string[] = [];
@@ -46,7 +46,7 @@ describe.runIf(RUN_LXC)('integration: a real busybox container through the engin
     const first = await engine.info(name);
     expect(other.net[0].ipv4[0]).not.toBe(first.net[0].ipv4[0]);
     // the allocation is in the configs, so a new engine (a restart of lxdeck) sees it
-    const third = await new Engine({ lxcpath: env.lxcpath, bridge }).create(`${name}c`);
+    const third = await localEngine({ lxcpath: env.lxcpath, bridge }).create(`${name}c`);
     expect(new Set([first, other, third].map((i) => i.net[0].ipv4[0])).size).toBe(3);
     await engine.destroy(`${name}b`);
     await engine.destroy(`${name}c`);

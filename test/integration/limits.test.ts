@@ -8,13 +8,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../core/engine.js';
 import { ExecaRunner } from '../../core/exec/runner.js';
 import { isLxdeckError } from '../../core/errors.js';
 import { HostFs } from '../../core/host/host-fs.js';
 import { detectCgroupLayout, controllerDriver } from '../../core/cgroup/layout.js';
 import { readCgroupPaths } from '../../core/cgroup/paths.js';
 import { RUN_LXC, createNetlessContainer, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { localEngine } from '../../src/local-engine.js';
 
 const M = 1024 ** 2;
 
@@ -24,7 +24,7 @@ describe.runIf(RUN_LXC)('integration: limits through the engine', () => {
   const env = tempLxcpath();
   const name = `lim-${uniq(3)}`;
   const fs = new HostFs('/');
-  const engine = new Engine({ lxcpath: env.lxcpath });
+  const engine = localEngine({ lxcpath: env.lxcpath });
   const layout = detectCgroupLayout(fs);
   const memV2 = controllerDriver('memory', layout) === 'v2';
   const memFile = memV2 ? 'memory.max' : 'memory.limit_in_bytes';

@@ -10,7 +10,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../core/engine.js';
 import { ExecaRunner } from '../../core/exec/runner.js';
 import { HostFs } from '../../core/host/host-fs.js';
 import { formatCidr, type Cidr } from '../../core/network/ipv4.js';
@@ -18,6 +17,7 @@ import { natChainName, natSatisfied, nftDeleteChainArgv, readNatState } from '..
 import { applySetup, planSetup, type SetupDeps, type SetupOptions } from '../../core/setup/index.js';
 import { RUN_LXC, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 import { freeTestSubnet } from '../core/setup/free-subnet.js';
+import { localEngine } from '../../src/local-engine.js';
 
 const id = uniq(3);
 const bridgeA = `lxna${id}`;
@@ -30,7 +30,7 @@ const forwardBefore = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim
 let subnetA: Cidr;
 let subnetB: Cidr;
 
-const deps = (bridge: string): SetupDeps => ({ runner, fs: new HostFs('/'), engine: new Engine({ lxcpath: env.lxcpath, bridge, runner }), root });
+const deps = (bridge: string): SetupDeps => ({ runner, fs: new HostFs('/'), engine: localEngine({ lxcpath: env.lxcpath, bridge, runner }), root });
 const opts = (bridge: string, subnet: Cidr): SetupOptions => ({ bridge, subnet: formatCidr(subnet), natTable: table, container: false, dhcp: false, install: false });
 
 describe.runIf(RUN_LXC)('integration: NAT and persistence per bridge', () => {

@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../core/engine.js';
 import { vethName } from '../../core/names.js';
 import { runCli } from '../helpers/cli.js';
 import { RUN_LXC, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { localEngine } from '../../src/local-engine.js';
 
 const id = uniq(3);
 const bridge = `lxdr${id}`;
@@ -18,7 +18,7 @@ const ping = (a: string) => execFileSync('/bin/busybox', ['ping', '-c1', '-W2', 
 describe.runIf(RUN_LXC)('integration: rename (lxc-copy -R) and restore --as', () => {
   requireLxc();
   afterAll(() => env.cleanup());
-  const engine = new Engine({ lxcpath: env.lxcpath, bridge });
+  const engine = localEngine({ lxcpath: env.lxcpath, bridge });
   const a = `a-${id}`;
   const b = `b-${id}`;
 

@@ -11,11 +11,11 @@ import { existsSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../core/engine.js';
 import { ExecaRunner, RecordingRunner } from '../../core/exec/runner.js';
 import { HostFs } from '../../core/host/host-fs.js';
 import { applyStep, planSetup, type SetupDeps, type SetupOptions } from '../../core/setup/index.js';
 import { RUN_LXC, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { localEngine } from '../../src/local-engine.js';
 
 /** The real host, except that PID 1 is systemd. */
 class SystemdPid1Fs extends HostFs {
@@ -42,7 +42,7 @@ describe.runIf(RUN_LXC)(`integration: lxdeck-net-${bridge}.service with systemd 
   it('the unit passes systemd-analyze verify, is enabled with systemctl --root, and a second plan finds it done', async () => {
     expect(have('systemd-analyze') && have('systemctl'), 'systemd-analyze and systemctl (package systemd) are needed').toBe(true);
     const runner = new ExecaRunner();
-    const deps: SetupDeps = { runner, fs: new SystemdPid1Fs('/'), engine: new Engine({ lxcpath: env.lxcpath, bridge, runner }), root };
+    const deps: SetupDeps = { runner, fs: new SystemdPid1Fs('/'), engine: localEngine({ lxcpath: env.lxcpath, bridge, runner }), root };
     const plan = await planSetup(deps, opts);
     expect(plan.systemd).toBe(true);
     const persist = plan.steps.find((s) => s.id === 'persist')!;

@@ -11,13 +11,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../core/engine.js';
 import { ExecaRunner, RecordingRunner } from '../../core/exec/runner.js';
 import { HostFs } from '../../core/host/host-fs.js';
 import { formatCidr, formatIpv4, networkOf, parseIpv4, type Cidr } from '../../core/network/ipv4.js';
 import { applySetup, formatPlan, planSetup, readRoutes, summarizeSetup, type SetupDeps, type SetupLine, type SetupOptions } from '../../core/setup/index.js';
 import { RUN_LXC, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 import { freeTestSubnet } from '../core/setup/free-subnet.js';
+import { localEngine } from '../../src/local-engine.js';
 
 const id = uniq(3);
 const bridge = `lxds${id}`;
@@ -57,7 +57,7 @@ function nftTable(): { status: number; json: string } {
 let subnet: Cidr;
 let uplink: Cidr;
 const runner = new ExecaRunner();
-const engine = new Engine({ lxcpath: env.lxcpath, bridge, runner });
+const engine = localEngine({ lxcpath: env.lxcpath, bridge, runner });
 const deps: SetupDeps = { runner, fs: new HostFs('/'), engine, root };
 const opts = (): SetupOptions => ({ bridge, subnet: formatCidr(subnet), natTable: table, container: first });
 
@@ -155,7 +155,7 @@ describe.runIf(RUN_LXC)('integration: lxdeck setup on this host', () => {
 
   it('a second run changes nothing: every step is already done and no command runs while applying', async () => {
     const rec = new RecordingRunner(undefined, runner);
-    const d2: SetupDeps = { ...deps, runner: rec, engine: new Engine({ lxcpath: env.lxcpath, bridge, runner: rec }) };
+    const d2: SetupDeps = { ...deps, runner: rec, engine: localEngine({ lxcpath: env.lxcpath, bridge, runner: rec }) };
     const plan = await planSetup(d2, opts());
     expect(plan.steps.map((s) => [s.id, s.status])).toEqual([
       ['report', 'done'],

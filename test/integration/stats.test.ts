@@ -10,10 +10,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../core/engine.js';
 import { ExecaRunner } from '../../core/exec/runner.js';
 import type { StatsPass, StatsSample } from '../../core/stats/types.js';
 import { RUN_LXC, createNetlessContainer, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { localEngine } from '../../src/local-engine.js';
 
 const M = 1024 ** 2;
 
@@ -21,7 +21,7 @@ describe.runIf(RUN_LXC)('integration: stats of real containers', () => {
   requireLxc();
   const runner = new ExecaRunner();
   const env = tempLxcpath();
-  const engine = new Engine({ lxcpath: env.lxcpath });
+  const engine = localEngine({ lxcpath: env.lxcpath });
   const burn = `stb-${uniq(3)}`;
   const disk = `std-${uniq(3)}`;
   const victim = `stv-${uniq(3)}`;

@@ -15,6 +15,7 @@ import { HostFs } from '../../core/host/host-fs.js';
 import { detectCgroupLayout } from '../../core/cgroup/layout.js';
 import { readCgroupPaths } from '../../core/cgroup/paths.js';
 import { tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { localEngine } from '../../src/local-engine.js';
 
 const IN_LANE = process.env.LXDECK_IN_V2_LANE === '1';
 const CG = '/sys/fs/cgroup';
@@ -24,7 +25,7 @@ describe.runIf(IN_LANE)('v2 lane: a real container on a cgroup2-only host', () =
   const bridge = `lxv2${id}`;
   const name = `v2-${id}`;
   const env = tempLxcpath([bridge]);
-  const engine = new Engine({ lxcpath: env.lxcpath, bridge });
+  const engine = localEngine({ lxcpath: env.lxcpath, bridge });
   const dir = join(CG, `lxc.payload.${name}`);
   const read = (f: string) => readFileSync(join(dir, f), 'utf8').trim();
 

@@ -2,13 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../../core/engine.js';
 import { RecordingRunner } from '../../../core/exec/runner.js';
 import { HostFs } from '../../../core/host/host-fs.js';
 import { detectCgroupLayout } from '../../../core/cgroup/layout.js';
 import { LxcConfig } from '../../../core/lxc/config.js';
 import { attachArgv, consoleArgv, findShell, INTERACTIVE_TIMEOUT_MS, shellProbeArgv } from '../../../core/lxc/attach.js';
 import { ignoredKeysOf } from '../../../core/ps/inspect.js';
+import { localEngine } from '../../../src/local-engine.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/host');
 const tmp = mkdtempSync(join(tmpdir(), 'lxdeck-info-'));
@@ -38,7 +38,7 @@ describe('console and attach argv', () => {
     mkdirSync(join(lxcpath, 'web1'), { recursive: true });
     writeFileSync(join(lxcpath, 'web1', 'config'), 'lxc.uts.name = web1\n');
     const runner = new RecordingRunner((file) => (file === 'lxc-info' ? { stdout: 'State: RUNNING\nPID: 4242\n' } : file === 'lxc-attach' ? { exitCode: 3 } : undefined));
-    const e = new Engine({ lxcpath, runner });
+    const e = localEngine({ lxcpath, runner });
     let told = 0;
     const r = await e.attach('web1', ['sh', '-c', 'exit 3'], { beforeHandover: () => told++ });
     expect(r).toEqual({ argv: attachArgv(lxcpath, 'web1', ['sh', '-c', 'exit 3']), exitCode: 3 });
@@ -52,7 +52,7 @@ describe('console and attach argv', () => {
     mkdirSync(join(lxcpath, 'web1'), { recursive: true });
     writeFileSync(join(lxcpath, 'web1', 'config'), 'lxc.uts.name = web1\n');
     const runner = new RecordingRunner((file) => (file === 'lxc-info' ? { stdout: 'State: STOPPED\n' } : undefined));
-    const e = new Engine({ lxcpath, runner });
+    const e = localEngine({ lxcpath, runner });
     let told = 0;
     await expect(e.attach('web1', undefined, { beforeHandover: () => told++ })).rejects.toMatchObject({ code: 'E_STATE', hint: expect.stringContaining('lxdeck start web1') });
     await expect(e.console('web1', { beforeHandover: () => told++ })).rejects.toMatchObject({ code: 'E_STATE' });
@@ -67,7 +67,7 @@ describe('C3: config keys the host ignores, in info', () => {
     mkdirSync(join(lxcpath, 'old1'), { recursive: true });
     writeFileSync(join(lxcpath, 'old1', 'config'), 'lxc.uts.name = old1\nlxc.rootfs.path = dir:/nowhere\nlxc.cgroup.memory.limit_in_bytes = 2048M\nlxc.cgroup2.pids.max = 100\nlxc.cgroup.dir = custom\n');
     const runner = new RecordingRunner((file) => (file === 'lxc-info' ? { stdout: 'State: STOPPED\n' } : undefined));
-    const e = new Engine({ lxcpath, runner, hostFs: new HostFs(join(FIXTURES, 'v2')) });
+    const e = localEngine({ lxcpath, runner, hostFs: new HostFs(join(FIXTURES, 'v2')) });
     const info = await e.info('old1');
     expect(info.ignoredKeys).toEqual([
       {

@@ -3,10 +3,10 @@ import { LxcConfig } from '../../../core/lxc/config.js';
 import { isLxdeckError } from '../../../core/errors.js';
 import { limitToConfigKeys } from '../../../core/cgroup/limits.js';
 import type { CgroupLayout } from '../../../core/cgroup/layout.js';
-import { cgroupKeysOf, currentFromConfig, saveLimitKeys } from '../../../core/stats/limit-config.js';
-import { parseLimitsInput } from '../../../core/stats/limit-input.js';
-import { cgroupFileFor } from '../../../core/stats/cgroup-key.js';
-import { makeTree } from './tree.js';
+import { cgroupKeysOf, currentFromConfig, saveLimitKeys } from '../../../core/cgroup/limit-config.js';
+import { parseLimitsInput } from '../../../core/cgroup/limit-input.js';
+import { cgroupFileFor } from '../../../core/cgroup/cgroup-key.js';
+import { makeTree } from '../stats/tree.js';
 
 const V2: CgroupLayout = { kind: 'v2', v2Mount: '/sys/fs/cgroup', v2MountRoot: '/', v2Controllers: ['cpuset', 'cpu', 'io', 'memory', 'pids'], v1: {}, v1MountRoots: {} };
 const V1: CgroupLayout = {

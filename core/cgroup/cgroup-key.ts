@@ -8,9 +8,9 @@
  */
 import { LxdeckError } from '../errors.js';
 import { HostFs, errnoCode } from '../host/host-fs.js';
-import { V1_TO_V2_FILE } from '../cgroup/limits.js';
-import { controllerDriver, joinPath, type CgroupLayout } from '../cgroup/layout.js';
-import type { CgroupPaths } from '../cgroup/paths.js';
+import { V1_TO_V2_FILE } from './limits.js';
+import { controllerDriver, joinPath, type CgroupLayout } from './layout.js';
+import type { CgroupPaths } from './paths.js';
 
 /** v2 file to its v1 counterpart (the reverse of V1_TO_V2_FILE, plus counters). */
 const V2_TO_V1: Record<string, string> = {

@@ -13,7 +13,7 @@
  */
 import { statSync } from 'node:fs';
 import { LxdeckError } from '../errors.js';
-import type { IoDeviceLimit, Limits } from '../cgroup/limits.js';
+import type { IoDeviceLimit, Limits } from './limits.js';
 import { SIZE_GRAMMAR, parseCpuList, parseCpus, parseSize, trimToOnline, type LimitValue } from '../units.js';
 
 /** Limits as typed; every field is optional and left as it is when absent. */

@@ -6,11 +6,13 @@
  * The running container's cgroup directories come from its init PID
  * (`/proc/<pid>/cgroup`, core/cgroup/paths.ts); the layout from mountinfo.
  */
+import type { ContainerLimits } from '../types.js';
+export type { ContainerLimits };
 import { join } from 'node:path';
 import { LxdeckError } from '../errors.js';
 import { HostFs } from '../host/host-fs.js';
-import { detectCgroupLayout, joinPath, type CgroupLayout, type CgroupLayoutKind } from '../cgroup/layout.js';
-import { readCgroupPaths, type CgroupPaths } from '../cgroup/paths.js';
+import { detectCgroupLayout, joinPath, type CgroupLayout, type CgroupLayoutKind } from './layout.js';
+import { readCgroupPaths, type CgroupPaths } from './paths.js';
 import {
   applyLimit,
   ignoredConfigKeys,
@@ -19,7 +21,7 @@ import {
   type AppliedLimits,
   type ConfigKeyValue,
   type IgnoredKey,
-} from '../cgroup/limits.js';
+} from './limits.js';
 import { readConfig, writeConfig } from '../lxc/config.js';
 import { parseCpuList } from '../units.js';
 import { cgroupFileFor, writeCgroupFile } from './cgroup-key.js';
@@ -34,19 +36,6 @@ export interface ResourceContext {
   initPid(name: string): Promise<number | null>;
 }
 
-/** `lxdeck limits NAME --json`. */
-export interface ContainerLimits {
-  name: string;
-  running: boolean;
-  /** the host's cgroup layout */
-  layout: CgroupLayoutKind;
-  /** the limits in effect, read from the container's cgroups; null when not running */
-  applied: AppliedLimits | null;
-  /** the cgroup keys saved in its config (lxc.cgroup.*, lxc.cgroup2.*), applied at the next start */
-  saved: ConfigKeyValue[];
-  /** saved keys this host ignores or refuses (C3) */
-  ignored: IgnoredKey[];
-}
 
 /** What {@link setContainerLimits} did. */
 export interface SetLimitsResult {

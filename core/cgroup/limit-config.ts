@@ -6,7 +6,7 @@
  * v2 key on a v1 one), which LXC ignores or refuses, is never silently kept
  * as the only setting.
  */
-import type { AppliedLimits, ConfigKeyValue } from '../cgroup/limits.js';
+import type { AppliedLimits, ConfigKeyValue } from './limits.js';
 import { LxcConfig } from '../lxc/config.js';
 import { parseCgroupLimit, parseCpuMax, parseSize, type LimitValue } from '../units.js';
 

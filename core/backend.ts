@@ -1,0 +1,73 @@
+/**
+ * The backend seam: what the console's screens and the CLI verbs call, whatever runs the
+ * containers. One implementation per backend; today the local LXC engine (core/engine.ts,
+ * `Engine`, made by src/local-engine.ts), and an in-memory fake for the console tests
+ * (test/helpers/fake-engine.ts). Every required method is what any container backend can do;
+ * the optional ones are capabilities, as ctop's connectors and k9s's dao have them: the console
+ * hides a key whose method the backend lacks (src/keymap.ts `needs`), so a backend implements
+ * only what it really can.
+ */
+import type { ContainerLimits, SetLimitsResult } from './cgroup/resources.js';
+import type { LimitsInput } from './cgroup/limit-input.js';
+import type { StatsSource } from './stats/types.js';
+import type { ProcessInfo, ProcessSnapshot } from './ps/procs.js';
+import type { AutostartResult, AutostartSettings, ContainerInfo, ContainerSummary, CopyOptions, CreateOptions, InteractiveResult, SnapshotInfo, StopOptions } from './types.js';
+
+/**
+ * What the CLI and the screens need from a backend (see the module comment). Errors are
+ * LxdeckError with a stable code (core/errors.ts), as each implementation documents.
+ */
+export interface Backend {
+  readonly lxcpath: string;
+  /** `onSkip` hears of containers LXC cannot read (left out, as lxc-ls does) */
+  list(opts?: { onSkip?: (name: string, reason: string) => void }): Promise<ContainerSummary[]>;
+  info(name: string): Promise<ContainerInfo>;
+  create(name: string, opts?: CreateOptions): Promise<ContainerInfo>;
+  start(name: string): Promise<void>;
+  stop(name: string, opts?: StopOptions): Promise<void>;
+  freeze(name: string): Promise<void>;
+  unfreeze(name: string): Promise<void>;
+  destroy(name: string, opts?: { force?: boolean }): Promise<void>;
+  /** limits in effect, saved and ignored (core/stats/resources.ts); optional so fakes may leave it out */
+  limits?(name: string): Promise<ContainerLimits>;
+  /** sets limits live and in the config (core/stats/resources.ts) */
+  setLimits?(name: string, limits: LimitsInput, opts?: { raiseCpuQuota?: boolean }): Promise<SetLimitsResult>;
+  /** a stats sampler over the lxcpath (core/stats/sampler.ts) */
+  sampler?(): StatsSource;
+  /** the argv `attach` hands the terminal to (the shell found inside when no command); the console shows it */
+  attachArgv?(name: string, command?: string[]): Promise<string[]>;
+  /** the argv `console` hands the terminal to */
+  consoleArgv?(name: string): string[];
+  /** runs lxc-attach on the real terminal (the caller left raw mode first); recorded in the action log */
+  attach?(name: string, command?: string[], opts?: { beforeHandover?: () => void }): Promise<InteractiveResult>;
+  /** runs lxc-console on the real terminal (the caller left raw mode first); recorded in the action log */
+  console?(name: string, opts?: { beforeHandover?: () => void }): Promise<InteractiveResult>;
+  /** the processes in the container's cgroup; with intervalMs, two reads give CPU % */
+  ps?(name: string, opts?: { intervalMs?: number }): Promise<ProcessInfo[]>;
+  /** one read of the processes, for CPU % between reads (withCpuPercent in core/ps) */
+  psSnapshot?(name: string): Promise<ProcessSnapshot>;
+  /** sends `signal` to one process of the container (its host PID) */
+  kill?(name: string, hostPid: number, signal: string | number): Promise<void>;
+
+  // ---- lifecycle (issue 9); optional so fakes may leave them out, the console hides a key whose method is missing
+  /** full copy (lxc-copy), or an overlay/btrfs snapshot clone with opts.snapshot; new hwaddr, address, veth name and idmap range */
+  copy?(src: string, dst: string, opts?: CopyOptions): Promise<ContainerInfo>;
+  /** renames a STOPPED container (lxc-copy -R); its address record follows */
+  rename?(oldName: string, newName: string): Promise<void>;
+  /** lxc-stop -r: a clean reboot of a running container */
+  restart?(name: string, opts?: StopOptions): Promise<void>;
+  /** lxc-snapshot NAME [-c comment]: a snapshot in LXC's layout (`lxc-snapshot -L` sees it) */
+  snapshot?(name: string, opts?: { comment?: string }): Promise<SnapshotInfo>;
+  /** lxc-snapshot -L NAME */
+  snapshots?(name: string): Promise<SnapshotInfo[]>;
+  /** lxc-snapshot -r SNAP NAME: in place (container STOPPED), or as a new container with opts.as (new identity, like copy) */
+  restoreSnapshot?(name: string, snap: string, opts?: { as?: string }): Promise<void>;
+  /** lxc-snapshot -d SNAP NAME */
+  deleteSnapshot?(name: string, snap: string): Promise<void>;
+  /** writes lxc.start.auto/order/delay and lxc.group (given fields only); returns the settings now saved */
+  setAutostart?(name: string, s: Partial<AutostartSettings>): Promise<AutostartSettings>;
+  /** starts every lxc.start.auto = 1 container in lxc.start.order (delays honoured), like lxc-autostart */
+  applyAutostart?(opts?: { groups?: string[] }): Promise<AutostartResult>;
+  /** delete protection on or off (destroy refuses with E_PROTECTED while on) */
+  setProtected?(name: string, on: boolean): Promise<void>;
+}
