@@ -26,6 +26,7 @@ import { HostFs } from './host/host-fs.js';
 import { detectCgroupLayout } from './cgroup/layout.js';
 import { readCgroupPaths } from './cgroup/paths.js';
 import { attachArgv, consoleArgv, findShell, runInteractive } from './lxc/attach.js';
+import { listApplicationRecords, runApplication, type RunOptions, type RunResult } from './lxc/execute.js';
 import { enrichInfo } from './ps/inspect.js';
 import { cgroupPids, parseSignal, procsDirOf, readProcesses, userContextOf, withCpuPercent, type ProcessInfo, type ProcessSnapshot } from './ps/procs.js';
 import type { InteractiveResult } from './types.js';
@@ -161,7 +162,22 @@ export class Engine implements Backend {
       }
     };
     await Promise.all(Array.from({ length: Math.min(8, names.length) }, worker));
-    return out.filter((x): x is ContainerSummary => x !== null);
+    return [...out.filter((x): x is ContainerSummary => x !== null), ...(await this.applicationRows(new Set(names)))];
+  }
+
+  /** The running application containers (`lxdeck run`: records in <lxcpath>/.lxdeck/run) as list rows; `skip` names system containers. */
+  private async applicationRows(skip: Set<string>): Promise<ContainerSummary[]> {
+    const rows: ContainerSummary[] = [];
+    for (const r of await listApplicationRecords(this.lxcpath)) {
+      if (skip.has(r.name)) continue;
+      try {
+        const li = await this.driver.info(r.name);
+        if (li.state !== 'STOPPED') rows.push({ name: r.name, state: li.state, pid: li.pid, ipv4: li.ipv4, autostart: false, groups: [], protected: false, kind: 'application', command: r.command });
+      } catch (e) {
+        if (!isLxdeckError(e, 'E_NOT_FOUND')) throw e;
+      }
+    }
+    return rows;
   }
 
   private async summary(name: string): Promise<ContainerSummary> {
@@ -503,6 +519,32 @@ export class Engine implements Backend {
     opts.beforeHandover?.();
     const exitCode = await runInteractive(this.runner, argv);
     return { argv, exitCode };
+  }
+
+  /**
+   * Runs `command` as an application container (lxc-execute: the host's file system read-only,
+   * namespaces and cgroup limits of its own, core/lxc/execute.ts) on the real terminal, and
+   * removes it when the command ends. The caller must have left raw mode.
+   * @returns its name, the argv and the command's exit status
+   * @throws LxdeckError E_USAGE, E_NAME_INVALID, E_EXISTS, E_INVALID_VALUE, E_MISSING_PROGRAM
+   */
+  async run(command: readonly string[], opts: RunOptions = {}, hooks: { beforeHandover?: (name: string) => void } = {}): Promise<RunResult> {
+    return runApplication(
+      { lxcpath: this.lxcpath, runner: this.runner, layout: detectCgroupLayout(this.fs), state: (n) => this.stateOrStopped(n) },
+      command,
+      opts,
+      hooks,
+    );
+  }
+
+  /** LXC's state of `name`; STOPPED when LXC knows no such container (no config, no command socket). */
+  private async stateOrStopped(name: string): Promise<string> {
+    try {
+      return (await this.driver.info(name)).state;
+    } catch (e) {
+      if (isLxdeckError(e, 'E_NOT_FOUND')) return 'STOPPED';
+      throw e;
+    }
   }
 
   /** The cgroup directory listing every process of a running container, and its init PID. */

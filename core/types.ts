@@ -126,6 +126,10 @@ export interface ContainerSummary {
   groups?: string[];
   /** delete protection (`lxdeck protect NAME on`, kept in the sidecar): destroy refuses until it is off */
   protected?: boolean;
+  /** set only on application containers (`lxdeck run`, lxc-execute); system containers leave it out */
+  kind?: 'application';
+  /** an application container's command */
+  command?: string[];
 }
 
 /** One network interface of a container, from lxc.net.N.* keys. */

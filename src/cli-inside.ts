@@ -10,7 +10,7 @@ import { CONSOLE_ESCAPE_HINT } from '../core/lxc/attach.js';
 import { actionLogPath, readRecentActions, type ActionEntry } from '../core/actionlog/index.js';
 import type { ProcessInfo } from '../core/ps/procs.js';
 import type { ContainerInfo } from '../core/types.js';
-import { formatBytes } from '../core/units.js';
+import { SIZE_GRAMMAR, formatBytes } from '../core/units.js';
 
 export interface InsideDeps {
   engine: () => Engine;
@@ -149,6 +149,32 @@ export function addInsideCommands(program: Command, deps: InsideDeps): void {
     .action(async (name: string, command: string[]) => {
       deps.requireRoot();
       const r = await deps.engine().attach(name, command);
+      deps.setExit(r.exitCode);
+    });
+
+  program
+    .command('run')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .description('run a command as an application container (lxc-execute): the host\'s file system read-only, namespaces and limits of its own; exits with its exit status')
+    .option('--name <name>', 'the container\'s name while it runs (default run-COMMAND-XXXXXX)')
+    .option('--memory <size>', `memory limit; ${SIZE_GRAMMAR}`)
+    .option('--swap <size>', 'swap limit (same grammar)')
+    .option('--cpus <n>', 'CPU quota as a number of CPUs (0.5, 2) or max')
+    .option('--cpu-weight <n>', 'relative CPU weight 1..10000 (default 100)')
+    .option('--pids <n>', 'maximum number of processes, or max')
+    .option('--host-net', 'the host\'s network instead of a network namespace with only lo')
+    .addHelpText('after', `
+The container shows in lxdeck ls and lxc-ls while it runs and is removed when the command ends.
+/tmp and /run are empty tmpfs; everything else is the host's, read-only. Example:
+  lxdeck run --memory 64M -- sh -c 'cat /proc/self/cgroup; exit 3'
+`)
+    .action(async (command: string[], o: { name?: string; memory?: string; swap?: string; cpus?: string; cpuWeight?: string; pids?: string; hostNet?: boolean }) => {
+      deps.requireRoot();
+      const r = await deps.engine().run(command, {
+        name: o.name,
+        net: o.hostNet ? 'host' : 'empty',
+        limits: { memory: o.memory, swap: o.swap, cpus: o.cpus, cpuWeight: o.cpuWeight, pids: o.pids },
+      });
       deps.setExit(r.exitCode);
     });
 

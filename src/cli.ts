@@ -66,9 +66,14 @@ function table(rows: string[][]): string {
 function lsTable(list: ContainerSummary[]): string {
   // lxc-ls -f's first columns (NAME STATE AUTOSTART GROUPS), then lxdeck's delete protection
   const rows = [['NAME', 'STATE', 'AUTOSTART', 'GROUPS', 'PROTECTED', 'PID', 'IPV4']];
-  for (const c of list)
+  const apps = list.filter((c) => c.kind === 'application');
+  for (const c of list.filter((x) => x.kind !== 'application'))
     rows.push([c.name, c.state, c.autostart ? '1' : '0', c.groups?.length ? c.groups.join(',') : '-', c.protected ? 'yes' : '-', c.pid === null ? '-' : String(c.pid), c.ipv4.length ? c.ipv4.join(', ') : '-']);
-  return table(rows);
+  const system = rows.length > 1 ? table(rows) : '';
+  if (!apps.length) return system;
+  // application containers (lxdeck run) in a section of their own: the system table keeps lxc-ls's columns
+  const appRows = [['APPLICATION', 'STATE', 'PID', 'COMMAND'], ...apps.map((c) => [c.name, c.state, c.pid === null ? '-' : String(c.pid), (c.command ?? []).join(' ')])];
+  return [system, table(appRows)].filter(Boolean).join('\n\n');
 }
 
 function out(s: string): void {

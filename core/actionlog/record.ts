@@ -65,6 +65,13 @@ export const ACTION_SPECS: Readonly<Record<string, { action: string; equivalent:
       return { argvs: [lxc('lxc-stop', p, str(name), ...(opts.kill ? ['-k'] : ['-t', String(opts.timeoutSec ?? 30)]))] };
     },
   },
+  run: {
+    action: 'run',
+    equivalent: (p, [cmd, o], result) => {
+      const name = obj(result).name ?? obj(o).name ?? 'NAME';
+      return { argvs: [lxc('lxc-execute', p, str(name), '--', ...(Array.isArray(cmd) ? cmd.map(str) : []))], note: 'an application container (lxdeck run), removed when its command ended' };
+    },
+  },
   freeze: { action: 'freeze', equivalent: (p, [name]) => ({ argvs: [lxc('lxc-freeze', p, str(name))] }) },
   unfreeze: { action: 'unfreeze', equivalent: (p, [name]) => ({ argvs: [lxc('lxc-unfreeze', p, str(name))] }) },
   destroy: {
@@ -197,7 +204,7 @@ export interface RecordOptions {
 /**
  * Wraps `engine` so that each call of an action method ({@link ACTION_SPECS}: create, start,
  * stop, freeze, unfreeze, destroy, copy, rename, restart, snapshot, restoreSnapshot, deleteSnapshot,
- * setAutostart, applyAutostart, setProtected, setLimits, cgroupSet, attach, console, kill) calls
+ * setAutostart, applyAutostart, setProtected, setLimits, cgroupSet, attach, console, kill, run) calls
  * `onAction` once with its entry, after the action finished or failed (the error is
  * rethrown unchanged). Every other property and method passes through untouched.
  * `onAction` must not throw (ActionLog.append never does); if it does, the error is dropped.
