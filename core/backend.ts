@@ -11,7 +11,7 @@ import type { ContainerLimits, SetLimitsResult } from './cgroup/resources.js';
 import type { LimitsInput } from './cgroup/limit-input.js';
 import type { StatsSource } from './stats/types.js';
 import type { ProcessInfo, ProcessSnapshot } from './ps/procs.js';
-import type { AutostartResult, AutostartSettings, ContainerInfo, ContainerSummary, CopyOptions, CreateOptions, InteractiveResult, SnapshotInfo, StopOptions } from './types.js';
+import type { DeviceChange, DeviceEntry, AutostartResult, AutostartSettings, ContainerInfo, ContainerSummary, CopyOptions, CreateOptions, InteractiveResult, SnapshotInfo, StopOptions } from './types.js';
 
 /**
  * What the CLI and the screens need from a backend (see the module comment). Errors are
@@ -48,6 +48,12 @@ export interface Backend {
   psSnapshot?(name: string): Promise<ProcessSnapshot>;
   /** sends `signal` to one process of the container (its host PID) */
   kill?(name: string, hostPid: number, signal: string | number): Promise<void>;
+  /** passes a host device node in: saved in the config, live for a running privileged container (lxc-device add) */
+  addDevice?(name: string, path: string): Promise<DeviceChange>;
+  /** takes a device node out: config, and live for a running privileged container (lxc-device del) */
+  removeDevice?(name: string, path: string): Promise<DeviceChange>;
+  /** the device nodes the config passes in */
+  devices?(name: string): Promise<DeviceEntry[]>;
 
   // ---- lifecycle (issue 9); optional so fakes may leave them out, the console hides a key whose method is missing
   /** full copy (lxc-copy), or an overlay/btrfs snapshot clone with opts.snapshot; new hwaddr, address, veth name and idmap range */

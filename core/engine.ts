@@ -27,9 +27,10 @@ import { detectCgroupLayout } from './cgroup/layout.js';
 import { readCgroupPaths } from './cgroup/paths.js';
 import { attachArgv, consoleArgv, findShell, runInteractive } from './lxc/attach.js';
 import { listApplicationRecords, runApplication, type RunOptions, type RunResult } from './lxc/execute.js';
+import { addDeviceToConfig, configDevices, hostDevice, removeDeviceFromConfig } from './lxc/device.js';
 import { enrichInfo } from './ps/inspect.js';
 import { cgroupPids, parseSignal, procsDirOf, readProcesses, userContextOf, withCpuPercent, type ProcessInfo, type ProcessSnapshot } from './ps/procs.js';
-import type { InteractiveResult } from './types.js';
+import type { DeviceChange, DeviceEntry, InteractiveResult } from './types.js';
 
 /** LXC's default lxcpath (`lxc-config lxc.lxcpath`). */
 export const DEFAULT_LXCPATH = '/var/lib/lxc';
@@ -83,6 +84,12 @@ interface NetworkState {
  * in the lxcpath in LXC's own layout (`<lxcpath>/<name>/config`, `rootfs/`), so
  * `lxc-ls` sees what lxdeck made and lxdeck sees what `lxc-create` made.
  */
+
+/** The last line of a tool's stderr, for a one-line error. */
+function lastErrorLine(stderr: string): string {
+  return stderr.trim().split('\n').filter(Boolean).pop() ?? 'no message';
+}
+
 /** The template source of an engine given none: every name is refused. */
 const noTemplates: TemplateSource = (name) => {
   throw new LxdeckError('E_TEMPLATE', `no templates were handed to this engine, so ${JSON.stringify(name)} cannot be used`, {
@@ -535,6 +542,74 @@ export class Engine implements Backend {
       opts,
       hooks,
     );
+  }
+
+  /**
+   * Passes the host's device node `path` into the container (core/lxc/device.ts): saved in the
+   * config (devices allow rule, bind mount entry) and, when the container is RUNNING and
+   * privileged, added live with `lxc-device add`. An unprivileged container gets it at its next
+   * start (LXC cannot mknod in a user namespace): `live` is false and a message says so. A restart
+   * (lxc-stop -r) is not a start: LXC reboots with the config it loaded when it started.
+   * @returns the device, whether it was added live, the config lines added, messages
+   * @throws LxdeckError E_NOT_FOUND (container or node), E_INVALID_VALUE (path, not a device
+   *   node, a node every container has), E_COMMAND (lxc-device failed; the config is put back)
+   */
+  async addDevice(name: string, path: string): Promise<DeviceChange> {
+    await this.requireExisting(name);
+    const d = hostDevice(path);
+    const cfgPath = join(this.dir(name), 'config');
+    const cfg = await readConfig(cfgPath);
+    const before = cfg.toString();
+    const lines = addDeviceToConfig(cfg, d, detectCgroupLayout(this.fs));
+    await writeConfig(cfgPath, cfg);
+    const li = await this.driver.info(name);
+    const messages: string[] = [];
+    let live = false;
+    if (li.state === 'RUNNING' || li.state === 'FROZEN') {
+      if (cfg.getAll('lxc.idmap').length) messages.push(`${name} is unprivileged: LXC cannot make a device node inside a user namespace, so ${d.path} comes with its next start (lxdeck stop ${name}, then lxdeck start ${name}: a restart keeps the config LXC loaded when it started)`);
+      else {
+        const r = await this.runner.run('lxc-device', ['-P', this.lxcpath, '-n', name, 'add', d.path], { timeoutMs: 30_000 });
+        if (r.exitCode !== 0) {
+          await writeFile(cfgPath, before);
+          throw new LxdeckError('E_COMMAND', `lxc-device add ${d.path} to ${name} failed: ${lastErrorLine(r.stderr)}`, { hint: `the config was left as it was; try: lxc-device -P ${this.lxcpath} -n ${name} add ${d.path}` });
+        }
+        live = true;
+      }
+    } else messages.push(`${name} is ${li.state}: ${d.path} comes with its next start`);
+    return { device: d, live, config: lines, messages };
+  }
+
+  /**
+   * Takes the device node `path` out of the container: its allow rule and bind mount entry leave
+   * the config, and a RUNNING privileged container loses it live (`lxc-device del`).
+   * @throws LxdeckError E_NOT_FOUND (container, or a device its config does not pass in), E_INVALID_VALUE, E_COMMAND
+   */
+  async removeDevice(name: string, path: string): Promise<DeviceChange> {
+    await this.requireExisting(name);
+    const d = hostDevice(path);
+    const cfgPath = join(this.dir(name), 'config');
+    const cfg = await readConfig(cfgPath);
+    const lines = removeDeviceFromConfig(cfg, d);
+    if (!lines.length) throw new LxdeckError('E_NOT_FOUND', `${name}'s config does not pass ${d.path} in`, { hint: `lxdeck device ${name} ls lists what it does` });
+    await writeConfig(cfgPath, cfg);
+    const li = await this.driver.info(name);
+    const messages: string[] = [];
+    let live = false;
+    if ((li.state === 'RUNNING' || li.state === 'FROZEN') && !cfg.getAll('lxc.idmap').length) {
+      const r = await this.runner.run('lxc-device', ['-P', this.lxcpath, '-n', name, 'del', d.path], { timeoutMs: 30_000 });
+      if (r.exitCode !== 0) messages.push(`removed from the config; lxc-device del said: ${lastErrorLine(r.stderr)} (it goes at the next start)`);
+      else live = true;
+    } else if (li.state !== 'STOPPED') messages.push(`${d.path} stays in the running container until its next start`);
+    return { device: d, live, config: lines, messages };
+  }
+
+  /**
+   * The device nodes the container's config passes in (bind mount entries with their allow rule).
+   * @throws LxdeckError E_NOT_FOUND, E_CONFIG
+   */
+  async devices(name: string): Promise<DeviceEntry[]> {
+    await this.requireExisting(name);
+    return configDevices(await readConfig(join(this.dir(name), 'config')));
   }
 
   /** LXC's state of `name`; STOPPED when LXC knows no such container (no config, no command socket). */

@@ -91,6 +91,26 @@ export interface ContainerLimits {
   ignored: IgnoredKey[];
 }
 
+/** One device node passed into a container. */
+export interface DeviceEntry {
+  /** the node's path on the host and in the container, e.g. `/dev/loop5` */
+  path: string;
+  /** `c` character, `b` block */
+  type: 'c' | 'b';
+  major: number;
+  minor: number;
+}
+
+/** What `addDevice` and `removeDevice` (core/engine.ts) did. */
+export interface DeviceChange {
+  device: DeviceEntry;
+  /** true when the running container got (or lost) the node at once */
+  live: boolean;
+  /** the config lines added or removed */
+  config: string[];
+  messages: string[];
+}
+
 export type ContainerState =
   | 'STOPPED'
   | 'STARTING'
@@ -196,6 +216,8 @@ export interface ContainerInfo extends ContainerSummary {
   limits?: ContainerLimits | null;
   /** config keys this host ignores, with their replacement (C3) */
   ignoredKeys?: IgnoredConfigKey[];
+  /** host device nodes the config passes in (lxc.mount.entry binds with their devices allow rule) */
+  devices?: DeviceEntry[];
 }
 
 /** How `attach` and `console` ran: the argv handed the terminal, and its exit status. */

@@ -31,6 +31,8 @@ DEFAULT_TESTS=(
   test/integration/lifecycle.test.ts
   test/integration/limits.test.ts
   test/integration/stats.test.ts
+  test/integration/run-app.test.ts
+  test/integration/device.test.ts
 )
 
 die() { echo "v2-lane: error: $*" >&2; exit 2; }

@@ -107,6 +107,7 @@ export function formatInfo(i: ContainerInfo): string {
   }
   if (l && l.saved.length) lines.push(['Saved', l.saved.map((s) => `${s.key} = ${s.value}`).join('; ')]);
   else if (l && !l.applied) lines.push(['Limits', 'none saved in the config']);
+  if (i.devices?.length) lines.push(['Devices', i.devices.map((d) => `${d.path} (${d.type} ${d.major}:${d.minor})`).join(', ')]);
   const out = lines.map(([k, v]) => `${`${k}:`.padEnd(13)}${v}`);
   for (const k of i.ignoredKeys ?? [])
     out.push(`Ignored:     ${k.key} = ${k.value}: ${k.reason}${k.replacementLine ? `; use ${k.replacementLine}` : k.replacement ? `; use ${k.replacement}` : ''}`);
@@ -176,6 +177,36 @@ The container shows in lxdeck ls and lxc-ls while it runs and is removed when th
         limits: { memory: o.memory, swap: o.swap, cpus: o.cpus, cpuWeight: o.cpuWeight, pids: o.pids },
       });
       deps.setExit(r.exitCode);
+    });
+
+  program
+    .command('device')
+    .argument('<name>')
+    .argument('<action>', 'add, rm or ls')
+    .argument('[path]', 'the device node on the host, e.g. /dev/loop5')
+    .description('pass a host device node into a container, or take it out (like lxc-device): saved in the config, live for a running privileged container')
+    .option('--json', 'print JSON')
+    .addHelpText('after', `
+add saves a devices allow rule (lxc.cgroup.devices.allow on a v1 host, lxc.cgroup2.devices.allow on v2)
+and a bind mount (lxc.mount.entry) so the node is there at every start. A running privileged container
+gets it at once (lxc-device add); an unprivileged one at its next start: LXC cannot make a device
+node inside a user namespace. Example:
+  lxdeck device web1 add /dev/net/tun
+`)
+    .action(async (name: string, action: string, path: string | undefined, o: { json?: boolean }) => {
+      deps.requireRoot();
+      const e = deps.engine();
+      if (action === 'ls') {
+        const ds = await e.devices(name);
+        return out(o.json ? JSON.stringify(ds, null, 2) : ds.length ? ds.map((d) => `${d.path}  ${d.type} ${d.major}:${d.minor}`).join('\n') : `${name} has no device nodes passed in`);
+      }
+      if (action !== 'add' && action !== 'rm') throw new LxdeckError('E_USAGE', `unknown device action ${JSON.stringify(action)}`, { hint: 'lxdeck device NAME add|rm PATH, or lxdeck device NAME ls', exitCode: 2 });
+      if (!path) throw new LxdeckError('E_USAGE', `device ${action} needs the device node's path`, { hint: `e.g. lxdeck device ${name} ${action} /dev/net/tun`, exitCode: 2 });
+      const r = action === 'add' ? await e.addDevice(name, path) : await e.removeDevice(name, path);
+      if (o.json) return out(JSON.stringify(r, null, 2));
+      const d = r.device;
+      out(`${action === 'add' ? 'passed' : 'took'} ${d.path} (${d.type} ${d.major}:${d.minor}) ${action === 'add' ? 'into' : 'out of'} ${name}${r.live ? ', live' : ''}; config: ${r.config.join('; ') || 'unchanged'}`);
+      for (const m of r.messages) out(m);
     });
 
   program

@@ -72,6 +72,14 @@ export const ACTION_SPECS: Readonly<Record<string, { action: string; equivalent:
       return { argvs: [lxc('lxc-execute', p, str(name), '--', ...(Array.isArray(cmd) ? cmd.map(str) : []))], note: 'an application container (lxdeck run), removed when its command ended' };
     },
   },
+  addDevice: {
+    action: 'device-add',
+    equivalent: (p, [name, path], result) => ({ argvs: [lxc('lxc-device', p, str(name), 'add', str(path))], note: obj(result).live === false ? 'saved in the config only (applies at the next start)' : undefined }),
+  },
+  removeDevice: {
+    action: 'device-rm',
+    equivalent: (p, [name, path]) => ({ argvs: [lxc('lxc-device', p, str(name), 'del', str(path))] }),
+  },
   freeze: { action: 'freeze', equivalent: (p, [name]) => ({ argvs: [lxc('lxc-freeze', p, str(name))] }) },
   unfreeze: { action: 'unfreeze', equivalent: (p, [name]) => ({ argvs: [lxc('lxc-unfreeze', p, str(name))] }) },
   destroy: {
@@ -204,7 +212,7 @@ export interface RecordOptions {
 /**
  * Wraps `engine` so that each call of an action method ({@link ACTION_SPECS}: create, start,
  * stop, freeze, unfreeze, destroy, copy, rename, restart, snapshot, restoreSnapshot, deleteSnapshot,
- * setAutostart, applyAutostart, setProtected, setLimits, cgroupSet, attach, console, kill, run) calls
+ * setAutostart, applyAutostart, setProtected, setLimits, cgroupSet, attach, console, kill, run, addDevice, removeDevice) calls
  * `onAction` once with its entry, after the action finished or failed (the error is
  * rethrown unchanged). Every other property and method passes through untouched.
  * `onAction` must not throw (ActionLog.append never does); if it does, the error is dropped.

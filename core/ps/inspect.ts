@@ -21,6 +21,7 @@ import { readCgroupPaths, type CgroupPaths } from '../cgroup/paths.js';
 import { ignoredConfigKeys, v2EquivalentOf } from '../cgroup/limits.js';
 import type { LxcConfig } from '../lxc/config.js';
 import { parseIdmap, type IdmapEntry } from '../idmap.js';
+import { configDevices } from '../lxc/device.js';
 import { readContainerLimits, type ContainerLimits } from '../cgroup/resources.js';
 import { cgroupKeysOf } from '../cgroup/limit-config.js';
 import type { ContainerInfo, IgnoredConfigKey } from '../types.js';
@@ -245,6 +246,7 @@ export async function enrichInfo(
   }
   info.limits = limits;
   info.ignoredKeys = layout ? ignoredKeysOf(cfg, layout) : [];
+  info.devices = configDevices(cfg);
   // security
   info.idmap = idmapOf(cfg);
   info.unprivileged = info.idmap.length > 0;
