@@ -22,7 +22,9 @@ export type ErrorCode =
   | 'E_MISSING_PROGRAM'
   | 'E_INVALID_VALUE'
   | 'E_CANCELLED'
-  | 'E_PROTECTED';
+  | 'E_PROTECTED'
+  /** lxdeck does not do this for this container (its backing store, its kind); the hint names what does */
+  | 'E_UNSUPPORTED';
 
 export class LxdeckError extends Error {
   readonly code: ErrorCode;

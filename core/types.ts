@@ -238,6 +238,13 @@ export interface ProgressEvent {
 export interface CreateOptions {
   /** template name under templates/ (or `lxc:NAME`); default "busybox" */
   template?: string;
+  /**
+   * the backing store of the rootfs, as lxc-create -B: `dir` (default: a directory) or `loop`
+   * (an ext4 image file `<lxcpath>/NAME/rootdev`, lxc.rootfs.path = loop:..., mounted by LXC)
+   */
+  backing?: string;
+  /** the size of a `loop` image: bytes, or a size as typed (U1: 512M, 1G); default 1 GiB as lxc-create's --fssize */
+  size?: string | number;
   /** template options (`--option KEY=VALUE`), checked against the template's manifest; passed to its builder as ctx.options */
   options?: Record<string, string>;
   /** bridge for lxc.net.0.link; default the engine's default bridge (lxdeckbr0) */

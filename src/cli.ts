@@ -93,6 +93,8 @@ interface CreateFlags {
   dhcp?: boolean;
   hwaddr?: string;
   vethPair?: string;
+  backing?: string;
+  size?: string;
   privileged?: boolean;
   apparmor?: string;
   seccomp?: string;
@@ -188,6 +190,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--dhcp', 'no static address: the container asks a DHCP server on the bridge')
     .option('--hwaddr <mac>', 'MAC address xx:xx:xx:xx:xx:xx (default: random 00:16:3e:xx:xx:xx)')
     .option('--veth-pair <name>', 'host-side veth name, at most 15 bytes (default: derived from the name)')
+    .option('-B, --backing <store>', 'rootfs backing store, as lxc-create -B: dir (default) or loop (an ext4 image file)')
+    .option('--size <size>', 'size of a loop image (SIZE; default 1G, as lxc-create --fssize)')
     .option('--privileged', 'root in the container is root on the host (default: unprivileged, with its own uid/gid range)')
     .option('--apparmor <profile>', 'lxc.apparmor.profile: a loaded profile, generated, unconfined or unchanged (default: LXC\'s, lxc-container-default-cgns); refused where AppArmor is not enabled')
     .option('--seccomp <path|default|none>', 'lxc.seccomp.profile: a profile file, default (LXC\'s common.seccomp) or none (no system call filter)')
@@ -215,6 +219,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
           dhcp: o.dhcp,
           hwaddr: o.hwaddr,
           vethPair: o.vethPair,
+          backing: o.backing,
+          size: o.size,
           memory: o.memory,
           swap: o.swap,
           cpus: o.cpus,

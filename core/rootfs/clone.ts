@@ -37,15 +37,16 @@ export interface CloneHost {
 /**
  * Copy of stopped SRC to DST with a new identity (see the module comment): full (`lxc-copy -K`),
  * or with `opts.snapshot` an overlay clone (`lxc-copy -s -B overlay -K`) of a dir-backed privileged SRC.
- * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_EXISTS, E_STATE (SRC not STOPPED), E_USAGE (--snapshot of an unprivileged or non-dir SRC), E_COMMAND (lxc-copy failed), E_NETWORK, E_CONFIG, E_UNSAFE_PATH
+ * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_EXISTS, E_STATE (SRC not STOPPED), E_USAGE (--snapshot of an unprivileged or non-dir SRC), E_UNSUPPORTED (a full copy of a loop, btrfs, lvm or zfs rootfs), E_COMMAND (lxc-copy failed), E_NETWORK, E_CONFIG, E_UNSAFE_PATH
  */
 export async function copyContainer(host: CloneHost, src: string, dst: string, opts: { snapshot?: boolean } = {}): Promise<void> {
   validateExistingName(src);
   validateContainerName(dst);
   if (!existsSync(join(host.lxcpath, src, 'config'))) throw new LxdeckError('E_NOT_FOUND', `no container named ${src} in ${host.lxcpath}`, { hint: 'lxdeck ls lists the containers' });
   if (existsSync(join(host.lxcpath, dst))) throw new LxdeckError('E_EXISTS', `a container named ${dst} already exists in ${host.lxcpath}`, { hint: 'choose another name' });
-  const srcCfg = opts.snapshot ? await readConfig(join(host.lxcpath, src, 'config')) : null;
-  if (srcCfg) checkSnapshotClone(srcCfg, src, dst);
+  const srcCfg = await readConfig(join(host.lxcpath, src, 'config'));
+  if (opts.snapshot) checkSnapshotClone(srcCfg, src, dst);
+  else requireDirRootfs(srcCfg, src, 'copies', `lxc-copy -P ${host.lxcpath} -n ${src} -N ${dst} copies it as it is, without a new identity`);
   const st = await host.state(src);
   if (st !== 'STOPPED') throw new LxdeckError('E_STATE', `${src} is ${st}: lxdeck copies a stopped container only`, { hint: `stop it first: lxdeck stop ${src}` });
   const r = await host.runner.run('lxc-copy', ['-P', host.lxcpath, '-n', src, '-N', dst, ...(opts.snapshot ? ['-s', '-B', 'overlay'] : []), '-K'], { timeoutMs: 30 * 60_000 });
@@ -152,6 +153,17 @@ export function refuseHostnameSymlink(rootfs: string, name: string): void {
 }
 
 /** The rootfs directory of a dir-backed config value ("dir:/p" or "/p"); null for other backing stores. */
+/**
+ * Copy and rename write the new hostname into the rootfs and shift its ownership, which lxdeck
+ * does on a directory (or an overlay's upper directory) only.
+ * @throws LxdeckError E_UNSUPPORTED for another backing store (loop, btrfs, lvm, zfs), with `alt` as the hint
+ */
+function requireDirRootfs(cfg: Awaited<ReturnType<typeof readConfig>>, name: string, verb: string, alt: string): void {
+  const val = cfg.get('lxc.rootfs.path') ?? '';
+  if (dirRootfs(val) === null && !/^(overlay|overlayfs):/.test(val))
+    throw new LxdeckError('E_UNSUPPORTED', `${name}'s rootfs is ${val.split(':')[0] || 'unset'}-backed: lxdeck ${verb} a dir-backed (or overlay) rootfs only`, { hint: alt });
+}
+
 function dirRootfs(val: string | undefined): string | null {
   if (!val) return null;
   if (val.startsWith('dir:')) return val.slice(4);
@@ -177,6 +189,7 @@ export async function renameContainer(host: CloneHost, oldName: string, newName:
   if (!existsSync(join(oldDir, 'config'))) throw new LxdeckError('E_NOT_FOUND', `no container named ${oldName} in ${host.lxcpath}`, { hint: 'lxdeck ls lists the containers' });
   if (oldName === newName) throw new LxdeckError('E_EXISTS', `${oldName} already has that name`, { hint: 'choose another name' });
   if (existsSync(newDir)) throw new LxdeckError('E_EXISTS', `a container named ${newName} already exists in ${host.lxcpath}`, { hint: 'choose another name' });
+  requireDirRootfs(await readConfig(join(oldDir, 'config')), oldName, 'renames', `lxc-copy -P ${host.lxcpath} -n ${oldName} -N ${newName} -R renames it (lxdeck's records do not follow)`);
   const st = await host.state(oldName);
   if (st !== 'STOPPED') throw new LxdeckError('E_STATE', `${oldName} is ${st}: lxdeck renames a stopped container only (as lxc-copy -R does)`, { hint: `stop it first: lxdeck stop ${oldName}` });
   let snaps: string[] = [];

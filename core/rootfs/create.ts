@@ -26,7 +26,7 @@ import { randomHwaddr } from '../network/hwaddr.js';
 import { type Cidr, contains, formatCidr, formatIpv4, maskOf, networkOf, parseCidr, parseIpv4 } from '../network/ipv4.js';
 import { linkDelArgv } from '../network/ip-argv.js';
 import { ensureRootSubids, idmapValues, IDMAP_SIZE, shiftRootfsOwnership, usedRanges, type SubidPaths } from '../idmap.js';
-import { parseCpus, parseSize, SIZE_GRAMMAR, type LimitValue } from '../units.js';
+import { formatBytes, parseCpus, parseSize, SIZE_GRAMMAR, type LimitValue } from '../units.js';
 import { writeFileInRootfs } from './safe-write.js';
 import { ownerAlive, processStartTime } from '../hoststate/owner.js';
 import type { HostState } from '../hoststate/index.js';
@@ -99,6 +99,39 @@ export interface CreatePlan {
   /** what the user should know before creating (unconfined AppArmor, no seccomp) */
   warnings: string[];
   start: boolean;
+  /** the rootfs backing store: `dir`, or `loop` with `sizeBytes` */
+  backing: Backing;
+  /** the loop image's size in bytes (backing loop only) */
+  sizeBytes?: number;
+}
+
+/** The backing stores lxdeck builds a rootfs on (lxc-create -B); btrfs, lvm and zfs are not built yet. */
+export const BACKINGS = ['dir', 'loop'] as const;
+export type Backing = (typeof BACKINGS)[number];
+/** lxc-create's --fssize default for loop, lvm and zfs: 1 GiB. */
+export const DEFAULT_LOOP_SIZE = 1024 ** 3;
+/** The smallest loop image lxdeck makes: ext4's journal and a busybox rootfs fit. */
+export const MIN_LOOP_SIZE = 16 * 1024 ** 2;
+
+/**
+ * Checks `--backing` and `--size`.
+ * @throws LxdeckError E_USAGE (a backing store not built, or --size without loop), E_INVALID_VALUE (a size)
+ */
+export function checkBacking(backing: string | undefined, size: string | number | undefined): { backing: Backing; sizeBytes?: number } {
+  const b = (backing ?? 'dir').trim();
+  if (!(BACKINGS as readonly string[]).includes(b))
+    throw new LxdeckError('E_USAGE', `backing store ${JSON.stringify(b)} is not one lxdeck builds`, {
+      hint: `--backing takes ${BACKINGS.join(' or ')}${['btrfs', 'lvm', 'zfs', 'overlay', 'overlayfs'].includes(b) ? `; for ${b} use lxc-create -B ${b} (lxdeck manages the container after)` : ''}`,
+      exitCode: 2,
+    });
+  if (b !== 'loop') {
+    if (size !== undefined) throw new LxdeckError('E_USAGE', `--size is the size of a loop image; backing ${b} takes none`, { hint: 'use --backing loop --size 2G, or leave --size out', exitCode: 2 });
+    return { backing: b as Backing };
+  }
+  const v = size === undefined ? DEFAULT_LOOP_SIZE : typeof size === 'number' ? size : parseSize(size);
+  if (v === 'max' || !Number.isFinite(v) || v < MIN_LOOP_SIZE)
+    throw new LxdeckError('E_INVALID_VALUE', `loop image size ${JSON.stringify(String(size))} is not a size of at least 16M`, { hint: `${SIZE_GRAMMAR}; e.g. --size 2G`, exitCode: 2 });
+  return { backing: 'loop', sizeBytes: Math.floor(v / 4096) * 4096 };
 }
 
 const HWADDR_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
@@ -223,7 +256,9 @@ export function planCreate(
   const aaGiven = opts.apparmorProfile !== undefined && opts.apparmorProfile.trim() !== '' && opts.apparmorProfile.trim() !== 'default';
   const apparmorProfile = checkApparmor(opts.apparmorProfile, aaGiven ? (env.security ?? detectHostSecurity()) : NO_APPARMOR_NEEDED);
   const seccomp = checkSeccomp(opts.seccompProfile);
+  const backing = checkBacking(opts.backing, opts.size);
   return {
+    ...backing,
     name,
     templateName,
     template,
@@ -276,7 +311,7 @@ export function renderConfig(plan: CreatePlan, inp: ConfigInputs): string {
   const lines: string[] = [`# Container ${plan.name}, made by lxdeck from template ${plan.templateName} on ${inp.created}`];
   if (existsSync(LXC_COMMON_CONF)) lines.push(`lxc.include = ${LXC_COMMON_CONF}`);
   if (!plan.privileged && existsSync(LXC_USERNS_CONF)) lines.push(`lxc.include = ${LXC_USERNS_CONF}`);
-  lines.push(`lxc.arch = ${lxcArch()}`, `lxc.uts.name = ${plan.name}`, `lxc.rootfs.path = dir:${join(inp.dir, 'rootfs')}`);
+  lines.push(`lxc.arch = ${lxcArch()}`, `lxc.uts.name = ${plan.name}`, plan.backing === 'loop' ? `lxc.rootfs.path = loop:${join(inp.dir, 'rootdev')}` : `lxc.rootfs.path = dir:${join(inp.dir, 'rootfs')}`);
   if (inp.templateConfig.length) lines.push('', `# from the ${plan.templateName} template`);
   for (const [k, v] of inp.templateConfig) lines.push(`${k} = ${v}`);
   if (!plan.privileged) {
@@ -464,6 +499,8 @@ interface Sidecar {
   unprivileged: boolean;
   idmapBase?: number;
   lxdeckVersion?: string;
+  /** the backing store when not dir */
+  backing?: Backing;
 }
 
 /**
@@ -611,11 +648,29 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
     }
     if (signal?.aborted) throw cancelled();
 
+    if (plan.backing === 'loop') {
+      // an ext4 image made from the rootfs directory as it is (mke2fs -d keeps owners, modes and
+      // links: the shifted ids of an unprivileged container too); no loop device is needed here
+      progress({ phase: 'rootfs', fraction: 0.88, line: `ext4 image ${formatBytes(plan.sizeBytes!)} from the rootfs (mke2fs -d)` });
+      const image = join(staging!, 'rootdev');
+      // the image's root directory is made by mke2fs, not copied: give it the rootfs's owner (root inside)
+      const owner = reserved.idmapBase !== undefined ? `${reserved.idmapBase}:${reserved.idmapBase}` : '0:0';
+      const r = await host.runner.run('mke2fs', ['-q', '-F', '-t', 'ext4', '-E', `root_owner=${owner}`, '-d', rootfs, image, `${plan.sizeBytes! / 1024}k`], { timeoutMs: 30 * 60_000, signal });
+      if (signal?.aborted) throw cancelled();
+      if (r.exitCode !== 0)
+        throw new LxdeckError('E_COMMAND', `making the loop image of ${name} failed: ${r.stderr.trim().split('\n').filter(Boolean).pop() ?? `mke2fs exit ${r.exitCode}`}`, {
+          hint: /No space|Could not allocate|too small/i.test(r.stderr) ? `the rootfs does not fit in ${formatBytes(plan.sizeBytes!)}: give a larger --size` : 'mke2fs comes with e2fsprogs',
+        });
+      // the directory stays, empty: LXC's mount point for the image as lxc-create -B loop leaves it
+      await rm(rootfs, { recursive: true, force: true });
+      await mkdir(rootfs, { mode: 0o755 });
+    }
+
     progress({ phase: 'config', fraction: 0.92 });
     const created = new Date().toISOString();
     const text = renderConfig(plan, { dir: final, ipv4: reserved.ipv4, gateway: reserved.gateway, idmapBase: reserved.idmapBase, templateConfig: built.config, created });
     await writeFile(join(staging!, 'config'), text, { mode: 0o640 });
-    const side: Sidecar = { template: plan.templateName, created, unprivileged: !plan.privileged, ...(reserved.idmapBase !== undefined ? { idmapBase: reserved.idmapBase } : {}) };
+    const side: Sidecar = { template: plan.templateName, created, unprivileged: !plan.privileged, ...(reserved.idmapBase !== undefined ? { idmapBase: reserved.idmapBase } : {}), ...(plan.backing !== 'dir' ? { backing: plan.backing } : {}) };
     await writeFile(join(staging!, 'lxdeck.json'), `${JSON.stringify(side, null, 2)}\n`, { mode: 0o644 });
     if (signal?.aborted) throw cancelled();
 
