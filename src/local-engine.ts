@@ -8,7 +8,7 @@ import { getTemplate } from '../templates/index.js';
 
 /**
  * A local engine (see {@link EngineOptions}) whose `create` knows every template of
- * templates/index.ts (busybox, debootstrap, download, tarball, lxc:NAME), and first the
+ * templates/index.ts (busybox, debootstrap, download, oci, tarball, lxc:NAME), and first the
  * `extra` ones by name (tests hand in templates of their own).
  * @throws LxdeckError E_NETWORK for an invalid bridge name (as `new Engine` does)
  */

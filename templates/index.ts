@@ -3,6 +3,7 @@ import type { Template, TemplateManifest } from '../core/rootfs/template.js';
 import { busyboxTemplate } from './busybox/template.js';
 import { debootstrapTemplate } from './debootstrap/template.js';
 import { downloadTemplate } from './download/template.js';
+import { ociTemplate } from './oci/template.js';
 import { LXC_TEMPLATE_DIR, LXC_TEMPLATE_PREFIX, hostLxcTemplates, lxcTemplate } from './lxc/template.js';
 import { tarballTemplate } from './tarball/template.js';
 
@@ -11,6 +12,7 @@ export const TEMPLATES: Record<string, Template> = {
   busybox: busyboxTemplate,
   debootstrap: debootstrapTemplate,
   download: downloadTemplate,
+  oci: ociTemplate,
   tarball: tarballTemplate,
 };
 

@@ -40,7 +40,7 @@ describe('lxc:NAME (pure parts)', () => {
 describe('template registry', () => {
   it('lists lxdeck’s templates with their options, then the host’s LXC scripts as lxc:NAME', () => {
     const all = listTemplates({ lxcTemplateDir: fixtures });
-    expect(all.map((m) => m.name)).toEqual(['busybox', 'debootstrap', 'download', 'tarball', 'lxc:fake']);
+    expect(all.map((m) => m.name)).toEqual(['busybox', 'debootstrap', 'download', 'oci', 'tarball', 'lxc:fake']);
     const deb = all.find((m) => m.name === 'debootstrap')!;
     expect(deb.options.map((o) => o.name)).toEqual(expect.arrayContaining(['release', 'arch', 'mirror', 'packages', 'root-password', 'ssh-key']));
     expect(deb.options.find((o) => o.name === 'release')!.default).toBe('bookworm');
@@ -49,7 +49,7 @@ describe('template registry', () => {
       expect(m.description).not.toContain('\n');
       for (const o of m.options) expect(o.description.length).toBeGreaterThan(5);
     }
-    expect(listTemplates({ withHost: false }).map((m) => m.name)).toEqual(['busybox', 'debootstrap', 'download', 'tarball']);
+    expect(listTemplates({ withHost: false }).map((m) => m.name)).toEqual(['busybox', 'debootstrap', 'download', 'oci', 'tarball']);
     // JSON-able for `lxdeck templates --json`
     expect(JSON.parse(JSON.stringify(all))).toEqual(all);
   });
@@ -71,7 +71,7 @@ describe('template registry', () => {
       getTemplate('nope');
       expect.unreachable();
     } catch (e) {
-      expect((e as { hint: string }).hint).toMatch(/^known templates: busybox, debootstrap, download, tarball, or lxc:NAME/);
+      expect((e as { hint: string }).hint).toMatch(/^known templates: busybox, debootstrap, download, oci, tarball, or lxc:NAME/);
     }
   });
 });
