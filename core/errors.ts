@@ -22,7 +22,13 @@ export type ErrorCode =
   | 'E_MISSING_PROGRAM'
   | 'E_INVALID_VALUE'
   | 'E_CANCELLED'
-  | 'E_PROTECTED';
+  | 'E_PROTECTED'
+  /** a remote host (core/remote) did not answer: connection refused, timed out or lost */
+  | 'E_UNREACHABLE'
+  /** a remote host's key is not in known_hosts, or differs from the one there */
+  | 'E_HOST_KEY'
+  /** the remote host refused every key offered (agent, key file) */
+  | 'E_AUTH';
 
 export class LxdeckError extends Error {
   readonly code: ErrorCode;
