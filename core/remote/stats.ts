@@ -30,6 +30,8 @@ export const CGROUP_FILES = [
 /**
  * The remote script ($1 the lxcpath, $2 the frame marker): prints `\x01MARK F PATH\n` and then
  * the file's bytes for every file it copies. POSIX sh with builtins, plus one cat per file.
+ * The monitor's cgroup.procs is copied from every hierarchy (the locator reads the one of its
+ * reference hierarchy, locate.ts referenceDir); the processes are walked once.
  */
 export const STATS_SCRIPT = `lp=$1; t=$2
 f() { [ -f "$1" ] && [ -r "$1" ] && { printf '\\001%s F %s\\n' "$t" "$1"; cat "$1" 2>/dev/null; }; }
@@ -41,9 +43,14 @@ for d in "$lp"/*/; do
   n=\${d%/}; n=\${n##*/}
   [ -f "$lp/$n/config" ] || continue
   f "$lp/$n/config"
+  mon=
   for m in $mnts; do
     [ -r "$m/lxc.monitor.$n/cgroup.procs" ] || continue
     f "$m/lxc.monitor.$n/cgroup.procs"
+    [ -n "$mon" ] || mon=$m/lxc.monitor.$n/cgroup.procs
+  done
+  [ -n "$mon" ] || continue
+  {
     while read -r mp; do
       [ -n "$mp" ] || continue
       f /proc/$mp/cmdline; f /proc/$mp/task/$mp/children
@@ -64,9 +71,8 @@ for d in "$lp"/*/; do
       while IFS= read -r l; do
         case $l in *veth.pair*=*) v=\${l#*=}; set -- $v; [ -n "\${1:-}" ] && { f /sys/class/net/$1/statistics/rx_bytes; f /sys/class/net/$1/statistics/tx_bytes; };; esac
       done <"$lp/$n/config"
-    done <"$m/lxc.monitor.$n/cgroup.procs"
-    break
-  done
+    done <"$mon"
+  }
 done
 `;
 
