@@ -52,6 +52,9 @@ const openRemotes = new Map<string, RemoteLxcBackend>();
 /** --lxcpath when given on the command line (not from the environment or the default). */
 let cliLxcpath: string | undefined;
 
+/** The verbs that work on a remote (--remote NAME or NAME:container); the others refuse with E_USAGE. */
+const REMOTE_VERBS = new Set(['ls', 'info', 'create', 'start', 'stop', 'freeze', 'unfreeze', 'destroy', 'attach', 'stats', 'remote']);
+
 /** The remotes store (LXDECK_CONFIG_DIR, XDG_CONFIG_HOME/lxdeck or ~/.config/lxdeck). */
 function remoteStore(): RemoteStore {
   return new RemoteStore();
@@ -146,11 +149,16 @@ export function buildProgram(setExit: (code: number) => void): Command {
     `\nContainer names: ${CONTAINER_NAME_RULE}\nEnvironment: LXDECK_LXCPATH, LXDECK_BRIDGE, LXDECK_STATE_DIR (host-wide records, default /var/lib/lxdeck), LXDECK_READ_ONLY=1 (as --read-only), LXDECK_SUBNET (subnet for a new bridge, e.g. 10.0.3.0/24).\nExit status: 0 success, 1 the action failed, 2 bad usage or no terminal for the console.\n`,
   );
   const g = () => program.opts<Globals>();
-  program.hook('preAction', () => {
+  program.hook('preAction', (_this, action) => {
     const r = g().remote;
     if (r !== undefined && addressedRemote !== undefined && r !== addressedRemote)
       throw new LxdeckError('E_USAGE', `--remote ${r} and ${addressedRemote}:... name different hosts`, { hint: 'one command acts on one host' });
     activeRemote = r ?? addressedRemote;
+    // a verb that would act on this host must not run as if it were the remote
+    if (activeRemote !== undefined && (action === program || (action.parent === program && !REMOTE_VERBS.has(action.name()))))
+      throw new LxdeckError('E_USAGE', `${action === program ? 'the console' : `lxdeck ${action.name()}`} does not work on a remote (${activeRemote}) yet`, {
+        hint: `on a remote: ${[...REMOTE_VERBS].join(', ')}`,
+      });
     cliLxcpath = program.getOptionValueSource('lxcpath') === 'cli' ? g().lxcpath : undefined;
   });
 
