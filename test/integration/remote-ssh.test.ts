@@ -259,6 +259,9 @@ describe.skipIf(!RUN)('remote LXC host over SSH (netns + own mount namespace + o
     const info = runCli(['info', `${REMOTE}:${CT}`, '--json'], env);
     expect(info.status).toBe(0);
     expect(JSON.parse(info.stdout)).toMatchObject({ name: CT, state: 'RUNNING', lxcpath, net: [expect.objectContaining({ type: 'empty' })] });
+    const text = runCli(['info', `${REMOTE}:${CT}`], env);
+    expect(text.stderr).toBe('');
+    expect(text.stdout).toMatch(/RUNNING/);
   });
 
   it('stats --json: samples with memory and CPU read through one remote command per pass', () => {
@@ -276,6 +279,34 @@ describe.skipIf(!RUN)('remote LXC host over SSH (netns + own mount namespace + o
     expect(s.cpu.usageUsec).toBeGreaterThan(0);
     expect(typeof s.cpu.percent).toBe('number');
     expect(s.pids.current).toBeGreaterThan(0);
+  });
+
+  it('freeze and unfreeze through the remote; ls and stats see FROZEN', () => {
+    const f = runCli(['freeze', `${REMOTE}:${CT}`], env);
+    expect(f.stderr).toBe('');
+    expect(f.status).toBe(0);
+    try {
+      expect(JSON.parse(runCli(['ls', '--remote', REMOTE, '--json'], env).stdout)).toEqual([expect.objectContaining({ name: CT, state: 'FROZEN' })]);
+      const st = runCli(['stats', `${REMOTE}:${CT}`, '--json', '--count', '1'], env);
+      expect(JSON.parse(st.stdout.trim())).toMatchObject({ name: CT, state: 'FROZEN' });
+    } finally {
+      const u = runCli(['unfreeze', `${REMOTE}:${CT}`], env);
+      expect(u.status).toBe(0);
+    }
+    expect(JSON.parse(runCli(['ls', '--remote', REMOTE, '--json'], env).stdout)).toEqual([expect.objectContaining({ name: CT, state: 'RUNNING' })]);
+  });
+
+  it('what a remote cannot do is refused with a hint, before anything runs there', () => {
+    const m = runCli(['create', `${REMOTE}:x${CT}`, '--privileged', '--memory', '64M'], env);
+    expect(m.status).toBe(2);
+    expect(m.stderr).toMatch(/--memory is not supported on a remote/);
+    const u = runCli(['create', `${REMOTE}:x${CT}`], env);
+    expect(u.status).toBe(2);
+    expect(u.stderr).toMatch(/privileged/);
+    const snap = runCli(['snapshot', `${REMOTE}:${CT}`], env);
+    expect(snap.status).toBe(2);
+    expect(snap.stderr).toMatch(/does not work on a remote/);
+    expect(JSON.parse(runCli(['ls', '--remote', REMOTE, '--json'], env).stdout).map((c: { name: string }) => c.name)).toEqual([CT]);
   });
 
   it('attach runs a command inside and passes its exit status on', () => {
@@ -319,6 +350,22 @@ describe.skipIf(!RUN)('remote LXC host over SSH (netns + own mount namespace + o
       expect(up.status).toBe(0);
     } finally {
       b.close();
+    }
+  });
+
+  it('a changed host key is refused too, with the new fingerprint', () => {
+    const kh = join(dir, 'known_hosts');
+    const good = readFileSync(kh, 'utf8');
+    sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', join(dir, 'otherkey')]);
+    writeFileSync(kh, `[${addr}]:${PORT} ${readFileSync(join(dir, 'otherkey.pub'), 'utf8')}`);
+    try {
+      const fp = sh('ssh-keygen', ['-lf', join(dir, 'hostkey.pub')]).split(/\s+/)[1];
+      const r = runCli(['ls', '--remote', REMOTE], env);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('DIFFERS');
+      expect(r.stderr).toContain(fp);
+    } finally {
+      writeFileSync(kh, good);
     }
   });
 
