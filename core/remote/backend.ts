@@ -68,6 +68,7 @@ export interface RemoteBackendOptions extends SshTarget {
   lxcpath: string;
 }
 
+/** The Backend of one remote host (see the module comment); one SSH connection, opened on first use. */
 export class RemoteLxcBackend implements Backend {
   readonly lxcpath: string;
   readonly remote: string;
@@ -75,6 +76,7 @@ export class RemoteLxcBackend implements Backend {
   private readonly driver: LxcDriver;
   private stats: RemoteStatsSource | null = null;
 
+  /** Connects nothing yet; the first call does (errors are those calls'). */
   constructor(opts: RemoteBackendOptions) {
     this.lxcpath = opts.lxcpath;
     this.remote = opts.name;

@@ -102,6 +102,7 @@ export function keyTypeOf(key: Buffer): string {
   return n > 0 && n < 64 && key.length >= 4 + n ? key.subarray(4, 4 + n).toString('latin1') : 'unknown';
 }
 
+/** What {@link checkHostKey} decided: accepted, or refused and why, with the key's type and fingerprint. */
 export type HostKeyVerdict =
   | { ok: true }
   | { ok: false; reason: 'unknown' | 'changed' | 'revoked'; fingerprint: string; keyType: string };

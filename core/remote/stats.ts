@@ -106,6 +106,7 @@ export class SnapshotFs extends HostFs {
   private files = new Map<string, string>();
   private dirs = new Map<string, Set<string>>();
 
+  /** @param files host path to contents (parseFrames); empty until {@link load} */
   constructor(files?: Map<string, string>) {
     super('/');
     if (files) this.load(files);
@@ -132,6 +133,7 @@ export class SnapshotFs extends HostFs {
     return t;
   }
 
+  /** True for a copied file, or a directory that holds one. */
   override exists(path: string): boolean {
     const p = normalize(path);
     return this.files.has(p) || this.dirs.has(p.replace(/\/+$/, '') || '/');
