@@ -4,10 +4,10 @@
  * remote beyond sshd and LXC. The lifecycle calls go through the same driver as locally
  * (core/lxc/driver.ts) on an {@link SshRunner}; the list is one `lxc-ls -f` call; stats are one
  * remote command per pass (stats.ts); attach runs lxc-attach on a channel (a pty when the local
- * stdin is a terminal) and passes its exit status on.
+ * stdin is a terminal) and passes its exit status on; console runs lxc-console in a pty.
  *
- * What a remote does not do (yet): limits, snapshots, copy, rename, autostart, protection, ps,
- * console; the CLI and the console see those methods missing and refuse or hide them. Create
+ * What a remote does not do (yet): limits, snapshots, copy, rename, autostart, protection, ps;
+ * the CLI and the console see those methods missing and refuse or hide them. Create
  * makes a privileged busybox container (LXC's own `lxc-create -t busybox`) with no network, or
  * a veth on an existing bridge of the remote; other create options are refused with E_USAGE.
  */
@@ -16,7 +16,7 @@ import { LxdeckError } from '../errors.js';
 import type { Backend } from '../backend.js';
 import { LxcDriver, lastLxcError } from '../lxc/driver.js';
 import { LxcConfig, netInterfaces } from '../lxc/config.js';
-import { attachArgv, FALLBACK_SHELL } from '../lxc/attach.js';
+import { attachArgv, consoleArgv, FALLBACK_SHELL } from '../lxc/attach.js';
 import { validateContainerName, validateIfName } from '../names.js';
 import { parseCidr, parseIpv4 } from '../network/ipv4.js';
 import { CONTAINER_STATES, type ContainerInfo, type ContainerState, type ContainerSummary, type CreateOptions, type InteractiveResult, type StopOptions } from '../types.js';
@@ -259,16 +259,39 @@ export class RemoteLxcBackend implements Backend {
   }
 
   /**
-   * Runs `lxc-attach -P LXCPATH -n NAME [-- COMMAND...]` on the remote with the local stdin,
-   * stdout and stderr: a pty (and raw mode) when stdin is a terminal, plain streams otherwise.
-   * Without a command, the container's /bin/sh.
+   * Runs `lxc-attach -P LXCPATH -n NAME --clear-env --keep-var TERM -- COMMAND...` on the remote
+   * with the local stdin, stdout and stderr (see {@link handOver}). Without a command, the
+   * container's /bin/sh.
    * @returns the argv run there and its exit status (255 when the connection dropped)
    * @throws LxdeckError E_NAME_INVALID, E_UNREACHABLE (could not connect)
    */
   async attach(name: string, command: string[] = [], opts: { beforeHandover?: () => void } = {}): Promise<InteractiveResult> {
     validateContainerName(name);
     // the same argv as locally (core/lxc/attach.ts); no command: the container's /bin/sh
-    const argv = attachArgv(this.lxcpath, name, command.length ? command : [FALLBACK_SHELL]);
+    return this.handOver(attachArgv(this.lxcpath, name, command.length ? command : [FALLBACK_SHELL]), opts);
+  }
+
+  /**
+   * Runs `lxc-console -P LXCPATH -n NAME -t 0` on the remote in a pty (leave with Ctrl+a q, which
+   * lxc-console reads there).
+   * @throws LxdeckError E_NO_TERMINAL (exit 2) when stdin or stdout is not a terminal, E_UNREACHABLE
+   */
+  async console(name: string, opts: { beforeHandover?: () => void } = {}): Promise<InteractiveResult> {
+    validateContainerName(name);
+    if (!process.stdin.isTTY || !process.stdout.isTTY)
+      throw new LxdeckError('E_NO_TERMINAL', 'the console needs a terminal', { hint: 'run it from an interactive shell', exitCode: 2 });
+    return this.handOver(consoleArgv(this.lxcpath, name), opts);
+  }
+
+  /**
+   * Runs argv on the remote with this process's terminal: when stdin and stdout are terminals,
+   * in a pty (RFC 4254 section 6.2; TERM and the window size passed, resizes followed) with the
+   * local terminal in raw mode, restored after; otherwise with plain streams (stdin to the
+   * command until EOF). Resolves once the remote command ends.
+   * @returns the argv and its exit status (255 when the connection dropped)
+   * @throws LxdeckError E_UNREACHABLE (could not connect or open a channel)
+   */
+  private async handOver(argv: string[], opts: { beforeHandover?: () => void }): Promise<InteractiveResult> {
     const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
     const ch = await this.transport.exec(argv, tty ? { pty: { term: process.env.TERM || 'xterm', rows: process.stdout.rows, cols: process.stdout.columns } } : {});
     opts.beforeHandover?.();
@@ -289,11 +312,11 @@ export class RemoteLxcBackend implements Backend {
       ch.on('close', (code: number | null | undefined) => {
         stdin.off('data', onData);
         stdin.off('end', onEnd);
-        stdin.pause();
         if (tty) {
           stdin.setRawMode(false);
           process.stdout.off('resize', onResize);
         }
+        stdin.pause();
         resolve({ argv, exitCode: typeof code === 'number' ? code : 255 });
       });
     });

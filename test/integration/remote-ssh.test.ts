@@ -18,7 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lxcAvailable, uniq } from '../helpers/lxc-env.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { TmuxTerm, sh as shq } from '../e2e/tmux.js';
 import { freeTestSubnet } from '../core/setup/free-subnet.js';
 import { formatIpv4 } from '../../core/network/ipv4.js';
 import { RemoteLxcBackend } from '../../core/remote/backend.js';
@@ -29,7 +30,7 @@ const SSHD = '/usr/sbin/sshd';
 function missing(): string | null {
   const a = lxcAvailable();
   if (!a.ok) return a.reason;
-  for (const t of ['ssh-keygen', 'nsenter', 'unshare', 'ip']) {
+  for (const t of ['ssh-keygen', 'nsenter', 'unshare', 'ip', 'tmux']) {
     try {
       execFileSync('which', [t], { stdio: 'ignore' });
     } catch {
@@ -57,6 +58,7 @@ let addr = '';
 let holder: ChildProcess | null = null;
 let madeRunSshd = false;
 let env: Record<string, string | undefined> = {};
+const terms: TmuxTerm[] = [];
 
 function sh(file: string, args: string[]): string {
   return execFileSync(file, args, { encoding: 'utf8', timeout: 60_000 });
@@ -190,6 +192,7 @@ describe.skipIf(!RUN)('remote LXC host over SSH (netns + own mount namespace + o
   });
 
   afterAll(() => {
+    for (const t of terms) t.close();
     // containers first (inside the remote's mount namespace, where the lxcpath is)
     let names: string[] = [];
     if (holder?.pid) {
@@ -318,6 +321,37 @@ describe.skipIf(!RUN)('remote LXC host over SSH (netns + own mount namespace + o
     // argv elements reach the container as they are, quoting and all
     const q = runCli(['attach', `${REMOTE}:${CT}`, '--', 'printf', '%s|', "it's $HOME", '`id`', 'a b'], env);
     expect(q.stdout).toBe("it's $HOME|`id`|a b|");
+  });
+
+  it('in a real terminal: attach gets a pty there, typed commands run, exit status and a sane terminal come back; console leaves with Ctrl+a q', { timeout: 120_000 }, async () => {
+    const cliEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+    const run = (args: string) => {
+      const t = new TmuxTerm();
+      terms.push(t);
+      const code = join(t.dir, 'code');
+      const stty = join(t.dir, 'stty');
+      t.start(`${shq(process.execPath)} ${shq(CLI)} ${args}; echo $? > ${shq(code)}; stty -a > ${shq(stty)}`, cliEnv, 80, 24);
+      const done = () => existsSync(stty) && readFileSync(code, 'utf8').trim() !== '';
+      return { t, code, stty, done };
+    };
+    const a = run(`attach ${REMOTE}:${CT}`);
+    await a.t.waitForScreen('the shell prompt inside', (x) => /#\s*$/m.test(x), 30_000);
+    a.t.literal('echo marker-$((6*7)); tty');
+    a.t.keys('Enter');
+    await a.t.waitForScreen('the output and a pty inside', (x) => /^marker-42$/m.test(x) && /^\/dev\/pts\/\d+$/m.test(x), 20_000);
+    a.t.literal('exit 7');
+    a.t.keys('Enter');
+    await a.t.waitFor('lxdeck attach to exit', () => a.done(), 30_000);
+    expect(readFileSync(a.code, 'utf8').trim()).toBe('7');
+    const f = new Set(readFileSync(a.stty, 'utf8').split(/[\s;]+/));
+    for (const want of ['icanon', 'echo', 'isig']) expect(f.has(want), `stty shows ${want}`).toBe(true);
+
+    const c = run(`console ${REMOTE}:${CT}`);
+    await c.t.waitForScreen("lxc-console's banner", (x) => /Connected to tty 0/.test(x) && x.includes('Ctrl+a q'), 30_000);
+    c.t.keys('C-a', 'q');
+    await c.t.waitFor('lxdeck console to exit', () => c.done(), 30_000);
+    expect(readFileSync(c.code, 'utf8').trim()).toBe('0');
+    expect(new Set(readFileSync(c.stty, 'utf8').split(/[\s;]+/)).has('icanon')).toBe(true);
   });
 
   it('sshd killed mid-stream: the stream fails with E_UNREACHABLE (no crash, no hang), and works again once sshd is back', async () => {
