@@ -183,17 +183,36 @@ export class SshTransport {
   }
 
   /**
-   * Opens an exec channel for argv (quoted).
-   * @throws LxdeckError E_UNREACHABLE (also when the server refuses the channel)
+   * Opens an exec channel for argv (quoted), with a pty when asked.
+   * @throws LxdeckError E_UNREACHABLE (the server refuses the channel, does not open it within the
+   *   connect timeout, or the connection drops meanwhile), E_HOST_KEY, E_AUTH
    */
   async exec(argv: readonly string[], opts: { pty?: ssh2.PseudoTtyOptions | boolean } = {}): Promise<ClientChannel> {
     const c = await this.connect();
     return new Promise<ClientChannel>((resolve, reject) => {
+      // a server that stops answering must not leave the channel request waiting forever:
+      // the connection dropping fails it (pending), and so does the open timeout
+      let settled = false;
+      const settle = (f: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.pending.delete(fail);
+        f();
+      };
+      const fail = (e: LxdeckError) => settle(() => reject(e));
+      const openMs = this.target.connectTimeoutMs ?? 10_000;
+      const timer = setTimeout(() => fail(unreachable(this.target, `no channel opened within ${Math.round(openMs / 1000)} s`)), openMs);
+      this.pending.add(fail);
       try {
-        c.exec(quoteArgv(argv), opts.pty ? { pty: opts.pty } : {}, (err, ch) => (err ? reject(unreachable(this.target, `cannot open a channel: ${err.message}`, err)) : resolve(ch)));
+        c.exec(quoteArgv(argv), opts.pty ? { pty: opts.pty } : {}, (err, ch) => {
+          if (err) return fail(unreachable(this.target, `cannot open a channel: ${err.message}`, err));
+          if (settled) return ch.close(); // too late: nobody waits for it
+          settle(() => resolve(ch));
+        });
       } catch (e) {
         this.client = null;
-        reject(unreachable(this.target, (e as Error).message, e));
+        fail(unreachable(this.target, (e as Error).message, e));
       }
     });
   }

@@ -387,6 +387,29 @@ describe.skipIf(!RUN)('remote LXC host over SSH (netns + own mount namespace + o
     }
   });
 
+  it('an sshd that stops answering (SIGSTOP): E_UNREACHABLE within the timeouts, never a hang; it works again after SIGCONT', async () => {
+    const b = new RemoteLxcBackend({ name: REMOTE, user: 'root', host: addr, port: PORT, lxcpath, identity: join(dir, 'id_ed25519'), knownHosts: join(dir, 'known_hosts'), connectTimeoutMs: 3000 });
+    expect((await b.list()).map((c) => c.name)).toEqual([CT]);
+    // every sshd of the namespace, the one serving this connection included
+    const stopped = sshdPids();
+    try {
+      for (const p of stopped) process.kill(p, 'SIGSTOP');
+      await expect(b.sampler().pass()).rejects.toMatchObject({ code: 'E_UNREACHABLE' });
+      // a new connection meets the same silence: the handshake times out
+      const c = runCli(['ls', '--remote', REMOTE], env);
+      expect(c.status).toBe(1);
+      expect(c.stderr).toMatch(/unreachable/);
+    } finally {
+      for (const p of stopped) process.kill(p, 'SIGCONT');
+    }
+    try {
+      const p = await b.sampler().pass();
+      expect(p.containers.find((x) => x.name === CT)?.state).toBe('RUNNING');
+    } finally {
+      b.close();
+    }
+  });
+
   it('a changed host key is refused too, with the new fingerprint', () => {
     const kh = join(dir, 'known_hosts');
     const good = readFileSync(kh, 'utf8');
