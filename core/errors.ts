@@ -24,7 +24,13 @@ export type ErrorCode =
   | 'E_CANCELLED'
   | 'E_PROTECTED'
   /** lxdeck does not do this for this container (its backing store, its kind); the hint names what does */
-  | 'E_UNSUPPORTED';
+  | 'E_UNSUPPORTED'
+  /** a remote host (core/remote) did not answer: connection refused, timed out or lost */
+  | 'E_UNREACHABLE'
+  /** a remote host's key is not in known_hosts, or differs from the one there */
+  | 'E_HOST_KEY'
+  /** the remote host refused every key offered (agent, key file) */
+  | 'E_AUTH';
 
 export class LxdeckError extends Error {
   readonly code: ErrorCode;

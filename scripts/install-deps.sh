@@ -49,6 +49,9 @@ if [ "$want_test" = 1 ]; then
   have rsync || missing+=(rsync)
   have flock || missing+=(util-linux)
   # --- end v2 lane ---
+  # remote hosts over SSH (test/integration/remote-ssh.test.ts): a second sshd in a network namespace
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  have nsenter || missing+=(util-linux)
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then

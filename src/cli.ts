@@ -18,6 +18,9 @@ import { addInsideCommands, formatInfo } from './cli-inside.js';
 import { addLifecycleCommands } from './cli-lifecycle.js';
 import { addCloneCommands } from './cli-clone.js';
 import { ActionLog, recordActions } from '../core/actionlog/index.js';
+import { RemoteStore } from '../core/remote/store.js';
+import type { RemoteLxcBackend } from '../core/remote/backend.js';
+import { addRemoteCommands, remoteBackend, splitRemoteAddressing } from './cli-remote.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -36,6 +39,25 @@ interface Globals {
   lxcpath: string;
   bridge: string;
   readOnly?: boolean;
+  /** --remote NAME: act on that remote host (core/remote) */
+  remote?: string;
+}
+
+/** The remote named by NAME:container addressing (main() finds it before parsing), if any. */
+let addressedRemote: string | undefined;
+/** The remote this run acts on (--remote or NAME:container), set before each verb's action. */
+let activeRemote: string | undefined;
+/** Remote backends opened by this run, by name: one SSH connection each, closed when the run ends. */
+const openRemotes = new Map<string, RemoteLxcBackend>();
+/** --lxcpath when given on the command line (not from the environment or the default). */
+let cliLxcpath: string | undefined;
+
+/** The verbs that work on a remote (--remote NAME or NAME:container); the others refuse with E_USAGE. */
+const REMOTE_VERBS = new Set(['ls', 'info', 'create', 'start', 'stop', 'freeze', 'unfreeze', 'destroy', 'attach', 'console', 'stats', 'remote']);
+
+/** The remotes store (LXDECK_CONFIG_DIR, XDG_CONFIG_HOME/lxdeck or ~/.config/lxdeck). */
+function remoteStore(): RemoteStore {
+  return new RemoteStore();
 }
 
 /** LXDECK_READ_ONLY=1 (or true, yes) opens the console read-only, as --read-only does. */
@@ -48,11 +70,18 @@ let actionLog: ActionLog | undefined;
 
 /** The engine every verb and the console use, its actions recorded in the action log (core/actionlog). */
 function engineFrom(g: Globals): Engine {
+  if (activeRemote !== undefined) {
+    let b = openRemotes.get(activeRemote);
+    if (!b) openRemotes.set(activeRemote, (b = remoteBackend(remoteStore(), activeRemote, cliLxcpath)));
+    // the verbs are typed for the local engine; a method the remote lacks answers E_USAGE (cli-remote.ts)
+    return b as unknown as Engine;
+  }
   actionLog ??= new ActionLog();
   return recordActions(localEngine({ lxcpath: g.lxcpath, bridge: g.bridge, subnet: process.env.LXDECK_SUBNET || undefined }), actionLog.append);
 }
 
 function requireRoot(): void {
+  if (activeRemote !== undefined) return; // root is needed on the remote, which lxc-* there checks
   if (typeof process.getuid === 'function' && process.getuid() !== 0)
     throw new LxdeckError('E_NOT_ROOT', 'managing system containers needs root', { hint: 'run it as root, e.g. sudo lxdeck' });
 }
@@ -116,6 +145,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .version(version(), '-V, --version')
     .addOption(new Option('--lxcpath <path>', 'where containers live').env('LXDECK_LXCPATH').default(DEFAULT_LXCPATH))
     .addOption(new Option('--bridge <name>', 'bridge new containers join (made when missing)').env('LXDECK_BRIDGE').default(DEFAULT_BRIDGE))
+    .option('--remote <name>', 'act on a remote LXC host over SSH (lxdeck remote add); or address NAME:container')
     .option('--read-only', 'console: hide and refuse every key that changes something (start, stop, delete, attach, console, limits, ...); also LXDECK_READ_ONLY=1')
     // usage errors in lxdeck's one form: "lxdeck: <message>" then "hint: ..."
     .showHelpAfterError('hint: run lxdeck --help (or lxdeck COMMAND --help) for usage')
@@ -126,6 +156,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     `\nContainer names: ${CONTAINER_NAME_RULE}\nEnvironment: LXDECK_LXCPATH, LXDECK_BRIDGE, LXDECK_STATE_DIR (host-wide records, default /var/lib/lxdeck), LXDECK_READ_ONLY=1 (as --read-only), LXDECK_SUBNET (subnet for a new bridge, e.g. 10.0.3.0/24).\nExit status: 0 success, 1 the action failed, 2 bad usage or no terminal for the console.\n`,
   );
   const g = () => program.opts<Globals>();
+  program.hook('preAction', (_this, action) => {
+    const r = g().remote;
+    if (r !== undefined && addressedRemote !== undefined && r !== addressedRemote)
+      throw new LxdeckError('E_USAGE', `--remote ${r} and ${addressedRemote}:... name different hosts`, { hint: 'one command acts on one host' });
+    activeRemote = r ?? addressedRemote;
+    // a verb that would act on this host must not run as if it were the remote
+    if (activeRemote !== undefined && (action === program || (action.parent === program && !REMOTE_VERBS.has(action.name()))))
+      throw new LxdeckError('E_USAGE', `${action === program ? 'the console' : `lxdeck ${action.name()}`} does not work on a remote (${activeRemote}) yet`, {
+        hint: `on a remote: ${[...REMOTE_VERBS].join(', ')}`,
+      });
+    cliLxcpath = program.getOptionValueSource('lxcpath') === 'cli' ? g().lxcpath : undefined;
+  });
 
   program.allowExcessArguments(true);
   program.action(async () => {
@@ -157,7 +199,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(async (o: { json?: boolean }) => {
       requireRoot();
       const list = await engineFrom(g()).list({ onSkip: (n, why) => process.stderr.write(`lxdeck: warning: skipped ${n}: ${why}\n`) });
-      const none = existsSync(g().lxcpath) ? `no containers in ${g().lxcpath}` : `no containers: ${g().lxcpath} does not exist`;
+      const none =
+        activeRemote !== undefined
+          ? `no containers on ${activeRemote}`
+          : existsSync(g().lxcpath)
+            ? `no containers in ${g().lxcpath}`
+            : `no containers: ${g().lxcpath} does not exist`;
       out(o.json ? JSON.stringify(list, null, 2) : list.length ? lsTable(list) : none);
     });
 
@@ -213,7 +260,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
         const info = await engineFrom(g()).create(name, {
           template: o.template,
           options,
-          bridge: o.bridge ?? g().bridge,
+          // a remote gets a network only when asked (--bridge); locally the default bridge
+          bridge: o.bridge ?? (activeRemote !== undefined ? undefined : g().bridge),
           ipv4: o.ipv4,
           gateway: o.gateway,
           dhcp: o.dhcp,
@@ -387,6 +435,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   addInsideCommands(program, { engine: () => engineFrom(g()), requireRoot, setExit });
   addLifecycleCommands(program, { engine: () => engineFrom(g()), requireRoot, setExit });
   addCloneCommands(program, { engine: () => engineFrom(g()), requireRoot });
+  addRemoteCommands(program, { store: remoteStore, globalLxcpath: () => cliLxcpath });
 
   return program;
 }
@@ -396,7 +445,11 @@ export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const program = buildProgram((c) => (code = c));
   try {
-    await program.parseAsync(argv);
+    // NAME:container (incus's addressing): strip the remote's name, remember it for engineFrom
+    let known: Set<string> | undefined;
+    const split = splitRemoteAddressing(argv.slice(2), (n) => (known ??= new Set(remoteStore().list().map((r) => r.name))).has(n));
+    addressedRemote = split.remote;
+    await program.parseAsync([...argv.slice(0, 2), ...split.args]);
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -407,6 +460,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`lxdeck: ${message}\n`);
     if (hint) process.stderr.write(`hint: ${hint}\n`);
     return e instanceof LxdeckError ? e.exitCode : 1;
+  } finally {
+    for (const b of openRemotes.values()) b.close();
+    openRemotes.clear();
   }
 }
 

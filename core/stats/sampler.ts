@@ -488,8 +488,9 @@ export class StatsStream implements AsyncIterable<StatsPass> {
   /** at most this many passes wait for a slow iterator; older ones are dropped */
   static readonly MAX_QUEUE = 64;
 
+  /** @param sampler anything with a pass() (a StatsSampler, or a remote source: core/remote/stats.ts) */
   constructor(
-    private readonly sampler: StatsSampler,
+    private readonly sampler: Pick<StatsSampler, 'pass'>,
     private readonly opts: { intervalMs: number; names?: readonly string[]; count?: number },
   ) {
     if (!(opts.intervalMs > 0)) throw new RangeError('intervalMs must be > 0');

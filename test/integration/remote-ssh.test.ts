@@ -1,0 +1,441 @@
+/**
+ * Remote LXC over SSH (issue 10), for real: a second "host" made of a network namespace of this
+ * test's own (a veth pair to it, a /30 from a subnet no route uses) and a mount namespace of its
+ * own whose lxcpath is a tmpfs the real host never sees, with its own sshd (a host key and
+ * authorized_keys generated here) listening only on the namespace's address. lxdeck reaches it
+ * only at that address, through `lxdeck remote add` and the CLI verbs.
+ *
+ * The mount namespace is held by a `sleep` (nsenter --net into the netns, then unshare -m), and
+ * sshd is started into both with nsenter: so a restarted sshd sees the same lxcpath mount as
+ * the one killed. (`ip netns exec` is not used for it: it remounts /sys, which hides the
+ * cgroup mounts LXC needs.)
+ *
+ * Uses the built CLI (dist/src/cli.js). Needs root, LXC, busybox-static, openssh-server.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lxcAvailable, uniq } from '../helpers/lxc-env.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { TmuxTerm, sh as shq } from '../e2e/tmux.js';
+import { freeTestSubnet } from '../core/setup/free-subnet.js';
+import { formatIpv4 } from '../../core/network/ipv4.js';
+import { RemoteLxcBackend } from '../../core/remote/backend.js';
+import type { StatsSample } from '../../core/stats/types.js';
+
+const SSHD = '/usr/sbin/sshd';
+
+function missing(): string | null {
+  const a = lxcAvailable();
+  if (!a.ok) return a.reason;
+  for (const t of ['ssh-keygen', 'nsenter', 'unshare', 'ip', 'tmux']) {
+    try {
+      execFileSync('which', [t], { stdio: 'ignore' });
+    } catch {
+      return `${t} is not installed`;
+    }
+  }
+  if (!existsSync(SSHD)) return 'sshd is not installed (apt-get install openssh-server)';
+  return null;
+}
+const why = missing();
+// a skipped test is never counted as passing under CI: there it fails instead (as requireLxc)
+const RUN = why === null || process.env.CI === 'true';
+
+const id = uniq(3);
+const NS = `lxdk-rm-${id}`;
+const HOST_IF = `lxdh${id}`;
+const NS_IF = `lxdn${id}`;
+const PORT = 2222;
+const REMOTE = `lab-${id}`;
+const CT = `rc-${id}`;
+
+let dir = '';
+let lxcpath = '';
+let addr = '';
+let holder: ChildProcess | null = null;
+let madeRunSshd = false;
+let env: Record<string, string | undefined> = {};
+const terms: TmuxTerm[] = [];
+
+function sh(file: string, args: string[]): string {
+  return execFileSync(file, args, { encoding: 'utf8', timeout: 60_000 });
+}
+function quiet(file: string, args: string[]): void {
+  try {
+    execFileSync(file, args, { stdio: 'ignore', timeout: 60_000 });
+  } catch {
+    /* best effort in cleanup */
+  }
+}
+
+/** Waits (by polling a file the process writes, bounded by count, not by a timed assertion) for `re` in it. */
+async function waitFor(what: string, check: () => boolean, tries = 200): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+/** sshd processes of our namespace (and only those): `ip netns pids` filtered by comm. */
+function sshdPids(): number[] {
+  let pids: string[] = [];
+  try {
+    pids = sh('ip', ['netns', 'pids', NS]).split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+  return pids
+    .map(Number)
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'sshd';
+      } catch {
+        return false;
+      }
+    });
+}
+
+let sshdRuns = 0;
+/** Starts sshd in the holder's mount and network namespaces; resolves once it listens. */
+async function startSshd(): Promise<void> {
+  const log = join(dir, `sshd-${++sshdRuns}.log`);
+  const fd = openSync(log, 'w');
+  const p = spawn('nsenter', ['-t', String(holder!.pid), '-m', '-n', SSHD, '-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', fd, fd], detached: true });
+  closeSync(fd);
+  p.unref();
+  await waitFor(`sshd to listen (${log})`, () => /Server listening on/.test(readFileSync(log, 'utf8')) || p.exitCode !== null);
+  if (p.exitCode !== null) throw new Error(`sshd exited: ${readFileSync(log, 'utf8')}`);
+}
+
+function killSshd(): void {
+  for (const p of sshdPids()) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+/** Runs a command inside the remote's namespaces (cleanup: lxc-stop, lxc-destroy). */
+function inRemote(args: string[]): void {
+  if (holder?.pid) quiet('nsenter', ['-t', String(holder.pid), '-m', '-n', ...args]);
+}
+
+describe.skipIf(!RUN)('remote LXC host over SSH (netns + own mount namespace + own sshd)', () => {
+  beforeAll(async () => {
+    if (why !== null) throw new Error(`this test needs: ${why}`);
+    dir = mkdtempSync(join(tmpdir(), 'lxdeck-remote-'));
+    lxcpath = join(dir, 'lxc');
+    mkdirSync(lxcpath);
+    // keys: the server's host key, the client's key; authorized_keys for root
+    sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', join(dir, 'hostkey')]);
+    sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', join(dir, 'id_ed25519')]);
+    writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'id_ed25519.pub')), { mode: 0o600 });
+    // the network: a /30 of a /24 that no route uses
+    const sub = await freeTestSubnet();
+    const hostAddr = formatIpv4(sub.addr + 1);
+    addr = formatIpv4(sub.addr + 2);
+    sh('ip', ['netns', 'add', NS]);
+    sh('ip', ['link', 'add', HOST_IF, 'type', 'veth', 'peer', 'name', NS_IF]);
+    sh('ip', ['link', 'set', NS_IF, 'netns', NS]);
+    sh('ip', ['addr', 'add', `${hostAddr}/30`, 'dev', HOST_IF]);
+    sh('ip', ['link', 'set', HOST_IF, 'up']);
+    sh('ip', ['-n', NS, 'addr', 'add', `${addr}/30`, 'dev', NS_IF]);
+    sh('ip', ['-n', NS, 'link', 'set', NS_IF, 'up']);
+    sh('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
+    writeFileSync(
+      join(dir, 'sshd_config'),
+      [
+        `ListenAddress ${addr}:${PORT}`,
+        `HostKey ${join(dir, 'hostkey')}`,
+        `PidFile ${join(dir, 'sshd.pid')}`,
+        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+        'PermitRootLogin prohibit-password',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'UsePAM no',
+        'StrictModes no',
+        'PrintMotd no',
+        'LogLevel INFO',
+        '',
+      ].join('\n'),
+    );
+    if (!existsSync('/run/sshd')) {
+      mkdirSync('/run/sshd', { mode: 0o755 });
+      madeRunSshd = true;
+    }
+    // the remote's mount namespace: a tmpfs on the lxcpath, held by a sleep inside the netns
+    holder = spawn('nsenter', [`--net=/run/netns/${NS}`, '--', 'unshare', '-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o mode=0755 lxdeck-remote "$1" && exec sleep infinity`, 'sh', lxcpath], {
+      stdio: 'ignore',
+      detached: true,
+    });
+    holder.unref();
+    await waitFor('the remote lxcpath mount', () => {
+      try {
+        return readFileSync(`/proc/${holder!.pid}/mountinfo`, 'utf8').includes(` ${lxcpath} `) && readFileSync(`/proc/${holder!.pid}/comm`, 'utf8').trim() === 'sleep';
+      } catch {
+        return false;
+      }
+    });
+    await startSshd();
+    env = {
+      LXDECK_CONFIG_DIR: join(dir, 'config'),
+      LXDECK_KNOWN_HOSTS: join(dir, 'known_hosts'),
+      SSH_AUTH_SOCK: undefined,
+      HOME: dir,
+    };
+  });
+
+  afterAll(() => {
+    for (const t of terms) t.close();
+    // containers first (inside the remote's mount namespace, where the lxcpath is)
+    let names: string[] = [];
+    if (holder?.pid) {
+      try {
+        names = sh('nsenter', ['-t', String(holder.pid), '-m', 'ls', lxcpath]).split('\n').filter(Boolean);
+      } catch {
+        /* gone */
+      }
+    }
+    for (const n of names) {
+      inRemote(['lxc-stop', '-P', lxcpath, '-n', n, '-k']);
+      inRemote(['lxc-destroy', '-P', lxcpath, '-n', n]);
+    }
+    killSshd();
+    if (holder?.pid) {
+      try {
+        process.kill(holder.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    quiet('ip', ['link', 'delete', 'dev', HOST_IF]);
+    quiet('ip', ['netns', 'delete', NS]);
+    if (madeRunSshd) {
+      try {
+        if (readdirSync('/run/sshd').length === 0) rmdirSync('/run/sshd');
+      } catch {
+        /* in use or gone */
+      }
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('remote add, then an unknown host key is refused with its SHA256 fingerprint (never accepted)', () => {
+    const add = runCli(['remote', 'add', REMOTE, `ssh://root@${addr}:${PORT}`, '--lxcpath', lxcpath, '--identity', join(dir, 'id_ed25519')], env);
+    expect(add.stderr).toBe('');
+    expect(add.status).toBe(0);
+    const fp = sh('ssh-keygen', ['-lf', join(dir, 'hostkey.pub')]).split(/\s+/)[1];
+    const r = runCli(['ls', '--remote', REMOTE, '--json'], env);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(fp);
+    expect(r.stderr).toContain('not in');
+    expect(r.stderr).toContain(`ssh-keyscan -p ${PORT} ${addr} >> ${join(dir, 'known_hosts')}`);
+    expect(existsSync(join(dir, 'known_hosts'))).toBe(false);
+  });
+
+  it('with the key in known_hosts (hashed): create, start, and ls shows it RUNNING (--remote and NAME:container)', () => {
+    writeFileSync(join(dir, 'known_hosts'), `[${addr}]:${PORT} ${readFileSync(join(dir, 'hostkey.pub'), 'utf8')}`);
+    execFileSync('ssh-keygen', ['-H', '-f', join(dir, 'known_hosts')], { stdio: 'ignore' });
+    expect(readFileSync(join(dir, 'known_hosts'), 'utf8')).toMatch(/^\|1\|/);
+    const c = runCli(['create', `${REMOTE}:${CT}`, '--privileged'], env);
+    expect(c.stderr).toBe('');
+    expect(c.status).toBe(0);
+    // the container lives only in the remote's mount namespace
+    expect(existsSync(join(lxcpath, CT))).toBe(false);
+    const s = runCli(['start', `${REMOTE}:${CT}`], env);
+    expect(s.stderr).toBe('');
+    expect(s.status).toBe(0);
+    const ls = runCli(['ls', '--remote', REMOTE, '--json'], env);
+    expect(ls.status).toBe(0);
+    const list = JSON.parse(ls.stdout) as { name: string; state: string; pid: number | null }[];
+    expect(list).toEqual([expect.objectContaining({ name: CT, state: 'RUNNING' })]);
+    expect(list[0].pid).toBeGreaterThan(0);
+    const ls2 = runCli(['ls', `${REMOTE}:`], env);
+    expect(ls2.status).toBe(0);
+    expect(ls2.stdout).toMatch(new RegExp(`^${CT}\\s+RUNNING`, 'm'));
+    const info = runCli(['info', `${REMOTE}:${CT}`, '--json'], env);
+    expect(info.status).toBe(0);
+    expect(JSON.parse(info.stdout)).toMatchObject({ name: CT, state: 'RUNNING', lxcpath, net: [expect.objectContaining({ type: 'empty' })] });
+    const text = runCli(['info', `${REMOTE}:${CT}`], env);
+    expect(text.stderr).toBe('');
+    expect(text.stdout).toMatch(/RUNNING/);
+  });
+
+  it('stats --json: samples with memory and CPU read through one remote command per pass', () => {
+    const r = runCli(['stats', `${REMOTE}:${CT}`, '--json', '--count', '2', '--interval', '1'], env);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    // one JSON object per container per pass, with the pass's time
+    const samples = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as StatsSample & { time: number });
+    expect(samples.map((x) => x.name)).toEqual([CT, CT]);
+    const s = samples[1];
+    expect(s.time).toBeGreaterThan(samples[0].time);
+    expect(s.state).toBe('RUNNING');
+    expect(s.memory.used).toBeGreaterThan(0);
+    expect(s.memory.usage).toBeGreaterThan(0);
+    expect(s.cpu.usageUsec).toBeGreaterThan(0);
+    expect(typeof s.cpu.percent).toBe('number');
+    expect(s.pids.current).toBeGreaterThan(0);
+  });
+
+  it('freeze and unfreeze through the remote; ls and stats see FROZEN', () => {
+    const f = runCli(['freeze', `${REMOTE}:${CT}`], env);
+    expect(f.stderr).toBe('');
+    expect(f.status).toBe(0);
+    try {
+      expect(JSON.parse(runCli(['ls', '--remote', REMOTE, '--json'], env).stdout)).toEqual([expect.objectContaining({ name: CT, state: 'FROZEN' })]);
+      const st = runCli(['stats', `${REMOTE}:${CT}`, '--json', '--count', '1'], env);
+      expect(JSON.parse(st.stdout.trim())).toMatchObject({ name: CT, state: 'FROZEN' });
+    } finally {
+      const u = runCli(['unfreeze', `${REMOTE}:${CT}`], env);
+      expect(u.status).toBe(0);
+    }
+    expect(JSON.parse(runCli(['ls', '--remote', REMOTE, '--json'], env).stdout)).toEqual([expect.objectContaining({ name: CT, state: 'RUNNING' })]);
+  });
+
+  it('what a remote cannot do is refused with a hint, before anything runs there', () => {
+    const m = runCli(['create', `${REMOTE}:x${CT}`, '--privileged', '--memory', '64M'], env);
+    expect(m.status).toBe(2);
+    expect(m.stderr).toMatch(/--memory is not supported on a remote/);
+    const u = runCli(['create', `${REMOTE}:x${CT}`], env);
+    expect(u.status).toBe(2);
+    expect(u.stderr).toMatch(/privileged/);
+    const snap = runCli(['snapshot', `${REMOTE}:${CT}`], env);
+    expect(snap.status).toBe(2);
+    expect(snap.stderr).toMatch(/does not work on a remote/);
+    expect(JSON.parse(runCli(['ls', '--remote', REMOTE, '--json'], env).stdout).map((c: { name: string }) => c.name)).toEqual([CT]);
+  });
+
+  it('attach runs a command inside and passes its exit status on', () => {
+    const hi = runCli(['attach', `${REMOTE}:${CT}`, '--', 'echo', 'hi'], env);
+    expect(hi.stdout).toBe('hi\n');
+    expect(hi.status).toBe(0);
+    const three = runCli(['attach', `${REMOTE}:${CT}`, '--', 'sh', '-c', 'exit 3'], env);
+    expect(three.status).toBe(3);
+    // argv elements reach the container as they are, quoting and all
+    const q = runCli(['attach', `${REMOTE}:${CT}`, '--', 'printf', '%s|', "it's $HOME", '`id`', 'a b'], env);
+    expect(q.stdout).toBe("it's $HOME|`id`|a b|");
+  });
+
+  it('in a real terminal: attach gets a pty there, typed commands run, exit status and a sane terminal come back; console leaves with Ctrl+a q', { timeout: 120_000 }, async () => {
+    const cliEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+    const run = (args: string) => {
+      const t = new TmuxTerm();
+      terms.push(t);
+      const code = join(t.dir, 'code');
+      const stty = join(t.dir, 'stty');
+      t.start(`${shq(process.execPath)} ${shq(CLI)} ${args}; echo $? > ${shq(code)}; stty -a > ${shq(stty)}`, cliEnv, 80, 24);
+      const done = () => existsSync(stty) && readFileSync(code, 'utf8').trim() !== '';
+      return { t, code, stty, done };
+    };
+    const a = run(`attach ${REMOTE}:${CT}`);
+    await a.t.waitForScreen('the shell prompt inside', (x) => /#\s*$/m.test(x), 30_000);
+    a.t.literal('echo marker-$((6*7)); tty');
+    a.t.keys('Enter');
+    await a.t.waitForScreen('the output and a pty inside', (x) => /^marker-42$/m.test(x) && /^\/dev\/pts\/\d+$/m.test(x), 20_000);
+    a.t.literal('exit 7');
+    a.t.keys('Enter');
+    await a.t.waitFor('lxdeck attach to exit', () => a.done(), 30_000);
+    expect(readFileSync(a.code, 'utf8').trim()).toBe('7');
+    const f = new Set(readFileSync(a.stty, 'utf8').split(/[\s;]+/));
+    for (const want of ['icanon', 'echo', 'isig']) expect(f.has(want), `stty shows ${want}`).toBe(true);
+
+    const c = run(`console ${REMOTE}:${CT}`);
+    await c.t.waitForScreen("lxc-console's banner", (x) => /Connected to tty 0/.test(x) && x.includes('Ctrl+a q'), 30_000);
+    c.t.keys('C-a', 'q');
+    await c.t.waitFor('lxdeck console to exit', () => c.done(), 30_000);
+    expect(readFileSync(c.code, 'utf8').trim()).toBe('0');
+    expect(new Set(readFileSync(c.stty, 'utf8').split(/[\s;]+/)).has('icanon')).toBe(true);
+  });
+
+  it('sshd killed mid-stream: the stream fails with E_UNREACHABLE (no crash, no hang), and works again once sshd is back', async () => {
+    const b = new RemoteLxcBackend({ name: REMOTE, user: 'root', host: addr, port: PORT, lxcpath, identity: join(dir, 'id_ed25519'), knownHosts: join(dir, 'known_hosts') });
+    try {
+      const stream = b.sampler().stream({ intervalMs: 200 });
+      let seen = 0;
+      let failure: unknown = null;
+      try {
+        for await (const p of stream) {
+          expect(p.containers.find((c) => c.name === CT)?.state).toBe('RUNNING');
+          if (++seen === 2) killSshd();
+          if (seen > 50) break;
+        }
+      } catch (e) {
+        failure = e;
+      }
+      expect(failure).toMatchObject({ code: 'E_UNREACHABLE' });
+      // the CLI says so too, with exit status 1
+      const down = runCli(['ls', '--remote', REMOTE], env);
+      expect(down.status).toBe(1);
+      expect(down.stderr).toMatch(/unreachable/);
+      await expect(b.sampler().pass()).rejects.toMatchObject({ code: 'E_UNREACHABLE' });
+
+      await startSshd();
+      const p = await b.sampler().pass();
+      expect(p.containers.find((c) => c.name === CT)?.state).toBe('RUNNING');
+      expect((await b.list()).map((c) => c.state)).toEqual(['RUNNING']);
+      const up = runCli(['ls', '--remote', REMOTE, '--json'], env);
+      expect(up.status).toBe(0);
+    } finally {
+      b.close();
+    }
+  });
+
+  it('an sshd that stops answering (SIGSTOP): E_UNREACHABLE within the timeouts, never a hang; it works again after SIGCONT', async () => {
+    const b = new RemoteLxcBackend({ name: REMOTE, user: 'root', host: addr, port: PORT, lxcpath, identity: join(dir, 'id_ed25519'), knownHosts: join(dir, 'known_hosts'), connectTimeoutMs: 3000 });
+    expect((await b.list()).map((c) => c.name)).toEqual([CT]);
+    // every sshd of the namespace, the one serving this connection included
+    const stopped = sshdPids();
+    try {
+      for (const p of stopped) process.kill(p, 'SIGSTOP');
+      await expect(b.sampler().pass()).rejects.toMatchObject({ code: 'E_UNREACHABLE' });
+      // a new connection meets the same silence: the handshake times out
+      const c = runCli(['ls', '--remote', REMOTE], env);
+      expect(c.status).toBe(1);
+      expect(c.stderr).toMatch(/unreachable/);
+    } finally {
+      for (const p of stopped) process.kill(p, 'SIGCONT');
+    }
+    try {
+      const p = await b.sampler().pass();
+      expect(p.containers.find((x) => x.name === CT)?.state).toBe('RUNNING');
+    } finally {
+      b.close();
+    }
+  });
+
+  it('a changed host key is refused too, with the new fingerprint', () => {
+    const kh = join(dir, 'known_hosts');
+    const good = readFileSync(kh, 'utf8');
+    sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', join(dir, 'otherkey')]);
+    writeFileSync(kh, `[${addr}]:${PORT} ${readFileSync(join(dir, 'otherkey.pub'), 'utf8')}`);
+    try {
+      const fp = sh('ssh-keygen', ['-lf', join(dir, 'hostkey.pub')]).split(/\s+/)[1];
+      const r = runCli(['ls', '--remote', REMOTE], env);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('DIFFERS');
+      expect(r.stderr).toContain(fp);
+    } finally {
+      writeFileSync(kh, good);
+    }
+  });
+
+  it('stop and destroy through the remote', () => {
+    const st = runCli(['stop', `${REMOTE}:${CT}`, '--kill'], env);
+    expect(st.stderr).toBe('');
+    expect(st.status).toBe(0);
+    const d = runCli(['destroy', `${REMOTE}:${CT}`], env);
+    expect(d.stderr).toBe('');
+    expect(d.status).toBe(0);
+    const ls = runCli(['ls', '--remote', REMOTE, '--json'], env);
+    expect(JSON.parse(ls.stdout)).toEqual([]);
+    const rm = runCli(['remote', 'rm', REMOTE], env);
+    expect(rm.status).toBe(0);
+  });
+});
