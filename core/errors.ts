@@ -22,7 +22,11 @@ export type ErrorCode =
   | 'E_MISSING_PROGRAM'
   | 'E_INVALID_VALUE'
   | 'E_CANCELLED'
-  | 'E_PROTECTED';
+  | 'E_PROTECTED'
+  /** a daemon backend (LXD) cannot be reached: its socket is missing or refuses connections */
+  | 'E_UNREACHABLE'
+  /** a daemon backend (LXD) refused a request; the message is its own */
+  | 'E_API';
 
 export class LxdeckError extends Error {
   readonly code: ErrorCode;
