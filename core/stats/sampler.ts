@@ -489,7 +489,7 @@ export class StatsStream implements AsyncIterable<StatsPass> {
   static readonly MAX_QUEUE = 64;
 
   constructor(
-    private readonly sampler: StatsSampler,
+    private readonly sampler: Pick<StatsSampler, 'pass'>,
     private readonly opts: { intervalMs: number; names?: readonly string[]; count?: number },
   ) {
     if (!(opts.intervalMs > 0)) throw new RangeError('intervalMs must be > 0');
