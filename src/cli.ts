@@ -18,6 +18,7 @@ import { addInsideCommands, formatInfo } from './cli-inside.js';
 import { addLifecycleCommands } from './cli-lifecycle.js';
 import { addCloneCommands } from './cli-clone.js';
 import { ActionLog, recordActions } from '../core/actionlog/index.js';
+import { BACKENDS, backendFromArgv, buildLxdProgram } from './cli-lxd.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -110,6 +111,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--lxcpath <path>', 'where containers live').env('LXDECK_LXCPATH').default(DEFAULT_LXCPATH))
     .addOption(new Option('--bridge <name>', 'bridge new containers join (made when missing)').env('LXDECK_BRIDGE').default(DEFAULT_BRIDGE))
     .option('--read-only', 'console: hide and refuse every key that changes something (start, stop, delete, attach, console, limits, ...); also LXDECK_READ_ONLY=1')
+    .addOption(new Option('--backend <kind>', 'local: LXC in the lxcpath (default); lxd: an LXD daemon (lxdeck --backend lxd --help)').choices([...BACKENDS]).env('LXDECK_BACKEND').default('local'))
+    .addOption(new Option('--lxd-socket <path>', "with --backend lxd: LXD's unix socket (default $LXD_DIR/unix.socket, else /var/lib/lxd/unix.socket)"))
     // usage errors in lxdeck's one form: "lxdeck: <message>" then "hint: ..."
     .showHelpAfterError('hint: run lxdeck --help (or lxdeck COMMAND --help) for usage')
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`lxdeck: ${s.replace(/^error: /, '')}`) })
@@ -383,7 +386,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
 /** Runs the CLI with `argv` (process.argv form) and resolves with the exit status. */
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
-  const program = buildProgram((c) => (code = c));
+  // --backend lxd (or LXDECK_BACKEND=lxd) runs the LXD program (src/cli-lxd.ts); the local one is as it was
+  const program = backendFromArgv(argv.slice(2)) === 'lxd' ? buildLxdProgram((c) => (code = c)) : buildProgram((c) => (code = c));
   try {
     await program.parseAsync(argv);
     return code;
