@@ -159,7 +159,17 @@ export class LxdClient {
    */
   async waitOperation(op: string, timeoutSec = 120, what = 'operation'): Promise<LxdOperation> {
     const url = op.startsWith('/') ? op : `/1.0/operations/${op}`;
-    const done = await this.get<LxdOperation>(`${url}/wait?timeout=${Math.max(1, Math.ceil(timeoutSec))}`);
+    const deadline = Date.now() + timeoutSec * 1000;
+    let done: LxdOperation;
+    for (;;) {
+      const asked = Date.now();
+      const left = Math.max(1, Math.ceil((deadline - asked) / 1000));
+      done = await this.get<LxdOperation>(`${url}/wait?timeout=${left}`);
+      // a wait can end before the operation does (seen on a cluster member): ask again until the deadline
+      if (done.status_code !== 103 && done.status_code !== 100 && done.status_code !== 105) break;
+      if (Date.now() >= deadline) break;
+      if (Date.now() - asked < 200) await new Promise((r) => setTimeout(r, 200));
+    }
     if (done.status_code === 200) return done;
     if (done.status_code >= 400) throw apiError('', what, done.status_code, done.err || done.status);
     throw new LxdeckError('E_TIMEOUT', `LXD ${what} still ${done.status} after ${timeoutSec} s`, { hint: `lxc operation show ${done.id} shows it` });
