@@ -80,6 +80,20 @@ export function dnsmasqOf(lxdDir: string): number[] {
   return out;
 }
 
+/** PIDs of processes whose command line names `dir` (what a test daemon started). */
+export function processesNaming(dir: string): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(dir)) out.push(Number(e));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
+}
+
 /** Mount points at or below `dir`, deepest first (from /proc/self/mountinfo; octal escapes decoded). */
 function mountsUnder(dir: string): string[] {
   const out: string[] = [];
@@ -196,7 +210,7 @@ export async function startTestLxd(bridge: string): Promise<TestLxd> {
  * links, /sbin/init -> busybox, an inittab that brings eth0 up with udhcpc against LXD's
  * dnsmasq, and metadata.yaml: architecture x86_64, creation_date) and imports it as `alias`.
  */
-export async function importBusyboxImage(lxd: TestLxd, alias: string): Promise<void> {
+export async function importBusyboxImage(lxd: Pick<TestLxd, 'dir' | 'lxc'>, alias: string): Promise<void> {
   const root = join(lxd.dir, 'img', 'rootfs');
   for (const d of ['bin', 'sbin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root', 'run', 'var/run', 'usr/share/udhcpc']) mkdirSync(join(root, d), { recursive: true });
   copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
@@ -238,4 +252,146 @@ export async function importBusyboxImage(lxd: TestLxd, alias: string): Promise<v
   await must(runner.run('tar', ['-C', join(lxd.dir, 'img'), '-czf', meta, 'metadata.yaml']), 'tar metadata');
   await must(runner.run('tar', ['-C', root, '--numeric-owner', '-czf', rootfs, '.']), 'tar rootfs');
   await lxd.lxc(['image', 'import', meta, rootfs, '--alias', alias]);
+}
+
+export interface TestCluster {
+  dir: string;
+  /** member names, in join order: m1 bootstrapped the cluster, m2 joined it */
+  members: [string, string];
+  /** LXD_DIR of each member */
+  lxdDirs: [string, string];
+  /** the unix socket of each member (the host reaches both: they are files, not addresses) */
+  sockets: [string, string];
+  /** each member's network namespace */
+  netns: [string, string];
+  /** each member's cluster address (on the veth pair) */
+  addresses: [string, string];
+  /** runs `lxc` against member 1 */
+  lxc(args: string[], opts?: { timeoutMs?: number }): Promise<RunResult>;
+  logTail(member: 0 | 1, lines?: number): string;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A 2-member LXD cluster of the test's own: each member a daemon in its own network namespace
+ * (`ip netns exec` gives it its own mount namespace with a fresh sysfs mount), the two joined
+ * by a veth pair on a /24 no route of this host uses; member 1 bootstrapped and member 2
+ * joined with explicit preseeds (the join runs inside member 2's namespace). No bridge, no
+ * instance network: instances are made, not started (the members' fresh /sys has no cgroups).
+ * Image-server fetches go to a closed loopback proxy; member-to-member traffic bypasses it.
+ * @throws Error with the members' log tails when a step fails (everything made is removed first)
+ */
+export async function startTestCluster(id: string): Promise<TestCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'lxdeck-lxdc-'));
+  chmodSync(dir, 0o711);
+  const subnet = await freeTestSubnet();
+  const addresses: [string, string] = [1, 2].map((k) => formatCidr({ addr: (subnet.addr + k) >>> 0, prefix: 32 }).replace(/\/32$/, '')) as [string, string];
+  const members: [string, string] = ['m1', 'm2'];
+  const netns: [string, string] = [`lxdk${id}a`, `lxdk${id}b`];
+  const veth: [string, string] = [`lxv${id}a`, `lxv${id}b`];
+  const lxdDirs: [string, string] = [join(dir, 'm1'), join(dir, 'm2')];
+  const logs: [string, string] = [join(dir, 'm1.log'), join(dir, 'm2.log')];
+  const daemons: ResultPromise[] = [];
+  const envOf = (k: 0 | 1) => ({ LXD_DIR: lxdDirs[k] });
+  const noNet = { HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', https_proxy: '', http_proxy: '', NO_PROXY: addresses.join(','), no_proxy: '' };
+  const logTail = (k: 0 | 1, n = 20) => {
+    try {
+      return readFileSync(logs[k], 'utf8').trimEnd().split('\n').slice(-n).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  };
+  const lxc = (args: string[], opts: { timeoutMs?: number } = {}) => must(runner.run('lxc', args, { env: envOf(0), timeoutMs: opts.timeoutMs ?? 120_000 }), `lxc ${args.join(' ')}`);
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    if (existsSync(join(lxdDirs[0], 'unix.socket')) && daemons[0]?.exitCode === undefined) {
+      const list = await runner.run('lxc', ['list', '--format', 'csv', '-c', 'n'], { env: envOf(0), timeoutMs: 30_000 });
+      for (const name of list.stdout.split('\n').map((x) => x.trim()).filter(Boolean)) await runner.run('lxc', ['delete', '--force', name], { env: envOf(0), timeoutMs: 60_000 });
+      const imgs = await runner.run('lxc', ['image', 'list', '--format', 'csv', '-c', 'f'], { env: envOf(0), timeoutMs: 30_000 });
+      for (const f of imgs.stdout.split('\n').map((x) => x.trim()).filter(Boolean)) await runner.run('lxc', ['image', 'delete', f], { env: envOf(0), timeoutMs: 30_000 });
+    }
+    for (const k of [1, 0] as const) {
+      const d = daemons[k];
+      if (!d || d.exitCode !== undefined) continue;
+      await runner.run('lxd', ['shutdown', '--timeout=20'], { env: envOf(k), timeoutMs: 30_000 });
+      if (d.exitCode === undefined) {
+        d.kill('SIGTERM');
+        const t = setTimeout(() => d.kill('SIGKILL'), 10_000);
+        await d.catch(() => undefined);
+        clearTimeout(t);
+      }
+    }
+    // what the daemons started (forkfile, forkstart...) may still write under dir: wait for it to go
+    for (let i = 0; i < 50 && processesNaming(dir).length; i++) await new Promise((r) => setTimeout(r, 200));
+    for (const ns of netns) await runner.run('ip', ['netns', 'delete', ns]);
+    for (const v of veth) await runner.run('ip', ['link', 'delete', 'dev', v]);
+    for (const mp of mountsUnder(dir)) await runner.run('umount', ['-l', mp]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const step = async (p: Promise<RunResult>, what: string) => {
+    const r = await p;
+    if (r.exitCode !== 0) throw new Error(`${what} failed (exit ${r.exitCode}): ${r.stderr.trim() || r.stdout.trim()}\n-- m1 log:\n${logTail(0)}\n-- m2 log:\n${logTail(1)}`);
+    return r;
+  };
+  try {
+    for (const ns of netns) await step(runner.run('ip', ['netns', 'add', ns]), `ip netns add ${ns}`);
+    await step(runner.run('ip', ['link', 'add', veth[0], 'type', 'veth', 'peer', 'name', veth[1]]), 'ip link add veth');
+    for (const k of [0, 1] as const) {
+      await step(runner.run('ip', ['link', 'set', veth[k], 'netns', netns[k]]), 'ip link set netns');
+      await step(runner.run('ip', ['-n', netns[k], 'address', 'add', `${addresses[k]}/24`, 'dev', veth[k]]), 'ip address add');
+      await step(runner.run('ip', ['-n', netns[k], 'link', 'set', 'lo', 'up']), 'ip link set lo up');
+      await step(runner.run('ip', ['-n', netns[k], 'link', 'set', veth[k], 'up']), 'ip link set up');
+      mkdirSync(lxdDirs[k], { mode: 0o711 });
+      mkdirSync(join(dir, `pool${k + 1}`));
+      daemons[k] = execa('ip', ['netns', 'exec', netns[k], 'lxd', '--group', 'root', '--logfile', logs[k]], { env: { ...envOf(k), ...noNet }, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore', reject: false, cleanup: true });
+    }
+    for (const k of [0, 1] as const) await step(runner.run('lxd', ['waitready', '--timeout=60'], { env: envOf(k), timeoutMs: 70_000 }), `lxd waitready (${members[k]})`);
+    const bootstrap = [
+      'config:',
+      `  core.https_address: ${addresses[0]}:8443`,
+      '  core.trust_password: lxdeck-test',
+      '  core.proxy_https: http://127.0.0.1:9',
+      '  core.proxy_http: http://127.0.0.1:9',
+      `  core.proxy_ignore_hosts: ${addresses.join(',')}`,
+      '  images.auto_update_interval: "0"',
+      'cluster:',
+      `  server_name: ${members[0]}`,
+      '  enabled: true',
+      'storage_pools:',
+      '- name: local',
+      '  driver: dir',
+      '  config:',
+      `    source: ${join(dir, 'pool1')}`,
+      'profiles:',
+      '- name: default',
+      '  devices:',
+      '    root: {path: /, pool: local, type: disk}',
+      '',
+    ].join('\n');
+    await step(runner.run('ip', ['netns', 'exec', netns[0], 'lxd', 'init', '--preseed'], { env: envOf(0), input: bootstrap, timeoutMs: 120_000 }), 'bootstrap (lxd init --preseed in m1)');
+    const cert = readFileSync(join(lxdDirs[0], 'cluster.crt'), 'utf8').trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
+    const join2 = [
+      'cluster:',
+      '  enabled: true',
+      `  server_name: ${members[1]}`,
+      `  server_address: ${addresses[1]}:8443`,
+      `  cluster_address: ${addresses[0]}:8443`,
+      '  cluster_certificate: |',
+      cert,
+      '  cluster_password: lxdeck-test',
+      '  member_config:',
+      '  - entity: storage-pool',
+      '    name: local',
+      '    key: source',
+      `    value: ${join(dir, 'pool2')}`,
+      '',
+    ].join('\n');
+    await step(runner.run('ip', ['netns', 'exec', netns[1], 'lxd', 'init', '--preseed'], { env: envOf(1), input: join2, timeoutMs: 180_000 }), 'join (lxd init --preseed in m2)');
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+  return { dir, members, lxdDirs, sockets: [join(lxdDirs[0], 'unix.socket'), join(lxdDirs[1], 'unix.socket')], netns, addresses, lxc, logTail, cleanup };
 }
