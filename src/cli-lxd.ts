@@ -78,11 +78,12 @@ function positive(v: string, flag: string, min: number, max: number): number {
 }
 
 /** Builds the LXD program; `setExit` receives the exit status of verbs that set one. */
-export function buildLxdProgram(setExit: (code: number) => void): Command {
+export function buildLxdProgram(setExit: (code: number) => void, version = 'unknown'): Command {
   const program = new Command();
   program
     .name('lxdeck')
     .description('lxdeck over an LXD daemon (--backend lxd): the console with no command, or one of the verbs below.')
+    .version(version, '-V, --version')
     .addOption(new Option('--backend <kind>', 'local: LXC in an lxcpath; lxd: an LXD daemon over its unix socket').choices([...BACKENDS]).env('LXDECK_BACKEND').default('local'))
     .addOption(new Option('--lxd-socket <path>', "LXD's unix socket (default $LXD_DIR/unix.socket, else /var/lib/lxd/unix.socket)"))
     .option('--read-only', 'console: hide and refuse every key that changes something')

@@ -387,7 +387,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
   // --backend lxd (or LXDECK_BACKEND=lxd) runs the LXD program (src/cli-lxd.ts); the local one is as it was
-  const program = backendFromArgv(argv.slice(2)) === 'lxd' ? buildLxdProgram((c) => (code = c)) : buildProgram((c) => (code = c));
+  const program = backendFromArgv(argv.slice(2)) === 'lxd' ? buildLxdProgram((c) => (code = c), version()) : buildProgram((c) => (code = c));
   try {
     await program.parseAsync(argv);
     return code;

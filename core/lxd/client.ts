@@ -86,6 +86,8 @@ export class LxdClient {
       const req = request(
         {
           socketPath: this.socketPath,
+          // a connection per request, closed after it: no keep-alive socket shared between callers
+          agent: false,
           path,
           method,
           headers: { Host: 'lxd', ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}) },

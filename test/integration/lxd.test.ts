@@ -4,7 +4,8 @@ import { isLxdeckError } from '../../core/errors.js';
 import { LxdBackend } from '../../core/lxd/backend.js';
 import { contains, parseCidr } from '../../core/network/ipv4.js';
 import type { StatsSample } from '../../core/stats/types.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { TmuxTerm, haveTmux, sh } from '../e2e/tmux.js';
 import { linkExists, uniq } from '../helpers/lxc-env.js';
 import { RUN_LXD, dnsmasqOf, importBusyboxImage, requireLxd, startTestLxd, type TestLxd } from '../helpers/lxd-env.js';
 
@@ -180,6 +181,38 @@ describe.runIf(RUN_LXD)('integration: LXD backend over a test daemon of its own 
     expect(run(['destroy', c])).toMatchObject({ status: 0, stdout: `destroyed ${c}\n` });
     expect((JSON.parse(run(['ls', '--json']).stdout) as { name: string }[]).map((r) => r.name)).not.toContain(c);
   }, 300_000);
+
+  it('the console over LXD (tmux, 80x24): the instance listed, s starts, f freezes and thaws, d deletes after the typed name, q quits', async () => {
+    expect(haveTmux(), 'tmux is needed (scripts/install-deps.sh --test installs it)').toBe(true);
+    const c = `lt-${id}`;
+    await backend.create(c, { image: alias });
+    const row = (screen: string) => screen.split('\n').find((l) => l.includes(` ${c} `));
+    const t = new TmuxTerm();
+    try {
+      t.start(`${sh(process.execPath)} ${sh(CLI)}`, { ...cliEnv(), LXDECK_LOG: `${lxd!.dir}/actions.log` }, 80, 24);
+      let screen = await t.waitForScreen(`${c} in the list`, (s) => row(s) !== undefined, 20_000);
+      expect(row(screen)).toMatch(new RegExp(`${c}\\s+STOPPED`));
+      expect(screen).toContain('lxd:');
+      t.keys('s');
+      screen = await t.waitForScreen(`${c} RUNNING with an address`, (s) => /RUNNING\s.*\d+\.\d+\.\d+\.\d+/.test(row(s) ?? ''), 60_000);
+      expect((await backend.list()).find((r) => r.name === c)?.state).toBe('RUNNING');
+      t.keys('f');
+      await t.waitForScreen(`${c} FROZEN`, (s) => /FROZEN/.test(row(s) ?? '') && s.includes(`froze ${c}`), 30_000);
+      expect((await backend.list()).find((r) => r.name === c)?.state).toBe('FROZEN');
+      t.keys('f');
+      await t.waitForScreen(`${c} thawed`, (s) => /RUNNING/.test(row(s) ?? '') && s.includes(`thawed ${c}`), 30_000);
+      t.keys('d');
+      await t.waitForScreen('the confirmation', (s) => s.includes(`Type the name "${c}"`));
+      t.literal(c);
+      t.keys('Enter');
+      await t.waitForScreen(`${c} gone`, (s) => row(s) === undefined && s.includes(`deleted ${c}`), 60_000);
+      expect((await backend.list()).map((r) => r.name)).not.toContain(c);
+      t.keys('q');
+      expect(await t.waitForExit()).toBe(0);
+    } finally {
+      t.close();
+    }
+  }, 240_000);
 
   it('CLI --backend lxd: a create without --image is bad usage (2); a missing socket is one clear error with a hint (1); --location needs a cluster', () => {
     expect(runCli(['create', `lx-${id}`], cliEnv()).status).toBe(2);
