@@ -110,7 +110,14 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
     const { runConsole } = await import('./console/run-console.js');
     for (const [k, v] of ciVars) process.env[k] = v;
     await lxd().server(); // a missing daemon is one clear error before the screen opens
-    setExit(await runConsole(lxd(), { readOnly: g().readOnly === true || /^(1|true|yes|on)$/i.test(process.env.LXDECK_READ_ONLY ?? '') }));
+    // the first-time setup makes lxdeck's own bridge for local LXC, and the host report is about
+    // local LXC: neither is offered at start over LXD (the report stays on K)
+    setExit(
+      await runConsole(lxd(), {
+        readOnly: g().readOnly === true || /^(1|true|yes|on)$/i.test(process.env.LXDECK_READ_ONLY ?? ''),
+        services: { setup: undefined, checkAtStart: false },
+      }),
+    );
   });
 
   program
