@@ -157,6 +157,8 @@ export async function startTestLxd(bridge: string): Promise<TestLxd> {
         /* gone */
       }
     }
+    // what the daemon started (forkstart, lxc monitors...) may still write under dir: wait for it to go
+    for (let i = 0; i < 50 && processesNaming(dir).length; i++) await new Promise((r) => setTimeout(r, 200));
     await runner.run('ip', ['link', 'delete', 'dev', bridge]);
     for (const mp of mountsUnder(dir)) await runner.run('umount', ['-l', mp]);
     rmSync(dir, { recursive: true, force: true });
