@@ -25,12 +25,14 @@ export type ErrorCode =
   | 'E_PROTECTED'
   /** lxdeck does not do this for this container (its backing store, its kind); the hint names what does */
   | 'E_UNSUPPORTED'
-  /** a remote host (core/remote) did not answer: connection refused, timed out or lost */
+  /** a remote host (core/remote) or a daemon backend (LXD) did not answer: connection refused, timed out or lost, a socket missing */
   | 'E_UNREACHABLE'
   /** a remote host's key is not in known_hosts, or differs from the one there */
   | 'E_HOST_KEY'
   /** the remote host refused every key offered (agent, key file) */
-  | 'E_AUTH';
+  | 'E_AUTH'
+  /** a daemon backend (LXD) refused a request; the message is its own */
+  | 'E_API';
 
 export class LxdeckError extends Error {
   readonly code: ErrorCode;

@@ -41,6 +41,9 @@ if [ "$want_test" = 1 ]; then
   have nft || missing+=(nftables)
   have dnsmasq || missing+=(dnsmasq-base)
   have systemd-analyze || missing+=(systemd)
+  # LXD backend (test/integration/lxd.test.ts): the daemon and its client (`lxc` talks to $LXD_DIR)
+  have lxd || missing+=(lxd)
+  have lxc || missing+=(lxd-client)
   # --- v2 lane (lane/build.sh, lane/run.sh): a cgroup v2 guest under qemu ---
   have qemu-system-x86_64 || missing+=(qemu-system-x86)
   have debootstrap || missing+=(debootstrap)

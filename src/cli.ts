@@ -21,6 +21,7 @@ import { ActionLog, recordActions } from '../core/actionlog/index.js';
 import { RemoteStore } from '../core/remote/store.js';
 import type { RemoteLxcBackend } from '../core/remote/backend.js';
 import { addRemoteCommands, remoteBackend, splitRemoteAddressing } from './cli-remote.js';
+import { BACKENDS, backendFromArgv, buildLxdProgram } from './cli-lxd.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -147,13 +148,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--bridge <name>', 'bridge new containers join (made when missing)').env('LXDECK_BRIDGE').default(DEFAULT_BRIDGE))
     .option('--remote <name>', 'act on a remote LXC host over SSH (lxdeck remote add); or address NAME:container')
     .option('--read-only', 'console: hide and refuse every key that changes something (start, stop, delete, attach, console, limits, ...); also LXDECK_READ_ONLY=1')
+    .addOption(new Option('--backend <kind>', 'local: LXC in the lxcpath (default); lxd: an LXD daemon (lxdeck --backend lxd --help)').choices([...BACKENDS]).env('LXDECK_BACKEND').default('local'))
+    .addOption(new Option('--lxd-socket <path>', "with --backend lxd: LXD's unix socket (default $LXD_DIR/unix.socket, else /var/lib/lxd/unix.socket)"))
     // usage errors in lxdeck's one form: "lxdeck: <message>" then "hint: ..."
     .showHelpAfterError('hint: run lxdeck --help (or lxdeck COMMAND --help) for usage')
     .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`lxdeck: ${s.replace(/^error: /, '')}`) })
     .exitOverride();
   program.addHelpText(
     'after',
-    `\nContainer names: ${CONTAINER_NAME_RULE}\nEnvironment: LXDECK_LXCPATH, LXDECK_BRIDGE, LXDECK_STATE_DIR (host-wide records, default /var/lib/lxdeck), LXDECK_READ_ONLY=1 (as --read-only), LXDECK_SUBNET (subnet for a new bridge, e.g. 10.0.3.0/24).\nExit status: 0 success, 1 the action failed, 2 bad usage or no terminal for the console.\n`,
+    `\nContainer names: ${CONTAINER_NAME_RULE}\nEnvironment: LXDECK_LXCPATH, LXDECK_BRIDGE, LXDECK_STATE_DIR (host-wide records, default /var/lib/lxdeck), LXDECK_READ_ONLY=1 (as --read-only), LXDECK_SUBNET (subnet for a new bridge, e.g. 10.0.3.0/24), LXDECK_BACKEND (local or lxd: lxdeck --backend lxd --help lists the LXD verbs), LXD_DIR (the LXD socket's directory).\nExit status: 0 success, 1 the action failed, 2 bad usage or no terminal for the console.\n`,
   );
   const g = () => program.opts<Globals>();
   program.hook('preAction', (_this, action) => {
@@ -443,7 +446,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
 /** Runs the CLI with `argv` (process.argv form) and resolves with the exit status. */
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
-  const program = buildProgram((c) => (code = c));
+  // --backend lxd (or LXDECK_BACKEND=lxd) runs the LXD program (src/cli-lxd.ts); the local one is as it was
+  const program = backendFromArgv(argv.slice(2)) === 'lxd' ? buildLxdProgram((c) => (code = c), version()) : buildProgram((c) => (code = c));
   try {
     // NAME:container (incus's addressing): strip the remote's name, remember it for engineFrom
     let known: Set<string> | undefined;

@@ -107,10 +107,10 @@ export const LIST_COMMANDS: readonly Command<ListCommandId>[] = [
   { id: 'create', keys: ['c'], label: 'create', dangerous: false, changes: true, show: { unicode: 'c', ascii: 'c' } },
   { id: 'filter', keys: ['/'], label: 'filter', dangerous: false, changes: false, show: { unicode: '/', ascii: '/' }, minor: true },
   { id: 'info', keys: ['enter', 'i'], label: 'info', dangerous: false, changes: false, show: { unicode: 'i', ascii: 'i' } },
-  { id: 'processes', keys: ['p'], label: 'procs', dangerous: false, changes: false, show: { unicode: 'p', ascii: 'p' } },
+  { id: 'processes', keys: ['p'], label: 'procs', dangerous: false, changes: false, needs: ['ps'], show: { unicode: 'p', ascii: 'p' } },
   // a root shell inside: it can change anything, so read-only mode hides it
-  { id: 'attach', keys: ['a'], label: 'attach', dangerous: false, changes: true, show: { unicode: 'a', ascii: 'a' } },
-  { id: 'console', keys: ['o'], label: 'console', dangerous: false, changes: true, show: { unicode: 'o', ascii: 'o' } },
+  { id: 'attach', keys: ['a'], label: 'attach', dangerous: false, changes: true, needs: ['attach'], show: { unicode: 'a', ascii: 'a' } },
+  { id: 'console', keys: ['o'], label: 'console', dangerous: false, changes: true, needs: ['console'], show: { unicode: 'o', ascii: 'o' } },
   { id: 'unmark', keys: ['u'], label: 'unmark all', dangerous: false, changes: false, show: { unicode: 'u', ascii: 'u' }, minor: true },
   { id: 'snapshot', keys: ['N'], label: 'snapshot now', dangerous: false, changes: true, needs: ['snapshot'], show: { unicode: 'N', ascii: 'N' }, minor: true },
   { id: 'copy', keys: ['C'], label: 'copy', dangerous: false, changes: true, needs: ['copy'], show: { unicode: 'C', ascii: 'C' }, minor: true },

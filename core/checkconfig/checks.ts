@@ -554,7 +554,8 @@ export async function checkStorage(ctx: CheckContext): Promise<Finding[]> {
   const S: SectionName = 'Storage';
   const out: Finding[] = [];
   let at = ctx.lxcpath;
-  while (at !== '/' && !exists(ctx.fs, at)) at = dirname(at);
+  // up to the root, or to '.' for a relative path (dirname('.') is '.': the loop would never end)
+  while (at !== '/' && !exists(ctx.fs, at) && dirname(at) !== at) at = dirname(at);
   try {
     const st = await statfs(ctx.fs.resolve(at));
     const free = Number(st.bavail) * Number(st.bsize);

@@ -90,6 +90,12 @@ describe('checkconfig against fixture trees', () => {
     expect(byId(r, 'net.vlan').explanation).toMatch(/^cannot tell without the kernel config/);
   });
 
+  it("a relative 'lxcpath' (the LXD backend's `lxd:SOCKET`) ends the storage check instead of looping on dirname('.')", async () => {
+    const { root } = fixtureTree('v2');
+    const r = await runCheckconfig({ fs: new HostFs(root), runner: lxcRunner(), lxcpath: 'lxd:/var/lib/lxd/unix.socket' });
+    expect(r.findings.length).toBeGreaterThan(0);
+  });
+
   it('an empty root (no /proc, no /sys, no programs): no crash; unknown cgroup layout and missing tools are errors, the rest cannot be told', async () => {
     const { mkdtempSync, rmdirSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');

@@ -1,0 +1,301 @@
+/**
+ * The command line over the LXD backend (issue 10, part 3): `lxdeck --backend lxd VERB ...`
+ * (or LXDECK_BACKEND=lxd). The verbs the LXD backend can do, with the local verbs' names,
+ * output and exit statuses: ls, info, create --image, start, stop, restart, freeze, unfreeze,
+ * destroy, limits, stats, attach -- CMD, and the console with no verb. src/cli.ts picks this
+ * program when the backend is lxd ({@link backendFromArgv}); the local program is untouched.
+ */
+import { Command, Option } from 'commander';
+import { LxdeckError } from '../core/errors.js';
+import { LxdBackend, type LxdContainerInfo, type LxdContainerSummary } from '../core/lxd/backend.js';
+import { lxdSocketPath } from '../core/lxd/client.js';
+import type { LimitsInput } from '../core/cgroup/limit-input.js';
+import { SIZE_GRAMMAR } from '../core/units.js';
+import { eachName } from './cli-lifecycle.js';
+import { formatInfo } from './cli-inside.js';
+import { isInteractive, nonInteractiveMessage } from './console/tty.js';
+
+/** The backends the command line knows. */
+export const BACKENDS = ['local', 'lxd'] as const;
+export type BackendKind = (typeof BACKENDS)[number];
+
+/**
+ * The backend an argv asks for: `--backend X` or `--backend=X` among the options before a
+ * lone `--` (what follows it is a command's own argv), else LXDECK_BACKEND, else "local".
+ * An unknown value is returned as it is, for the program to refuse.
+ */
+export function backendFromArgv(args: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') break;
+    if (a === '--backend' && i + 1 < args.length) return args[i + 1];
+    if (a.startsWith('--backend=')) return a.slice('--backend='.length);
+  }
+  return env.LXDECK_BACKEND || 'local';
+}
+
+function out(s: string): void {
+  process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+}
+
+function table(rows: string[][]): string {
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  ').trimEnd()).join('\n');
+}
+
+/** The `ls` table over LXD: the local one's columns, with LOCATION (the cluster member) when clustered. */
+export function lxdLsTable(list: LxdContainerSummary[], clustered: boolean): string {
+  const head = ['NAME', 'STATE', 'AUTOSTART', 'PROTECTED', ...(clustered ? ['LOCATION'] : []), 'PID', 'IPV4'];
+  const rows = [head];
+  for (const c of list)
+    rows.push([c.name, c.state, c.autostart ? '1' : '0', c.protected ? 'yes' : '-', ...(clustered ? [c.location ?? '-'] : []), c.pid === null ? '-' : String(c.pid), c.ipv4.length ? c.ipv4.join(', ') : '-']);
+  return table(rows);
+}
+
+function formatLxdInfo(i: LxdContainerInfo): string {
+  const lines = [formatInfo(i).split('\n').filter((l) => !/^(Config|Rootfs|Template|Hostname):/.test(l)).join('\n')];
+  lines.push(`${'Type:'.padEnd(13)}${i.type}`, `${'LXD status:'.padEnd(13)}${i.status}`);
+  if (i.location) lines.push(`${'Location:'.padEnd(13)}${i.location}`);
+  lines.push(`${'Profiles:'.padEnd(13)}${i.profiles.join(', ') || '-'}`);
+  if (i.template) lines.push(`${'Image:'.padEnd(13)}${i.template}`);
+  const lim = i.limits?.saved ?? [];
+  lines.push(`${'Limits:'.padEnd(13)}${lim.length ? lim.map((k) => `${k.key}=${k.value}`).join(', ') : 'none in the instance config'}`);
+  return lines.join('\n');
+}
+
+interface Globals {
+  backend: string;
+  lxdSocket?: string;
+  readOnly?: boolean;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+function positive(v: string, flag: string, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new LxdeckError('E_USAGE', `${flag} takes a number from ${min} to ${max}, not ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Builds the LXD program; `setExit` receives the exit status of verbs that set one. */
+export function buildLxdProgram(setExit: (code: number) => void, version = 'unknown'): Command {
+  const program = new Command();
+  program
+    .name('lxdeck')
+    .description('lxdeck over an LXD daemon (--backend lxd): the console with no command, or one of the verbs below.')
+    .version(version, '-V, --version')
+    .addOption(new Option('--backend <kind>', 'local: LXC in an lxcpath; lxd: an LXD daemon over its unix socket').choices([...BACKENDS]).env('LXDECK_BACKEND').default('local'))
+    .addOption(new Option('--lxd-socket <path>', "LXD's unix socket (default $LXD_DIR/unix.socket, else /var/lib/lxd/unix.socket)"))
+    .option('--read-only', 'console: hide and refuse every key that changes something')
+    .showHelpAfterError('hint: run lxdeck --backend lxd --help (or lxdeck --backend lxd COMMAND --help) for usage')
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`lxdeck: ${s.replace(/^error: /, '')}`) })
+    .exitOverride();
+  program.addHelpText('after', '\nEnvironment: LXDECK_BACKEND=lxd (as --backend lxd), LXD_DIR (the socket is $LXD_DIR/unix.socket).\nExit status: 0 success, 1 the action failed, 2 bad usage.\n');
+  const g = () => program.opts<Globals>();
+  let backend: LxdBackend | undefined;
+  const lxd = () => (backend ??= new LxdBackend({ socketPath: lxdSocketPath(g().lxdSocket) }));
+
+  program.allowExcessArguments(true);
+  program.action(async () => {
+    if (program.args.length > 0)
+      throw new LxdeckError('E_USAGE', `unknown command ${JSON.stringify(program.args[0])} for the LXD backend`, { hint: `commands: ${program.commands.map((c) => c.name()).join(', ')}` });
+    if (!isInteractive(process.stdin, process.stdout)) {
+      process.stderr.write(`${nonInteractiveMessage()}\n`);
+      setExit(2);
+      return;
+    }
+    const ciVars = ['CI', 'CONTINUOUS_INTEGRATION'].filter((k) => k in process.env).map((k) => [k, process.env[k]] as const);
+    for (const [k] of ciVars) delete process.env[k];
+    process.env.NODE_ENV ??= 'production';
+    const { runConsole } = await import('./console/run-console.js');
+    for (const [k, v] of ciVars) process.env[k] = v;
+    await lxd().server(); // a missing daemon is one clear error before the screen opens
+    // the first-time setup makes lxdeck's own bridge for local LXC, and the host report is about
+    // local LXC: neither is offered at start over LXD (the report stays on K)
+    setExit(
+      await runConsole(lxd(), {
+        readOnly: g().readOnly === true || /^(1|true|yes|on)$/i.test(process.env.LXDECK_READ_ONLY ?? ''),
+        services: { setup: undefined, checkAtStart: false },
+      }),
+    );
+  });
+
+  program
+    .command('ls')
+    .description('list LXD instances: name, state, autostart, protection, location (clustered), init PID, IPv4')
+    .option('--json', 'print a JSON array of {name, state, status, type, pid, ipv4, autostart, groups, protected, location (clustered only)}')
+    .option('--location <member>', 'only the instances on this cluster member')
+    .action(async (o: { json?: boolean; location?: string }) => {
+      const b = lxd();
+      let list = await b.list();
+      const clustered = await b.isClustered();
+      if (o.location !== undefined) {
+        if (!clustered) throw new LxdeckError('E_USAGE', '--location filters by cluster member, and this LXD is not clustered', { hint: 'lxc cluster list shows the members of a cluster' });
+        list = list.filter((c) => c.location === o.location);
+      }
+      out(o.json ? JSON.stringify(list, null, 2) : list.length ? lxdLsTable(list, clustered) : `no instances in ${b.lxcpath}${o.location ? ` on ${o.location}` : ''}`);
+    });
+
+  program
+    .command('info')
+    .argument('<name>')
+    .description('state, PID, addresses, network devices, profiles, limits and location of an instance')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { json?: boolean }) => {
+      const i = await lxd().info(name);
+      out(o.json ? JSON.stringify(i, null, 2) : formatLxdInfo(i));
+    });
+
+  program
+    .command('create')
+    .argument('<name>')
+    .description('create an instance from a local image (POST /1.0/instances)')
+    .requiredOption('--image <alias>', 'a local image alias or fingerprint (lxc image list)')
+    .option('--memory <size>', 'limits.memory (SIZE)')
+    .option('--cpus <n>', 'a whole number: limits.cpu; a fraction: limits.cpu.allowance (N*100 ms per 100 ms)')
+    .option('-p, --profile <name>', 'a profile; repeat for more (default: LXD\'s default profile)', collect)
+    .option('--bridge <network>', 'eth0 on this LXD network instead of the profile\'s')
+    .option('--privileged', 'security.privileged=true')
+    .option('--target <member>', 'the cluster member to create it on')
+    .option('--start', 'start it once it is made')
+    .addHelpText('after', `\nSIZE: ${SIZE_GRAMMAR}.\nExample: lxdeck --backend lxd create web1 --image debian/12 --memory 512M --cpus 1 --start\n`)
+    .action(async (name: string, o: { image: string; memory?: string; cpus?: string; profile?: string[]; bridge?: string; privileged?: boolean; target?: string; start?: boolean }) => {
+      const i = await lxd().create(name, { image: o.image, memory: o.memory, cpus: o.cpus, profiles: o.profile, bridge: o.bridge, privileged: o.privileged, target: o.target, start: o.start });
+      out(`created ${i.name} from ${o.image}${i.location ? ` on ${i.location}` : ''}, ${i.state}`);
+    });
+
+  program
+    .command('start')
+    .argument('<name...>')
+    .description('start instances; returns once each is running')
+    .action(async (names: string[]) => {
+      const b = lxd();
+      await eachName(names, async (n) => {
+        await b.start(n);
+        const i = await b.info(n);
+        return `${n} ${i.state}${i.pid ? ` pid ${i.pid}` : ''}`;
+      }, setExit, (_n, line) => out(line));
+    });
+
+  program
+    .command('stop')
+    .argument('<name...>')
+    .description('stop instances: clean shutdown, then forced after the timeout')
+    .option('-k, --kill', 'force at once (no clean shutdown)')
+    .option('--timeout <seconds>', 'seconds to wait for a clean shutdown before forcing it', '30')
+    .action(async (names: string[], o: { kill?: boolean; timeout: string }) => {
+      const timeoutSec = positive(o.timeout, '--timeout', 0, 86400);
+      const b = lxd();
+      await eachName(names, (n) => b.stop(n, { kill: o.kill || timeoutSec === 0, timeoutSec }), setExit, (n) => out(`${n} STOPPED`));
+    });
+
+  program
+    .command('restart')
+    .argument('<name...>')
+    .description('reboot running instances')
+    .option('-k, --kill', 'force the restart')
+    .option('--timeout <seconds>', 'seconds to wait for a clean shutdown', '30')
+    .action(async (names: string[], o: { kill?: boolean; timeout: string }) => {
+      const timeoutSec = positive(o.timeout, '--timeout', 0, 86400);
+      const b = lxd();
+      await eachName(names, (n) => b.restart(n, { kill: o.kill, timeoutSec }), setExit, (n) => out(`${n} RUNNING`));
+    });
+
+  for (const [verb, desc, done] of [
+    ['freeze', 'freeze every process of running instances', 'FROZEN'],
+    ['unfreeze', 'thaw frozen instances', 'RUNNING'],
+  ] as const) {
+    program
+      .command(verb)
+      .argument('<name...>')
+      .description(desc)
+      .action(async (names: string[]) => {
+        const b = lxd();
+        await eachName(names, (n) => b[verb](n), setExit, (n) => out(`${n} ${done}`));
+      });
+  }
+
+  program
+    .command('destroy')
+    .argument('<name...>')
+    .description('delete instances (refused while running unless --force; refused while security.protection.delete is set)')
+    .option('-f, --force', 'stop a running instance first')
+    .action(async (names: string[], o: { force?: boolean }) => {
+      const b = lxd();
+      await eachName(names, (n) => b.destroy(n, { force: o.force }), setExit, (n) => out(`destroyed ${n}`));
+    });
+
+  program
+    .command('limits')
+    .argument('<name>')
+    .description("show an instance's limits.* config keys, or set limits.memory / limits.cpu (LXD applies them live)")
+    .option('--json', 'print JSON')
+    .option('--memory <size>', 'limits.memory (a size, or max to remove it)')
+    .option('--cpus <n>', 'a whole number: limits.cpu; a fraction: limits.cpu.allowance; max removes both')
+    .option('--cpuset <list>', 'limits.cpu as a CPU list, e.g. 0-1,3 (pinning)')
+    .addHelpText('after', `\nSizes: ${SIZE_GRAMMAR}.\n`)
+    .action(async (name: string, o: { json?: boolean; memory?: string; cpus?: string; cpuset?: string }) => {
+      const b = lxd();
+      const input: LimitsInput = {};
+      if (o.memory !== undefined) input.memory = o.memory;
+      if (o.cpus !== undefined) input.cpus = o.cpus;
+      if (o.cpuset !== undefined) input.cpuset = o.cpuset;
+      if (Object.keys(input).length) {
+        const r = await b.setLimits(name, input);
+        if (o.json) return out(JSON.stringify(r, null, 2));
+        const lines = r.saved.map((k) => `set ${k.key} = ${k.value}`);
+        for (const k of r.removed) lines.push(`removed ${k}`);
+        lines.push(r.live ? `${name} is running: LXD applied them live` : `${name} is not running: they apply at its next start`);
+        return out(lines.join('\n'));
+      }
+      const l = await b.limits(name);
+      if (o.json) return out(JSON.stringify(l, null, 2));
+      out([`${name}: ${l.running ? 'running' : 'not running'}`, ...(l.saved.length ? l.saved.map((k) => `  ${k.key} = ${k.value}`) : ['  no limits.* keys in the instance config'])].join('\n'));
+    });
+
+  program
+    .command('stats')
+    .argument('[names...]', 'instances to sample (default: all)')
+    .description('sample CPU, memory, processes and network of instances from /1.0/instances?recursion=2')
+    .requiredOption('--json', 'one JSON object per instance per pass, one per line, with the pass time in ms ("time")')
+    .option('--interval <seconds>', 'seconds between passes', '1')
+    .option('--count <n>', 'stop after this many passes (default: until interrupted)')
+    .addHelpText('after', '\nValues LXD does not give (block I/O, pressure, page cache) are null; the first pass has no rates.\n')
+    .action(async (names: string[], o: { interval: string; count?: string }) => {
+      const interval = positive(o.interval, '--interval', 0.05, 3600);
+      const count = o.count === undefined ? undefined : positive(o.count, '--count', 1, Number.MAX_SAFE_INTEGER);
+      const b = lxd();
+      const known = new Set((await b.instances()).map((i) => i.name));
+      const unknown = names.filter((n) => !known.has(n));
+      if (unknown.length) throw new LxdeckError('E_NOT_FOUND', `no LXD instance named ${unknown.join(', ')}`, { hint: 'lxdeck --backend lxd ls lists them' });
+      const stream = b.sampler().stream({ intervalMs: interval * 1000, names: names.length ? names : undefined, count: count === undefined ? undefined : Math.floor(count) });
+      const stop = () => stream.stop();
+      const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+      for (const s of signals) process.on(s, stop);
+      try {
+        for await (const p of stream) {
+          const text = p.containers.map((s) => JSON.stringify({ time: p.time, ...s })).join('\n');
+          if (text) out(text);
+        }
+      } finally {
+        stream.stop();
+        for (const s of signals) process.off(s, stop);
+      }
+    });
+
+  program
+    .command('attach')
+    .alias('exec')
+    .argument('<name>')
+    .argument('<command...>', 'the command to run inside, after --')
+    .description('run a command inside a running instance (POST /1.0/instances/NAME/exec, output recorded); exits with its exit status')
+    .addHelpText('after', `\nNo terminal is given to the command (an interactive shell: lxc exec NAME -- sh). Example:\n  lxdeck --backend lxd attach web1 -- sh -c 'uptime; exit 3'\n`)
+    .action(async (name: string, command: string[]) => {
+      const r = await lxd().exec(name, command);
+      if (r.stdout) process.stdout.write(r.stdout);
+      if (r.stderr) process.stderr.write(r.stderr);
+      setExit(r.exitCode < 0 ? 1 : r.exitCode);
+    });
+
+  return program;
+}
