@@ -9,6 +9,7 @@ import { listSnapshots, requireSnapshot, restoreInPlace, takeSnapshot, validateS
 import { applyAutostartSettings, autostartPlan, checkAutostart, parseGroupSelection, readAutostart, readGroups, type AutostartCandidate } from './lxc/autostart.js';
 import { assertNotProtected, isProtected, writeProtected } from './lxc/protect.js';
 import { type CommandListener, LxcDriver } from './lxc/driver.js';
+import { ListStateReader } from './lxc/list-state.js';
 import { validateExistingName, validateIfName } from './names.js';
 import { ensureBridge, linkExists } from './network/bridge.js';
 import { formatCidr } from './network/ipv4.js';
@@ -129,19 +130,22 @@ export class Engine implements EngineApi {
   }
 
   /**
-   * Every container in the lxcpath with state, init PID and IPv4 addresses (from lxc-info,
-   * at most 8 at once). A container that vanishes while listed is left out; one LXC cannot
-   * read (a broken config) is left out too, as lxc-ls does, and reported through `opts.onSkip`.
+   * Every container in the lxcpath with state, init PID and IPv4 addresses, as lxc-info reports
+   * them, read from cgroupfs and /proc without a child process where that gives lxc-info's answer,
+   * else from lxc-info (at most 8 at once): core/lxc/list-state.ts says which. A container that
+   * vanishes while listed is left out; one LXC cannot read (a broken config) is left out too, as
+   * lxc-ls does, and reported through `opts.onSkip`. Takes no lock.
    */
   async list(opts: { onSkip?: (name: string, reason: string) => void } = {}): Promise<ContainerSummary[]> {
     const names = await this.names();
+    const states = new ListStateReader(this.lxcpath, (n) => this.driver.info(n), this.fs);
     const out: (ContainerSummary | null)[] = new Array(names.length).fill(null);
     let next = 0;
     const worker = async () => {
       while (next < names.length) {
         const i = next++;
         try {
-          out[i] = await this.summary(names[i]);
+          out[i] = await this.summary(names[i], states);
         } catch (e) {
           if (isLxdeckError(e, 'E_COMMAND')) opts.onSkip?.(names[i], e.message);
           else if (!isLxdeckError(e, 'E_NOT_FOUND')) throw e;
@@ -152,8 +156,8 @@ export class Engine implements EngineApi {
     return out.filter((x): x is ContainerSummary => x !== null);
   }
 
-  private async summary(name: string): Promise<ContainerSummary> {
-    const [li, cfg, prot] = await Promise.all([this.driver.info(name), this.readConfigOrNull(name), isProtected(this.dir(name))]);
+  private async summary(name: string, states: ListStateReader): Promise<ContainerSummary> {
+    const [li, cfg, prot] = await Promise.all([states.read(name), this.readConfigOrNull(name), isProtected(this.dir(name))]);
     return { name, state: li.state, pid: li.pid, ipv4: li.ipv4, autostart: cfg?.get('lxc.start.auto')?.trim() === '1', groups: cfg ? readGroups(cfg) : [], protected: prot };
   }
 
