@@ -20,10 +20,12 @@ import { ActionLog, recordActions } from '../core/actionlog/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** lxdeck's version from its package.json: two levels up from dist/src/ (tsc), three from dist/src/bundle/ (the bundle), one from src/ (tests). */
 function version(): string {
-  for (const p of [join(here, '../../package.json'), join(here, '../package.json')]) {
+  for (const p of [join(here, '../../package.json'), join(here, '../../../package.json'), join(here, '../package.json')]) {
     try {
-      return (JSON.parse(readFileSync(p, 'utf8')) as { version: string }).version;
+      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'lxdeck') return pkg.version;
     } catch {
       /* try the next */
     }

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Bundles the `lxdeck` binary (src/cli.ts and everything it imports) with esbuild, after tsc has
+// type-checked and compiled the tree: `npm run build` runs both.
+//
+// Why: Node spends most of a short verb's start-up resolving and loading modules (about 80 files
+// for `lxdeck ls`, 700 for the console). One file for what every verb needs, and one chunk per
+// dynamic import (the console with React and Ink, checkconfig, setup...), cut that to a few reads.
+//
+// Output, replacing tsc's dist/src/cli.js (the package's bin, what the tests and
+// scripts/install-deps.sh run):
+//   dist/src/cli.js              the entry: enables source maps, then imports the bundle
+//   dist/src/bundle/lxdeck.js    the bundle: what every verb loads
+//   dist/src/bundle/chunks/*.js  what a dynamic import loads (the console, checkconfig, setup...)
+//   *.js.map                     source maps pointing at the TypeScript sources, so a stack
+//                                trace names src/, core/ and components/ files and lines
+// The rest of dist/ (core/, components/, templates/, src/) stays tsc's output: the benchmarks
+// import modules from it.
+import { build } from 'esbuild';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist/src/bundle');
+rmSync(outdir, { recursive: true, force: true });
+
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: { lxdeck: 'src/cli.ts' },
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outdir,
+  chunkNames: 'chunks/[name]-[hash]',
+  sourcemap: 'linked',
+  // the maps name the files under src/, core/, components/ and node_modules/ without a copy of them: smaller maps, read faster at start-up
+  sourcesContent: false,
+  // CommonJS dependencies (proper-lockfile, graceful-fs, cross-spawn, systeminformation, React)
+  // call require() for Node's modules; an ES module has none, so each output file gets one
+  banner: { js: "import { createRequire as __lxdeckRequire } from 'node:module';\nconst require = __lxdeckRequire(import.meta.url);" },
+  // ink imports its devtools only when DEV=true; react-devtools-core is not a dependency
+  external: ['react-devtools-core'],
+  // NODE_ENV stays a run-time choice: the CLI sets it to production before it loads the console
+  logLevel: 'warning',
+  metafile: true,
+});
+
+// the entry: source maps on before the bundle is compiled, so its stack traces are mapped
+// (Node maps only files loaded after that), then the bundle
+const entry = join(root, 'dist/src/cli.js');
+writeFileSync(
+  entry,
+  `#!/usr/bin/env node
+// lxdeck's binary: the esbuild bundle (scripts/bundle.mjs) with its source maps on
+process.setSourceMapsEnabled(true);
+await import('./bundle/lxdeck.js');
+`,
+);
+chmodSync(entry, 0o755);
+rmSync(`${entry}.map`, { force: true });
+
+if (process.argv.includes('--sizes')) {
+  for (const [file, o] of Object.entries(result.metafile.outputs)) if (!file.endsWith('.map')) console.log(`${(o.bytes / 1024).toFixed(0).padStart(6)} KiB ${file}`);
+}
