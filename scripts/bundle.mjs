@@ -37,6 +37,9 @@ const result = await build({
   sourcemap: 'linked',
   // the maps name the files under src/, core/, components/ and node_modules/ without a copy of them: smaller maps, read faster at start-up
   sourcesContent: false,
+  // whitespace and syntax only: names stay as written, so stack frames read as in the source; the maps give the lines
+  minifyWhitespace: true,
+  minifySyntax: true,
   // CommonJS dependencies (proper-lockfile, graceful-fs, cross-spawn, systeminformation, React)
   // call require() for Node's modules; an ES module has none, so each output file gets one
   banner: { js: "import { createRequire as __lxdeckRequire } from 'node:module';\nconst require = __lxdeckRequire(import.meta.url);" },
