@@ -8,7 +8,7 @@
 //
 // Output, replacing tsc's dist/src/cli.js (the package's bin, what the tests and
 // scripts/install-deps.sh run):
-//   dist/src/cli.js              the entry: enables source maps, then imports the bundle
+//   dist/src/cli.js              the entry: imports the bundle
 //   dist/src/bundle/lxdeck.js    the bundle: what every verb loads
 //   dist/src/bundle/chunks/*.js  what a dynamic import loads (the console, checkconfig, setup...)
 //   *.js.map                     source maps pointing at the TypeScript sources, so a stack
@@ -50,14 +50,14 @@ const result = await build({
   metafile: true,
 });
 
-// the entry: source maps on before the bundle is compiled, so its stack traces are mapped
-// (Node maps only files loaded after that), then the bundle
+// the entry: imports the bundle. Source maps stay off at start-up (Node would read every loaded
+// file's map, ~10 ms for ls): the stack lxdeck prints for an unexpected error is mapped on demand
+// (src/stack-map.ts); NODE_OPTIONS=--enable-source-maps maps every trace
 const entry = join(root, 'dist/src/cli.js');
 writeFileSync(
   entry,
   `#!/usr/bin/env node
-// lxdeck's binary: the esbuild bundle (scripts/bundle.mjs) with its source maps on
-process.setSourceMapsEnabled(true);
+// lxdeck's binary: the esbuild bundle (scripts/bundle.mjs); its maps point at the TypeScript sources
 await import('./bundle/lxdeck.js');
 `,
 );
