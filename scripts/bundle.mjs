@@ -8,39 +8,38 @@
 //
 // Output, replacing tsc's dist/src/cli.js (the package's bin, what the tests and
 // scripts/install-deps.sh run):
-//   dist/src/cli.js              the entry: imports the bundle
-//   dist/src/bundle/lxdeck.js    the bundle: what every verb loads
-//   dist/src/bundle/chunks/*.js  what a dynamic import loads (the console, checkconfig, setup...)
-//   *.js.map                     source maps pointing at the TypeScript sources, so a stack
-//                                trace names src/, core/ and components/ files and lines
+//   dist/src/cli.js              the bundle: what every verb loads
+//   dist/src/bundle/*.js         what a dynamic import loads (the console, checkconfig, setup...)
+//                                and code those chunks share
+//   *.js.map                     source maps pointing at the TypeScript sources (src/stack-map.ts)
 // The rest of dist/ (core/, components/, templates/, src/) stays tsc's output: the benchmarks
 // import modules from it.
 import { build } from 'esbuild';
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = join(root, 'dist/src/bundle');
-rmSync(outdir, { recursive: true, force: true });
+const outdir = join(root, 'dist/src');
+rmSync(join(outdir, 'bundle'), { recursive: true, force: true });
 
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { lxdeck: 'src/cli.ts' },
+  entryPoints: { cli: 'src/cli.ts' },
   bundle: true,
   splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
   outdir,
-  chunkNames: 'chunks/[name]-[hash]',
+  chunkNames: 'bundle/[name]-[hash]',
   sourcemap: 'linked',
   // the maps name the files under src/, core/, components/ and node_modules/ without a copy of them: smaller maps, read faster at start-up
   sourcesContent: false,
   // whitespace and syntax only: names stay as written, so stack frames read as in the source; the maps give the lines
   minifyWhitespace: true,
   minifySyntax: true,
-  // CommonJS dependencies (proper-lockfile, graceful-fs, cross-spawn, systeminformation, React)
+  // CommonJS dependencies (proper-lockfile, graceful-fs, cross-spawn, React)
   // call require() for Node's modules; an ES module has none, so each output file gets one
   banner: { js: "import { createRequire as __lxdeckRequire } from 'node:module';\nconst require = __lxdeckRequire(import.meta.url);" },
   // ink imports its devtools only when DEV=true; react-devtools-core is not a dependency
@@ -50,19 +49,10 @@ const result = await build({
   metafile: true,
 });
 
-// the entry: imports the bundle. Source maps stay off at start-up (Node would read every loaded
-// file's map, ~10 ms for ls): the stack lxdeck prints for an unexpected error is mapped on demand
-// (src/stack-map.ts); NODE_OPTIONS=--enable-source-maps maps every trace
-const entry = join(root, 'dist/src/cli.js');
-writeFileSync(
-  entry,
-  `#!/usr/bin/env node
-// lxdeck's binary: the esbuild bundle (scripts/bundle.mjs); its maps point at the TypeScript sources
-await import('./bundle/lxdeck.js');
-`,
-);
-chmodSync(entry, 0o755);
-rmSync(`${entry}.map`, { force: true });
+// the entry keeps src/cli.ts's #! line. Source maps stay off at start-up (Node would read every
+// loaded file's map, ~10 ms for ls): the stack lxdeck prints for an unexpected error is mapped on
+// demand (src/stack-map.ts); NODE_OPTIONS=--enable-source-maps maps every trace
+chmodSync(join(outdir, 'cli.js'), 0o755);
 
 if (process.argv.includes('--sizes')) {
   for (const [file, o] of Object.entries(result.metafile.outputs)) if (!file.endsWith('.map')) console.log(`${(o.bytes / 1024).toFixed(0).padStart(6)} KiB ${file}`);

@@ -20,9 +20,9 @@ import { ActionLog, recordActions } from '../core/actionlog/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** lxdeck's version from its package.json: two levels up from dist/src/ (tsc), three from dist/src/bundle/ (the bundle), one from src/ (tests). */
+/** lxdeck's version from its package.json: two levels up from dist/src/ (the bundle, and tsc's output), one from src/ (tests); the name is checked. */
 function version(): string {
-  for (const p of [join(here, '../../package.json'), join(here, '../../../package.json'), join(here, '../package.json')]) {
+  for (const p of [join(here, '../../package.json'), join(here, '../package.json')]) {
     try {
       const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version: string };
       if (pkg.name === 'lxdeck') return pkg.version;
