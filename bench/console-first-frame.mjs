@@ -39,6 +39,7 @@ const cleanup = () => {
   rmSync(hello, { force: true });
 };
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(sig, () => { cleanup(); process.exit(130); });
+process.once('exit', cleanup);
 
 const r0 = tmux('new-session', '-d', '-s', 'ff', '-x', '80', '-y', '24');
 if (r0.status !== 0) throw new Error(`tmux: ${r0.stderr}`);
