@@ -4,6 +4,7 @@
 //
 //   npm run build && sudo node bench/console-first-frame.mjs [--rounds 11] [--lxcpath DIR]
 //   --lxcpath DIR     the console on the containers in DIR (default: an empty lxcpath)
+//   --containers N    the console on N running busybox containers made for the run (bench/lib.mjs, needs root)
 //   LXDECK_BIN=FILE   the lxdeck entry point to run (default: package.json's bin)
 //   --also LABEL=FILE another lxdeck entry point measured in the same rounds (e.g. an older build)
 //
@@ -18,13 +19,15 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { argValue, median } from './lib.mjs';
+import { argValue, makeFleet, median } from './lib.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = resolve(process.env.LXDECK_BIN ?? join(root, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin.lxdeck));
 const rounds = Number(argValue('--rounds', '11'));
 const work = mkdtempSync(join(tmpdir(), 'lxdeck-ff-'));
-const lxcpath = argValue('--lxcpath', join(work, 'lxcpath'));
+const fleetSize = Number(argValue('--containers', '0'));
+const fleet = fleetSize > 0 || argValue('--lxcpath', null) ? makeFleet(fleetSize, 'ffbench') : null;
+const lxcpath = fleet?.lxcpath ?? join(work, 'lxcpath');
 if (!existsSync(lxcpath)) spawnSync('mkdir', ['-p', lxcpath]);
 const sock = `lxdeck-ff-${process.pid}`;
 
@@ -35,6 +38,7 @@ writeFileSync(hello, "import React from 'react';\nimport { render, Text } from '
 const tmux = (...args) => spawnSync('tmux', ['-L', sock, ...args], { encoding: 'utf8' });
 const cleanup = () => {
   tmux('kill-server');
+  fleet?.cleanup();
   rmSync(work, { recursive: true, force: true });
   rmSync(hello, { force: true });
 };
