@@ -9,7 +9,7 @@ import { listSnapshots, requireSnapshot, restoreInPlace, takeSnapshot, validateS
 import { applyAutostartSettings, autostartPlan, checkAutostart, parseGroupSelection, readAutostart, readGroups, type AutostartCandidate } from './lxc/autostart.js';
 import { assertNotProtected, isProtected, isProtectedSync, writeProtected } from './lxc/protect.js';
 import { type CommandListener, LxcDriver } from './lxc/driver.js';
-import { ListStateReader } from './lxc/list-state.js';
+import { ListStateReader, configLxcLoads } from './lxc/list-state.js';
 import { validateExistingName, validateIfName } from './names.js';
 import { ensureBridge, linkExists } from './network/bridge.js';
 import { formatCidr } from './network/ipv4.js';
@@ -160,7 +160,8 @@ export class Engine implements EngineApi {
     // synchronous reads: a promise-based read costs several times more, and a listing makes two per container
     const cfg = this.readConfigOrNullSync(name);
     const prot = isProtectedSync(this.dir(name));
-    const li = await states.read(name);
+    // a config LXC may refuse goes to lxc-info, whose failure leaves the container out (as lxc-ls does)
+    const li = await states.read(name, { askLxc: cfg === null || !configLxcLoads(cfg) });
     return { name, state: li.state, pid: li.pid, ipv4: li.ipv4, autostart: cfg?.get('lxc.start.auto')?.trim() === '1', groups: cfg ? readGroups(cfg) : [], protected: prot };
   }
 

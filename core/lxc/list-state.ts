@@ -19,7 +19,8 @@
  *    of `/proc/PID/net/fib_trie` outside 127.0.0.0/8 for the addresses.
  *
  * Falls back to `lxc-info` (the `slow` callback) where these reads cannot give lxc-info's answer:
- * a running monitor without a located init (STARTING, STOPPING, ABORTING, or a container placed
+ * a config LXC may not load (the caller passes `askLxc`, see {@link configLxcLoads}: lxc-info then
+ * fails and the listing leaves the container out, as lxc-ls does), a running monitor without a located init (STARTING, STOPPING, ABORTING, or a container placed
  * with lxc.cgroup.dir / lxc.cgroup.relative), a freezer that cannot be read, and a namespace with
  * interfaces besides `lo` but not exactly one address (none: an address on a down interface has no
  * LOCAL route; several: fib_trie is sorted by address, not in getifaddrs' order).
@@ -32,6 +33,7 @@ import { containerStateOf, readFreezerState } from '../cgroup/freezer.js';
 import { HostFs } from '../host/host-fs.js';
 import { ContainerLocator } from '../stats/locate.js';
 import type { ContainerState } from '../types.js';
+import { type LxcConfig, validateConfig } from './config.js';
 
 /** What a listing shows of a container's run state. */
 export interface ListState {
@@ -150,10 +152,12 @@ export class ListStateReader {
 
   /**
    * State, PID and IPv4 of container `name`, as `lxc-info -s -p -i` reports them (see the module's
-   * comment for the sources and when it asks lxc-info).
+   * comment for the sources and when it asks lxc-info). `opts.askLxc`: ask lxc-info whatever the
+   * files say (the caller doubts LXC can load the container's config: see {@link configLxcLoads}).
    * @throws whatever `slow` throws (LxdeckError E_COMMAND, E_NOT_FOUND from lxc-info)
    */
-  async read(name: string): Promise<ListState> {
+  async read(name: string, opts: { askLxc?: boolean } = {}): Promise<ListState> {
+    if (opts.askLxc) return this.slow(name);
     const loc = this.loc();
     if (loc === null) return this.slow(name);
     const rc = loc.locate(name);
@@ -175,4 +179,19 @@ export class ListStateReader {
     const addrs = fibLocalAddresses(fib);
     return addrs.length === 1 ? addrs : null;
   }
+}
+
+/** Where LXC's own config snippets live (lxc.include of common.conf, userns.conf...). */
+const LXC_SHARED_CONFIG = '/usr/share/lxc/';
+
+/**
+ * Whether LXC can be trusted to load this config as the files-only listing assumes: nothing
+ * {@link validateConfig} flags (a key liblxc does not know, a legacy key, a bad value...) and no
+ * lxc.include outside LXC's own /usr/share/lxc/. When false, the listing asks lxc-info, which
+ * fails on a config LXC cannot load, so the container is left out with a warning, as lxc-ls
+ * leaves it out (liblxc confile.c: an unknown key fails the whole load).
+ */
+export function configLxcLoads(cfg: LxcConfig): boolean {
+  if (validateConfig(cfg).length > 0) return false;
+  return cfg.getAll('lxc.include').every((p) => p.trim().startsWith(LXC_SHARED_CONFIG));
 }

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ListStateReader, commandSocketName, fibLocalAddresses, fnv1a64, netDevNames, unixSocketListed, type ListState } from '../../core/lxc/list-state.js';
+import { LxcConfig } from '../../core/lxc/config.js';
+import { ListStateReader, commandSocketName, configLxcLoads, fibLocalAddresses, fnv1a64, netDevNames, unixSocketListed, type ListState } from '../../core/lxc/list-state.js';
 import { makeTree, type StatsTree } from './stats/tree.js';
 
 const NET_DEV_LO = `Inter-|   Receive                                                |  Transmit
@@ -111,6 +114,29 @@ describe('list state from cgroupfs and /proc (no lxc-info)', () => {
       throw new Error('lxc-info failed');
     }, tree.fs);
     await expect(r.read('web1')).rejects.toThrow('lxc-info failed');
+  });
+});
+
+describe('which configs the files-only listing trusts LXC to load', () => {
+  it("LXC's busybox config with its includes from /usr/share/lxc: trusted", () => {
+    const text = readFileSync(join(import.meta.dirname, '../fixtures/config/busybox-lxc5.conf'), 'utf8');
+    expect(configLxcLoads(LxcConfig.parse(text))).toBe(true);
+    expect(configLxcLoads(LxcConfig.parse('lxc.include = /usr/share/lxc/config/common.conf\nlxc.net.0.type = empty\n'))).toBe(true);
+  });
+
+  it('an unknown key, a legacy key, a bad value or an include from elsewhere: lxc-info decides (it fails on what LXC cannot load)', () => {
+    expect(configLxcLoads(LxcConfig.parse('lxc.no.such.key = 1\n'))).toBe(false);
+    expect(configLxcLoads(LxcConfig.parse('lxc.network.type = veth\n'))).toBe(false);
+    expect(configLxcLoads(LxcConfig.parse('lxc.net.0.type = bogus\n'))).toBe(false);
+    expect(configLxcLoads(LxcConfig.parse('lxc.include = /etc/lxc/extra.conf\n'))).toBe(false);
+  });
+
+  it('read(name, { askLxc: true }) asks lxc-info even for a container the files describe', async () => {
+    tree = makeTree('v1');
+    tree.put('/proc/4242/net/dev', NET_DEV_LO);
+    const { r, asked } = reader(tree);
+    await r.read('web1', { askLxc: true });
+    expect(asked).toEqual(['web1']);
   });
 });
 
