@@ -23,7 +23,35 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist/src');
 rmSync(join(outdir, 'bundle'), { recursive: true, force: true });
 
+/**
+ * Puts src/console/fast-string-width.ts in front of every `string-width` a dependency imports
+ * (Ink, wrap-ansi, cli-truncate, widest-line): each importer still gets its own version behind it.
+ */
+const fastStringWidth = {
+  name: 'fast-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData === 'real') return undefined;
+      const real = await b.resolve('string-width', { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'real' });
+      if (real.errors.length) return { errors: real.errors };
+      return { path: real.path, namespace: 'fast-string-width' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'fast-string-width' }, (args) => ({
+      resolveDir: root,
+      loader: 'js',
+      contents: `import real from ${JSON.stringify(args.path)};
+import { fastStringWidth } from './src/console/fast-string-width.ts';
+export default function stringWidth(text, options) {
+  const w = fastStringWidth(text, options);
+  return w >= 0 ? w : real(text, options);
+}
+`,
+    }));
+  },
+};
+
 const result = await build({
+  plugins: [fastStringWidth],
   absWorkingDir: root,
   entryPoints: { cli: 'src/cli.ts' },
   bundle: true,
