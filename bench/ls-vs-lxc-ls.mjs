@@ -7,6 +7,7 @@
 //   npm run build && sudo node bench/ls-vs-lxc-ls.mjs [--sizes 2,50] [--rounds 11]
 //   --lxcpath DIR      measure the containers already in DIR instead (one size)
 //   LXDECK_BIN=FILE    the lxdeck entry point to run (default: package.json's bin)
+//   --also LABEL=FILE  another lxdeck entry point timed in the same rounds (e.g. an older build)
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -43,6 +44,12 @@ function measure(lxcpath, count) {
     ['lxdeck ls --json', process.execPath, [bin, '--lxcpath', lxcpath, 'ls', '--json']],
     ['lxc-ls -f', 'lxc-ls', ['-P', lxcpath, '-f']],
   ];
+  process.argv.forEach((a, i) => {
+    if (a !== '--also') return;
+    const [label, file] = process.argv[i + 1].split(/=(.*)/s);
+    cmds.push([`ls (${label})`, process.execPath, [resolve(file), '--lxcpath', lxcpath, 'ls']]);
+    cmds.push([`ls --json (${label})`, process.execPath, [resolve(file), '--lxcpath', lxcpath, 'ls', '--json']]);
+  });
   // check what they report before timing: every container RUNNING in each
   const json = JSON.parse(timed(cmds[1][1], cmds[1][2]).stdout);
   const running = json.filter((c) => c.state === 'RUNNING' && c.pid > 0).length;
