@@ -3,7 +3,7 @@
 // type-checked and compiled the tree: `npm run build` runs both.
 //
 // Why: Node spends most of a short verb's start-up resolving and loading modules (about 80 files
-// for `lxdeck ls`, 700 for the console). One file for what every verb needs, and one chunk per
+// for `lxdeck ls`, about 840 for the console). One file for what every verb needs, and one chunk per
 // dynamic import (the console with React and Ink, checkconfig, setup...), cut that to a few reads.
 //
 // Output, replacing tsc's dist/src/cli.js (the package's bin, what the tests and
