@@ -28,8 +28,17 @@ describe('fastStringWidth: the same widths as string-width, without its first-ca
     }
   });
 
-  it('leaves to string-width what it does not know: colours, tabs, wide and emoji characters, non-default options', () => {
-    for (const s of ['\u001b[31mred\u001b[39m', 'a\tb', '漢字', '😀', 'é']) expect(fastStringWidth(s)).toBe(-1);
+  it('styled lines as Ink measures them (SGR colours, bold, dim): the width of the text without them, as string-width strips them', () => {
+    for (const line of ['\u001b[2m────────\u001b[22m', '\u001b[1m\u001b[36ms\u001b[39m\u001b[22m start  \u001b[1m\u001b[31md\u001b[39m\u001b[22m delete', '\u001b[1m  NAME STATE\u001b[22m', '\u001b[2m  loading…\u001b[22m', '\u001b[1;36mx\u001b[m']) {
+      expect(fastStringWidth(line)).toBeGreaterThanOrEqual(0);
+      expect(fastStringWidth(line)).toBe((stringWidth8 as (s: string) => number)(line));
+      expect(fastStringWidth(line)).toBe(stringWidth7(line));
+    }
+  });
+
+  it('leaves to string-width what it does not know: other escapes, tabs, wide and emoji characters, non-default options', () => {
+    // a 5-digit SGR parameter is not stripped whole by strip-ansi: not ours to measure
+    for (const s of ['\u001b[12345mx', '\u001b]8;;http://x\u0007link', '\u001b[2Jx', 'a\tb', '漢字', '😀', 'é', '\u009b31mx']) expect(fastStringWidth(s)).toBe(-1);
     expect(fastStringWidth('─', { ambiguousIsNarrow: false })).toBe(-1);
     expect(fastStringWidth('abc', { countAnsiEscapeCodes: true })).toBe(-1);
     expect(fastStringWidth(42)).toBe(-1);

@@ -14,12 +14,20 @@
 const ONE_COLUMN = /^[\u0020-\u007E\u2500-\u259F\u2026\u2039\u203A\u22EE\u00B7\u2022\u2190-\u2193\u25B2\u25BC]*$/;
 
 /**
- * The width in terminal columns when `text` holds only {@link ONE_COLUMN} characters and the
- * options are string-width's defaults (ambiguous characters narrow, ANSI codes not counted).
+ * SGR sequences (colours, bold, dim: ECMA-48 `CSI Ps ; ... m`) in the form strip-ansi's pattern
+ * (ansi-regex) removes whole: parameters of at most 4 digits. Ink styles most of what it measures.
+ */
+const SGR = /\u001b\[(?:\d{1,4}(?:;\d{0,4})*)?m/g;
+
+/**
+ * The width in terminal columns when `text`, without its SGR sequences, holds only
+ * {@link ONE_COLUMN} characters and the options are string-width's defaults (ambiguous
+ * characters narrow, ANSI codes not counted, which string-width strips as done here).
  * @returns the width, or -1 when string-width itself must measure it
  */
 export function fastStringWidth(text: unknown, options?: { ambiguousIsNarrow?: boolean; countAnsiEscapeCodes?: boolean }): number {
   if (typeof text !== 'string') return -1;
   if (options && (options.ambiguousIsNarrow === false || options.countAnsiEscapeCodes === true)) return -1;
-  return ONE_COLUMN.test(text) ? text.length : -1;
+  const plain = text.includes('\u001b') ? text.replace(SGR, '') : text;
+  return ONE_COLUMN.test(plain) ? plain.length : -1;
 }
