@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ExecaRunner, type Runner } from './exec/runner.js';
 import { LxdeckError, isLxdeckError } from './errors.js';
-import { LxcConfig, netInterfaces, readConfig, writeConfig } from './lxc/config.js';
+import { LxcConfig, netInterfaces, readConfig, readConfigSync, writeConfig } from './lxc/config.js';
 import { listSnapshots, requireSnapshot, restoreInPlace, takeSnapshot, validateSnapshotName } from './lxc/snapshot.js';
 import { applyAutostartSettings, autostartPlan, checkAutostart, parseGroupSelection, readAutostart, readGroups, type AutostartCandidate } from './lxc/autostart.js';
-import { assertNotProtected, isProtected, writeProtected } from './lxc/protect.js';
+import { assertNotProtected, isProtected, isProtectedSync, writeProtected } from './lxc/protect.js';
 import { type CommandListener, LxcDriver } from './lxc/driver.js';
+import { ListStateReader, configLxcLoads } from './lxc/list-state.js';
 import { validateExistingName, validateIfName } from './names.js';
 import { ensureBridge, linkExists } from './network/bridge.js';
 import { formatCidr } from './network/ipv4.js';
@@ -149,19 +150,22 @@ export class Engine implements Backend {
   }
 
   /**
-   * Every container in the lxcpath with state, init PID and IPv4 addresses (from lxc-info,
-   * at most 8 at once). A container that vanishes while listed is left out; one LXC cannot
-   * read (a broken config) is left out too, as lxc-ls does, and reported through `opts.onSkip`.
+   * Every container in the lxcpath with state, init PID and IPv4 addresses, as lxc-info reports
+   * them, read from cgroupfs and /proc without a child process where that gives lxc-info's answer,
+   * else from lxc-info (at most 8 at once): core/lxc/list-state.ts says which. A container that
+   * vanishes while listed is left out; one LXC cannot read (a broken config) is left out too, as
+   * lxc-ls does, and reported through `opts.onSkip`. Takes no lock.
    */
   async list(opts: { onSkip?: (name: string, reason: string) => void } = {}): Promise<ContainerSummary[]> {
     const names = await this.names();
+    const states = new ListStateReader(this.lxcpath, (n) => this.driver.info(n), this.fs);
     const out: (ContainerSummary | null)[] = new Array(names.length).fill(null);
     let next = 0;
     const worker = async () => {
       while (next < names.length) {
         const i = next++;
         try {
-          out[i] = await this.summary(names[i]);
+          out[i] = await this.summary(names[i], states);
         } catch (e) {
           if (isLxdeckError(e, 'E_COMMAND')) opts.onSkip?.(names[i], e.message);
           else if (!isLxdeckError(e, 'E_NOT_FOUND')) throw e;
@@ -187,9 +191,22 @@ export class Engine implements Backend {
     return rows;
   }
 
-  private async summary(name: string): Promise<ContainerSummary> {
-    const [li, cfg, prot] = await Promise.all([this.driver.info(name), this.readConfigOrNull(name), isProtected(this.dir(name))]);
+  private async summary(name: string, states: ListStateReader): Promise<ContainerSummary> {
+    // synchronous reads: a promise-based read costs several times more, and a listing makes two per container
+    const cfg = this.readConfigOrNullSync(name);
+    const prot = isProtectedSync(this.dir(name));
+    // a config LXC may refuse goes to lxc-info, whose failure leaves the container out (as lxc-ls does)
+    const li = await states.read(name, { askLxc: cfg === null || !configLxcLoads(cfg) });
     return { name, state: li.state, pid: li.pid, ipv4: li.ipv4, autostart: cfg?.get('lxc.start.auto')?.trim() === '1', groups: cfg ? readGroups(cfg) : [], protected: prot };
+  }
+
+  private readConfigOrNullSync(name: string): LxcConfig | null {
+    try {
+      return readConfigSync(join(this.dir(name), 'config'));
+    } catch (e) {
+      if (isLxdeckError(e, 'E_CONFIG')) return null;
+      throw e;
+    }
   }
 
   private async readConfigOrNull(name: string): Promise<LxcConfig | null> {

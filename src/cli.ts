@@ -25,15 +25,34 @@ import { BACKENDS, backendFromArgv, buildLxdProgram } from './cli-lxd.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** lxdeck's version from its package.json: two levels up from dist/src/ (the bundle, and tsc's output), one from src/ (tests); the name is checked. */
 function version(): string {
   for (const p of [join(here, '../../package.json'), join(here, '../package.json')]) {
     try {
-      return (JSON.parse(readFileSync(p, 'utf8')) as { version: string }).version;
+      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'lxdeck') return pkg.version;
     } catch {
       /* try the next */
     }
   }
   return 'unknown';
+}
+
+/**
+ * Runs `load` with `globalThis.fetch` hidden, then puts it back as it was (Node's lazy getter).
+ * Ink's layout engine (yoga-layout's Emscripten loader) reads its WebAssembly from a base64
+ * `data:` URL through `fetch` when there is one: on Node 20 the first touch of `fetch` loads
+ * undici, about 50 ms of a 300 ms start-up budget. Without `fetch` it decodes the same bytes itself.
+ */
+export async function withoutFetch<T>(load: () => Promise<T>): Promise<T> {
+  const desc = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  if (!desc?.configurable) return load();
+  Object.defineProperty(globalThis, 'fetch', { value: undefined, configurable: true, writable: true });
+  try {
+    return await load();
+  } finally {
+    Object.defineProperty(globalThis, 'fetch', desc);
+  }
 }
 
 interface Globals {
@@ -190,7 +209,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     for (const [k] of ciVars) delete process.env[k];
     // React's production build: the development one costs about a quarter more CPU per redraw
     process.env.NODE_ENV ??= 'production';
-    const { runConsole } = await import('./console/run-console.js');
+    const { runConsole } = await withoutFetch(() => import('./console/run-console.js'));
     for (const [k, v] of ciVars) process.env[k] = v;
     setExit(await runConsole(engineFrom(g()), { readOnly: g().readOnly === true || readOnlyFromEnv() }));
   });

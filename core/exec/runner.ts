@@ -1,4 +1,4 @@
-import { execa, type Options } from 'execa';
+import type { Options } from 'execa';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,9 +67,15 @@ function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
   }
 }
 
+let execaModule: Promise<typeof import('execa')> | undefined;
+const loadExeca = () => (execaModule ??= import('execa'));
+
 /** Runs children with execa. Each non-interactive child leads its own process group so a timeout kills all it started. */
 export class ExecaRunner implements Runner {
   async run(file: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    // loaded on the first command, not at start-up: execa is about 130 modules, and a verb that
+    // reads only files (ls with every container found in cgroupfs) never needs it
+    const { execa } = await loadExeca();
     const mode = opts.output ?? 'pipe';
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const started = Date.now();

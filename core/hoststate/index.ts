@@ -29,7 +29,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import type { Runner } from '../exec/runner.js';
 import { LxdeckError } from '../errors.js';
 import { linkIpv4 } from '../network/bridge.js';
@@ -155,7 +154,7 @@ export class HostState {
   async withLock<T>(fn: () => Promise<T>): Promise<T> {
     mkdirSync(join(this.dir, 'bridges'), { recursive: true, mode: 0o755 });
     let compromised: Error | undefined;
-    const release = await lockfile.lock(this.dir, {
+    const release = await (await import('proper-lockfile')).default.lock(this.dir, {
       lockfilePath: join(this.dir, 'host.lock'),
       stale: 10_000,
       retries: { retries: 200, minTimeout: 50, maxTimeout: 500 },

@@ -4,6 +4,7 @@
  * (template, creation time, idmap base...) is kept as it is; a container lxc-create made gets
  * a sidecar holding only the flag.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LxdeckError } from '../errors.js';
@@ -30,6 +31,16 @@ async function readRaw(containerDir: string): Promise<Record<string, unknown> | 
 export async function isProtected(containerDir: string): Promise<boolean> {
   try {
     return (await readRaw(containerDir))?.protected === true;
+  } catch {
+    return false;
+  }
+}
+
+/** {@link isProtected} with one synchronous read (a listing of many containers). */
+export function isProtectedSync(containerDir: string): boolean {
+  try {
+    const v = JSON.parse(readFileSync(join(containerDir, SIDECAR_FILE), 'utf8')) as unknown;
+    return !!v && typeof v === 'object' && (v as Record<string, unknown>).protected === true;
   } catch {
     return false;
   }

@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { LxdeckError } from '../errors.js';
 import type { Runner } from '../exec/runner.js';
 
@@ -116,7 +115,7 @@ async function acquire(dir: string, opts: EnsureCachedOptions): Promise<() => Pr
     if (opts.signal?.aborted) throw new LxdeckError('E_CANCELLED', 'cancelled while waiting for the cache lock');
     try {
       // the holder refreshes the lock's mtime every stale/2 ms, so a long debootstrap keeps it
-      return await lockfile.lock(dir, { lockfilePath: lockPath, realpath: false, stale: 60_000, retries: 0, onCompromised: () => {} });
+      return await (await import('proper-lockfile')).default.lock(dir, { lockfilePath: lockPath, realpath: false, stale: 60_000, retries: 0, onCompromised: () => {} });
     } catch (e) {
       if ((e as { code?: string }).code !== 'ELOCKED') throw e;
     }

@@ -13,7 +13,6 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import type { Runner } from '../exec/runner.js';
 import { LxdeckError, isLxdeckError } from '../errors.js';
 import { HostFs } from '../host/host-fs.js';
@@ -473,7 +472,7 @@ async function scanLxcpath(lxcpath: string): Promise<Taken> {
 
 async function withCreateLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
   let compromised: Error | undefined;
-  const release = await lockfile.lock(stateDir, {
+  const release = await (await import('proper-lockfile')).default.lock(stateDir, {
     lockfilePath: join(stateDir, 'create.lock'),
     // held only for short sections (allocation, the final rename); a dead holder's lock is stale after 10 s
     stale: 10_000,

@@ -29,6 +29,7 @@ import { App, DEFAULT_REFRESH_MS } from '../App.js';
 import { detectTheme } from './terminal-caps.js';
 import { hostServices, type ConsoleServices, type TerminalHandOff } from './services.js';
 import { GatedStdout } from './terminal-gate.js';
+import { mapStack } from '../stack-map.js';
 
 /** xterm control sequences (ECMA-48 CSI, DEC private modes). */
 export const ENTER_ALT_SCREEN = '\u001b[?1049h';
@@ -180,7 +181,7 @@ export async function runConsole(engine: Backend, opts: RunConsoleOptions = {}):
         const { message, hint } = formatError(error);
         let text = `lxdeck: ${message}\n`;
         if (hint) text += `hint: ${hint}\n`;
-        if (!isLxdeckError(error) && error instanceof Error && error.stack) text += `${error.stack}\n`;
+        if (!isLxdeckError(error) && error instanceof Error && error.stack) text += `${mapStack(error.stack)}\n`;
         safeWrite(stderr, text);
       }
       if (hard) setTimeout(() => process.exit(status), 2000).unref();

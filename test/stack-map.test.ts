@@ -1,0 +1,35 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mapStack } from '../src/stack-map.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'lxdeck-stackmap-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('mapStack: a bundled stack trace back to the TypeScript source', () => {
+  it('names the .ts file and line of the throw, as scripts/bundle.mjs builds (minified whitespace, linked map, no sources content)', async () => {
+    writeFileSync(join(dir, 'thrower.ts'), ['// line 1', 'export function boom(n: number): never {', '  const why: string = `boom ${n}`;', '  throw new Error(why);', '}', ''].join('\n'));
+    writeFileSync(join(dir, 'main.ts'), "import { boom } from './thrower.js';\nexport function run(): void {\n  boom(1);\n}\n");
+    await build({ entryPoints: [join(dir, 'main.ts')], bundle: true, format: 'esm', platform: 'node', outfile: join(dir, 'out/main.js'), sourcemap: 'linked', sourcesContent: false, minifyWhitespace: true, minifySyntax: true, logLevel: 'silent' });
+    // the stack as a plain node prints it (vitest maps stacks itself, so it is made in a child)
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { run } from ${JSON.stringify(pathToFileURL(join(dir, 'out/main.js')).href)};\ntry { run(); } catch (e) { process.stdout.write(e.stack); }`], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    const stack = r.stdout;
+    expect(stack).toContain('out/main.js:1:');
+    const mapped = mapStack(stack);
+    expect(mapped).toContain(`${join(dir, 'thrower.ts')}:4:`);
+    expect(mapped).toContain(`${join(dir, 'main.ts')}:3:`);
+    expect(mapped).not.toContain('out/main.js');
+  });
+
+  it('leaves frames without a map, and text that is not a frame, as they are', () => {
+    const s = 'Error: x\n    at f (file:///nowhere/a.js:1:2)\n    at node:internal/x:3:4\n    at /tmp/nothing-here.js:5:6';
+    expect(mapStack(s)).toBe(s);
+  });
+});
