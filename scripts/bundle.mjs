@@ -70,8 +70,10 @@ const result = await build({
   // CommonJS dependencies (proper-lockfile, graceful-fs, cross-spawn, React)
   // call require() for Node's modules; an ES module has none, so each output file gets one
   banner: { js: "import { createRequire as __lxdeckRequire } from 'node:module';\nconst require = __lxdeckRequire(import.meta.url);" },
-  // ink imports its devtools only when DEV=true; react-devtools-core is not a dependency
-  external: ['react-devtools-core'],
+  // ink imports its devtools only when DEV=true; react-devtools-core is not a dependency.
+  // ssh2 may carry native addons (its crypto binding, cpu-features) that cannot be bundled: it is
+  // imported from node_modules on a remote's first connection only (core/remote/ssh.ts)
+  external: ['react-devtools-core', 'ssh2'],
   // NODE_ENV stays a run-time choice: the CLI sets it to production before it loads the console
   logLevel: 'warning',
   metafile: true,

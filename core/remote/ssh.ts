@@ -14,8 +14,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
-import type { ClientChannel, ConnectConfig } from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig, PseudoTtyOptions, ServerHostKeyAlgorithm } from 'ssh2';
 import shellQuote from 'shell-quote';
 import { LxdeckError } from '../errors.js';
 import type { Runner, RunOptions, RunResult } from '../exec/runner.js';
@@ -73,8 +72,8 @@ function unreachable(t: SshTarget, why: string, cause?: unknown): LxdeckError {
  * {@link run}; a dropped connection is noticed (close, keepalive) and the next call reconnects.
  */
 export class SshTransport {
-  private client: ssh2.Client | null = null;
-  private connecting: Promise<ssh2.Client> | null = null;
+  private client: Client | null = null;
+  private connecting: Promise<Client> | null = null;
   /** channels in flight, failed when the connection drops */
   private readonly pending = new Set<(e: LxdeckError) => void>();
 
@@ -107,7 +106,7 @@ export class SshTransport {
    * The connected client, connecting first when needed.
    * @throws LxdeckError E_UNREACHABLE, E_HOST_KEY, E_AUTH
    */
-  connect(): Promise<ssh2.Client> {
+  connect(): Promise<Client> {
     if (this.client) return Promise.resolve(this.client);
     if (this.connecting) return this.connecting;
     const t = this.target;
@@ -134,7 +133,7 @@ export class SshTransport {
       keepaliveCountMax: 3,
       agent,
       privateKey: key,
-      algorithms: { serverHostKey: order as ssh2.ServerHostKeyAlgorithm[] },
+      algorithms: { serverHostKey: order as ServerHostKeyAlgorithm[] },
       hostVerifier: (hostKey: Buffer) => {
         const v = checkHostKey(entries, t.host, t.port, hostKey);
         if (v.ok) return true;
@@ -142,8 +141,9 @@ export class SshTransport {
         return false;
       },
     };
-    const p = new Promise<ssh2.Client>((resolve, reject) => {
-      const c = new ssh2.Client();
+    // ssh2 is loaded on the first connection only: every local verb starts without it (and its native crypto)
+    const p = import('ssh2').then((m) => new Promise<Client>((resolve, reject) => {
+      const c = new m.default.Client();
       let ready = false;
       c.on('ready', () => {
         ready = true;
@@ -177,7 +177,7 @@ export class SshTransport {
         this.connecting = null;
         reject(new LxdeckError('E_AUTH', `cannot use the private key: ${(e as Error).message}`, { hint: 'give a valid unencrypted key with --identity FILE, or use ssh-agent', cause: e }));
       }
-    });
+    }));
     this.connecting = p;
     return p;
   }
@@ -187,7 +187,7 @@ export class SshTransport {
    * @throws LxdeckError E_UNREACHABLE (the server refuses the channel, does not open it within the
    *   connect timeout, or the connection drops meanwhile), E_HOST_KEY, E_AUTH
    */
-  async exec(argv: readonly string[], opts: { pty?: ssh2.PseudoTtyOptions | boolean } = {}): Promise<ClientChannel> {
+  async exec(argv: readonly string[], opts: { pty?: PseudoTtyOptions | boolean } = {}): Promise<ClientChannel> {
     const c = await this.connect();
     return new Promise<ClientChannel>((resolve, reject) => {
       // a server that stops answering must not leave the channel request waiting forever:
