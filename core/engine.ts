@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -85,6 +85,25 @@ interface NetworkState {
  * in the lxcpath in LXC's own layout (`<lxcpath>/<name>/config`, `rootfs/`), so
  * `lxc-ls` sees what lxdeck made and lxdeck sees what `lxc-create` made.
  */
+
+/**
+ * For an unprivileged container: the host's node keeps its owner and mode inside (a bind mount),
+ * and root inside is an unmapped host uid, so a node only root may open (crw------- root) is of no
+ * use there. Says so, with the way out; null when the node already lets others read and write.
+ */
+function unprivilegedAccessNote(cfg: LxcConfig, path: string): string | null {
+  const m = cfg.getAll('lxc.idmap').map((v) => /^u\s+0\s+(\d+)\s+\d+$/.exec(v.trim())).find((x) => x !== null);
+  if (!m) return null;
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return null;
+  }
+  const base = Number(m[1]);
+  if ((st.mode & 0o006) === 0o006 || st.uid === base) return null;
+  return `root inside ${cfg.get('lxc.uts.name') ?? 'the container'} is uid ${base} on the host, and ${path} is mode ${(st.mode & 0o777).toString(8)} owned by ${st.uid}:${st.gid}: it cannot open it. Give it access on the host first, e.g. chown ${base} ${path} (or chmod o+rw ${path}), then start it again`;
+}
 
 /** The last line of a tool's stderr, for a one-line error. */
 function lastErrorLine(stderr: string): string {
@@ -593,6 +612,8 @@ export class Engine implements Backend {
         live = true;
       }
     } else messages.push(`${name} is ${li.state}: ${d.path} comes with its next start`);
+    const access = unprivilegedAccessNote(cfg, d.path);
+    if (access) messages.push(access);
     return { device: d, live, config: lines, messages };
   }
 

@@ -464,6 +464,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
 /** Runs the CLI with `argv` (process.argv form) and resolves with the exit status. */
 export async function main(argv: string[]): Promise<number> {
+  // a reader that went away (`lxdeck stats --json | head -1`) ends the output quietly, as cat and ls do
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
   let code = 0;
   // --backend lxd (or LXDECK_BACKEND=lxd) runs the LXD program (src/cli-lxd.ts); the local one is as it was
   const program = backendFromArgv(argv.slice(2)) === 'lxd' ? buildLxdProgram((c) => (code = c), version()) : buildProgram((c) => (code = c));

@@ -151,12 +151,16 @@ export class LxcDriver {
     if (r.exitCode !== 0) this.fail(`deleting snapshot ${snap} of`, name, r);
   }
 
-  /** `lxc-destroy` (with `-f`: stops it first). @throws LxdeckError E_STATE (it has snapshots, lxc-destroy refuses), E_COMMAND */
+  /** `lxc-destroy` (with `-f`: stops it first). @throws LxdeckError E_STATE (it has snapshots or snapshot clones, lxc-destroy refuses), E_COMMAND */
   async destroy(name: string, force = false): Promise<void> {
     const r = await this.lxc('lxc-destroy', name, force ? ['-f'] : [], 120_000);
     if (r.exitCode !== 0 && /has snapshots/.test(r.stderr))
       throw new LxdeckError('E_STATE', `${name} has snapshots; LXC does not destroy a container that has them`, {
         hint: `lxdeck snapshots ${name} lists them; delete each with lxdeck snapshot-delete ${name} SNAP (or lxc-destroy -P ${this.lxcpath} -n ${name} -s destroys them with it)`,
+      });
+    if (r.exitCode !== 0 && /has clones/.test(r.stderr))
+      throw new LxdeckError('E_STATE', `${name} has snapshot clones (copy --snapshot, lxc-copy -s) that use its rootfs; LXC does not destroy it while they exist`, {
+        hint: `destroy the clones first (lxc-ls -P ${this.lxcpath} -f --fancy-format NAME and the clones' lxc.rootfs.path name ${name}), or make full copies of them before`,
       });
     if (r.exitCode !== 0) this.fail('destroying', name, r);
   }

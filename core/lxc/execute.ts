@@ -18,7 +18,7 @@
  * only lo; none: the host's), lxc.cgroup.* / lxc.cgroup2.*.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Runner } from '../exec/runner.js';
@@ -148,6 +148,7 @@ export async function runApplication(
   if (!command.length) throw new LxdeckError('E_USAGE', 'lxdeck run needs a command', { hint: 'e.g. lxdeck run --memory 64M -- sh -c "free -m"', exitCode: 2 });
   const name = opts.name ?? defaultRunName(command);
   validateContainerName(name);
+  requireHostCommand(command[0]);
   const { limits } = parseLimitsInput(opts.limits ?? {});
   const keys = limitToConfigKeys(limits, host.layout);
   await sweepStale(host);
@@ -195,4 +196,22 @@ async function sweepStale(host: ExecuteHost): Promise<void> {
     await rm(join(runDir(host.lxcpath), `${r.name}.conf`), { force: true });
     await rm(join(runDir(host.lxcpath), `${r.name}.json`), { force: true });
   }
+}
+
+/**
+ * The command must be there: the container runs it from the host's file system (a path as
+ * given, else found in PATH as execvp(3) does).
+ * @throws LxdeckError E_NOT_FOUND naming the command
+ */
+export function requireHostCommand(cmd: string, env: NodeJS.ProcessEnv = process.env): void {
+  const runnable = (p: string) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  const ok = cmd.includes('/') ? runnable(cmd) : (env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':').some((d) => d !== '' && runnable(join(d, cmd)));
+  if (!ok) throw new LxdeckError('E_NOT_FOUND', `no command ${cmd} on this host: an application container runs the host's programs`, { hint: 'give a program installed here, e.g. lxdeck run -- sh -c "..."' });
 }

@@ -73,7 +73,9 @@ function checkSnapshotClone(cfg: Awaited<ReturnType<typeof readConfig>>, src: st
   const full = `make a full copy instead: lxdeck copy ${src} ${dst}`;
   const val = cfg.get('lxc.rootfs.path') ?? '';
   if (!dirRootfs(val))
-    throw new LxdeckError('E_USAGE', `copy --snapshot takes a dir-backed rootfs; ${src}'s is ${val || 'unset'}`, { hint: full });
+    throw new LxdeckError('E_USAGE', `copy --snapshot takes a dir-backed rootfs; ${src}'s is ${val || 'unset'}`, {
+      hint: /^(loop|lvm|zfs):/.test(val) ? `lxc-copy -n ${src} -N ${dst} (with -P LXCPATH) copies it as it is; lxdeck copies dir-backed containers only` : full,
+    });
   if (cfg.getAll('lxc.idmap').length)
     throw new LxdeckError('E_USAGE', `${src} is unprivileged: an overlay clone would share its rootfs files and so its idmap range`, { hint: full });
 }

@@ -26,7 +26,7 @@ import { type Cidr, contains, formatCidr, formatIpv4, maskOf, networkOf, parseCi
 import { linkDelArgv } from '../network/ip-argv.js';
 import { ensureRootSubids, idmapValues, IDMAP_SIZE, shiftRootfsOwnership, usedRanges, type SubidPaths } from '../idmap.js';
 import { formatBytes, parseCpus, parseSize, SIZE_GRAMMAR, type LimitValue } from '../units.js';
-import { writeFileInRootfs } from './safe-write.js';
+import { mkdirInRootfs, writeFileInRootfs } from './safe-write.js';
 import { ownerAlive, processStartTime } from '../hoststate/owner.js';
 import type { HostState } from '../hoststate/index.js';
 import type { Template } from './template.js';
@@ -638,6 +638,7 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
     if (signal?.aborted) throw cancelled();
 
     // the hostname: never written through a symlink out of the rootfs (T1)
+    mkdirInRootfs(rootfs, 'etc'); // an image may have no /etc (an OCI scratch image)
     writeFileInRootfs(rootfs, 'etc/hostname', `${name}\n`);
 
     if (reserved.idmapBase !== undefined) {

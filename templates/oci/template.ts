@@ -29,6 +29,7 @@ import * as tar from 'tar';
 import { LxdeckError } from '../../core/errors.js';
 import type { Template, TemplateContext, TemplateManifest, TemplateResult } from '../../core/rootfs/template.js';
 import { hostDebArch, resolveOptions } from '../common/options.js';
+import { writeFileInRootfs } from '../../core/rootfs/safe-write.js';
 
 export const ociManifest: TemplateManifest = {
   name: 'oci',
@@ -365,13 +366,23 @@ async function applyLayer(file: string, dir: string): Promise<void> {
   await tar.x({ file, cwd: dir, preserveOwner: true, preservePaths: true, strict: true, filter: (p) => whiteoutOf(normalMember(p) ?? '.') === null });
 }
 
-/** Quotes one word for lxc.init.cmd (LXC splits it at blanks, honouring double quotes). */
-function initWord(w: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `"${w.replace(/(["\\])/g, '\\$1')}"`;
+/** A word lxc.init.cmd can hold as it is: LXC 5 splits the value at blanks and does not honour quotes. */
+function plainWord(w: string): boolean {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(w);
+}
+
+/** The init script lxdeck writes into the rootfs when the command has a word LXC cannot split right. */
+export const INIT_WRAPPER = 'lxdeck-init';
+
+/** `/bin/sh` script that execs `argv` exactly (each word single-quoted). */
+export function initWrapper(argv: readonly string[]): string {
+  return `#!/bin/sh\n# written by lxdeck's oci template: the image's entrypoint and command, word for word\nexec ${argv.map((w) => `'${w.replace(/'/g, `'\\''`)}'`).join(' ')}\n`;
 }
 
 /**
- * The LXC keys for an image config: lxc.init.cmd (entrypoint then command), lxc.init.cwd,
+ * The LXC keys for an image config: lxc.init.cmd (entrypoint then command; when a word holds a
+ * blank or a quote, `/lxdeck-init`, a script the build writes: LXC 5 splits lxc.init.cmd at
+ * blanks and ignores quotes), lxc.init.cwd,
  * lxc.environment for each variable, lxc.init.uid/gid for a numeric user, and SIGTERM to halt
  * (an application as PID 1 does not know SIGPWR, LXC's default).
  * @throws LxdeckError E_TEMPLATE when there is nothing to run, E_UNSUPPORTED for a user given by name
@@ -379,7 +390,7 @@ function initWord(w: string): string {
 export function configKeys(c: ImageConfig): [string, string][] {
   const argv = [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])];
   if (!argv.length) throw new LxdeckError('E_TEMPLATE', 'the image config has no Entrypoint and no Cmd: nothing to run as init');
-  const out: [string, string][] = [['lxc.init.cmd', argv.map(initWord).join(' ')]];
+  const out: [string, string][] = [['lxc.init.cmd', argv.every(plainWord) ? argv.join(' ') : `/${INIT_WRAPPER}`]];
   if (c.WorkingDir) out.push(['lxc.init.cwd', c.WorkingDir]);
   for (const e of c.Env ?? []) if (/^[A-Za-z_][A-Za-z0-9_]*=[^\n]*$/.test(e)) out.push(['lxc.environment', e]);
   if (c.User) {
@@ -432,6 +443,20 @@ export const ociTemplate: Template = {
         await rm(f, { force: true });
       }
       const keys = configKeys(config);
+      if (keys[0][1] === `/${INIT_WRAPPER}`) {
+        const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+        let sh = false;
+        try {
+          sh = lstatSync(join(ctx.rootfs, 'bin/sh')) !== undefined;
+        } catch {
+          sh = false;
+        }
+        if (!sh)
+          throw new LxdeckError('E_UNSUPPORTED', `the image's command ${JSON.stringify(argv)} has a word with blanks or quotes, and the image has no /bin/sh to run it word for word`, {
+            hint: 'LXC 5 splits lxc.init.cmd at blanks; an image with a shell, or a command without blanks in its words, works',
+          });
+        writeFileInRootfs(ctx.rootfs, INIT_WRAPPER, initWrapper(argv), 0o755);
+      }
       ctx.onProgress({ phase: 'configure', fraction: 1, line: `init: ${keys[0][1]}` });
       return { config: keys };
     } finally {

@@ -114,6 +114,15 @@ describe.runIf(RUN_LXC)('integration: lxdeck device', () => {
     expect(inside).toMatch(/^c.* 240,/m);
     expect(inside).toMatch(/No such device or address/);
     expect(configDevices(LxcConfig.parse(readFileSync(join(env.lxcpath, unpriv, 'config'), 'utf8'))).map((d) => d.path)).toEqual([node]);
+    // a node only host root may open is of no use to root inside (an unmapped uid): said, with the way out
+    const closed = `${node}c`;
+    execFileSync('mknod', ['-m', '0600', closed, 'c', '240', '250']);
+    try {
+      const c = await engine.addDevice(unpriv, closed);
+      expect(c.messages.join('\n')).toMatch(new RegExp(`is mode 600 owned by 0:0: it cannot open it\. Give it access on the host first, e\.g\. chown \\d+ ${closed}`));
+    } finally {
+      rmSync(closed, { force: true });
+    }
   });
 
   it('refuses what is not a device node, a standard node, a missing one, and rm of one never passed in', async () => {

@@ -100,13 +100,16 @@ describe.runIf(RUN_LXC)('integration: lxdeck run (lxc-execute)', () => {
     expect(runFiles()).toEqual([]);
   });
 
-  it('N1: bad names and a missing command are refused with exit 2 before anything is written', () => {
+  it('N1: bad names and a missing command are refused before anything is written (exit 2; a program not on this host exit 1)', () => {
     for (const bad of ['a/b', '../x', '-rf', '']) {
       const r = runCli(['run', '--name', bad, '--', 'true'], cliEnv);
       expect(r.status, `${bad}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(/^lxdeck: .*\nhint: /);
     }
     expect(runCli(['run'], cliEnv).status).toBe(2);
+    const missing = runCli(['run', '--', '/nonexistent-lxdeck-cmd'], cliEnv);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^lxdeck: no command \/nonexistent-lxdeck-cmd on this host.*\nhint: /);
     expect(runFiles()).toEqual([]);
     expect(readdirSync(env.lxcpath).filter((n) => !n.startsWith('.'))).toEqual([]);
   });

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configKeys, hostOciArch, parseImageRef } from '../../templates/oci/template.js';
+import { configKeys, hostOciArch, initWrapper, parseImageRef } from '../../templates/oci/template.js';
 import { localEngine } from '../../src/local-engine.js';
 import { RUN_LXC, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 
@@ -36,7 +36,7 @@ describe('oci template: image references and config (pure)', () => {
 
   it('turns the image config into lxc.init.cmd, lxc.init.cwd, lxc.environment, lxc.init.uid/gid', () => {
     expect(configKeys({ Entrypoint: ['/bin/busybox'], Cmd: ['sh', '-c', 'echo "hi there"'], Env: ['A=1', 'B=two words', 'bad name=x'], WorkingDir: '/app', User: '1000:100' })).toEqual([
-      ['lxc.init.cmd', '/bin/busybox sh -c "echo \\"hi there\\""'],
+      ['lxc.init.cmd', '/lxdeck-init'],
       ['lxc.init.cwd', '/app'],
       ['lxc.environment', 'A=1'],
       ['lxc.environment', 'B=two words'],
@@ -44,6 +44,8 @@ describe('oci template: image references and config (pure)', () => {
       ['lxc.init.gid', '100'],
       ['lxc.signal.halt', 'SIGTERM'],
     ]);
+    expect(initWrapper(['/bin/sh', '-c', "echo \"it's\"; sleep 1"])).toBe(`#!/bin/sh\n# written by lxdeck's oci template: the image's entrypoint and command, word for word\nexec '/bin/sh' '-c' 'echo "it'\\''s"; sleep 1'\n`);
+    expect(configKeys({ Cmd: ['/bin/busybox', 'sleep', '5'] })[0]).toEqual(['lxc.init.cmd', '/bin/busybox sleep 5']);
     expect(() => configKeys({})).toThrow(/nothing to run/);
     expect(() => configKeys({ Cmd: ['x'], User: 'nginx' })).toThrow(/numeric users only/);
   });
@@ -177,6 +179,17 @@ describe.runIf(RUN_LXC)('integration: containers from OCI images', () => {
     checkInside(name);
     expect(reg.hits.some((h) => h.startsWith('GET /token?'))).toBe(true);
     expect(reg.hits.filter((h) => h.includes('/blobs/sha256:')).length).toBe(4); // manifest of the index, config, two layers
+    await engine.stop(name, { kill: true });
+  });
+
+  it('a command with blanks and quotes in a word runs word for word (LXC 5 splits lxc.init.cmd at blanks: /lxdeck-init execs it)', async () => {
+    const dir = join(work, 'quoted');
+    writeLayout(dir, await makeImage(['sh', '-c', 'echo "hello world" > /started; exec /bin/busybox sleep 3600']), 'q');
+    const name = `oq-${id}`;
+    await engine.create(name, { template: 'oci', options: { image: `oci:${dir}:q` }, start: true, privileged: true });
+    expect(readFileSync(join(env.lxcpath, name, 'config'), 'utf8')).toMatch(/^lxc\.init\.cmd = \/lxdeck-init$/m);
+    for (let i = 0; i < 50 && attach(name, '/bin/busybox', 'cat', '/started').status !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(attach(name, '/bin/busybox', 'cat', '/started').stdout).toBe('hello world\n');
     await engine.stop(name, { kill: true });
   });
 
