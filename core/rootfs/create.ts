@@ -832,6 +832,8 @@ export function createCommandLine(name: string, opts: CreateOptions): { argv: st
   add('--gateway', opts.gateway);
   add('--hwaddr', opts.hwaddr);
   add('--veth-pair', opts.vethPair);
+  if (opts.backing !== undefined && opts.backing !== 'dir') add('--backing', opts.backing);
+  add('--size', opts.size);
   if (opts.privileged) argv.push('--privileged');
   if (opts.apparmorProfile !== undefined && opts.apparmorProfile !== 'default') argv.push('--apparmor', opts.apparmorProfile);
   if (opts.seccompProfile !== undefined && opts.seccompProfile !== 'default') argv.push('--seccomp', opts.seccompProfile);
