@@ -24,9 +24,9 @@ const size = argValue('--size', '256M');
 const { localEngine } = await import(join(DIST, 'src/local-engine.js'));
 const lxcpath = mkdtempSync(join(tmpdir(), 'lxdeck-bench-backing-'));
 const btrfsPath = mkdtempSync(join(tmpdir(), 'lxdeck-bench-btrfs-'));
-const btrfsImg = join(state + '-img');
-let loopdev = '';
 const state = mkdtempSync(join(tmpdir(), 'lxdeck-bench-state-'));
+const btrfsImg = `${state}-btrfs.img`;
+let loopdev = '';
 const bridge = `lxbb${process.pid % 10000}`;
 const run = (...a) => execFileSync(a[0], a.slice(1), { stdio: 'ignore', timeout: 300_000 });
 const cleanup = () => {
