@@ -119,7 +119,7 @@ describe.runIf(RUN_LXC)('integration: create --backing btrfs', () => {
     expect(sh('btrfs', 'subvolume', 'list', env.lxcpath)).not.toContain(src);
   });
 
-  it('a privileged one starts on its subvolume; its snapshot clone too', async () => {
+  it('a privileged one starts on its subvolume; its snapshot clone too; a full copy is a subvolume of its own', async () => {
     const name = `bp-${id}`;
     await engine.create(name, { backing: 'btrfs', privileged: true, start: true });
     expect(attach(name, 'sh', '-c', 'grep " / " /proc/mounts').stdout).toMatch(/ \/ btrfs /);
@@ -130,6 +130,12 @@ describe.runIf(RUN_LXC)('integration: create --backing btrfs', () => {
     await engine.start(`bq-${id}`);
     expect(attach(`bq-${id}`, 'cat', '/etc/hostname').stdout.trim()).toBe(`bq-${id}`);
     await engine.stop(`bq-${id}`, { kill: true });
+    // a full copy of a btrfs container: lxc-copy keeps the backing store; a subvolume of its own with the new identity
+    await engine.copy!(name, `bf-${id}`);
+    const full = join(env.lxcpath, `bf-${id}`, 'rootfs');
+    expect(readFileSync(join(env.lxcpath, `bf-${id}`, 'config'), 'utf8')).toMatch(new RegExp(`^lxc\\.rootfs\\.path = btrfs:${full}$`, 'm'));
+    expect(isBtrfsSubvolume(full)).toBe(true);
+    expect(readFileSync(join(full, 'etc', 'hostname'), 'utf8').trim()).toBe(`bf-${id}`);
   });
 
   it('refused with a hint on a lxcpath that is not btrfs, before anything is written', () => {
