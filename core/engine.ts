@@ -730,7 +730,9 @@ export class Engine implements Backend {
    * ownership shifted (unprivileged), the sidecar with `copiedFrom`. A failure leaves no DST.
    * `opts.snapshot`: an overlay clone, `lxc-copy -s -B overlay` of a dir-backed PRIVILEGED SRC (its
    * lower layer keeps SRC's file ownership, so an unprivileged SRC is refused with E_USAGE); no
-   * ownership shift, the hostname goes in the upper layer.
+   * ownership shift, the hostname goes in the upper layer. For a btrfs-backed SRC (privileged or
+   * not): `lxc-copy -s`, a btrfs snapshot of SRC's subvolume, then the same new identity as a full
+   * copy (the ownership shift rewrites the snapshot's own inodes; the data stays shared).
    * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_EXISTS, E_STATE, E_USAGE, E_COMMAND, E_NETWORK, E_CONFIG, E_UNSAFE_PATH
    */
   async copy(src: string, dst: string, opts: CopyOptions = {}): Promise<ContainerInfo> {

@@ -239,8 +239,10 @@ export interface CreateOptions {
   /** template name under templates/ (or `lxc:NAME`); default "busybox" */
   template?: string;
   /**
-   * the backing store of the rootfs, as lxc-create -B: `dir` (default: a directory) or `loop`
-   * (an ext4 image file `<lxcpath>/NAME/rootdev`, lxc.rootfs.path = loop:..., mounted by LXC)
+   * the backing store of the rootfs, as lxc-create -B: `dir` (default: a directory), `loop`
+   * (an ext4 image file `<lxcpath>/NAME/rootdev`, lxc.rootfs.path = loop:..., mounted by LXC) or
+   * `btrfs` (a subvolume `<lxcpath>/NAME/rootfs`, lxc.rootfs.path = btrfs:...; the lxcpath must be
+   * on btrfs and btrfs-progs installed, else E_CONFIG before anything is written)
    */
   backing?: string;
   /** the size of a `loop` image: bytes, or a size as typed (U1: 512M, 1G); default 1 GiB as lxc-create's --fssize */

@@ -52,6 +52,9 @@ if [ "$want_test" = 1 ]; then
   have rsync || missing+=(rsync)
   have flock || missing+=(util-linux)
   # --- end v2 lane ---
+  # backing stores (test/integration/create-btrfs.test.ts): a file-backed btrfs of the test's own
+  have mkfs.btrfs || missing+=(btrfs-progs)
+  have losetup || missing+=(mount)
   # remote hosts over SSH (test/integration/remote-ssh.test.ts): a second sshd in a network namespace
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   have nsenter || missing+=(util-linux)

@@ -17,7 +17,7 @@ export function addCloneCommands(program: Command, deps: CloneCommandDeps): void
     .argument('<src>')
     .argument('<dst>')
     .description('copy a stopped container (lxc-copy) with a new MAC, address, veth name and idmap range')
-    .option('--snapshot', 'an overlay snapshot clone (lxc-copy -s -B overlay) instead of a full copy; privileged dir-backed SRC only')
+    .option('--snapshot', 'a snapshot clone instead of a full copy: a btrfs snapshot (lxc-copy -s) of a btrfs-backed SRC, or an overlay clone (lxc-copy -s -B overlay) of a privileged dir-backed SRC')
     .option('--json', 'print the new container as JSON')
     .action(async (src: string, dst: string, o: { snapshot?: boolean; json?: boolean }) => {
       deps.requireRoot();

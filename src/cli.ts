@@ -259,7 +259,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--dhcp', 'no static address: the container asks a DHCP server on the bridge')
     .option('--hwaddr <mac>', 'MAC address xx:xx:xx:xx:xx:xx (default: random 00:16:3e:xx:xx:xx)')
     .option('--veth-pair <name>', 'host-side veth name, at most 15 bytes (default: derived from the name)')
-    .option('-B, --backing <store>', 'rootfs backing store, as lxc-create -B: dir (default) or loop (an ext4 image file)')
+    .option('-B, --backing <store>', 'rootfs backing store, as lxc-create -B: dir (default), loop (an ext4 image file) or btrfs (a subvolume; the lxcpath on btrfs)')
     .option('--size <size>', 'size of a loop image (SIZE; default 1G, as lxc-create --fssize)')
     .option('--privileged', 'root in the container is root on the host (default: unprivileged, with its own uid/gid range)')
     .option('--apparmor <profile>', 'lxc.apparmor.profile: a loaded profile, generated, unconfined or unchanged (default: LXC\'s, lxc-container-default-cgns); refused where AppArmor is not enabled')

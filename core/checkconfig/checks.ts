@@ -19,6 +19,8 @@ import { readConfig, validateConfig } from '../lxc/config.js';
 import { isEnabled, kernelMajorMinor, type KernelConfig, type KconfigValue } from './kernel-config.js';
 import { cvesAffecting, parseLxcVersion } from './lxc-version.js';
 import { findProgram, isSetuidRoot, isStaticElf } from './programs.js';
+import { hostBackings } from '../rootfs/backings.js';
+import { onBtrfs } from '../rootfs/create.js';
 import type { Distro, Facts, Finding, Remedy, SectionName, Severity, Virtualization } from './types.js';
 
 /** Everything the checks read, gathered once by runCheckconfig. */
@@ -576,6 +578,43 @@ export async function checkStorage(ctx: CheckContext): Promise<Finding[]> {
     kernelItem(ctx, { section: S, id: 'storage.overlay', title: 'OverlayFS', options: ['CONFIG_OVERLAY_FS'], missing: 'warning',
       ok: 'overlay snapshots (lxc-copy -s -B overlay) are available', lost: 'no overlayfs: snapshot clones must copy the whole rootfs', runtime: mod(ctx, 'overlay') }),
   );
+  return out;
+}
+
+/**
+ * Storage: one info finding per rootfs backing store (lxc-create(1) -B) saying whether lxdeck can
+ * create on it here (core/rootfs/backings hostBackings) and, where a package is missing, the
+ * remedy; for lvm, whether a volume group exists (`vgs`).
+ */
+export async function checkBackings(ctx: CheckContext): Promise<Finding[]> {
+  const out: Finding[] = [];
+  // not an LXC lxcpath (the LXD backend's `lxd:SOCKET`): LXD has storage pools of its own
+  if (!ctx.lxcpath.startsWith('/')) return out;
+  for (const b of hostBackings(ctx.lxcpath, ctx.fs)) {
+    let reason = b.reason;
+    const facts: Facts = { backing: b.backing, available: b.available };
+    if (b.backing === 'btrfs') facts.lxcpathOnBtrfs = onBtrfs(ctx.fs.resolve(ctx.lxcpath));
+    if (b.backing === 'lvm' && b.apt === undefined) {
+      let vgs: string[] = [];
+      try {
+        const r = await ctx.runner.run('vgs', ['--noheadings', '-o', 'vg_name'], { timeoutMs: 10_000 });
+        if (r.exitCode === 0) vgs = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+      } catch {
+        /* vgs not runnable */
+      }
+      facts.volumeGroups = vgs;
+      reason += vgs.length ? `; volume groups: ${vgs.join(', ')}` : '; no volume group exists';
+    }
+    const remedy: Remedy | undefined = b.apt
+      ? { apt: b.apt, zypper: b.apt === 'btrfs-progs' ? 'btrfsprogs' : b.apt, dnf: b.apt }
+      : b.backing === 'btrfs' && !b.available
+        ? { command: `put the lxcpath on a btrfs file system (e.g. mkfs.btrfs DEV && mount DEV ${ctx.lxcpath})` }
+        : b.backing === 'zfs'
+          ? { command: "ZFS's tools (zfsutils-linux: Debian contrib, not main) and a pool made by hand, then lxc-create -B zfs" }
+          : undefined;
+    const f = finding('Storage', `storage.backing.${b.backing}`, `Backing store ${b.backing}`, 'info', `${b.available ? 'available' : 'not available'}: ${reason}`, remedy, facts);
+    out.push(f);
+  }
   return out;
 }
 

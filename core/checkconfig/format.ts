@@ -7,8 +7,8 @@
 import { remedyLines } from './os-release.js';
 import { SECTIONS, type CheckReport, type Severity } from './types.js';
 
-export const MARKERS: Record<Severity, string> = { ok: '[ok]  ', warning: '[warn]', error: '[FAIL]' };
-const SGR: Record<Severity, string> = { ok: '\u001b[32m', warning: '\u001b[33m', error: '\u001b[1;31m' };
+export const MARKERS: Record<Severity, string> = { ok: '[ok]  ', info: '[info]', warning: '[warn]', error: '[FAIL]' };
+const SGR: Record<Severity, string> = { ok: '\u001b[32m', info: '\u001b[36m', warning: '\u001b[33m', error: '\u001b[1;31m' };
 const RESET = '\u001b[0m';
 
 export interface FormatOptions {

@@ -6,7 +6,7 @@ import { detectCgroupLayout, layoutFromMounts, type CgroupLayout } from '../cgro
 import type { Runner } from '../exec/runner.js';
 import type { HostFs } from '../host/host-fs.js';
 import { parseMountInfo, type MountInfoEntry } from '../host/mountinfo.js';
-import { checkCgroups, checkNamespaces, checkNetworking, checkSecurity, checkStorage, checkTools, type CheckContext } from './checks.js';
+import { checkCgroups, checkNamespaces, checkNetworking, checkSecurity, checkStorage, checkBackings, checkTools, type CheckContext } from './checks.js';
 import { readKernelConfig, readKernelRelease } from './kernel-config.js';
 import { detectDistro } from './os-release.js';
 import { SECTIONS, type CheckReport, type Finding } from './types.js';
@@ -83,6 +83,7 @@ export async function runCheckconfig(deps: CheckconfigDeps): Promise<CheckReport
     ...checkSecurity(ctx),
     ...tools.findings,
     ...(await checkStorage(ctx)),
+    ...(await checkBackings(ctx)),
   ];
   return summarize(findings, {
     distro: ctx.distro,

@@ -4,8 +4,8 @@
  */
 import type { CgroupLayoutKind } from '../cgroup/layout.js';
 
-/** error: creating or starting a container will fail; warning: something works less well or less safely; ok. */
-export type Severity = 'error' | 'warning' | 'ok';
+/** error: creating or starting a container will fail; warning: something works less well or less safely; info: what this host offers (e.g. backing stores), with how to get more; ok. */
+export type Severity = 'error' | 'warning' | 'info' | 'ok';
 
 /** The report's sections, in the order they are shown (lxc-checkconfig's order, plus security, tools and storage). */
 export const SECTIONS = ['Namespaces', 'Control groups', 'Networking', 'Security', 'LXC and tools', 'Storage'] as const;

@@ -8,7 +8,9 @@
  * unprivileged SRC a new idmap range with the rootfs ownership shifted from SRC's range.
  * SRC must be STOPPED (lxc-copy's own default; a live copy of a running rootfs is not
  * consistent). `--snapshot` makes `lxc-copy -s -B overlay` of a dir-backed privileged SRC (the
- * hostname goes in the overlay's upper layer; no ownership shift). Rename (`lxc-copy -R`) and
+ * hostname goes in the overlay's upper layer; no ownership shift), or `lxc-copy -s` of a
+ * btrfs-backed SRC (a btrfs snapshot of SRC's subvolume: instant, unprivileged too, see
+ * checkSnapshotClone). Rename (`lxc-copy -R`) and
  * restore-as (`lxc-snapshot -r -N`) live here too. On any failure after
  * lxc-copy started, DST is destroyed and its reservations released.
  */
@@ -36,8 +38,9 @@ export interface CloneHost {
 
 /**
  * Copy of stopped SRC to DST with a new identity (see the module comment): full (`lxc-copy -K`),
- * or with `opts.snapshot` an overlay clone (`lxc-copy -s -B overlay -K`) of a dir-backed privileged SRC.
- * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_EXISTS, E_STATE (SRC not STOPPED), E_USAGE (--snapshot of an unprivileged or non-dir SRC), E_UNSUPPORTED (a full copy of a loop, btrfs, lvm or zfs rootfs), E_COMMAND (lxc-copy failed), E_NETWORK, E_CONFIG, E_UNSAFE_PATH
+ * or with `opts.snapshot` an overlay clone (`lxc-copy -s -B overlay -K`) of a dir-backed privileged SRC,
+ * or a btrfs snapshot (`lxc-copy -s -K`) of a btrfs-backed SRC, unprivileged included (checkSnapshotClone).
+ * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_EXISTS, E_STATE (SRC not STOPPED), E_USAGE (--snapshot of an unprivileged dir SRC, or of a loop, lvm or zfs SRC), E_UNSUPPORTED (a full copy of a loop, lvm or zfs rootfs), E_COMMAND (lxc-copy failed), E_NETWORK, E_CONFIG, E_UNSAFE_PATH
  */
 export async function copyContainer(host: CloneHost, src: string, dst: string, opts: { snapshot?: boolean } = {}): Promise<void> {
   validateExistingName(src);
@@ -46,10 +49,11 @@ export async function copyContainer(host: CloneHost, src: string, dst: string, o
   if (existsSync(join(host.lxcpath, dst))) throw new LxdeckError('E_EXISTS', `a container named ${dst} already exists in ${host.lxcpath}`, { hint: 'choose another name' });
   const srcCfg = await readConfig(join(host.lxcpath, src, 'config'));
   if (opts.snapshot) checkSnapshotClone(srcCfg, src, dst);
-  else requireDirRootfs(srcCfg, src, 'copies', `lxc-copy -P ${host.lxcpath} -n ${src} -N ${dst} copies it as it is, without a new identity`);
+  else requireDirRootfs(srcCfg, src, 'copies', `lxc-copy -P ${host.lxcpath} -n ${src} -N ${dst} copies it as it is, without a new identity`, true);
+  const btrfs = (srcCfg.get('lxc.rootfs.path') ?? '').startsWith('btrfs:');
   const st = await host.state(src);
   if (st !== 'STOPPED') throw new LxdeckError('E_STATE', `${src} is ${st}: lxdeck copies a stopped container only`, { hint: `stop it first: lxdeck stop ${src}` });
-  const r = await host.runner.run('lxc-copy', ['-P', host.lxcpath, '-n', src, '-N', dst, ...(opts.snapshot ? ['-s', '-B', 'overlay'] : []), '-K'], { timeoutMs: 30 * 60_000 });
+  const r = await host.runner.run('lxc-copy', ['-P', host.lxcpath, '-n', src, '-N', dst, ...(opts.snapshot ? (btrfs ? ['-s'] : ['-s', '-B', 'overlay']) : []), '-K'], { timeoutMs: 30 * 60_000 });
   if (r.exitCode !== 0) {
     await removeDst(host, dst);
     throw new LxdeckError('E_COMMAND', `lxc-copy ${src} to ${dst} failed: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}`}`, { hint: `the command was: lxc-copy -P ${host.lxcpath} -n ${src} -N ${dst}` });
@@ -64,14 +68,23 @@ export async function copyContainer(host: CloneHost, src: string, dst: string, o
 }
 
 /**
- * What `copy --snapshot` (`lxc-copy -s -B overlay`, lxc-copy(1)) takes: a dir-backed,
- * PRIVILEGED source. The overlay's lower layer is SRC's rootfs as it is, so its files keep SRC's
- * ownership: an unprivileged clone would need SRC's idmap range, which must stay SRC's alone.
+ * What `copy --snapshot` (lxc-copy(1) -s) takes:
+ * - a btrfs-backed source (`lxc.rootfs.path = btrfs:DIR`, lxc-create -B btrfs), privileged or
+ *   unprivileged: `lxc-copy -s` makes a btrfs snapshot of SRC's subvolume. A snapshot shares the
+ *   data extents, not the inodes: it is a tree of its own, so the ownership shift to DST's new
+ *   idmap range (newIdentity) rewrites the snapshot's inode metadata only, copy-on-write, and
+ *   leaves SRC's files as they were. So an unprivileged clone gets its own range like a full copy
+ *   (never SRC's: two containers in one range could reach each other's files and processes), at
+ *   the cost of one metadata write per file; the data stays shared.
+ * - a dir-backed PRIVILEGED source: `lxc-copy -s -B overlay`. The overlay's lower layer is SRC's
+ *   rootfs itself, so its files keep SRC's ownership: an unprivileged clone would need SRC's
+ *   idmap range, which must stay SRC's alone, so that is refused.
  * @throws LxdeckError E_USAGE with a hint to make a full copy
  */
 function checkSnapshotClone(cfg: Awaited<ReturnType<typeof readConfig>>, src: string, dst: string): void {
   const full = `make a full copy instead: lxdeck copy ${src} ${dst}`;
   const val = cfg.get('lxc.rootfs.path') ?? '';
+  if (val.startsWith('btrfs:')) return;
   if (!dirRootfs(val))
     throw new LxdeckError('E_USAGE', `copy --snapshot takes a dir-backed rootfs; ${src}'s is ${val || 'unset'}`, {
       hint: /^(loop|lvm|zfs):/.test(val) ? `lxc-copy -n ${src} -N ${dst} (with -P LXCPATH) copies it as it is; lxdeck copies dir-backed containers only` : full,
@@ -105,7 +118,7 @@ export async function newIdentity(host: CloneHost, src: string, dst: string, not
   const rootfsVal = cfg.get('lxc.rootfs.path') ?? '';
   // an overlay clone (`overlay:LOWER:UPPER`): DST's own files, the hostname among them, go in UPPER
   const overlay = /^(overlay|overlayfs):/.test(rootfsVal);
-  const rootfs = overlay ? rootfsVal.slice(rootfsVal.lastIndexOf(':') + 1) : rootfsVal.replace(/^dir:/, '');
+  const rootfs = overlay ? rootfsVal.slice(rootfsVal.lastIndexOf(':') + 1) : rootfsVal.replace(/^(dir|btrfs):/, '');
   const maps = cfg.getAll('lxc.idmap').map(parseIdmap).filter((m) => m !== null);
   let newBase: number | undefined;
   if (maps.length) {
@@ -157,11 +170,13 @@ export function refuseHostnameSymlink(rootfs: string, name: string): void {
 /** The rootfs directory of a dir-backed config value ("dir:/p" or "/p"); null for other backing stores. */
 /**
  * Copy and rename write the new hostname into the rootfs and shift its ownership, which lxdeck
- * does on a directory (or an overlay's upper directory) only.
+ * does on a directory (or an overlay's upper directory) only; with `btrfsToo`, a btrfs
+ * subvolume too (a directory on the host; copy takes it, rename does not yet).
  * @throws LxdeckError E_UNSUPPORTED for another backing store (loop, btrfs, lvm, zfs), with `alt` as the hint
  */
-function requireDirRootfs(cfg: Awaited<ReturnType<typeof readConfig>>, name: string, verb: string, alt: string): void {
+function requireDirRootfs(cfg: Awaited<ReturnType<typeof readConfig>>, name: string, verb: string, alt: string, btrfsToo = false): void {
   const val = cfg.get('lxc.rootfs.path') ?? '';
+  if (btrfsToo && val.startsWith('btrfs:')) return;
   if (dirRootfs(val) === null && !/^(overlay|overlayfs):/.test(val))
     throw new LxdeckError('E_UNSUPPORTED', `${name}'s rootfs is ${val.split(':')[0] || 'unset'}-backed: lxdeck ${verb} a dir-backed (or overlay) rootfs only`, { hint: alt });
 }

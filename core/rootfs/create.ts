@@ -9,10 +9,10 @@
  * lxc.uts.name, lxc.rootfs.path, lxc.idmap, lxc.net.0.{type,link,flags,name,
  * hwaddr,veth.pair,ipv4.address,ipv4.gateway}, lxc.cgroup.* / lxc.cgroup2.*.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, statfsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Runner } from '../exec/runner.js';
 import { LxdeckError, isLxdeckError } from '../errors.js';
 import { HostFs } from '../host/host-fs.js';
@@ -98,19 +98,21 @@ export interface CreatePlan {
   /** what the user should know before creating (unconfined AppArmor, no seccomp) */
   warnings: string[];
   start: boolean;
-  /** the rootfs backing store: `dir`, or `loop` with `sizeBytes` */
+  /** the rootfs backing store: `dir`, `loop` with `sizeBytes`, or `btrfs` (a subvolume, lxc.rootfs.path = btrfs:DIR) */
   backing: Backing;
   /** the loop image's size in bytes (backing loop only) */
   sizeBytes?: number;
 }
 
-/** The backing stores lxdeck builds a rootfs on (lxc-create -B); btrfs, lvm and zfs are not built yet. */
-export const BACKINGS = ['dir', 'loop'] as const;
+/** The backing stores lxdeck builds a rootfs on (lxc-create -B); lvm and zfs are not built yet. */
+export const BACKINGS = ['dir', 'loop', 'btrfs'] as const;
 export type Backing = (typeof BACKINGS)[number];
 /** lxc-create's --fssize default for loop, lvm and zfs: 1 GiB. */
 export const DEFAULT_LOOP_SIZE = 1024 ** 3;
 /** The smallest loop image lxdeck makes: ext4's journal and a busybox rootfs fit. */
 export const MIN_LOOP_SIZE = 16 * 1024 ** 2;
+/** statfs(2) f_type of a btrfs file system (BTRFS_SUPER_MAGIC, linux/magic.h). */
+export const BTRFS_SUPER_MAGIC = 0x9123683e;
 
 /**
  * Checks `--backing` and `--size`.
@@ -120,7 +122,7 @@ export function checkBacking(backing: string | undefined, size: string | number 
   const b = (backing ?? 'dir').trim();
   if (!(BACKINGS as readonly string[]).includes(b))
     throw new LxdeckError('E_USAGE', `backing store ${JSON.stringify(b)} is not one lxdeck builds`, {
-      hint: `--backing takes ${BACKINGS.join(' or ')}${['btrfs', 'lvm', 'zfs', 'overlay', 'overlayfs'].includes(b) ? `; for ${b} use lxc-create -B ${b} (lxdeck manages the container after)` : ''}`,
+      hint: `--backing takes ${BACKINGS.join(', ')}${b === 'zfs' ? "; ZFS's tools (zfsutils-linux) are in Debian's contrib, not main: create a pool by hand, then lxc-create -B zfs (lxdeck manages the container after)" : ['lvm', 'overlay', 'overlayfs'].includes(b) ? `; for ${b} use lxc-create -B ${b} (lxdeck manages the container after)` : ''}`,
       exitCode: 2,
     });
   if (b !== 'loop') {
@@ -131,6 +133,43 @@ export function checkBacking(backing: string | undefined, size: string | number 
   if (v === 'max' || !Number.isFinite(v) || v < MIN_LOOP_SIZE)
     throw new LxdeckError('E_INVALID_VALUE', `loop image size ${JSON.stringify(String(size))} is not a size of at least 16M`, { hint: `${SIZE_GRAMMAR}; e.g. --size 2G`, exitCode: 2 });
   return { backing: 'loop', sizeBytes: Math.floor(v / 4096) * 4096 };
+}
+
+/**
+ * Whether `path` (or, when it does not exist yet, its nearest existing parent) lies on a
+ * btrfs file system: statfs(2)'s f_type is BTRFS_SUPER_MAGIC.
+ */
+export function onBtrfs(path: string): boolean {
+  let p = path;
+  for (;;) {
+    try {
+      return statfsSync(p).type === BTRFS_SUPER_MAGIC;
+    } catch {
+      const up = dirname(p);
+      if (up === p) return false;
+      p = up;
+    }
+  }
+}
+
+/**
+ * What `--backing btrfs` needs of the host, checked before anything is written: the lxcpath on a
+ * btrfs file system (the rootfs is a subvolume of it, as lxc-create -B btrfs makes it) and the
+ * `btrfs` program (btrfs-progs) on the PATH.
+ * @throws LxdeckError E_CONFIG naming what is missing, with the remedy as the hint
+ */
+export async function checkBtrfsHost(runner: Runner, lxcpath: string): Promise<void> {
+  if (!onBtrfs(lxcpath))
+    throw new LxdeckError('E_CONFIG', `--backing btrfs needs the lxcpath on btrfs; ${lxcpath} is not`, {
+      hint: 'use --backing dir or loop, or point LXDECK_LXCPATH (-P) at a directory on a btrfs file system',
+    });
+  let ok = false;
+  try {
+    ok = (await runner.run('btrfs', ['--version'], { timeoutMs: 10_000 })).exitCode === 0;
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new LxdeckError('E_CONFIG', '--backing btrfs needs the btrfs program, which is not installed', { hint: 'apt-get install btrfs-progs (zypper install btrfsprogs; dnf install btrfs-progs)' });
 }
 
 const HWADDR_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
@@ -310,7 +349,7 @@ export function renderConfig(plan: CreatePlan, inp: ConfigInputs): string {
   const lines: string[] = [`# Container ${plan.name}, made by lxdeck from template ${plan.templateName} on ${inp.created}`];
   if (existsSync(LXC_COMMON_CONF)) lines.push(`lxc.include = ${LXC_COMMON_CONF}`);
   if (!plan.privileged && existsSync(LXC_USERNS_CONF)) lines.push(`lxc.include = ${LXC_USERNS_CONF}`);
-  lines.push(`lxc.arch = ${lxcArch()}`, `lxc.uts.name = ${plan.name}`, plan.backing === 'loop' ? `lxc.rootfs.path = loop:${join(inp.dir, 'rootdev')}` : `lxc.rootfs.path = dir:${join(inp.dir, 'rootfs')}`);
+  lines.push(`lxc.arch = ${lxcArch()}`, `lxc.uts.name = ${plan.name}`, plan.backing === 'loop' ? `lxc.rootfs.path = loop:${join(inp.dir, 'rootdev')}` : plan.backing === 'btrfs' ? `lxc.rootfs.path = btrfs:${join(inp.dir, 'rootfs')}` : `lxc.rootfs.path = dir:${join(inp.dir, 'rootfs')}`);
   if (inp.templateConfig.length) lines.push('', `# from the ${plan.templateName} template`);
   for (const [k, v] of inp.templateConfig) lines.push(`${k} = ${v}`);
   if (!plan.privileged) {
@@ -374,6 +413,15 @@ function mountsUnder(dir: string): string[] {
     .sort((a, b) => b.length - a.length);
 }
 
+/** True when `path` is the root of a btrfs subvolume (on btrfs, a subvolume's root directory is inode 256). */
+export function isBtrfsSubvolume(path: string): boolean {
+  try {
+    return statSync(path).ino === 256 && statfsSync(path).type === BTRFS_SUPER_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Removes a staging directory; a mount a template left inside (proc, a bind mount)
  * is detached first (`umount --lazy`), so removing never reaches into a host file system.
@@ -384,6 +432,9 @@ export async function removeStaging(runner: Runner, dir: string): Promise<void> 
     const r = await runner.run('umount', ['--lazy', mp], { timeoutMs: 10_000 });
     if (r.exitCode !== 0) throw new LxdeckError('E_COMMAND', `cannot detach ${mp} inside ${dir}: ${r.stderr.trim()}`, { hint: `umount it by hand, then remove ${dir}` });
   }
+  // a btrfs rootfs is a subvolume (inode 256 on btrfs): deleted as one, as lxc-destroy does
+  const rootfs = join(dir, 'rootfs');
+  if (isBtrfsSubvolume(rootfs)) await runner.run('btrfs', ['subvolume', 'delete', rootfs], { timeoutMs: 120_000 });
   await rm(dir, { recursive: true, force: true });
 }
 
@@ -536,6 +587,7 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
   const cancelled = () => new LxdeckError('E_CANCELLED', `create of ${name} cancelled; nothing was left behind`);
   const layout = host.layout ?? detectCgroupLayout(new HostFs('/'));
   const plan = planCreate(name, opts, { defaultBridge: host.defaultBridge, layout, template: (t) => host.template(t), lxcpath: host.lxcpath });
+  if (plan.backing === 'btrfs') await checkBtrfsHost(host.runner, host.lxcpath);
   const final = join(host.lxcpath, name);
   const exists = () => new LxdeckError('E_EXISTS', `a container named ${name} already exists in ${host.lxcpath}`, { hint: 'choose another name, or destroy it first' });
   if (existsSync(final)) throw exists();
@@ -610,8 +662,16 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
       }
 
       staging = join(host.stateDir, `${STAGING_PREFIX}${name}-${randomBytes(4).toString('hex')}`);
-      await mkdir(join(staging, 'rootfs'), { recursive: true, mode: 0o755 });
+      await mkdir(staging, { recursive: true, mode: 0o755 });
       await chmod(staging, 0o755);
+      if (plan.backing === 'btrfs') {
+        // the rootfs a subvolume of the lxcpath's file system, the template built straight into it;
+        // the rename into place below moves it with its directory (same file system)
+        const sv = await host.runner.run('btrfs', ['subvolume', 'create', join(staging, 'rootfs')], { timeoutMs: 60_000 });
+        if (sv.exitCode !== 0)
+          throw new LxdeckError('E_COMMAND', `btrfs subvolume create for ${name} failed: ${sv.stderr.trim().split('\n').pop() ?? `exit ${sv.exitCode}`}`, { hint: `${host.stateDir} must be on the lxcpath's btrfs file system` });
+        await chmod(join(staging, 'rootfs'), 0o755);
+      } else await mkdir(join(staging, 'rootfs'), { mode: 0o755 });
       const owner: StagingOwner = { pid: process.pid, startTime: processStartTime(process.pid), name, ipv4, idmapBase, vethPair: plan.vethPair, bridge: plan.bridge };
       await writeFile(join(staging, STAGING_OWNER), `${JSON.stringify(owner)}\n`, { mode: 0o600 });
       return { ipv4, gateway, idmapBase };
@@ -773,6 +833,8 @@ export function createCommandLine(name: string, opts: CreateOptions): { argv: st
   add('--gateway', opts.gateway);
   add('--hwaddr', opts.hwaddr);
   add('--veth-pair', opts.vethPair);
+  if (opts.backing !== undefined && opts.backing !== 'dir') add('--backing', opts.backing);
+  add('--size', opts.size);
   if (opts.privileged) argv.push('--privileged');
   if (opts.apparmorProfile !== undefined && opts.apparmorProfile !== 'default') argv.push('--apparmor', opts.apparmorProfile);
   if (opts.seccompProfile !== undefined && opts.seccompProfile !== 'default') argv.push('--seccomp', opts.seccompProfile);

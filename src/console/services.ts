@@ -14,6 +14,8 @@ import { ExecaRunner } from '../../core/exec/runner.js';
 import { HostFs } from '../../core/host/host-fs.js';
 import type { Template, TemplateManifest } from '../../core/rootfs/template.js';
 import { detectHostSecurity, type HostSecurity } from '../../core/rootfs/security.js';
+import { availableBackings } from '../../core/rootfs/backings.js';
+import type { Backing } from '../../core/rootfs/create.js';
 import type { Backend } from '../../core/backend.js';
 import { DEFAULT_BRIDGE } from '../../core/engine.js';
 import { getTemplate, listTemplates } from '../../templates/index.js';
@@ -47,6 +49,8 @@ export interface CreateEnv {
   lxcpath?: string;
   /** AppArmor and seccomp on the host (core/rootfs/security.ts); the security step offers AppArmor profiles only when enabled */
   security?: HostSecurity;
+  /** the backing stores a create can use on this host (core/rootfs/backings availableBackings); dir only when left out */
+  backings?: Backing[];
 }
 
 /**
@@ -162,6 +166,7 @@ export function hostServices(engine: Backend, terminal?: TerminalHandOff): Conso
         bridges: hostBridges(fs),
         lxcpath: engine.lxcpath,
         security: detectHostSecurity(fs),
+        backings: availableBackings(engine.lxcpath, fs),
       };
     },
     checkconfig: () => runCheckconfig({ fs: new HostFs('/'), runner: new ExecaRunner(), lxcpath: engine.lxcpath, bridge: defaultBridge }),

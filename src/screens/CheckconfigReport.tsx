@@ -16,7 +16,7 @@ import { ScrollScreen } from './ScrollScreen.js';
 import type { ScreenProps } from './types.js';
 import type { Action } from '../state/reducer.js';
 
-const COLOR: Record<Severity, string> = { error: 'red', warning: 'yellow', ok: 'green' };
+const COLOR: Record<Severity, string> = { error: 'red', warning: 'yellow', info: 'cyan', ok: 'green' };
 
 /** The report as screen lines: host, counts, then each section's findings with remedies. Pure. */
 export function reportLines(report: CheckReport): ViewLine[] {

@@ -37,6 +37,7 @@ import {
   manifestOf,
   nextStep,
   prevStep,
+  stepShown,
   summaryOf,
   wizardReducer,
   type Field,
@@ -308,11 +309,11 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
       dispatch({ type: 'error', error: checked.error });
       return;
     }
-    dispatch({ type: 'goto', step: nextStep(s.step, s.values, env.templates) });
+    dispatch({ type: 'goto', step: nextStep(s.step, s.values, env.templates, env.backings) });
   }
 
   function goBack(s: WizardState): void {
-    const prev = prevStep(s.step, s.values, env.templates);
+    const prev = prevStep(s.step, s.values, env.templates, env.backings);
     if (prev === null) leave();
     else dispatch({ type: 'goto', step: prev });
   }
@@ -338,7 +339,7 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
   else hints = hintsFor(WIZARD_COMMANDS, theme.ascii).map((h) => (h.label === 'back' && step === 'name' ? { ...h, label: 'leave' } : h));
   const bodyHeight = frameBodyHeight(height, width, hints, theme.ascii);
 
-  const counted = COUNTED.filter((x) => x !== 'options' || (manifestOf(w.values, env.templates)?.options.length ?? 0) > 0);
+  const counted = COUNTED.filter((x) => stepShown(x, w.values, env));
   const at = counted.indexOf(step);
   const stepText = at >= 0 ? `step ${at + 1} of ${counted.length}: ${STEP_TITLES[step]}` : STEP_TITLES[step];
   const title = `Create a container ${g.rule} ${stepText}`;
@@ -453,6 +454,7 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
     if (step === 'options') intro.push({ text: `Options of the ${w.values.template} template (defaults filled in):`, bold: true });
     if (step === 'network') intro.push({ text: 'How the container joins the network (a veth on a host bridge):', bold: true });
     if (step === 'resources') intro.push({ text: 'Limits (leave empty for none; all may be changed later):', bold: true });
+    if (step === 'storage') intro.push({ text: 'Where the rootfs is stored (lxc-create -B; what this host can do):', bold: true });
     if (step === 'security') intro.push({ text: SECURITY_INTRO, bold: true });
     const views: FormFieldView[] = fields.map((f, i) => ({
       label: f.label,

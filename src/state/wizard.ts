@@ -8,14 +8,14 @@
 import { resolve } from 'node:path';
 import { formatError } from '../../core/errors.js';
 import { CONTAINER_NAME_RULE } from '../../core/names.js';
-import { planCreate, renderConfig, createCommandLine, type CreatePlan } from '../../core/rootfs/create.js';
+import { planCreate, renderConfig, createCommandLine, type Backing, type CreatePlan } from '../../core/rootfs/create.js';
 import type { TemplateManifest } from '../../core/rootfs/template.js';
 import type { CreateOptions, ProgressEvent } from '../../core/types.js';
 import type { CreateEnv } from '../console/services.js';
 import { randomHwaddr } from '../../core/network/hwaddr.js';
 
 /** The wizard's steps in order; `progress` and `done` follow the summary. */
-export const STEPS = ['name', 'template', 'options', 'network', 'resources', 'security', 'summary', 'progress', 'done'] as const;
+export const STEPS = ['name', 'template', 'options', 'network', 'resources', 'storage', 'security', 'summary', 'progress', 'done'] as const;
 export type StepId = (typeof STEPS)[number];
 
 /** Titles shown in the wizard's header. */
@@ -25,6 +25,7 @@ export const STEP_TITLES: Record<StepId, string> = {
   options: 'Template options',
   network: 'Network',
   resources: 'Resources',
+  storage: 'Storage',
   security: 'Security',
   summary: 'Summary',
   progress: 'Creating',
@@ -53,6 +54,10 @@ export interface WizardValues {
   swap: string;
   cpus: string;
   cpuWeight: string;
+  /** the rootfs backing store (lxc-create -B), one of CreateEnv.backings */
+  backing: string;
+  /** the loop image's size (--size), '' for lxc-create's 1G default */
+  size: string;
   privileged: boolean;
   /** lxc.apparmor.profile: LXC's default, a keyword, or the name given in apparmorName (offered only where AppArmor is enabled) */
   apparmor: ApparmorMode;
@@ -123,6 +128,8 @@ export function initialValues(env: Pick<CreateEnv, 'defaultBridge' | 'templates'
     swap: '',
     cpus: '',
     cpuWeight: '',
+    backing: 'dir',
+    size: '',
     privileged: false,
     apparmor: 'default',
     apparmorName: '',
@@ -186,8 +193,25 @@ const ADDRESSING_LABELS: Record<Addressing, string> = {
 };
 
 /** The fields of a form step (name, options, network, resources, security); [] for the others. */
-export function fieldsOf(step: StepId, values: WizardValues, env: Pick<CreateEnv, 'defaultBridge' | 'templates' | 'bridges' | 'security'>): Field[] {
+export function fieldsOf(step: StepId, values: WizardValues, env: Pick<CreateEnv, 'defaultBridge' | 'templates' | 'bridges' | 'security' | 'backings'>): Field[] {
   switch (step) {
+    case 'storage': {
+      const bs = backingsOf(env);
+      const out: Field[] = [
+        {
+          id: 'backing',
+          label: 'backing',
+          kind: 'choice',
+          value: values.backing,
+          choices: bs,
+          choiceLabels: bs.map((b) => BACKING_LABELS[b] ?? b),
+          help: 'lxc-create -B: what the rootfs is stored on; only what this host can do is offered (lxdeck checkconfig says why)',
+        },
+      ];
+      if (values.backing === 'loop')
+        out.push({ id: 'size', label: 'size', kind: 'text', value: values.size, placeholder: '(1G, as lxc-create --fssize)', help: 'the ext4 image\'s size, at least 16M, e.g. 2G' });
+      return out;
+    }
     case 'name':
       return [{ id: 'name', label: 'name', kind: 'text', value: values.name, help: CONTAINER_NAME_RULE }];
     case 'options': {
@@ -317,6 +341,8 @@ export function setField(values: WizardValues, id: string, value: string): Wizar
     case 'swap':
     case 'cpus':
     case 'cpuWeight':
+    case 'size':
+    case 'backing':
     case 'apparmorName':
     case 'seccompPath':
       return { ...values, [id]: value };
@@ -335,22 +361,44 @@ export function setField(values: WizardValues, id: string, value: string): Wizar
 
 // ------------------------------------------------------------------ steps
 
+/** How the storage step names each backing store. */
+export const BACKING_LABELS: Record<string, string> = {
+  dir: 'dir (a directory in the lxcpath)',
+  loop: 'loop (an ext4 image file, mounted at start)',
+  btrfs: 'btrfs (a subvolume: instant snapshot clones)',
+};
+
+/** The backing stores the wizard offers: the host's (CreateEnv.backings), dir when unknown. */
+export function backingsOf(env: { backings?: readonly string[] }): string[] {
+  return env.backings?.length ? [...env.backings] : ['dir'];
+}
+
+/** True when the step is shown: options only for a template with options, storage only when the host offers more than dir. */
+export function stepShown(step: StepId, values: WizardValues, env: { templates: readonly TemplateManifest[]; backings?: readonly string[] }): boolean {
+  if (step === 'options') return hasOptions(values, env.templates);
+  if (step === 'storage') return backingsOf(env).length > 1;
+  return true;
+}
+
 /** True when the chosen template takes options (else the options step is skipped). */
 function hasOptions(values: WizardValues, templates: readonly TemplateManifest[]): boolean {
   return (manifestOf(values, templates)?.options.length ?? 0) > 0;
 }
 
-/** The step after `step` in the form (name → … → summary), skipping options when the template has none. */
-export function nextStep(step: StepId, values: WizardValues, templates: readonly TemplateManifest[]): StepId {
+/**
+ * The step after `step` in the form (name → … → summary), skipping options when the template has
+ * none and storage when the host offers dir only (`backings`, CreateEnv.backings).
+ */
+export function nextStep(step: StepId, values: WizardValues, templates: readonly TemplateManifest[], backings?: readonly Backing[]): StepId {
   let i = STEPS.indexOf(step) + 1;
-  if (STEPS[i] === 'options' && !hasOptions(values, templates)) i++;
+  while (i < STEPS.length - 1 && !stepShown(STEPS[i], values, { templates, backings })) i++;
   return STEPS[Math.min(i, STEPS.length - 1)];
 }
 
-/** The step before `step`, skipping options when the template has none; null before the first. */
-export function prevStep(step: StepId, values: WizardValues, templates: readonly TemplateManifest[]): StepId | null {
+/** The step before `step`, skipping the steps not shown (see nextStep); null before the first. */
+export function prevStep(step: StepId, values: WizardValues, templates: readonly TemplateManifest[], backings?: readonly Backing[]): StepId | null {
   let i = STEPS.indexOf(step) - 1;
-  if (STEPS[i] === 'options' && !hasOptions(values, templates)) i--;
+  while (i >= 0 && !stepShown(STEPS[i], values, { templates, backings })) i--;
   return i >= 0 ? STEPS[i] : null;
 }
 
@@ -388,6 +436,10 @@ export function createOptionsOf(values: WizardValues, templates: readonly Templa
     if (values.swap.trim()) o.swap = values.swap.trim();
     if (values.cpus.trim()) o.cpus = values.cpus.trim();
     if (values.cpuWeight.trim()) o.cpuWeight = values.cpuWeight.trim();
+  }
+  if (at >= ORDER('storage')) {
+    if (values.backing !== 'dir') o.backing = values.backing;
+    if (values.backing === 'loop' && values.size.trim()) o.size = values.size.trim();
   }
   if (at >= ORDER('security')) {
     if (values.privileged) o.privileged = true;

@@ -18,12 +18,12 @@ import { runCli } from '../helpers/cli.js';
 import { RUN_LXC, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 
 describe('--backing and --size (pure)', () => {
-  it('takes dir and loop; sizes by the one grammar, 1G by default, at least 16M; refuses the rest with what is accepted', () => {
+  it('takes dir, loop and btrfs; sizes by the one grammar, 1G by default, at least 16M; refuses the rest with what is accepted', () => {
     expect(checkBacking(undefined, undefined)).toEqual({ backing: 'dir' });
     expect(checkBacking('loop', undefined)).toEqual({ backing: 'loop', sizeBytes: 1024 ** 3 });
     expect(checkBacking('loop', '256M')).toEqual({ backing: 'loop', sizeBytes: 256 * 1024 ** 2 });
     expect(checkBacking('loop', '1GB')).toEqual({ backing: 'loop', sizeBytes: 1e9 - (1e9 % 4096) });
-    expect(() => checkBacking('btrfs', undefined)).toThrow(/not one lxdeck builds/);
+    expect(() => checkBacking('lvm', undefined)).toThrow(/not one lxdeck builds/);
     expect(() => checkBacking('zfs', undefined)).toThrow(expect.objectContaining({ hint: expect.stringContaining('lxc-create -B zfs') }));
     expect(() => checkBacking('dir', '1G')).toThrow(/takes none/);
     for (const bad of ['1M', 'max', '12x', '-1']) expect(() => checkBacking('loop', bad), bad).toThrow();
@@ -94,7 +94,7 @@ describe.runIf(RUN_LXC)('integration: create --backing loop', () => {
     await expect(e.create(`lt-${id}`, { template: 'big', backing: 'loop', size: '16M' })).rejects.toMatchObject({ code: 'E_COMMAND', hint: expect.stringMatching(/^the rootfs does not fit in 16/) });
     expect(readdirSync(env.lxcpath).filter((n) => !n.startsWith('.')).sort()).toEqual(before);
     for (const [args, msg] of [
-      [['--backing', 'btrfs'], /not one lxdeck builds/],
+      [['--backing', 'zfs'], /not one lxdeck builds/],
       [['--size', '1G'], /takes none/],
       [['--backing', 'loop', '--size', '1M'], /at least 16M/],
     ] as const) {
