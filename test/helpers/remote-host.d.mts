@@ -14,6 +14,8 @@ export interface RemoteHost {
   env: Record<string, string | undefined>;
   startSshd(): Promise<void>;
   killSshd(): void;
+  /** the sshd processes of the namespace (and only those) */
+  sshdPids(): number[];
   inRemote(args: string[]): void;
   cleanup(): void;
 }

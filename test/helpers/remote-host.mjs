@@ -64,7 +64,7 @@ function freeSubnet() {
  * @param opts.privateMount true: the lxcpath is a tmpfs in a mount namespace of its own; false: the
  *   host's own file system (the same containers seen locally and over ssh, for benchmarks)
  * @param opts.lxcpath with privateMount false: the lxcpath the remote is given (default a new directory)
- * @returns {{ dir, lxcpath, addr, port, holderPid, env, url, identity, knownHostsLine, startSshd, killSshd, inRemote, cleanup }}
+ * @returns {{ dir, lxcpath, addr, port, holderPid, env, url, identity, knownHostsLine, startSshd, killSshd, sshdPids, inRemote, cleanup }}
  */
 export async function makeRemoteHost(opts = {}) {
   const id = opts.id ?? randomBytes(3).toString('hex');
@@ -218,6 +218,7 @@ export async function makeRemoteHost(opts = {}) {
       env: { LXDECK_CONFIG_DIR: join(dir, 'config'), LXDECK_KNOWN_HOSTS: join(dir, 'known_hosts'), SSH_AUTH_SOCK: undefined, HOME: dir },
       startSshd,
       killSshd,
+      sshdPids,
       inRemote,
       cleanup,
     };
