@@ -10,15 +10,15 @@ import { lxdSocketPath } from '../core/lxd/client.js';
 
 /**
  * The hosts `--all` covers, in order: `local` first, then each configured remote (by name), then
- * `lxd` when `lxdSocket` is given (--lxd-socket) or LXD's socket ($LXD_DIR/unix.socket, else
+ * `lxd` when `withLxd` (--backend lxd, LXDECK_BACKEND=lxd), `lxdSocket` is given (--lxd-socket) or LXD's socket ($LXD_DIR/unix.socket, else
  * /var/lib/lxd/unix.socket) exists. Connects nothing: each backend connects on its first call.
  * @param deps.remote the backend of one remote (the caller keeps it, to close it)
  */
-export function allHostEntries(deps: { local: Backend; remotes: readonly string[]; remote: (name: string) => Backend; lxdSocket?: string; env?: NodeJS.ProcessEnv }): HostEntry[] {
+export function allHostEntries(deps: { local: Backend; remotes: readonly string[]; remote: (name: string) => Backend; lxdSocket?: string; withLxd?: boolean; env?: NodeJS.ProcessEnv }): HostEntry[] {
   const hosts: HostEntry[] = [{ name: 'local', backend: deps.local }];
   for (const r of deps.remotes) hosts.push({ name: r, backend: deps.remote(r) });
   const sock = lxdSocketPath(deps.lxdSocket, deps.env ?? process.env);
-  if (deps.lxdSocket !== undefined || existsSync(sock)) hosts.push({ name: 'lxd', backend: new LxdBackend({ socketPath: sock }) });
+  if (deps.withLxd || deps.lxdSocket !== undefined || existsSync(sock)) hosts.push({ name: 'lxd', backend: new LxdBackend({ socketPath: sock }) });
   return hosts;
 }
 

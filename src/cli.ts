@@ -64,6 +64,8 @@ interface Globals {
   readOnly?: boolean;
   /** --remote NAME: act on that remote host (core/remote) */
   remote?: string;
+  /** --backend local|lxd (with --all, lxd makes LXD one of the hosts even when its socket is not there yet) */
+  backend?: string;
   /** --all: the console (and ls) over every host */
   all?: boolean;
   /** --lxd-socket PATH: LXD's socket (ls --all includes LXD when it is given or the default socket exists) */
@@ -127,6 +129,7 @@ function everyHost(g: Globals): HostEntry[] {
       return b;
     },
     lxdSocket: g.lxdSocket,
+    withLxd: g.backend === 'lxd',
   });
 }
 
@@ -512,7 +515,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
   // --backend lxd (or LXDECK_BACKEND=lxd) runs the LXD program (src/cli-lxd.ts); the local one is as it was
-  const program = backendFromArgv(argv.slice(2)) === 'lxd' ? buildLxdProgram((c) => (code = c), version()) : buildProgram((c) => (code = c));
+  // --all covers LXD too, from the local program (it lists LXD beside the local hosts)
+  const all = argv.slice(2).some((a, i, xs) => a === '--all' && !xs.slice(0, i).includes('--'));
+  const program = backendFromArgv(argv.slice(2)) === 'lxd' && !all ? buildLxdProgram((c) => (code = c), version()) : buildProgram((c) => (code = c));
   try {
     // NAME:container (incus's addressing): strip the remote's name, remember it for engineFrom
     let known: Set<string> | undefined;
