@@ -29,12 +29,17 @@ export const CGROUP_FILES = [
 
 /**
  * The remote script ($1 the lxcpath, $2 the frame marker): prints `\x01MARK F PATH\n` and then
- * the file's bytes for every file it copies. POSIX sh with builtins, plus one cat per file.
+ * the file's text for every file it copies. POSIX sh builtins only (`read`, `printf`: a child
+ * process per file made a pass over 50 containers take over a second), except one `cat` per
+ * monitor's cmdline, whose NUL bytes a shell variable cannot hold. A text file read by the
+ * builtins comes out with a newline after its last line (one without a newline at its end,
+ * such as `task/PID/children`, gains one); the parsers split on whitespace and lines.
  * The monitor's cgroup.procs is copied from every hierarchy (the locator reads the one of its
  * reference hierarchy, locate.ts referenceDir); the processes are walked once.
  */
 export const STATS_SCRIPT = `lp=$1; t=$2
-f() { [ -f "$1" ] && [ -r "$1" ] && { printf '\\001%s F %s\\n' "$t" "$1"; cat "$1" 2>/dev/null; }; }
+f() { [ -f "$1" ] && [ -r "$1" ] && { printf '\\001%s F %s\\n' "$t" "$1"; while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done 2>/dev/null <"$1"; }; }
+fb() { [ -f "$1" ] && [ -r "$1" ] && { printf '\\001%s F %s\\n' "$t" "$1"; cat "$1" 2>/dev/null; }; }
 f /proc/uptime; f /proc/self/mountinfo; f /proc/meminfo; f /sys/devices/system/cpu/online
 mnts=
 while read -r _ m ty _; do case $ty in cgroup|cgroup2) mnts="$mnts $m";; esac; done </proc/self/mounts
@@ -53,7 +58,7 @@ for d in "$lp"/*/; do
   {
     while read -r mp; do
       [ -n "$mp" ] || continue
-      f /proc/$mp/cmdline; f /proc/$mp/task/$mp/children
+      fb /proc/$mp/cmdline; f /proc/$mp/task/$mp/children
       c=; read -r c _ 2>/dev/null </proc/$mp/task/$mp/children
       [ -n "$c" ] || continue
       f /proc/$c/stat; f /proc/$c/cgroup; f /proc/$c/net/dev

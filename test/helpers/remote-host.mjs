@@ -108,7 +108,10 @@ export async function makeRemoteHost(opts = {}) {
       }
     }
   };
+  let cleaned = false;
   const cleanup = () => {
+    if (cleaned) return; // idempotent: a benchmark calls it in finally and again on exit
+    cleaned = true;
     if (privateMount && holder?.pid) {
       let names = [];
       try {
