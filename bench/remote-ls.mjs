@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `lxdeck ls --remote X` (a new process: start-up, one SSH connection, one lxc-ls there) against
 // `ssh X lxc-ls -f` (OpenSSH's client, a new connection each), on N running containers of a
-// remote host (this machine through a network namespace with its own sshd, bench/lib.mjs
+// remote host (this machine through an sshd of its own on loopback, bench/lib.mjs
 // makeRemote). Wall time from exec to exit, median. Figures side by side, not assertions.
 // Target (issue 10): lxdeck ls --remote X at most 1.5x ssh X lxc-ls -f.
 //

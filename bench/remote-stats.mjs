@@ -3,7 +3,7 @@
 // (ONE SSH connection: one remote command per pass reads every container's cgroup files, the
 // figures computed here with the local sampler's code), against the local sampler's pass over
 // the same containers, and against `ssh HOST lxc-info -S -H -n NAME` run once per container.
-// The remote is this machine seen through a network namespace with its own sshd (bench/lib.mjs
+// The remote is this machine through an sshd of its own on loopback (bench/lib.mjs
 // makeRemote), so the three read the same containers. Figures side by side, not assertions.
 // Targets (issue 10): remote pass <= 3x the local pass, and >= 10x faster than ssh + lxc-info.
 //

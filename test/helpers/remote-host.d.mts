@@ -19,4 +19,4 @@ export interface RemoteHost {
   inRemote(args: string[]): void;
   cleanup(): void;
 }
-export function makeRemoteHost(opts?: { id?: string; privateMount?: boolean; lxcpath?: string }): Promise<RemoteHost>;
+export function makeRemoteHost(opts?: { id?: string; privateMount?: boolean; hostNet?: boolean; lxcpath?: string }): Promise<RemoteHost>;

@@ -68,11 +68,15 @@ function freeSubnet() {
  */
 export async function makeRemoteHost(opts = {}) {
   const id = opts.id ?? randomBytes(3).toString('hex');
-  const privateMount = opts.privateMount !== false;
+  // hostNet: sshd in this host's network namespace on loopback (benchmarks: lxc-* over ssh must
+  // reach the containers' command sockets, abstract unix sockets that a network namespace hides)
+  const hostNet = opts.hostNet === true;
+  const privateMount = !hostNet && opts.privateMount !== false;
+  let sshdPid = 0;
   const NS = `lxdk-rm-${id}`;
   const HOST_IF = `lxdh${id}`;
   const NS_IF = `lxdn${id}`;
-  const port = 2222;
+  const port = hostNet ? 20000 + Math.floor(Math.random() * 20000) : 2222;
   const dir = mkdtempSync(join(tmpdir(), 'lxdeck-remote-'));
   const lxcpath = opts.lxcpath ?? join(dir, 'lxc');
   mkdirSync(lxcpath, { recursive: true });
@@ -82,6 +86,7 @@ export async function makeRemoteHost(opts = {}) {
   let made = { ns: false, link: false };
 
   const sshdPids = () => {
+    if (hostNet) return sshdPid ? [sshdPid] : [];
     let pids = [];
     try {
       pids = sh('ip', ['netns', 'pids', NS]).split('\n').filter(Boolean);
@@ -147,7 +152,9 @@ export async function makeRemoteHost(opts = {}) {
   const startSshd = async () => {
     const log = join(dir, `sshd-${++sshdRuns}.log`);
     const fd = openSync(log, 'w');
-    const p = spawn('nsenter', ['-t', String(holder.pid), ...(privateMount ? ['-m'] : []), '-n', SSHD, '-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', fd, fd], detached: true });
+    const argv = hostNet ? [SSHD, '-D', '-e', '-f', join(dir, 'sshd_config')] : ['nsenter', '-t', String(holder.pid), ...(privateMount ? ['-m'] : []), '-n', SSHD, '-D', '-e', '-f', join(dir, 'sshd_config')];
+    const p = spawn(argv[0], argv.slice(1), { stdio: ['ignore', fd, fd], detached: true });
+    sshdPid = p.pid;
     closeSync(fd);
     p.unref();
     await waitFor(`sshd to listen (${log})`, () => /Server listening on/.test(readFileSync(log, 'utf8')) || p.exitCode !== null);
@@ -158,9 +165,10 @@ export async function makeRemoteHost(opts = {}) {
     sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', join(dir, 'hostkey')]);
     sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', join(dir, 'id_ed25519')]);
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'id_ed25519.pub')), { mode: 0o600 });
-    const [a, b, c] = freeSubnet();
+    const [a, b, c] = hostNet ? [127, 0, 0] : freeSubnet();
     const hostAddr = `${a}.${b}.${c}.1`;
-    const addr = `${a}.${b}.${c}.2`;
+    const addr = hostNet ? '127.0.0.1' : `${a}.${b}.${c}.2`;
+    if (!hostNet) {
     sh('ip', ['netns', 'add', NS]);
     made.ns = true;
     sh('ip', ['link', 'add', HOST_IF, 'type', 'veth', 'peer', 'name', NS_IF]);
@@ -171,6 +179,7 @@ export async function makeRemoteHost(opts = {}) {
     sh('ip', ['-n', NS, 'addr', 'add', `${addr}/30`, 'dev', NS_IF]);
     sh('ip', ['-n', NS, 'link', 'set', NS_IF, 'up']);
     sh('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
+    }
     writeFileSync(
       join(dir, 'sshd_config'),
       [
@@ -197,7 +206,7 @@ export async function makeRemoteHost(opts = {}) {
     const inner = privateMount
       ? ['unshare', '-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o mode=0755 lxdeck-remote "$1" && exec sleep infinity', 'sh', lxcpath]
       : ['sleep', 'infinity'];
-    holder = spawn('nsenter', [`--net=/run/netns/${NS}`, '--', ...inner], { stdio: 'ignore', detached: true });
+    holder = hostNet ? spawn(inner[0], inner.slice(1), { stdio: 'ignore', detached: true }) : spawn('nsenter', [`--net=/run/netns/${NS}`, '--', ...inner], { stdio: 'ignore', detached: true });
     holder.unref();
     await waitFor('the remote host holder', () => {
       try {
