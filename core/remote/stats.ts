@@ -29,19 +29,17 @@ export const CGROUP_FILES = [
 
 /**
  * The remote script ($1 the lxcpath; $2, a frame marker, is not used any more): finds every file
- * a pass reads with sh builtins (`[ -f ]`, `read`), then copies them all with ONE
- * `head -v -c 16M -- FILE...`: `==> FILE <==` before each file's bytes (NULs of a cmdline
- * included), a newline between files ({@link parseHeadFrames}). A child process per file (the
- * first version ran a cat for each) made one pass over 50 containers take 1.2 s.
- * The list is one argv: about 40 paths of ~70 bytes per running container, so some 600
- * containers fit Linux's 2 MiB argument space.
+ * a pass reads with sh builtins (`[ -f ]`, `read`, `printf`), then copies them all with
+ * `head -v -c 16M -- FILE...` (one, or a few when xargs splits a long list): `==> FILE <==`
+ * before each file's bytes (NULs of a cmdline included), a newline between files and one after
+ * the last ({@link parseHeadFrames}). A child process per file (the first version ran a cat for
+ * each) made one pass over 50 containers take 1.2 s.
  * The monitor's cgroup.procs is copied from every hierarchy (the locator reads the one of its
  * reference hierarchy, locate.ts referenceDir); the processes are walked once.
  */
 export const STATS_SCRIPT = `lp=$1; t=$2
-L=
-f() { [ -f "$1" ] && [ -r "$1" ] && L="$L
-$1"; }
+{
+f() { [ -f "$1" ] && [ -r "$1" ] && printf '%s\\0' "$1"; }
 f /proc/uptime; f /proc/self/mountinfo; f /proc/meminfo; f /sys/devices/system/cpu/online
 mnts=
 while read -r _ m ty _; do case $ty in cgroup|cgroup2) mnts="$mnts $m";; esac; done </proc/self/mounts
@@ -81,15 +79,13 @@ for d in "$lp"/*/; do
     done <"$mon"
   }
 done
-IFS='
-'
-set -f
-exec head -v -c 16777216 -- $L 2>/dev/null
+} | xargs -0 -r sh -c 'head -v -c 16777216 -- "$@" 2>/dev/null; echo' sh
 `;
 
 /**
  * Splits `head -v` output (what {@link STATS_SCRIPT} prints) into files: `==> PATH <==\n` then
- * the file's bytes, and before every header but the first a newline head adds. A file whose
+ * the file's bytes, before every header but the first a newline head adds, and one newline at
+ * the very end (the script's `echo`, which also joins the output of several heads). A file whose
  * text holds a line `==> X <==` itself would be cut there (no file the script copies has one).
  * @returns host path to its exact contents
  */
@@ -101,7 +97,7 @@ export function parseHeadFrames(text: string): Map<string, string> {
     if (prev) files.set(normalize(prev.path), text.slice(prev.start, m.index));
     prev = { path: m[1], start: m.index + m[0].length };
   }
-  if (prev) files.set(normalize(prev.path), text.slice(prev.start));
+  if (prev) files.set(normalize(prev.path), text.slice(prev.start, text.endsWith('\n') ? -1 : undefined));
   return files;
 }
 

@@ -111,7 +111,8 @@ describe('remote stats framing and the snapshot file system', () => {
     writeFileSync(join(d, 'empty'), '');
     writeFileSync(join(d, 'children'), '1234 ');
     const names = ['a', 'cmdline', 'empty', 'children', 'a'].map((n) => join(d, n));
-    const out = execFileSync('head', ['-v', '-c', '16777216', '--', ...names]).toString();
+    // as the script runs it: through xargs, then one newline after the last file
+    const out = execFileSync('sh', ['-c', `printf '%s\\0' "$@" | xargs -0 -r sh -c 'head -v -c 16777216 -- "$@"; echo' sh`, 'sh', ...names]).toString();
     const f = parseHeadFrames(out);
     expect(f.get(join(d, 'a'))).toBe('line1\nline2\n');
     expect(f.get(join(d, 'cmdline'))).toBe('[lxc monitor] /x c1\0');
