@@ -96,3 +96,29 @@ export function treeCpuSeconds(pid) {
   }
   return total;
 }
+
+/**
+ * A remote host for the remote benchmarks: an sshd of its own on loopback
+ * (test/helpers/remote-host.mjs), sharing this host's file system so that `lxcpath` (a fleet
+ * made by makeFleet) is the same containers locally and over ssh. Removed on exit.
+ * @returns the remote host, plus `sshArgs` (the OpenSSH client's options to reach it),
+ *   `target` (RemoteLxcBackend's options) and `env` (LXDECK_CONFIG_DIR, LXDECK_KNOWN_HOSTS for the CLI)
+ */
+export async function makeRemote(lxcpath) {
+  const { makeRemoteHost, remoteHostMissing } = await import('../test/helpers/remote-host.mjs');
+  const why = remoteHostMissing();
+  if (why) {
+    console.error(`the remote benchmarks need: ${why}`);
+    process.exit(2);
+  }
+  // this host's network namespace, sshd on loopback: lxc-ls and lxc-info over ssh reach the
+  // containers' command sockets (abstract unix sockets, which another network namespace hides)
+  const host = await makeRemoteHost({ hostNet: true, lxcpath });
+  process.once('exit', () => host.cleanup());
+  const knownHosts = join(host.dir, 'known_hosts');
+  writeFileSync(knownHosts, host.knownHostsLine);
+  const sshArgs = ['-p', String(host.port), '-i', host.identity, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ControlMaster=no', '-o', 'ControlPath=none', `root@${host.addr}`];
+  const target = { name: 'bench', user: 'root', host: host.addr, port: host.port, identity: host.identity, knownHosts, lxcpath };
+  console.error(`remote: own sshd at ${host.addr}:${host.port}, lxcpath ${lxcpath}`);
+  return { ...host, knownHosts, sshArgs, target };
+}

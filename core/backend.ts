@@ -76,4 +76,8 @@ export interface Backend {
   applyAutostart?(opts?: { groups?: string[] }): Promise<AutostartResult>;
   /** delete protection on or off (destroy refuses with E_PROTECTED while on) */
   setProtected?(name: string, on: boolean): Promise<void>;
+
+  // ---- several hosts in one backend (issue 10 part 4, core/hosts/all-backend.ts)
+  /** the hosts whose rows the list holds (each row's `host`), in order; the console's host picker needs it */
+  hostNames?(): string[];
 }

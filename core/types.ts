@@ -119,7 +119,9 @@ export type ContainerState =
   | 'ABORTING'
   | 'FREEZING'
   | 'FROZEN'
-  | 'THAWED';
+  | 'THAWED'
+  /** not LXC's: the row of a host that did not answer (core/hosts, the console's all-hosts view) */
+  | 'UNREACHABLE';
 
 export const CONTAINER_STATES: readonly ContainerState[] = [
   'STOPPED',
@@ -150,6 +152,8 @@ export interface ContainerSummary {
   kind?: 'application';
   /** an application container's command */
   command?: string[];
+  /** the host the row is from (`local`, a remote's name, `lxd`): set only by the all-hosts views (core/hosts) */
+  host?: string;
 }
 
 /** One network interface of a container, from lxc.net.N.* keys. */

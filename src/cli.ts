@@ -22,6 +22,9 @@ import { RemoteStore } from '../core/remote/store.js';
 import type { RemoteLxcBackend } from '../core/remote/backend.js';
 import { addRemoteCommands, remoteBackend, splitRemoteAddressing } from './cli-remote.js';
 import { BACKENDS, backendFromArgv, buildLxdProgram } from './cli-lxd.js';
+import { listAllHosts, type HostEntry } from '../core/hosts/all-hosts.js';
+import { AllHostsBackend } from '../core/hosts/all-backend.js';
+import { allHostEntries, allHostsTable } from './cli-all.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -61,6 +64,12 @@ interface Globals {
   readOnly?: boolean;
   /** --remote NAME: act on that remote host (core/remote) */
   remote?: string;
+  /** --backend local|lxd (with --all, lxd makes LXD one of the hosts even when its socket is not there yet) */
+  backend?: string;
+  /** --all: the console (and ls) over every host */
+  all?: boolean;
+  /** --lxd-socket PATH: LXD's socket (ls --all includes LXD when it is given or the default socket exists) */
+  lxdSocket?: string;
 }
 
 /** The remote named by NAME:container addressing (main() finds it before parsing), if any. */
@@ -104,6 +113,24 @@ function requireRoot(): void {
   if (activeRemote !== undefined) return; // root is needed on the remote, which lxc-* there checks
   if (typeof process.getuid === 'function' && process.getuid() !== 0)
     throw new LxdeckError('E_NOT_ROOT', 'managing system containers needs root', { hint: 'run it as root, e.g. sudo lxdeck' });
+}
+
+/** How long each host gets to answer the console's list (its refresh interval, 2 s): an unreachable host shows within one refresh. */
+const ALL_HOSTS_CONSOLE_TIMEOUT_MS = 2000;
+
+/** The hosts of `--all` (src/cli-all.ts): this lxcpath, each remote (kept in openRemotes, closed at the end), LXD. */
+function everyHost(g: Globals): HostEntry[] {
+  return allHostEntries({
+    local: engineFrom(g),
+    remotes: remoteStore().list().map((r) => r.name),
+    remote: (name) => {
+      let b = openRemotes.get(name);
+      if (!b) openRemotes.set(name, (b = remoteBackend(remoteStore(), name)));
+      return b;
+    },
+    lxdSocket: g.lxdSocket,
+    withLxd: g.backend === 'lxd',
+  });
 }
 
 /** Pads by display width for the plain `ls` table (no colour, no escape codes). */
@@ -166,6 +193,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--lxcpath <path>', 'where containers live').env('LXDECK_LXCPATH').default(DEFAULT_LXCPATH))
     .addOption(new Option('--bridge <name>', 'bridge new containers join (made when missing)').env('LXDECK_BRIDGE').default(DEFAULT_BRIDGE))
     .option('--remote <name>', 'act on a remote LXC host over SSH (lxdeck remote add); or address NAME:container')
+    .option('--all', 'the console over every host: this lxcpath, each remote, and LXD when its socket exists (a HOST column, H picks a host); ls --all lists them')
     .option('--read-only', 'console: hide and refuse every key that changes something (start, stop, delete, attach, console, limits, ...); also LXDECK_READ_ONLY=1')
     .addOption(new Option('--backend <kind>', 'local: LXC in the lxcpath (default); lxd: an LXD daemon (lxdeck --backend lxd --help)').choices([...BACKENDS]).env('LXDECK_BACKEND').default('local'))
     .addOption(new Option('--lxd-socket <path>', "with --backend lxd: LXD's unix socket (default $LXD_DIR/unix.socket, else /var/lib/lxd/unix.socket)"))
@@ -211,14 +239,35 @@ export function buildProgram(setExit: (code: number) => void): Command {
     process.env.NODE_ENV ??= 'production';
     const { runConsole } = await withoutFetch(() => import('./console/run-console.js'));
     for (const [k, v] of ciVars) process.env[k] = v;
-    setExit(await runConsole(engineFrom(g()), { readOnly: g().readOnly === true || readOnlyFromEnv() }));
+    const readOnly = g().readOnly === true || readOnlyFromEnv();
+    if (g().all) {
+      // every host in one list: actions go to the row's host; no first-time setup offer (it is about this host)
+      const all = new AllHostsBackend(everyHost(g()), { timeoutMs: ALL_HOSTS_CONSOLE_TIMEOUT_MS });
+      setExit(await runConsole(all, { readOnly, services: { setup: undefined, checkAtStart: false } }));
+      return;
+    }
+    setExit(await runConsole(engineFrom(g()), { readOnly }));
   });
 
   program
     .command('ls')
     .description('list containers: name, state, autostart, groups, delete protection, init PID, IPv4')
-    .option('--json', 'print a JSON array of {name, state, pid, ipv4, autostart, groups, protected}')
-    .action(async (o: { json?: boolean }) => {
+    .option('--json', 'print a JSON array of {name, state, pid, ipv4, autostart, groups, protected}; with --all an object {containers, hosts}')
+    .option('--all', 'every host: this lxcpath, each remote and the LXD daemon (when its socket exists), asked at once; a HOST column')
+    .option('--timeout <seconds>', 'with --all: how long each host gets to answer', '5')
+    .action(async (o: { json?: boolean; all?: boolean; timeout: string }) => {
+      if (o.all || g().all) {
+        if (activeRemote !== undefined) throw new LxdeckError('E_USAGE', `--all lists every host; --remote ${activeRemote} names one`, { hint: 'drop one of them' });
+        requireRoot();
+        const secs = Number(o.timeout);
+        if (!Number.isFinite(secs) || secs <= 0 || secs > 600) throw new LxdeckError('E_USAGE', `--timeout takes seconds from 0.1 to 600, not ${JSON.stringify(o.timeout)}`);
+        const hosts = everyHost(g());
+        const res = await listAllHosts(hosts, { timeoutMs: secs * 1000, onSkip: (h, n, why) => process.stderr.write(`lxdeck: warning: skipped ${h}:${n}: ${why}\n`) });
+        for (const h of res.hosts) if (!h.ok) process.stderr.write(`lxdeck: warning: ${h.name}: ${h.error}\n`);
+        out(o.json ? JSON.stringify(res, null, 2) : allHostsTable(res));
+        setExit(res.hosts[0]?.ok ? 0 : 1);
+        return;
+      }
       requireRoot();
       const list = await engineFrom(g()).list({ onSkip: (n, why) => process.stderr.write(`lxdeck: warning: skipped ${n}: ${why}\n`) });
       const none =
@@ -472,7 +521,9 @@ export async function main(argv: string[]): Promise<number> {
     });
   let code = 0;
   // --backend lxd (or LXDECK_BACKEND=lxd) runs the LXD program (src/cli-lxd.ts); the local one is as it was
-  const program = backendFromArgv(argv.slice(2)) === 'lxd' ? buildLxdProgram((c) => (code = c), version()) : buildProgram((c) => (code = c));
+  // --all covers LXD too, from the local program (it lists LXD beside the local hosts)
+  const all = argv.slice(2).some((a, i, xs) => a === '--all' && !xs.slice(0, i).includes('--'));
+  const program = backendFromArgv(argv.slice(2)) === 'lxd' && !all ? buildLxdProgram((c) => (code = c), version()) : buildProgram((c) => (code = c));
   try {
     // NAME:container (incus's addressing): strip the remote's name, remember it for engineFrom
     let known: Set<string> | undefined;

@@ -31,6 +31,7 @@ export type ListCommandId =
   | 'delete'
   | 'create'
   | 'filter'
+  | 'hostNext'
   | 'refresh'
   | 'info'
   | 'processes'
@@ -106,6 +107,8 @@ export const LIST_COMMANDS: readonly Command<ListCommandId>[] = [
   { id: 'delete', keys: ['d'], label: 'delete', dangerous: true, changes: true, show: { unicode: 'd', ascii: 'd' } },
   { id: 'create', keys: ['c'], label: 'create', dangerous: false, changes: true, show: { unicode: 'c', ascii: 'c' } },
   { id: 'filter', keys: ['/'], label: 'filter', dangerous: false, changes: false, show: { unicode: '/', ascii: '/' }, minor: true },
+  // the host picker of the all-hosts view (lxdeck --all): all hosts, then each one in turn
+  { id: 'hostNext', keys: ['H'], label: 'host', dangerous: false, changes: false, needs: ['hostNames'], show: { unicode: 'H', ascii: 'H' } },
   { id: 'info', keys: ['enter', 'i'], label: 'info', dangerous: false, changes: false, show: { unicode: 'i', ascii: 'i' } },
   { id: 'processes', keys: ['p'], label: 'procs', dangerous: false, changes: false, needs: ['ps'], show: { unicode: 'p', ascii: 'p' } },
   // a root shell inside: it can change anything, so read-only mode hides it

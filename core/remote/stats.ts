@@ -28,13 +28,18 @@ export const CGROUP_FILES = [
 ] as const;
 
 /**
- * The remote script ($1 the lxcpath, $2 the frame marker): prints `\x01MARK F PATH\n` and then
- * the file's bytes for every file it copies. POSIX sh with builtins, plus one cat per file.
+ * The remote script ($1 the lxcpath; $2, a frame marker, is not used any more): finds every file
+ * a pass reads with sh builtins (`[ -f ]`, `read`, `printf`), then copies them all with
+ * `head -v -c 16M -- FILE...` (one, or a few when xargs splits a long list): `==> FILE <==`
+ * before each file's bytes (NULs of a cmdline included), a newline between files and one after
+ * the last ({@link parseHeadFrames}). A child process per file (the first version ran a cat for
+ * each) made one pass over 50 containers take 1.2 s.
  * The monitor's cgroup.procs is copied from every hierarchy (the locator reads the one of its
  * reference hierarchy, locate.ts referenceDir); the processes are walked once.
  */
 export const STATS_SCRIPT = `lp=$1; t=$2
-f() { [ -f "$1" ] && [ -r "$1" ] && { printf '\\001%s F %s\\n' "$t" "$1"; cat "$1" 2>/dev/null; }; }
+{
+f() { [ -f "$1" ] && [ -r "$1" ] && printf '%s\\0' "$1"; }
 f /proc/uptime; f /proc/self/mountinfo; f /proc/meminfo; f /sys/devices/system/cpu/online
 mnts=
 while read -r _ m ty _; do case $ty in cgroup|cgroup2) mnts="$mnts $m";; esac; done </proc/self/mounts
@@ -74,10 +79,30 @@ for d in "$lp"/*/; do
     done <"$mon"
   }
 done
+} | xargs -0 -r sh -c 'head -v -c 16777216 -- "$@" 2>/dev/null; echo' sh
 `;
 
 /**
- * Splits the script's output into files.
+ * Splits `head -v` output (what {@link STATS_SCRIPT} prints) into files: `==> PATH <==\n` then
+ * the file's bytes, before every header but the first a newline head adds, and one newline at
+ * the very end (the script's `echo`, which also joins the output of several heads). A file whose
+ * text holds a line `==> X <==` itself would be cut there (no file the script copies has one).
+ * @returns host path to its exact contents
+ */
+export function parseHeadFrames(text: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const re = /(?:^|\n)==> (.*?) <==\n/g;
+  let prev: { path: string; start: number } | null = null;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (prev) files.set(normalize(prev.path), text.slice(prev.start, m.index));
+    prev = { path: m[1], start: m.index + m[0].length };
+  }
+  if (prev) files.set(normalize(prev.path), text.slice(prev.start, text.endsWith('\n') ? -1 : undefined));
+  return files;
+}
+
+/**
+ * Splits the first script version's output (`\x01MARK F PATH\n` frames) into files.
  * @returns host path to its exact contents
  */
 export function parseFrames(text: string, mark: string): Map<string, string> {
@@ -188,7 +213,7 @@ export class RemoteStatsSource implements StatsSource {
   async pass(names?: readonly string[]): Promise<StatsPass> {
     const mark = randomBytes(8).toString('hex');
     const r = await this.transport.run(['sh', '-c', STATS_SCRIPT, 'sh', this.lxcpath, mark], { timeoutMs: 20_000 });
-    const files = parseFrames(r.stdout, mark);
+    const files = parseHeadFrames(r.stdout);
     this.fs.load(files);
     const up = Number((files.get('/proc/uptime') ?? '').split(/\s+/)[0]);
     this.uptimeUsec = Number.isFinite(up) && up > 0 ? Math.round(up * 1e6) : this.uptimeUsec;

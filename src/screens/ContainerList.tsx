@@ -74,6 +74,7 @@ const STATE_COLOR: Record<ContainerState, string> = {
   FREEZING: 'cyan',
   FROZEN: 'blue',
   ABORTING: 'red',
+  UNREACHABLE: 'red',
 };
 
 export const LIST_COLUMNS: readonly Column<ContainerSummary>[] = [
@@ -117,11 +118,15 @@ export function autoText(c: ContainerSummary): string {
  * state; PID is left out below 72 columns and IPV4 below 56; AUTO
  * (lxc.start.auto and lxc.group) and PROT (delete protection) from 64, so
  * the list fits 80x24 and narrower. The sorted column's header carries
- * an arrow (▲ ascending, ▼ descending; ^ v in ASCII).
+ * an arrow (▲ ascending, ▼ descending; ^ v in ASCII). With `opts.hosts`
+ * (the all-hosts view) a HOST column comes first and STATE is wide enough
+ * for UNREACHABLE.
  */
-export function listColumns(width: number, cells: ReadonlyMap<string, LiveCells> | null, sort: SortOrder | null = null, ascii = false): Column<ContainerSummary>[] {
+export function listColumns(width: number, cells: ReadonlyMap<string, LiveCells> | null, sort: SortOrder | null = null, ascii = false, opts: { hosts?: boolean } = {}): Column<ContainerSummary>[] {
   const [name, state, ipv4, pid] = LIST_COLUMNS;
-  const cols: Column<ContainerSummary>[] = [name, state];
+  const cols: Column<ContainerSummary>[] = opts.hosts
+    ? [{ key: 'host', header: 'HOST', minWidth: 4, maxWidth: width >= 100 ? 16 : 10, value: (c) => c.host ?? '-' }, name, { ...state, width: 11 }]
+    : [name, state];
   if (cells) {
     const live = (c: ContainerSummary): LiveCells | undefined => (c.state === 'STOPPED' ? undefined : cells.get(c.name));
     cols.push({ key: 'cpu', header: 'CPU%', width: 6, align: 'right', value: (c) => live(c)?.cpu ?? '-' });
@@ -404,6 +409,11 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
             return d({ type: 'move-to', where: 'last' });
           case 'filter':
             return d({ type: 'filter-open' });
+          case 'hostNext': {
+            const hosts = engine.hostNames?.() ?? [];
+            d({ type: 'host-next', hosts });
+            return status('info', `showing ${s.host === null ? 'every host' : `host ${s.host}`}`, `H picks the next: ${[...hosts, 'all'].join(' > ')}`);
+          }
           case 'refresh':
             void ctx.refresh(true);
             return;
@@ -694,8 +704,9 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   const running = state.containers.filter((c) => c.state === 'RUNNING').length;
   const count = state.containers.length;
   const markedCount = markedContainers(state).length;
-  const right = state.loaded ? ` ${count} container${count === 1 ? '' : 's'}, ${running} running${markedCount ? `, ${markedCount} marked` : ''}` : '';
-  const left = `lxdeck ${safeText(engine.lxcpath, theme.ascii)}${cmdCtx.readOnly ? ' [read-only]' : ''}`;
+  const unreachable = state.containers.filter((c) => c.state === 'UNREACHABLE').length;
+  const right = state.loaded ? ` ${count - unreachable} container${count - unreachable === 1 ? '' : 's'}, ${running} running${markedCount ? `, ${markedCount} marked` : ''}${unreachable ? `, ${unreachable} host${unreachable === 1 ? '' : 's'} unreachable` : ''}` : '';
+  const left = `lxdeck ${safeText(engine.lxcpath, theme.ascii)}${state.host !== null ? ` [host ${safeText(state.host, theme.ascii)}]` : ''}${cmdCtx.readOnly ? ' [read-only]' : ''}`;
   const title = fitToWidth(left, Math.max(0, width - displayWidth(right)), { ellipsis: g.ellipsis }) + right;
 
   const empty = !state.loaded
@@ -712,7 +723,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         </Text>
       </Box>
       <Table
-        columns={listColumns(width, store ? cells : null, state.sort, theme.ascii)}
+        columns={listColumns(width, store ? cells : null, state.sort, theme.ascii, { hosts: typeof engine.hostNames === 'function' })}
         rows={rows}
         marked={state.marked.length ? (c) => state.marked.includes(c.name) : undefined}
         rowKey={(c) => c.name}

@@ -98,6 +98,8 @@ export interface UiState {
   filter: string;
   /** the filter line has the keyboard */
   filterEditing: boolean;
+  /** the host picker (all-hosts view): only that host's rows; null shows every host */
+  host: string | null;
   dialog: Dialog | null;
   status: Status | null;
   /** text of the action that runs (`starting web-01`), null when idle */
@@ -136,6 +138,8 @@ export type Action =
   | { type: 'marks-clear' }
   | { type: 'sort-next'; dir: 1 | -1 }
   | { type: 'sort-reverse' }
+  /** the host picker: the next of `hosts` after the current one, then back to every host */
+  | { type: 'host-next'; hosts: readonly string[] }
   | { type: 'push'; screen: Screen }
   | { type: 'pop' }
   | { type: 'suspend'; text: string }
@@ -159,6 +163,7 @@ export const initialState: UiState = {
   pageSize: 10,
   filter: '',
   filterEditing: false,
+  host: null,
   dialog: null,
   status: null,
   busy: null,
@@ -211,23 +216,26 @@ export function sortContainers(rows: readonly ContainerSummary[], order: SortOrd
   });
 }
 
-let memo: { containers: ContainerSummary[]; filter: string; sort: SortOrder | null; rows: ContainerSummary[] } | null = null;
+let memo: { containers: ContainerSummary[]; filter: string; host: string | null; sort: SortOrder | null; rows: ContainerSummary[] } | null = null;
 
 /**
- * The containers the list shows: those whose name holds the filter
- * (case-insensitive), in the sort order. The same array for the same
+ * The containers the list shows: those whose name (or host, in the all-hosts
+ * view) holds the filter (case-insensitive), of the picked host if one is,
+ * in the sort order. The same array for the same
  * inputs (memoised on the last call), so it is cheap to call per key.
  */
-export function visibleContainers(s: Pick<UiState, 'containers' | 'filter'> & { sort?: SortOrder | null }): ContainerSummary[] {
+export function visibleContainers(s: Pick<UiState, 'containers' | 'filter'> & { sort?: SortOrder | null; host?: string | null }): ContainerSummary[] {
   const sort = s.sort ?? null;
-  if (memo && memo.containers === s.containers && memo.filter === s.filter && memo.sort === sort) return memo.rows;
+  const host = s.host ?? null;
+  if (memo && memo.containers === s.containers && memo.filter === s.filter && memo.host === host && memo.sort === sort) return memo.rows;
   let rows = s.containers;
+  if (host !== null) rows = rows.filter((c) => c.host === host);
   if (s.filter !== '') {
     const f = s.filter.toLowerCase();
-    rows = rows.filter((c) => c.name.toLowerCase().includes(f));
+    rows = rows.filter((c) => c.name.toLowerCase().includes(f) || (c.host ?? '').toLowerCase().includes(f));
   }
   if (sort) rows = sortContainers(rows, sort);
-  memo = { containers: s.containers, filter: s.filter, sort, rows };
+  memo = { containers: s.containers, filter: s.filter, host, sort, rows };
   return rows;
 }
 
@@ -332,6 +340,13 @@ export function reducer(state: UiState, action: Action): UiState {
     }
     case 'filter-open':
       return { ...state, filterEditing: true };
+    case 'host-next': {
+      const i = state.host === null ? -1 : action.hosts.indexOf(state.host);
+      const host = i + 1 < action.hosts.length ? action.hosts[i + 1] : null;
+      const next = { ...state, host, top: 0 };
+      const at = indexOf(next, state.selectedName);
+      return select(next, at >= 0 ? at : 0);
+    }
     case 'filter-text':
     case 'filter-erase': {
       const filter = action.type === 'filter-text' ? state.filter + action.text : [...state.filter].slice(0, -1).join('');

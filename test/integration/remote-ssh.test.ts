@@ -1,229 +1,71 @@
 /**
  * Remote LXC over SSH (issue 10), for real: a second "host" made of a network namespace of this
- * test's own (a veth pair to it, a /30 from a subnet no route uses) and a mount namespace of its
- * own whose lxcpath is a tmpfs the real host never sees, with its own sshd (a host key and
- * authorized_keys generated here) listening only on the namespace's address. lxdeck reaches it
- * only at that address, through `lxdeck remote add` and the CLI verbs.
- *
- * The mount namespace is held by a `sleep` (nsenter --net into the netns, then unshare -m), and
- * sshd is started into both with nsenter: so a restarted sshd sees the same lxcpath mount as
- * the one killed. (`ip netns exec` is not used for it: it remounts /sys, which hides the
- * cgroup mounts LXC needs.)
+ * test's own and a mount namespace of its own whose lxcpath is a tmpfs the real host never sees,
+ * with its own sshd listening only on the namespace's address (test/helpers/remote-host.mjs,
+ * shared with the all-hosts test and the remote benchmarks). lxdeck reaches it only at that
+ * address, through `lxdeck remote add` and the CLI verbs.
  *
  * Uses the built CLI (dist/src/cli.js). Needs root, LXC, busybox-static, openssh-server.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lxcAvailable, uniq } from '../helpers/lxc-env.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { TmuxTerm, sh as shq } from '../e2e/tmux.js';
-import { freeTestSubnet } from '../core/setup/free-subnet.js';
-import { formatIpv4 } from '../../core/network/ipv4.js';
+import { makeRemoteHost, remoteHostMissing, type RemoteHost } from '../helpers/remote-host.mjs';
 import { RemoteLxcBackend } from '../../core/remote/backend.js';
 import type { StatsSample } from '../../core/stats/types.js';
-
-const SSHD = '/usr/sbin/sshd';
 
 function missing(): string | null {
   const a = lxcAvailable();
   if (!a.ok) return a.reason;
-  for (const t of ['ssh-keygen', 'nsenter', 'unshare', 'ip', 'tmux']) {
-    try {
-      execFileSync('which', [t], { stdio: 'ignore' });
-    } catch {
-      return `${t} is not installed`;
-    }
+  try {
+    execFileSync('which', ['tmux'], { stdio: 'ignore' });
+  } catch {
+    return 'tmux is not installed';
   }
-  if (!existsSync(SSHD)) return 'sshd is not installed (apt-get install openssh-server)';
-  return null;
+  return remoteHostMissing();
 }
 const why = missing();
 // a skipped test is never counted as passing under CI: there it fails instead (as requireLxc)
 const RUN = why === null || process.env.CI === 'true';
 
 const id = uniq(3);
-const NS = `lxdk-rm-${id}`;
-const HOST_IF = `lxdh${id}`;
-const NS_IF = `lxdn${id}`;
-const PORT = 2222;
+const PORT = 2222; // test/helpers/remote-host.mjs's
 const REMOTE = `lab-${id}`;
 const CT = `rc-${id}`;
 
+let host: RemoteHost | undefined;
 let dir = '';
 let lxcpath = '';
 let addr = '';
-let holder: ChildProcess | null = null;
-let madeRunSshd = false;
 let env: Record<string, string | undefined> = {};
 const terms: TmuxTerm[] = [];
 
 function sh(file: string, args: string[]): string {
   return execFileSync(file, args, { encoding: 'utf8', timeout: 60_000 });
 }
-function quiet(file: string, args: string[]): void {
-  try {
-    execFileSync(file, args, { stdio: 'ignore', timeout: 60_000 });
-  } catch {
-    /* best effort in cleanup */
-  }
-}
 
-/** Waits (by polling a file the process writes, bounded by count, not by a timed assertion) for `re` in it. */
-async function waitFor(what: string, check: () => boolean, tries = 200): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
-/** sshd processes of our namespace (and only those): `ip netns pids` filtered by comm. */
-function sshdPids(): number[] {
-  let pids: string[] = [];
-  try {
-    pids = sh('ip', ['netns', 'pids', NS]).split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-  return pids
-    .map(Number)
-    .filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'sshd';
-      } catch {
-        return false;
-      }
-    });
-}
-
-let sshdRuns = 0;
-/** Starts sshd in the holder's mount and network namespaces; resolves once it listens. */
-async function startSshd(): Promise<void> {
-  const log = join(dir, `sshd-${++sshdRuns}.log`);
-  const fd = openSync(log, 'w');
-  const p = spawn('nsenter', ['-t', String(holder!.pid), '-m', '-n', SSHD, '-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: ['ignore', fd, fd], detached: true });
-  closeSync(fd);
-  p.unref();
-  await waitFor(`sshd to listen (${log})`, () => /Server listening on/.test(readFileSync(log, 'utf8')) || p.exitCode !== null);
-  if (p.exitCode !== null) throw new Error(`sshd exited: ${readFileSync(log, 'utf8')}`);
-}
-
-function killSshd(): void {
-  for (const p of sshdPids()) {
-    try {
-      process.kill(p, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-}
-
-/** Runs a command inside the remote's namespaces (cleanup: lxc-stop, lxc-destroy). */
-function inRemote(args: string[]): void {
-  if (holder?.pid) quiet('nsenter', ['-t', String(holder.pid), '-m', '-n', ...args]);
-}
+/** sshd processes of our namespace (and only those). */
+const sshdPids = (): number[] => host?.sshdPids() ?? [];
+/** Starts sshd in the remote's mount and network namespaces; resolves once it listens. */
+const startSshd = (): Promise<void> => host!.startSshd();
+const killSshd = (): void => host?.killSshd();
 
 describe.skipIf(!RUN)('remote LXC host over SSH (netns + own mount namespace + own sshd)', () => {
   beforeAll(async () => {
     if (why !== null) throw new Error(`this test needs: ${why}`);
-    dir = mkdtempSync(join(tmpdir(), 'lxdeck-remote-'));
-    lxcpath = join(dir, 'lxc');
-    mkdirSync(lxcpath);
-    // keys: the server's host key, the client's key; authorized_keys for root
-    sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', join(dir, 'hostkey')]);
-    sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', join(dir, 'id_ed25519')]);
-    writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'id_ed25519.pub')), { mode: 0o600 });
-    // the network: a /30 of a /24 that no route uses
-    const sub = await freeTestSubnet();
-    const hostAddr = formatIpv4(sub.addr + 1);
-    addr = formatIpv4(sub.addr + 2);
-    sh('ip', ['netns', 'add', NS]);
-    sh('ip', ['link', 'add', HOST_IF, 'type', 'veth', 'peer', 'name', NS_IF]);
-    sh('ip', ['link', 'set', NS_IF, 'netns', NS]);
-    sh('ip', ['addr', 'add', `${hostAddr}/30`, 'dev', HOST_IF]);
-    sh('ip', ['link', 'set', HOST_IF, 'up']);
-    sh('ip', ['-n', NS, 'addr', 'add', `${addr}/30`, 'dev', NS_IF]);
-    sh('ip', ['-n', NS, 'link', 'set', NS_IF, 'up']);
-    sh('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
-    writeFileSync(
-      join(dir, 'sshd_config'),
-      [
-        `ListenAddress ${addr}:${PORT}`,
-        `HostKey ${join(dir, 'hostkey')}`,
-        `PidFile ${join(dir, 'sshd.pid')}`,
-        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-        'PermitRootLogin prohibit-password',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'UsePAM no',
-        'StrictModes no',
-        'PrintMotd no',
-        'LogLevel INFO',
-        '',
-      ].join('\n'),
-    );
-    if (!existsSync('/run/sshd')) {
-      mkdirSync('/run/sshd', { mode: 0o755 });
-      madeRunSshd = true;
-    }
-    // the remote's mount namespace: a tmpfs on the lxcpath, held by a sleep inside the netns
-    holder = spawn('nsenter', [`--net=/run/netns/${NS}`, '--', 'unshare', '-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs -o mode=0755 lxdeck-remote "$1" && exec sleep infinity`, 'sh', lxcpath], {
-      stdio: 'ignore',
-      detached: true,
-    });
-    holder.unref();
-    await waitFor('the remote lxcpath mount', () => {
-      try {
-        return readFileSync(`/proc/${holder!.pid}/mountinfo`, 'utf8').includes(` ${lxcpath} `) && readFileSync(`/proc/${holder!.pid}/comm`, 'utf8').trim() === 'sleep';
-      } catch {
-        return false;
-      }
-    });
-    await startSshd();
-    env = {
-      LXDECK_CONFIG_DIR: join(dir, 'config'),
-      LXDECK_KNOWN_HOSTS: join(dir, 'known_hosts'),
-      SSH_AUTH_SOCK: undefined,
-      HOME: dir,
-    };
+    host = await makeRemoteHost({ id });
+    ({ dir, lxcpath, addr } = host);
+    env = host.env;
   });
 
   afterAll(() => {
     for (const t of terms) t.close();
-    // containers first (inside the remote's mount namespace, where the lxcpath is)
-    let names: string[] = [];
-    if (holder?.pid) {
-      try {
-        names = sh('nsenter', ['-t', String(holder.pid), '-m', 'ls', lxcpath]).split('\n').filter(Boolean);
-      } catch {
-        /* gone */
-      }
-    }
-    for (const n of names) {
-      inRemote(['lxc-stop', '-P', lxcpath, '-n', n, '-k']);
-      inRemote(['lxc-destroy', '-P', lxcpath, '-n', n]);
-    }
-    killSshd();
-    if (holder?.pid) {
-      try {
-        process.kill(holder.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-    quiet('ip', ['link', 'delete', 'dev', HOST_IF]);
-    quiet('ip', ['netns', 'delete', NS]);
-    if (madeRunSshd) {
-      try {
-        if (readdirSync('/run/sshd').length === 0) rmdirSync('/run/sshd');
-      } catch {
-        /* in use or gone */
-      }
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    // containers (inside the remote's mount namespace), sshd, the namespaces, the veth, the keys
+    host?.cleanup();
   });
 
   it('remote add, then an unknown host key is refused with its SHA256 fingerprint (never accepted)', () => {

@@ -141,7 +141,8 @@ describe('snapshots screen state', () => {
 
 describe('the key table: read-only mode and capabilities', () => {
   const key = (over: Partial<Key> = {}): Key => ({ ...NO_KEY, ...over });
-  const engine = new FakeEngine();
+  // every capability, the all-hosts view's host picker included
+  const engine = Object.assign(new FakeEngine(), { hostNames: () => ['local'] });
   const TABLES: readonly (readonly Command[])[] = [LIST_COMMANDS, SNAPSHOT_COMMANDS, PROCESS_COMMANDS, STATS_VIEW_COMMANDS, TOP_COMMANDS];
 
   it('every command that changes something is refused and hidden in read-only mode; the others are not', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RemoteStore, configDir, parseSshUrl, remoteUrl } from '../../../core/remote/store.js';
 import { quoteArgv } from '../../../core/remote/ssh.js';
-import { SnapshotFs, parseFrames, STATS_SCRIPT } from '../../../core/remote/stats.js';
+import { SnapshotFs, parseFrames, parseHeadFrames, STATS_SCRIPT } from '../../../core/remote/stats.js';
 import { parseLxcLsFancy } from '../../../core/remote/backend.js';
 import { isLxdeckError } from '../../../core/errors.js';
 
@@ -93,13 +93,31 @@ describe('remote stats framing and the snapshot file system', () => {
     const d = tmp();
     writeFileSync(join(d, 'x'), '');
     const out = execFileSync('sh', ['-c', STATS_SCRIPT, 'sh', d, 'MARK']).toString();
-    const files = parseFrames(out, 'MARK');
+    const files = parseHeadFrames(out);
     expect(files.get('/proc/meminfo')).toMatch(/^MemTotal:/);
+    expect(files.get('/proc/meminfo')).toMatch(/\nMemAvailable: +\d+ kB\n/);
+    expect(files.get('/proc/uptime')).toMatch(/^\d+\.\d+ \d+\.\d+\n$/);
     expect(files.get('/proc/self/mountinfo')).toContain(' - ');
     const fs = new SnapshotFs(files);
     expect(fs.readText('/proc/meminfo')).toBe(files.get('/proc/meminfo'));
     expect(fs.readdir('/proc')).toContain('meminfo');
     expect(fs.readTextOrNull('/nope')).toBeNull();
+  });
+
+  it('parseHeadFrames (head -v output) keeps contents byte for byte: NULs, no trailing newline, empty files', () => {
+    const d = tmp();
+    writeFileSync(join(d, 'a'), 'line1\nline2\n');
+    writeFileSync(join(d, 'cmdline'), '[lxc monitor] /x c1\0');
+    writeFileSync(join(d, 'empty'), '');
+    writeFileSync(join(d, 'children'), '1234 ');
+    const names = ['a', 'cmdline', 'empty', 'children', 'a'].map((n) => join(d, n));
+    // as the script runs it: through xargs, then one newline after the last file
+    const out = execFileSync('sh', ['-c', `printf '%s\\0' "$@" | xargs -0 -r sh -c 'head -v -c 16777216 -- "$@"; echo' sh`, 'sh', ...names]).toString();
+    const f = parseHeadFrames(out);
+    expect(f.get(join(d, 'a'))).toBe('line1\nline2\n');
+    expect(f.get(join(d, 'cmdline'))).toBe('[lxc monitor] /x c1\0');
+    expect(f.get(join(d, 'empty'))).toBe('');
+    expect(f.get(join(d, 'children'))).toBe('1234 ');
   });
 
   it('parseFrames keeps contents byte for byte, without a trailing newline too', () => {

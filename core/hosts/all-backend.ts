@@ -1,0 +1,163 @@
+/**
+ * The console's backend over every host (issue 10, part 4): one {@link Backend} whose list holds
+ * the containers of each host ({@link listAllHosts}: concurrent, each within a timeout), and whose
+ * actions go to the backend of the row's host. Row names are the ids the screens pass back:
+ * a local container keeps its name (`web`), another host's is `HOST:NAME` (`lab1:web`, incus's
+ * addressing; container names cannot hold `:`). A host that does not answer gives one row
+ * `HOST:` in state UNREACHABLE, so it shows as such within one refresh, never blocking the others.
+ *
+ * Capabilities: only what every backend of a row can be asked for (start, stop, freeze,
+ * unfreeze, destroy, info, and attach/console when the row's backend has them); live stats
+ * (a sampler) are left out, so the list is polled (the local rows' figures are on `lxdeck`).
+ */
+import type { Backend } from '../backend.js';
+import { LxdeckError } from '../errors.js';
+import type { ContainerInfo, ContainerSummary, CreateOptions, InteractiveResult, StopOptions } from '../types.js';
+import { DEFAULT_HOST_TIMEOUT_MS, listAllHosts, type HostEntry, type HostStatus } from './all-hosts.js';
+
+/** The host name of this machine's lxcpath in row ids and the HOST column. */
+export const LOCAL_HOST = 'local';
+
+/**
+ * Splits a row id into host and container: `lab1:web` -> {host: lab1, name: web}, `web` ->
+ * {host: local, name: web}. Pure.
+ */
+export function parseRowId(id: string): { host: string; name: string } {
+  const i = id.indexOf(':');
+  return i < 0 ? { host: LOCAL_HOST, name: id } : { host: id.slice(0, i), name: id.slice(i + 1) };
+}
+
+/** The row id of container `name` on `host` (the inverse of {@link parseRowId}). Pure. */
+export function rowId(host: string, name: string): string {
+  return host === LOCAL_HOST ? name : `${host}:${name}`;
+}
+
+/** See the module comment. `lxcpath` is a title: `all hosts (local, lab1, lxd)`. */
+export class AllHostsBackend implements Backend {
+  readonly lxcpath: string;
+  readonly hosts: readonly HostEntry[];
+  private readonly timeoutMs: number;
+  /** each host's answer to the last list (for the host picker and messages) */
+  lastStatus: HostStatus[] = [];
+
+  /**
+   * @param hosts the hosts, `local` first (its backend is also the default for an id without `HOST:`)
+   * @param opts.timeoutMs how long each host gets to answer a list (default {@link DEFAULT_HOST_TIMEOUT_MS})
+   */
+  constructor(hosts: readonly HostEntry[], opts: { timeoutMs?: number } = {}) {
+    this.hosts = hosts;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_HOST_TIMEOUT_MS;
+    this.lxcpath = `all hosts (${hosts.map((h) => h.name).join(', ')})`;
+    // attach and console only where some host has them; the call checks the row's host
+    if (!hosts.some((h) => h.backend.attach)) this.attach = undefined;
+    if (!hosts.some((h) => h.backend.console)) this.console = undefined;
+    if (!hosts.some((h) => h.backend.attachArgv)) this.attachArgv = undefined;
+  }
+
+  /** The names of the hosts, in order. */
+  hostNames(): string[] {
+    return this.hosts.map((h) => h.name);
+  }
+
+  /**
+   * The backend of row `id`, and the container's name there.
+   * @throws LxdeckError E_NOT_FOUND (no such host), E_UNREACHABLE (the `HOST:` row of a host that did not answer)
+   */
+  route(id: string): { backend: Backend; name: string; host: string } {
+    const { host, name } = parseRowId(id);
+    const h = this.hosts.find((x) => x.name === host);
+    if (!h) throw new LxdeckError('E_NOT_FOUND', `no host ${host}`, { hint: `hosts: ${this.hostNames().join(', ')}` });
+    if (name === '') {
+      const st = this.lastStatus.find((s) => s.name === host);
+      throw new LxdeckError('E_UNREACHABLE', `${host} did not answer${st?.error ? `: ${st.error}` : ''}`, { hint: 'r lists again' });
+    }
+    return { backend: h.backend, name, host };
+  }
+
+  /**
+   * Every host's containers (ids as in the module comment, `host` set), then one UNREACHABLE row
+   * `HOST:` per host that failed or timed out. Never throws for one host; throws only when
+   * every host failed (the first host's error), so the list says "cannot list".
+   */
+  async list(opts: { onSkip?: (name: string, reason: string) => void } = {}): Promise<ContainerSummary[]> {
+    const res = await listAllHosts(this.hosts, { timeoutMs: this.timeoutMs, onSkip: opts.onSkip ? (h, n, why) => opts.onSkip!(rowId(h, n), why) : undefined });
+    this.lastStatus = res.hosts;
+    if (res.hosts.length && res.hosts.every((h) => !h.ok)) throw new LxdeckError('E_UNREACHABLE', `no host answered: ${res.hosts.map((h) => `${h.name}: ${h.error}`).join('; ')}`);
+    const rows: ContainerSummary[] = res.containers.map((c) => ({ ...c, name: rowId(c.host, c.name) }));
+    for (const h of res.hosts)
+      if (!h.ok) rows.push({ name: `${h.name}:`, host: h.name, state: 'UNREACHABLE', pid: null, ipv4: [], autostart: false });
+    return rows;
+  }
+
+  /** info of the row's container, with `name` as the row id. @throws as route and the host's info */
+  async info(id: string): Promise<ContainerInfo> {
+    const r = this.route(id);
+    return { ...(await r.backend.info(r.name)), name: id };
+  }
+
+  /** create on a host: `HOST:NAME` (local without a prefix). @throws as route and the host's create */
+  async create(id: string, opts?: CreateOptions): Promise<ContainerInfo> {
+    const r = this.route(id);
+    return r.backend.create(r.name, opts);
+  }
+
+  /** @throws as route and the host's start */
+  async start(id: string): Promise<void> {
+    const r = this.route(id);
+    return r.backend.start(r.name);
+  }
+
+  /** @throws as route and the host's stop */
+  async stop(id: string, opts?: StopOptions): Promise<void> {
+    const r = this.route(id);
+    return r.backend.stop(r.name, opts);
+  }
+
+  /** @throws as route and the host's freeze */
+  async freeze(id: string): Promise<void> {
+    const r = this.route(id);
+    return r.backend.freeze(r.name);
+  }
+
+  /** @throws as route and the host's unfreeze */
+  async unfreeze(id: string): Promise<void> {
+    const r = this.route(id);
+    return r.backend.unfreeze(r.name);
+  }
+
+  /** @throws as route and the host's destroy */
+  async destroy(id: string, opts?: { force?: boolean }): Promise<void> {
+    const r = this.route(id);
+    return r.backend.destroy(r.name, opts);
+  }
+
+  /** The argv attach hands over, from the row's host. @throws E_USAGE when that host cannot attach */
+  attachArgv? = async (id: string, command?: string[]): Promise<string[]> => {
+    const r = this.route(id);
+    if (!r.backend.attachArgv) throw notOn(r.host, 'attach');
+    return r.backend.attachArgv(r.name, command);
+  };
+
+  /** attach on the row's host (its own terminal hand-over). @throws E_USAGE when that host cannot attach */
+  attach? = async (id: string, command?: string[], opts?: { beforeHandover?: () => void }): Promise<InteractiveResult> => {
+    const r = this.route(id);
+    if (!r.backend.attach) throw notOn(r.host, 'attach');
+    return r.backend.attach(r.name, command, opts);
+  };
+
+  /** the console on the row's host. @throws E_USAGE when that host has none */
+  console? = async (id: string, opts?: { beforeHandover?: () => void }): Promise<InteractiveResult> => {
+    const r = this.route(id);
+    if (!r.backend.console) throw notOn(r.host, 'the console');
+    return r.backend.console(r.name, opts);
+  };
+
+  /** Closes what the hosts' backends hold open (SSH connections). */
+  close(): void {
+    for (const h of this.hosts) (h.backend as { close?: () => void }).close?.();
+  }
+}
+
+function notOn(host: string, what: string): LxdeckError {
+  return new LxdeckError('E_USAGE', `${what} is not supported on ${host}`, { hint: 'lxdeck --help lists what each backend can do' });
+}

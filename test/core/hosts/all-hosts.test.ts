@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { listAllHosts, withTimeout } from '../../../core/hosts/all-hosts.js';
+import { AllHostsBackend, parseRowId, rowId } from '../../../core/hosts/all-backend.js';
+import { FakeEngine, summary } from '../../helpers/fake-engine.js';
+
+/** A host whose list never settles (a dead link that drops packets). */
+function hangingHost(): FakeEngine {
+  const e = new FakeEngine([summary('never')]);
+  e.list = () => new Promise(() => undefined);
+  return e;
+}
+
+describe('listAllHosts', () => {
+  it('rows of every host that answered, each with its host; a failing and a hanging host give a status, never rows', async () => {
+    const local = new FakeEngine([summary('b', 'RUNNING'), summary('a')]);
+    const lab1 = new FakeEngine([summary('web')]);
+    const down = new FakeEngine([summary('x')]);
+    down.failOn('list', { code: 'E_UNREACHABLE', message: 'root@192.0.2.1:22 is unreachable: connection refused' });
+    const res = await listAllHosts(
+      [
+        { name: 'local', backend: local },
+        { name: 'lab1', backend: lab1 },
+        { name: 'lab2', backend: down },
+        { name: 'lab3', backend: hangingHost() },
+      ],
+      { timeoutMs: 50 },
+    );
+    expect(res.containers.map((c) => [c.host, c.name, c.state])).toEqual([
+      ['local', 'a', 'STOPPED'],
+      ['local', 'b', 'RUNNING'],
+      ['lab1', 'web', 'STOPPED'],
+    ]);
+    expect(res.hosts).toEqual([
+      { name: 'local', ok: true },
+      { name: 'lab1', ok: true },
+      { name: 'lab2', ok: false, code: 'E_UNREACHABLE', error: 'root@192.0.2.1:22 is unreachable: connection refused' },
+      { name: 'lab3', ok: false, code: 'E_UNREACHABLE', error: 'lab3 did not answer within 0.1 s' },
+    ]);
+  });
+
+  it('withTimeout passes a result on and a late rejection is not unhandled', async () => {
+    await expect(withTimeout(Promise.resolve(7), 1000, 'h')).resolves.toBe(7);
+    let reject!: (e: Error) => void;
+    const p = new Promise<number>((_, r) => (reject = r));
+    await expect(withTimeout(p, 10, 'h')).rejects.toMatchObject({ code: 'E_UNREACHABLE' });
+    reject(new Error('late'));
+  });
+});
+
+describe('AllHostsBackend', () => {
+  it('row ids: local names plain, others HOST:NAME', () => {
+    expect(parseRowId('web')).toEqual({ host: 'local', name: 'web' });
+    expect(parseRowId('lab1:web')).toEqual({ host: 'lab1', name: 'web' });
+    expect(rowId('local', 'web')).toBe('web');
+    expect(rowId('lab1', 'web')).toBe('lab1:web');
+  });
+
+  it('lists every host, an UNREACHABLE row per host that did not answer, and sends each action to the row host', async () => {
+    const local = new FakeEngine([summary('web')]);
+    const lab1 = new FakeEngine([summary('web')]);
+    const b = new AllHostsBackend(
+      [
+        { name: 'local', backend: local },
+        { name: 'lab1', backend: lab1 },
+        { name: 'lab2', backend: hangingHost() },
+      ],
+      { timeoutMs: 50 },
+    );
+    expect(b.hostNames()).toEqual(['local', 'lab1', 'lab2']);
+    const rows = await b.list();
+    expect(rows.map((c) => [c.name, c.host, c.state])).toEqual([
+      ['web', 'local', 'STOPPED'],
+      ['lab1:web', 'lab1', 'STOPPED'],
+      ['lab2:', 'lab2', 'UNREACHABLE'],
+    ]);
+    await b.start('lab1:web');
+    expect(lab1.callsOf('start')).toEqual([['web']]);
+    expect(local.callsOf('start')).toEqual([]);
+    await b.stop('web');
+    expect(local.callsOf('stop')).toEqual([['web', undefined]]);
+    expect((await b.info('lab1:web')).name).toBe('lab1:web');
+    await expect(b.start('lab2:')).rejects.toMatchObject({ code: 'E_UNREACHABLE', message: expect.stringContaining('lab2 did not answer') });
+    await expect(b.start('nohost:x')).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+  });
+
+  it('throws when no host answered (the list says it cannot list)', async () => {
+    const down = new FakeEngine([]);
+    down.failOn('list', { code: 'E_UNREACHABLE', message: 'refused' });
+    await expect(new AllHostsBackend([{ name: 'local', backend: down }]).list()).rejects.toMatchObject({ code: 'E_UNREACHABLE' });
+  });
+});
