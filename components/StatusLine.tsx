@@ -5,7 +5,7 @@
  */
 import React, { useEffect, useState } from 'react';
 import { Box, Text } from 'ink';
-import { fitToWidth, safeText } from './text.js';
+import { displayWidth, fitToWidth, safeText, wrapToWidth } from './text.js';
 import { glyphs, type Theme } from './theme.js';
 
 export interface Status {
@@ -43,13 +43,23 @@ export function StatusLine({ status, busy, width, theme, spinnerMs = 100 }: Stat
   const fit = (s: string): string => fitToWidth(safeText(s, theme.ascii), width, { ellipsis: g.ellipsis });
   let first: React.JSX.Element;
   let second = '';
+  let secondColor: string | undefined = 'yellow';
   if (busy) {
     first = <Text color={theme.color ? 'cyan' : undefined}>{fit(`${g.spinner[frame]} ${busy}${theme.ascii ? '...' : '…'}`)}</Text>;
   } else if (status) {
     const icon = status.kind === 'error' ? g.error : status.kind === 'ok' ? g.ok : ' ';
     const color = status.kind === 'error' ? 'red' : status.kind === 'ok' ? 'green' : undefined;
-    first = <Text color={theme.color ? color : undefined}>{fit(`${icon} ${status.message}`)}</Text>;
-    if (status.hint) second = `  hint: ${status.hint}`;
+    const text = safeText(`${icon} ${status.message}`, theme.ascii);
+    if (status.hint || displayWidth(text) <= width) {
+      first = <Text color={theme.color ? color : undefined}>{fit(text)}</Text>;
+      if (status.hint) second = `  hint: ${status.hint}`;
+    } else {
+      // a long message without a hint takes both lines (the action log, L, keeps it whole)
+      const [one, ...rest] = wrapToWidth(text, width);
+      first = <Text color={theme.color ? color : undefined}>{fit(one)}</Text>;
+      secondColor = color;
+      second = `  ${rest.join(' ')}`;
+    }
   } else {
     first = <Text>{fit('')}</Text>;
   }
@@ -59,7 +69,7 @@ export function StatusLine({ status, busy, width, theme, spinnerMs = 100 }: Stat
         <Text wrap="truncate">{first}</Text>
       </Box>
       <Box height={1} overflow="hidden">
-        <Text wrap="truncate" color={theme.color && second ? 'yellow' : undefined}>
+        <Text wrap="truncate" color={theme.color && second ? secondColor : undefined}>
           {fit(second)}
         </Text>
       </Box>

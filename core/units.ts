@@ -30,10 +30,15 @@ export const SIZE_GRAMMAR =
   'unit letter and of "i"/"b" in KiB...PiB does not matter (1gib = 1GiB); "Mb", "Gb" ' +
   '(bits) are refused; -1 or max mean unlimited';
 
+/** The size grammar in one line, for error hints (the whole text is in `--help`). */
+export const SIZE_HINT =
+  'accepted: bytes, K M G T P or KiB..PiB (x1024: 512M, 1.5G), kB MB GB TB PB (x1000), ' +
+  '-1 or max (unlimited); --help has the whole grammar';
+
 const POWER: Record<string, number> = { k: 1, m: 2, g: 3, t: 4, p: 5 };
 
 function sizeError(text: string, why: string): LxdeckError {
-  return new LxdeckError('E_INVALID_VALUE', `invalid size "${text}": ${why}`, { hint: `accepted: ${SIZE_GRAMMAR}` });
+  return new LxdeckError('E_INVALID_VALUE', `invalid size "${text}": ${why}`, { hint: SIZE_HINT });
 }
 
 /**

@@ -260,7 +260,12 @@ export function addLifecycleCommands(program: Command, deps: LifecycleCommandDep
       if (o.groups === false) s.groups = [];
       else if (o.group.length) s.groups = o.group;
       if (!names.length) throw new LxdeckError('E_USAGE', 'autostart needs container names (or --apply)', { hint: 'lxdeck autostart NAME on|off [--order N] [--delay S] [--group G]' });
-      if (!Object.keys(s).length) throw new LxdeckError('E_USAGE', 'nothing to set: give on or off, --order, --delay, --group or --no-groups', { hint: `lxdeck autostart ${names.join(' ')} on` });
+      if (!Object.keys(s).length) {
+        // "autostart web maybe": the last word was meant as the setting, not a second name
+        const meant = names.length > 1 ? names.slice(0, -1) : names;
+        const why = names.length > 1 ? `"${last}" is not on or off` : 'nothing to set';
+        throw new LxdeckError('E_USAGE', `${why}: give on or off, --order, --delay, --group or --no-groups`, { hint: `lxdeck autostart ${meant.join(' ')} on|off` });
+      }
       requireRoot();
       const e = deps.engine();
       const res = await eachName(names, (n) => e.setAutostart(n, s), setExit, o.json ? undefined : (n, v) => out(`${n} ${describeAutostart(v)}`));

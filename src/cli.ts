@@ -366,13 +366,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('templates')
     .description('list the templates with their options')
-    .option('--json', 'print a JSON array of {name, description, offline, options: [{name, type, default, description}]}')
+    .option('--json', 'print a JSON array of {name, description, offline, network?, options: [{name, type, default, description}]}')
     .action((o: { json?: boolean }) => {
       const list = templateManifests();
       if (o.json) return out(JSON.stringify(list, null, 2));
       const lines: string[] = [];
       for (const t of list) {
-        lines.push(`${t.name}${t.offline ? '' : ' (needs network)'}: ${t.description}`);
+        lines.push(`${t.name}${t.offline ? '' : ` (${t.network ?? 'needs network'})`}: ${t.description}`);
         if (t.options.length === 0) lines.push('    no options');
         for (const op of t.options)
           lines.push(`    --option ${op.name}=${op.type === 'boolean' ? 'true|false' : op.type.toUpperCase()}  ${op.description}${op.default !== undefined ? ` (default: ${op.default})` : ''}`);

@@ -43,8 +43,16 @@ export const ACTION_SPECS: Readonly<Record<string, { action: string; equivalent:
       } else if (t === 'debootstrap') {
         t = 'debian';
         if (tOpts.release) extra.push('--release', String(tOpts.release));
+      } else if (t === 'oci') {
+        // LXC's lxc-oci template takes the same image references (skopeo's transports)
+        if (tOpts.image) extra.push('--url', String(tOpts.image));
+      } else if (t === 'download') {
+        for (const [k, f] of [['distro', '--dist'], ['release', '--release'], ['arch', '--arch'], ['server', '--server']] as const)
+          if (tOpts[k]) extra.push(f, String(tOpts[k]));
       }
-      const argvs = [lxc('lxc-create', p, str(name), '-t', t, ...(extra.length ? ['--', ...extra] : []))];
+      // the backing store as lxc-create -B takes it (dir is its default)
+      const backing = typeof opts.backing === 'string' && opts.backing !== 'dir' ? ['-B', opts.backing, ...(opts.size !== undefined ? ['--fssize', String(opts.size)] : [])] : [];
+      const argvs = [lxc('lxc-create', p, str(name), '-t', t, ...backing, ...(extra.length ? ['--', ...extra] : []))];
       if (opts.start) argvs.push(lxc('lxc-start', p, str(name), '-d'));
       return { argvs };
     },

@@ -14,7 +14,7 @@
 import { statSync } from 'node:fs';
 import { LxdeckError } from '../errors.js';
 import type { IoDeviceLimit, Limits } from './limits.js';
-import { SIZE_GRAMMAR, parseCpuList, parseCpus, parseSize, trimToOnline, type LimitValue } from '../units.js';
+import { SIZE_HINT, parseCpuList, parseCpus, parseSize, trimToOnline, type LimitValue } from '../units.js';
 
 /** Limits as typed; every field is optional and left as it is when absent. */
 export interface LimitsInput {
@@ -70,7 +70,7 @@ export function deviceNumberOf(path: string): string {
 
 function sizeOf(v: string | LimitValue, what: string): LimitValue {
   if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v) || v < 0) throw bad(`${what} ${v} is not a size`, `accepted: ${SIZE_GRAMMAR}`);
+    if (!Number.isSafeInteger(v) || v < 0) throw bad(`${what} ${v} is not a size`, SIZE_HINT);
     return v;
   }
   if (v === 'max') return 'max';

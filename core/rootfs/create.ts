@@ -25,7 +25,7 @@ import { randomHwaddr } from '../network/hwaddr.js';
 import { type Cidr, contains, formatCidr, formatIpv4, maskOf, networkOf, parseCidr, parseIpv4 } from '../network/ipv4.js';
 import { linkDelArgv } from '../network/ip-argv.js';
 import { ensureRootSubids, idmapValues, IDMAP_SIZE, shiftRootfsOwnership, usedRanges, type SubidPaths } from '../idmap.js';
-import { formatBytes, parseCpus, parseSize, SIZE_GRAMMAR, type LimitValue } from '../units.js';
+import { formatBytes, parseCpus, parseSize, SIZE_HINT, type LimitValue } from '../units.js';
 import { mkdirInRootfs, writeFileInRootfs } from './safe-write.js';
 import { ownerAlive, processStartTime } from '../hoststate/owner.js';
 import type { HostState } from '../hoststate/index.js';
@@ -131,7 +131,7 @@ export function checkBacking(backing: string | undefined, size: string | number 
   }
   const v = size === undefined ? DEFAULT_LOOP_SIZE : typeof size === 'number' ? size : parseSize(size);
   if (v === 'max' || !Number.isFinite(v) || v < MIN_LOOP_SIZE)
-    throw new LxdeckError('E_INVALID_VALUE', `loop image size ${JSON.stringify(String(size))} is not a size of at least 16M`, { hint: `${SIZE_GRAMMAR}; e.g. --size 2G`, exitCode: 2 });
+    throw new LxdeckError('E_INVALID_VALUE', `loop image size ${JSON.stringify(String(size))} is not a size of at least 16M`, { hint: `${SIZE_HINT}; e.g. --size 2G`, exitCode: 2 });
   return { backing: 'loop', sizeBytes: Math.floor(v / 4096) * 4096 };
 }
 
@@ -204,7 +204,7 @@ function sizeOf(what: string, v: string | number | undefined): LimitValue | unde
   if (v === undefined) return undefined;
   if (typeof v === 'number') {
     if (v === -1) return 'max';
-    if (!Number.isSafeInteger(v) || v < 0) throw new LxdeckError('E_INVALID_VALUE', `${what} ${v} is not a whole number of bytes`, { hint: `accepted: ${SIZE_GRAMMAR}` });
+    if (!Number.isSafeInteger(v) || v < 0) throw new LxdeckError('E_INVALID_VALUE', `${what} ${v} is not a whole number of bytes`, { hint: SIZE_HINT });
     return v;
   }
   try {

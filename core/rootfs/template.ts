@@ -16,6 +16,8 @@ export interface TemplateManifest {
   description: string;
   /** true when building needs no network */
   offline: boolean;
+  /** when only some uses need the network, which (shown instead of "needs network"), e.g. "network for docker:// only" */
+  network?: string;
   options: TemplateOption[];
 }
 

@@ -67,7 +67,9 @@ export async function loadReport(make: (() => Promise<CheckReport>) | undefined,
 export function CheckconfigReport(props: ScreenProps): React.JSX.Element {
   const { state, services, dispatch } = props;
   useEffect(() => {
-    if (!state.report && !state.reportBusy) void loadReport(services.checkconfig, dispatch);
+    // every time the screen opens: the host may have changed since the last report (setup made a
+    // bridge, a package was installed); the last report stays on screen while the new one is made
+    if (!state.reportBusy) void loadReport(services.checkconfig, dispatch);
     // only when the screen opens
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);

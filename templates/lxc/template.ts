@@ -118,6 +118,7 @@ export function lxcTemplate(name: string, dir = LXC_TEMPLATE_DIR): Template {
     name: `${LXC_TEMPLATE_PREFIX}${name}`,
     description: `the host's LXC template ${script}`,
     offline: false,
+    network: 'network as the script needs it',
     options: [{ name: 'args', type: 'string', default: '', description: `arguments for the script after --path/--name/--rootfs (see ${script} --help), e.g. "--release bookworm"` }],
   };
   return {

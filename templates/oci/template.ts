@@ -35,6 +35,7 @@ export const ociManifest: TemplateManifest = {
   name: 'oci',
   description: 'an OCI or Docker image: docker://REPO[:TAG] from a registry, oci:DIR[:TAG] or docker-archive:FILE on disk',
   offline: false,
+  network: 'network for docker:// only',
   options: [
     { name: 'image', type: 'string', description: 'docker://[REGISTRY/]REPO[:TAG], oci:DIR[:TAG] or docker-archive:FILE' },
     { name: 'arch', type: 'string', description: "the image's architecture in an index (default: this host's, e.g. amd64)" },

@@ -106,6 +106,15 @@ describe('StatusLine', () => {
     expect(lines[1]).toContain('hint: see lxc-start -l DEBUG');
   });
 
+  it('wraps a long message without a hint onto the second line instead of cutting it at the width', () => {
+    const msg = 'copied web-01 to web-02 (10.0.3.21, hwaddr 00:16:3e:aa:bb:cc, idmap 100000-165535 shifted)';
+    const out = renderToString(<StatusLine status={{ kind: 'ok', message: msg }} width={60} theme={plain} />, { columns: 60 });
+    const lines = out.split('\n');
+    expect(lines).toHaveLength(STATUS_LINES);
+    expect(lines.join(' ').replace(/\s+/g, ' ')).toContain('idmap 100000-165535 shifted)');
+    expect(lines.every((l) => l.length <= 60)).toBe(true);
+  });
+
   it('shows the running action with a spinner instead of the status', () => {
     const out = renderToString(
       <StatusLine status={{ kind: 'ok', message: 'old' }} busy="starting web-01" width={40} theme={ascii} />,

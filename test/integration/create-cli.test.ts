@@ -114,6 +114,16 @@ describe.runIf(RUN_LXC)('integration: lxdeck create from the command line, cance
     expect(Array.isArray(bb?.options)).toBe(true);
     const text = runCli(['templates'], cliEnv);
     expect(text.stdout).toMatch(/^busybox: /m);
+    // oci:DIR and docker-archive:FILE are offline: only docker:// needs the network
+    expect(text.stdout).toMatch(/^oci \(network for docker:\/\/ only\): /m);
+    expect(list.find((t) => t.name === 'oci')).toMatchObject({ offline: false, network: 'network for docker:// only' });
+  });
+
+  it('autostart reads a last word that is not on or off as a mistyped setting, not as a second name', () => {
+    const r = runCli(['autostart', `web-${id}`, 'maybe'], cliEnv);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('"maybe" is not on or off');
+    expect(r.stderr).toContain(`hint: lxdeck autostart web-${id} on|off`);
   });
 
   it('N2: a 16-byte --veth-pair is refused naming the 15-byte limit, and nothing is written', () => {

@@ -259,7 +259,7 @@ describe('resource sliders', () => {
     await s.waitFor(() => e.callsOf('setLimits').length === 1);
     expect(e.callsOf('setLimits')[0]).toEqual(['web-01', { memory: 256 << 20 }]);
     await s.press('1', '2', 'x', KEY.enter);
-    await s.waitFor((x) => x.includes('invalid size "12x"') && x.includes('hint: accepted: a whole number of bytes'), 'the refusal with the grammar');
+    await s.waitFor((x) => x.includes('invalid size "12x"') && x.includes('hint: accepted: bytes, K M G'), 'the refusal with the grammar');
     await delay(400);
     expect(e.callsOf('setLimits')).toHaveLength(1);
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ActionLog, actingUser, actionLogPath, parseActionLog, readRecentActions, recordActions, renderEquivalent, type ActionEntry } from '../../../core/actionlog/index.js';
+import { ACTION_SPECS, ActionLog, actingUser, actionLogPath, parseActionLog, readRecentActions, recordActions, renderEquivalent, type ActionEntry } from '../../../core/actionlog/index.js';
 import { LxdeckError } from '../../../core/errors.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lxdeck-actionlog-'));
@@ -111,6 +111,14 @@ describe('recordActions', () => {
     expect(entries[2].command).toBe('lxc-destroy -P /srv/lxc -n web1 -f');
     expect(entries[3]).toMatchObject({ command: "lxc-attach -P /srv/lxc -n web1 -- sh -c 'echo hi; exit 3'", result: 'ok', exitStatus: 3 });
     expect(entries[4].command).toBe('kill -s KILL 4242');
+  });
+
+  it("logs an oci, download or loop-backed create as LXC's own templates and lxc-create -B take it", () => {
+    const cmd = (o: object): string => renderEquivalent(ACTION_SPECS.create.equivalent('/p', ['c', o], undefined));
+    expect(cmd({ template: 'oci', options: { image: 'docker://busybox:latest' } })).toBe("lxc-create -P /p -n c -t oci -- --url docker://busybox:latest");
+    expect(cmd({ template: 'download', options: { distro: 'debian', release: 'bookworm', arch: 'amd64' } })).toBe('lxc-create -P /p -n c -t download -- --dist debian --release bookworm --arch amd64');
+    expect(cmd({ template: 'busybox', backing: 'loop', size: '2G' })).toBe('lxc-create -P /p -n c -t busybox -B loop --fssize 2G');
+    expect(cmd({ template: 'busybox', backing: 'dir' })).toBe('lxc-create -P /p -n c -t busybox');
   });
 
   it('a throwing log does not break the action', async () => {
