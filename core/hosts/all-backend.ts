@@ -6,13 +6,15 @@
  * addressing; container names cannot hold `:`). A host that does not answer gives one row
  * `HOST:` in state UNREACHABLE, so it shows as such within one refresh, never blocking the others.
  *
- * Capabilities: only what every backend of a row can be asked for (start, stop, freeze,
- * unfreeze, destroy, info, and attach/console when the row's backend has them); live stats
+ * Capabilities: what every backend of a row can be asked for (start, stop, freeze,
+ * unfreeze, destroy, info), and the optional ones (attach, console, restart, copy, rename,
+ * snapshots, autostart) when some host has them, refused with E_USAGE on a row whose host
+ * lacks it; copy and rename stay on the row's host (a copy across hosts is not offered); live stats
  * (a sampler) are left out, so the list is polled (the local rows' figures are on `lxdeck`).
  */
 import type { Backend } from '../backend.js';
 import { LxdeckError } from '../errors.js';
-import type { ContainerInfo, ContainerSummary, CreateOptions, InteractiveResult, StopOptions } from '../types.js';
+import type { AutostartSettings, ContainerInfo, ContainerSummary, CopyOptions, CreateOptions, InteractiveResult, SnapshotInfo, StopOptions } from '../types.js';
 import { DEFAULT_HOST_TIMEOUT_MS, listAllHosts, type HostEntry, type HostStatus } from './all-hosts.js';
 
 /** The host name of this machine's lxcpath in row ids and the HOST column. */
@@ -52,6 +54,7 @@ export class AllHostsBackend implements Backend {
     if (!hosts.some((h) => h.backend.attach)) this.attach = undefined;
     if (!hosts.some((h) => h.backend.console)) this.console = undefined;
     if (!hosts.some((h) => h.backend.attachArgv)) this.attachArgv = undefined;
+    for (const m of ROUTED) if (!hosts.some((h) => h.backend[m])) (this as Partial<Pick<Backend, RoutedMethod>>)[m] = undefined;
   }
 
   /** The names of the hosts, in order. */
@@ -152,11 +155,78 @@ export class AllHostsBackend implements Backend {
     return r.backend.console(r.name, opts);
   };
 
+  /** lxc-stop -r on the row's host. @throws as route, E_USAGE when that host cannot */
+  restart? = async (id: string, opts?: StopOptions): Promise<void> => {
+    const r = this.routeTo(id, 'restart');
+    return r.backend.restart!(r.name, opts);
+  };
+
+  /** A copy on the row's host: DST is a plain name there (or `HOST:NAME` of the same host). @throws as route, E_USAGE for another host */
+  copy? = async (id: string, dst: string, opts?: CopyOptions): Promise<ContainerInfo> => {
+    const r = this.routeTo(id, 'copy');
+    const info = await r.backend.copy!(r.name, this.sameHost(r.host, dst, 'copy'), opts);
+    return { ...info, name: rowId(r.host, info.name) };
+  };
+
+  /** A rename on the row's host. @throws as route, E_USAGE for another host */
+  rename? = async (id: string, newName: string): Promise<void> => {
+    const r = this.routeTo(id, 'rename');
+    return r.backend.rename!(r.name, this.sameHost(r.host, newName, 'rename'));
+  };
+
+  /** @throws as route and the host's snapshot, E_USAGE when that host cannot */
+  snapshot? = async (id: string, opts?: { comment?: string }): Promise<SnapshotInfo> => {
+    const r = this.routeTo(id, 'snapshot');
+    return r.backend.snapshot!(r.name, opts);
+  };
+
+  /** @throws as route and the host's snapshots, E_USAGE when that host cannot */
+  snapshots? = async (id: string): Promise<SnapshotInfo[]> => {
+    const r = this.routeTo(id, 'snapshots');
+    return r.backend.snapshots!(r.name);
+  };
+
+  /** In place, or as a new container on the row's host. @throws as route, E_USAGE when that host cannot */
+  restoreSnapshot? = async (id: string, snap: string, opts?: { as?: string }): Promise<void> => {
+    const r = this.routeTo(id, 'restoreSnapshot');
+    return r.backend.restoreSnapshot!(r.name, snap, opts?.as !== undefined ? { as: this.sameHost(r.host, opts.as, 'restore') } : opts);
+  };
+
+  /** @throws as route and the host's deleteSnapshot, E_USAGE when that host cannot */
+  deleteSnapshot? = async (id: string, snap: string): Promise<void> => {
+    const r = this.routeTo(id, 'deleteSnapshot');
+    return r.backend.deleteSnapshot!(r.name, snap);
+  };
+
+  /** @throws as route and the host's setAutostart, E_USAGE when that host cannot */
+  setAutostart? = async (id: string, st: Partial<AutostartSettings>): Promise<AutostartSettings> => {
+    const r = this.routeTo(id, 'setAutostart');
+    return r.backend.setAutostart!(r.name, st);
+  };
+
+  /** {@link route}, then E_USAGE when the row's host lacks `method`. */
+  private routeTo(id: string, method: RoutedMethod): { backend: Backend; name: string; host: string } {
+    const r = this.route(id);
+    if (!r.backend[method]) throw notOn(r.host, method);
+    return r;
+  }
+
+  /** A new name for a container on `host`: a plain name, or `host:NAME` of the same host. @throws E_USAGE for another host */
+  private sameHost(host: string, typed: string, what: string): string {
+    const t = parseRowId(typed);
+    if (typed.includes(':') && t.host !== host) throw new LxdeckError('E_USAGE', `${what} stays on ${host}: ${typed} names another host`, { hint: `give a plain name (it is made on ${host})` });
+    return typed.includes(':') ? t.name : typed;
+  }
+
   /** Closes what the hosts' backends hold open (SSH connections). */
   close(): void {
     for (const h of this.hosts) (h.backend as { close?: () => void }).close?.();
   }
 }
+
+/** The optional methods routed to the row's host (defined when some host has them). */
+const ROUTED = ['restart', 'copy', 'rename', 'snapshot', 'snapshots', 'restoreSnapshot', 'deleteSnapshot', 'setAutostart'] as const;
+type RoutedMethod = (typeof ROUTED)[number];
 
 function notOn(host: string, what: string): LxdeckError {
   return new LxdeckError('E_USAGE', `${what} is not supported on ${host}`, { hint: 'lxdeck --help lists what each backend can do' });

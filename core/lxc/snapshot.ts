@@ -59,7 +59,7 @@ export function parseSnapshotTs(text: string): string | null {
 }
 
 /** snap2 before snap10: LXC's names by their number, others after them by name. */
-function snapOrder(a: string, b: string): number {
+export function snapOrder(a: string, b: string): number {
   const na = /^snap(\d+)$/.exec(a);
   const nb = /^snap(\d+)$/.exec(b);
   if (na && nb) return Number(na[1]) - Number(nb[1]);

@@ -6,7 +6,11 @@
  * remote command per pass (stats.ts); attach runs lxc-attach on a channel (a pty when the local
  * stdin is a terminal) and passes its exit status on; console runs lxc-console in a pty.
  *
- * What a remote does not do (yet): limits, snapshots, copy, rename, autostart, protection, ps;
+ * The lifecycle (issue 9's verbs) runs LXC's own tools there: restart (lxc-stop -r), copy
+ * (lxc-copy, new hwaddrs as LXC gives them; a static address is not copied), rename (lxc-copy -R),
+ * snapshots (lxc-snapshot; the list is one read of `snaps/`), autostart (the config's
+ * lxc.start.* and lxc.group keys, rewritten whole).
+ * What a remote does not do (yet): limits, protection, ps, devices;
  * the CLI and the console see those methods missing and refuse or hide them. Create
  * makes a privileged busybox container (LXC's own `lxc-create -t busybox`) with no network, or
  * a veth on an existing bridge of the remote; other create options are refused with E_USAGE.
@@ -19,7 +23,9 @@ import { LxcConfig, netInterfaces } from '../lxc/config.js';
 import { attachArgv, consoleArgv, FALLBACK_SHELL } from '../lxc/attach.js';
 import { validateContainerName, validateIfName } from '../names.js';
 import { parseCidr, parseIpv4 } from '../network/ipv4.js';
-import { CONTAINER_STATES, type ContainerInfo, type ContainerState, type ContainerSummary, type CreateOptions, type InteractiveResult, type StopOptions } from '../types.js';
+import { CONTAINER_STATES, type AutostartSettings, type ContainerInfo, type ContainerState, type ContainerSummary, type CopyOptions, type CreateOptions, type InteractiveResult, type SnapshotInfo, type StopOptions } from '../types.js';
+import { applyAutostartSettings, checkAutostart, readAutostart } from '../lxc/autostart.js';
+import { parseSnapshotTs, snapOrder, validateSnapshotName } from '../lxc/snapshot.js';
 import type { StatsSource } from '../stats/types.js';
 import { SshRunner, SshTransport, quoteArgv, type SshTarget } from './ssh.js';
 import { RemoteStatsSource } from './stats.js';
@@ -252,6 +258,175 @@ export class RemoteLxcBackend implements Backend {
     await this.driver.destroy(name, opts.force === true);
   }
 
+  /** The container's state there; E_NOT_FOUND when LXC has no such container. */
+  private async stateOf(name: string): Promise<ContainerState> {
+    const c = await this.run(['test', '-f', `${this.lxcpath}/${name}/config`]);
+    if (c.exitCode !== 0) throw new LxdeckError('E_NOT_FOUND', `no container named ${name} on ${this.remote}`, { hint: `lxdeck ls --remote ${this.remote}` });
+    return (await this.driver.info(name)).state;
+  }
+
+  private async requireStopped(name: string, what: string): Promise<void> {
+    const st = await this.stateOf(name);
+    if (st !== 'STOPPED') throw new LxdeckError('E_STATE', `${name} is ${st} on ${this.remote}: ${what} needs it STOPPED`, { hint: `lxdeck stop ${this.remote}:${name}` });
+  }
+
+  /** The config file's text there (empty when it cannot be read). */
+  private async readConfig(name: string): Promise<LxcConfig> {
+    const path = `${this.lxcpath}/${name}/config`;
+    const c = await this.run(['cat', path]);
+    if (c.exitCode !== 0) throw new LxdeckError('E_NOT_FOUND', `cannot read ${path} on ${this.remote}: ${c.stderr.trim() || `exit ${c.exitCode}`}`, { hint: `lxdeck ls --remote ${this.remote}` });
+    return LxcConfig.parse(c.stdout, path);
+  }
+
+  /** Writes a config there whole: a temporary file beside it, then rename (no half-written config). */
+  private async writeConfig(name: string, cfg: LxcConfig): Promise<void> {
+    const path = `${this.lxcpath}/${name}/config`;
+    const w = await this.run(['sh', '-c', 'cat > "$1.lxdeck-tmp" && mv -f "$1.lxdeck-tmp" "$1"', 'sh', path], 30_000, cfg.toString());
+    if (w.exitCode !== 0) {
+      await this.run(['rm', '-f', `${path}.lxdeck-tmp`]).catch(() => undefined);
+      throw new LxdeckError('E_COMMAND', `writing ${path} on ${this.remote} failed: ${w.stderr.trim() || `exit ${w.exitCode}`}`);
+    }
+  }
+
+  /**
+   * `lxc-stop -r` (a clean reboot: lxc.signal.reboot to init), then lxc-wait RUNNING; with
+   * opts.kill, lxc-stop -k and lxc-start. A frozen container is thawed first, as locally.
+   * @throws LxdeckError E_NOT_FOUND, E_STATE (not running), E_COMMAND, E_TIMEOUT, E_UNREACHABLE
+   */
+  async restart(name: string, opts: StopOptions = {}): Promise<void> {
+    validateContainerName(name);
+    const st = await this.stateOf(name);
+    if (st === 'STOPPED') throw new LxdeckError('E_STATE', `${name} is not running on ${this.remote}: nothing to restart`, { hint: `lxdeck start ${this.remote}:${name}` });
+    if (st === 'FROZEN' || st === 'FREEZING') await this.driver.unfreeze(name);
+    if (opts.kill) {
+      await this.driver.stop(name, { kill: true });
+      await this.driver.start(name);
+      return;
+    }
+    await this.driver.reboot(name, opts.timeoutSec ?? 30);
+  }
+
+  /**
+   * `lxc-copy -P LP -n SRC -N DST [-s]` there (lxc-copy(1): LXC gives the copy new hwaddrs and
+   * its name as lxc.uts.name). A static `lxc.net.N.ipv4.address` would be the source's twin on
+   * the same bridge, so the copy's is removed (it gets none until one is set). SRC must be STOPPED.
+   * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_EXISTS, E_STATE, E_COMMAND, E_UNREACHABLE
+   */
+  async copy(src: string, dst: string, opts: CopyOptions = {}): Promise<ContainerInfo> {
+    validateContainerName(src);
+    validateContainerName(dst);
+    await this.requireStopped(src, 'a copy');
+    if ((await this.run(['test', '-e', `${this.lxcpath}/${dst}`])).exitCode === 0)
+      throw new LxdeckError('E_EXISTS', `a container named ${dst} exists on ${this.remote}`, { hint: `lxdeck ls --remote ${this.remote}` });
+    const argv = ['lxc-copy', '-P', this.lxcpath, '-n', src, '-N', dst, ...(opts.snapshot ? ['-s'] : [])];
+    opts.onProgress?.({ phase: 'copy', line: `${quoteArgv(argv)} on ${this.remote}` });
+    const r = await this.run(argv, 30 * 60_000);
+    if (r.exitCode !== 0)
+      throw new LxdeckError('E_COMMAND', `lxc-copy on ${this.remote} failed: ${lastLxcError(r.stderr) ?? `exit status ${r.exitCode}`}`, {
+        hint: opts.snapshot ? `a snapshot clone needs a backing store LXC can snapshot (overlay, btrfs); try a full copy` : `the command was: ${quoteArgv(argv)}`,
+      });
+    const cfg = await this.readConfig(dst);
+    const statics = cfg.entries().filter((e) => /^lxc\.net\.\d+\.ipv4\.address$/.test(e.key));
+    if (statics.length) {
+      for (const k of new Set(statics.map((e) => e.key))) cfg.unset(k);
+      await this.writeConfig(dst, cfg);
+    }
+    return this.info(dst);
+  }
+
+  /**
+   * `lxc-copy -P LP -n OLD -N NEW -R` there (lxc-copy(1) rename). OLD must be STOPPED and have no
+   * snapshots (LXC refuses those).
+   * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_EXISTS, E_STATE, E_COMMAND, E_UNREACHABLE
+   */
+  async rename(oldName: string, newName: string): Promise<void> {
+    validateContainerName(oldName);
+    validateContainerName(newName);
+    await this.requireStopped(oldName, 'a rename');
+    if ((await this.run(['test', '-e', `${this.lxcpath}/${newName}`])).exitCode === 0)
+      throw new LxdeckError('E_EXISTS', `a container named ${newName} exists on ${this.remote}`, { hint: `lxdeck ls --remote ${this.remote}` });
+    const snaps = await this.snapshots(oldName);
+    if (snaps.length)
+      throw new LxdeckError('E_STATE', `${oldName} has ${snaps.length} snapshot(s) (${snaps.map((x) => x.name).join(', ')}): LXC cannot rename a container with snapshots`, {
+        hint: `copy it instead (lxdeck copy ${this.remote}:${oldName} ${newName}), or delete its snapshots first`,
+      });
+    const argv = ['lxc-copy', '-P', this.lxcpath, '-n', oldName, '-N', newName, '-R'];
+    const r = await this.run(argv, 10 * 60_000);
+    if (r.exitCode !== 0) throw new LxdeckError('E_COMMAND', `lxc-copy -R on ${this.remote} failed: ${lastLxcError(r.stderr) ?? `exit status ${r.exitCode}`}`, { hint: `the command was: ${quoteArgv(argv)}` });
+  }
+
+  /**
+   * The snapshots there, as `lxc-snapshot -L -C` lists them: one read of `snaps/*` (name, `ts`,
+   * `comment`, separated by ASCII RS/US so a comment may hold any line), sorted snap0, snap1, ...
+   * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_UNREACHABLE
+   */
+  async snapshots(name: string): Promise<SnapshotInfo[]> {
+    validateContainerName(name);
+    await this.stateOf(name);
+    const script = 'cd "$1/snaps" 2>/dev/null || exit 0; for s in *; do [ -f "$s/config" ] || continue; printf "\\036%s\\037" "$s"; cat "$s/ts" 2>/dev/null; printf "\\037"; if [ -f "$s/comment" ]; then printf 1; cat "$s/comment"; fi; done';
+    const r = await this.run(['sh', '-c', script, 'sh', `${this.lxcpath}/${name}`]);
+    if (r.exitCode !== 0) throw new LxdeckError('E_COMMAND', `reading the snapshots of ${name} on ${this.remote} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+    return parseRemoteSnapshots(r.stdout);
+  }
+
+  /**
+   * `lxc-snapshot [-c FILE]` there (the comment through a private temporary file there); returns
+   * the snapshot it made. The container must be STOPPED (a consistent copy), as locally.
+   * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_STATE, E_INVALID_VALUE (NUL in the comment), E_COMMAND, E_UNREACHABLE
+   */
+  async snapshot(name: string, opts: { comment?: string } = {}): Promise<SnapshotInfo> {
+    validateContainerName(name);
+    if (opts.comment?.includes('\0')) throw new LxdeckError('E_INVALID_VALUE', 'a snapshot comment cannot hold a NUL character');
+    await this.requireStopped(name, 'a snapshot');
+    const before = new Set((await this.snapshots(name)).map((x) => x.name));
+    const argv = ['lxc-snapshot', '-P', this.lxcpath, '-n', name];
+    const r =
+      opts.comment === undefined
+        ? await this.run(argv, 30 * 60_000)
+        : await this.run(['sh', '-c', 'f=$(mktemp) || exit 1; cat > "$f"; shift; "$@" -c "$f"; r=$?; rm -f "$f"; exit $r', 'sh', '-', ...argv], 30 * 60_000, opts.comment);
+    if (r.exitCode !== 0) throw new LxdeckError('E_COMMAND', `lxc-snapshot of ${name} on ${this.remote} failed: ${lastLxcError(r.stderr) ?? `exit status ${r.exitCode}`}`, { hint: `the command was: ${quoteArgv(argv)}` });
+    const made = (await this.snapshots(name)).filter((x) => !before.has(x.name));
+    if (made.length !== 1) throw new LxdeckError('E_COMMAND', `lxc-snapshot of ${name} on ${this.remote} left ${made.length} new snapshots`, { hint: `lxc-snapshot -P ${this.lxcpath} -n ${name} -L` });
+    return made[0];
+  }
+
+  /**
+   * `lxc-snapshot -r SNAP [-N AS]` there: in place (NAME must be STOPPED), or as a new container.
+   * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND (container or snapshot), E_EXISTS, E_STATE, E_COMMAND, E_UNREACHABLE
+   */
+  async restoreSnapshot(name: string, snap: string, opts: { as?: string } = {}): Promise<void> {
+    validateContainerName(name);
+    validateSnapshotName(snap);
+    if (opts.as !== undefined) validateContainerName(opts.as);
+    if (opts.as === undefined) await this.requireStopped(name, 'a restore in place');
+    if (!(await this.snapshots(name)).some((x) => x.name === snap)) throw new LxdeckError('E_NOT_FOUND', `${name} has no snapshot ${snap} on ${this.remote}`, { hint: `lxdeck snapshots ${this.remote}:${name}` });
+    if (opts.as !== undefined && (await this.run(['test', '-e', `${this.lxcpath}/${opts.as}`])).exitCode === 0)
+      throw new LxdeckError('E_EXISTS', `a container named ${opts.as} exists on ${this.remote}`);
+    await this.driver.snapshotRestore(name, snap, opts.as);
+  }
+
+  /** `lxc-snapshot -d SNAP` there. @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_COMMAND, E_UNREACHABLE */
+  async deleteSnapshot(name: string, snap: string): Promise<void> {
+    validateContainerName(name);
+    validateSnapshotName(snap);
+    if (!(await this.snapshots(name)).some((x) => x.name === snap)) throw new LxdeckError('E_NOT_FOUND', `${name} has no snapshot ${snap} on ${this.remote}`, { hint: `lxdeck snapshots ${this.remote}:${name}` });
+    await this.driver.snapshotDestroy(name, snap);
+  }
+
+  /**
+   * Writes lxc.start.auto, lxc.start.order, lxc.start.delay and lxc.group (the given fields;
+   * lxc.container.conf(5)) into the config there, rewritten whole; returns what is saved now.
+   * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_INVALID_VALUE, E_COMMAND, E_UNREACHABLE
+   */
+  async setAutostart(name: string, s: Partial<AutostartSettings>): Promise<AutostartSettings> {
+    validateContainerName(name);
+    checkAutostart(s);
+    const cfg = await this.readConfig(name);
+    applyAutostartSettings(cfg, s);
+    await this.writeConfig(name, cfg);
+    return readAutostart(await this.readConfig(name));
+  }
+
   /** Stats of the remote lxcpath: one remote command per pass (stats.ts). */
   sampler(): StatsSource {
     this.stats ??= new RemoteStatsSource(this.transport, this.lxcpath);
@@ -326,6 +501,19 @@ export class RemoteLxcBackend implements Backend {
   close(): void {
     this.transport.close();
   }
+}
+
+/**
+ * Parses the snapshot listing of {@link RemoteLxcBackend.snapshots}: records `RS name US ts US
+ * [1 comment]` (RS = 0x1e, US = 0x1f; the `1` marks a comment file, which may be empty). Pure.
+ */
+export function parseRemoteSnapshots(text: string): SnapshotInfo[] {
+  const out: SnapshotInfo[] = [];
+  for (const rec of text.split('\x1e').slice(1)) {
+    const [name, ts = '', rest = ''] = rec.split('\x1f');
+    out.push({ name, created: parseSnapshotTs(ts), comment: rest.startsWith('1') ? rest.slice(1).replace(/\n$/, '') : null });
+  }
+  return out.sort((a, b) => snapOrder(a.name, b.name));
 }
 
 /** A random locally administered unicast MAC in LXC's 00:16:3e prefix. */

@@ -148,9 +148,9 @@ describe.skipIf(!RUN)('remote LXC host over SSH (netns + own mount namespace + o
     const u = runCli(['create', `${REMOTE}:x${CT}`], env);
     expect(u.status).toBe(2);
     expect(u.stderr).toMatch(/privileged/);
-    const snap = runCli(['snapshot', `${REMOTE}:${CT}`], env);
-    expect(snap.status).toBe(2);
-    expect(snap.stderr).toMatch(/does not work on a remote/);
+    const prot = runCli(['protect', `${REMOTE}:${CT}`, 'on'], env);
+    expect(prot.status).toBe(2);
+    expect(prot.stderr).toMatch(/does not work on a remote/);
     expect(JSON.parse(runCli(['ls', '--remote', REMOTE, '--json'], env).stdout).map((c: { name: string }) => c.name)).toEqual([CT]);
   });
 
@@ -266,6 +266,52 @@ describe.skipIf(!RUN)('remote LXC host over SSH (netns + own mount namespace + o
     } finally {
       writeFileSync(kh, good);
     }
+  });
+
+  it("restart, snapshots, copy, rename, restore --as and autostart through the remote (LXC's own tools there)", { timeout: 180_000 }, () => {
+    const ok = (args: string[]) => {
+      const r = runCli(args, env);
+      expect(r.stderr, args.join(' ')).toBe('');
+      expect(r.status, args.join(' ')).toBe(0);
+      return r.stdout;
+    };
+    const ls = () => JSON.parse(runCli(['ls', '--remote', REMOTE, '--json'], env).stdout) as { name: string; state: string; pid: number | null; autostart: boolean }[];
+    const pid0 = ls().find((c) => c.name === CT)!.pid;
+    // a clean reboot (lxc-stop -r): RUNNING again with a new init
+    expect(ok(['restart', `${REMOTE}:${CT}`])).toMatch(new RegExp(`^${CT} RUNNING pid \\d+`));
+    const pid1 = ls().find((c) => c.name === CT)!.pid;
+    expect(pid1).toBeGreaterThan(0);
+    expect(pid1).not.toBe(pid0);
+    // a snapshot of a running container is refused (as locally), then taken stopped, with a two-line comment
+    const running = runCli(['snapshot', `${REMOTE}:${CT}`], env);
+    expect(running.status).toBe(1);
+    expect(running.stderr).toMatch(/RUNNING.*STOPPED/);
+    ok(['stop', `${REMOTE}:${CT}`, '--kill']);
+    const made = JSON.parse(ok(['snapshot', `${REMOTE}:${CT}`, '-c', 'before the upgrade\nsecond line', '--json'])) as { snapshot: { name: string; comment: string } }[];
+    expect(made[0].snapshot).toMatchObject({ name: 'snap0', comment: 'before the upgrade\nsecond line' });
+    const snaps = JSON.parse(ok(['snapshots', `${REMOTE}:${CT}`, '--json'])) as { name: string; created: string | null; comment: string | null }[];
+    expect(snaps).toEqual([{ name: 'snap0', created: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), comment: 'before the upgrade\nsecond line' }]);
+    // LXC refuses to rename a container with snapshots: said before lxc-copy runs
+    const rn = runCli(['rename', `${REMOTE}:${CT}`, `${CT}-x`], env);
+    expect(rn.status).toBe(1);
+    expect(rn.stderr).toMatch(/snapshot/);
+    // copy (lxc-copy), rename (lxc-copy -R), restore as a new container (lxc-snapshot -r -N)
+    ok(['copy', `${REMOTE}:${CT}`, `${CT}-c`]);
+    ok(['rename', `${REMOTE}:${CT}-c`, `${CT}-r`]);
+    ok(['restore', `${REMOTE}:${CT}`, 'snap0', '--as', `${CT}-s`]);
+    ok(['autostart', `${REMOTE}:${CT}-r`, 'on', '--order', '5']);
+    const names = ls();
+    expect(names.map((c) => c.name).sort()).toEqual([CT, `${CT}-r`, `${CT}-s`].sort());
+    expect(names.find((c) => c.name === `${CT}-r`)).toMatchObject({ state: 'STOPPED', autostart: true });
+    // each starts there: the copies are whole containers
+    ok(['start', `${REMOTE}:${CT}-r`]);
+    expect(ok(['attach', `${REMOTE}:${CT}-r`, '--', 'hostname'])).toBe(`${CT}-r\n`);
+    ok(['destroy', `${REMOTE}:${CT}-r`, '--force']);
+    ok(['destroy', `${REMOTE}:${CT}-s`]);
+    ok(['snapshot-delete', `${REMOTE}:${CT}`, 'snap0']);
+    expect(JSON.parse(ok(['snapshots', `${REMOTE}:${CT}`, '--json']))).toEqual([]);
+    ok(['start', `${REMOTE}:${CT}`]);
+    expect(ls()).toEqual([expect.objectContaining({ name: CT, state: 'RUNNING' })]);
   });
 
   it('stop and destroy through the remote', () => {

@@ -83,6 +83,38 @@ describe('AllHostsBackend', () => {
     await expect(b.start('nohost:x')).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
   });
 
+  it("routes the lifecycle (copy, rename, snapshots, restart, autostart) to the row's host; never across hosts; a host without it refuses", async () => {
+    const local = new FakeEngine([summary('web')]);
+    const lab1 = new FakeEngine([summary('db')]);
+    const bare = new FakeEngine([summary('x')]).without('copy', 'snapshot', 'snapshots', 'restart');
+    const b = new AllHostsBackend([
+      { name: 'local', backend: local },
+      { name: 'lab1', backend: lab1 },
+      { name: 'lab2', backend: bare },
+    ]);
+    await b.list();
+    const copied = await b.copy!('lab1:db', 'db2');
+    expect(copied.name).toBe('lab1:db2');
+    expect(lab1.callsOf('copy')).toEqual([['db', 'db2', undefined]]);
+    expect(local.callsOf('copy')).toEqual([]);
+    await b.copy!('lab1:db', 'lab1:db3');
+    expect(lab1.callsOf('copy')[1].slice(0, 2)).toEqual(['db', 'db3']);
+    await expect(b.copy!('lab1:db', 'lab2:db4')).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringContaining('copy stays on lab1') });
+    await expect(b.rename!('web', 'lab1:web')).rejects.toMatchObject({ code: 'E_USAGE' });
+    await b.rename!('web', 'web2');
+    expect(local.callsOf('rename')).toEqual([['web', 'web2']]);
+    await b.snapshot!('lab1:db', { comment: 'c' });
+    expect(lab1.callsOf('snapshot')).toEqual([['db', { comment: 'c' }]]);
+    await b.setAutostart!('lab1:db', { auto: true });
+    expect(lab1.callsOf('setAutostart')).toEqual([['db', { auto: true }]]);
+    await expect(b.snapshot!('lab2:x')).rejects.toMatchObject({ code: 'E_USAGE', message: 'snapshot is not supported on lab2' });
+    await expect(b.restart!('lab2:x')).rejects.toMatchObject({ code: 'E_USAGE' });
+    // a method no host has is not offered at all (the console hides its key)
+    const none = new AllHostsBackend([{ name: 'local', backend: new FakeEngine().without('copy') }]);
+    expect(none.copy).toBeUndefined();
+    expect(none.rename).toBeDefined();
+  });
+
   it('throws when no host answered (the list says it cannot list)', async () => {
     const down = new FakeEngine([]);
     down.failOn('list', { code: 'E_UNREACHABLE', message: 'refused' });

@@ -17,3 +17,16 @@ describe('NAME:container addressing (incus form)', () => {
     expect(() => splitRemoteAddressing(['start', 'lab1:a', 'note:b'], known)).toThrow(expect.objectContaining({ code: 'E_USAGE' }));
   });
 });
+
+describe('the snapshot listing read from a remote in one command', () => {
+  it('parses RS/US records: LXC order, ts as ISO 8601, a comment (even empty or multi-line) only where the file exists', async () => {
+    const { parseRemoteSnapshots } = await import('../../../core/remote/backend.js');
+    const text = '\x1esnap10\x1f2026:12:06 05:33:28\n\x1f' + '\x1esnap2\x1f2026:12:06 05:30:00\n\x1f1line one\nline two\n' + '\x1esnap3\x1fgarbage\x1f1';
+    expect(parseRemoteSnapshots(text)).toEqual([
+      { name: 'snap2', created: new Date(2026, 11, 6, 5, 30, 0).toISOString(), comment: 'line one\nline two' },
+      { name: 'snap3', created: null, comment: '' },
+      { name: 'snap10', created: new Date(2026, 11, 6, 5, 33, 28).toISOString(), comment: null },
+    ]);
+    expect(parseRemoteSnapshots('')).toEqual([]);
+  });
+});
