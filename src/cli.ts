@@ -19,7 +19,7 @@ import { addLifecycleCommands } from './cli-lifecycle.js';
 import { addCloneCommands } from './cli-clone.js';
 import { ActionLog, recordActions } from '../core/actionlog/index.js';
 import { RemoteStore } from '../core/remote/store.js';
-import type { RemoteLxcBackend } from '../core/remote/backend.js';
+import { RemoteLxcBackend } from '../core/remote/backend.js';
 import { addRemoteCommands, remoteBackend, splitRemoteAddressing } from './cli-remote.js';
 import { BACKENDS, backendFromArgv, buildLxdProgram } from './cli-lxd.js';
 import { listAllHosts, type HostEntry } from '../core/hosts/all-hosts.js';
@@ -212,7 +212,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       throw new LxdeckError('E_USAGE', `--remote ${r} and ${addressedRemote}:... name different hosts`, { hint: 'one command acts on one host' });
     activeRemote = r ?? addressedRemote;
     // a verb that would act on this host must not run as if it were the remote
-    if (activeRemote !== undefined && (action === program || (action.parent === program && !REMOTE_VERBS.has(action.name()))))
+    if (activeRemote !== undefined && action !== program && action.parent === program && !REMOTE_VERBS.has(action.name()))
       throw new LxdeckError('E_USAGE', `${action === program ? 'the console' : `lxdeck ${action.name()}`} does not work on a remote (${activeRemote}) yet`, {
         hint: `on a remote: ${[...REMOTE_VERBS].join(', ')}`,
       });
@@ -244,6 +244,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
       // every host in one list: actions go to the row's host; no first-time setup offer (it is about this host)
       const all = new AllHostsBackend(everyHost(g()), { timeoutMs: ALL_HOSTS_CONSOLE_TIMEOUT_MS });
       setExit(await runConsole(all, { readOnly, services: { setup: undefined, checkAtStart: false } }));
+      return;
+    }
+    if (activeRemote !== undefined) {
+      // one remote's console: the backend itself, not the CLI's guard (a key shows only for a
+      // method the remote really has); this host's setup and checkconfig are not offered
+      const r = remoteStore().get(activeRemote);
+      const b = new RemoteLxcBackend({ ...r, lxcpath: cliLxcpath ?? r.lxcpath });
+      openRemotes.set(`console:${activeRemote}`, b);
+      setExit(await runConsole(b, { readOnly, services: { setup: undefined, checkAtStart: false, checkconfig: undefined } }));
       return;
     }
     setExit(await runConsole(engineFrom(g()), { readOnly }));

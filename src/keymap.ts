@@ -126,7 +126,7 @@ export const LIST_COMMANDS: readonly Command<ListCommandId>[] = [
   { id: 'sortReverse', keys: ['I'], label: 'reverse', dangerous: false, changes: false, show: { unicode: 'I', ascii: 'I' }, minor: true },
   { id: 'stats', keys: ['v'], label: 'stats', dangerous: false, changes: false, show: { unicode: 'v', ascii: 'v' }, minor: true },
   // the sliders apply limits live: a change
-  { id: 'limits', keys: ['L'], label: 'limits', dangerous: false, changes: true, show: { unicode: 'L', ascii: 'L' } },
+  { id: 'limits', keys: ['L'], label: 'limits', dangerous: false, changes: true, needs: ['setLimits'], show: { unicode: 'L', ascii: 'L' } },
   { id: 'top', keys: ['T'], label: 'top', dangerous: false, changes: false, show: { unicode: 'T', ascii: 'T' }, minor: true },
   { id: 'log', keys: ['l'], label: 'log', dangerous: false, changes: false, show: { unicode: 'l', ascii: 'l' }, minor: true },
   { id: 'checkconfig', keys: ['K'], label: 'host check', dangerous: false, changes: false, show: { unicode: 'K', ascii: 'K' }, minor: true },
@@ -186,7 +186,7 @@ export const TOP_COMMANDS: readonly Command<TopCommandId>[] = [
   { id: 'sortName', keys: ['n'], label: 'name', dangerous: false, changes: false, show: { unicode: 'n', ascii: 'n' } },
   { id: 'reverse', keys: ['r'], label: 'reverse', dangerous: false, changes: false, show: { unicode: 'r', ascii: 'r' } },
   { id: 'stats', keys: ['v', 'enter'], label: 'stats', dangerous: false, changes: false, show: { unicode: 'v', ascii: 'v' }, minor: true },
-  { id: 'limits', keys: ['L'], label: 'limits', dangerous: false, changes: true, show: { unicode: 'L', ascii: 'L' }, minor: true },
+  { id: 'limits', keys: ['L'], label: 'limits', dangerous: false, changes: true, needs: ['setLimits'], show: { unicode: 'L', ascii: 'L' }, minor: true },
   { id: 'back', keys: ['escape', 'q', 'left'], label: 'back', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
   { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false },
 ];
@@ -221,7 +221,7 @@ export type StatsViewCommandId = 'limits' | 'processes' | 'back' | 'quit';
 
 /** Commands of the stats detail view. */
 export const STATS_VIEW_COMMANDS: readonly Command<StatsViewCommandId>[] = [
-  { id: 'limits', keys: ['L'], label: 'limits', dangerous: false, changes: true, show: { unicode: 'L', ascii: 'L' } },
+  { id: 'limits', keys: ['L'], label: 'limits', dangerous: false, changes: true, needs: ['setLimits'], show: { unicode: 'L', ascii: 'L' } },
   { id: 'processes', keys: ['p'], label: 'procs', dangerous: false, changes: false, show: { unicode: 'p', ascii: 'p' } },
   { id: 'back', keys: ['escape', 'q', 'left'], label: 'back', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
   { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false },

@@ -196,6 +196,29 @@ describe.skipIf(!RUN)('remote LXC host over SSH (netns + own mount namespace + o
     expect(new Set(readFileSync(c.stty, 'utf8').split(/[\s;]+/)).has('icanon')).toBe(true);
   });
 
+  it("the console of one remote (lxdeck --remote NAME): its rows with live CPU and memory from the remote's stats passes; keys only for what a remote does", { timeout: 120_000 }, async () => {
+    const cliEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+    const t = new TmuxTerm();
+    terms.push(t);
+    const code = join(t.dir, 'code');
+    t.start(`${shq(process.execPath)} ${shq(CLI)} --remote ${REMOTE}; echo $? > ${shq(code)}`, cliEnv, 120, 30);
+    const row = (x: string) => x.split('\n').find((l) => l.includes(CT));
+    const screen = await t.waitForScreen(`${CT} with its CPU and memory`, (x) => /RUNNING\s+\d+\.\d\s+\S+\/unlimited/.test(row(x) ?? ''), 30_000);
+    expect(screen).toContain(lxcpath);
+    expect(screen.split('\n').some((l) => /CPU%\s+MEM USED\/LIMIT/.test(l))).toBe(true);
+    // a remote has no ps and no limits (yet): those keys are not offered; its lifecycle keys are
+    expect(screen).not.toMatch(/\bp procs\b/);
+    expect(screen).not.toMatch(/\bL limits\b/);
+    expect(screen).toMatch(/\bR restart\b/);
+    t.keys('n');
+    await t.waitForScreen("the remote container's snapshots", (x) => x.includes(`Snapshots of ${CT}`) && x.includes(`no snapshots of ${CT}`), 20_000);
+    t.keys('Escape');
+    await t.waitForScreen('the list again', (x) => /RUNNING/.test(row(x) ?? ''), 10_000);
+    t.keys('q');
+    await t.waitFor('the console to exit', () => existsSync(code) && readFileSync(code, 'utf8').trim() !== '', 20_000);
+    expect(readFileSync(code, 'utf8').trim()).toBe('0');
+  });
+
   it('sshd killed mid-stream: the stream fails with E_UNREACHABLE (no crash, no hang), and works again once sshd is back', async () => {
     const b = new RemoteLxcBackend({ name: REMOTE, user: 'root', host: addr, port: PORT, lxcpath, identity: join(dir, 'id_ed25519'), knownHosts: join(dir, 'known_hosts') });
     try {
