@@ -16,6 +16,7 @@ import { formatCidr } from './network/ipv4.js';
 import type { TemplateSource } from './rootfs/template.js';
 import { createContainer } from './rootfs/create.js';
 import { copyContainer, renameContainer, restoreSnapshotAs, type CloneHost } from './rootfs/clone.js';
+import { lvExists, parseLvmRootfs, removeLv } from './rootfs/lvm.js';
 import { HostState, resolveHostStateDir } from './hoststate/index.js';
 import type { AutostartResult, AutostartSettings, ContainerInfo, ContainerSummary, CopyOptions, CreateOptions, SnapshotInfo, StopOptions } from './types.js';
 import type { Backend } from './backend.js';
@@ -436,8 +437,36 @@ export class Engine implements Backend {
     if (li.state !== 'STOPPED' && !opts.force)
       throw new LxdeckError('E_RUNNING', `${name} is ${li.state}; refusing to destroy a running container`, { hint: `stop it first (lxdeck stop ${name}) or use --force` });
     if (li.state !== 'STOPPED') await this.driver.stop(name, { kill: true });
-    await this.driver.destroy(name);
+    await this.destroyWithRootfs(name);
     await this.releaseHostRecords(name);
+  }
+
+  /**
+   * `lxc-destroy`, and for an LVM-backed rootfs (`lxc.rootfs.path = lvm:/dev/VG/LV`) the thin volume
+   * too: LXC's lvm_destroy runs `lvremove -f` itself, but for an unprivileged container LXC runs the
+   * storage removal inside the container's user namespace, where lvremove cannot reach device-mapper
+   * and lxc-destroy fails. Then lxdeck removes the volume as root (`lvremove -f VG/LV`), points
+   * lxc.rootfs.path at the empty mount point directory and runs lxc-destroy again. A volume that
+   * is still there after a successful lxc-destroy is removed the same way.
+   * @throws LxdeckError E_STATE (snapshots, clones), E_COMMAND
+   */
+  private async destroyWithRootfs(name: string): Promise<void> {
+    const cfgPath = join(this.dir(name), 'config');
+    const lv = parseLvmRootfs((await readConfig(cfgPath).catch(() => null))?.get('lxc.rootfs.path'));
+    if (!lv) return this.driver.destroy(name);
+    try {
+      await this.driver.destroy(name);
+    } catch (e) {
+      if (!isLxdeckError(e, 'E_COMMAND') || !(await lvExists(this.runner, lv.vg, lv.lv))) throw e;
+      await removeLv(this.runner, lv.vg, lv.lv);
+      const cfg = await readConfig(cfgPath);
+      cfg.set('lxc.rootfs.path', `dir:${join(this.dir(name), 'rootfs')}`);
+      await mkdir(join(this.dir(name), 'rootfs'), { recursive: true });
+      await writeConfig(cfgPath, cfg);
+      await this.driver.destroy(name);
+      return;
+    }
+    await removeLv(this.runner, lv.vg, lv.lv);
   }
 
   /** Releases a destroyed container's address and idmap entries in the host records (best effort: the next reconcile drops them anyway). */

@@ -15,7 +15,7 @@
  * lxc-copy started, DST is destroyed and its reservations released.
  */
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
-import { chmod, chown, readFile, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Runner } from '../exec/runner.js';
 import { LxdeckError } from '../errors.js';
@@ -26,6 +26,7 @@ import { validateContainerName, validateExistingName, vethName } from '../names.
 import { randomHwaddr } from '../network/hwaddr.js';
 import { formatCidr, parseCidr } from '../network/ipv4.js';
 import { mkdirInRootfs, writeFileInRootfs } from './safe-write.js';
+import { checkLvmName, lastLine, lvDevice, lvExists, LVM_ENV, lvsnapshotArgv, parseLvmRootfs, removeLv } from './lvm.js';
 
 export interface CloneHost {
   lxcpath: string;
@@ -53,6 +54,8 @@ export async function copyContainer(host: CloneHost, src: string, dst: string, o
   const btrfs = (srcCfg.get('lxc.rootfs.path') ?? '').startsWith('btrfs:');
   const st = await host.state(src);
   if (st !== 'STOPPED') throw new LxdeckError('E_STATE', `${src} is ${st}: lxdeck copies a stopped container only`, { hint: `stop it first: lxdeck stop ${src}` });
+  const lv = parseLvmRootfs(srcCfg.get('lxc.rootfs.path'));
+  if (opts.snapshot && lv) return lvmSnapshotClone(host, src, dst, lv);
   const r = await host.runner.run('lxc-copy', ['-P', host.lxcpath, '-n', src, '-N', dst, ...(opts.snapshot ? (btrfs ? ['-s'] : ['-s', '-B', 'overlay']) : []), '-K'], { timeoutMs: 30 * 60_000 });
   if (r.exitCode !== 0) {
     await removeDst(host, dst);
@@ -84,10 +87,10 @@ export async function copyContainer(host: CloneHost, src: string, dst: string, o
 function checkSnapshotClone(cfg: Awaited<ReturnType<typeof readConfig>>, src: string, dst: string): void {
   const full = `make a full copy instead: lxdeck copy ${src} ${dst}`;
   const val = cfg.get('lxc.rootfs.path') ?? '';
-  if (val.startsWith('btrfs:')) return;
+  if (val.startsWith('btrfs:') || val.startsWith('lvm:')) return;
   if (!dirRootfs(val))
     throw new LxdeckError('E_USAGE', `copy --snapshot takes a dir-backed rootfs; ${src}'s is ${val || 'unset'}`, {
-      hint: /^(loop|lvm|zfs):/.test(val) ? `lxc-copy -n ${src} -N ${dst} (with -P LXCPATH) copies it as it is; lxdeck copies dir-backed containers only` : full,
+      hint: /^(loop|zfs):/.test(val) ? `lxc-copy -n ${src} -N ${dst} (with -P LXCPATH) copies it as it is; lxdeck copies dir-backed containers only` : full,
     });
   if (cfg.getAll('lxc.idmap').length)
     throw new LxdeckError('E_USAGE', `${src} is unprivileged: an overlay clone would share its rootfs files and so its idmap range`, { hint: full });
@@ -98,10 +101,67 @@ async function removeDst(host: CloneHost, dst: string): Promise<void> {
 }
 
 /**
- * The identity step after lxc-copy / lxc-snapshot -N: hwaddr, address, veth.pair, uts.name and /etc/hostname, idmap range and ownership, sidecar.
- * `note` goes into DST's sidecar (default `{ copiedFrom: SRC }`).
+ * `copy --snapshot` of an LVM-backed SRC (`lxc.rootfs.path = lvm:/dev/VG/SRC`): a thin snapshot
+ * `lvcreate -s -kn -n DST VG/LV` as lxc-copy -s makes it of a thin origin (lxc's lvm_snapshot; -kn
+ * so that /dev/VG/DST is active now and after a reboot, see lvsnapshotArgv), then DST's directory
+ * and config (SRC's, with lxc.rootfs.path = lvm:/dev/VG/DST and SRC's directory in other values
+ * replaced by DST's, as lxc-copy rewrites them) and the identity step with the snapshot mounted on
+ * DST's rootfs directory (new MAC, address, veth, hostname, and for an unprivileged SRC its own idmap
+ * range with the snapshot's ownership shifted: metadata written in the snapshot only, the data
+ * blocks stay shared in the pool). lxdeck does this itself rather than through lxc-copy -s, which
+ * mounts the new rootfs inside an unprivileged container's user namespace for its hostname step
+ * (an ext4 block device cannot be mounted there) and leaves LVM's activation-skip flag on the
+ * snapshot. A failure removes DST's directory and the snapshot volume.
+ * @throws LxdeckError E_INVALID_VALUE (DST not a valid LV name), E_EXISTS (VG/DST exists), E_COMMAND (lvcreate, mount), E_NETWORK, E_CONFIG, E_UNSAFE_PATH
  */
-export async function newIdentity(host: CloneHost, src: string, dst: string, note: Record<string, unknown> = { copiedFrom: src }): Promise<void> {
+async function lvmSnapshotClone(host: CloneHost, src: string, dst: string, lv: { vg: string; lv: string }): Promise<void> {
+  checkLvmName('logical volume', dst);
+  if (await lvExists(host.runner, lv.vg, dst))
+    throw new LxdeckError('E_EXISTS', `a logical volume ${lv.vg}/${dst} already exists`, { hint: 'choose another name (the snapshot volume is named after the new container, as lxc-copy -s names it)' });
+  const argv = lvsnapshotArgv(lv.vg, lv.lv, dst);
+  const r = await host.runner.run('lvcreate', argv, { timeoutMs: 120_000, env: LVM_ENV });
+  if (r.exitCode !== 0) {
+    await removeLv(host.runner, lv.vg, dst).catch(() => undefined);
+    throw new LxdeckError('E_COMMAND', `the thin snapshot ${lv.vg}/${dst} of ${lv.vg}/${lv.lv} failed: ${lastLine(r.stderr) ?? `exit ${r.exitCode}`}`, { hint: `the command was: lvcreate ${argv.join(' ')}` });
+  }
+  const srcDir = join(host.lxcpath, src);
+  const dstDir = join(host.lxcpath, dst);
+  const mnt = join(dstDir, 'rootfs');
+  let mounted = false;
+  try {
+    await mkdir(dstDir, { mode: 0o750 });
+    await mkdir(mnt, { mode: 0o755 });
+    const text = await readFile(join(srcDir, 'config'), 'utf8');
+    const lines = text.split('\n').map((l) => {
+      const m = /^(\s*lxc\.rootfs\.path\s*=\s*)(.*)$/.exec(l);
+      if (m) return `${m[1]}lvm:${lvDevice(lv.vg, dst)}`;
+      // other values naming SRC's directory (lxc.mount.fstab, lxc.log.file, hooks) follow to DST's, as lxc-copy does
+      return l.split(`${srcDir}/`).join(`${dstDir}/`);
+    });
+    await writeFile(join(dstDir, 'config'), lines.join('\n'), { mode: 0o640 });
+    const mo = await host.runner.run('mount', ['-t', 'ext4', lvDevice(lv.vg, dst), mnt], { timeoutMs: 60_000 });
+    if (mo.exitCode !== 0) throw new LxdeckError('E_COMMAND', `mounting the snapshot ${lvDevice(lv.vg, dst)} failed: ${lastLine(mo.stderr) ?? `exit ${mo.exitCode}`}`, { hint: `lvs ${lv.vg} shows whether it is active (attr a); lvchange -ay -K ${lv.vg}/${dst}` });
+    mounted = true;
+    await newIdentity(host, src, dst, { copiedFrom: src, snapshotOf: `${lv.vg}/${lv.lv}` }, mnt);
+    const um = await host.runner.run('umount', [mnt], { timeoutMs: 60_000 });
+    if (um.exitCode !== 0) throw new LxdeckError('E_COMMAND', `unmounting ${mnt} failed: ${lastLine(um.stderr) ?? `exit ${um.exitCode}`}`);
+    mounted = false;
+  } catch (e) {
+    if (mounted) await host.runner.run('umount', ['--lazy', mnt], { timeoutMs: 60_000 }).catch(() => undefined);
+    await rm(dstDir, { recursive: true, force: true }).catch(() => undefined);
+    await removeLv(host.runner, lv.vg, dst).catch(() => undefined);
+    await host.hostState.releasePending(host.lxcpath, dst).catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * The identity step after lxc-copy / lxc-snapshot -N: hwaddr, address, veth.pair, uts.name and /etc/hostname, idmap range and ownership, sidecar.
+ * `note` goes into DST's sidecar (default `{ copiedFrom: SRC }`). `rootfsDir` is where DST's root file
+ * system is mounted when lxc.rootfs.path does not name a directory (an LVM volume); by default the
+ * directory lxc.rootfs.path names.
+ */
+export async function newIdentity(host: CloneHost, src: string, dst: string, note: Record<string, unknown> = { copiedFrom: src }, rootfsDir?: string): Promise<void> {
   const cfgPath = join(host.lxcpath, dst, 'config');
   const cfg = await readConfig(cfgPath);
   for (const n of netInterfaces(cfg)) {
@@ -118,7 +178,7 @@ export async function newIdentity(host: CloneHost, src: string, dst: string, not
   const rootfsVal = cfg.get('lxc.rootfs.path') ?? '';
   // an overlay clone (`overlay:LOWER:UPPER`): DST's own files, the hostname among them, go in UPPER
   const overlay = /^(overlay|overlayfs):/.test(rootfsVal);
-  const rootfs = overlay ? rootfsVal.slice(rootfsVal.lastIndexOf(':') + 1) : rootfsVal.replace(/^(dir|btrfs):/, '');
+  const rootfs = rootfsDir ?? (overlay ? rootfsVal.slice(rootfsVal.lastIndexOf(':') + 1) : rootfsVal.replace(/^(dir|btrfs):/, ''));
   const maps = cfg.getAll('lxc.idmap').map(parseIdmap).filter((m) => m !== null);
   let newBase: number | undefined;
   if (maps.length) {

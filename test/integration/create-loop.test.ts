@@ -18,12 +18,13 @@ import { runCli } from '../helpers/cli.js';
 import { RUN_LXC, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 
 describe('--backing and --size (pure)', () => {
-  it('takes dir, loop and btrfs; sizes by the one grammar, 1G by default, at least 16M; refuses the rest with what is accepted', () => {
+  it('takes dir, loop, btrfs and lvm; sizes by the one grammar, 1G by default, at least 16M; refuses the rest with what is accepted', () => {
     expect(checkBacking(undefined, undefined)).toEqual({ backing: 'dir' });
     expect(checkBacking('loop', undefined)).toEqual({ backing: 'loop', sizeBytes: 1024 ** 3 });
     expect(checkBacking('loop', '256M')).toEqual({ backing: 'loop', sizeBytes: 256 * 1024 ** 2 });
     expect(checkBacking('loop', '1GB')).toEqual({ backing: 'loop', sizeBytes: 1e9 - (1e9 % 4096) });
-    expect(() => checkBacking('lvm', undefined)).toThrow(/not one lxdeck builds/);
+    expect(checkBacking('lvm', undefined)).toEqual({ backing: 'lvm', sizeBytes: 1024 ** 3, lvm: { vg: 'lxc', thinpool: 'lxc' } });
+    expect(() => checkBacking('overlay', undefined)).toThrow(/not one lxdeck builds/);
     expect(() => checkBacking('zfs', undefined)).toThrow(expect.objectContaining({ hint: expect.stringContaining('lxc-create -B zfs') }));
     expect(() => checkBacking('dir', '1G')).toThrow(/takes none/);
     for (const bad of ['1M', 'max', '12x', '-1']) expect(() => checkBacking('loop', bad), bad).toThrow();
