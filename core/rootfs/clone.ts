@@ -15,7 +15,7 @@
  * lxc-copy started, DST is destroyed and its reservations released.
  */
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
-import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rename as renameFs, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Runner } from '../exec/runner.js';
 import { LxdeckError } from '../errors.js';
@@ -231,7 +231,7 @@ export function refuseHostnameSymlink(rootfs: string, name: string): void {
 /**
  * Copy and rename write the new hostname into the rootfs and shift its ownership, which lxdeck
  * does on a directory (or an overlay's upper directory) only; with `btrfsToo`, a btrfs
- * subvolume too (a directory on the host; copy takes it, rename does not yet).
+ * subvolume too (a directory on the host). Rename moves btrfs and loop rootfs itself (renameByMove).
  * @throws LxdeckError E_UNSUPPORTED for another backing store (loop, btrfs, lvm, zfs), with `alt` as the hint
  */
 function requireDirRootfs(cfg: Awaited<ReturnType<typeof readConfig>>, name: string, verb: string, alt: string, btrfsToo = false): void {
@@ -256,6 +256,8 @@ function dirRootfs(val: string | undefined): string | null {
  * symlink-safely, T1); the host records follow (same address, same idmap range, new name).
  * LXC refuses to rename a container with snapshots, so that is refused first with a hint.
  * If a step after lxc-copy fails, NEW is renamed back to OLD and OLD's sidecar restored.
+ * A btrfs- or loop-backed container (its subvolume or image inside its directory) is not copied:
+ * its directory is moved, with the rootfs in it, and the config's paths rewritten (renameByMove).
  * @throws LxdeckError E_NAME_INVALID (N1), E_NOT_FOUND, E_EXISTS, E_STATE (not STOPPED, or has snapshots), E_UNSAFE_PATH (T1), E_COMMAND
  */
 export async function renameContainer(host: CloneHost, oldName: string, newName: string): Promise<void> {
@@ -266,7 +268,8 @@ export async function renameContainer(host: CloneHost, oldName: string, newName:
   if (!existsSync(join(oldDir, 'config'))) throw new LxdeckError('E_NOT_FOUND', `no container named ${oldName} in ${host.lxcpath}`, { hint: 'lxdeck ls lists the containers' });
   if (oldName === newName) throw new LxdeckError('E_EXISTS', `${oldName} already has that name`, { hint: 'choose another name' });
   if (existsSync(newDir)) throw new LxdeckError('E_EXISTS', `a container named ${newName} already exists in ${host.lxcpath}`, { hint: 'choose another name' });
-  requireDirRootfs(await readConfig(join(oldDir, 'config')), oldName, 'renames', `lxc-copy -P ${host.lxcpath} -n ${oldName} -N ${newName} -R renames it (lxdeck's records do not follow)`);
+  const movable = movableRootfs((await readConfig(join(oldDir, 'config'))).get('lxc.rootfs.path'), oldDir);
+  if (!movable) requireDirRootfs(await readConfig(join(oldDir, 'config')), oldName, 'renames', `lxc-copy -P ${host.lxcpath} -n ${oldName} -N ${newName} -R renames it (lxdeck's records do not follow)`);
   const st = await host.state(oldName);
   if (st !== 'STOPPED') throw new LxdeckError('E_STATE', `${oldName} is ${st}: lxdeck renames a stopped container only (as lxc-copy -R does)`, { hint: `stop it first: lxdeck stop ${oldName}` });
   let snaps: string[] = [];
@@ -279,6 +282,7 @@ export async function renameContainer(host: CloneHost, oldName: string, newName:
     throw new LxdeckError('E_STATE', `${oldName} has ${snaps.length} snapshot(s) (${snaps.join(', ')}): LXC cannot rename a container with snapshots`, {
       hint: `copy it instead (lxdeck copy ${oldName} ${newName}), or delete its snapshots first (lxdeck snapshot-delete ${oldName} SNAP)`,
     });
+  if (movable) return renameByMove(host, oldName, newName, movable);
   const oldCfg = await readConfig(join(oldDir, 'config'));
   const oldRootfs = dirRootfs(oldCfg.get('lxc.rootfs.path'));
   if (oldRootfs) refuseHostnameSymlink(oldRootfs, oldName);
@@ -324,6 +328,83 @@ export async function renameContainer(host: CloneHost, oldName: string, newName:
       await chmod(oldDir, dirSt.mode & 0o7777).catch(() => undefined);
       await host.hostState.renameOwner(host.lxcpath, newName, oldName).catch(() => undefined);
     }
+    throw e;
+  }
+}
+
+/**
+ * A rootfs that moves with its container directory: a btrfs subvolume (`btrfs:DIR/rootfs`) or a
+ * loop image (`loop:DIR/FILE`) inside `dir`; null for anything else (dir, overlay, lvm, zfs, or a
+ * rootfs outside the container directory).
+ */
+export function movableRootfs(val: string | undefined, dir: string): { kind: 'btrfs' | 'loop'; path: string } | null {
+  const m = /^(btrfs|loop):(\/.*)$/.exec((val ?? '').trim());
+  if (!m || !m[2].startsWith(`${dir}/`) || m[2].slice(dir.length + 1).includes('..')) return null;
+  return { kind: m[1] as 'btrfs' | 'loop', path: m[2] };
+}
+
+/** Replaces `from/` with `to/` in every value of a config's text (lxc.rootfs.path, lxc.mount.fstab, lxc.log.file, hooks), as lxc-copy rewrites paths. */
+export function rewriteConfigPaths(text: string, from: string, to: string): string {
+  return text
+    .split('\n')
+    .map((l) => (/^\s*[#]/.test(l) ? l : l.split(`${from}/`).join(`${to}/`)))
+    .join('\n');
+}
+
+/**
+ * Rename of a STOPPED btrfs- or loop-backed container (see renameContainer for the checks before):
+ * its directory is renamed to NEW's (rename(2): the subvolume or image file inside moves with it,
+ * within one file system, nothing copied), the config's paths rewritten from OLD's directory to
+ * NEW's (lxc.rootfs.path and any other value naming it), then what renameContainer puts back for a
+ * dir rootfs: lxc.net.N.veth.pair when it was vethName(OLD), lxc.uts.name and /etc/hostname when
+ * they were OLD (a loop image is mounted on NEW's rootfs directory for that, `mount -o loop`, and
+ * unmounted), and the host records. The sidecar and the directory's mode and owner move with it.
+ * If a step after the move fails, the directory is moved back and OLD's config restored.
+ * @throws LxdeckError E_UNSAFE_PATH (T1: etc/hostname a symlink), E_COMMAND (mount)
+ */
+async function renameByMove(host: CloneHost, oldName: string, newName: string, rootfs: { kind: 'btrfs' | 'loop'; path: string }): Promise<void> {
+  const oldDir = join(host.lxcpath, oldName);
+  const newDir = join(host.lxcpath, newName);
+  const cfgText = await readFile(join(oldDir, 'config'), 'utf8');
+  const oldCfg = await readConfig(join(oldDir, 'config'));
+  if (rootfs.kind === 'btrfs') refuseHostnameSymlink(rootfs.path, oldName);
+  await renameFs(oldDir, newDir);
+  const mnt = join(newDir, 'rootfs');
+  let mounted = false;
+  try {
+    const cfgPath = join(newDir, 'config');
+    await writeFile(cfgPath, rewriteConfigPaths(cfgText, oldDir, newDir), { mode: 0o640 });
+    const cfg = await readConfig(cfgPath);
+    for (const n of netInterfaces(cfg)) {
+      if (n.type !== 'veth') continue;
+      const k = `lxc.net.${n.index}.veth.pair`;
+      if (cfg.get(k) === vethName(oldName, n.index, host.lxcpath)) cfg.set(k, vethName(newName, n.index, host.lxcpath));
+    }
+    const hadUts = oldCfg.get('lxc.uts.name');
+    const newUts = hadUts === undefined || hadUts === oldName ? newName : hadUts;
+    cfg.set('lxc.uts.name', newUts);
+    await writeConfig(cfgPath, cfg);
+    let root = join(newDir, rootfs.path.slice(oldDir.length + 1));
+    if (rootfs.kind === 'loop') {
+      // the image is mounted only for the hostname; LXC mounts it itself at start
+      await mkdir(mnt, { recursive: true });
+      const mo = await host.runner.run('mount', ['-o', 'loop', '-t', 'ext4', root, mnt], { timeoutMs: 60_000 });
+      if (mo.exitCode !== 0) throw new LxdeckError('E_COMMAND', `mounting the loop image ${root} failed: ${lastLine(mo.stderr) ?? `exit ${mo.exitCode}`}`, { hint: 'is it a valid ext4 image (e2fsck -n IMAGE)? losetup -a shows loop devices in use' });
+      mounted = true;
+      root = mnt;
+      refuseHostnameSymlink(root, oldName);
+    }
+    if (existsSync(join(root, 'etc'))) writeFileInRootfs(root, 'etc/hostname', `${newUts}\n`);
+    if (mounted) {
+      const um = await host.runner.run('umount', [mnt], { timeoutMs: 60_000 });
+      if (um.exitCode !== 0) throw new LxdeckError('E_COMMAND', `unmounting ${mnt} failed: ${lastLine(um.stderr) ?? `exit ${um.exitCode}`}`);
+      mounted = false;
+    }
+    await host.hostState.renameOwner(host.lxcpath, oldName, newName);
+  } catch (e) {
+    if (mounted) await host.runner.run('umount', ['--lazy', mnt], { timeoutMs: 60_000 }).catch(() => undefined);
+    await renameFs(newDir, oldDir).catch(() => undefined);
+    await writeFile(join(oldDir, 'config'), cfgText, { mode: 0o640 }).catch(() => undefined);
     throw e;
   }
 }

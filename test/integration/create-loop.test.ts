@@ -73,6 +73,38 @@ describe.runIf(RUN_LXC)('integration: create --backing loop', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
+  it('rename moves the image with the directory: config paths, hostname inside the image, veth name follow; it starts with its files; refused while running', async () => {
+    const a = `la-${id}`;
+    const b = `lr-${id}`;
+    await engine.create(a, { backing: 'loop', size: '48M', start: true });
+    expect(attach(a, 'sh', '-c', 'echo moved > /root-file && sync').status).toBe(0);
+    const running = runCli(['rename', a, b], cliEnv);
+    expect(running.status).toBe(1);
+    expect(running.stderr).toMatch(/is RUNNING.*\nhint: stop it first/);
+    await engine.stop(a);
+    const idmapBefore = /^lxc\.idmap = u 0 (\d+) /m.exec(readFileSync(join(env.lxcpath, a, 'config'), 'utf8'))![1];
+    const r = runCli(['rename', a, b], cliEnv);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(join(env.lxcpath, a))).toBe(false);
+    const dir = join(env.lxcpath, b);
+    const cfg = readFileSync(join(dir, 'config'), 'utf8');
+    expect(cfg).toMatch(new RegExp(`^lxc\\.rootfs\\.path = loop:${dir}/rootdev$`, 'm'));
+    expect(cfg).not.toContain(`/${a}/`);
+    expect(cfg).toMatch(new RegExp(`^lxc\\.uts\\.name = ${b}$`, 'm'));
+    expect(/^lxc\.idmap = u 0 (\d+) /m.exec(cfg)![1]).toBe(idmapBefore);
+    expect(statSync(join(dir, 'rootdev')).size).toBe(48 * 1024 ** 2);
+    expect(readdirSync(join(dir, 'rootfs'))).toEqual([]); // unmounted again
+    expect(spawnSync('losetup', ['-j', join(dir, 'rootdev')], { encoding: 'utf8' }).stdout.trim()).toBe('');
+    expect(JSON.parse(readFileSync(join(dir, 'lxdeck.json'), 'utf8'))).toMatchObject({ backing: 'loop' });
+    await engine.start(b);
+    expect(attach(b, 'cat', '/root-file').stdout.trim()).toBe('moved');
+    expect(attach(b, 'cat', '/etc/hostname').stdout.trim()).toBe(b);
+    expect(attach(b, 'stat', '-c', '%u', '/bin/busybox').stdout.trim()).toBe('0');
+    await engine.stop(b, { kill: true });
+    await engine.destroy(b);
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it('a privileged one starts from its image too', async () => {
     const name = `lp-${id}`;
     await engine.create(name, { backing: 'loop', size: '48M', privileged: true, start: true });
