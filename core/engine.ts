@@ -17,6 +17,7 @@ import type { TemplateSource } from './rootfs/template.js';
 import { createContainer } from './rootfs/create.js';
 import { copyContainer, renameContainer, restoreSnapshotAs, type CloneHost } from './rootfs/clone.js';
 import { lvExists, parseLvmRootfs, removeLv } from './rootfs/lvm.js';
+import { parseZfsRootfs, removeDataset, zfsExists } from './rootfs/zfs.js';
 import { HostState, resolveHostStateDir } from './hoststate/index.js';
 import type { AutostartResult, AutostartSettings, ContainerInfo, ContainerSummary, CopyOptions, CreateOptions, SnapshotInfo, StopOptions } from './types.js';
 import type { Backend } from './backend.js';
@@ -447,18 +448,23 @@ export class Engine implements Backend {
    * storage removal inside the container's user namespace, where lvremove cannot reach device-mapper
    * and lxc-destroy fails. Then lxdeck removes the volume as root (`lvremove -f VG/LV`), points
    * lxc.rootfs.path at the empty mount point directory and runs lxc-destroy again. A volume that
-   * is still there after a successful lxc-destroy is removed the same way.
+   * is still there after a successful lxc-destroy is removed the same way. A ZFS dataset
+   * (`zfs:ROOT/NAME`, an untested path: core/rootfs/zfs.ts) is handled alike with `zfs destroy -r`.
    * @throws LxdeckError E_STATE (snapshots, clones), E_COMMAND
    */
   private async destroyWithRootfs(name: string): Promise<void> {
     const cfgPath = join(this.dir(name), 'config');
-    const lv = parseLvmRootfs((await readConfig(cfgPath).catch(() => null))?.get('lxc.rootfs.path'));
-    if (!lv) return this.driver.destroy(name);
+    const val = (await readConfig(cfgPath).catch(() => null))?.get('lxc.rootfs.path');
+    const lv = parseLvmRootfs(val);
+    const dataset = parseZfsRootfs(val);
+    if (!lv && !dataset) return this.driver.destroy(name);
+    const exists = () => (lv ? lvExists(this.runner, lv.vg, lv.lv) : zfsExists(this.runner, dataset!));
+    const remove = () => (lv ? removeLv(this.runner, lv.vg, lv.lv) : removeDataset(this.runner, dataset!));
     try {
       await this.driver.destroy(name);
     } catch (e) {
-      if (!isLxdeckError(e, 'E_COMMAND') || !(await lvExists(this.runner, lv.vg, lv.lv))) throw e;
-      await removeLv(this.runner, lv.vg, lv.lv);
+      if (!isLxdeckError(e, 'E_COMMAND') || !(await exists())) throw e;
+      await remove();
       const cfg = await readConfig(cfgPath);
       cfg.set('lxc.rootfs.path', `dir:${join(this.dir(name), 'rootfs')}`);
       await mkdir(join(this.dir(name), 'rootfs'), { recursive: true });
@@ -466,7 +472,7 @@ export class Engine implements Backend {
       await this.driver.destroy(name);
       return;
     }
-    await removeLv(this.runner, lv.vg, lv.lv);
+    await remove();
   }
 
   /** Releases a destroyed container's address and idmap entries in the host records (best effort: the next reconcile drops them anyway). */

@@ -256,6 +256,8 @@ export interface CreateOptions {
   vgname?: string;
   /** backing `lvm`: the thin pool in it (lxc-create --thinpool); default `lxc` as LXC's lxc.bdev.lvm.thin_pool */
   thinpool?: string;
+  /** backing `zfs` (only where the zfs program is installed; untested): the parent dataset (lxc-create --zfsroot); default `lxc` as LXC's lxc.bdev.zfs.root */
+  zfsroot?: string;
   /** template options (`--option KEY=VALUE`), checked against the template's manifest; passed to its builder as ctx.options */
   options?: Record<string, string>;
   /** bridge for lxc.net.0.link; default the engine's default bridge (lxdeckbr0) */

@@ -173,6 +173,7 @@ interface CreateFlags {
   size?: string;
   vgname?: string;
   thinpool?: string;
+  zfsroot?: string;
   privileged?: boolean;
   apparmor?: string;
   seccomp?: string;
@@ -314,6 +315,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--size <size>', 'size of a loop image or LVM thin volume (SIZE; default 1G, as lxc-create --fssize)')
     .option('--vgname <vg>', 'with --backing lvm: the volume group (default lxc, as lxc-create --vgname); also --option vg=VG')
     .option('--thinpool <lv>', 'with --backing lvm: the thin pool in it (default lxc, as lxc-create --thinpool); also --option thinpool=LV')
+    .option('--zfsroot <dataset>', 'with --backing zfs (only where the zfs program is installed; untested): the parent dataset (default lxc, as lxc-create --zfsroot)')
     .option('--privileged', 'root in the container is root on the host (default: unprivileged, with its own uid/gid range)')
     .option('--apparmor <profile>', 'lxc.apparmor.profile: a loaded profile, generated, unconfined or unchanged (default: LXC\'s, lxc-container-default-cgns); refused where AppArmor is not enabled')
     .option('--seccomp <path|default|none>', 'lxc.seccomp.profile: a profile file, default (LXC\'s common.seccomp) or none (no system call filter)')
@@ -359,6 +361,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
           size: o.size,
           vgname,
           thinpool,
+          zfsroot: o.zfsroot,
           memory: o.memory,
           swap: o.swap,
           cpus: o.cpus,

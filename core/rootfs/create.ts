@@ -33,6 +33,8 @@ import type { Template } from './template.js';
 import { checkApparmor, checkSeccomp, detectHostSecurity, securityConfigLines, securityWarnings, type ApparmorChoice, type HostSecurity, type SeccompChoice } from './security.js';
 import { resolveOptions } from './template-options.js';
 import type { ContainerInfo, CreateOptions, ProgressEvent } from '../types.js';
+import { checkZfsHost, checkZfsRoot, removeDataset, zfsCreateArgv } from './zfs.js';
+import { findProgram } from '../checkconfig/programs.js';
 import { checkLvmHost, checkLvmName, checkLvmTarget, lastLine, lvcreateThinArgv, lvDevice, LVM_ENV, removeLv, type LvmTarget } from './lvm.js';
 
 /** Where LXC keeps the config every container includes (lxc.include). */
@@ -105,11 +107,14 @@ export interface CreatePlan {
   sizeBytes?: number;
   /** the volume group and thin pool (backing lvm only) */
   lvm?: LvmTarget;
+  /** the parent dataset (backing zfs only; an untested path, see core/rootfs/zfs.ts) */
+  zfsRoot?: string;
 }
 
 /** The backing stores lxdeck builds a rootfs on (lxc-create -B); zfs is not built (its tools are not in Debian main). */
 export const BACKINGS = ['dir', 'loop', 'btrfs', 'lvm'] as const;
-export type Backing = (typeof BACKINGS)[number];
+/** The backing stores; `zfs` only where the `zfs` program is installed (core/rootfs/zfs.ts, untested). */
+export type Backing = (typeof BACKINGS)[number] | 'zfs';
 /** lxc-create's --fssize default for loop, lvm and zfs: 1 GiB. */
 export const DEFAULT_LOOP_SIZE = 1024 ** 3;
 /** The smallest loop image lxdeck makes: ext4's journal and a busybox rootfs fit. */
@@ -122,8 +127,19 @@ export const BTRFS_SUPER_MAGIC = 0x9123683e;
  * --vgname, --thinpool; LXC's defaults: 1 GiB, volume group `lxc`, thin pool `lxc`).
  * @throws LxdeckError E_USAGE (a backing store not built, --size without loop or lvm, a volume group without lvm), E_INVALID_VALUE (a size, an LVM name)
  */
-export function checkBacking(backing: string | undefined, size: string | number | undefined, lvm: { vg?: string; thinpool?: string } = {}): { backing: Backing; sizeBytes?: number; lvm?: LvmTarget } {
+export function checkBacking(
+  backing: string | undefined,
+  size: string | number | undefined,
+  lvm: { vg?: string; thinpool?: string; zfsroot?: string } = {},
+  host: { zfs?: boolean } = {},
+): { backing: Backing; sizeBytes?: number; lvm?: LvmTarget; zfsRoot?: string } {
   const b = (backing ?? 'dir').trim();
+  if (b !== 'zfs' && lvm.zfsroot !== undefined) throw new LxdeckError('E_USAGE', `--zfsroot belongs to --backing zfs, not ${b}`, { hint: 'add --backing zfs, or leave --zfsroot out', exitCode: 2 });
+  if (b === 'zfs' && host.zfs) {
+    if (size !== undefined) throw new LxdeckError('E_USAGE', '--size is the size of a loop image or LVM volume; a ZFS dataset takes none (set a quota with zfs set quota=)', { exitCode: 2 });
+    if (lvm.vg !== undefined || lvm.thinpool !== undefined) throw new LxdeckError('E_USAGE', 'a volume group and thin pool belong to --backing lvm, not zfs', { exitCode: 2 });
+    return { backing: 'zfs', zfsRoot: checkZfsRoot(lvm.zfsroot) };
+  }
   if (!(BACKINGS as readonly string[]).includes(b))
     throw new LxdeckError('E_USAGE', `backing store ${JSON.stringify(b)} is not one lxdeck builds`, {
       hint: `--backing takes ${BACKINGS.join(', ')}${b === 'zfs' ? "; ZFS's tools (zfsutils-linux) are in Debian's contrib, not main: create a pool by hand, then lxc-create -B zfs (lxdeck manages the container after)" : ['lvm', 'overlay', 'overlayfs'].includes(b) ? `; for ${b} use lxc-create -B ${b} (lxdeck manages the container after)` : ''}`,
@@ -308,7 +324,7 @@ export function planCreate(
   const aaGiven = opts.apparmorProfile !== undefined && opts.apparmorProfile.trim() !== '' && opts.apparmorProfile.trim() !== 'default';
   const apparmorProfile = checkApparmor(opts.apparmorProfile, aaGiven ? (env.security ?? detectHostSecurity()) : NO_APPARMOR_NEEDED);
   const seccomp = checkSeccomp(opts.seccompProfile);
-  const backing = checkBacking(opts.backing, opts.size, { vg: opts.vgname, thinpool: opts.thinpool });
+  const backing = checkBacking(opts.backing, opts.size, { vg: opts.vgname, thinpool: opts.thinpool, zfsroot: opts.zfsroot }, { zfs: opts.backing?.trim() === 'zfs' && findProgram(new HostFs('/'), 'zfs') !== null });
   // LXC names the thin volume after the container (lxc-create -B lvm without --lvname)
   if (backing.backing === 'lvm') checkLvmName('logical volume', name);
   return {
@@ -365,7 +381,7 @@ export function renderConfig(plan: CreatePlan, inp: ConfigInputs): string {
   const lines: string[] = [`# Container ${plan.name}, made by lxdeck from template ${plan.templateName} on ${inp.created}`];
   if (existsSync(LXC_COMMON_CONF)) lines.push(`lxc.include = ${LXC_COMMON_CONF}`);
   if (!plan.privileged && existsSync(LXC_USERNS_CONF)) lines.push(`lxc.include = ${LXC_USERNS_CONF}`);
-  lines.push(`lxc.arch = ${lxcArch()}`, `lxc.uts.name = ${plan.name}`, plan.backing === 'loop' ? `lxc.rootfs.path = loop:${join(inp.dir, 'rootdev')}` : plan.backing === 'btrfs' ? `lxc.rootfs.path = btrfs:${join(inp.dir, 'rootfs')}` : plan.backing === 'lvm' ? `lxc.rootfs.path = lvm:${lvDevice(plan.lvm!.vg, plan.name)}` : `lxc.rootfs.path = dir:${join(inp.dir, 'rootfs')}`);
+  lines.push(`lxc.arch = ${lxcArch()}`, `lxc.uts.name = ${plan.name}`, plan.backing === 'loop' ? `lxc.rootfs.path = loop:${join(inp.dir, 'rootdev')}` : plan.backing === 'btrfs' ? `lxc.rootfs.path = btrfs:${join(inp.dir, 'rootfs')}` : plan.backing === 'lvm' ? `lxc.rootfs.path = lvm:${lvDevice(plan.lvm!.vg, plan.name)}` : plan.backing === 'zfs' ? `lxc.rootfs.path = zfs:${plan.zfsRoot}/${plan.name}` : `lxc.rootfs.path = dir:${join(inp.dir, 'rootfs')}`);
   if (inp.templateConfig.length) lines.push('', `# from the ${plan.templateName} template`);
   for (const [k, v] of inp.templateConfig) lines.push(`${k} = ${v}`);
   if (!plan.privileged) {
@@ -413,6 +429,8 @@ export interface StagingOwner {
   bridge: string;
   /** the thin volume this create made (backing lvm), once lvcreate is about to run */
   lv?: { vg: string; lv: string };
+  /** the dataset this create made (backing zfs) */
+  zfs?: string;
 }
 
 export { processStartTime, ownerAlive } from '../hoststate/owner.js';
@@ -489,6 +507,7 @@ export async function sweepStaging(runner: Runner, stateDir: string, onLine?: (l
     onLine?.(`removing ${e}, left by a create that did not finish${owner ? ` (pid ${owner.pid} is gone)` : ''}${owner?.lv ? `, and its thin volume ${owner.lv.vg}/${owner.lv.lv}` : ''}`);
     try {
       if (owner?.lv) await removeLv(runner, owner.lv.vg, owner.lv.lv);
+      if (owner?.zfs) await removeDataset(runner, owner.zfs);
       await removeStaging(runner, dir);
     } catch (err) {
       onLine?.(`could not remove ${dir}: ${(err as Error).message}`);
@@ -610,6 +629,7 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
   const plan = planCreate(name, opts, { defaultBridge: host.defaultBridge, layout, template: (t) => host.template(t), lxcpath: host.lxcpath });
   if (plan.backing === 'btrfs') await checkBtrfsHost(host.runner, host.lxcpath);
   if (plan.backing === 'lvm') await checkLvmHost(host.runner, plan.lvm!, name);
+  if (plan.backing === 'zfs') await checkZfsHost(host.runner, plan.zfsRoot!, name);
   const final = join(host.lxcpath, name);
   const exists = () => new LxdeckError('E_EXISTS', `a container named ${name} already exists in ${host.lxcpath}`, { hint: 'choose another name, or destroy it first' });
   if (existsSync(final)) throw exists();
@@ -624,6 +644,8 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
   let lxcpathModeBefore: number | undefined;
   /** the thin volume this create made (backing lvm), removed again on failure */
   let lvMade: { vg: string; lv: string } | undefined;
+  /** the dataset this create made (backing zfs), destroyed again on failure */
+  let zfsMade: string | undefined;
   try {
     progress({ phase: 'check', fraction: 0, line: `template ${plan.templateName}, bridge ${plan.bridge}, ${plan.privileged ? 'privileged' : 'unprivileged'}` });
     for (const w of plan.warnings) progress({ phase: 'warning', line: w });
@@ -784,6 +806,32 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
       await mkdir(rootfs, { mode: 0o755 });
     }
 
+    if (plan.backing === 'zfs') {
+      // UNTESTED (core/rootfs/zfs.ts): the dataset as lxc-create -B zfs makes it, filled from the
+      // built rootfs through a temporary mount (cp -a keeps owners, modes, links, xattrs)
+      const dataset = `${plan.zfsRoot}/${name}`;
+      const ownerPath = join(staging!, STAGING_OWNER);
+      const ow = JSON.parse(await readFile(ownerPath, 'utf8')) as StagingOwner;
+      await host.atomicWrite(ownerPath, `${JSON.stringify({ ...ow, zfs: dataset })}\n`, 0o600);
+      progress({ phase: 'rootfs', fraction: 0.87, line: `ZFS dataset ${dataset} (zfs create)` });
+      zfsMade = dataset;
+      const zc = await host.runner.run('zfs', zfsCreateArgv(dataset, join(final, 'rootfs')), { timeoutMs: 120_000 });
+      if (zc.exitCode !== 0) throw new LxdeckError('E_COMMAND', `zfs create ${dataset} failed: ${lastLine(zc.stderr) ?? `exit ${zc.exitCode}`}`, { hint: `the command was: zfs ${zfsCreateArgv(dataset, join(final, 'rootfs')).join(' ')}` });
+      const mnt = join(staging!, 'zfs-mnt');
+      await mkdir(mnt, { mode: 0o755 });
+      const mo = await host.runner.run('mount', ['-t', 'zfs', '-o', 'zfsutil', dataset, mnt], { timeoutMs: 60_000 });
+      if (mo.exitCode !== 0) throw new LxdeckError('E_COMMAND', `mounting ${dataset} failed: ${lastLine(mo.stderr) ?? `exit ${mo.exitCode}`}`);
+      try {
+        const cp = await host.runner.run('cp', ['-a', `${rootfs}/.`, `${mnt}/`], { timeoutMs: 30 * 60_000, signal });
+        if (cp.exitCode !== 0) throw new LxdeckError('E_COMMAND', `copying the rootfs of ${name} onto ${dataset} failed: ${lastLine(cp.stderr) ?? `exit ${cp.exitCode}`}`);
+      } finally {
+        await host.runner.run('umount', [mnt], { timeoutMs: 60_000 });
+      }
+      await rmdir(mnt);
+      await rm(rootfs, { recursive: true, force: true });
+      await mkdir(rootfs, { mode: 0o755 });
+    }
+
     progress({ phase: 'config', fraction: 0.92 });
     const created = new Date().toISOString();
     const text = renderConfig(plan, { dir: final, ipv4: reserved.ipv4, gateway: reserved.gateway, idmapBase: reserved.idmapBase, templateConfig: built.config, created });
@@ -811,6 +859,7 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
       await rename(staging!, final);
       staging = undefined;
       lvMade = undefined; // the container's now
+      zfsMade = undefined;
     });
   } catch (e) {
     await cleanupFailed();
@@ -819,6 +868,7 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
 
   async function cleanupFailed(): Promise<void> {
     if (lvMade) await removeLv(host.runner, lvMade.vg, lvMade.lv).catch(() => undefined);
+    if (zfsMade) await removeDataset(host.runner, zfsMade).catch(() => undefined);
     if (staging) await removeStaging(host.runner, staging).catch(() => undefined);
     // this create's own pending reservations in the host records (never another container's entries)
     if (hostReserved) await host.hostState.releasePending(host.lxcpath, name).catch(() => undefined);
@@ -897,6 +947,7 @@ export function createCommandLine(name: string, opts: CreateOptions): { argv: st
   add('--size', opts.size);
   add('--vgname', opts.vgname);
   add('--thinpool', opts.thinpool);
+  add('--zfsroot', opts.zfsroot);
   if (opts.privileged) argv.push('--privileged');
   if (opts.apparmorProfile !== undefined && opts.apparmorProfile !== 'default') argv.push('--apparmor', opts.apparmorProfile);
   if (opts.seccompProfile !== undefined && opts.seccompProfile !== 'default') argv.push('--seccomp', opts.seccompProfile);

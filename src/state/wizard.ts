@@ -375,6 +375,7 @@ export const BACKING_LABELS: Record<string, string> = {
   loop: 'loop (an ext4 image file, mounted at start)',
   btrfs: 'btrfs (a subvolume: instant snapshot clones)',
   lvm: 'lvm (a thin volume: instant snapshot clones)',
+  zfs: 'zfs (a dataset under lxc, as lxc-create -B zfs)',
 };
 
 /** The backing stores the wizard offers: the host's (CreateEnv.backings), dir when unknown. */

@@ -104,3 +104,20 @@ describe('active thin pools from sysfs (device-mapper names)', () => {
     expect(lvmOf()).toMatchObject({ available: false, reason: expect.stringMatching(/no volume group has an active thin pool/) });
   });
 });
+
+describe('--backing zfs (only where the zfs program is installed; the real path is untested)', () => {
+  it('without zfs: refused with where its tools are; with zfs: a dataset under --zfsroot (default lxc), no size', async () => {
+    const { checkZfsRoot, parseZfsRootfs, zfsCreateArgv, zfsDestroyArgv } = await import('../../core/rootfs/zfs.js');
+    expect(() => checkBacking('zfs', undefined)).toThrow(expect.objectContaining({ code: 'E_USAGE', hint: expect.stringContaining('contrib') }));
+    expect(checkBacking('zfs', undefined, {}, { zfs: true })).toEqual({ backing: 'zfs', zfsRoot: 'lxc' });
+    expect(checkBacking('zfs', undefined, { zfsroot: 'tank/lxc' }, { zfs: true })).toEqual({ backing: 'zfs', zfsRoot: 'tank/lxc' });
+    expect(() => checkBacking('zfs', '1G', {}, { zfs: true })).toThrow(/takes none/);
+    expect(() => checkBacking('dir', undefined, { zfsroot: 'tank' })).toThrow(/--zfsroot belongs to --backing zfs/);
+    expect(() => checkZfsRoot('/tank')).toThrow(/not a ZFS dataset name/);
+    expect(zfsCreateArgv('lxc/c1', '/var/lib/lxc/c1/rootfs')).toEqual(['create', '-o', 'mountpoint=/var/lib/lxc/c1/rootfs', '-o', 'canmount=noauto', '-p', 'lxc/c1']);
+    expect(zfsDestroyArgv('lxc/c1')).toEqual(['destroy', '-r', 'lxc/c1']);
+    expect(parseZfsRootfs('zfs:tank/lxc/c1')).toBe('tank/lxc/c1');
+    expect(parseZfsRootfs('dir:/x')).toBeNull();
+    expect(createCommandLine('c1', { backing: 'zfs', zfsroot: 'tank/lxc' }).line).toBe('lxdeck create c1 --backing zfs --zfsroot tank/lxc');
+  });
+});
