@@ -75,9 +75,14 @@ export function parseLvmRootfs(val: string | undefined): { vg: string; lv: strin
 /** Environment for LVM's tools: no "File descriptor N leaked" warnings (LVM_SUPPRESS_FD_WARNINGS, lvm(8) ENVIRONMENT), as LXC sets it. */
 export const LVM_ENV = { LVM_SUPPRESS_FD_WARNINGS: '1' };
 
-/** lvcreate(8) argv of a thin volume of `sizeBytes` (a multiple of 512) in VG/POOL, as LXC's do_lvm_create: `--thinpool VG/POOL -V SIZEb -n NAME VG`. */
+/**
+ * lvcreate(8) argv of a thin volume of `sizeBytes` (a multiple of 512) in VG/POOL, as LXC's
+ * do_lvm_create: `--thinpool VG/POOL -V SIZEb -n NAME VG`, with `-Wy --yes` as LXC passes when it
+ * wipes signatures (a new volume: an old file system signature on reused blocks is wiped, not
+ * prompted for; `-qq` would answer such a prompt "no" and fail).
+ */
 export function lvcreateThinArgv(t: LvmTarget, lv: string, sizeBytes: number): string[] {
-  return ['-qq', '--thinpool', `${t.vg}/${t.thinpool}`, '-V', `${sizeBytes}b`, '-n', lv, t.vg];
+  return ['-q', '-Wy', '--yes', '--thinpool', `${t.vg}/${t.thinpool}`, '-V', `${sizeBytes}b`, '-n', lv, t.vg];
 }
 
 /**
@@ -87,7 +92,7 @@ export function lvcreateThinArgv(t: LvmTarget, lv: string, sizeBytes: number): s
  * (lvm.conf activation/auto_set_activation_skip), which would leave /dev/VG/DST missing at start.
  */
 export function lvsnapshotArgv(vg: string, src: string, dst: string): string[] {
-  return ['-qq', '-s', '-kn', '-n', dst, `${vg}/${src}`];
+  return ['-q', '--yes', '-s', '-kn', '-n', dst, `${vg}/${src}`];
 }
 
 /** lvremove(8) argv of one logical volume, forced (no prompt), as LXC's lvm_destroy: `-f VG/LV`. */

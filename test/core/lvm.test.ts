@@ -39,8 +39,8 @@ describe('--backing lvm options', () => {
 
 describe('LVM argv (as lxc storage/lvm.c)', () => {
   it('thin volume, thin snapshot with activation skip off, forced remove', () => {
-    expect(lvcreateThinArgv({ vg: 'vg0', thinpool: 'tp' }, 'c1', 64 * 1024 ** 2)).toEqual(['-qq', '--thinpool', 'vg0/tp', '-V', '67108864b', '-n', 'c1', 'vg0']);
-    expect(lvsnapshotArgv('vg0', 'c1', 'c2')).toEqual(['-qq', '-s', '-kn', '-n', 'c2', 'vg0/c1']);
+    expect(lvcreateThinArgv({ vg: 'vg0', thinpool: 'tp' }, 'c1', 64 * 1024 ** 2)).toEqual(['-q', '-Wy', '--yes', '--thinpool', 'vg0/tp', '-V', '67108864b', '-n', 'c1', 'vg0']);
+    expect(lvsnapshotArgv('vg0', 'c1', 'c2')).toEqual(['-q', '--yes', '-s', '-kn', '-n', 'c2', 'vg0/c1']);
     expect(lvremoveArgv('vg0', 'c2')).toEqual(['-f', 'vg0/c2']);
     expect(lvDevice('vg0', 'c1')).toBe('/dev/vg0/c1');
   });
