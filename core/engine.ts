@@ -443,12 +443,12 @@ export class Engine implements Backend {
   }
 
   /**
-   * `lxc-destroy`, and for an LVM-backed rootfs (`lxc.rootfs.path = lvm:/dev/VG/LV`) the thin volume
-   * too: LXC's lvm_destroy runs `lvremove -f` itself, but for an unprivileged container LXC runs the
-   * storage removal inside the container's user namespace, where lvremove cannot reach device-mapper
-   * and lxc-destroy fails. Then lxdeck removes the volume as root (`lvremove -f VG/LV`), points
-   * lxc.rootfs.path at the empty mount point directory and runs lxc-destroy again. A volume that
-   * is still there after a successful lxc-destroy is removed the same way. A ZFS dataset
+   * `lxc-destroy`, and for an LVM-backed rootfs (`lxc.rootfs.path = lvm:/dev/VG/LV`) a check that
+   * the thin volume went with it: LXC's lvm_destroy runs `lvremove -f` (as root; LXC moves the
+   * storage removal into the container's user namespace only when not run as root). A volume
+   * still there after lxc-destroy succeeded is removed (`lvremove -f VG/LV`); when lxc-destroy
+   * fails with the volume still there (open, busy), lxdeck removes it, points lxc.rootfs.path at
+   * the empty mount point directory and runs lxc-destroy once more. A ZFS dataset
    * (`zfs:ROOT/NAME`, an untested path: core/rootfs/zfs.ts) is handled alike with `zfs destroy -r`.
    * @throws LxdeckError E_STATE (snapshots, clones), E_COMMAND
    */

@@ -108,10 +108,11 @@ async function removeDst(host: CloneHost, dst: string): Promise<void> {
  * replaced by DST's, as lxc-copy rewrites them) and the identity step with the snapshot mounted on
  * DST's rootfs directory (new MAC, address, veth, hostname, and for an unprivileged SRC its own idmap
  * range with the snapshot's ownership shifted: metadata written in the snapshot only, the data
- * blocks stay shared in the pool). lxdeck does this itself rather than through lxc-copy -s, which
- * mounts the new rootfs inside an unprivileged container's user namespace for its hostname step
- * (an ext4 block device cannot be mounted there) and leaves LVM's activation-skip flag on the
- * snapshot. A failure removes DST's directory and the snapshot volume.
+ * blocks stay shared in the pool). lxdeck does this itself rather than through lxc-copy -s: LXC
+ * makes the snapshot with `lvcreate -s` alone, so LVM flags it to skip activation
+ * (lvm.conf activation/auto_set_activation_skip) and /dev/VG/DST is not there when lxc-copy
+ * mounts it for its clone step, nor at start (bench/README section 5 records what lxc-copy -s did
+ * here). A failure removes DST's directory and the snapshot volume.
  * @throws LxdeckError E_INVALID_VALUE (DST not a valid LV name), E_EXISTS (VG/DST exists), E_COMMAND (lvcreate, mount), E_NETWORK, E_CONFIG, E_UNSAFE_PATH
  */
 async function lvmSnapshotClone(host: CloneHost, src: string, dst: string, lv: { vg: string; lv: string }): Promise<void> {
