@@ -104,7 +104,7 @@ export function hostBackings(lxcpath: string, fs: HostFs = new HostFs('/')): Bac
           : { backing: 'lvm', available: false, reason: 'lvm2 and thin-provisioning-tools are installed, but no volume group has an active thin pool' },
     zfs
       ? { backing: 'zfs', available: true, reason: 'the zfs program is installed: a dataset under --zfsroot (default lxc), as lxc-create -B zfs makes it (a path lxdeck\'s tests have not run: no ZFS on its CI host)' }
-      : { backing: 'zfs', available: false, reason: "zfsutils-linux is in Debian's contrib, not main; lxdeck does not build ZFS rootfs (lxc-create -B zfs on a pool made by hand does)" },
+      : { backing: 'zfs', available: false, reason: "the zfs program is missing: zfsutils-linux is in Debian's contrib, not main (with it, lxdeck makes a dataset as lxc-create -B zfs does)" },
   ];
 }
 

@@ -142,7 +142,7 @@ export function checkBacking(
   }
   if (!(BACKINGS as readonly string[]).includes(b))
     throw new LxdeckError('E_USAGE', `backing store ${JSON.stringify(b)} is not one lxdeck builds`, {
-      hint: `--backing takes ${BACKINGS.join(', ')}${b === 'zfs' ? "; ZFS's tools (zfsutils-linux) are in Debian's contrib, not main: create a pool by hand, then lxc-create -B zfs (lxdeck manages the container after)" : ['lvm', 'overlay', 'overlayfs'].includes(b) ? `; for ${b} use lxc-create -B ${b} (lxdeck manages the container after)` : ''}`,
+      hint: `--backing takes ${BACKINGS.join(', ')}${b === 'zfs' ? "; zfs needs the zfs program, which is not installed: ZFS's tools (zfsutils-linux) are in Debian's contrib, not main; with them and a pool, lxdeck create --backing zfs --zfsroot POOL works (or lxc-create -B zfs)" : ['lvm', 'overlay', 'overlayfs'].includes(b) ? `; for ${b} use lxc-create -B ${b} (lxdeck manages the container after)` : ''}`,
       exitCode: 2,
     });
   if (b !== 'lvm' && (lvm.vg !== undefined || lvm.thinpool !== undefined))
