@@ -143,6 +143,11 @@ async function lvmSnapshotClone(host: CloneHost, src: string, dst: string, lv: {
     const mo = await host.runner.run('mount', ['-t', 'ext4', lvDevice(lv.vg, dst), mnt], { timeoutMs: 60_000 });
     if (mo.exitCode !== 0) throw new LxdeckError('E_COMMAND', `mounting the snapshot ${lvDevice(lv.vg, dst)} failed: ${lastLine(mo.stderr) ?? `exit ${mo.exitCode}`}`, { hint: `lvs ${lv.vg} shows whether it is active (attr a); lvchange -ay -K ${lv.vg}/${dst}` });
     mounted = true;
+    // a volume made before lxdeck gave lost+found to root inside (create's lostFoundOwnedBy) has it
+    // owned by host root, outside SRC's map: the snapshot's copy follows SRC's root before the shift
+    const base = parseIdmap((await readConfig(join(dstDir, 'config'))).getAll('lxc.idmap')[0] ?? '')?.hostid;
+    const lf = join(mnt, 'lost+found');
+    if (base !== undefined && existsSync(lf) && lstatSync(lf).isDirectory() && statSync(lf).uid === 0) await chown(lf, base, base);
     await newIdentity(host, src, dst, { copiedFrom: src, snapshotOf: `${lv.vg}/${lv.lv}` }, mnt);
     const um = await host.runner.run('umount', [mnt], { timeoutMs: 60_000 });
     if (um.exitCode !== 0) throw new LxdeckError('E_COMMAND', `unmounting ${mnt} failed: ${lastLine(um.stderr) ?? `exit ${um.exitCode}`}`);

@@ -9,7 +9,7 @@
  * lxc.uts.name, lxc.rootfs.path, lxc.idmap, lxc.net.0.{type,link,flags,name,
  * hwaddr,veth.pair,ipv4.address,ipv4.gateway}, lxc.cgroup.* / lxc.cgroup2.*.
  */
-import { existsSync, readFileSync, statSync, statfsSync } from 'node:fs';
+import { chownSync, existsSync, lstatSync, readFileSync, statSync, statfsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -761,6 +761,7 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
       const image = join(staging!, 'rootdev');
       // the image's root directory is made by mke2fs, not copied: give it the rootfs's owner (root inside)
       const owner = reserved.idmapBase !== undefined ? `${reserved.idmapBase}:${reserved.idmapBase}` : '0:0';
+      lostFoundOwnedBy(rootfs, reserved.idmapBase);
       const r = await host.runner.run('mke2fs', ['-q', '-F', '-t', 'ext4', '-E', `root_owner=${owner}`, '-d', rootfs, image, `${plan.sizeBytes! / 1024}k`], { timeoutMs: 30 * 60_000, signal });
       if (signal?.aborted) throw cancelled();
       if (r.exitCode !== 0)
@@ -795,6 +796,7 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
       if (signal?.aborted) throw cancelled();
       progress({ phase: 'rootfs', fraction: 0.9, line: `ext4 on ${dev} from the rootfs (mke2fs -d)` });
       const owner = reserved.idmapBase !== undefined ? `${reserved.idmapBase}:${reserved.idmapBase}` : '0:0';
+      lostFoundOwnedBy(rootfs, reserved.idmapBase);
       const r = await host.runner.run('mke2fs', ['-q', '-F', '-t', 'ext4', '-E', `root_owner=${owner}`, '-d', rootfs, dev], { timeoutMs: 30 * 60_000, signal });
       if (signal?.aborted) throw cancelled();
       if (r.exitCode !== 0)
@@ -914,6 +916,20 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
     }
   }
   return host.info(name);
+}
+
+/**
+ * Makes `lost+found` (mode 0700) at the top of a rootfs directory before `mke2fs -d` packs it into
+ * ext4, owned by root inside the container (host uid/gid `base` for an unprivileged one): mke2fs
+ * keeps a lost+found it finds with its owner (and reserves its blocks as for its own), where it
+ * would otherwise make one owned by host root, an id outside the container's map (then shown as
+ * nobody inside, and refused by the ownership shift of a later copy). Written symlink-safely (T1).
+ */
+export function lostFoundOwnedBy(rootfs: string, base: number | undefined): void {
+  const p = join(rootfs, 'lost+found');
+  if (existsSync(p) && !lstatSync(p).isDirectory()) return; // the template's own file: mke2fs's problem
+  mkdirInRootfs(rootfs, 'lost+found', 0o700);
+  if (base !== undefined && !lstatSync(p).isSymbolicLink()) chownSync(p, base, base);
 }
 
 /** Quotes one argv element for display in a POSIX shell (`'...'` when it holds anything but safe characters). */

@@ -13,7 +13,8 @@ import { checkBacking } from '../../core/rootfs/create.js';
 import { checkLvmName, checkLvmTarget, isThinPool, lvcreateThinArgv, lvDevice, lvremoveArgv, lvsnapshotArgv, parseLvmRootfs, parseLvs, parseVgs } from '../../core/rootfs/lvm.js';
 import { activeThinPools, hostBackings, splitDmName } from '../../core/rootfs/backings.js';
 import { HostFs } from '../../core/host/host-fs.js';
-import { createCommandLine } from '../../core/rootfs/create.js';
+import { createCommandLine, lostFoundOwnedBy } from '../../core/rootfs/create.js';
+import { statSync } from 'node:fs';
 
 describe('--backing lvm options', () => {
   it("defaults to LXC's volume group lxc and thin pool lxc and 1G; --size, --vgname and --thinpool are checked", () => {
@@ -119,5 +120,19 @@ describe('--backing zfs (only where the zfs program is installed; the real path 
     expect(parseZfsRootfs('zfs:tank/lxc/c1')).toBe('tank/lxc/c1');
     expect(parseZfsRootfs('dir:/x')).toBeNull();
     expect(createCommandLine('c1', { backing: 'zfs', zfsroot: 'tank/lxc' }).line).toBe('lxdeck create c1 --backing zfs --zfsroot tank/lxc');
+  });
+});
+
+describe('lost+found before mke2fs -d', () => {
+  it('is made 0700 and owned by root inside (host id BASE for an unprivileged rootfs), so the ext4 has no file outside the map', () => {
+    const r = join(root, 'rootfs-lf');
+    mkdirSync(r, { recursive: true });
+    lostFoundOwnedBy(r, 100000);
+    const st = statSync(join(r, 'lost+found'));
+    expect([st.uid, st.gid, st.mode & 0o777]).toEqual([100000, 100000, 0o700]);
+    const p = join(root, 'rootfs-lf-priv');
+    mkdirSync(p, { recursive: true });
+    lostFoundOwnedBy(p, undefined);
+    expect(statSync(join(p, 'lost+found')).uid).toBe(0);
   });
 });
