@@ -57,6 +57,7 @@ describe.runIf(RUN_LXC)('integration: create --backing loop', () => {
     expect(total).toBeLessThanOrEqual(64 * 1024);
     expect(attach(name, 'stat', '-c', '%u', '/bin/busybox').stdout.trim()).toBe('0');
     expect(attach(name, 'stat', '-c', '%u', '/').stdout.trim()).toBe('0');
+    expect(attach(name, 'stat', '-c', '%u %a', '/lost+found').stdout.trim()).toBe('0 700'); // root's inside, not host root's
     expect(attach(name, 'cat', '/etc/hostname').stdout.trim()).toBe(name);
     const w = attach(name, 'sh', '-c', 'echo kept > /root-file && sync');
     expect(w.status, w.stderr).toBe(0);
