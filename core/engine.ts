@@ -16,6 +16,8 @@ import { formatCidr } from './network/ipv4.js';
 import type { TemplateSource } from './rootfs/template.js';
 import { createContainer } from './rootfs/create.js';
 import { copyContainer, renameContainer, restoreSnapshotAs, type CloneHost } from './rootfs/clone.js';
+import { lvExists, parseLvmRootfs, removeLv } from './rootfs/lvm.js';
+import { parseZfsRootfs, removeDataset, zfsExists } from './rootfs/zfs.js';
 import { HostState, resolveHostStateDir } from './hoststate/index.js';
 import type { AutostartResult, AutostartSettings, ContainerInfo, ContainerSummary, CopyOptions, CreateOptions, SnapshotInfo, StopOptions } from './types.js';
 import type { Backend } from './backend.js';
@@ -436,8 +438,41 @@ export class Engine implements Backend {
     if (li.state !== 'STOPPED' && !opts.force)
       throw new LxdeckError('E_RUNNING', `${name} is ${li.state}; refusing to destroy a running container`, { hint: `stop it first (lxdeck stop ${name}) or use --force` });
     if (li.state !== 'STOPPED') await this.driver.stop(name, { kill: true });
-    await this.driver.destroy(name);
+    await this.destroyWithRootfs(name);
     await this.releaseHostRecords(name);
+  }
+
+  /**
+   * `lxc-destroy`, and for an LVM-backed rootfs (`lxc.rootfs.path = lvm:/dev/VG/LV`) a check that
+   * the thin volume went with it: LXC's lvm_destroy runs `lvremove -f` (as root; LXC moves the
+   * storage removal into the container's user namespace only when not run as root). A volume
+   * still there after lxc-destroy succeeded is removed (`lvremove -f VG/LV`); when lxc-destroy
+   * fails with the volume still there (open, busy), lxdeck removes it, points lxc.rootfs.path at
+   * the empty mount point directory and runs lxc-destroy once more. A ZFS dataset
+   * (`zfs:ROOT/NAME`, an untested path: core/rootfs/zfs.ts) is handled alike with `zfs destroy -r`.
+   * @throws LxdeckError E_STATE (snapshots, clones), E_COMMAND
+   */
+  private async destroyWithRootfs(name: string): Promise<void> {
+    const cfgPath = join(this.dir(name), 'config');
+    const val = (await readConfig(cfgPath).catch(() => null))?.get('lxc.rootfs.path');
+    const lv = parseLvmRootfs(val);
+    const dataset = parseZfsRootfs(val);
+    if (!lv && !dataset) return this.driver.destroy(name);
+    const exists = () => (lv ? lvExists(this.runner, lv.vg, lv.lv) : zfsExists(this.runner, dataset!));
+    const remove = () => (lv ? removeLv(this.runner, lv.vg, lv.lv) : removeDataset(this.runner, dataset!));
+    try {
+      await this.driver.destroy(name);
+    } catch (e) {
+      if (!isLxdeckError(e, 'E_COMMAND') || !(await exists())) throw e;
+      await remove();
+      const cfg = await readConfig(cfgPath);
+      cfg.set('lxc.rootfs.path', `dir:${join(this.dir(name), 'rootfs')}`);
+      await mkdir(join(this.dir(name), 'rootfs'), { recursive: true });
+      await writeConfig(cfgPath, cfg);
+      await this.driver.destroy(name);
+      return;
+    }
+    await remove();
   }
 
   /** Releases a destroyed container's address and idmap entries in the host records (best effort: the next reconcile drops them anyway). */

@@ -246,11 +246,18 @@ export interface CreateOptions {
    * the backing store of the rootfs, as lxc-create -B: `dir` (default: a directory), `loop`
    * (an ext4 image file `<lxcpath>/NAME/rootdev`, lxc.rootfs.path = loop:..., mounted by LXC) or
    * `btrfs` (a subvolume `<lxcpath>/NAME/rootfs`, lxc.rootfs.path = btrfs:...; the lxcpath must be
-   * on btrfs and btrfs-progs installed, else E_CONFIG before anything is written)
+   * on btrfs and btrfs-progs installed, else E_CONFIG before anything is written) or `lvm` (a thin
+   * volume `/dev/VG/NAME` in a thin pool, ext4, lxc.rootfs.path = lvm:...; see core/rootfs/lvm.ts)
    */
   backing?: string;
-  /** the size of a `loop` image: bytes, or a size as typed (U1: 512M, 1G); default 1 GiB as lxc-create's --fssize */
+  /** the size of a `loop` image or `lvm` thin volume: bytes, or a size as typed (U1: 512M, 1G); default 1 GiB as lxc-create's --fssize */
   size?: string | number;
+  /** backing `lvm`: the volume group (lxc-create --vgname); default `lxc` as LXC's lxc.bdev.lvm.vg */
+  vgname?: string;
+  /** backing `lvm`: the thin pool in it (lxc-create --thinpool); default `lxc` as LXC's lxc.bdev.lvm.thin_pool */
+  thinpool?: string;
+  /** backing `zfs` (only where the zfs program is installed; untested): the parent dataset (lxc-create --zfsroot); default `lxc` as LXC's lxc.bdev.zfs.root */
+  zfsroot?: string;
   /** template options (`--option KEY=VALUE`), checked against the template's manifest; passed to its builder as ctx.options */
   options?: Record<string, string>;
   /** bridge for lxc.net.0.link; default the engine's default bridge (lxdeckbr0) */

@@ -26,7 +26,7 @@ PROJECT=$(cd "$LANE_DIR/.." && pwd)
 CACHE=${LXDECK_LANE_CACHE:-/var/cache/lxdeck-lane}
 MIRROR=${LXDECK_LANE_MIRROR:-http://deb.debian.org/debian}
 SUITE=bookworm
-PACKAGES=lxc,busybox-static,iproute2,kmod,procps,rsync,libstdc++6
+PACKAGES=lxc,busybox-static,iproute2,kmod,procps,rsync,libstdc++6,lvm2,thin-provisioning-tools,e2fsprogs
 # Bump when the way the base root is made changes, so old caches are not reused.
 BASE_RECIPE=1
 # Kernel module trees the guest keeps (networking, file systems, virtio, block, char devices).

@@ -42,6 +42,13 @@ echo "+cpuset +cpu +io +memory +pids" >/sys/fs/cgroup/cgroup.subtree_control || 
 hostname lane
 ip link set lo up || fail "lo up"
 modprobe -a bridge veth || fail "modprobe bridge veth"
+# device-mapper with thin provisioning and loop devices, for the LVM backing store's tests
+# (test/integration/create-lvm.test.ts makes a file-backed PV, a VG and a thin pool); not fatal:
+# only those tests need them, and they say what is missing
+modprobe -a loop dm_mod dm_thin_pool 2>/dev/null || echo "V2LANE-NOTE no device-mapper thin modules"
+# no udev runs here: LVM and libdevmapper make /dev/mapper and /dev/VG/LV nodes themselves
+# (else lvcreate waits for udev and fails "device not cleared"); a real host's udevd does this
+export DM_DISABLE_UDEV=1
 
 echo "V2LANE-BOOTED uptime=$(uptime_s)"
 echo "V2LANE-KERNEL $(uname -r)"

@@ -33,6 +33,7 @@ DEFAULT_TESTS=(
   test/integration/stats.test.ts
   test/integration/run-app.test.ts
   test/integration/device.test.ts
+  test/integration/create-lvm.test.ts
 )
 
 die() { echo "v2-lane: error: $*" >&2; exit 2; }

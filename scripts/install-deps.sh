@@ -55,6 +55,10 @@ if [ "$want_test" = 1 ]; then
   # backing stores (test/integration/create-btrfs.test.ts): a file-backed btrfs of the test's own
   have mkfs.btrfs || missing+=(btrfs-progs)
   have losetup || missing+=(mount)
+  # the LVM thin backing store (test/integration/create-lvm.test.ts; its volumes run where the kernel
+  # has device-mapper, e.g. in the v2 lane's guest, which installs the same two packages)
+  have lvcreate || missing+=(lvm2)
+  have thin_check || missing+=(thin-provisioning-tools)
   # remote hosts over SSH (test/integration/remote-ssh.test.ts): a second sshd in a network namespace
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   have nsenter || missing+=(util-linux)

@@ -171,6 +171,9 @@ interface CreateFlags {
   vethPair?: string;
   backing?: string;
   size?: string;
+  vgname?: string;
+  thinpool?: string;
+  zfsroot?: string;
   privileged?: boolean;
   apparmor?: string;
   seccomp?: string;
@@ -317,8 +320,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--dhcp', 'no static address: the container asks a DHCP server on the bridge')
     .option('--hwaddr <mac>', 'MAC address xx:xx:xx:xx:xx:xx (default: random 00:16:3e:xx:xx:xx)')
     .option('--veth-pair <name>', 'host-side veth name, at most 15 bytes (default: derived from the name)')
-    .option('-B, --backing <store>', 'rootfs backing store, as lxc-create -B: dir (default), loop (an ext4 image file) or btrfs (a subvolume; the lxcpath on btrfs)')
-    .option('--size <size>', 'size of a loop image (SIZE; default 1G, as lxc-create --fssize)')
+    .option('-B, --backing <store>', 'rootfs backing store, as lxc-create -B: dir (default), loop (an ext4 image file), btrfs (a subvolume; the lxcpath on btrfs) or lvm (a thin volume in an LVM thin pool)')
+    .option('--size <size>', 'size of a loop image or LVM thin volume (SIZE; default 1G, as lxc-create --fssize)')
+    .option('--vgname <vg>', 'with --backing lvm: the volume group (default lxc, as lxc-create --vgname); also --option vg=VG')
+    .option('--thinpool <lv>', 'with --backing lvm: the thin pool in it (default lxc, as lxc-create --thinpool); also --option thinpool=LV')
+    .option('--zfsroot <dataset>', 'with --backing zfs (only where the zfs program is installed; untested): the parent dataset (default lxc, as lxc-create --zfsroot)')
     .option('--privileged', 'root in the container is root on the host (default: unprivileged, with its own uid/gid range)')
     .option('--apparmor <profile>', 'lxc.apparmor.profile: a loaded profile, generated, unconfined or unchanged (default: LXC\'s, lxc-container-default-cgns); refused where AppArmor is not enabled')
     .option('--seccomp <path|default|none>', 'lxc.seccomp.profile: a profile file, default (LXC\'s common.seccomp) or none (no system call filter)')
@@ -329,10 +335,23 @@ export function buildProgram(setExit: (code: number) => void): Command {
     )
     .action(async (name: string, o: CreateFlags) => {
       const options: Record<string, string> = {};
+      let vgname = o.vgname;
+      let thinpool = o.thinpool;
       for (const kv of o.option) {
         const i = kv.indexOf('=');
         if (i <= 0) throw new LxdeckError('E_USAGE', `--option takes KEY=VALUE, not ${JSON.stringify(kv)}`, { hint: 'e.g. --option release=bookworm' });
-        options[kv.slice(0, i)] = kv.slice(i + 1);
+        // with --backing lvm, vg= and thinpool= name the volume group and thin pool (--option vg=VG,thinpool=POOL too)
+        const key = kv.slice(0, i);
+        if (o.backing?.trim() === 'lvm' && (key === 'vg' || key === 'thinpool')) {
+          for (const part of kv.split(',')) {
+            const [k, v] = [part.slice(0, part.indexOf('=')), part.slice(part.indexOf('=') + 1)];
+            if (k === 'vg') vgname = v;
+            else if (k === 'thinpool') thinpool = v;
+            else throw new LxdeckError('E_USAGE', `--option ${kv}: with --backing lvm, vg= and thinpool= name the volume group and thin pool; ${JSON.stringify(part)} is neither`, { hint: 'e.g. --option vg=lxc,thinpool=lxc' });
+          }
+          continue;
+        }
+        options[key] = kv.slice(i + 1);
       }
       requireRoot();
       const sig = abortOnSignals();
@@ -349,6 +368,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
           vethPair: o.vethPair,
           backing: o.backing,
           size: o.size,
+          vgname,
+          thinpool,
+          zfsroot: o.zfsroot,
           memory: o.memory,
           swap: o.swap,
           cpus: o.cpus,

@@ -19,7 +19,7 @@ import { readConfig, validateConfig } from '../lxc/config.js';
 import { isEnabled, kernelMajorMinor, type KernelConfig, type KconfigValue } from './kernel-config.js';
 import { cvesAffecting, parseLxcVersion } from './lxc-version.js';
 import { findProgram, isSetuidRoot, isStaticElf } from './programs.js';
-import { hostBackings } from '../rootfs/backings.js';
+import { activeThinPools, hostBackings } from '../rootfs/backings.js';
 import { onBtrfs } from '../rootfs/create.js';
 import type { Distro, Facts, Finding, Remedy, SectionName, Severity, Virtualization } from './types.js';
 
@@ -595,6 +595,7 @@ export async function checkBackings(ctx: CheckContext): Promise<Finding[]> {
     const facts: Facts = { backing: b.backing, available: b.available };
     if (b.backing === 'btrfs') facts.lxcpathOnBtrfs = onBtrfs(ctx.fs.resolve(ctx.lxcpath));
     if (b.backing === 'lvm' && b.apt === undefined) {
+      facts.thinPools = activeThinPools(ctx.fs);
       let vgs: string[] = [];
       try {
         const r = await ctx.runner.run('vgs', ['--noheadings', '-o', 'vg_name'], { timeoutMs: 10_000 });
@@ -606,7 +607,9 @@ export async function checkBackings(ctx: CheckContext): Promise<Finding[]> {
       reason += vgs.length ? `; volume groups: ${vgs.join(', ')}` : '; no volume group exists';
     }
     const remedy: Remedy | undefined = b.apt
-      ? { apt: b.apt, zypper: b.apt === 'btrfs-progs' ? 'btrfsprogs' : b.apt, dnf: b.apt }
+      ? { apt: b.apt, zypper: b.apt === 'btrfs-progs' ? 'btrfsprogs' : b.apt, dnf: b.apt.replace('thin-provisioning-tools', 'device-mapper-persistent-data') }
+      : b.backing === 'lvm' && !b.available
+        ? { command: 'a volume group with a thin pool, as LXC expects by default: vgcreate lxc DEVICE && lvcreate --type thin-pool -L 10G -n lxc lxc (or name yours with lxdeck create --backing lvm --vgname VG --thinpool POOL)' }
       : b.backing === 'btrfs' && !b.available
         ? { command: `put the lxcpath on a btrfs file system (e.g. mkfs.btrfs DEV && mount DEV ${ctx.lxcpath})` }
         : b.backing === 'zfs'

@@ -15,7 +15,7 @@
  * lxc-copy started, DST is destroyed and its reservations released.
  */
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
-import { chmod, chown, readFile, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rename as renameFs, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Runner } from '../exec/runner.js';
 import { LxdeckError } from '../errors.js';
@@ -26,6 +26,7 @@ import { validateContainerName, validateExistingName, vethName } from '../names.
 import { randomHwaddr } from '../network/hwaddr.js';
 import { formatCidr, parseCidr } from '../network/ipv4.js';
 import { mkdirInRootfs, writeFileInRootfs } from './safe-write.js';
+import { checkLvmName, lastLine, lvDevice, lvExists, LVM_ENV, lvsnapshotArgv, parseLvmRootfs, removeLv } from './lvm.js';
 
 export interface CloneHost {
   lxcpath: string;
@@ -53,6 +54,8 @@ export async function copyContainer(host: CloneHost, src: string, dst: string, o
   const btrfs = (srcCfg.get('lxc.rootfs.path') ?? '').startsWith('btrfs:');
   const st = await host.state(src);
   if (st !== 'STOPPED') throw new LxdeckError('E_STATE', `${src} is ${st}: lxdeck copies a stopped container only`, { hint: `stop it first: lxdeck stop ${src}` });
+  const lv = parseLvmRootfs(srcCfg.get('lxc.rootfs.path'));
+  if (opts.snapshot && lv) return lvmSnapshotClone(host, src, dst, lv);
   const r = await host.runner.run('lxc-copy', ['-P', host.lxcpath, '-n', src, '-N', dst, ...(opts.snapshot ? (btrfs ? ['-s'] : ['-s', '-B', 'overlay']) : []), '-K'], { timeoutMs: 30 * 60_000 });
   if (r.exitCode !== 0) {
     await removeDst(host, dst);
@@ -84,10 +87,10 @@ export async function copyContainer(host: CloneHost, src: string, dst: string, o
 function checkSnapshotClone(cfg: Awaited<ReturnType<typeof readConfig>>, src: string, dst: string): void {
   const full = `make a full copy instead: lxdeck copy ${src} ${dst}`;
   const val = cfg.get('lxc.rootfs.path') ?? '';
-  if (val.startsWith('btrfs:')) return;
+  if (val.startsWith('btrfs:') || val.startsWith('lvm:')) return;
   if (!dirRootfs(val))
     throw new LxdeckError('E_USAGE', `copy --snapshot takes a dir-backed rootfs; ${src}'s is ${val || 'unset'}`, {
-      hint: /^(loop|lvm|zfs):/.test(val) ? `lxc-copy -n ${src} -N ${dst} (with -P LXCPATH) copies it as it is; lxdeck copies dir-backed containers only` : full,
+      hint: /^(loop|zfs):/.test(val) ? `lxc-copy -n ${src} -N ${dst} (with -P LXCPATH) copies it as it is; lxdeck copies dir-backed containers only` : full,
     });
   if (cfg.getAll('lxc.idmap').length)
     throw new LxdeckError('E_USAGE', `${src} is unprivileged: an overlay clone would share its rootfs files and so its idmap range`, { hint: full });
@@ -98,10 +101,73 @@ async function removeDst(host: CloneHost, dst: string): Promise<void> {
 }
 
 /**
- * The identity step after lxc-copy / lxc-snapshot -N: hwaddr, address, veth.pair, uts.name and /etc/hostname, idmap range and ownership, sidecar.
- * `note` goes into DST's sidecar (default `{ copiedFrom: SRC }`).
+ * `copy --snapshot` of an LVM-backed SRC (`lxc.rootfs.path = lvm:/dev/VG/SRC`): a thin snapshot
+ * `lvcreate -s -kn -n DST VG/LV` as lxc-copy -s makes it of a thin origin (lxc's lvm_snapshot; -kn
+ * so that /dev/VG/DST is active now and after a reboot, see lvsnapshotArgv), then DST's directory
+ * and config (SRC's, with lxc.rootfs.path = lvm:/dev/VG/DST and SRC's directory in other values
+ * replaced by DST's, as lxc-copy rewrites them) and the identity step with the snapshot mounted on
+ * DST's rootfs directory (new MAC, address, veth, hostname, and for an unprivileged SRC its own idmap
+ * range with the snapshot's ownership shifted: metadata written in the snapshot only, the data
+ * blocks stay shared in the pool). lxdeck does this itself rather than through lxc-copy -s: LXC
+ * makes the snapshot with `lvcreate -s` alone, so LVM flags it to skip activation
+ * (lvm.conf activation/auto_set_activation_skip) and /dev/VG/DST is not there when lxc-copy
+ * mounts it for its clone step, nor at start (bench/README section 5 records what lxc-copy -s did
+ * here). A failure removes DST's directory and the snapshot volume.
+ * @throws LxdeckError E_INVALID_VALUE (DST not a valid LV name), E_EXISTS (VG/DST exists), E_COMMAND (lvcreate, mount), E_NETWORK, E_CONFIG, E_UNSAFE_PATH
  */
-export async function newIdentity(host: CloneHost, src: string, dst: string, note: Record<string, unknown> = { copiedFrom: src }): Promise<void> {
+async function lvmSnapshotClone(host: CloneHost, src: string, dst: string, lv: { vg: string; lv: string }): Promise<void> {
+  checkLvmName('logical volume', dst);
+  if (await lvExists(host.runner, lv.vg, dst))
+    throw new LxdeckError('E_EXISTS', `a logical volume ${lv.vg}/${dst} already exists`, { hint: 'choose another name (the snapshot volume is named after the new container, as lxc-copy -s names it)' });
+  const argv = lvsnapshotArgv(lv.vg, lv.lv, dst);
+  const r = await host.runner.run('lvcreate', argv, { timeoutMs: 120_000, env: LVM_ENV });
+  if (r.exitCode !== 0) {
+    await removeLv(host.runner, lv.vg, dst).catch(() => undefined);
+    throw new LxdeckError('E_COMMAND', `the thin snapshot ${lv.vg}/${dst} of ${lv.vg}/${lv.lv} failed: ${lastLine(r.stderr) ?? `exit ${r.exitCode}`}`, { hint: `the command was: lvcreate ${argv.join(' ')}` });
+  }
+  const srcDir = join(host.lxcpath, src);
+  const dstDir = join(host.lxcpath, dst);
+  const mnt = join(dstDir, 'rootfs');
+  let mounted = false;
+  try {
+    await mkdir(dstDir, { mode: 0o750 });
+    await mkdir(mnt, { mode: 0o755 });
+    const text = await readFile(join(srcDir, 'config'), 'utf8');
+    const lines = text.split('\n').map((l) => {
+      const m = /^(\s*lxc\.rootfs\.path\s*=\s*)(.*)$/.exec(l);
+      if (m) return `${m[1]}lvm:${lvDevice(lv.vg, dst)}`;
+      // other values naming SRC's directory (lxc.mount.fstab, lxc.log.file, hooks) follow to DST's, as lxc-copy does
+      return l.split(`${srcDir}/`).join(`${dstDir}/`);
+    });
+    await writeFile(join(dstDir, 'config'), lines.join('\n'), { mode: 0o640 });
+    const mo = await host.runner.run('mount', ['-t', 'ext4', lvDevice(lv.vg, dst), mnt], { timeoutMs: 60_000 });
+    if (mo.exitCode !== 0) throw new LxdeckError('E_COMMAND', `mounting the snapshot ${lvDevice(lv.vg, dst)} failed: ${lastLine(mo.stderr) ?? `exit ${mo.exitCode}`}`, { hint: `lvs ${lv.vg} shows whether it is active (attr a); lvchange -ay -K ${lv.vg}/${dst}` });
+    mounted = true;
+    // a volume made before lxdeck gave lost+found to root inside (create's lostFoundOwnedBy) has it
+    // owned by host root, outside SRC's map: the snapshot's copy follows SRC's root before the shift
+    const base = parseIdmap((await readConfig(join(dstDir, 'config'))).getAll('lxc.idmap')[0] ?? '')?.hostid;
+    const lf = join(mnt, 'lost+found');
+    if (base !== undefined && existsSync(lf) && lstatSync(lf).isDirectory() && statSync(lf).uid === 0) await chown(lf, base, base);
+    await newIdentity(host, src, dst, { copiedFrom: src, snapshotOf: `${lv.vg}/${lv.lv}` }, mnt);
+    const um = await host.runner.run('umount', [mnt], { timeoutMs: 60_000 });
+    if (um.exitCode !== 0) throw new LxdeckError('E_COMMAND', `unmounting ${mnt} failed: ${lastLine(um.stderr) ?? `exit ${um.exitCode}`}`);
+    mounted = false;
+  } catch (e) {
+    if (mounted) await host.runner.run('umount', ['--lazy', mnt], { timeoutMs: 60_000 }).catch(() => undefined);
+    await rm(dstDir, { recursive: true, force: true }).catch(() => undefined);
+    await removeLv(host.runner, lv.vg, dst).catch(() => undefined);
+    await host.hostState.releasePending(host.lxcpath, dst).catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * The identity step after lxc-copy / lxc-snapshot -N: hwaddr, address, veth.pair, uts.name and /etc/hostname, idmap range and ownership, sidecar.
+ * `note` goes into DST's sidecar (default `{ copiedFrom: SRC }`). `rootfsDir` is where DST's root file
+ * system is mounted when lxc.rootfs.path does not name a directory (an LVM volume); by default the
+ * directory lxc.rootfs.path names.
+ */
+export async function newIdentity(host: CloneHost, src: string, dst: string, note: Record<string, unknown> = { copiedFrom: src }, rootfsDir?: string): Promise<void> {
   const cfgPath = join(host.lxcpath, dst, 'config');
   const cfg = await readConfig(cfgPath);
   for (const n of netInterfaces(cfg)) {
@@ -118,7 +184,7 @@ export async function newIdentity(host: CloneHost, src: string, dst: string, not
   const rootfsVal = cfg.get('lxc.rootfs.path') ?? '';
   // an overlay clone (`overlay:LOWER:UPPER`): DST's own files, the hostname among them, go in UPPER
   const overlay = /^(overlay|overlayfs):/.test(rootfsVal);
-  const rootfs = overlay ? rootfsVal.slice(rootfsVal.lastIndexOf(':') + 1) : rootfsVal.replace(/^(dir|btrfs):/, '');
+  const rootfs = rootfsDir ?? (overlay ? rootfsVal.slice(rootfsVal.lastIndexOf(':') + 1) : rootfsVal.replace(/^(dir|btrfs):/, ''));
   const maps = cfg.getAll('lxc.idmap').map(parseIdmap).filter((m) => m !== null);
   let newBase: number | undefined;
   if (maps.length) {
@@ -171,7 +237,7 @@ export function refuseHostnameSymlink(rootfs: string, name: string): void {
 /**
  * Copy and rename write the new hostname into the rootfs and shift its ownership, which lxdeck
  * does on a directory (or an overlay's upper directory) only; with `btrfsToo`, a btrfs
- * subvolume too (a directory on the host; copy takes it, rename does not yet).
+ * subvolume too (a directory on the host). Rename moves btrfs and loop rootfs itself (renameByMove).
  * @throws LxdeckError E_UNSUPPORTED for another backing store (loop, btrfs, lvm, zfs), with `alt` as the hint
  */
 function requireDirRootfs(cfg: Awaited<ReturnType<typeof readConfig>>, name: string, verb: string, alt: string, btrfsToo = false): void {
@@ -196,6 +262,8 @@ function dirRootfs(val: string | undefined): string | null {
  * symlink-safely, T1); the host records follow (same address, same idmap range, new name).
  * LXC refuses to rename a container with snapshots, so that is refused first with a hint.
  * If a step after lxc-copy fails, NEW is renamed back to OLD and OLD's sidecar restored.
+ * A btrfs- or loop-backed container (its subvolume or image inside its directory) is not copied:
+ * its directory is moved, with the rootfs in it, and the config's paths rewritten (renameByMove).
  * @throws LxdeckError E_NAME_INVALID (N1), E_NOT_FOUND, E_EXISTS, E_STATE (not STOPPED, or has snapshots), E_UNSAFE_PATH (T1), E_COMMAND
  */
 export async function renameContainer(host: CloneHost, oldName: string, newName: string): Promise<void> {
@@ -206,7 +274,8 @@ export async function renameContainer(host: CloneHost, oldName: string, newName:
   if (!existsSync(join(oldDir, 'config'))) throw new LxdeckError('E_NOT_FOUND', `no container named ${oldName} in ${host.lxcpath}`, { hint: 'lxdeck ls lists the containers' });
   if (oldName === newName) throw new LxdeckError('E_EXISTS', `${oldName} already has that name`, { hint: 'choose another name' });
   if (existsSync(newDir)) throw new LxdeckError('E_EXISTS', `a container named ${newName} already exists in ${host.lxcpath}`, { hint: 'choose another name' });
-  requireDirRootfs(await readConfig(join(oldDir, 'config')), oldName, 'renames', `lxc-copy -P ${host.lxcpath} -n ${oldName} -N ${newName} -R renames it (lxdeck's records do not follow)`);
+  const movable = movableRootfs((await readConfig(join(oldDir, 'config'))).get('lxc.rootfs.path'), oldDir);
+  if (!movable) requireDirRootfs(await readConfig(join(oldDir, 'config')), oldName, 'renames', `lxc-copy -P ${host.lxcpath} -n ${oldName} -N ${newName} -R renames it (lxdeck's records do not follow)`);
   const st = await host.state(oldName);
   if (st !== 'STOPPED') throw new LxdeckError('E_STATE', `${oldName} is ${st}: lxdeck renames a stopped container only (as lxc-copy -R does)`, { hint: `stop it first: lxdeck stop ${oldName}` });
   let snaps: string[] = [];
@@ -219,6 +288,7 @@ export async function renameContainer(host: CloneHost, oldName: string, newName:
     throw new LxdeckError('E_STATE', `${oldName} has ${snaps.length} snapshot(s) (${snaps.join(', ')}): LXC cannot rename a container with snapshots`, {
       hint: `copy it instead (lxdeck copy ${oldName} ${newName}), or delete its snapshots first (lxdeck snapshot-delete ${oldName} SNAP)`,
     });
+  if (movable) return renameByMove(host, oldName, newName, movable);
   const oldCfg = await readConfig(join(oldDir, 'config'));
   const oldRootfs = dirRootfs(oldCfg.get('lxc.rootfs.path'));
   if (oldRootfs) refuseHostnameSymlink(oldRootfs, oldName);
@@ -264,6 +334,83 @@ export async function renameContainer(host: CloneHost, oldName: string, newName:
       await chmod(oldDir, dirSt.mode & 0o7777).catch(() => undefined);
       await host.hostState.renameOwner(host.lxcpath, newName, oldName).catch(() => undefined);
     }
+    throw e;
+  }
+}
+
+/**
+ * A rootfs that moves with its container directory: a btrfs subvolume (`btrfs:DIR/rootfs`) or a
+ * loop image (`loop:DIR/FILE`) inside `dir`; null for anything else (dir, overlay, lvm, zfs, or a
+ * rootfs outside the container directory).
+ */
+export function movableRootfs(val: string | undefined, dir: string): { kind: 'btrfs' | 'loop'; path: string } | null {
+  const m = /^(btrfs|loop):(\/.*)$/.exec((val ?? '').trim());
+  if (!m || !m[2].startsWith(`${dir}/`) || m[2].slice(dir.length + 1).includes('..')) return null;
+  return { kind: m[1] as 'btrfs' | 'loop', path: m[2] };
+}
+
+/** Replaces `from/` with `to/` in every value of a config's text (lxc.rootfs.path, lxc.mount.fstab, lxc.log.file, hooks), as lxc-copy rewrites paths. */
+export function rewriteConfigPaths(text: string, from: string, to: string): string {
+  return text
+    .split('\n')
+    .map((l) => (/^\s*[#]/.test(l) ? l : l.split(`${from}/`).join(`${to}/`)))
+    .join('\n');
+}
+
+/**
+ * Rename of a STOPPED btrfs- or loop-backed container (see renameContainer for the checks before):
+ * its directory is renamed to NEW's (rename(2): the subvolume or image file inside moves with it,
+ * within one file system, nothing copied), the config's paths rewritten from OLD's directory to
+ * NEW's (lxc.rootfs.path and any other value naming it), then what renameContainer puts back for a
+ * dir rootfs: lxc.net.N.veth.pair when it was vethName(OLD), lxc.uts.name and /etc/hostname when
+ * they were OLD (a loop image is mounted on NEW's rootfs directory for that, `mount -o loop`, and
+ * unmounted), and the host records. The sidecar and the directory's mode and owner move with it.
+ * If a step after the move fails, the directory is moved back and OLD's config restored.
+ * @throws LxdeckError E_UNSAFE_PATH (T1: etc/hostname a symlink), E_COMMAND (mount)
+ */
+async function renameByMove(host: CloneHost, oldName: string, newName: string, rootfs: { kind: 'btrfs' | 'loop'; path: string }): Promise<void> {
+  const oldDir = join(host.lxcpath, oldName);
+  const newDir = join(host.lxcpath, newName);
+  const cfgText = await readFile(join(oldDir, 'config'), 'utf8');
+  const oldCfg = await readConfig(join(oldDir, 'config'));
+  if (rootfs.kind === 'btrfs') refuseHostnameSymlink(rootfs.path, oldName);
+  await renameFs(oldDir, newDir);
+  const mnt = join(newDir, 'rootfs');
+  let mounted = false;
+  try {
+    const cfgPath = join(newDir, 'config');
+    await writeFile(cfgPath, rewriteConfigPaths(cfgText, oldDir, newDir), { mode: 0o640 });
+    const cfg = await readConfig(cfgPath);
+    for (const n of netInterfaces(cfg)) {
+      if (n.type !== 'veth') continue;
+      const k = `lxc.net.${n.index}.veth.pair`;
+      if (cfg.get(k) === vethName(oldName, n.index, host.lxcpath)) cfg.set(k, vethName(newName, n.index, host.lxcpath));
+    }
+    const hadUts = oldCfg.get('lxc.uts.name');
+    const newUts = hadUts === undefined || hadUts === oldName ? newName : hadUts;
+    cfg.set('lxc.uts.name', newUts);
+    await writeConfig(cfgPath, cfg);
+    let root = join(newDir, rootfs.path.slice(oldDir.length + 1));
+    if (rootfs.kind === 'loop') {
+      // the image is mounted only for the hostname; LXC mounts it itself at start
+      await mkdir(mnt, { recursive: true });
+      const mo = await host.runner.run('mount', ['-o', 'loop', '-t', 'ext4', root, mnt], { timeoutMs: 60_000 });
+      if (mo.exitCode !== 0) throw new LxdeckError('E_COMMAND', `mounting the loop image ${root} failed: ${lastLine(mo.stderr) ?? `exit ${mo.exitCode}`}`, { hint: 'is it a valid ext4 image (e2fsck -n IMAGE)? losetup -a shows loop devices in use' });
+      mounted = true;
+      root = mnt;
+      refuseHostnameSymlink(root, oldName);
+    }
+    if (existsSync(join(root, 'etc'))) writeFileInRootfs(root, 'etc/hostname', `${newUts}\n`);
+    if (mounted) {
+      const um = await host.runner.run('umount', [mnt], { timeoutMs: 60_000 });
+      if (um.exitCode !== 0) throw new LxdeckError('E_COMMAND', `unmounting ${mnt} failed: ${lastLine(um.stderr) ?? `exit ${um.exitCode}`}`);
+      mounted = false;
+    }
+    await host.hostState.renameOwner(host.lxcpath, oldName, newName);
+  } catch (e) {
+    if (mounted) await host.runner.run('umount', ['--lazy', mnt], { timeoutMs: 60_000 }).catch(() => undefined);
+    await renameFs(newDir, oldDir).catch(() => undefined);
+    await writeFile(join(oldDir, 'config'), cfgText, { mode: 0o640 }).catch(() => undefined);
     throw e;
   }
 }

@@ -9,7 +9,7 @@
  * lxc.uts.name, lxc.rootfs.path, lxc.idmap, lxc.net.0.{type,link,flags,name,
  * hwaddr,veth.pair,ipv4.address,ipv4.gateway}, lxc.cgroup.* / lxc.cgroup2.*.
  */
-import { existsSync, readFileSync, statSync, statfsSync } from 'node:fs';
+import { chownSync, existsSync, lstatSync, readFileSync, statSync, statfsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -33,6 +33,9 @@ import type { Template } from './template.js';
 import { checkApparmor, checkSeccomp, detectHostSecurity, securityConfigLines, securityWarnings, type ApparmorChoice, type HostSecurity, type SeccompChoice } from './security.js';
 import { resolveOptions } from './template-options.js';
 import type { ContainerInfo, CreateOptions, ProgressEvent } from '../types.js';
+import { checkZfsHost, checkZfsRoot, removeDataset, zfsCreateArgv } from './zfs.js';
+import { findProgram } from '../checkconfig/programs.js';
+import { checkLvmHost, checkLvmName, checkLvmTarget, lastLine, lvcreateThinArgv, lvDevice, LVM_ENV, removeLv, type LvmTarget } from './lvm.js';
 
 /** Where LXC keeps the config every container includes (lxc.include). */
 export const LXC_COMMON_CONF = '/usr/share/lxc/config/common.conf';
@@ -98,15 +101,20 @@ export interface CreatePlan {
   /** what the user should know before creating (unconfined AppArmor, no seccomp) */
   warnings: string[];
   start: boolean;
-  /** the rootfs backing store: `dir`, `loop` with `sizeBytes`, or `btrfs` (a subvolume, lxc.rootfs.path = btrfs:DIR) */
+  /** the rootfs backing store: `dir`, `loop` with `sizeBytes`, `btrfs` (a subvolume, lxc.rootfs.path = btrfs:DIR) or `lvm` (a thin volume, lxc.rootfs.path = lvm:/dev/VG/NAME) */
   backing: Backing;
-  /** the loop image's size in bytes (backing loop only) */
+  /** the loop image's or thin volume's size in bytes (backing loop and lvm only) */
   sizeBytes?: number;
+  /** the volume group and thin pool (backing lvm only) */
+  lvm?: LvmTarget;
+  /** the parent dataset (backing zfs only; an untested path, see core/rootfs/zfs.ts) */
+  zfsRoot?: string;
 }
 
-/** The backing stores lxdeck builds a rootfs on (lxc-create -B); lvm and zfs are not built yet. */
-export const BACKINGS = ['dir', 'loop', 'btrfs'] as const;
-export type Backing = (typeof BACKINGS)[number];
+/** The backing stores lxdeck builds a rootfs on (lxc-create -B); zfs is not built (its tools are not in Debian main). */
+export const BACKINGS = ['dir', 'loop', 'btrfs', 'lvm'] as const;
+/** The backing stores; `zfs` only where the `zfs` program is installed (core/rootfs/zfs.ts, untested). */
+export type Backing = (typeof BACKINGS)[number] | 'zfs';
 /** lxc-create's --fssize default for loop, lvm and zfs: 1 GiB. */
 export const DEFAULT_LOOP_SIZE = 1024 ** 3;
 /** The smallest loop image lxdeck makes: ext4's journal and a busybox rootfs fit. */
@@ -115,24 +123,46 @@ export const MIN_LOOP_SIZE = 16 * 1024 ** 2;
 export const BTRFS_SUPER_MAGIC = 0x9123683e;
 
 /**
- * Checks `--backing` and `--size`.
- * @throws LxdeckError E_USAGE (a backing store not built, or --size without loop), E_INVALID_VALUE (a size)
+ * Checks `--backing`, `--size` and, for lvm, `--vgname` / `--thinpool` (lxc-create(1)'s -B, --fssize,
+ * --vgname, --thinpool; LXC's defaults: 1 GiB, volume group `lxc`, thin pool `lxc`).
+ * @throws LxdeckError E_USAGE (a backing store not built, --size without loop or lvm, a volume group without lvm), E_INVALID_VALUE (a size, an LVM name)
  */
-export function checkBacking(backing: string | undefined, size: string | number | undefined): { backing: Backing; sizeBytes?: number } {
+export function checkBacking(
+  backing: string | undefined,
+  size: string | number | undefined,
+  lvm: { vg?: string; thinpool?: string; zfsroot?: string } = {},
+  host: { zfs?: boolean } = {},
+): { backing: Backing; sizeBytes?: number; lvm?: LvmTarget; zfsRoot?: string } {
   const b = (backing ?? 'dir').trim();
+  if (b !== 'zfs' && lvm.zfsroot !== undefined) throw new LxdeckError('E_USAGE', `--zfsroot belongs to --backing zfs, not ${b}`, { hint: 'add --backing zfs, or leave --zfsroot out', exitCode: 2 });
+  if (b === 'zfs' && host.zfs) {
+    if (size !== undefined) throw new LxdeckError('E_USAGE', '--size is the size of a loop image or LVM volume; a ZFS dataset takes none (set a quota with zfs set quota=)', { exitCode: 2 });
+    if (lvm.vg !== undefined || lvm.thinpool !== undefined) throw new LxdeckError('E_USAGE', 'a volume group and thin pool belong to --backing lvm, not zfs', { exitCode: 2 });
+    return { backing: 'zfs', zfsRoot: checkZfsRoot(lvm.zfsroot) };
+  }
   if (!(BACKINGS as readonly string[]).includes(b))
     throw new LxdeckError('E_USAGE', `backing store ${JSON.stringify(b)} is not one lxdeck builds`, {
-      hint: `--backing takes ${BACKINGS.join(', ')}${b === 'zfs' ? "; ZFS's tools (zfsutils-linux) are in Debian's contrib, not main: create a pool by hand, then lxc-create -B zfs (lxdeck manages the container after)" : ['lvm', 'overlay', 'overlayfs'].includes(b) ? `; for ${b} use lxc-create -B ${b} (lxdeck manages the container after)` : ''}`,
+      hint: `--backing takes ${BACKINGS.join(', ')}${b === 'zfs' ? "; zfs needs the zfs program, which is not installed: ZFS's tools (zfsutils-linux) are in Debian's contrib, not main; with them and a pool, lxdeck create --backing zfs --zfsroot POOL works (or lxc-create -B zfs)" : ['lvm', 'overlay', 'overlayfs'].includes(b) ? `; for ${b} use lxc-create -B ${b} (lxdeck manages the container after)` : ''}`,
       exitCode: 2,
     });
-  if (b !== 'loop') {
-    if (size !== undefined) throw new LxdeckError('E_USAGE', `--size is the size of a loop image; backing ${b} takes none`, { hint: 'use --backing loop --size 2G, or leave --size out', exitCode: 2 });
+  if (b !== 'lvm' && (lvm.vg !== undefined || lvm.thinpool !== undefined))
+    throw new LxdeckError('E_USAGE', `a volume group and thin pool belong to --backing lvm, not ${b}`, { hint: 'add --backing lvm, or leave --vgname/--thinpool (vg=, thinpool=) out', exitCode: 2 });
+  if (b !== 'loop' && b !== 'lvm') {
+    if (size !== undefined) throw new LxdeckError('E_USAGE', `--size is the size of a loop image or LVM volume; backing ${b} takes none`, { hint: 'use --backing loop --size 2G, or leave --size out', exitCode: 2 });
     return { backing: b as Backing };
   }
-  const v = size === undefined ? DEFAULT_LOOP_SIZE : typeof size === 'number' ? size : parseSize(size);
+  const what = b === 'loop' ? 'loop image' : 'LVM thin volume';
+  let v;
+  try {
+    v = size === undefined ? DEFAULT_LOOP_SIZE : typeof size === 'number' ? size : parseSize(size);
+  } catch {
+    v = NaN;
+  }
   if (v === 'max' || !Number.isFinite(v) || v < MIN_LOOP_SIZE)
-    throw new LxdeckError('E_INVALID_VALUE', `loop image size ${JSON.stringify(String(size))} is not a size of at least 16M`, { hint: `${SIZE_HINT}; e.g. --size 2G`, exitCode: 2 });
-  return { backing: 'loop', sizeBytes: Math.floor(v / 4096) * 4096 };
+    throw new LxdeckError('E_INVALID_VALUE', `${what} size ${JSON.stringify(String(size))} is not a size of at least 16M`, { hint: `${SIZE_HINT}; e.g. --size 2G`, exitCode: 2 });
+  const sizeBytes = Math.floor(v / 4096) * 4096;
+  if (b === 'loop') return { backing: 'loop', sizeBytes };
+  return { backing: 'lvm', sizeBytes, lvm: checkLvmTarget(lvm.vg, lvm.thinpool) };
 }
 
 /**
@@ -294,7 +324,9 @@ export function planCreate(
   const aaGiven = opts.apparmorProfile !== undefined && opts.apparmorProfile.trim() !== '' && opts.apparmorProfile.trim() !== 'default';
   const apparmorProfile = checkApparmor(opts.apparmorProfile, aaGiven ? (env.security ?? detectHostSecurity()) : NO_APPARMOR_NEEDED);
   const seccomp = checkSeccomp(opts.seccompProfile);
-  const backing = checkBacking(opts.backing, opts.size);
+  const backing = checkBacking(opts.backing, opts.size, { vg: opts.vgname, thinpool: opts.thinpool, zfsroot: opts.zfsroot }, { zfs: opts.backing?.trim() === 'zfs' && findProgram(new HostFs('/'), 'zfs') !== null });
+  // LXC names the thin volume after the container (lxc-create -B lvm without --lvname)
+  if (backing.backing === 'lvm') checkLvmName('logical volume', name);
   return {
     ...backing,
     name,
@@ -349,7 +381,7 @@ export function renderConfig(plan: CreatePlan, inp: ConfigInputs): string {
   const lines: string[] = [`# Container ${plan.name}, made by lxdeck from template ${plan.templateName} on ${inp.created}`];
   if (existsSync(LXC_COMMON_CONF)) lines.push(`lxc.include = ${LXC_COMMON_CONF}`);
   if (!plan.privileged && existsSync(LXC_USERNS_CONF)) lines.push(`lxc.include = ${LXC_USERNS_CONF}`);
-  lines.push(`lxc.arch = ${lxcArch()}`, `lxc.uts.name = ${plan.name}`, plan.backing === 'loop' ? `lxc.rootfs.path = loop:${join(inp.dir, 'rootdev')}` : plan.backing === 'btrfs' ? `lxc.rootfs.path = btrfs:${join(inp.dir, 'rootfs')}` : `lxc.rootfs.path = dir:${join(inp.dir, 'rootfs')}`);
+  lines.push(`lxc.arch = ${lxcArch()}`, `lxc.uts.name = ${plan.name}`, plan.backing === 'loop' ? `lxc.rootfs.path = loop:${join(inp.dir, 'rootdev')}` : plan.backing === 'btrfs' ? `lxc.rootfs.path = btrfs:${join(inp.dir, 'rootfs')}` : plan.backing === 'lvm' ? `lxc.rootfs.path = lvm:${lvDevice(plan.lvm!.vg, plan.name)}` : plan.backing === 'zfs' ? `lxc.rootfs.path = zfs:${plan.zfsRoot}/${plan.name}` : `lxc.rootfs.path = dir:${join(inp.dir, 'rootfs')}`);
   if (inp.templateConfig.length) lines.push('', `# from the ${plan.templateName} template`);
   for (const [k, v] of inp.templateConfig) lines.push(`${k} = ${v}`);
   if (!plan.privileged) {
@@ -395,6 +427,10 @@ export interface StagingOwner {
   idmapBase?: number;
   vethPair: string;
   bridge: string;
+  /** the thin volume this create made (backing lvm), once lvcreate is about to run */
+  lv?: { vg: string; lv: string };
+  /** the dataset this create made (backing zfs) */
+  zfs?: string;
 }
 
 export { processStartTime, ownerAlive } from '../hoststate/owner.js';
@@ -468,8 +504,10 @@ export async function sweepStaging(runner: Runner, stateDir: string, onLine?: (l
       live.push(owner);
       continue;
     }
-    onLine?.(`removing ${e}, left by a create that did not finish${owner ? ` (pid ${owner.pid} is gone)` : ''}`);
+    onLine?.(`removing ${e}, left by a create that did not finish${owner ? ` (pid ${owner.pid} is gone)` : ''}${owner?.lv ? `, and its thin volume ${owner.lv.vg}/${owner.lv.lv}` : ''}`);
     try {
+      if (owner?.lv) await removeLv(runner, owner.lv.vg, owner.lv.lv);
+      if (owner?.zfs) await removeDataset(runner, owner.zfs);
       await removeStaging(runner, dir);
     } catch (err) {
       onLine?.(`could not remove ${dir}: ${(err as Error).message}`);
@@ -551,6 +589,8 @@ interface Sidecar {
   lxdeckVersion?: string;
   /** the backing store when not dir */
   backing?: Backing;
+  /** backing lvm: the volume group and thin pool */
+  lvm?: LvmTarget;
 }
 
 /**
@@ -588,6 +628,8 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
   const layout = host.layout ?? detectCgroupLayout(new HostFs('/'));
   const plan = planCreate(name, opts, { defaultBridge: host.defaultBridge, layout, template: (t) => host.template(t), lxcpath: host.lxcpath });
   if (plan.backing === 'btrfs') await checkBtrfsHost(host.runner, host.lxcpath);
+  if (plan.backing === 'lvm') await checkLvmHost(host.runner, plan.lvm!, name);
+  if (plan.backing === 'zfs') await checkZfsHost(host.runner, plan.zfsRoot!, name);
   const final = join(host.lxcpath, name);
   const exists = () => new LxdeckError('E_EXISTS', `a container named ${name} already exists in ${host.lxcpath}`, { hint: 'choose another name, or destroy it first' });
   if (existsSync(final)) throw exists();
@@ -600,6 +642,10 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
   let hostReserved = false;
   let subidNote: string[] = [];
   let lxcpathModeBefore: number | undefined;
+  /** the thin volume this create made (backing lvm), removed again on failure */
+  let lvMade: { vg: string; lv: string } | undefined;
+  /** the dataset this create made (backing zfs), destroyed again on failure */
+  let zfsMade: string | undefined;
   try {
     progress({ phase: 'check', fraction: 0, line: `template ${plan.templateName}, bridge ${plan.bridge}, ${plan.privileged ? 'privileged' : 'unprivileged'}` });
     for (const w of plan.warnings) progress({ phase: 'warning', line: w });
@@ -715,6 +761,7 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
       const image = join(staging!, 'rootdev');
       // the image's root directory is made by mke2fs, not copied: give it the rootfs's owner (root inside)
       const owner = reserved.idmapBase !== undefined ? `${reserved.idmapBase}:${reserved.idmapBase}` : '0:0';
+      lostFoundOwnedBy(rootfs, reserved.idmapBase);
       const r = await host.runner.run('mke2fs', ['-q', '-F', '-t', 'ext4', '-E', `root_owner=${owner}`, '-d', rootfs, image, `${plan.sizeBytes! / 1024}k`], { timeoutMs: 30 * 60_000, signal });
       if (signal?.aborted) throw cancelled();
       if (r.exitCode !== 0)
@@ -726,11 +773,72 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
       await mkdir(rootfs, { mode: 0o755 });
     }
 
+    if (plan.backing === 'lvm') {
+      // a thin volume named after the container (lxc-create -B lvm), then ext4 made from the rootfs
+      // directory as it is (mke2fs -d: owners, modes, links, the shifted ids too), as for loop
+      const t = plan.lvm!;
+      const dev = lvDevice(t.vg, name);
+      // the owner file names the volume first, so a create killed from here on has it removed by the next sweep
+      const ownerPath = join(staging!, STAGING_OWNER);
+      const ow = JSON.parse(await readFile(ownerPath, 'utf8')) as StagingOwner;
+      // (atomically: another create's sweep reads it, and an unreadable owner file means a dead create)
+      await host.atomicWrite(ownerPath, `${JSON.stringify({ ...ow, lv: { vg: t.vg, lv: name } })}\n`, 0o600);
+      progress({ phase: 'rootfs', fraction: 0.87, line: `thin volume ${t.vg}/${name} of ${formatBytes(plan.sizeBytes!)} in the pool ${t.vg}/${t.thinpool} (lvcreate)` });
+      const lc = await host.runner.run('lvcreate', lvcreateThinArgv(t, name, plan.sizeBytes!), { timeoutMs: 120_000, env: LVM_ENV });
+      if (lc.exitCode !== 0) {
+        // a volume made before lvcreate failed (it can fail after making it) is removed too
+        lvMade = { vg: t.vg, lv: name };
+        throw new LxdeckError('E_COMMAND', `lvcreate of ${t.vg}/${name} failed: ${lastLine(lc.stderr) ?? `exit ${lc.exitCode}`}`, {
+          hint: /insufficient|free space|exceed/i.test(lc.stderr) ? `the thin pool ${t.vg}/${t.thinpool} is full: extend it (lvextend -L +1G ${t.vg}/${t.thinpool}) or give a smaller --size` : `the command was: lvcreate ${lvcreateThinArgv(t, name, plan.sizeBytes!).join(' ')}`,
+        });
+      }
+      lvMade = { vg: t.vg, lv: name };
+      if (signal?.aborted) throw cancelled();
+      progress({ phase: 'rootfs', fraction: 0.9, line: `ext4 on ${dev} from the rootfs (mke2fs -d)` });
+      const owner = reserved.idmapBase !== undefined ? `${reserved.idmapBase}:${reserved.idmapBase}` : '0:0';
+      lostFoundOwnedBy(rootfs, reserved.idmapBase);
+      const r = await host.runner.run('mke2fs', ['-q', '-F', '-t', 'ext4', '-E', `root_owner=${owner}`, '-d', rootfs, dev], { timeoutMs: 30 * 60_000, signal });
+      if (signal?.aborted) throw cancelled();
+      if (r.exitCode !== 0)
+        throw new LxdeckError('E_COMMAND', `making the file system of ${name} on ${dev} failed: ${lastLine(r.stderr) ?? `mke2fs exit ${r.exitCode}`}`, {
+          hint: /No space|Could not allocate|too small/i.test(r.stderr) ? `the rootfs does not fit in ${formatBytes(plan.sizeBytes!)}: give a larger --size` : 'mke2fs comes with e2fsprogs',
+        });
+      // the directory stays, empty: LXC's mount point for the volume as lxc-create -B lvm leaves it
+      await rm(rootfs, { recursive: true, force: true });
+      await mkdir(rootfs, { mode: 0o755 });
+    }
+
+    if (plan.backing === 'zfs') {
+      // UNTESTED (core/rootfs/zfs.ts): the dataset as lxc-create -B zfs makes it, filled from the
+      // built rootfs through a temporary mount (cp -a keeps owners, modes, links, xattrs)
+      const dataset = `${plan.zfsRoot}/${name}`;
+      const ownerPath = join(staging!, STAGING_OWNER);
+      const ow = JSON.parse(await readFile(ownerPath, 'utf8')) as StagingOwner;
+      await host.atomicWrite(ownerPath, `${JSON.stringify({ ...ow, zfs: dataset })}\n`, 0o600);
+      progress({ phase: 'rootfs', fraction: 0.87, line: `ZFS dataset ${dataset} (zfs create)` });
+      zfsMade = dataset;
+      const zc = await host.runner.run('zfs', zfsCreateArgv(dataset, join(final, 'rootfs')), { timeoutMs: 120_000 });
+      if (zc.exitCode !== 0) throw new LxdeckError('E_COMMAND', `zfs create ${dataset} failed: ${lastLine(zc.stderr) ?? `exit ${zc.exitCode}`}`, { hint: `the command was: zfs ${zfsCreateArgv(dataset, join(final, 'rootfs')).join(' ')}` });
+      const mnt = join(staging!, 'zfs-mnt');
+      await mkdir(mnt, { mode: 0o755 });
+      const mo = await host.runner.run('mount', ['-t', 'zfs', '-o', 'zfsutil', dataset, mnt], { timeoutMs: 60_000 });
+      if (mo.exitCode !== 0) throw new LxdeckError('E_COMMAND', `mounting ${dataset} failed: ${lastLine(mo.stderr) ?? `exit ${mo.exitCode}`}`);
+      try {
+        const cp = await host.runner.run('cp', ['-a', `${rootfs}/.`, `${mnt}/`], { timeoutMs: 30 * 60_000, signal });
+        if (cp.exitCode !== 0) throw new LxdeckError('E_COMMAND', `copying the rootfs of ${name} onto ${dataset} failed: ${lastLine(cp.stderr) ?? `exit ${cp.exitCode}`}`);
+      } finally {
+        await host.runner.run('umount', [mnt], { timeoutMs: 60_000 });
+      }
+      await rmdir(mnt);
+      await rm(rootfs, { recursive: true, force: true });
+      await mkdir(rootfs, { mode: 0o755 });
+    }
+
     progress({ phase: 'config', fraction: 0.92 });
     const created = new Date().toISOString();
     const text = renderConfig(plan, { dir: final, ipv4: reserved.ipv4, gateway: reserved.gateway, idmapBase: reserved.idmapBase, templateConfig: built.config, created });
     await writeFile(join(staging!, 'config'), text, { mode: 0o640 });
-    const side: Sidecar = { template: plan.templateName, created, unprivileged: !plan.privileged, ...(reserved.idmapBase !== undefined ? { idmapBase: reserved.idmapBase } : {}), ...(plan.backing !== 'dir' ? { backing: plan.backing } : {}) };
+    const side: Sidecar = { template: plan.templateName, created, unprivileged: !plan.privileged, ...(reserved.idmapBase !== undefined ? { idmapBase: reserved.idmapBase } : {}), ...(plan.backing !== 'dir' ? { backing: plan.backing } : {}), ...(plan.lvm ? { lvm: plan.lvm } : {}) };
     await writeFile(join(staging!, 'lxdeck.json'), `${JSON.stringify(side, null, 2)}\n`, { mode: 0o644 });
     if (signal?.aborted) throw cancelled();
 
@@ -752,6 +860,8 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
       await unlink(join(staging!, STAGING_OWNER));
       await rename(staging!, final);
       staging = undefined;
+      lvMade = undefined; // the container's now
+      zfsMade = undefined;
     });
   } catch (e) {
     await cleanupFailed();
@@ -759,6 +869,8 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
   }
 
   async function cleanupFailed(): Promise<void> {
+    if (lvMade) await removeLv(host.runner, lvMade.vg, lvMade.lv).catch(() => undefined);
+    if (zfsMade) await removeDataset(host.runner, zfsMade).catch(() => undefined);
     if (staging) await removeStaging(host.runner, staging).catch(() => undefined);
     // this create's own pending reservations in the host records (never another container's entries)
     if (hostReserved) await host.hostState.releasePending(host.lxcpath, name).catch(() => undefined);
@@ -806,6 +918,20 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
   return host.info(name);
 }
 
+/**
+ * Makes `lost+found` (mode 0700) at the top of a rootfs directory before `mke2fs -d` packs it into
+ * ext4, owned by root inside the container (host uid/gid `base` for an unprivileged one): mke2fs
+ * keeps a lost+found it finds with its owner (and reserves its blocks as for its own), where it
+ * would otherwise make one owned by host root, an id outside the container's map (then shown as
+ * nobody inside, and refused by the ownership shift of a later copy). Written symlink-safely (T1).
+ */
+export function lostFoundOwnedBy(rootfs: string, base: number | undefined): void {
+  const p = join(rootfs, 'lost+found');
+  if (existsSync(p) && !lstatSync(p).isDirectory()) return; // the template's own file: mke2fs's problem
+  mkdirInRootfs(rootfs, 'lost+found', 0o700);
+  if (base !== undefined && !lstatSync(p).isSymbolicLink()) chownSync(p, base, base);
+}
+
 /** Quotes one argv element for display in a POSIX shell (`'...'` when it holds anything but safe characters). */
 function shellQuote(a: string): string {
   return /^[A-Za-z0-9@%+=:,./_-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
@@ -835,6 +961,9 @@ export function createCommandLine(name: string, opts: CreateOptions): { argv: st
   add('--veth-pair', opts.vethPair);
   if (opts.backing !== undefined && opts.backing !== 'dir') add('--backing', opts.backing);
   add('--size', opts.size);
+  add('--vgname', opts.vgname);
+  add('--thinpool', opts.thinpool);
+  add('--zfsroot', opts.zfsroot);
   if (opts.privileged) argv.push('--privileged');
   if (opts.apparmorProfile !== undefined && opts.apparmorProfile !== 'default') argv.push('--apparmor', opts.apparmorProfile);
   if (opts.seccompProfile !== undefined && opts.seccompProfile !== 'default') argv.push('--seccomp', opts.seccompProfile);

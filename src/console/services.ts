@@ -14,7 +14,7 @@ import { ExecaRunner } from '../../core/exec/runner.js';
 import { HostFs } from '../../core/host/host-fs.js';
 import type { Template, TemplateManifest } from '../../core/rootfs/template.js';
 import { detectHostSecurity, type HostSecurity } from '../../core/rootfs/security.js';
-import { availableBackings } from '../../core/rootfs/backings.js';
+import { activeThinPools, availableBackings } from '../../core/rootfs/backings.js';
 import type { Backing } from '../../core/rootfs/create.js';
 import type { Backend } from '../../core/backend.js';
 import { DEFAULT_BRIDGE } from '../../core/engine.js';
@@ -51,6 +51,8 @@ export interface CreateEnv {
   security?: HostSecurity;
   /** the backing stores a create can use on this host (core/rootfs/backings availableBackings); dir only when left out */
   backings?: Backing[];
+  /** the active LVM thin pools as `VG/POOL` (core/rootfs/backings activeThinPools); the storage step offers them when lvm is chosen */
+  lvmPools?: string[];
 }
 
 /**
@@ -167,6 +169,7 @@ export function hostServices(engine: Backend, terminal?: TerminalHandOff): Conso
         lxcpath: engine.lxcpath,
         security: detectHostSecurity(fs),
         backings: availableBackings(engine.lxcpath, fs),
+        lvmPools: activeThinPools(fs),
       };
     },
     checkconfig: () => runCheckconfig({ fs: new HostFs('/'), runner: new ExecaRunner(), lxcpath: engine.lxcpath, bridge: defaultBridge }),

@@ -56,8 +56,10 @@ export interface WizardValues {
   cpuWeight: string;
   /** the rootfs backing store (lxc-create -B), one of CreateEnv.backings */
   backing: string;
-  /** the loop image's size (--size), '' for lxc-create's 1G default */
+  /** the loop image's or LVM thin volume's size (--size), '' for lxc-create's 1G default */
   size: string;
+  /** backing lvm: the thin pool as `VG/POOL`, one of CreateEnv.lvmPools; '' for the first offered */
+  lvmPool: string;
   privileged: boolean;
   /** lxc.apparmor.profile: LXC's default, a keyword, or the name given in apparmorName (offered only where AppArmor is enabled) */
   apparmor: ApparmorMode;
@@ -111,7 +113,7 @@ export interface WizardState {
 export const PROGRESS_LINES_KEPT = 200;
 
 /** The values a wizard starts with: template busybox, the engine's bridge, next free address, generated MAC, unprivileged. */
-export function initialValues(env: Pick<CreateEnv, 'defaultBridge' | 'templates'>): WizardValues {
+export function initialValues(env: Pick<CreateEnv, 'defaultBridge' | 'templates'> & { lvmPools?: string[] }): WizardValues {
   const template = env.templates.some((t) => t.name === 'busybox') ? 'busybox' : (env.templates[0]?.name ?? 'busybox');
   return {
     name: '',
@@ -130,6 +132,7 @@ export function initialValues(env: Pick<CreateEnv, 'defaultBridge' | 'templates'
     cpuWeight: '',
     backing: 'dir',
     size: '',
+    lvmPool: env.lvmPools?.[0] ?? '',
     privileged: false,
     apparmor: 'default',
     apparmorName: '',
@@ -193,7 +196,7 @@ const ADDRESSING_LABELS: Record<Addressing, string> = {
 };
 
 /** The fields of a form step (name, options, network, resources, security); [] for the others. */
-export function fieldsOf(step: StepId, values: WizardValues, env: Pick<CreateEnv, 'defaultBridge' | 'templates' | 'bridges' | 'security' | 'backings'>): Field[] {
+export function fieldsOf(step: StepId, values: WizardValues, env: Pick<CreateEnv, 'defaultBridge' | 'templates' | 'bridges' | 'security' | 'backings' | 'lvmPools'>): Field[] {
   switch (step) {
     case 'storage': {
       const bs = backingsOf(env);
@@ -208,8 +211,12 @@ export function fieldsOf(step: StepId, values: WizardValues, env: Pick<CreateEnv
           help: 'lxc-create -B: what the rootfs is stored on; only what this host can do is offered (lxdeck checkconfig says why)',
         },
       ];
-      if (values.backing === 'loop')
-        out.push({ id: 'size', label: 'size', kind: 'text', value: values.size, placeholder: '(1G, as lxc-create --fssize)', help: 'the ext4 image\'s size, at least 16M, e.g. 2G' });
+      if (values.backing === 'lvm') {
+        const pools = env.lvmPools?.length ? env.lvmPools : ['lxc/lxc'];
+        out.push({ id: 'lvmPool', label: 'thin pool', kind: 'choice', value: values.lvmPool || pools[0], choices: pools, help: 'VG/POOL: the volume group and thin pool the thin volume is made in (lxc-create --vgname --thinpool)' });
+      }
+      if (values.backing === 'loop' || values.backing === 'lvm')
+        out.push({ id: 'size', label: 'size', kind: 'text', value: values.size, placeholder: '(1G, as lxc-create --fssize)', help: values.backing === 'lvm' ? 'the thin volume\'s size, at least 16M, e.g. 2G' : 'the ext4 image\'s size, at least 16M, e.g. 2G' });
       return out;
     }
     case 'name':
@@ -342,6 +349,7 @@ export function setField(values: WizardValues, id: string, value: string): Wizar
     case 'cpus':
     case 'cpuWeight':
     case 'size':
+    case 'lvmPool':
     case 'backing':
     case 'apparmorName':
     case 'seccompPath':
@@ -366,6 +374,8 @@ export const BACKING_LABELS: Record<string, string> = {
   dir: 'dir (a directory in the lxcpath)',
   loop: 'loop (an ext4 image file, mounted at start)',
   btrfs: 'btrfs (a subvolume: instant snapshot clones)',
+  lvm: 'lvm (a thin volume: instant snapshot clones)',
+  zfs: 'zfs (a dataset under lxc, as lxc-create -B zfs)',
 };
 
 /** The backing stores the wizard offers: the host's (CreateEnv.backings), dir when unknown. */
@@ -439,7 +449,8 @@ export function createOptionsOf(values: WizardValues, templates: readonly Templa
   }
   if (at >= ORDER('storage')) {
     if (values.backing !== 'dir') o.backing = values.backing;
-    if (values.backing === 'loop' && values.size.trim()) o.size = values.size.trim();
+    if ((values.backing === 'loop' || values.backing === 'lvm') && values.size.trim()) o.size = values.size.trim();
+    if (values.backing === 'lvm' && values.lvmPool) [o.vgname, o.thinpool] = values.lvmPool.split('/');
   }
   if (at >= ORDER('security')) {
     if (values.privileged) o.privileged = true;

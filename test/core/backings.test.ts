@@ -22,7 +22,7 @@ describe('backing stores this host can use', () => {
       ['dir', true, undefined],
       ['loop', false, 'e2fsprogs'],
       ['btrfs', false, 'btrfs-progs'],
-      ['lvm', false, 'lvm2'],
+      ['lvm', false, 'lvm2 thin-provisioning-tools'],
       ['zfs', false, undefined],
     ]);
     expect(b[4].reason).toMatch(/contrib/);
@@ -46,7 +46,7 @@ describe('backing stores this host can use', () => {
     ]);
     expect(f[2].explanation).toMatch(/^not available: btrfs-progs is installed/);
     expect(f[2].facts).toMatchObject({ lxcpathOnBtrfs: false });
-    expect(f[3].remedy).toMatchObject({ apt: 'lvm2' });
+    expect(f[3].remedy).toMatchObject({ apt: 'lvm2 thin-provisioning-tools', dnf: 'lvm2 device-mapper-persistent-data' });
     expect(await checkBackings({ ...ctx, lxcpath: 'lxd:/x' })).toEqual([]);
   });
 });

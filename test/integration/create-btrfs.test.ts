@@ -138,6 +138,33 @@ describe.runIf(RUN_LXC)('integration: create --backing btrfs', () => {
     expect(readFileSync(join(full, 'etc', 'hostname'), 'utf8').trim()).toBe(`bf-${id}`);
   });
 
+  it('rename moves the subvolume with the directory (same file system, nothing copied): config paths and hostname follow; it starts with its files', async () => {
+    const a = `ba-${id}`;
+    const b = `br-${id}`;
+    await engine.create(a, { backing: 'btrfs', start: true });
+    expect(attach(a, 'sh', '-c', 'echo moved > /root-file && sync').status).toBe(0);
+    await engine.stop(a);
+    const uuid = /^\s*UUID:\s+(\S+)/m.exec(sh('btrfs', 'subvolume', 'show', join(env.lxcpath, a, 'rootfs')))![1];
+    const r = runCli(['rename', a, b], cliEnv);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(join(env.lxcpath, a))).toBe(false);
+    const dir = join(env.lxcpath, b);
+    const cfg = readFileSync(join(dir, 'config'), 'utf8');
+    expect(cfg).toMatch(new RegExp(`^lxc\\.rootfs\\.path = btrfs:${dir}/rootfs$`, 'm'));
+    expect(cfg).not.toContain(`/${a}/`);
+    expect(cfg).toMatch(new RegExp(`^lxc\\.uts\\.name = ${b}$`, 'm'));
+    expect(isBtrfsSubvolume(join(dir, 'rootfs'))).toBe(true);
+    // the same subvolume, moved: not a copy or snapshot
+    expect(sh('btrfs', 'subvolume', 'show', join(dir, 'rootfs'))).toMatch(new RegExp(`UUID:\\s+${uuid}`));
+    expect(readFileSync(join(dir, 'rootfs', 'etc', 'hostname'), 'utf8').trim()).toBe(b);
+    await engine.start(b);
+    expect(attach(b, 'cat', '/root-file').stdout.trim()).toBe('moved');
+    expect(attach(b, 'cat', '/etc/hostname').stdout.trim()).toBe(b);
+    await engine.stop(b, { kill: true });
+    await engine.destroy(b);
+    expect(sh('btrfs', 'subvolume', 'list', env.lxcpath)).not.toContain(b);
+  });
+
   it('refused with a hint on a lxcpath that is not btrfs, before anything is written', () => {
     const plain = mkdtempSync(join(tmpdir(), 'lxdeck-notbtrfs-'));
     try {

@@ -18,12 +18,13 @@ import { runCli } from '../helpers/cli.js';
 import { RUN_LXC, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 
 describe('--backing and --size (pure)', () => {
-  it('takes dir, loop and btrfs; sizes by the one grammar, 1G by default, at least 16M; refuses the rest with what is accepted', () => {
+  it('takes dir, loop, btrfs and lvm; sizes by the one grammar, 1G by default, at least 16M; refuses the rest with what is accepted', () => {
     expect(checkBacking(undefined, undefined)).toEqual({ backing: 'dir' });
     expect(checkBacking('loop', undefined)).toEqual({ backing: 'loop', sizeBytes: 1024 ** 3 });
     expect(checkBacking('loop', '256M')).toEqual({ backing: 'loop', sizeBytes: 256 * 1024 ** 2 });
     expect(checkBacking('loop', '1GB')).toEqual({ backing: 'loop', sizeBytes: 1e9 - (1e9 % 4096) });
-    expect(() => checkBacking('lvm', undefined)).toThrow(/not one lxdeck builds/);
+    expect(checkBacking('lvm', undefined)).toEqual({ backing: 'lvm', sizeBytes: 1024 ** 3, lvm: { vg: 'lxc', thinpool: 'lxc' } });
+    expect(() => checkBacking('overlay', undefined)).toThrow(/not one lxdeck builds/);
     expect(() => checkBacking('zfs', undefined)).toThrow(expect.objectContaining({ hint: expect.stringContaining('lxc-create -B zfs') }));
     expect(() => checkBacking('dir', '1G')).toThrow(/takes none/);
     for (const bad of ['1M', 'max', '12x', '-1']) expect(() => checkBacking('loop', bad), bad).toThrow();
@@ -56,6 +57,7 @@ describe.runIf(RUN_LXC)('integration: create --backing loop', () => {
     expect(total).toBeLessThanOrEqual(64 * 1024);
     expect(attach(name, 'stat', '-c', '%u', '/bin/busybox').stdout.trim()).toBe('0');
     expect(attach(name, 'stat', '-c', '%u', '/').stdout.trim()).toBe('0');
+    expect(attach(name, 'stat', '-c', '%u %a', '/lost+found').stdout.trim()).toBe('0 700'); // root's inside, not host root's
     expect(attach(name, 'cat', '/etc/hostname').stdout.trim()).toBe(name);
     const w = attach(name, 'sh', '-c', 'echo kept > /root-file && sync');
     expect(w.status, w.stderr).toBe(0);
@@ -69,6 +71,38 @@ describe.runIf(RUN_LXC)('integration: create --backing loop', () => {
     expect(cp.stderr).toMatch(/loop-backed: lxdeck copies a dir-backed .*\nhint: lxc-copy /);
     expect(existsSync(join(env.lxcpath, `lc-${id}`))).toBe(false);
     await engine.destroy(name);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('rename moves the image with the directory: config paths, hostname inside the image, veth name follow; it starts with its files; refused while running', async () => {
+    const a = `la-${id}`;
+    const b = `lr-${id}`;
+    await engine.create(a, { backing: 'loop', size: '48M', start: true });
+    expect(attach(a, 'sh', '-c', 'echo moved > /root-file && sync').status).toBe(0);
+    const running = runCli(['rename', a, b], cliEnv);
+    expect(running.status).toBe(1);
+    expect(running.stderr).toMatch(/is RUNNING.*\nhint: stop it first/);
+    await engine.stop(a);
+    const idmapBefore = /^lxc\.idmap = u 0 (\d+) /m.exec(readFileSync(join(env.lxcpath, a, 'config'), 'utf8'))![1];
+    const r = runCli(['rename', a, b], cliEnv);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(join(env.lxcpath, a))).toBe(false);
+    const dir = join(env.lxcpath, b);
+    const cfg = readFileSync(join(dir, 'config'), 'utf8');
+    expect(cfg).toMatch(new RegExp(`^lxc\\.rootfs\\.path = loop:${dir}/rootdev$`, 'm'));
+    expect(cfg).not.toContain(`/${a}/`);
+    expect(cfg).toMatch(new RegExp(`^lxc\\.uts\\.name = ${b}$`, 'm'));
+    expect(/^lxc\.idmap = u 0 (\d+) /m.exec(cfg)![1]).toBe(idmapBefore);
+    expect(statSync(join(dir, 'rootdev')).size).toBe(48 * 1024 ** 2);
+    expect(readdirSync(join(dir, 'rootfs'))).toEqual([]); // unmounted again
+    expect(spawnSync('losetup', ['-j', join(dir, 'rootdev')], { encoding: 'utf8' }).stdout.trim()).toBe('');
+    expect(JSON.parse(readFileSync(join(dir, 'lxdeck.json'), 'utf8'))).toMatchObject({ backing: 'loop' });
+    await engine.start(b);
+    expect(attach(b, 'cat', '/root-file').stdout.trim()).toBe('moved');
+    expect(attach(b, 'cat', '/etc/hostname').stdout.trim()).toBe(b);
+    expect(attach(b, 'stat', '-c', '%u', '/bin/busybox').stdout.trim()).toBe('0');
+    await engine.stop(b, { kill: true });
+    await engine.destroy(b);
     expect(existsSync(dir)).toBe(false);
   });
 

@@ -15,8 +15,8 @@ afterEach(() => {
 const RIGHT = '\u001b[C';
 const flat = (f: string): string => f.replace(/\s+/g, ' ');
 
-async function toStorage(e: FakeEngine, backings: Backing[]): Promise<Rendered> {
-  r = renderAt(<App engine={e} refreshMs={0} theme={theme} services={{ createEnv: () => ({ ...fakeCreateEnv(['br-lan']), backings }) }} />, 100, 30);
+async function toStorage(e: FakeEngine, backings: Backing[], lvmPools?: string[]): Promise<Rendered> {
+  r = renderAt(<App engine={e} refreshMs={0} theme={theme} services={{ createEnv: () => ({ ...fakeCreateEnv(['br-lan']), backings, lvmPools }) }} />, 100, 30);
   const s = r;
   await s.waitFor((x) => x.includes('lxdeck'), 'the list');
   await s.press('c');
@@ -81,5 +81,28 @@ describe('create wizard: the storage step', () => {
     const [[, opts]] = e.callsOf('create') as [string, CreateOptions][];
     expect(opts.backing).toBe('btrfs');
     expect(opts.size).toBeUndefined();
+  });
+
+  it('lvm where the host has a thin pool: the pool is chosen among the host\'s (VG/POOL), with a size; the create gets --vgname and --thinpool', async () => {
+    const e = new FakeEngine();
+    const s = await toStorage(e, ['dir', 'loop', 'lvm'], ['lxc/lxc', 'data-vg/pool0']);
+    await s.press(RIGHT, RIGHT);
+    await s.waitFor((x) => x.includes('lvm (a thin volume'), 'lvm chosen');
+    let f = await s.waitFor((x) => /thin pool\W+lxc\/lxc/.test(x), 'the thin pool field, LXC\'s default first');
+    expect(f).toMatch(/size/);
+    await s.press(KEY.down, RIGHT);
+    await s.waitFor((x) => /thin pool\W+data-vg\/pool0/.test(x), 'the other pool');
+    await s.press(KEY.down, '128M', KEY.enter);
+    await s.waitFor((x) => x.includes('step 6 of 7: Security'));
+    await s.press(KEY.enter);
+    f = await s.waitFor((x) => x.includes('step 7 of 7: Summary'));
+    expect(f).toMatch(/lxc\.rootfs\.path = lvm:\/dev\/data-vg\/disk-01/);
+    await s.press(KEY.pageDown, KEY.pageDown);
+    f = await s.waitFor((x) => x.includes('lxdeck create disk-01'), 'the command line');
+    expect(flat(f)).toContain('--backing lvm --size 128M --vgname data-vg --thinpool pool0');
+    await s.press(KEY.enter);
+    await s.waitFor((x) => x.includes('Created disk-01'), 'created');
+    const [[, opts]] = e.callsOf('create') as [string, CreateOptions][];
+    expect(opts).toMatchObject({ backing: 'lvm', size: '128M', vgname: 'data-vg', thinpool: 'pool0' });
   });
 });
