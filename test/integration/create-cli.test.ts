@@ -142,7 +142,7 @@ describe.runIf(RUN_LXC)('integration: lxdeck create from the command line, cance
       const r = runCli(['create', `u1-${id}`, '--memory', bad], cliEnv);
       expect(r.status, bad).toBe(2);
       expect(r.stderr).toMatch(new RegExp(`invalid size "${bad}"`));
-      expect(r.stderr).toMatch(/KiB, MiB, GiB/); // the accepted grammar in the hint
+      expect(r.stderr).toMatch(/hint: accepted: .*KiB\.\.PiB.*-1 or max/); // the accepted grammar in the hint
     }
     const help = runCli(['create', '--help'], cliEnv);
     expect(help.stdout).toMatch(/SIZE: .*powers of 1024.*powers of 1000/s);

@@ -80,7 +80,7 @@ describe.runIf(RUN_LXC)('integration: lxdeck limits / stats / cgroup / top', () 
     const bad = cli('limits', name, '--memory', '12x');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/invalid size "12x"/);
-    expect(bad.stderr).toMatch(/KiB, MiB, GiB/);
+    expect(bad.stderr).toMatch(/hint: accepted: .*KiB\.\.PiB.*-1 or max/);
     expect(cli('limits', '--help').stdout).toMatch(/powers of 1024/);
   });
 
