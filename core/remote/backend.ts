@@ -324,6 +324,7 @@ export class RemoteLxcBackend implements Backend {
 
   /** Closes the SSH connection (the CLI calls it when a verb is done, so the process can exit). */
   close(): void {
+    this.stats?.close();
     this.transport.close();
   }
 }
