@@ -7,13 +7,17 @@
  * `HOST:` in state UNREACHABLE, so it shows as such within one refresh, never blocking the others.
  *
  * Capabilities: only what every backend of a row can be asked for (start, stop, freeze,
- * unfreeze, destroy, info, and attach/console when the row's backend has them); live stats
- * (a sampler) are left out, so the list is polled (the local rows' figures are on `lxdeck`).
+ * unfreeze, destroy, info, and attach/console when the row's backend has them), and live stats:
+ * {@link AllHostsBackend.sampler} combines each host's sampler (all-stats.ts), each host in a
+ * loop of its own, so every row has its CPU and memory figures and a host that stops answering
+ * does not hold the others'.
  */
 import type { Backend } from '../backend.js';
 import { LxdeckError } from '../errors.js';
 import type { ContainerInfo, ContainerSummary, CreateOptions, InteractiveResult, StopOptions } from '../types.js';
+import type { StatsSource } from '../stats/types.js';
 import { DEFAULT_HOST_TIMEOUT_MS, listAllHosts, type HostEntry, type HostStatus } from './all-hosts.js';
+import { AllHostsStats } from './all-stats.js';
 
 /** The host name of this machine's lxcpath in row ids and the HOST column. */
 export const LOCAL_HOST = 'local';
@@ -37,22 +41,39 @@ export class AllHostsBackend implements Backend {
   readonly lxcpath: string;
   readonly hosts: readonly HostEntry[];
   private readonly timeoutMs: number;
+  private readonly statsTimeoutMs: number | undefined;
+  private stats: AllHostsStats | null = null;
   /** each host's answer to the last list (for the host picker and messages) */
   lastStatus: HostStatus[] = [];
 
   /**
    * @param hosts the hosts, `local` first (its backend is also the default for an id without `HOST:`)
    * @param opts.timeoutMs how long each host gets to answer a list (default {@link DEFAULT_HOST_TIMEOUT_MS})
+   * @param opts.statsTimeoutMs a host whose stats are older is reported not answering (default all-stats.ts DEFAULT_STATS_TIMEOUT_MS)
    */
-  constructor(hosts: readonly HostEntry[], opts: { timeoutMs?: number } = {}) {
+  constructor(hosts: readonly HostEntry[], opts: { timeoutMs?: number; statsTimeoutMs?: number } = {}) {
     this.hosts = hosts;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_HOST_TIMEOUT_MS;
+    this.statsTimeoutMs = opts.statsTimeoutMs;
+    if (!hosts.some((h) => h.backend.sampler)) this.sampler = undefined;
     this.lxcpath = `all hosts (${hosts.map((h) => h.name).join(', ')})`;
     // attach and console only where some host has them; the call checks the row's host
     if (!hosts.some((h) => h.backend.attach)) this.attach = undefined;
     if (!hosts.some((h) => h.backend.console)) this.console = undefined;
     if (!hosts.some((h) => h.backend.attachArgv)) this.attachArgv = undefined;
   }
+
+  /**
+   * Live stats of every host that has a sampler (all-stats.ts): samples named by row id, with
+   * `host`, and each host's status in the pass. One source per backend (made on the first call).
+   */
+  sampler? = (): StatsSource => {
+    this.stats ??= new AllHostsStats(
+      this.hosts.filter((h) => h.backend.sampler).map((h) => ({ name: h.name, source: h.backend.sampler!() })),
+      { timeoutMs: this.statsTimeoutMs },
+    );
+    return this.stats;
+  };
 
   /** The names of the hosts, in order. */
   hostNames(): string[] {
