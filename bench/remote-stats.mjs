@@ -22,6 +22,7 @@ const passesOnly = process.argv.includes('--passes-only');
 const { StatsSampler } = await import(join(DIST, 'core/stats/sampler.js'));
 const { ExecaRunner } = await import(join(DIST, 'core/exec/runner.js'));
 const { RemoteLxcBackend } = await import(join(DIST, 'core/remote/backend.js'));
+const { RemoteStatsSource } = await import(join(DIST, 'core/remote/stats.js'));
 
 const { lxcpath, names, cleanup } = makeFleet(count, 'rs');
 count = names.length;
@@ -46,6 +47,7 @@ try {
   const waitMs = [];
   const bytes = [];
   let walks = 0;
+  let limitTicks = 0;
   for (let r = 0; r < rounds; r++) {
     let t = performance.now();
     await local.pass();
@@ -57,9 +59,21 @@ try {
     if (lr) {
       waitMs.push(lr.waitMs);
       bytes.push(lr.bytes);
-      if (lr.walked) walks++;
+      if (lr.kind === 'walk') walks++;
+      if (lr.kind === 'limits') limitTicks++;
     }
   }
+  // a tick that also copies the limits, PSI and host totals (every 5 s in a stream)
+  const limSrc = new RemoteStatsSource(backend.transport, lxcpath, { limitsEveryMs: 0 });
+  const limMs = [];
+  let limBytes = 0;
+  for (let r = 0; r < rounds + 2; r++) {
+    const t = performance.now();
+    await limSrc.pass();
+    if (r >= 2) limMs.push(performance.now() - t);
+    limBytes = limSrc.lastRequest?.bytes ?? 0;
+  }
+  limSrc.close();
   // what a pass paid before the long-lived reader: an exec channel (sshd starts a session and
   // the login shell) for every command
   const execMs = [];
@@ -91,13 +105,14 @@ try {
   console.log(row('local stats pass (StatsSampler)', loc));
   console.log(row('remote stats pass (RemoteLxcBackend, one SSH connection)', rem));
   if (waitMs.length) console.log(row('  of which waiting for the reader (round trip + remote read)', median(waitMs)));
+  console.log(row('remote pass copying the limits too (every 5 s)', median(limMs)));
   console.log(row('first remote pass (reader started, walk)', firstMs));
   console.log(row('one exec channel running `true` (for reference)', median(execMs)));
   if (!passesOnly) {
     console.log(row('lxc-info -S -H per container, one SSH connection (channels)', chan));
     console.log(row('ssh HOST lxc-info -S -H -n NAME per container', ssh));
   }
-  if (bytes.length) console.log(`remote: ${Math.round(median(bytes) / 1024)} KiB per tick; ${walks} of ${rounds} timed passes walked`);
+  if (bytes.length) console.log(`remote: ${Math.round(median(bytes) / 1024)} KiB per tick (${Math.round(limBytes / 1024)} KiB with the limits); ${walks} of ${rounds} timed passes walked, ${limitTicks} copied the limits too (every 5 s)`);
   console.log(`\nremote pass / local pass = ${(rem / loc).toFixed(2)}x (target <= 3x)`);
   if (!passesOnly) console.log(`ssh + lxc-info loop / remote pass = ${(ssh / rem).toFixed(1)}x (target >= 10x); lxc-info over one connection / remote pass = ${(chan / rem).toFixed(1)}x`);
 } finally {

@@ -88,6 +88,9 @@ done
  *  - `W MARK`: walk ({@link WALK}) and copy every file found;
  *  - `L N [PID...]` and then N bytes: the tick list (newline-separated paths, the files a pass
  *    reads, as the client recorded them) and the init PIDs whose /proc entries must stay; no reply;
+ *  - `K N` and then N bytes: the limit list (the files a pass reads only when it refreshes the
+ *    limits, PSI and host totals, every few seconds); no reply;
+ *  - `F MARK`: as T, with the limit list too;
  *  - `T MARK`: copy the tick list; but when the container set changed since the last walk
  *    (another `LXCPATH/NAME/config`, a monitor cgroup `lxc.monitor.NAME` come or gone: globs,
  *    no process; the monitors of one hierarchy that has some, LXC makes them in each) or one
@@ -114,6 +117,7 @@ refglob() {
   for m in $mnts; do mglob="$mglob $m/lxc.monitor.*"; done
 }
 tl=/proc/uptime
+tf=
 sen=
 sig=
 s=
@@ -125,7 +129,8 @@ while IFS= read -r req; do
   set -f; set -- $req; set +f
   case \${1:-} in
     L) n=$2; shift 2; sen=$*; tl=$(head -c "$n"); continue;;
-    T|W) mk=$2;;
+    K) tf=$(head -c "$2"); continue;;
+    T|W|F) mk=$2;;
     *) exit 2;;
   esac
   w=
@@ -139,11 +144,13 @@ while IFS= read -r req; do
     walk | heads
   else
     printf '\\001%s T\\n' "$mk"
-    if [ \${#tl} -gt 1000000 ]; then
-      printf '%s\\n' "$tl" | tr '\\n' '\\0' | heads
+    l=$tl
+    [ "$1" = F ] && [ -n "$tf" ] && l="$tl$nl$tf"
+    if [ \${#l} -gt 1000000 ]; then
+      printf '%s\\n' "$l" | tr '\\n' '\\0' | heads
     else
       IFS=$nl; set -f
-      head -v -c 16777216 -- $tl </dev/null 2>/dev/null
+      head -v -c 16777216 -- $l </dev/null 2>/dev/null
       set +f; IFS=$oifs
       echo
     fi
@@ -365,12 +372,12 @@ export class StatsReader {
   }
 
   /**
-   * One request: `walk` copies every file the walk finds; otherwise the tick list (the reader
-   * walks by itself when the container set changed). `list` (with `pids`) first replaces the
-   * tick list (see {@link READER_SCRIPT}).
+   * One request: `walk` copies every file the walk finds; otherwise the tick list, with
+   * `limits` the limit list too (the reader walks by itself when the container set changed).
+   * `list` (with `pids`) and `limitList` first replace those lists (see {@link READER_SCRIPT}).
    * @throws LxdeckError E_UNREACHABLE when the reader ended, the connection dropped, or no reply came within the timeout (the reader is then closed)
    */
-  request(opts: { walk: boolean; list?: readonly string[]; pids?: readonly number[] }): Promise<ReaderReply> {
+  request(opts: { walk: boolean; limits?: boolean; list?: readonly string[]; pids?: readonly number[]; limitList?: readonly string[] }): Promise<ReaderReply> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.waiting) return Promise.reject(new Error('StatsReader: one request at a time'));
     const mark = randomBytes(8).toString('hex');
@@ -380,7 +387,11 @@ export class StatsReader {
       const body = opts.list.join('\n');
       msg += `L ${Buffer.byteLength(body)}${(opts.pids ?? []).map((p) => ` ${p}`).join('')}\n${body}`;
     }
-    msg += `${opts.walk ? 'W' : 'T'} ${mark}\n`;
+    if (opts.limitList) {
+      const body = opts.limitList.join('\n');
+      msg += `K ${Buffer.byteLength(body)}\n${body}`;
+    }
+    msg += `${opts.walk ? 'W' : opts.limits ? 'F' : 'T'} ${mark}\n`;
     return new Promise<ReaderReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.fail(new LxdeckError('E_UNREACHABLE', `${this.where} is unreachable: the stats reader did not answer within ${Math.round(this.timeoutMs / 1000)} s`, { hint: 'the next pass starts it again' }));
@@ -452,42 +463,48 @@ function pidsOf(paths: Iterable<string>): number[] {
   return out;
 }
 
+/** How often the limits, PSI and host totals are copied and read again, milliseconds (the local sampler's default limitsTtlMs). */
+export const REMOTE_LIMITS_EVERY_MS = 5000;
+
 /**
  * Stats of a remote lxcpath through one long-lived {@link READER_SCRIPT} per host (started by
  * the first pass, started again after it ended), then a local {@link StatsSampler} pass over the
  * copy: the parsers and formulas are the local ones, rates from deltas between passes.
  *
- * Which files a tick copies is learnt, not guessed: after a walk, the sampler runs a second time
- * over the same copy while {@link SnapshotFs.record} notes what it reads (its steady state: the
- * containers are located, so only init's stat and the counter and limit files), and that list
- * is sent to the reader. When a later pass reads a file outside that list (a thaw, a restart
- * the reader did not see), the next request walks again. Limits are re-read on every pass
- * (limitsTtlMs 0: a tick copies them anyway), so a limit changed on the remote shows at once.
+ * Which files a tick copies is learnt, not guessed: after a walk, the sampler runs again over
+ * the same copy while {@link SnapshotFs.record} notes what it reads: once as on every tick
+ * (the containers located, the limits known: init's stat and the counter files), once more
+ * after {@link StatsSampler.expireLimits} (what a limits refresh adds: limit files, PSI, host
+ * totals). Both lists go to the reader; every {@link REMOTE_LIMITS_EVERY_MS} a tick asks for
+ * both and the sampler refreshes its limits, as locally every limitsTtlMs. A pass that reads a
+ * file outside what it asked for (a thaw, a restart the reader did not see) walks next time.
  */
 export class RemoteStatsSource implements StatsSource {
   private readonly fs = new SnapshotFs();
   private sampler: StatsSampler | null = null;
   private uptimeUsec = 0;
   private reader: StatsReader | null = null;
-  /** the tick list the reader holds (null: none yet, walk) */
-  private tickList: Set<string> | null = null;
+  /** the tick and limit lists the reader holds (null: none yet, walk) */
+  private lists: { tick: Set<string>; limits: Set<string> } | null = null;
   /** files the sampler reads that were not there at the last walk (not asked for, not a miss) */
   private absent = new Set<string>();
-  /** a list to send with the next request */
-  private pendingList: { list: string[]; pids: number[] } | null = null;
+  /** lists to send with the next request */
+  private pending: { tick: string[]; limits: string[]; pids: number[] } | null = null;
   private walkNext = true;
+  private limitsAt = 0;
   private queue: Promise<unknown> = Promise.resolve();
-  /** what the last pass cost: whether the reader walked, bytes received, milliseconds waiting for the reply */
-  lastRequest: { walked: boolean; bytes: number; waitMs: number } | null = null;
+  /** what the last pass cost: what the reader did (walk, tick, tick with limits), bytes received, milliseconds waiting for the reply */
+  lastRequest: { kind: 'walk' | 'tick' | 'limits'; bytes: number; waitMs: number } | null = null;
 
   /**
    * @param opts.timeoutMs how long the reader may take to answer one request, milliseconds (default 20 000)
    * @param opts.open the reader's channel (default an SSH exec channel on `transport`; tests give a local sh)
+   * @param opts.limitsEveryMs how often limits are copied and read again (default {@link REMOTE_LIMITS_EVERY_MS})
    */
   constructor(
     private readonly transport: SshTransport | null,
     readonly lxcpath: string,
-    private readonly opts: { timeoutMs?: number; open?: () => Promise<ReaderChannel>; where?: string } = {},
+    private readonly opts: { timeoutMs?: number; open?: () => Promise<ReaderChannel>; where?: string; limitsEveryMs?: number } = {},
   ) {}
 
   private where(): string {
@@ -512,43 +529,62 @@ export class RemoteStatsSource implements StatsSource {
       this.reader = null;
       const open = this.opts.open ?? (() => sshReaderChannel(this.transport!, this.lxcpath));
       this.reader = new StatsReader(await open(), this.where(), this.opts.timeoutMs ?? 20_000);
-      // a new reader holds no tick list
+      // a new reader holds no lists
       this.walkNext = true;
-      this.pendingList = null;
+      this.pending = null;
     }
     const t0 = performance.now();
-    const walk = this.walkNext || this.tickList === null;
-    const reply = await this.reader.request({ walk, list: walk ? undefined : this.pendingList?.list, pids: this.pendingList?.pids });
-    if (!walk) this.pendingList = null;
-    this.lastRequest = { walked: reply.walked, bytes: reply.bytes, waitMs: performance.now() - t0 };
+    const walk = this.walkNext || this.lists === null;
+    const limits = !walk && Date.now() - this.limitsAt >= (this.opts.limitsEveryMs ?? REMOTE_LIMITS_EVERY_MS);
+    const send = walk ? null : this.pending;
+    const reply = await this.reader.request({ walk, limits, list: send?.tick, pids: send?.pids, limitList: send?.limits });
+    const waitMs = performance.now() - t0;
+    if (send) this.pending = null;
     this.walkNext = false;
     const { files } = reply;
     this.fs.load(files);
     const up = Number((files.get('/proc/uptime') ?? '').split(/\s+/)[0]);
     this.uptimeUsec = Number.isFinite(up) && up > 0 ? Math.round(up * 1e6) : this.uptimeUsec;
-    this.sampler ??= new StatsSampler({ lxcpath: this.lxcpath, fs: this.fs, layout: detectCgroupLayout(this.fs), clockUsec: () => this.uptimeUsec, limitsTtlMs: 0 });
+    this.sampler ??= new StatsSampler({ lxcpath: this.lxcpath, fs: this.fs, layout: detectCgroupLayout(this.fs), clockUsec: () => this.uptimeUsec, limitsTtlMs: Infinity });
     const sampler = this.sampler;
+    const copiedLimits = reply.walked || limits;
+    if (copiedLimits) sampler.expireLimits();
     const { value: pass, reads } = this.fs.record(() => sampler.passSync(names));
+    this.lastRequest = { kind: reply.walked ? 'walk' : limits ? 'limits' : 'tick', bytes: reply.bytes, waitMs };
+    if (copiedLimits) this.limitsAt = Date.now();
     if (reply.walked) {
-      // the steady state: a second pass over the same copy (same clock: no rate changes) reads
-      // what every later tick will need
-      const again = this.fs.record(() => sampler.passSync(names)).reads;
-      const list = new Set<string>(['/proc/uptime']);
-      this.absent = new Set();
-      for (const r of again) (this.fs.has(r) ? list : this.absent).add(r);
-      // a path with a newline cannot travel in the list; reading it is then a miss, and walks
-      const sendable = [...list].filter((x) => !x.includes('\n'));
-      this.tickList = list;
-      this.pendingList = { list: sendable, pids: pidsOf(sendable) };
-    } else if (this.tickList) {
+      this.learn(names);
+    } else if (this.lists) {
+      const { tick, limits: lim } = this.lists;
       for (const r of reads) {
-        if (!this.tickList.has(r) && !this.absent.has(r)) {
+        if (!tick.has(r) && !(limits && lim.has(r)) && !this.absent.has(r)) {
           this.walkNext = true;
           break;
         }
       }
     }
     return pass;
+  }
+
+  /**
+   * After a walk: the files of a tick and those a limits refresh adds, from two more passes over
+   * the walk's copy (the same clock: no rate changes; the limits just read are read again).
+   */
+  private learn(names?: readonly string[]): void {
+    const sampler = this.sampler!;
+    const tickReads = this.fs.record(() => sampler.passSync(names)).reads;
+    sampler.expireLimits();
+    const fullReads = this.fs.record(() => sampler.passSync(names)).reads;
+    const tick = new Set<string>(['/proc/uptime']);
+    const lim = new Set<string>();
+    this.absent = new Set();
+    for (const r of tickReads) (this.fs.has(r) ? tick : this.absent).add(r);
+    for (const r of fullReads) if (!tick.has(r)) (this.fs.has(r) ? lim : this.absent).add(r);
+    this.lists = { tick, limits: lim };
+    // a path with a newline cannot travel in a list; reading it is then a miss, and walks
+    const ok = (x: string) => !x.includes('\n');
+    const t = [...tick].filter(ok);
+    this.pending = { tick: t, limits: [...lim].filter(ok), pids: pidsOf(t) };
   }
 
   /** Passes at an interval (StatsStream: a tick is skipped while a pass runs; a failed pass ends the stream with its error). */

@@ -74,6 +74,14 @@ describe('remote stats reader (a local sh through its stdio)', () => {
     const t2 = await r.request({ walk: false });
     expect(t2.walked).toBe(false);
     expect(t2.files.get(join(d, 'a b'))).toBe('line1\nline2\n');
+    // the limit list: copied only when asked for with the tick list
+    const lim = await r.request({ walk: false, limitList: [join(d, 'empty'), '/proc/meminfo'] });
+    expect(lim.files.has('/proc/meminfo')).toBe(false);
+    const f = await r.request({ walk: false, limits: true });
+    expect(f.walked).toBe(false);
+    expect(f.files.get('/proc/meminfo')).toMatch(/^MemTotal:/);
+    expect(f.files.get(join(d, 'a b'))).toBe('line1\nline2\n');
+    expect((await r.request({ walk: false })).files.has('/proc/meminfo')).toBe(false);
     r.close();
   });
 
@@ -132,18 +140,18 @@ describe('remote stats reader (a local sh through its stdio)', () => {
       },
     });
     const p1 = await src.pass();
-    expect(src.lastRequest?.walked).toBe(true);
+    expect(src.lastRequest?.kind).toBe('walk');
     expect(p1.containers.map((c) => [c.name, c.state])).toEqual([['c1', 'STOPPED']]);
     expect(p1.host.cpus).toBeGreaterThan(0);
     const p2 = await src.pass();
-    expect(src.lastRequest?.walked).toBe(false);
+    expect(src.lastRequest?.kind).not.toBe('walk');
     expect(p2.containers.map((c) => [c.name, c.state])).toEqual([['c1', 'STOPPED']]);
     expect((await src.pass()).containers).toHaveLength(1);
-    expect(src.lastRequest?.walked).toBe(false);
+    expect(src.lastRequest?.kind).toBe('tick');
     last!.kill('SIGKILL');
     await expect(src.pass()).rejects.toMatchObject({ code: 'E_UNREACHABLE' });
     const p3 = await src.pass();
-    expect(src.lastRequest?.walked).toBe(true);
+    expect(src.lastRequest?.kind).toBe('walk');
     expect(p3.containers.map((c) => c.name)).toEqual(['c1']);
     src.close();
   });
