@@ -430,22 +430,29 @@ export class StatsReader {
   }
 }
 
-/** The reader's channel on an SSH connection: an exec channel of {@link READER_SCRIPT}. @throws as SshTransport.exec */
+/**
+ * The reader's channel on an SSH connection: an exec channel of {@link READER_SCRIPT}. Its close
+ * is reported once, when the channel closes or the connection drops (then with the transport's
+ * E_UNREACHABLE error), whichever comes first.
+ * @throws as SshTransport.exec
+ */
 export async function sshReaderChannel(transport: SshTransport, lxcpath: string): Promise<ReaderChannel> {
   const ch = await transport.exec(['sh', '-c', READER_SCRIPT, 'sh', lxcpath]);
-  let why: Error | undefined;
-  const off = transport.onDrop((e) => {
-    why = e;
-  });
+  const closers: ((code: number | null, why?: Error) => void)[] = [];
+  let closed = false;
+  const closeOnce = (code: number | null, why?: Error) => {
+    if (closed) return;
+    closed = true;
+    off();
+    for (const fn of closers) fn(code, why);
+  };
+  const off = transport.onDrop((e) => closeOnce(null, e));
+  ch.on('close', (code: number | null | undefined) => closeOnce(typeof code === 'number' ? code : null));
   return {
     write: (d) => ch.write(d),
     onData: (fn) => ch.on('data', fn),
     onStderr: (fn) => ch.stderr.on('data', fn),
-    onClose: (fn) =>
-      ch.on('close', (code: number | null | undefined) => {
-        off();
-        fn(typeof code === 'number' ? code : null, why);
-      }),
+    onClose: (fn) => closers.push(fn),
     close: () => {
       off();
       ch.close();
