@@ -148,6 +148,13 @@ describe('remote stats reader (a local sh through its stdio)', () => {
     expect(p2.containers.map((c) => [c.name, c.state])).toEqual([['c1', 'STOPPED']]);
     expect((await src.pass()).containers).toHaveLength(1);
     expect(src.lastRequest?.kind).toBe('tick');
+    // limitsEveryMs 0: every tick copies the limit list too
+    const every = new RemoteStatsSource(null, lp, { where: 'local', limitsEveryMs: 0, open: async () => localChannel(lp).ch });
+    await every.pass();
+    expect(every.lastRequest?.kind).toBe('walk');
+    expect((await every.pass()).host.memoryBytes).toBeGreaterThan(0);
+    expect(every.lastRequest?.kind).toBe('limits');
+    every.close();
     last!.kill('SIGKILL');
     await expect(src.pass()).rejects.toMatchObject({ code: 'E_UNREACHABLE' });
     const p3 = await src.pass();
