@@ -1,12 +1,15 @@
 /**
- * Remote stats (issue 10): ONE remote command per tick copies every file a local stats pass
- * would read (core/stats/sampler.ts and locate.ts: the monitor's cgroup.procs and command line,
- * init's stat and cgroup, the cgroup counter and limit files of v1 and v2, veth counters,
- * /proc/meminfo, the online CPUs, mountinfo) into one framed text; the client loads it into a
- * {@link SnapshotFs} and runs the unchanged {@link StatsSampler} over it. So the parsers and
- * the formulas (S1 memory, CPU % from deltas, v1/v2 differences) are the local ones, and the
- * remote needs only sh, cat and the kernel's files. The sampler's clock is the remote's
- * /proc/uptime read in the same command (centiseconds), so CPU % is not skewed by latency.
+ * Remote stats (issue 10): ONE long-lived reader per host ({@link READER_SCRIPT}, a `sh` on one
+ * SSH channel) copies, on each tick's request, the files a local stats pass reads
+ * (core/stats/sampler.ts and locate.ts: init's stat, the cgroup counter files of v1 and v2,
+ * veth counters; after a change of the container set also the monitor's cgroup.procs and
+ * command line, init's cgroup, mountinfo; every 5 s the limit and PSI files and the host
+ * totals) into one `head -v` text; the client loads it into a {@link SnapshotFs} and runs the
+ * unchanged {@link StatsSampler} over it. So the parsers and the formulas (S1 memory, CPU %
+ * from deltas, v1/v2 differences) are the local ones, and the remote needs only sh, head,
+ * xargs, tr and the kernel's files. The sampler's clock is the remote's /proc/uptime copied in
+ * the same request (centiseconds), so CPU % is not skewed by latency.
+ * Measured in bench/README.md section 8 (a pass over 50 containers about 1.2x the local one).
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
