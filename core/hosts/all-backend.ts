@@ -9,13 +9,17 @@
  * Capabilities: what every backend of a row can be asked for (start, stop, freeze,
  * unfreeze, destroy, info), and the optional ones (attach, console, restart, copy, rename,
  * snapshots, autostart) when some host has them, refused with E_USAGE on a row whose host
- * lacks it; copy and rename stay on the row's host (a copy across hosts is not offered); live stats
- * (a sampler) are left out, so the list is polled (the local rows' figures are on `lxdeck`).
+ * lacks it; copy and rename stay on the row's host (a copy across hosts is not offered); and
+ * live stats: {@link AllHostsBackend.sampler} combines each host's sampler (all-stats.ts), each
+ * host in a loop of its own, so every row has its CPU and memory figures and a host that stops
+ * answering does not hold the others'.
  */
 import type { Backend } from '../backend.js';
 import { LxdeckError } from '../errors.js';
 import type { AutostartSettings, ContainerInfo, ContainerSummary, CopyOptions, CreateOptions, InteractiveResult, SnapshotInfo, StopOptions } from '../types.js';
+import type { StatsSource } from '../stats/types.js';
 import { DEFAULT_HOST_TIMEOUT_MS, listAllHosts, type HostEntry, type HostStatus } from './all-hosts.js';
+import { AllHostsStats } from './all-stats.js';
 
 /** The host name of this machine's lxcpath in row ids and the HOST column. */
 export const LOCAL_HOST = 'local';
@@ -39,16 +43,21 @@ export class AllHostsBackend implements Backend {
   readonly lxcpath: string;
   readonly hosts: readonly HostEntry[];
   private readonly timeoutMs: number;
+  private readonly statsTimeoutMs: number | undefined;
+  private stats: AllHostsStats | null = null;
   /** each host's answer to the last list (for the host picker and messages) */
   lastStatus: HostStatus[] = [];
 
   /**
    * @param hosts the hosts, `local` first (its backend is also the default for an id without `HOST:`)
    * @param opts.timeoutMs how long each host gets to answer a list (default {@link DEFAULT_HOST_TIMEOUT_MS})
+   * @param opts.statsTimeoutMs a host whose stats are older is reported not answering (default all-stats.ts DEFAULT_STATS_TIMEOUT_MS)
    */
-  constructor(hosts: readonly HostEntry[], opts: { timeoutMs?: number } = {}) {
+  constructor(hosts: readonly HostEntry[], opts: { timeoutMs?: number; statsTimeoutMs?: number } = {}) {
     this.hosts = hosts;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_HOST_TIMEOUT_MS;
+    this.statsTimeoutMs = opts.statsTimeoutMs;
+    if (!hosts.some((h) => h.backend.sampler)) this.sampler = undefined;
     this.lxcpath = `all hosts (${hosts.map((h) => h.name).join(', ')})`;
     // attach and console only where some host has them; the call checks the row's host
     if (!hosts.some((h) => h.backend.attach)) this.attach = undefined;
@@ -56,6 +65,18 @@ export class AllHostsBackend implements Backend {
     if (!hosts.some((h) => h.backend.attachArgv)) this.attachArgv = undefined;
     for (const m of ROUTED) if (!hosts.some((h) => h.backend[m])) (this as Partial<Pick<Backend, RoutedMethod>>)[m] = undefined;
   }
+
+  /**
+   * Live stats of every host that has a sampler (all-stats.ts): samples named by row id, with
+   * `host`, and each host's status in the pass. One source per backend (made on the first call).
+   */
+  sampler? = (): StatsSource => {
+    this.stats ??= new AllHostsStats(
+      this.hosts.filter((h) => h.backend.sampler).map((h) => ({ name: h.name, source: h.backend.sampler!() })),
+      { timeoutMs: this.statsTimeoutMs },
+    );
+    return this.stats;
+  };
 
   /** The names of the hosts, in order. */
   hostNames(): string[] {

@@ -2,8 +2,8 @@
  * A remote LXC host over SSH as a {@link Backend} (issue 10): the remote's own lxc-* tools, each
  * with `-P <lxcpath>`, run through one multiplexed SSH connection (ssh.ts); no daemon on the
  * remote beyond sshd and LXC. The lifecycle calls go through the same driver as locally
- * (core/lxc/driver.ts) on an {@link SshRunner}; the list is one `lxc-ls -f` call; stats are one
- * remote command per pass (stats.ts); attach runs lxc-attach on a channel (a pty when the local
+ * (core/lxc/driver.ts) on an {@link SshRunner}; the list is one `lxc-ls -f` call; stats come from
+ * one long-lived reader `sh` on one channel, a request per pass (stats.ts); attach runs lxc-attach on a channel (a pty when the local
  * stdin is a terminal) and passes its exit status on; console runs lxc-console in a pty.
  *
  * The lifecycle (issue 9's verbs) runs LXC's own tools there: restart (lxc-stop -r), copy
@@ -427,7 +427,7 @@ export class RemoteLxcBackend implements Backend {
     return readAutostart(await this.readConfig(name));
   }
 
-  /** Stats of the remote lxcpath: one remote command per pass (stats.ts). */
+  /** Stats of the remote lxcpath: one long-lived reader on one channel, a request per pass (stats.ts); one source per backend. */
   sampler(): StatsSource {
     this.stats ??= new RemoteStatsSource(this.transport, this.lxcpath);
     return this.stats;
@@ -499,6 +499,7 @@ export class RemoteLxcBackend implements Backend {
 
   /** Closes the SSH connection (the CLI calls it when a verb is done, so the process can exit). */
   close(): void {
+    this.stats?.close();
     this.transport.close();
   }
 }

@@ -147,6 +147,9 @@ export class SshTransport {
       let ready = false;
       c.on('ready', () => {
         ready = true;
+        // no Nagle: a request written while a window adjust is unacknowledged would wait for the
+        // server's delayed ACK (about 40 ms), which a stats tick on a long-lived channel would pay
+        c.setNoDelay(true);
         this.client = c;
         this.connecting = null;
         resolve(c);
@@ -263,6 +266,16 @@ export class SshTransport {
       if (opts.input !== undefined) ch.end(opts.input);
       else ch.end();
     });
+  }
+
+  /**
+   * Calls `fn` with an E_UNREACHABLE error when the connection drops, for a long-lived channel
+   * ({@link exec}) whose own 'close' does not say why it closed.
+   * @returns the function that stops the calls
+   */
+  onDrop(fn: (e: LxdeckError) => void): () => void {
+    this.pending.add(fn);
+    return () => this.pending.delete(fn);
   }
 
   /** Closes the connection (commands in flight fail with E_UNREACHABLE). Idempotent. */

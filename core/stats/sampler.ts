@@ -138,6 +138,16 @@ export class StatsSampler {
     this.limitsTtlMs = opts.limitsTtlMs ?? 5000;
   }
 
+  /**
+   * Forgets the limits, PSI and host totals read so far: the next pass reads them again
+   * whatever `limitsTtlMs` says (a remote source that copies them only every few seconds
+   * refreshes them when it copied them, core/remote/stats.ts).
+   */
+  expireLimits(): void {
+    this.limitsCache.clear();
+    this.hostCache = null;
+  }
+
   /** Host totals, re-read at most every limitsTtlMs. */
   private host(): HostTotals {
     const now = this.now();

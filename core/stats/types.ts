@@ -27,6 +27,8 @@ export type SampleState = 'RUNNING' | 'FREEZING' | 'FROZEN' | 'STOPPED';
 /** One container in one pass. */
 export interface StatsSample {
   name: string;
+  /** the host it lives on, in a pass over several hosts (core/hosts/all-stats.ts; `name` is then the row id `HOST:NAME`) */
+  host?: string;
   state: SampleState;
   /** init's PID on the host; null when stopped */
   pid: number | null;
@@ -103,6 +105,13 @@ export interface StatsPass {
   durationMs: number;
   host: HostTotals;
   containers: StatsSample[];
+  /**
+   * A pass over several hosts (core/hosts/all-stats.ts): whether each host answered (a host
+   * still starting is left out), `error` and `code` when it did not
+   */
+  hosts?: { name: string; ok: boolean; error?: string; code?: string }[];
+  /** a pass over several hosts: each answering host's totals, by host name (`host` is the first's) */
+  hostTotals?: Record<string, HostTotals>;
 }
 
 /** A running sampler loop (core/stats/sampler.ts StatsStream): passes as an AsyncIterable or to listeners, until stop(). */

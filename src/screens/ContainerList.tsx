@@ -188,7 +188,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         skippedSet.current = new Set(skipped);
         // a pass newer than this list knows state and PID better (lxc-info may lag a freeze)
         const pass = store?.getSnapshot().pass;
-        if (pass && pass.time >= startedAt) list = mergeSampled(list, pass.containers, skippedSet.current).containers;
+        if (pass && pass.time >= startedAt) list = mergeSampled(list, pass.containers, skippedSet.current, pass.hosts).containers;
         const before = getState().containers;
         dispatch({ type: 'list-loaded', containers: list });
         if (store) {
@@ -257,7 +257,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     if (!pass || !mounted.current) return;
     const s = getState();
     if (!s.loaded) return; // the first list says which containers LXC can read
-    const m = mergeSampled(s.containers, pass.containers, skippedSet.current);
+    const m = mergeSampled(s.containers, pass.containers, skippedSet.current, pass.hosts);
     if (m.changed) {
       const was = new Map(s.containers.map((c) => [c.name, c.state]));
       for (const c of m.containers) if (c.state !== 'STOPPED' && (was.get(c.name) ?? 'STOPPED') === 'STOPPED') upSince.current.set(c.name, Date.now());

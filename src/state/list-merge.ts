@@ -34,16 +34,27 @@ const isUp = (s: ContainerState): boolean => s !== 'STOPPED';
  * pass is added after the others (sorted by name), addresses unknown.
  * A container whose running-ness changed loses its addresses until the next
  * full list. Names in `ignore` (those LXC cannot read, left out by
- * `engine.list()`) are left out. Pure.
+ * `engine.list()`) are left out.
+ *
+ * A pass over several hosts (`hosts`, core/hosts/all-stats.ts) covers only the rows of the hosts
+ * that answered: a row of a host not in `hosts` (not answered yet) or not answering is kept as
+ * it is, and a not-answering host whose rows are not yet its UNREACHABLE row asks for a full
+ * list (which shows it unreachable). Pure.
  */
-export function mergeSampled(list: readonly ContainerSummary[], samples: readonly StatsSample[], ignore: ReadonlySet<string> = new Set()): MergeResult {
+export function mergeSampled(list: readonly ContainerSummary[], samples: readonly StatsSample[], ignore: ReadonlySet<string> = new Set(), hosts?: readonly { name: string; ok: boolean }[]): MergeResult {
   const byName = new Map<string, StatsSample>();
   for (const s of samples) if (!ignore.has(s.name)) byName.set(s.name, s);
+  const answered = hosts ? new Map(hosts.map((h) => [h.name, h.ok])) : null;
   let changed = false;
   let needList = false;
   const out: ContainerSummary[] = [];
   const seen = new Set<string>();
   for (const c of list) {
+    if (answered && c.host !== undefined && answered.get(c.host) !== true) {
+      out.push(c);
+      if (answered.get(c.host) === false && c.state !== 'UNREACHABLE') needList = true;
+      continue;
+    }
     const s = byName.get(c.name);
     if (!s) {
       changed = true;
@@ -66,7 +77,7 @@ export function mergeSampled(list: readonly ContainerSummary[], samples: readonl
   for (const s of added) {
     changed = true;
     needList = true;
-    out.push({ name: s.name, state: s.state, pid: s.state === 'STOPPED' ? null : s.pid, ipv4: [], autostart: false });
+    out.push({ name: s.name, ...(s.host !== undefined ? { host: s.host } : {}), state: s.state, pid: s.state === 'STOPPED' ? null : s.pid, ipv4: [], autostart: false });
   }
   return { containers: changed ? out : (list as ContainerSummary[]), changed, needList };
 }

@@ -135,7 +135,8 @@ export class StatsStore {
         r = new Ring<StatsSample>(this.historySize);
         this.rings.set(s.name, r);
       }
-      r.push(s);
+      // the same sample object again (a host of an all-hosts pass with no new pass of its own) is kept once
+      if (r.last() !== s) r.push(s);
     }
     for (const n of [...this.rings.keys()]) if (!latest.has(n)) this.rings.delete(n);
     this.snapshot = { version: this.snapshot.version + 1, pass, latest, error: null };

@@ -2,16 +2,20 @@
  * The all-hosts console (lxdeck --all) in a real terminal (tmux, 100x24): the local lxcpath (a
  * stopped container made here, nothing started) and a configured remote whose address refuses
  * connections (a closed port on loopback): the local row is listed with its HOST, the remote is
- * one UNREACHABLE row, H picks a host, q quits with status 0. Needs root, LXC's busybox, tmux.
+ * one UNREACHABLE row, H picks a host, q quits with status 0. Then a live remote (a network
+ * namespace with its own sshd and lxcpath, test/helpers/remote-host.mjs) with a running
+ * container: its row shows CPU and memory figures like a local row's.
+ * Needs root, LXC's busybox, tmux, openssh-server.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import { RUN_LXC, createNetlessContainer, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 import { TmuxTerm, haveTmux, sh } from './tmux.js';
+import { makeRemoteHost, remoteHostMissing, type RemoteHost } from '../helpers/remote-host.mjs';
 
 const id = uniq(3);
 const name = `eh${id}`;
@@ -52,6 +56,48 @@ describe.runIf(RUN_LXC)('lxdeck --all in a real terminal', () => {
     t.keys('H');
     const d = await t.waitForScreen('host deadhost', (x) => x.includes('[host deadhost]'));
     expect(d).not.toMatch(new RegExp(`local\\s+${name}`));
+    t.keys('q');
+    expect(await t.waitForExit()).toBe(0);
+  });
+});
+
+describe.runIf(RUN_LXC)('lxdeck --all with a live remote in a real terminal', () => {
+  requireLxc();
+  const rid = uniq(3);
+  const REMOTE = `lab-${rid}`;
+  const rct = `er${rid}`;
+  const lct = `el${rid}`;
+  const lenv = tempLxcpath();
+  let remote: RemoteHost | undefined;
+  let env: Record<string, string> = {};
+  const terms: TmuxTerm[] = [];
+  beforeAll(async () => {
+    expect(haveTmux(), 'tmux is needed').toBe(true);
+    expect(remoteHostMissing()).toBeNull();
+    await createNetlessContainer(lenv.lxcpath, lct);
+    execFileSync('lxc-start', ['-P', lenv.lxcpath, '-n', lct, '-d'], { stdio: 'ignore', timeout: 60_000 });
+    remote = await makeRemoteHost({ id: rid });
+    writeFileSync(join(remote.dir, 'known_hosts'), remote.knownHostsLine);
+    env = { ...(remote.env as Record<string, string>), LXDECK_LXCPATH: lenv.lxcpath, LXD_DIR: join(remote.dir, 'no-lxd'), SSH_AUTH_SOCK: '' };
+    const add = runCli(['remote', 'add', REMOTE, remote.url, '--lxcpath', remote.lxcpath, '--identity', remote.identity], env);
+    expect(add.status, add.stderr).toBe(0);
+    const c = runCli(['create', `${REMOTE}:${rct}`, '--privileged', '--start'], env);
+    expect(c.status, c.stderr).toBe(0);
+  }, 120_000);
+  afterAll(() => {
+    for (const t of terms) t.close();
+    remote?.cleanup();
+    lenv.cleanup();
+  });
+
+  it('the remote row shows live CPU and memory like the local row', { timeout: 60_000 }, async () => {
+    const t = new TmuxTerm();
+    terms.push(t);
+    t.start(`${sh(process.execPath)} ${sh(CLI)} --all`, env, 100, 24);
+    // CPU % shows from the second pass of each host; memory used/limit from the first
+    const live = (host: string, name: string) => new RegExp(`${host}\\s+${name}\\s+RUNNING\\s+\\d+\\.\\d\\s+\\d+(\\.\\d)?[KMG]?/unlimited`);
+    const s = await t.waitForScreen('figures on both rows', (x) => live(REMOTE, `${REMOTE}:${rct}`).test(x) && live('local', lct).test(x), 30_000);
+    expect(s).toMatch(/HOST\s+NAME\s+STATE\s+CPU%\s+MEM USED\/LIMIT/);
     t.keys('q');
     expect(await t.waitForExit()).toBe(0);
   });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RemoteStore, configDir, parseSshUrl, remoteUrl } from '../../../core/remote/store.js';
 import { quoteArgv } from '../../../core/remote/ssh.js';
-import { SnapshotFs, parseFrames, parseHeadFrames, STATS_SCRIPT } from '../../../core/remote/stats.js';
+import { SnapshotFs, parseHeadFrames } from '../../../core/remote/stats.js';
 import { parseLxcLsFancy } from '../../../core/remote/backend.js';
 import { isLxdeckError } from '../../../core/errors.js';
 
@@ -85,25 +85,6 @@ describe('RemoteStore', () => {
 });
 
 describe('remote stats framing and the snapshot file system', () => {
-  it('the stats script is valid POSIX sh (sh -n)', () => {
-    execFileSync('sh', ['-n', '-c', STATS_SCRIPT]);
-  });
-
-  it('the script run on this host frames its files exactly (a NUL-ended cmdline included)', () => {
-    const d = tmp();
-    writeFileSync(join(d, 'x'), '');
-    const out = execFileSync('sh', ['-c', STATS_SCRIPT, 'sh', d, 'MARK']).toString();
-    const files = parseHeadFrames(out);
-    expect(files.get('/proc/meminfo')).toMatch(/^MemTotal:/);
-    expect(files.get('/proc/meminfo')).toMatch(/\nMemAvailable: +\d+ kB\n/);
-    expect(files.get('/proc/uptime')).toMatch(/^\d+\.\d+ \d+\.\d+\n$/);
-    expect(files.get('/proc/self/mountinfo')).toContain(' - ');
-    const fs = new SnapshotFs(files);
-    expect(fs.readText('/proc/meminfo')).toBe(files.get('/proc/meminfo'));
-    expect(fs.readdir('/proc')).toContain('meminfo');
-    expect(fs.readTextOrNull('/nope')).toBeNull();
-  });
-
   it('parseHeadFrames (head -v output) keeps contents byte for byte: NULs, no trailing newline, empty files', () => {
     const d = tmp();
     writeFileSync(join(d, 'a'), 'line1\nline2\n');
@@ -120,13 +101,14 @@ describe('remote stats framing and the snapshot file system', () => {
     expect(f.get(join(d, 'children'))).toBe('1234 ');
   });
 
-  it('parseFrames keeps contents byte for byte, without a trailing newline too', () => {
-    const text = `\x01M F /a/b\nline1\nline2\n\x01M F /proc/1/cmdline\n[lxc monitor] /x c1\0\x01M F /a/c\n`;
-    const f = parseFrames(text, 'M');
-    expect(f.get('/a/b')).toBe('line1\nline2\n');
-    expect(f.get('/proc/1/cmdline')).toBe('[lxc monitor] /x c1\0');
-    expect(f.get('/a/c')).toBe('');
-    expect(new SnapshotFs(f).readdir('/a')).toEqual(['b', 'c']);
+  it('SnapshotFs: directories are those the paths imply; a path not copied is ENOENT; reads can be recorded', () => {
+    const fs = new SnapshotFs(new Map([['/a/b', 'x\n'], ['/a/c', ''], ['/proc/1/cmdline', 'c\0']]));
+    expect(fs.readdir('/a')).toEqual(['b', 'c']);
+    expect(fs.readdir('/')).toEqual(['a', 'proc']);
+    expect(fs.readTextOrNull('/a/d')).toBeNull();
+    const r = fs.record(() => [fs.readTextOrNull('/a/b'), fs.readTextOrNull('/a/d'), fs.exists('/a/c'), fs.exists('/a')]);
+    expect(r.value).toEqual(['x\n', null, true, true]);
+    expect([...r.reads].sort()).toEqual(['/a/b', '/a/c', '/a/d']);
   });
 });
 
