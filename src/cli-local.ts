@@ -1,8 +1,10 @@
-#!/usr/bin/env node
+/**
+ * The local program (LXC in an lxcpath, remotes over SSH, --all): every verb but those of
+ * `--backend lxd`, which src/cli-lxd.ts runs. src/cli.ts (the binary's entry) loads this module
+ * only when the backend is local, so an LXD verb does not compile it.
+ */
 import { Command, CommanderError, Option } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { DEFAULT_BRIDGE, DEFAULT_LXCPATH, type Engine } from '../core/engine.js';
 import { localEngine } from './local-engine.js';
 import { LxdeckError, formatError } from '../core/errors.js';
@@ -21,25 +23,13 @@ import { ActionLog, recordActions } from '../core/actionlog/index.js';
 import { RemoteStore } from '../core/remote/store.js';
 import type { RemoteLxcBackend } from '../core/remote/backend.js';
 import { addRemoteCommands, remoteBackend, splitRemoteAddressing } from './cli-remote.js';
-import { BACKENDS, backendFromArgv, buildLxdProgram } from './cli-lxd.js';
+import { BACKENDS } from './backend-arg.js';
 import { listAllHosts, type HostEntry } from '../core/hosts/all-hosts.js';
 import { AllHostsBackend } from '../core/hosts/all-backend.js';
 import { allHostEntries, allHostsTable } from './cli-all.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-
-/** lxdeck's version from its package.json: two levels up from dist/src/ (the bundle, and tsc's output), one from src/ (tests); the name is checked. */
-function version(): string {
-  for (const p of [join(here, '../../package.json'), join(here, '../package.json')]) {
-    try {
-      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version: string };
-      if (pkg.name === 'lxdeck') return pkg.version;
-    } catch {
-      /* try the next */
-    }
-  }
-  return 'unknown';
-}
+/** lxdeck's version (src/cli.ts reads it from package.json and hands it to {@link main}). */
+let lxdeckVersion = 'unknown';
 
 /**
  * Runs `load` with `globalThis.fetch` hidden, then puts it back as it was (Node's lazy getter).
@@ -189,7 +179,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .name('lxdeck')
     .description('Terminal management console for Linux containers (LXC). With no command, opens the console.')
-    .version(version(), '-V, --version')
+    .version(lxdeckVersion, '-V, --version')
     .addOption(new Option('--lxcpath <path>', 'where containers live').env('LXDECK_LXCPATH').default(DEFAULT_LXCPATH))
     .addOption(new Option('--bridge <name>', 'bridge new containers join (made when missing)').env('LXDECK_BRIDGE').default(DEFAULT_BRIDGE))
     .option('--remote <name>', 'act on a remote LXC host over SSH (lxdeck remote add); or address NAME:container')
@@ -511,19 +501,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
-/** Runs the CLI with `argv` (process.argv form) and resolves with the exit status. */
-export async function main(argv: string[]): Promise<number> {
-  // a reader that went away (`lxdeck stats --json | head -1`) ends the output quietly, as cat and ls do
-  for (const stream of [process.stdout, process.stderr])
-    stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw e;
-    });
+/** Runs the local program with `argv` (process.argv form) and resolves with the exit status. */
+export async function main(argv: string[], version = 'unknown'): Promise<number> {
+  lxdeckVersion = version;
   let code = 0;
-  // --backend lxd (or LXDECK_BACKEND=lxd) runs the LXD program (src/cli-lxd.ts); the local one is as it was
-  // --all covers LXD too, from the local program (it lists LXD beside the local hosts)
-  const all = argv.slice(2).some((a, i, xs) => a === '--all' && !xs.slice(0, i).includes('--'));
-  const program = backendFromArgv(argv.slice(2)) === 'lxd' && !all ? buildLxdProgram((c) => (code = c), version()) : buildProgram((c) => (code = c));
+  const program = buildProgram((c) => (code = c));
   try {
     // NAME:container (incus's addressing): strip the remote's name, remember it for engineFrom
     let known: Set<string> | undefined;
@@ -545,13 +527,3 @@ export async function main(argv: string[]): Promise<number> {
     openRemotes.clear();
   }
 }
-
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    process.stderr.write(`lxdeck: ${String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
