@@ -5,34 +5,20 @@
  * destroy, limits, stats, attach -- CMD, and the console with no verb. src/cli.ts picks this
  * program when the backend is lxd ({@link backendFromArgv}); the local program is untouched.
  */
-import { Command, Option } from 'commander';
-import { LxdeckError } from '../core/errors.js';
+import { Command, CommanderError, Option } from 'commander';
+import { BACKENDS } from './backend-arg.js';
+import { LxdeckError, formatError } from '../core/errors.js';
 import { LxdBackend, type LxdContainerInfo, type LxdContainerSummary } from '../core/lxd/backend.js';
 import { lxdSocketPath } from '../core/lxd/client.js';
 import type { LimitsInput } from '../core/cgroup/limit-input.js';
 import { SIZE_GRAMMAR } from '../core/units.js';
 import { eachName } from './cli-lifecycle.js';
-import { formatInfo } from './cli-inside.js';
+import { formatEntry, formatInfo } from './cli-inside.js';
+import { ActionLog, actionLogPath, readRecentActions, recordActions } from '../core/actionlog/index.js';
+import { LXD_ACTION_SPECS } from '../core/lxd/actions.js';
 import { isInteractive, nonInteractiveMessage } from './console/tty.js';
 
-/** The backends the command line knows. */
-export const BACKENDS = ['local', 'lxd'] as const;
-export type BackendKind = (typeof BACKENDS)[number];
-
-/**
- * The backend an argv asks for: `--backend X` or `--backend=X` among the options before a
- * lone `--` (what follows it is a command's own argv), else LXDECK_BACKEND, else "local".
- * An unknown value is returned as it is, for the program to refuse.
- */
-export function backendFromArgv(args: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--') break;
-    if (a === '--backend' && i + 1 < args.length) return args[i + 1];
-    if (a.startsWith('--backend=')) return a.slice('--backend='.length);
-  }
-  return env.LXDECK_BACKEND || 'local';
-}
+export { BACKENDS, backendFromArgv, type BackendKind } from './backend-arg.js';
 
 function out(s: string): void {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -93,7 +79,9 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
   program.addHelpText('after', '\nEnvironment: LXDECK_BACKEND=lxd (as --backend lxd), LXD_DIR (the socket is $LXD_DIR/unix.socket).\nExit status: 0 success, 1 the action failed, 2 bad usage.\n');
   const g = () => program.opts<Globals>();
   let backend: LxdBackend | undefined;
-  const lxd = () => (backend ??= new LxdBackend({ socketPath: lxdSocketPath(g().lxdSocket) }));
+  // every action (create, start, stop, freeze, delete, limits, exec...) of the verbs and the console
+  // goes to lxdeck's action log like a local one, with the equivalent `lxc` (LXD client) command
+  const lxd = () => (backend ??= recordActions(new LxdBackend({ socketPath: lxdSocketPath(g().lxdSocket) }), new ActionLog().append, { specs: LXD_ACTION_SPECS }));
 
   program.allowExcessArguments(true);
   program.action(async () => {
@@ -127,8 +115,7 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
     .option('--location <member>', 'only the instances on this cluster member')
     .action(async (o: { json?: boolean; location?: string }) => {
       const b = lxd();
-      let list = await b.list();
-      const clustered = await b.isClustered();
+      let { rows: list, clustered } = await b.listing();
       if (o.location !== undefined) {
         if (!clustered) throw new LxdeckError('E_USAGE', '--location filters by cluster member, and this LXD is not clustered', { hint: 'lxc cluster list shows the members of a cluster' });
         list = list.filter((c) => c.location === o.location);
@@ -284,6 +271,17 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
     });
 
   program
+    .command('log')
+    .description(`the last actions lxdeck took (local and LXD), each with its equivalent command (from ${actionLogPath()}; LXDECK_LOG overrides)`)
+    .option('--json', 'print a JSON array of {time, user, container, action, command, result, message?, exitStatus?, durationMs}')
+    .option('-n, --lines <n>', 'how many of the last actions', '20')
+    .action((o: { json?: boolean; lines: string }) => {
+      const entries = readRecentActions(positive(o.lines, '-n', 1, 1_000_000));
+      if (o.json) return out(JSON.stringify(entries, null, 2));
+      out(entries.length ? entries.map(formatEntry).join('\n') : `no actions logged in ${actionLogPath()}`);
+    });
+
+  program
     .command('attach')
     .alias('exec')
     .argument('<name>')
@@ -298,4 +296,26 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
     });
 
   return program;
+}
+
+/**
+ * Runs the LXD program with `argv` (process.argv form) and resolves with the exit status: 0, 1 when
+ * an action failed (the error and its hint on stderr, `lxdeck: ...` / `hint: ...`), 2 for bad usage.
+ */
+export async function lxdMain(argv: string[], version = 'unknown'): Promise<number> {
+  let code = 0;
+  const program = buildLxdProgram((c) => (code = c), version);
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    const { message, hint } = formatError(e);
+    process.stderr.write(`lxdeck: ${message}\n`);
+    if (hint) process.stderr.write(`hint: ${hint}\n`);
+    return e instanceof LxdeckError ? e.exitCode : 1;
+  }
 }

@@ -20,6 +20,7 @@ import { StatsStream, stoppedSample, ratePerSec } from '../stats/sampler.js';
 import { parseCpuList, parseCpus, parseSize, type LimitValue } from '../units.js';
 import { LxdClient, type LxdClientOptions, type LxdOperation } from './client.js';
 import type { LxdInstance, LxdInstanceState, LxdServer } from './types.js';
+import { LxdEvents, lifecycleChange } from './events.js';
 
 /** A row of `lxdeck --backend lxd ls`: the summary plus where it runs and LXD's own status. */
 export interface LxdContainerSummary extends ContainerSummary {
@@ -84,6 +85,15 @@ export function lxdIpv4(state: LxdInstanceState | null | undefined, family: 'ine
     for (const a of n.addresses ?? []) if (a.family === family && a.scope === 'global') out.push(a.address);
   }
   return out;
+}
+
+/**
+ * Whether LXD is clustered, read from instances: an instance's `location` is its member's name
+ * in a cluster and "none" otherwise (LXD 5.0's instance API); undefined when there is none to read.
+ */
+export function clusteredFrom(list: readonly Pick<LxdInstance, 'location'>[]): boolean | undefined {
+  if (!list.length) return undefined;
+  return list.some((i) => !!i.location && i.location !== 'none');
 }
 
 /** One LXD instance (InstanceFull, with state) as a list row; `clustered` adds `location`. */
@@ -206,14 +216,27 @@ export class LxdBackend implements Backend {
    * `location` (the member). @throws LxdeckError E_UNREACHABLE, E_API
    */
   async list(): Promise<LxdContainerSummary[]> {
-    const [list, clustered] = await Promise.all([this.instances(), this.isClustered()]);
-    return list.map((i) => lxdSummary(i, clustered)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return (await this.listing()).rows;
+  }
+
+  /**
+   * {@link list}'s rows and whether LXD is clustered, from ONE request (GET
+   * /1.0/instances?recursion=2) when there is an instance: its `location` is the member's name
+   * when clustered and "none" when not. Only an empty list asks GET /1.0.
+   * @throws LxdeckError E_UNREACHABLE, E_API
+   */
+  async listing(): Promise<{ rows: LxdContainerSummary[]; clustered: boolean }> {
+    const list = await this.instances();
+    const known = clusteredFrom(list);
+    if (known !== undefined) this.clustered ??= known;
+    const clustered = known ?? (await this.isClustered());
+    return { rows: list.map((i) => lxdSummary(i, clustered)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), clustered };
   }
 
   /** One instance in lxdeck's info shape plus LXD's fields (see LxdContainerInfo). @throws LxdeckError E_NOT_FOUND */
   async info(name: string): Promise<LxdContainerInfo> {
     const i = await this.instance(name);
-    const clustered = await this.isClustered();
+    const clustered = clusteredFrom([i]) ?? (await this.isClustered());
     const s = lxdSummary(i, clustered);
     const cfg = i.expanded_config ?? {};
     const net: NetInfo[] = [];
@@ -485,6 +508,39 @@ export class LxdBackend implements Backend {
       if (p) await this.client.request('DELETE', p).catch(() => undefined);
     }
     return { argv: command, exitCode: typeof md.return === 'number' ? md.return : -1, stdout, stderr };
+  }
+
+  /**
+   * Follows LXD's lifecycle events (GET /1.0/events over the unix socket, core/lxd/events.ts):
+   * `onChange` hears each instance event ({name, action: "instance-started"...}), and
+   * `{name: null, action: "reconnected"}` when the stream came back after a drop (events may have
+   * been missed). `onError` hears the drop (LxdeckError E_UNREACHABLE; it reconnects by itself)
+   * and null when it is back. Returns the unsubscribe (closes the stream).
+   */
+  watch(onChange: (change: { name: string | null; action: string }) => void, onError?: (e: Error | null) => void): () => void {
+    let reconnecting = false;
+    const events = new LxdEvents({
+      socketPath: this.client.socketPath,
+      types: ['lifecycle'],
+      onEvent: (e) => {
+        const c = lifecycleChange(e);
+        if (c && (c.name !== null || c.action.startsWith('instance'))) onChange(c);
+      },
+      onOpen: () => {
+        if (reconnecting) onChange({ name: null, action: 'reconnected' });
+      },
+      onError: (e) => {
+        if (e) reconnecting = true;
+        onError?.(e);
+      },
+    });
+    void events.start();
+    return () => events.close();
+  }
+
+  /** An event stream of this daemon (lifecycle and operation events by default), not yet started: see LxdEvents. */
+  events(opts: Omit<ConstructorParameters<typeof LxdEvents>[0], 'socketPath'>): LxdEvents {
+    return new LxdEvents({ ...opts, socketPath: this.client.socketPath });
   }
 
   /**

@@ -4,6 +4,7 @@ import { isLxdeckError } from '../../core/errors.js';
 import { LxdBackend } from '../../core/lxd/backend.js';
 import { contains, parseCidr } from '../../core/network/ipv4.js';
 import type { StatsSample } from '../../core/stats/types.js';
+import type { ActionEntry } from '../../core/actionlog/index.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { TmuxTerm, haveTmux, sh } from '../e2e/tmux.js';
 import { linkExists, uniq } from '../helpers/lxc-env.js';
@@ -53,7 +54,7 @@ describe.runIf(RUN_LXD)('integration: LXD backend over a test daemon of its own 
     expect(await until(async () => dnsmasqOf(lxd!.lxdDir), (l) => l.length === 0, 10_000)).toEqual([]);
   }, 180_000);
 
-  const cliEnv = () => ({ LXD_DIR: lxd!.lxdDir, LXDECK_BACKEND: 'lxd' });
+  const cliEnv = () => ({ LXD_DIR: lxd!.lxdDir, LXDECK_BACKEND: 'lxd', LXDECK_LOG: `${lxd!.dir}/actions.log` });
 
   it('the daemon answers and is not clustered; the local image alias is there', async () => {
     const s = await backend.server();
@@ -180,6 +181,21 @@ describe.runIf(RUN_LXD)('integration: LXD backend over a test daemon of its own 
     expect(run(['stop', c, '--timeout', '5'])).toMatchObject({ status: 0, stdout: `${c} STOPPED\n` });
     expect(run(['destroy', c])).toMatchObject({ status: 0, stdout: `destroyed ${c}\n` });
     expect((JSON.parse(run(['ls', '--json']).stdout) as { name: string }[]).map((r) => r.name)).not.toContain(c);
+
+    // every action went to the action log like a local one, with LXD's client command
+    const log = (JSON.parse(run(['log', '--json', '-n', '100']).stdout) as ActionEntry[]).filter((e) => e.container === c);
+    const viaLxc = `env LXD_DIR=${lxd!.lxdDir} lxc`;
+    expect(log.map((e) => [e.action, e.command, e.result, e.exitStatus])).toEqual([
+      ['create', `${viaLxc} init ${alias} ${c} -c limits.memory=96MiB && ${viaLxc} start ${c}`, 'ok', undefined],
+      ['limits', `${viaLxc} config set ${c} limits.memory=64MiB`, 'ok', undefined],
+      ['attach', `${viaLxc} exec ${c} -- sh -c 'echo hi; exit 3'`, 'ok', 3],
+      ['freeze', `${viaLxc} pause ${c}`, 'ok', undefined],
+      ['unfreeze', `${viaLxc} start ${c} # LXD's client resumes a frozen instance with start`, 'ok', undefined],
+      ['destroy', `${viaLxc} delete ${c}`, 'E_RUNNING', undefined],
+      ['stop', `${viaLxc} stop ${c} --timeout 5`, 'ok', undefined],
+      ['destroy', `${viaLxc} delete ${c}`, 'ok', undefined],
+    ]);
+    expect(readFileSync(`${lxd!.dir}/actions.log`, 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(8);
   }, 300_000);
 
   it('the console over LXD (tmux, 80x24): the instance listed, s starts, f freezes and thaws, d deletes after the typed name, q quits', async () => {
