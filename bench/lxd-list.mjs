@@ -59,7 +59,12 @@ try {
   await importBusyboxImage(lxd, 'bench-bb');
   const names = Array.from({ length: count }, (_, i) => `ll${String(i).padStart(2, '0')}`);
   for (const n of names) await lxd.lxc(['init', 'bench-bb', n]);
-  await lxd.lxc(['start', ...names], { timeoutMs: 300_000 });
+  try {
+    await lxd.lxc(['start', ...names], { timeoutMs: 300_000 });
+  } catch (e) {
+    const log = await lxd.lxc(['info', '--show-log', names[0]]).catch((x) => ({ stdout: String(x) }));
+    throw new Error(`${e.message}\n-- lxc info --show-log ${names[0]}:\n${log.stdout}\n-- daemon log:\n${lxd.logTail(15)}`);
+  }
   // every instance RUNNING with its DHCP address on the bridge: both lists print the same rows
   const env = { LXD_DIR: lxd.lxdDir };
   for (let i = 0; ; i++) {

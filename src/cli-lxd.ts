@@ -285,11 +285,21 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
     .command('attach')
     .alias('exec')
     .argument('<name>')
-    .argument('<command...>', 'the command to run inside, after --')
-    .description('run a command inside a running instance (POST /1.0/instances/NAME/exec, output recorded); exits with its exit status')
-    .addHelpText('after', `\nNo terminal is given to the command (an interactive shell: lxc exec NAME -- sh). Example:\n  lxdeck --backend lxd attach web1 -- sh -c 'uptime; exit 3'\n`)
+    .argument('[command...]', 'the command to run inside, after -- (default: bash if the instance has it, else /bin/sh)')
+    .description('a shell or a command inside a running instance; exits with its exit status')
+    .addHelpText(
+      'after',
+      `\nOn a terminal it runs with a pty, as lxc exec does (POST /1.0/instances/NAME/exec, interactive, over LXD's websockets;\nthe window size follows yours); exit the shell (exit or Ctrl+D) to come back. Without a terminal a COMMAND is\nneeded: it runs with its output recorded and printed. Example:\n  lxdeck --backend lxd attach web1 -- sh -c 'uptime; exit 3'\n`,
+    )
     .action(async (name: string, command: string[]) => {
-      const r = await lxd().exec(name, command);
+      const b = lxd();
+      if (process.stdin.isTTY && process.stdout.isTTY) {
+        const r = await b.attach(name, command);
+        setExit(r.exitCode < 0 ? 1 : r.exitCode);
+        return;
+      }
+      if (!command.length) throw new LxdeckError('E_NO_TERMINAL', 'attach without a command needs a terminal', { hint: `give one: lxdeck --backend lxd attach ${name} -- COMMAND...`, exitCode: 2 });
+      const r = await b.exec(name, command);
       if (r.stdout) process.stdout.write(r.stdout);
       if (r.stderr) process.stderr.write(r.stderr);
       setExit(r.exitCode < 0 ? 1 : r.exitCode);

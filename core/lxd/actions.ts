@@ -52,8 +52,9 @@ function createConfig(o: Record<string, unknown>, result: unknown): string[] {
 }
 
 /** The interactive or recorded command of attach/exec: `lxc exec NAME -- CMD` (a shell when none). */
-function execWords(args: unknown[]): { argvs: string[][] } {
-  const cmd = Array.isArray(args[1]) ? args[1].map(str) : [];
+function execWords(args: unknown[], result: unknown): { argvs: string[][] } {
+  const ran = obj(result).argv;
+  const cmd = Array.isArray(ran) ? ran.map(str) : Array.isArray(args[1]) ? args[1].map(str) : [];
   return { argvs: [['exec', str(args[0]), '--', ...(cmd.length ? cmd : ['sh'])]] };
 }
 
@@ -96,7 +97,7 @@ export const LXD_ACTION_SPECS: ActionSpecs = {
     for (const k of removed) argvs.push(['config', 'unset', str(name), k]);
     return { argvs, note: result === undefined ? `requested ${JSON.stringify(input)}` : undefined };
   }),
-  exec: spec('attach', (args) => execWords(args)),
-  attach: spec('attach', (args) => execWords(args)),
+  exec: spec('attach', execWords),
+  attach: spec('attach', execWords),
   console: spec('console', ([name]) => ({ argvs: [['console', str(name)]] })),
 };

@@ -11,7 +11,7 @@
 import { availableParallelism, totalmem } from 'node:os';
 import type { Backend } from '../backend.js';
 import { LxdeckError } from '../errors.js';
-import type { ContainerInfo, ContainerLimits, ContainerState, ContainerSummary, CreateOptions, NetInfo, StopOptions } from '../types.js';
+import type { ContainerInfo, ContainerLimits, ContainerState, ContainerSummary, CreateOptions, InteractiveResult, NetInfo, StopOptions } from '../types.js';
 import { CONTAINER_STATES } from '../types.js';
 import type { SetLimitsResult } from '../cgroup/resources.js';
 import type { LimitsInput } from '../cgroup/limit-input.js';
@@ -21,6 +21,7 @@ import { parseCpuList, parseCpus, parseSize, type LimitValue } from '../units.js
 import { LxdClient, type LxdClientOptions, type LxdOperation } from './client.js';
 import type { LxdInstance, LxdInstanceState, LxdServer } from './types.js';
 import { LxdEvents, lifecycleChange } from './events.js';
+import { execInteractive, LXD_SHELL } from './exec.js';
 
 /** A row of `lxdeck --backend lxd ls`: the summary plus where it runs and LXD's own status. */
 export interface LxdContainerSummary extends ContainerSummary {
@@ -508,6 +509,29 @@ export class LxdBackend implements Backend {
       if (p) await this.client.request('DELETE', p).catch(() => undefined);
     }
     return { argv: command, exitCode: typeof md.return === 'number' ? md.return : -1, stdout, stderr };
+  }
+
+  /**
+   * Runs `command` (no command: bash when the instance has one, else /bin/sh, see LXD_SHELL) inside
+   * the instance on this process's terminal, as `lxc exec` does: POST .../exec with
+   * interactive=true and wait-for-websocket, then the pty's data websocket carries the keys and
+   * the output, the control websocket the window size (followed on SIGWINCH), with the local
+   * terminal in raw mode and restored after (core/lxd/exec.ts). `beforeHandover` runs once the
+   * instance answered, right before the terminal is taken (the console releases its screen then).
+   * @returns the argv run and its exit status (the operation's `return`)
+   * @throws LxdeckError E_NO_TERMINAL (exit 2) when stdin or stdout is not a terminal, E_NOT_FOUND,
+   *   E_STATE (not running), E_UNREACHABLE
+   */
+  async attach(name: string, command: string[] = [], opts: { beforeHandover?: () => void } = {}): Promise<InteractiveResult> {
+    checkName(name);
+    if (!process.stdin.isTTY || !process.stdout.isTTY)
+      throw new LxdeckError('E_NO_TERMINAL', 'an interactive attach needs a terminal', { hint: 'give a command to run without one: attach NAME -- COMMAND...', exitCode: 2 });
+    const argv = command.length ? command : LXD_SHELL;
+    try {
+      return await execInteractive(this.client, name, argv, { stdin: process.stdin, stdout: process.stdout, env: { TERM: process.env.TERM || 'xterm' }, beforeHandover: opts.beforeHandover });
+    } catch (e) {
+      throw notFound(e, name);
+    }
   }
 
   /**
