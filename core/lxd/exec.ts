@@ -6,8 +6,10 @@
  * in, output out, binary messages) and one for "control"; each is opened as
  * `GET /1.0/operations/UUID/websocket?secret=SECRET` on the unix socket (the `ws` package's
  * `ws+unix://` addressing). A window change is the control message
- * `{"command": "window-resize", "args": {"width": "W", "height": "H"}}`. The command's exit status is
- * the finished operation's `metadata.return`.
+ * `{"command": "window-resize", "args": {"width": "W", "height": "H"}}`. Output and keys are binary
+ * messages; an empty text message is the end of either side's stream (LXD's websocket mirror), which
+ * LXD waits for from the client before it ends the operation. The command's exit status is the
+ * finished operation's `metadata.return`.
  */
 import { LxdeckError } from '../errors.js';
 import type { InteractiveResult } from '../types.js';
@@ -51,7 +53,7 @@ export function windowResizeMessage(columns: number, rows: number): string {
  * Runs `command` in instance `name` with a pty on LXD's side, wired to `stdin`/`stdout` (raw mode
  * while it runs, restored after, also on failure), the window size sent at start and on each
  * 'resize' of `stdout`. `beforeHandover` runs once the websockets are open, before raw mode.
- * Resolves when the command ended (LXD closes the pty websocket, then the operation ends).
+ * Resolves when the command ended: the operation finished (its output drained from the pty websocket).
  * @returns the argv and its exit status (-1 when LXD reported none)
  * @throws LxdeckError E_NOT_FOUND, E_STATE (not running) from the exec request, E_UNREACHABLE when a
  *   websocket cannot be opened, E_API when the operation failed
@@ -101,19 +103,40 @@ export async function execInteractive(
   const ignore = () => {};
   process.on('SIGINT', ignore);
   process.on('SIGQUIT', ignore);
+  // the command's end is the operation's end: LXD 5.0 does not always close the pty websocket
+  // then, so both are watched; output still in flight when the operation ends is read before closing
+  const closed = new Promise<void>((resolve) => {
+    data.on('message', (d: Buffer, isBinary: boolean) => {
+      if (isBinary) {
+        if (d.length) stdout.write(d);
+        return;
+      }
+      // an empty text message is LXD's end of the pty's output (its mirror's write barrier):
+      // answer with ours (no more keys) so that LXD's mirror, and with it the operation, ends
+      if (data.readyState === 1) data.send('', { binary: false });
+    });
+    data.on('close', () => resolve());
+    data.on('error', () => resolve());
+  });
+  const ended = (async (): Promise<LxdOperation> => {
+    for (;;) {
+      const op = await client.get<LxdOperation>(`${opUrl}/wait?timeout=30`);
+      if (op.status_code >= 200) return op;
+    }
+  })();
+  let done: LxdOperation;
   try {
     if (raw) stdin.setRawMode!(true);
     stdin.on('data', onKey);
     stdout.on('resize', onResize);
     stdin.resume();
     onResize();
-    await new Promise<void>((resolve) => {
-      data.on('message', (d: Buffer) => {
-        if (d.length) stdout.write(d);
-      });
-      data.on('close', () => resolve());
-      data.on('error', () => resolve());
-    });
+    const first = await Promise.race([closed.then(() => null), ended]);
+    if (first === null) done = await ended;
+    else {
+      done = first;
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 1000).unref())]);
+    }
   } finally {
     stdin.off('data', onKey);
     stdout.off('resize', onResize);
@@ -121,10 +144,10 @@ export async function execInteractive(
     stdin.pause();
     process.off('SIGINT', ignore);
     process.off('SIGQUIT', ignore);
-    if (control.readyState === 1) control.close();
-    if (data.readyState === 1) data.close();
+    control.terminate();
+    data.terminate();
   }
-  const done = await client.waitOperation(opUrl, 60, `exec in ${name}`);
+  if (done.status_code !== 200) throw new LxdeckError('E_API', `LXD: exec in ${name}: ${done.err || done.status}`, { hint: `lxc operation show ${done.id}` });
   const ret = (done.metadata as { return?: unknown } | null)?.return;
   return { argv: command, exitCode: typeof ret === 'number' ? ret : -1 };
 }

@@ -274,7 +274,7 @@ describe.runIf(RUN_LXD)('integration: LXD backend over a test daemon of its own 
     const t = new TmuxTerm();
     try {
       t.start(`${sh(process.execPath)} ${sh(CLI)} attach ${c}`, cliEnv(), 80, 24);
-      await t.waitForScreen('the shell prompt', (s) => /# $/m.test(s), 30_000);
+      await t.waitForScreen('the shell prompt', (s) => /#\s*$/m.test(s), 30_000);
       t.literal('echo in-$((6*7)) $(hostname); stty size');
       t.keys('Enter');
       let screen = await t.waitForScreen('the output', (s) => /^in-42 /m.test(s) && /^24 80$/m.test(s), 20_000);
@@ -303,7 +303,7 @@ describe.runIf(RUN_LXD)('integration: LXD backend over a test daemon of its own 
       }
       expect(row(u.screen())).toMatch(/›/);
       u.keys('a');
-      await u.waitForScreen('the shell prompt', (s) => /# $/m.test(s) && s.includes(`attached to ${c}`), 30_000);
+      await u.waitForScreen('the shell prompt', (s) => /#\s*$/m.test(s) && s.includes(`attached to ${c}`), 30_000);
       u.literal('echo console-$((2+3))');
       u.keys('Enter');
       await u.waitForScreen('the output', (s) => /^console-5$/m.test(s), 20_000);
