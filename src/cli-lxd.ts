@@ -12,7 +12,7 @@ import { LxdBackend, type LxdContainerInfo, type LxdContainerSummary } from '../
 import { lxdSocketPath } from '../core/lxd/client.js';
 import type { LimitsInput } from '../core/cgroup/limit-input.js';
 import { SIZE_GRAMMAR } from '../core/units.js';
-import { eachName } from './cli-lifecycle.js';
+import { addStateVerbs, type StateVerbHelp } from './cli-lifecycle.js';
 import { formatEntry, formatInfo } from './cli-inside.js';
 import { ActionLog, actionLogPath, readRecentActions, recordActions } from '../core/actionlog/index.js';
 import { LXD_ACTION_SPECS } from '../core/lxd/actions.js';
@@ -28,6 +28,16 @@ function table(rows: string[][]): string {
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  ').trimEnd()).join('\n');
 }
+
+/** The state verbs' help over LXD (LXD's words: instances, forced stops). */
+const LXD_STATE_HELP: StateVerbHelp = {
+  start: 'start instances; returns once each is running',
+  stop: 'stop instances: clean shutdown, then forced after the timeout',
+  restart: 'reboot running instances (forced after the timeout)',
+  freeze: 'freeze every process of running instances',
+  unfreeze: 'thaw frozen instances',
+  destroy: 'delete instances (refused while running unless --force; refused while security.protection.delete is set)',
+};
 
 /** The `ls` table over LXD: the local one's columns, with LOCATION (the cluster member) when clustered. */
 export function lxdLsTable(list: LxdContainerSummary[], clustered: boolean): string {
@@ -151,66 +161,8 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
       out(`created ${i.name} from ${o.image}${i.location ? ` on ${i.location}` : ''}, ${i.state}`);
     });
 
-  program
-    .command('start')
-    .argument('<name...>')
-    .description('start instances; returns once each is running')
-    .action(async (names: string[]) => {
-      const b = lxd();
-      await eachName(names, async (n) => {
-        await b.start(n);
-        const i = await b.info(n);
-        return `${n} ${i.state}${i.pid ? ` pid ${i.pid}` : ''}`;
-      }, setExit, (_n, line) => out(line));
-    });
-
-  program
-    .command('stop')
-    .argument('<name...>')
-    .description('stop instances: clean shutdown, then forced after the timeout')
-    .option('-k, --kill', 'force at once (no clean shutdown)')
-    .option('--timeout <seconds>', 'seconds to wait for a clean shutdown before forcing it', '30')
-    .action(async (names: string[], o: { kill?: boolean; timeout: string }) => {
-      const timeoutSec = positive(o.timeout, '--timeout', 0, 86400);
-      const b = lxd();
-      await eachName(names, (n) => b.stop(n, { kill: o.kill || timeoutSec === 0, timeoutSec }), setExit, (n) => out(`${n} STOPPED`));
-    });
-
-  program
-    .command('restart')
-    .argument('<name...>')
-    .description('reboot running instances')
-    .option('-k, --kill', 'force the restart')
-    .option('--timeout <seconds>', 'seconds to wait for a clean shutdown', '30')
-    .action(async (names: string[], o: { kill?: boolean; timeout: string }) => {
-      const timeoutSec = positive(o.timeout, '--timeout', 0, 86400);
-      const b = lxd();
-      await eachName(names, (n) => b.restart(n, { kill: o.kill, timeoutSec }), setExit, (n) => out(`${n} RUNNING`));
-    });
-
-  for (const [verb, desc, done] of [
-    ['freeze', 'freeze every process of running instances', 'FROZEN'],
-    ['unfreeze', 'thaw frozen instances', 'RUNNING'],
-  ] as const) {
-    program
-      .command(verb)
-      .argument('<name...>')
-      .description(desc)
-      .action(async (names: string[]) => {
-        const b = lxd();
-        await eachName(names, (n) => b[verb](n), setExit, (n) => out(`${n} ${done}`));
-      });
-  }
-
-  program
-    .command('destroy')
-    .argument('<name...>')
-    .description('delete instances (refused while running unless --force; refused while security.protection.delete is set)')
-    .option('-f, --force', 'stop a running instance first')
-    .action(async (names: string[], o: { force?: boolean }) => {
-      const b = lxd();
-      await eachName(names, (n) => b.destroy(n, { force: o.force }), setExit, (n) => out(`destroyed ${n}`));
-    });
+  // the state verbs are the local ones, over the LXD backend (one table, src/cli-lifecycle.ts)
+  addStateVerbs(program, { backend: lxd, setExit, help: LXD_STATE_HELP });
 
   program
     .command('limits')
