@@ -289,10 +289,11 @@ export async function importBusyboxImage(lxd, alias) {
 
 /**
  * A 2-member LXD cluster of the test's own: each member a daemon in its own network namespace
- * (`ip netns exec` gives it its own mount namespace with a fresh sysfs mount), the two joined
+ * and its own mount namespace with a fresh sysfs mount and the host's cgroup tree under it (so its
+ * instances start), the two joined
  * by a veth pair on a /24 no route of this host uses; member 1 bootstrapped and member 2
  * joined with explicit preseeds (the join runs inside member 2's namespace). No bridge, no
- * instance network. Image-server fetches go to a closed loopback proxy; member-to-member
+ * instance network (instances start with lo only). Image-server fetches go to a closed loopback proxy; member-to-member
  * traffic bypasses it.
  * @returns the TestCluster (see lxd-host.d.mts)
  * @throws Error with the members' log tails when a step fails (everything made is removed first)
@@ -345,7 +346,19 @@ export async function startTestCluster(id) {
       await step(run('ip', ['-n', netns[k], 'link', 'set', veth[k], 'up']), 'ip link set up');
       mkdirSync(lxdDirs[k], { mode: 0o711 });
       mkdirSync(join(dir, `pool${k + 1}`));
-      daemons[k] = execa('ip', ['netns', 'exec', netns[k], 'lxd', '--group', 'root', '--logfile', logs[k]], { env: { ...envOf(k), ...noNet }, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore', reject: false, cleanup: true });
+      // the daemon in the member's network namespace and a mount namespace of its own with a fresh
+      // sysfs (whose net/ shows that namespace's links), and the host's cgroup tree moved back under
+      // it: `ip netns exec` would remount /sys and hide the cgroup mounts, and no instance could start
+      const script = ['set -e', 'mkdir -p "$1"', 'mount --rbind /sys/fs/cgroup "$1"', 'mount -t sysfs sysfs /sys', 'mount --move "$1" /sys/fs/cgroup', 'mount -t securityfs securityfs /sys/kernel/security || true', 'shift', 'exec "$@"'].join('\n');
+      mkdirSync(join(dir, `cg${k + 1}`));
+      daemons[k] = execa('nsenter', [`--net=/run/netns/${netns[k]}`, '--', 'unshare', '-m', '--propagation', 'private', 'sh', '-c', script, 'sh', join(dir, `cg${k + 1}`), 'lxd', '--group', 'root', '--logfile', logs[k]], {
+        env: { ...envOf(k), ...noNet },
+        stdin: 'ignore',
+        stdout: 'ignore',
+        stderr: 'ignore',
+        reject: false,
+        cleanup: true,
+      });
     }
     for (const k of [0, 1]) await step(run('lxd', ['waitready', '--timeout=60'], { env: envOf(k), timeoutMs: 70_000 }), `lxd waitready (${members[k]})`);
     const bootstrap = [
