@@ -82,6 +82,11 @@ try {
     ['lxc list', 'lxc', ['list']],
     ['lxc list --format csv', 'lxc', ['list', '--format', 'csv']],
   ];
+  // where the floor is: Node's own start, and Node's start plus the one request lxdeck makes (no
+  // lxdeck code, no table): what any Node client of LXD's API pays
+  const oneGet = `import{request}from'node:http';const r=request({socketPath:process.env.LXD_DIR+'/unix.socket',path:'/1.0/instances?recursion=2',agent:false,headers:{Host:'lxd'}},(m)=>{m.resume()});r.end()`;
+  cmds.push(['node -e 0 (reference)', process.execPath, ['-e', '0']]);
+  cmds.push(['node + GET recursion=2 (reference)', process.execPath, ['--input-type=module', '-e', oneGet]]);
   process.argv.forEach((a, i) => {
     if (a !== '--also') return;
     const [label, file] = process.argv[i + 1].split(/=(.*)/s);
