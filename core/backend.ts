@@ -77,6 +77,15 @@ export interface Backend {
   /** delete protection on or off (destroy refuses with E_PROTECTED while on) */
   setProtected?(name: string, on: boolean): Promise<void>;
 
+  // ---- change notices (issue 10 part 3: LXD's event stream, core/lxd/events.ts)
+  /**
+   * Calls `onChange` whenever a container may have changed (created, started, stopped, frozen,
+   * deleted... by anyone; `name` null when unknown, e.g. after the stream reconnected), so a
+   * list can refresh at once instead of at its next poll. `onError` hears the stream drop
+   * (LxdeckError E_UNREACHABLE; it reconnects by itself) and come back (null). Returns the unsubscribe.
+   */
+  watch?(onChange: (change: { name: string | null; action: string }) => void, onError?: (e: Error | null) => void): () => void;
+
   // ---- several hosts in one backend (issue 10 part 4, core/hosts/all-backend.ts)
   /** the hosts whose rows the list holds (each row's `host`), in order; the console's host picker needs it */
   hostNames?(): string[];

@@ -114,7 +114,8 @@ export function formatInfo(i: ContainerInfo): string {
   return out.join('\n');
 }
 
-function formatEntry(e: ActionEntry): string {
+/** One action log entry as `lxdeck log` prints it. */
+export function formatEntry(e: ActionEntry): string {
   const res = e.result === 'ok' ? (e.exitStatus !== undefined ? `ok (exit ${e.exitStatus})` : 'ok') : `${e.result}: ${e.message ?? ''}`;
   return `${e.time}  ${e.user}  ${e.action}${e.container ? ` ${e.container}` : ''}  ${res}  ${e.durationMs} ms\n    $ ${e.command}`;
 }

@@ -10,6 +10,7 @@
  * or values). With --json (where the verb prints data) one entry per name.
  */
 import { Command } from 'commander';
+import type { Backend } from '../core/backend.js';
 import type { Engine } from '../core/engine.js';
 import { LxdeckError, formatError } from '../core/errors.js';
 import type { AutostartSettings, SnapshotInfo } from '../core/types.js';
@@ -100,79 +101,120 @@ function snapshotTable(list: SnapshotInfo[]): string {
   return table(rows);
 }
 
-/** Adds the lifecycle verbs to `program`. */
-export function addLifecycleCommands(program: Command, deps: LifecycleCommandDeps): void {
-  const { requireRoot, setExit } = deps;
+/** The help texts of the state verbs, each backend's own words (its tools, container or instance). */
+export type StateVerbHelp = Record<'start' | 'stop' | 'restart' | 'freeze' | 'unfreeze' | 'destroy', string>;
+
+/** The local engine's help texts (LXC's tools). */
+export const LOCAL_STATE_HELP: StateVerbHelp = {
+  start: 'start containers; returns once each is RUNNING',
+  stop: 'stop containers: clean shutdown, then kill after the timeout',
+  restart: 'reboot running containers cleanly (lxc-stop -r); returns once each is RUNNING again with a new init',
+  freeze: 'freeze every process of running containers',
+  unfreeze: 'thaw frozen containers',
+  destroy: 'destroy containers and their rootfs (refused while running unless --force; refused while protected)',
+};
+
+export interface StateVerbDeps {
+  /** the backend the verbs act on (core/backend.ts): the local engine, or LXD (src/cli-lxd.ts) */
+  backend: () => Pick<Backend, 'start' | 'stop' | 'freeze' | 'unfreeze' | 'destroy' | 'info' | 'restart'>;
+  /** called first by each verb (the local engine needs root; LXD checks its socket's access itself) */
+  requireRoot?: () => void;
+  setExit: (code: number) => void;
+  /** default {@link LOCAL_STATE_HELP} */
+  help?: StateVerbHelp;
+}
+
+/**
+ * The verbs that change a container's state, one table over the Backend seam for every backend:
+ * start, stop [--kill] [--timeout S], restart [--kill] [--timeout S], freeze, unfreeze, destroy
+ * [--force]. Each takes several names ({@link eachName}); start and restart print the state and
+ * PID after (from `info`), the others the state reached. A backend without restart answers
+ * E_UNSUPPORTED. @throws LxdeckError E_USAGE for a bad --timeout (exit status 2)
+ */
+export function addStateVerbs(program: Command, deps: StateVerbDeps): void {
+  const { setExit } = deps;
+  const requireRoot = deps.requireRoot ?? (() => {});
+  const help = deps.help ?? LOCAL_STATE_HELP;
+  const stateLine = async (b: ReturnType<StateVerbDeps['backend']>, n: string) => {
+    const i = await b.info(n);
+    return `${n} ${i.state}${i.pid ? ` pid ${i.pid}` : ''}`;
+  };
 
   program
     .command('start')
     .argument('<name...>')
-    .description('start containers; returns once each is RUNNING')
+    .description(help.start)
     .action(async (names: string[]) => {
       requireRoot();
-      const e = deps.engine();
+      const b = deps.backend();
       await eachName(names, async (n) => {
-        await e.start(n);
-        const i = await e.info(n);
-        return `${n} ${i.state}${i.pid ? ` pid ${i.pid}` : ''}`;
+        await b.start(n);
+        return stateLine(b, n);
       }, setExit, (_n, line) => out(line));
     });
 
   program
     .command('stop')
     .argument('<name...>')
-    .description('stop containers: clean shutdown, then kill after the timeout')
+    .description(help.stop)
     .option('-k, --kill', 'kill at once (no clean shutdown)')
     .option('--timeout <seconds>', 'seconds to wait for a clean shutdown before killing (0: kill at once)', '30')
     .action(async (names: string[], o: { kill?: boolean; timeout: string }) => {
       const timeoutSec = parseSeconds(o.timeout);
       requireRoot();
-      const e = deps.engine();
-      await eachName(names, (n) => e.stop(n, { kill: o.kill, timeoutSec }), setExit, (n) => out(`${n} STOPPED`));
+      const b = deps.backend();
+      await eachName(names, (n) => b.stop(n, { kill: o.kill, timeoutSec }), setExit, (n) => out(`${n} STOPPED`));
     });
 
   program
     .command('restart')
     .argument('<name...>')
-    .description('reboot running containers cleanly (lxc-stop -r); returns once each is RUNNING again with a new init')
+    .description(help.restart)
     .option('-k, --kill', 'kill and start again instead of a clean reboot')
     .option('--timeout <seconds>', 'seconds to wait for the reboot', '30')
     .action(async (names: string[], o: { kill?: boolean; timeout: string }) => {
       const timeoutSec = parseSeconds(o.timeout);
       requireRoot();
-      const e = deps.engine();
+      const b = deps.backend();
       await eachName(names, async (n) => {
-        await e.restart(n, { kill: o.kill, timeoutSec });
-        const i = await e.info(n);
-        return `${n} ${i.state}${i.pid ? ` pid ${i.pid}` : ''}`;
+        if (!b.restart) throw new LxdeckError('E_UNSUPPORTED', 'this backend cannot restart', { hint: 'stop, then start' });
+        await b.restart(n, { kill: o.kill, timeoutSec });
+        return stateLine(b, n);
       }, setExit, (_n, line) => out(line));
     });
 
-  for (const [verb, desc, done] of [
-    ['freeze', 'freeze every process of running containers', 'FROZEN'],
-    ['unfreeze', 'thaw frozen containers', 'RUNNING'],
+  for (const [verb, done] of [
+    ['freeze', 'FROZEN'],
+    ['unfreeze', 'RUNNING'],
   ] as const) {
     program
       .command(verb)
       .argument('<name...>')
-      .description(desc)
+      .description(help[verb])
       .action(async (names: string[]) => {
         requireRoot();
-        const e = deps.engine();
-        await eachName(names, (n) => e[verb](n), setExit, (n) => out(`${n} ${done}`));
+        const b = deps.backend();
+        await eachName(names, (n) => b[verb](n), setExit, (n) => out(`${n} ${done}`));
       });
   }
 
   program
     .command('destroy')
     .argument('<name...>')
-    .description('destroy containers and their rootfs (refused while running unless --force; refused while protected)')
+    .description(help.destroy)
     .option('-f, --force', 'kill a running container first')
     .action(async (names: string[], o: { force?: boolean }) => {
       requireRoot();
-      const e = deps.engine();
-      await eachName(names, (n) => e.destroy(n, { force: o.force }), setExit, (n) => out(`destroyed ${n}`));
+      const b = deps.backend();
+      await eachName(names, (n) => b.destroy(n, { force: o.force }), setExit, (n) => out(`destroyed ${n}`));
     });
+}
+
+/** Adds the lifecycle verbs to `program`. */
+export function addLifecycleCommands(program: Command, deps: LifecycleCommandDeps): void {
+  const { requireRoot, setExit } = deps;
+
+  addStateVerbs(program, { backend: deps.engine, requireRoot, setExit });
 
   program
     .command('snapshot')

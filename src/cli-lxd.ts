@@ -5,34 +5,20 @@
  * destroy, limits, stats, attach -- CMD, and the console with no verb. src/cli.ts picks this
  * program when the backend is lxd ({@link backendFromArgv}); the local program is untouched.
  */
-import { Command, Option } from 'commander';
-import { LxdeckError } from '../core/errors.js';
+import { Command, CommanderError, Option } from 'commander';
+import { BACKENDS } from './backend-arg.js';
+import { LxdeckError, formatError } from '../core/errors.js';
 import { LxdBackend, type LxdContainerInfo, type LxdContainerSummary } from '../core/lxd/backend.js';
 import { lxdSocketPath } from '../core/lxd/client.js';
 import type { LimitsInput } from '../core/cgroup/limit-input.js';
 import { SIZE_GRAMMAR } from '../core/units.js';
-import { eachName } from './cli-lifecycle.js';
-import { formatInfo } from './cli-inside.js';
+import { addStateVerbs, type StateVerbHelp } from './cli-lifecycle.js';
+import { formatEntry, formatInfo } from './cli-inside.js';
+import { ActionLog, actionLogPath, readRecentActions, recordActions } from '../core/actionlog/index.js';
+import { LXD_ACTION_SPECS } from '../core/lxd/actions.js';
 import { isInteractive, nonInteractiveMessage } from './console/tty.js';
 
-/** The backends the command line knows. */
-export const BACKENDS = ['local', 'lxd'] as const;
-export type BackendKind = (typeof BACKENDS)[number];
-
-/**
- * The backend an argv asks for: `--backend X` or `--backend=X` among the options before a
- * lone `--` (what follows it is a command's own argv), else LXDECK_BACKEND, else "local".
- * An unknown value is returned as it is, for the program to refuse.
- */
-export function backendFromArgv(args: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--') break;
-    if (a === '--backend' && i + 1 < args.length) return args[i + 1];
-    if (a.startsWith('--backend=')) return a.slice('--backend='.length);
-  }
-  return env.LXDECK_BACKEND || 'local';
-}
+export { BACKENDS, backendFromArgv, type BackendKind } from './backend-arg.js';
 
 function out(s: string): void {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -42,6 +28,16 @@ function table(rows: string[][]): string {
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  ').trimEnd()).join('\n');
 }
+
+/** The state verbs' help over LXD (LXD's words: instances, forced stops). */
+const LXD_STATE_HELP: StateVerbHelp = {
+  start: 'start instances; returns once each is running',
+  stop: 'stop instances: clean shutdown, then forced after the timeout',
+  restart: 'reboot running instances (forced after the timeout)',
+  freeze: 'freeze every process of running instances',
+  unfreeze: 'thaw frozen instances',
+  destroy: 'delete instances (refused while running unless --force; refused while security.protection.delete is set)',
+};
 
 /** The `ls` table over LXD: the local one's columns, with LOCATION (the cluster member) when clustered. */
 export function lxdLsTable(list: LxdContainerSummary[], clustered: boolean): string {
@@ -93,7 +89,9 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
   program.addHelpText('after', '\nEnvironment: LXDECK_BACKEND=lxd (as --backend lxd), LXD_DIR (the socket is $LXD_DIR/unix.socket).\nExit status: 0 success, 1 the action failed, 2 bad usage.\n');
   const g = () => program.opts<Globals>();
   let backend: LxdBackend | undefined;
-  const lxd = () => (backend ??= new LxdBackend({ socketPath: lxdSocketPath(g().lxdSocket) }));
+  // every action (create, start, stop, freeze, delete, limits, exec...) of the verbs and the console
+  // goes to lxdeck's action log like a local one, with the equivalent `lxc` (LXD client) command
+  const lxd = () => (backend ??= recordActions(new LxdBackend({ socketPath: lxdSocketPath(g().lxdSocket) }), new ActionLog().append, { specs: LXD_ACTION_SPECS }));
 
   program.allowExcessArguments(true);
   program.action(async () => {
@@ -127,8 +125,7 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
     .option('--location <member>', 'only the instances on this cluster member')
     .action(async (o: { json?: boolean; location?: string }) => {
       const b = lxd();
-      let list = await b.list();
-      const clustered = await b.isClustered();
+      let { rows: list, clustered } = await b.listing();
       if (o.location !== undefined) {
         if (!clustered) throw new LxdeckError('E_USAGE', '--location filters by cluster member, and this LXD is not clustered', { hint: 'lxc cluster list shows the members of a cluster' });
         list = list.filter((c) => c.location === o.location);
@@ -164,66 +161,8 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
       out(`created ${i.name} from ${o.image}${i.location ? ` on ${i.location}` : ''}, ${i.state}`);
     });
 
-  program
-    .command('start')
-    .argument('<name...>')
-    .description('start instances; returns once each is running')
-    .action(async (names: string[]) => {
-      const b = lxd();
-      await eachName(names, async (n) => {
-        await b.start(n);
-        const i = await b.info(n);
-        return `${n} ${i.state}${i.pid ? ` pid ${i.pid}` : ''}`;
-      }, setExit, (_n, line) => out(line));
-    });
-
-  program
-    .command('stop')
-    .argument('<name...>')
-    .description('stop instances: clean shutdown, then forced after the timeout')
-    .option('-k, --kill', 'force at once (no clean shutdown)')
-    .option('--timeout <seconds>', 'seconds to wait for a clean shutdown before forcing it', '30')
-    .action(async (names: string[], o: { kill?: boolean; timeout: string }) => {
-      const timeoutSec = positive(o.timeout, '--timeout', 0, 86400);
-      const b = lxd();
-      await eachName(names, (n) => b.stop(n, { kill: o.kill || timeoutSec === 0, timeoutSec }), setExit, (n) => out(`${n} STOPPED`));
-    });
-
-  program
-    .command('restart')
-    .argument('<name...>')
-    .description('reboot running instances')
-    .option('-k, --kill', 'force the restart')
-    .option('--timeout <seconds>', 'seconds to wait for a clean shutdown', '30')
-    .action(async (names: string[], o: { kill?: boolean; timeout: string }) => {
-      const timeoutSec = positive(o.timeout, '--timeout', 0, 86400);
-      const b = lxd();
-      await eachName(names, (n) => b.restart(n, { kill: o.kill, timeoutSec }), setExit, (n) => out(`${n} RUNNING`));
-    });
-
-  for (const [verb, desc, done] of [
-    ['freeze', 'freeze every process of running instances', 'FROZEN'],
-    ['unfreeze', 'thaw frozen instances', 'RUNNING'],
-  ] as const) {
-    program
-      .command(verb)
-      .argument('<name...>')
-      .description(desc)
-      .action(async (names: string[]) => {
-        const b = lxd();
-        await eachName(names, (n) => b[verb](n), setExit, (n) => out(`${n} ${done}`));
-      });
-  }
-
-  program
-    .command('destroy')
-    .argument('<name...>')
-    .description('delete instances (refused while running unless --force; refused while security.protection.delete is set)')
-    .option('-f, --force', 'stop a running instance first')
-    .action(async (names: string[], o: { force?: boolean }) => {
-      const b = lxd();
-      await eachName(names, (n) => b.destroy(n, { force: o.force }), setExit, (n) => out(`destroyed ${n}`));
-    });
+  // the state verbs are the local ones, over the LXD backend (one table, src/cli-lifecycle.ts)
+  addStateVerbs(program, { backend: lxd, setExit, help: LXD_STATE_HELP });
 
   program
     .command('limits')
@@ -284,18 +223,61 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
     });
 
   program
+    .command('log')
+    .description(`the last actions lxdeck took (local and LXD), each with its equivalent command (from ${actionLogPath()}; LXDECK_LOG overrides)`)
+    .option('--json', 'print a JSON array of {time, user, container, action, command, result, message?, exitStatus?, durationMs}')
+    .option('-n, --lines <n>', 'how many of the last actions', '20')
+    .action((o: { json?: boolean; lines: string }) => {
+      const entries = readRecentActions(positive(o.lines, '-n', 1, 1_000_000));
+      if (o.json) return out(JSON.stringify(entries, null, 2));
+      out(entries.length ? entries.map(formatEntry).join('\n') : `no actions logged in ${actionLogPath()}`);
+    });
+
+  program
     .command('attach')
     .alias('exec')
     .argument('<name>')
-    .argument('<command...>', 'the command to run inside, after --')
-    .description('run a command inside a running instance (POST /1.0/instances/NAME/exec, output recorded); exits with its exit status')
-    .addHelpText('after', `\nNo terminal is given to the command (an interactive shell: lxc exec NAME -- sh). Example:\n  lxdeck --backend lxd attach web1 -- sh -c 'uptime; exit 3'\n`)
+    .argument('[command...]', 'the command to run inside, after -- (default: bash if the instance has it, else /bin/sh)')
+    .description('a shell or a command inside a running instance; exits with its exit status')
+    .addHelpText(
+      'after',
+      `\nOn a terminal it runs with a pty, as lxc exec does (POST /1.0/instances/NAME/exec, interactive, over LXD's websockets;\nthe window size follows yours); exit the shell (exit or Ctrl+D) to come back. Without a terminal a COMMAND is\nneeded: it runs with its output recorded and printed. Example:\n  lxdeck --backend lxd attach web1 -- sh -c 'uptime; exit 3'\n`,
+    )
     .action(async (name: string, command: string[]) => {
-      const r = await lxd().exec(name, command);
+      const b = lxd();
+      if (process.stdin.isTTY && process.stdout.isTTY) {
+        const r = await b.attach(name, command);
+        setExit(r.exitCode < 0 ? 1 : r.exitCode);
+        return;
+      }
+      if (!command.length) throw new LxdeckError('E_NO_TERMINAL', 'attach without a command needs a terminal', { hint: `give one: lxdeck --backend lxd attach ${name} -- COMMAND...`, exitCode: 2 });
+      const r = await b.exec(name, command);
       if (r.stdout) process.stdout.write(r.stdout);
       if (r.stderr) process.stderr.write(r.stderr);
       setExit(r.exitCode < 0 ? 1 : r.exitCode);
     });
 
   return program;
+}
+
+/**
+ * Runs the LXD program with `argv` (process.argv form) and resolves with the exit status: 0, 1 when
+ * an action failed (the error and its hint on stderr, `lxdeck: ...` / `hint: ...`), 2 for bad usage.
+ */
+export async function lxdMain(argv: string[], version = 'unknown'): Promise<number> {
+  let code = 0;
+  const program = buildLxdProgram((c) => (code = c), version);
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    const { message, hint } = formatError(e);
+    process.stderr.write(`lxdeck: ${message}\n`);
+    if (hint) process.stderr.write(`hint: ${hint}\n`);
+    return e instanceof LxdeckError ? e.exitCode : 1;
+  }
 }

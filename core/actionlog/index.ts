@@ -4,4 +4,4 @@
  * (recording an engine's actions).
  */
 export { ActionLog, DEFAULT_ACTION_LOG, actingUser, actionLogPath, parseActionLog, readRecentActions, type ActionEntry, type ActionLogOptions } from './log.js';
-export { ACTION_SPECS, recordActions, renderEquivalent, type Equivalent, type RecordOptions } from './record.js';
+export { ACTION_SPECS, recordActions, renderEquivalent, type ActionSpecs, type Equivalent, type RecordOptions, type Spec } from './record.js';

@@ -19,7 +19,11 @@ export interface Equivalent {
   note?: string;
 }
 
-type Spec = (lxcpath: string, args: unknown[], result: unknown) => Equivalent;
+/** The equivalent command lines of one call: from the backend's `lxcpath`, the call's arguments and its result (undefined when it failed). */
+export type Spec = (lxcpath: string, args: unknown[], result: unknown) => Equivalent;
+
+/** What is recorded for one method: the action's name in the log, and its equivalent commands. */
+export type ActionSpecs = Readonly<Record<string, { action: string; equivalent: Spec }>>;
 
 const lxc = (tool: string, lxcpath: string, name: string, ...rest: string[]): string[] => [tool, '-P', lxcpath, '-n', name, ...rest];
 const str = (v: unknown): string => String(v);
@@ -29,7 +33,7 @@ const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object'
  * Equivalent commands per engine method. The templates lxdeck runs itself map to LXC's
  * template of the same kind (`debootstrap` → `debian`); `lxc:NAME` templates are LXC's own.
  */
-export const ACTION_SPECS: Readonly<Record<string, { action: string; equivalent: Spec }>> = {
+export const ACTION_SPECS: ActionSpecs = {
   create: {
     action: 'create',
     equivalent: (p, [name, o]) => {
@@ -215,6 +219,8 @@ export interface RecordOptions {
   env?: NodeJS.ProcessEnv;
   /** clock, for tests; default Date.now */
   now?: () => number;
+  /** the methods recorded and their equivalents; default {@link ACTION_SPECS} (LXC's lxc-* tools). The LXD backend passes core/lxd/actions.ts's (LXD's `lxc` client) */
+  specs?: ActionSpecs;
 }
 
 /**
@@ -228,6 +234,7 @@ export interface RecordOptions {
  */
 export function recordActions<E extends { readonly lxcpath: string }>(engine: E, onAction: (entry: ActionEntry) => void, opts: RecordOptions = {}): E {
   const now = opts.now ?? Date.now;
+  const specs = opts.specs ?? ACTION_SPECS;
   const emit = (entry: ActionEntry) => {
     try {
       onAction(entry);
@@ -239,7 +246,7 @@ export function recordActions<E extends { readonly lxcpath: string }>(engine: E,
     get(target, prop) {
       const v = Reflect.get(target, prop, target) as unknown;
       if (typeof v !== 'function') return v;
-      const spec = typeof prop === 'string' && Object.hasOwn(ACTION_SPECS, prop) ? ACTION_SPECS[prop] : undefined;
+      const spec = typeof prop === 'string' && Object.hasOwn(specs, prop) ? specs[prop] : undefined;
       const fn = v as (...a: unknown[]) => unknown;
       if (!spec) return fn.bind(target);
       return async (...args: unknown[]) => {

@@ -11,7 +11,7 @@
 import { availableParallelism, totalmem } from 'node:os';
 import type { Backend } from '../backend.js';
 import { LxdeckError } from '../errors.js';
-import type { ContainerInfo, ContainerLimits, ContainerState, ContainerSummary, CreateOptions, NetInfo, StopOptions } from '../types.js';
+import type { ContainerInfo, ContainerLimits, ContainerState, ContainerSummary, CreateOptions, InteractiveResult, NetInfo, StopOptions } from '../types.js';
 import { CONTAINER_STATES } from '../types.js';
 import type { SetLimitsResult } from '../cgroup/resources.js';
 import type { LimitsInput } from '../cgroup/limit-input.js';
@@ -20,6 +20,8 @@ import { StatsStream, stoppedSample, ratePerSec } from '../stats/sampler.js';
 import { parseCpuList, parseCpus, parseSize, type LimitValue } from '../units.js';
 import { LxdClient, type LxdClientOptions, type LxdOperation } from './client.js';
 import type { LxdInstance, LxdInstanceState, LxdServer } from './types.js';
+import { LxdEvents, lifecycleChange } from './events.js';
+import { execInteractive, LXD_SHELL } from './exec.js';
 
 /** A row of `lxdeck --backend lxd ls`: the summary plus where it runs and LXD's own status. */
 export interface LxdContainerSummary extends ContainerSummary {
@@ -84,6 +86,15 @@ export function lxdIpv4(state: LxdInstanceState | null | undefined, family: 'ine
     for (const a of n.addresses ?? []) if (a.family === family && a.scope === 'global') out.push(a.address);
   }
   return out;
+}
+
+/**
+ * Whether LXD is clustered, read from instances: an instance's `location` is its member's name
+ * in a cluster and "none" otherwise (LXD 5.0's instance API); undefined when there is none to read.
+ */
+export function clusteredFrom(list: readonly Pick<LxdInstance, 'location'>[]): boolean | undefined {
+  if (!list.length) return undefined;
+  return list.some((i) => !!i.location && i.location !== 'none');
 }
 
 /** One LXD instance (InstanceFull, with state) as a list row; `clustered` adds `location`. */
@@ -206,14 +217,27 @@ export class LxdBackend implements Backend {
    * `location` (the member). @throws LxdeckError E_UNREACHABLE, E_API
    */
   async list(): Promise<LxdContainerSummary[]> {
-    const [list, clustered] = await Promise.all([this.instances(), this.isClustered()]);
-    return list.map((i) => lxdSummary(i, clustered)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return (await this.listing()).rows;
+  }
+
+  /**
+   * {@link list}'s rows and whether LXD is clustered, from ONE request (GET
+   * /1.0/instances?recursion=2) when there is an instance: its `location` is the member's name
+   * when clustered and "none" when not. Only an empty list asks GET /1.0.
+   * @throws LxdeckError E_UNREACHABLE, E_API
+   */
+  async listing(): Promise<{ rows: LxdContainerSummary[]; clustered: boolean }> {
+    const list = await this.instances();
+    const known = clusteredFrom(list);
+    if (known !== undefined) this.clustered ??= known;
+    const clustered = known ?? (await this.isClustered());
+    return { rows: list.map((i) => lxdSummary(i, clustered)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), clustered };
   }
 
   /** One instance in lxdeck's info shape plus LXD's fields (see LxdContainerInfo). @throws LxdeckError E_NOT_FOUND */
   async info(name: string): Promise<LxdContainerInfo> {
     const i = await this.instance(name);
-    const clustered = await this.isClustered();
+    const clustered = clusteredFrom([i]) ?? (await this.isClustered());
     const s = lxdSummary(i, clustered);
     const cfg = i.expanded_config ?? {};
     const net: NetInfo[] = [];
@@ -485,6 +509,62 @@ export class LxdBackend implements Backend {
       if (p) await this.client.request('DELETE', p).catch(() => undefined);
     }
     return { argv: command, exitCode: typeof md.return === 'number' ? md.return : -1, stdout, stderr };
+  }
+
+  /**
+   * Runs `command` (no command: bash when the instance has one, else /bin/sh, see LXD_SHELL) inside
+   * the instance on this process's terminal, as `lxc exec` does: POST .../exec with
+   * interactive=true and wait-for-websocket, then the pty's data websocket carries the keys and
+   * the output, the control websocket the window size (followed on SIGWINCH), with the local
+   * terminal in raw mode and restored after (core/lxd/exec.ts). `beforeHandover` runs once the
+   * instance answered, right before the terminal is taken (the console releases its screen then).
+   * @returns the argv run and its exit status (the operation's `return`)
+   * @throws LxdeckError E_NO_TERMINAL (exit 2) when stdin or stdout is not a terminal, E_NOT_FOUND,
+   *   E_STATE (not running), E_UNREACHABLE
+   */
+  async attach(name: string, command: string[] = [], opts: { beforeHandover?: () => void } = {}): Promise<InteractiveResult> {
+    checkName(name);
+    if (!process.stdin.isTTY || !process.stdout.isTTY)
+      throw new LxdeckError('E_NO_TERMINAL', 'an interactive attach needs a terminal', { hint: 'give a command to run without one: attach NAME -- COMMAND...', exitCode: 2 });
+    const argv = command.length ? command : LXD_SHELL;
+    try {
+      return await execInteractive(this.client, name, argv, { stdin: process.stdin, stdout: process.stdout, env: { TERM: process.env.TERM || 'xterm' }, beforeHandover: opts.beforeHandover });
+    } catch (e) {
+      throw notFound(e, name);
+    }
+  }
+
+  /**
+   * Follows LXD's lifecycle events (GET /1.0/events over the unix socket, core/lxd/events.ts):
+   * `onChange` hears each instance event ({name, action: "instance-started"...}), and
+   * `{name: null, action: "reconnected"}` when the stream came back after a drop (events may have
+   * been missed). `onError` hears the drop (LxdeckError E_UNREACHABLE; it reconnects by itself)
+   * and null when it is back. Returns the unsubscribe (closes the stream).
+   */
+  watch(onChange: (change: { name: string | null; action: string }) => void, onError?: (e: Error | null) => void): () => void {
+    let reconnecting = false;
+    const events = new LxdEvents({
+      socketPath: this.client.socketPath,
+      types: ['lifecycle'],
+      onEvent: (e) => {
+        const c = lifecycleChange(e);
+        if (c && (c.name !== null || c.action.startsWith('instance'))) onChange(c);
+      },
+      onOpen: () => {
+        if (reconnecting) onChange({ name: null, action: 'reconnected' });
+      },
+      onError: (e) => {
+        if (e) reconnecting = true;
+        onError?.(e);
+      },
+    });
+    void events.start();
+    return () => events.close();
+  }
+
+  /** An event stream of this daemon (lifecycle and operation events by default), not yet started: see LxdEvents. */
+  events(opts: Omit<ConstructorParameters<typeof LxdEvents>[0], 'socketPath'>): LxdEvents {
+    return new LxdEvents({ ...opts, socketPath: this.client.socketPath });
   }
 
   /**

@@ -234,6 +234,29 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     return () => clearInterval(t);
   }, [refresh, refreshMs, listRefreshMs, store]);
 
+  // ---- change notices (LXD's event stream): a list at once when something changed, by anyone;
+  // polling stays as the fallback. A drop of the stream is shown, and cleared when it is back.
+  useEffect(() => {
+    if (!engine.watch) return undefined;
+    let dropped = false;
+    return engine.watch(
+      () => {
+        if (mounted.current) void latest.current.refresh(true);
+      },
+      (e) => {
+        if (!mounted.current) return;
+        if (e) {
+          dropped = true;
+          const { message, hint } = formatError(e);
+          dispatch({ type: 'status', status: { kind: 'error', message, hint } });
+        } else if (dropped) {
+          dropped = false;
+          dispatch({ type: 'status', status: { kind: 'info', message: 'event stream back' } });
+        }
+      },
+    );
+  }, [engine, dispatch]);
+
   // ---- each pass: state, PID and names from the sampler; a change asks for a full list (IPv4)
   const changeTimer = useRef<NodeJS.Timeout | null>(null);
   /** One list, at least `gapMs` after the last one began; no-op while one is scheduled. */

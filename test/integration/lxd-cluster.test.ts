@@ -47,6 +47,24 @@ describe.runIf(RUN_LXD)('integration: LXD backend on a 2-member cluster in netwo
     }
   }, 180_000);
 
+  it('instances start on either member (the members see the host cgroup tree under their own sysfs): start on m2 through m1, RUNNING there with a PID, then stop', async () => {
+    const b1 = new LxdBackend({ socketPath: cluster!.sockets[0] });
+    const b2 = new LxdBackend({ socketPath: cluster!.sockets[1] });
+    for (const [n, member] of [[`st2-${id}`, 'm2'], [`st1-${id}`, 'm1']] as const) {
+      await b1.create(n, { image: alias, target: member });
+      await b1.start(n);
+      const row = (await b2.list()).find((r) => r.name === n);
+      expect(row).toMatchObject({ state: 'RUNNING', location: member });
+      expect(row!.pid).toBeGreaterThan(1);
+      expect(existsSync(`/proc/${row!.pid}`)).toBe(true); // its init is a process of this host
+      const r = runCli(['attach', n, '--', 'sh', '-c', 'echo up; exit 4'], { LXD_DIR: cluster!.lxdDirs[0], LXDECK_BACKEND: 'lxd' });
+      expect(r).toMatchObject({ status: 4, stdout: 'up\n' });
+      await b1.stop(n, { kill: true });
+      expect((await b1.list()).find((x) => x.name === n)?.state).toBe('STOPPED');
+      await b1.destroy(n);
+    }
+  }, 240_000);
+
   it('CLI: ls shows a LOCATION column and --json a location; --location filters by member; create --target places it', () => {
     const env = { LXD_DIR: cluster!.lxdDirs[1], LXDECK_BACKEND: 'lxd' };
     const made = runCli(['create', `cli-${id}`, '--image', alias, '--target', 'm1'], env);

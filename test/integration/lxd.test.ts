@@ -2,8 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLxdeckError } from '../../core/errors.js';
 import { LxdBackend } from '../../core/lxd/backend.js';
+import { lifecycleChange, type LxdEvent } from '../../core/lxd/events.js';
 import { contains, parseCidr } from '../../core/network/ipv4.js';
 import type { StatsSample } from '../../core/stats/types.js';
+import type { ActionEntry } from '../../core/actionlog/index.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { TmuxTerm, haveTmux, sh } from '../e2e/tmux.js';
 import { linkExists, uniq } from '../helpers/lxc-env.js';
@@ -53,7 +55,7 @@ describe.runIf(RUN_LXD)('integration: LXD backend over a test daemon of its own 
     expect(await until(async () => dnsmasqOf(lxd!.lxdDir), (l) => l.length === 0, 10_000)).toEqual([]);
   }, 180_000);
 
-  const cliEnv = () => ({ LXD_DIR: lxd!.lxdDir, LXDECK_BACKEND: 'lxd' });
+  const cliEnv = () => ({ LXD_DIR: lxd!.lxdDir, LXDECK_BACKEND: 'lxd', LXDECK_LOG: `${lxd!.dir}/actions.log` });
 
   it('the daemon answers and is not clustered; the local image alias is there', async () => {
     const s = await backend.server();
@@ -180,6 +182,21 @@ describe.runIf(RUN_LXD)('integration: LXD backend over a test daemon of its own 
     expect(run(['stop', c, '--timeout', '5'])).toMatchObject({ status: 0, stdout: `${c} STOPPED\n` });
     expect(run(['destroy', c])).toMatchObject({ status: 0, stdout: `destroyed ${c}\n` });
     expect((JSON.parse(run(['ls', '--json']).stdout) as { name: string }[]).map((r) => r.name)).not.toContain(c);
+
+    // every action went to the action log like a local one, with LXD's client command
+    const log = (JSON.parse(run(['log', '--json', '-n', '100']).stdout) as ActionEntry[]).filter((e) => e.container === c);
+    const viaLxc = `env LXD_DIR=${lxd!.lxdDir} lxc`;
+    expect(log.map((e) => [e.action, e.command, e.result, e.exitStatus])).toEqual([
+      ['create', `${viaLxc} init ${alias} ${c} -c limits.memory=96MiB && ${viaLxc} start ${c}`, 'ok', undefined],
+      ['limits', `${viaLxc} config set ${c} limits.memory=64MiB`, 'ok', undefined],
+      ['attach', `${viaLxc} exec ${c} -- sh -c 'echo hi; exit 3'`, 'ok', 3],
+      ['freeze', `${viaLxc} pause ${c}`, 'ok', undefined],
+      ['unfreeze', `${viaLxc} start ${c} # LXD's client resumes a frozen instance with start`, 'ok', undefined],
+      ['destroy', `${viaLxc} delete ${c}`, 'E_RUNNING', undefined],
+      ['stop', `${viaLxc} stop ${c} --timeout 5`, 'ok', undefined],
+      ['destroy', `${viaLxc} delete ${c}`, 'ok', undefined],
+    ]);
+    expect(readFileSync(`${lxd!.dir}/actions.log`, 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(8);
   }, 300_000);
 
   it('the console over LXD (tmux, 80x24): the instance listed, s starts, f freezes and thaws, d deletes after the typed name, q quits', async () => {
@@ -212,6 +229,95 @@ describe.runIf(RUN_LXD)('integration: LXD backend over a test daemon of its own 
     } finally {
       t.close();
     }
+  }, 240_000);
+
+  it("events: start and stop by another client (LXD's own lxc) arrive on the /1.0/events stream; watch hears them; an operation is followed to its end", async () => {
+    const c = `le-${id}`;
+    await backend.create(c, { image: alias });
+    const seen: LxdEvent[] = [];
+    const ev = backend.events({ onEvent: (e) => seen.push(e) });
+    const changes: { name: string | null; action: string }[] = [];
+    const unwatch = backend.watch((ch) => changes.push(ch));
+    try {
+      await ev.start();
+      const started = ev.waitFor((e) => lifecycleChange(e)?.name === c && lifecycleChange(e)?.action === 'instance-started', 60_000, `${c} started`);
+      await lxd!.lxc(['start', c]);
+      const e = await started;
+      expect(e).toMatchObject({ type: 'lifecycle', metadata: { action: 'instance-started', source: `/1.0/instances/${c}` } });
+      // the operation behind `lxc start` was seen as an operation event that ended in Success
+      expect(seen.some((x) => x.type === 'operation' && x.metadata.status === 'Success' && JSON.stringify(x.metadata.resources ?? {}).includes(`/1.0/instances/${c}`))).toBe(true);
+      // an operation of our own followed through its events: PUT .../state answers at once with the operation
+      const put = await backend.client.request('PUT', `/1.0/instances/${c}/state`, { action: 'freeze', timeout: -1 });
+      expect(put.type).toBe('async');
+      const states: string[] = [];
+      const op = await ev.followOperation(put.operation!, 60_000, (o) => states.push(o.status));
+      expect(op.status).toBe('Success');
+      expect(states[states.length - 1]).toBe('Success');
+      expect((await backend.list()).find((r) => r.name === c)?.state).toBe('FROZEN');
+      const stopped = ev.waitFor((x) => lifecycleChange(x)?.name === c && lifecycleChange(x)?.action === 'instance-stopped', 60_000, `${c} stopped`);
+      await lxd!.lxc(['stop', '--force', c]);
+      await stopped;
+      // watch (what the console's list subscribes to) heard the same changes
+      for (let i = 0; i < 100 && !changes.some((x) => x.name === c && x.action === 'instance-stopped'); i++) await sleep(50);
+      expect(changes).toContainEqual({ name: c, action: 'instance-stopped' });
+    } finally {
+      unwatch();
+      ev.close();
+    }
+    await backend.destroy(c);
+  }, 180_000);
+
+  it('attach with a pty over the exec websockets (tmux, 80x24): the CLI verb runs a command inside, follows a resize, passes the exit status on; the console hands the terminal over and takes it back', async () => {
+    expect(haveTmux(), 'tmux is needed (scripts/install-deps.sh --test installs it)').toBe(true);
+    const c = `la-${id}`;
+    await backend.create(c, { image: alias, start: true });
+    const t = new TmuxTerm();
+    try {
+      t.start(`${sh(process.execPath)} ${sh(CLI)} attach ${c}`, cliEnv(), 80, 24);
+      await t.waitForScreen('the shell prompt', (s) => /#\s*$/m.test(s), 30_000);
+      t.literal('echo in-$((6*7)) $(hostname); stty size');
+      t.keys('Enter');
+      let screen = await t.waitForScreen('the output', (s) => /^in-42 /m.test(s) && /^24 80$/m.test(s), 20_000);
+      expect(screen).toMatch(new RegExp(`^in-42 ${c}$`, 'm'));
+      t.resize(100, 30);
+      t.literal('stty size');
+      t.keys('Enter');
+      await t.waitForScreen('the new size inside', (s) => /^30 100$/m.test(s), 20_000);
+      t.literal('exit 5');
+      t.keys('Enter');
+      expect(await t.waitForExit(20_000)).toBe(5);
+      expect(t.stty()).toMatch(/(^|\s)icanon(\s|$)/m); // the terminal is out of raw mode again
+    } finally {
+      t.close();
+    }
+
+    // the console: a on the running row, a command inside, exit, the list again
+    const row = (screen: string) => screen.split('\n').find((l) => l.includes(` ${c} `));
+    const u = new TmuxTerm();
+    try {
+      u.start(`${sh(process.execPath)} ${sh(CLI)}`, cliEnv(), 80, 24);
+      await u.waitForScreen(`${c} RUNNING`, (s) => /RUNNING/.test(row(s) ?? ''), 30_000);
+      for (let i = 0; i < 40 && !/›/.test(row(u.screen()) ?? ''); i++) {
+        u.keys('Down');
+        await sleep(100);
+      }
+      expect(row(u.screen())).toMatch(/›/);
+      u.keys('a');
+      await u.waitForScreen('the shell prompt', (s) => /#\s*$/m.test(s) && s.includes(`attached to ${c}`), 30_000);
+      u.literal('echo console-$((2+3))');
+      u.keys('Enter');
+      await u.waitForScreen('the output', (s) => /^console-5$/m.test(s), 20_000);
+      u.literal('exit');
+      u.keys('Enter');
+      await u.waitForScreen('the list again', (s) => s.includes(`back from attach to ${c} (exit status 0)`) && row(s) !== undefined, 30_000);
+      u.keys('q');
+      expect(await u.waitForExit()).toBe(0);
+    } finally {
+      u.close();
+    }
+    const logged = (JSON.parse(runCli(['log', '--json', '-n', '200'], cliEnv()).stdout) as ActionEntry[]).filter((e) => e.container === c && e.action === 'attach');
+    expect(logged.map((e) => e.exitStatus)).toEqual([5, 0]);
+    await backend.destroy(c, { force: true });
   }, 240_000);
 
   it('CLI --backend lxd: a create without --image is bad usage (2); a missing socket is one clear error with a hint (1); --location needs a cluster', () => {
