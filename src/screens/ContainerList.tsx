@@ -29,6 +29,7 @@ import { validateContainerName } from '../../core/names.js';
 import type { AutostartSettings } from '../../core/types.js';
 import { mergeSampled } from '../state/list-merge.js';
 import { useStatsListener, useStatsSelector } from '../hooks/use-stats.js';
+import { markRender } from '../console/frame-log.js';
 import type { StatsSnapshot } from '../state/stats-store.js';
 import { cpuText, memText } from './stats-format.js';
 import type { ScreenProps } from './types.js';
@@ -144,6 +145,7 @@ export function listColumns(width: number, cells: ReadonlyMap<string, LiveCells>
 }
 
 export function ContainerList(props: ContainerListProps): React.JSX.Element {
+  markRender();
   const { engine, state, getState, dispatch, width, height, theme, refreshMs, onQuit, onHandOff } = props;
   const listRefreshMs = props.listRefreshMs ?? DEFAULT_LIST_REFRESH_MS;
   const g = glyphs(theme);
