@@ -29,7 +29,8 @@ const run = (file, args, opts = {}) => String(execFileSync(file, args, { stdio: 
  * Makes `count` running busybox containers PREFIX00..PREFIXNN in a new lxcpath
  * (or, with `--lxcpath DIR` on the command line, uses the containers already there).
  * `opts.overlay`: the copies are overlay clones of the first (`lxc-copy -s -B overlay`: no rootfs
- * copied, about 40 ms each), for the large fleets; they are destroyed before it.
+ * copied, about 40 ms each), for the large fleets, with one tty each (lxc.tty.max = 1); they are
+ * destroyed before it.
  * @returns { lxcpath, names, cleanup }
  */
 export function makeFleet(count, prefix = 'bench', opts = {}) {
@@ -61,7 +62,10 @@ export function makeFleet(count, prefix = 'bench', opts = {}) {
   const base = names[0];
   run('lxc-create', ['-P', lxcpath, '-n', base, '-t', 'busybox']);
   const cfgPath = join(lxcpath, base, 'config');
-  const cfg = readFileSync(cfgPath, 'utf8').split('\n').filter((l) => !/^\s*lxc\.net\.0\./.test(l)).concat(['lxc.net.0.type = empty', '']).join('\n');
+  // overlay fleets are the large ones: one tty each (busybox's config asks for 5, and the host's
+  // devpts runs out of ptys, kernel.pty.max minus kernel.pty.reserve, at about 460 containers)
+  const drop = opts.overlay ? /^\s*lxc\.(net\.0\.|tty\.max\b)/ : /^\s*lxc\.net\.0\./;
+  const cfg = readFileSync(cfgPath, 'utf8').split('\n').filter((l) => !drop.test(l)).concat(['lxc.net.0.type = empty', ...(opts.overlay ? ['lxc.tty.max = 1'] : []), '']).join('\n');
   writeFileSync(cfgPath, cfg);
   for (const n of names.slice(1)) run('lxc-copy', ['-P', lxcpath, '-n', base, '-N', n, ...(opts.overlay ? ['-s', '-B', 'overlay'] : [])]);
   for (const n of names) run('lxc-start', ['-P', lxcpath, '-n', n, '-d'], { stdio: 'ignore' });
