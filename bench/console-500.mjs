@@ -8,6 +8,7 @@
 //   npm run build && sudo flock /tmp/lxdeck-heavy.lock node bench/console-500.mjs
 //     [--sizes 50,500] [--seconds 30] [--warmup 8] [--keys 120] [--tall 80x48]
 //   --lxcpath DIR   measure the containers already running in DIR instead (one size)
+//   --also LABEL=DIST  another build (its dist/, with the frame log) scrolled the same way, after
 //
 // Each size: lxc-top -P DIR -d 1 and the console (LXDECK_FRAME_LOG=FILE: one line per frame with
 // its render time measured inside the process, src/console/frame-log.ts), each in its own tmux
@@ -70,7 +71,7 @@ function launch(label, geometry, argv, env = []) {
   const [x, y] = geometry.split('x');
   const s = `${tag}-${sessions.length}`;
   sessions.push(s);
-  const pid = Number(tmux('new-session', '-d', '-s', s, '-x', x, '-y', y, '-P', '-F', '#{pane_pid}', '--', 'env', '-u', 'CI', 'TERM=xterm-256color', ...env, ...argv));
+  const pid = Number(tmux('new-session', '-d', '-s', s, '-x', x, '-y', y, '-P', '-F', '#{pane_pid}', '--', 'env', '-u', 'CI', '-u', 'NODE_EXTRA_CA_CERTS', 'TERM=xterm-256color', ...env, ...argv));
   return { label, session: s, pid };
 }
 
@@ -137,8 +138,21 @@ async function measure(lxcpath, n) {
   const [q0, q1] = await pressDown(tcon.session, keys);
   const tallKeyed = frames(tallLog, q0, q1);
   stopSessions();
+  // --also LABEL=DIST: another build's console on the same containers, the same key presses at 80x24
+  const also = [];
+  for (const [i, a] of process.argv.entries()) {
+    if (a !== '--also') continue;
+    const [label, dist] = process.argv[i + 1].split(/=(.*)/s);
+    const alog = join(work, `frames-${n}-${also.length}.log`);
+    const acon = launch(`lxdeck console (${label})`, '80x24', ['node', join(dist, 'src', 'cli.js'), '--lxcpath', lxcpath], [`LXDECK_FRAME_LOG=${alog}`]);
+    await sleep(warmup * 1000);
+    const arss = status(acon.pid, 'VmRSS');
+    const [a0, a1] = await pressDown(acon.session, keys);
+    also.push({ label, rss: arss, hwm: status(acon.pid, 'VmHWM'), keyed: frames(alog, a0, a1) });
+    stopSessions();
+  }
 
-  console.log(`\n${n} running containers, load average ${load()}`);
+  console.log(`\n${n} containers, load average ${load()}`);
   console.log(`CPU over ${seconds} s at 1 Hz after a ${warmup} s warm-up:`);
   console.log(`  lxc-top -d 1        ${cpu[0].toFixed(2).padStart(6)} s = ${((cpu[0] / seconds) * 100).toFixed(2)}% of one core`);
   console.log(`  lxdeck console      ${cpu[1].toFixed(2).padStart(6)} s = ${((cpu[1] / seconds) * 100).toFixed(2)}% of one core (${(cpu[1] / cpu[0]).toFixed(2)}x lxc-top)`);
@@ -147,6 +161,7 @@ async function measure(lxcpath, n) {
   console.log(frameRow('1 Hz, no keys, 80x24', idle));
   console.log(frameRow(`Down x${keys}, 80x24`, keyed));
   console.log(frameRow(`Down x${keys}, ${tall}`, tallKeyed));
+  for (const a of also) console.log(frameRow(`Down x${keys}, 80x24, ${a.label}`, a.keyed) + `   RSS ${a.rss.toFixed(1)} MiB before the keys, peak ${a.hwm.toFixed(1)} MiB`);
   void top;
   return { n, cpu, rss: median(rss), hwm, idle, keyed, tallKeyed };
 }
