@@ -39,6 +39,7 @@ import { consoleEscapeOf } from './screens/console-escape.js';
 import type { ConsoleServices } from './console/services.js';
 import { initialState, reducer, topScreen, type Action, type UiState } from './state/reducer.js';
 import { useWindowSize } from './console/use-window-size.js';
+import { markRender } from './console/frame-log.js';
 
 export interface AppProps {
   engine: Backend;
@@ -70,6 +71,7 @@ const NO_SERVICES: ConsoleServices = {};
 export const DEFAULT_STATS_MS = 1000;
 
 export function App({ engine, refreshMs = DEFAULT_REFRESH_MS, statsMs = DEFAULT_STATS_MS, listRefreshMs, theme = DEFAULT_THEME, onQuit, services = NO_SERVICES, readOnly = false }: AppProps): React.JSX.Element {
+  markRender();
   const [state, reactDispatch] = useReducer(reducer, initialState);
   // The same fold of the same actions, done at dispatch time: what the next
   // render will show, readable before it happens (see ContainerList's keys).

@@ -6,14 +6,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { DEFAULT_BRIDGE, DEFAULT_LXCPATH, type Engine } from '../core/engine.js';
-import { localEngine } from './local-engine.js';
+import { loadTemplates, localEngine } from './local-engine.js';
 import { LxdeckError, formatError } from '../core/errors.js';
 import { CONTAINER_NAME_RULE } from '../core/names.js';
 import type { ContainerSummary } from '../core/types.js';
 import { abortOnSignals } from '../core/rootfs/create.js';
 import type { TemplateManifest } from '../core/rootfs/template.js';
 import { SIZE_GRAMMAR } from '../core/units.js';
-import * as templatesIndex from '../templates/index.js';
 import { isInteractive, nonInteractiveMessage } from './console/tty.js';
 import { addResourceCommands } from './cli-resources.js';
 import { addInsideCommands, formatInfo } from './cli-inside.js';
@@ -170,8 +169,9 @@ interface CreateFlags {
   start?: boolean;
 }
 
-/** The templates' manifests: templates/index.ts's listTemplates() where it exists, else every TEMPLATES entry. */
-function templateManifests(): TemplateManifest[] {
+/** The templates' manifests: templates/index.ts's listTemplates() where it exists, else every TEMPLATES entry (templates/ loaded on demand). */
+async function templateManifests(): Promise<TemplateManifest[]> {
+  const templatesIndex = await loadTemplates();
   const list = (templatesIndex as { listTemplates?: () => TemplateManifest[] }).listTemplates;
   return list ? list() : Object.values(templatesIndex.TEMPLATES).map((t) => t.manifest);
 }
@@ -388,8 +388,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('templates')
     .description('list the templates with their options')
     .option('--json', 'print a JSON array of {name, description, offline, network?, options: [{name, type, default, description}]}')
-    .action((o: { json?: boolean }) => {
-      const list = templateManifests();
+    .action(async (o: { json?: boolean }) => {
+      const list = await templateManifests();
       if (o.json) return out(JSON.stringify(list, null, 2));
       const lines: string[] = [];
       for (const t of list) {

@@ -30,6 +30,7 @@ import { detectTheme } from './terminal-caps.js';
 import { hostServices, type ConsoleServices, type TerminalHandOff } from './services.js';
 import { GatedStdout } from './terminal-gate.js';
 import { mapStack } from '../stack-map.js';
+import { frameLogFromEnv } from './frame-log.js';
 
 /** xterm control sequences (ECMA-48 CSI, DEC private modes). */
 export const ENTER_ALT_SCREEN = '\u001b[?1049h';
@@ -200,7 +201,7 @@ export async function runConsole(engine: Backend, opts: RunConsoleOptions = {}):
     try {
       instance = render(
         <App engine={engine} refreshMs={opts.refreshMs ?? DEFAULT_REFRESH_MS} theme={theme} services={services} readOnly={opts.readOnly ?? false} />,
-        { stdin, stdout: gate as unknown as NodeJS.WriteStream, stderr, exitOnCtrlC: false, patchConsole: true },
+        { stdin, stdout: gate as unknown as NodeJS.WriteStream, stderr, exitOnCtrlC: false, patchConsole: true, onRender: frameLogFromEnv() },
       );
     } catch (e) {
       finish(1, e);

@@ -11,7 +11,7 @@
  * stop, and every `listRefreshMs`. Without a store the list is polled with
  * `engine.list()` every `refreshMs`. A list is never run twice at once.
  */
-import React, { useCallback, useEffect, useLayoutEffect, useRef } from 'react';
+import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { Box, Text, useInput, type Key } from 'ink';
 import type { ContainerState, ContainerSummary } from '../../core/types.js';
 import { LxdeckError, formatError } from '../../core/errors.js';
@@ -29,6 +29,7 @@ import { validateContainerName } from '../../core/names.js';
 import type { AutostartSettings } from '../../core/types.js';
 import { mergeSampled } from '../state/list-merge.js';
 import { useStatsListener, useStatsSelector } from '../hooks/use-stats.js';
+import { markRender } from '../console/frame-log.js';
 import type { StatsSnapshot } from '../state/stats-store.js';
 import { cpuText, memText } from './stats-format.js';
 import type { ScreenProps } from './types.js';
@@ -144,6 +145,7 @@ export function listColumns(width: number, cells: ReadonlyMap<string, LiveCells>
 }
 
 export function ContainerList(props: ContainerListProps): React.JSX.Element {
+  markRender();
   const { engine, state, getState, dispatch, width, height, theme, refreshMs, onQuit, onHandOff } = props;
   const listRefreshMs = props.listRefreshMs ?? DEFAULT_LIST_REFRESH_MS;
   const g = glyphs(theme);
@@ -713,6 +715,10 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   useEffect(() => {
     dispatch({ type: 'viewport', pageSize });
   }, [pageSize, dispatch]);
+  // the same columns object while width, figures, sort and theme stay: the table keeps its column
+  // widths (measured over every row) instead of measuring all N rows again for a selection move
+  const hosts = typeof engine.hostNames === 'function';
+  const columns = useMemo(() => listColumns(width, store ? cells : null, state.sort, theme.ascii, { hosts }), [width, store, cells, state.sort, theme.ascii, hosts]);
   const top = scrollTop(state.top, state.selected, pageSize, rows.length);
   if (width < MIN_COLUMNS || height < MIN_ROWS) {
     return (
@@ -746,7 +752,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         </Text>
       </Box>
       <Table
-        columns={listColumns(width, store ? cells : null, state.sort, theme.ascii, { hosts: typeof engine.hostNames === 'function' })}
+        columns={columns}
         rows={rows}
         marked={state.marked.length ? (c) => state.marked.includes(c.name) : undefined}
         rowKey={(c) => c.name}

@@ -17,6 +17,7 @@ import type { Status } from '../../components/StatusLine.js';
 import { fitToWidth } from '../../components/text.js';
 import { TOP_COMMANDS, commandFor, offeredHints, refusalOf, type TopCommandId } from '../keymap.js';
 import { useKeys } from '../hooks/use-keys.js';
+import { markRender } from '../console/frame-log.js';
 import { useStatsSelector } from '../hooks/use-stats.js';
 import type { StatsSnapshot } from '../state/stats-store.js';
 import { scrollTop } from '../state/reducer.js';
@@ -89,6 +90,7 @@ export function topSignature(snap: StatsSnapshot): string {
 const same = (a: string, b: string): boolean => a === b;
 
 export function TopView(props: ScreenProps): React.JSX.Element {
+  markRender();
   const { width, height, theme, dispatch, onQuit } = props;
   // redrawn when a figure on screen changes; the data then comes from the snapshot itself
   useStatsSelector(props.stats, topSignature, same);

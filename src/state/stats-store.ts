@@ -7,7 +7,11 @@
  *
  * Per container the store keeps a bounded history ring of its last
  * `historySize` samples (idea: lazydocker's container_stats.go, stats pushed
- * into a bounded history and pulled on render). A container that leaves the
+ * into a bounded history and pulled on render). The ring holds a
+ * {@link HistoryPoint} per pass, the figures a sparkline draws, not the whole
+ * sample (500 containers x 60 passes of whole samples were about 20 MB of the
+ * console's heap); the newest entry of {@link StatsStore.history} is the whole
+ * sample. A container that leaves the
  * passes (destroyed) is forgotten; one that stops keeps its ring, whose
  * newest sample is then STOPPED (S2: no error, the row just turns STOPPED).
  *
@@ -20,6 +24,58 @@ import { formatError } from '../../core/errors.js';
 
 /** Default number of samples kept per container (60 s at 1 Hz). */
 export const DEFAULT_HISTORY = 60;
+
+/**
+ * What the history keeps of one sample: the state and the figures the stats screen draws as
+ * sparklines (core/stats/types.ts StatsSample: cpu.percent, memory.used and swap in bytes,
+ * blkio and net rates in bytes per second, pids.current). One flat object of numbers.
+ */
+export interface HistoryPoint {
+  state: StatsSample['state'];
+  pid: number | null;
+  cpuPercent: number | null;
+  memUsed: number | null;
+  swap: number | null;
+  readBps: number | null;
+  writeBps: number | null;
+  /** false when the sample had no network (net: null) */
+  net: boolean;
+  rxBps: number | null;
+  txBps: number | null;
+  pids: number | null;
+}
+
+/** The {@link HistoryPoint} of a sample. */
+export function historyPoint(s: StatsSample): HistoryPoint {
+  return {
+    state: s.state,
+    pid: s.pid,
+    cpuPercent: s.cpu.percent,
+    memUsed: s.memory.used,
+    swap: s.memory.swap,
+    readBps: s.blkio.readBps,
+    writeBps: s.blkio.writeBps,
+    net: s.net !== null,
+    rxBps: s.net?.rxBps ?? null,
+    txBps: s.net?.txBps ?? null,
+    pids: s.pids.current,
+  };
+}
+
+/** A sample rebuilt from a point: the point's figures, every other figure null (no limits, counters, PSI). */
+function sampleOfPoint(name: string, p: HistoryPoint): StatsSample {
+  return {
+    name,
+    state: p.state,
+    pid: p.pid,
+    cpu: { usageUsec: null, percent: p.cpuPercent, percentOfHost: null, percentOfLimit: null, limitCpus: null },
+    memory: { used: p.memUsed, cache: null, usage: null, limit: null, percent: null, percentOf: null, swap: p.swap },
+    blkio: { readBytes: null, writeBytes: null, readBps: p.readBps, writeBps: p.writeBps },
+    pids: { current: p.pids, limit: null },
+    net: p.net ? { rxBytes: 0, txBytes: 0, rxBps: p.rxBps, txBps: p.txBps, interfaces: [] } : null,
+    pressure: { cpu: null, memory: null, io: null },
+  };
+}
 
 /**
  * A fixed-capacity ring: pushing past `capacity` drops the oldest item.
@@ -88,7 +144,7 @@ export class StatsStore {
   readonly historySize: number;
   private readonly retryMs: number;
   private snapshot: StatsSnapshot = EMPTY;
-  private readonly rings = new Map<string, Ring<StatsSample>>();
+  private readonly rings = new Map<string, Ring<HistoryPoint>>();
   private readonly listeners = new Set<() => void>();
   private stream: StatsStreamLike | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -111,10 +167,16 @@ export class StatsStore {
 
   /**
    * The samples kept for `name`, oldest first (at most `historySize`); empty when unknown.
-   * A new array each call: read it in render, keyed on the snapshot's version.
+   * The newest is the whole last sample; the older ones carry the {@link HistoryPoint} figures
+   * only (the rest null). A new array each call: read it in render, keyed on the snapshot's version.
    */
   history(name: string): StatsSample[] {
-    return this.rings.get(name)?.toArray() ?? [];
+    const points = this.rings.get(name)?.toArray() ?? [];
+    if (points.length === 0) return [];
+    const out = points.map((p) => sampleOfPoint(name, p));
+    // every container with a ring was in the last pass: its whole sample is there
+    out[out.length - 1] = this.snapshot.latest.get(name) ?? out[out.length - 1];
+    return out;
   }
 
   /** Containers with a history, in the order of the last pass. */
@@ -132,11 +194,11 @@ export class StatsStore {
       latest.set(s.name, s);
       let r = this.rings.get(s.name);
       if (!r) {
-        r = new Ring<StatsSample>(this.historySize);
+        r = new Ring<HistoryPoint>(this.historySize);
         this.rings.set(s.name, r);
       }
       // the same sample object again (a host of an all-hosts pass with no new pass of its own) is kept once
-      if (r.last() !== s) r.push(s);
+      if (this.snapshot.latest.get(s.name) !== s) r.push(historyPoint(s));
     }
     for (const n of [...this.rings.keys()]) if (!latest.has(n)) this.rings.delete(n);
     this.snapshot = { version: this.snapshot.version + 1, pass, latest, error: null };

@@ -100,4 +100,17 @@ describe('Table', () => {
     expect(2 + w.reduce((a, b) => a + b, 0) + 2).toBeLessThanOrEqual(30);
     expect(w[0]).toBeGreaterThanOrEqual(6);
   });
+
+  it('column widths are measured over every row, also the ones scrolled out, and again when the rows change (same columns array)', () => {
+    const many: Row[] = Array.from({ length: 30 }, (_, i) => ({ name: `c${i}`, state: 'RUNNING', ip: '-' }));
+    many[25] = { name: 'a-much-longer-name', state: 'RUNNING', ip: '-' };
+    // row 25 is not on screen (height 4), yet STATE starts after its name's width
+    const wide = draw(60, { data: many });
+    expect(col(wide[0], 'STATE')).toBe(2 + 'a-much-longer-name'.length + 1);
+    // the same columns array with other rows: measured again, not the cached widths
+    const short = draw(60, { data: many.filter((r) => r.name !== 'a-much-longer-name') });
+    expect(col(short[0], 'STATE')).toBe(2 + 'NAME'.length + 1); // the header is the widest cell left
+    // scrolling the first rows array (same array) keeps the widths
+    expect(col(draw(60, { data: many, top: 10 })[0], 'STATE')).toBe(col(wide[0], 'STATE'));
+  });
 });

@@ -15,6 +15,24 @@ describe('stats store', () => {
     expect(st.getSnapshot().version).toBe(12);
   });
 
+  it('the history keeps the sparkline figures of older passes and the whole newest sample', () => {
+    const st = new StatsStore({ historySize: 3 });
+    const net = { rxBytes: 10, txBytes: 20, rxBps: 1, txBps: 2, interfaces: ['veth0'] };
+    for (let i = 0; i < 4; i++) st.ingest(passOf([sample('a', { cpu: { percent: i, limitCpus: 2 }, memory: { used: 100 + i, limit: 1 << 20 }, net: { ...net, rxBps: i } })]));
+    const h = st.history('a');
+    expect(h.map((s) => [s.cpu.percent, s.memory.used, s.net?.rxBps])).toEqual([
+      [1, 101, 1],
+      [2, 102, 2],
+      [3, 103, 3],
+    ]);
+    // older: the drawn figures only; newest: the sample as the pass gave it
+    expect(h[0].cpu.limitCpus).toBeNull();
+    expect(h[0].memory.limit).toBeNull();
+    expect(h[2]).toBe(st.getSnapshot().latest.get('a'));
+    expect(h[2].cpu.limitCpus).toBe(2);
+    expect(h[2].memory.limit).toBe(1 << 20);
+  });
+
   it('Ring keeps capacity items in order and refuses a zero capacity', () => {
     const r = new Ring<number>(3);
     [1, 2, 3, 4].forEach((x) => r.push(x));
