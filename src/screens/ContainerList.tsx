@@ -22,7 +22,7 @@ import { Dialog, dialogHeight, type DialogLine } from '../../components/Dialog.j
 import { StatusLine, STATUS_LINES } from '../../components/StatusLine.js';
 import { displayWidth, fitToWidth, safeText, tailToWidth } from '../../components/text.js';
 import { glyphs, type Theme } from '../../components/theme.js';
-import { CHOICE_PROMPT_COMMANDS, DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, commandFor, hintsFor, offeredHints, refusalOf, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
+import { CHOICE_PROMPT_COMMANDS, DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, PANE_COMMANDS, commandFor, hintsFor, offeredHints, refusalOf, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
 import { type Action, type SortOrder, type UiState, markedContainers, scrollTop, selectedContainer, visibleContainers } from '../state/reducer.js';
 import { TextPrompt, textPromptHeight, type TextPromptProps } from '../../components/TextPrompt.js';
 import { validateContainerName } from '../../core/names.js';
@@ -34,6 +34,7 @@ import { cpuText, memText } from './stats-format.js';
 import type { ScreenProps } from './types.js';
 import { consoleEscapeOf } from './console-escape.js';
 import { setupOfferText } from './setup/setup-state.js';
+import { ShellPane } from './ShellPane.js';
 
 /**
  * The list's props. Key handlers decide on `getState()` (every action
@@ -365,6 +366,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     let quit = false;
     const events = splitKeyEvents(rawInput, rawKey);
     if (getState().suspended !== null) return; // lxc-attach / lxc-console is about to take the terminal
+    if (getState().pane !== null) return; // the shell pane has the keys (ShellPane reads them raw)
     if (getState().screens.length > 0) {
       // a key of this list opened a screen that has not subscribed its key handler
       // yet ("cfast" typed 20 ms apart): every key until it does is that screen's input
@@ -465,6 +467,9 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
             if (!running) return notRunning('attach');
             void ctx.onHandOff?.('attach', n);
             return;
+          case 'pane':
+            if (!running) return notRunning('a shell');
+            return d({ type: 'pane-open', name: n });
           case 'console':
             if (!running) return notRunning('the console');
             return d({ type: 'open-console-intro', name: n, escape: consoleEscapeOf(engine, n) });
@@ -628,7 +633,10 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
 
   // ---- layout: every part has a known height so the list gets the rest
   const rows = visibleContainers(state);
-  const hints = state.dialog
+  const pane = state.pane;
+  const hints = pane
+    ? hintsFor(PANE_COMMANDS, theme.ascii)
+    : state.dialog
     ? hintsFor(isCopyPrompt(state) ? CHOICE_PROMPT_COMMANDS : DIALOG_COMMANDS, theme.ascii)
     : state.filterEditing
       ? hintsFor(FILTER_COMMANDS, theme.ascii)
@@ -686,7 +694,11 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
 
   const TITLE_LINES = 1;
   const TABLE_CHROME = 2; // header and rule
-  const pageSize = Math.max(1, height - TITLE_LINES - TABLE_CHROME - filterLines - dialogLines - STATUS_LINES - hintLines);
+  const free = height - TITLE_LINES - TABLE_CHROME - filterLines - dialogLines - STATUS_LINES - hintLines;
+  // with the shell pane open the list keeps a third of the room (2 to 8 rows), the pane the rest:
+  // a fixed split, so the shell's size does not change when containers come and go
+  const pageSize = pane ? Math.max(2, Math.min(8, Math.floor(free / 3))) : Math.max(1, free);
+  const paneHeight = pane ? Math.max(2, free - pageSize) : 0;
   useEffect(() => {
     dispatch({ type: 'viewport', pageSize });
   }, [pageSize, dispatch]);
@@ -744,6 +756,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         </Box>
       ) : null}
       {dialog}
+      {pane ? <ShellPane key={pane.name} engine={engine} name={pane.name} width={width} height={paneHeight} theme={theme} dispatch={dispatch} /> : null}
       <StatusLine status={state.status} busy={state.busy} width={width} theme={theme} />
       <KeyHints hints={hints} width={width} theme={theme} maxLines={hintMax} />
     </Box>
