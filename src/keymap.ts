@@ -150,7 +150,7 @@ export type PaneCommandId = 'leave' | 'sendPrefix';
 /**
  * Keys of the shell pane (src/screens/ShellPane.tsx). Every other key goes to the shell. The
  * prefix is lxc-console's escape (lxc-console(1), `-e` at its default ^a), so one habit
- * leaves both: Ctrl+a q leaves (lxc-attach is ended, the shell inside gets SIGHUP), Ctrl+a a
+ * leaves both: Ctrl+a q leaves (lxc-attach is ended, and the shell inside with it), Ctrl+a a
  * types one Ctrl+a into the shell (as lxc-console's Ctrl+a Ctrl+a does).
  */
 export const PANE_COMMANDS: readonly Command<PaneCommandId>[] = [

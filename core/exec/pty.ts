@@ -32,8 +32,8 @@ export interface PtyChild {
   /** resolves once when the child has ended and its output is read */
   readonly exited: Promise<PtyExit>;
   /**
-   * Ends the child: SIGTERM (lxc-attach detaches and closes the container's side, so the shell
-   * inside gets SIGHUP from its own terminal), SIGKILL after `graceMs` (default 2000) if it is
+   * Ends the child: SIGTERM (lxc-attach detaches and closes its side of the container's pty, and the
+   * shell inside ends with it), SIGKILL after `graceMs` (default 2000) if it is
    * still there. Resolves with how it ended; never throws.
    */
   end(graceMs?: number): Promise<PtyExit>;

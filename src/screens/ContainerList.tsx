@@ -10,6 +10,10 @@
  * after an action, when a pass shows a container appear, vanish, start or
  * stop, and every `listRefreshMs`. Without a store the list is polled with
  * `engine.list()` every `refreshMs`. A list is never run twice at once.
+ *
+ * Shell pane (`x`, UiState.pane): the list keeps a third of the rows and the
+ * selected container's shell runs in src/screens/ShellPane.tsx below it; while
+ * it is open the list reads no key (the pane reads them raw) but stays live.
  */
 import React, { useCallback, useEffect, useLayoutEffect, useRef } from 'react';
 import { Box, Text, useInput, type Key } from 'ink';
