@@ -116,6 +116,19 @@ describe('the shell pane', () => {
     expect(paneRule(f)).toBeDefined();
   });
 
+  it('keeps up with a flood of output: the pane shows its end and the prompt after it', async () => {
+    const s = open(new FakeEngine([summary('web', 'RUNNING')]));
+    await s.waitFor((f) => f.includes(' web '), 'the list');
+    await s.press('x');
+    await s.waitFor(prompt, 'the prompt', 10_000);
+    await s.press('yes | head -n 20000 | nl; echo flood-$((1+1))-done', '\r');
+    const f = await s.waitFor((x) => paneLines(x).some((l) => l.trim() === 'flood-2-done'), 'the end of the flood', 30_000);
+    const inside = paneLines(f);
+    const at = inside.findIndex((l) => l.trim() === 'flood-2-done');
+    expect(inside[at - 1]).toMatch(/^\s*20000\s+y$/);
+    expect(inside[at + 1]).toMatch(/^fake#/);
+  });
+
   it('the shell ending by itself (exit) closes the pane with its exit status', async () => {
     const s = open(new FakeEngine([summary('web', 'RUNNING')]));
     await s.waitFor((f) => f.includes(' web '), 'the list');
