@@ -707,11 +707,18 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     dispatch({ type: 'viewport', pageSize });
   }, [pageSize, dispatch]);
   const top = scrollTop(state.top, state.selected, pageSize, rows.length);
-  if (width < MIN_COLUMNS || height < MIN_ROWS) {
+  const tooSmall = width < MIN_COLUMNS || height < MIN_ROWS;
+  // the same keyed element in both layouts below: a terminal made too small for a moment hides
+  // the pane but keeps its shell (React keeps a keyed child of the same parent type)
+  const paneElement = pane ? (
+    <ShellPane key={`pane:${pane.name}`} engine={engine} name={pane.name} width={width} height={paneHeight} theme={theme} dispatch={dispatch} hidden={tooSmall} />
+  ) : null;
+  if (tooSmall) {
     return (
       <Box width={width} height={height} flexDirection="column">
         <Text wrap="truncate">{fitToWidth(`terminal too small: need ${MIN_COLUMNS}x${MIN_ROWS}, have ${width}x${height}`, width, { ellipsis: g.ellipsis })}</Text>
-        <Text wrap="truncate">{fitToWidth('q quit', width)}</Text>
+        <Text wrap="truncate">{fitToWidth(pane ? 'Ctrl+a q leave the shell' : 'q quit', width)}</Text>
+        {paneElement}
       </Box>
     );
   }
@@ -760,7 +767,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         </Box>
       ) : null}
       {dialog}
-      {pane ? <ShellPane key={pane.name} engine={engine} name={pane.name} width={width} height={paneHeight} theme={theme} dispatch={dispatch} /> : null}
+      {paneElement}
       <StatusLine status={state.status} busy={state.busy} width={width} theme={theme} />
       <KeyHints hints={hints} width={width} theme={theme} maxLines={hintMax} />
     </Box>

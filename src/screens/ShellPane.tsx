@@ -43,15 +43,17 @@ export interface ShellPaneProps {
   height: number;
   theme: Theme;
   dispatch: React.Dispatch<Action>;
+  /** draw nothing and keep the pty's size (the terminal is too small for the console): the shell runs on */
+  hidden?: boolean;
 }
 
-export function ShellPane({ engine, name, width, height, theme, dispatch }: ShellPaneProps): React.JSX.Element {
+export function ShellPane({ engine, name, width, height, theme, dispatch, hidden = false }: ShellPaneProps): React.JSX.Element | null {
   const cols = width;
   const rows = terminalPaneRows(height);
   const [lines, setLines] = useState<PaneLine[]>([]);
   const [running, setRunning] = useState(false);
   const size = useRef({ cols, rows });
-  size.current = { cols, rows };
+  if (!hidden) size.current = { cols, rows };
   const session = useRef<{ child: PtyChild; screen: PaneScreen } | null>(null);
   /** keys typed before the shell runs */
   const early = useRef('');
@@ -127,11 +129,11 @@ export function ShellPane({ engine, name, width, height, theme, dispatch }: Shel
   // ---- size: the pty and the screen model follow the pane
   useEffect(() => {
     const cur = session.current;
-    if (!cur) return;
+    if (!cur || hidden) return;
     cur.screen.resize(cols, rows);
     cur.child.resize(cols, rows);
     setLines(cur.screen.lines());
-  }, [cols, rows, running]);
+  }, [cols, rows, running, hidden]);
 
   // ---- keys: raw, as Ink read them
   const { internal_eventEmitter: input } = useStdin();
@@ -162,6 +164,7 @@ export function ShellPane({ engine, name, width, height, theme, dispatch }: Shel
     };
   }, [input]);
 
+  if (hidden) return null;
   const ell = theme.ascii ? '...' : '…';
   const title = running ? `shell in ${name}` : `starting a shell in ${name}${ell}`;
   return <TerminalPane lines={lines} title={title} note={`${cols}x${rows}`} width={width} height={height} theme={theme} />;

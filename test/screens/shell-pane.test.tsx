@@ -77,6 +77,21 @@ describe('the shell pane', () => {
     expect(paneLines(f).find((l) => /^\d+ \d+\s*$/.test(l))!.trim()).toBe(`${rule.rows} ${rule.cols}`);
   });
 
+  it('a terminal made too small for a moment hides the pane but keeps the shell', async () => {
+    const s = open(new FakeEngine([summary('web', 'RUNNING')]), { columns: 80, rows: 24 });
+    await s.waitFor((f) => f.includes(' web '), 'the list');
+    await s.press('x');
+    await s.waitFor(prompt, 'the prompt', 10_000);
+    await s.press('echo keep-$((2*3))', '\r');
+    await s.waitFor((x) => paneLines(x).some((l) => l.trim() === 'keep-6'), 'the output', 10_000);
+    s.stdout.resize(30, 8);
+    await s.waitFor((x) => x.includes('terminal too small') && x.includes('Ctrl+a q leave the shell'), 'the notice', 5000);
+    s.stdout.resize(80, 24);
+    const f = await s.waitFor((x) => paneRule(x)?.cols === 80, 'the pane again', 5000);
+    // the same shell: its earlier output is still on its screen
+    expect(paneLines(f).some((l) => l.trim() === 'keep-6')).toBe(true);
+  });
+
   it('Ctrl+a q leaves: the shell ends, the pane closes, the list has the keys again', async () => {
     const e = new FakeEngine([summary('web', 'RUNNING')]);
     let quit = 0;
