@@ -11,7 +11,17 @@ import type { ContainerLimits, SetLimitsResult } from './cgroup/resources.js';
 import type { LimitsInput } from './cgroup/limit-input.js';
 import type { StatsSource } from './stats/types.js';
 import type { ProcessInfo, ProcessSnapshot } from './ps/procs.js';
+import type { PtyChild } from './exec/pty.js';
 import type { DeviceChange, DeviceEntry, AutostartResult, AutostartSettings, ContainerInfo, ContainerSummary, CopyOptions, CreateOptions, InteractiveResult, SnapshotInfo, StopOptions } from './types.js';
+
+/** How the console's shell pane asks for a shell on a pty ({@link Backend.attachPty}). */
+export interface AttachPtyOptions {
+  /** the pty's size in character cells */
+  cols: number;
+  rows: number;
+  /** called once with the pty's master side as soon as the shell runs: its output, keys, resize */
+  onStart(child: PtyChild): void;
+}
 
 /**
  * What the CLI and the screens need from a backend (see the module comment). Errors are
@@ -40,6 +50,11 @@ export interface Backend {
   consoleArgv?(name: string): string[];
   /** runs lxc-attach on the real terminal (the caller left raw mode first); recorded in the action log */
   attach?(name: string, command?: string[], opts?: { beforeHandover?: () => void }): Promise<InteractiveResult>;
+  /**
+   * runs lxc-attach's shell on a pty of lxdeck's own (the console's shell pane): `onStart` gets the
+   * pty's master side once it runs; resolves when the shell ends; recorded in the action log
+   */
+  attachPty?(name: string, opts: AttachPtyOptions): Promise<InteractiveResult>;
   /** runs lxc-console on the real terminal (the caller left raw mode first); recorded in the action log */
   console?(name: string, opts?: { beforeHandover?: () => void }): Promise<InteractiveResult>;
   /** the processes in the container's cgroup; with intervalMs, two reads give CPU % */

@@ -20,7 +20,7 @@ import { lvExists, parseLvmRootfs, removeLv } from './rootfs/lvm.js';
 import { parseZfsRootfs, removeDataset, zfsExists } from './rootfs/zfs.js';
 import { HostState, resolveHostStateDir } from './hoststate/index.js';
 import type { AutostartResult, AutostartSettings, ContainerInfo, ContainerSummary, CopyOptions, CreateOptions, SnapshotInfo, StopOptions } from './types.js';
-import type { Backend } from './backend.js';
+import type { AttachPtyOptions, Backend } from './backend.js';
 import { cgroupGet, cgroupSet, readContainerLimits, setContainerLimits, type ContainerLimits, type ResourceContext, type SetLimitsResult } from './cgroup/resources.js';
 import type { LimitsInput } from './cgroup/limit-input.js';
 import { StatsSampler } from './stats/sampler.js';
@@ -29,6 +29,7 @@ import { HostFs } from './host/host-fs.js';
 import { detectCgroupLayout } from './cgroup/layout.js';
 import { readCgroupPaths } from './cgroup/paths.js';
 import { attachArgv, consoleArgv, findShell, runInteractive } from './lxc/attach.js';
+import { spawnPty } from './exec/pty.js';
 import { listApplicationRecords, runApplication, type RunOptions, type RunResult } from './lxc/execute.js';
 import { addDeviceToConfig, configDevices, hostDevice, removeDeviceFromConfig } from './lxc/device.js';
 import { enrichInfo } from './ps/inspect.js';
@@ -584,6 +585,24 @@ export class Engine implements Backend {
     opts.beforeHandover?.();
     const exitCode = await runInteractive(this.runner, argv);
     return { argv, exitCode };
+  }
+
+  /**
+   * Runs the container's shell (as {@link attach} finds it: bash, else /bin/sh) with the same
+   * lxc-attach argv, on a pseudo-terminal of lxdeck's own (core/exec/pty.ts) instead of the real
+   * terminal: `opts.onStart` gets its master side (output, keys, resize, end). TERM inside is
+   * `xterm-256color`, the emulation of the pane's screen model (@xterm/headless). Resolves with
+   * the argv and the exit status once the shell (lxc-attach) has ended; a pane that ends it with
+   * PtyChild.end gets lxc-attach's status for SIGTERM.
+   * @throws LxdeckError E_NOT_FOUND, E_STATE (not RUNNING, with a hint), E_MISSING_PROGRAM (node-pty not built)
+   */
+  async attachPty(name: string, opts: AttachPtyOptions): Promise<InteractiveResult> {
+    const argv = await this.attachArgv(name);
+    const env: Record<string, string | undefined> = { ...process.env, TERM: 'xterm-256color' };
+    const child = await spawnPty(argv, { cols: opts.cols, rows: opts.rows, env });
+    opts.onStart(child);
+    const r = await child.exited;
+    return { argv, exitCode: r.signal ? 128 + r.signal : r.exitCode };
   }
 
   /**

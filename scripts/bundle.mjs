@@ -73,7 +73,10 @@ const result = await build({
   // ink imports its devtools only when DEV=true; react-devtools-core is not a dependency.
   // ssh2 may carry native addons (its crypto binding, cpu-features) that cannot be bundled: it is
   // imported from node_modules on a remote's first connection only (core/remote/ssh.ts)
-  external: ['react-devtools-core', 'ssh2'],
+  // node-pty is a native addon (built from source by npm) that cannot be bundled either: imported
+  // from node_modules when the console's first shell pane opens (core/exec/pty.ts); @xterm/headless
+  // (plain JS) is bundled into the pane's own chunk, loaded then too (src/screens/ShellPane.tsx)
+  external: ['react-devtools-core', 'ssh2', 'node-pty'],
   // NODE_ENV stays a run-time choice: the CLI sets it to production before it loads the console
   logLevel: 'warning',
   metafile: true,

@@ -29,6 +29,12 @@ static_elf() {
 }
 if ! { [ -x /bin/busybox ] && static_elf /bin/busybox; }; then missing+=(busybox-static); fi
 have ip || missing+=(iproute2)
+# node-pty (the console's shell pane) is a native addon that npm builds from source with node-gyp
+have make || missing+=(make)
+have python3 || missing+=(python3)
+if ! have g++; then
+  if have apt-get; then missing+=(g++); else missing+=(gcc-c++); fi
+fi
 if [ "$want_test" = 1 ]; then
   have tmux || missing+=(tmux)
   have runuser || missing+=(util-linux)
@@ -81,6 +87,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  # node-gyp builds node-pty against the headers of the Node.js that runs it; a distribution's
+  # nodejs package has them in /usr/include/node (node-gyp would otherwise download them)
+  if [ -z "${npm_config_nodedir:-}" ] && [ "$(npm config get nodedir 2>/dev/null)" = "undefined" ] && [ -f /usr/include/node/node_api.h ]; then
+    export npm_config_nodedir=/usr
+  fi
   npm ci --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build

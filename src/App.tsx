@@ -14,7 +14,9 @@
  * Console and attach: {@link App} suspends every screen (nothing reads keys,
  * so Ink leaves raw mode), then the engine runs lxc-console / lxc-attach on
  * the real terminal through services.terminal (release before, reclaim
- * after), and the screen below is drawn again where it was.
+ * after), and the screen below is drawn again where it was. The shell pane
+ * (`x`, src/screens/ShellPane.tsx) is the other way: the same lxc-attach on a
+ * pty of lxdeck's own, drawn inside the list's screen, nothing handed over.
  */
 import React, { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { Box, Text, useApp, type Key } from 'ink';

@@ -10,6 +10,9 @@
  * `up down left right pageup pagedown home end enter escape backspace
  * delete tab`, and `shift+left` / `shift+right` (put them before `left` /
  * `right` in a table: a plain arrow spec matches a shifted arrow too).
+ * `ctrl+X Y` is a prefix sequence, Ctrl with letter X then the character Y:
+ * the shell pane's keys (PANE_COMMANDS), read from the raw input by
+ * src/console/pane-keys.ts and never by {@link matchKey}.
  *
  * Ink reports the usual Backspace key (DEL, 0x7f) as `delete`, so dialogs
  * treat `backspace` and `delete` alike and the list binds neither.
@@ -36,6 +39,7 @@ export type ListCommandId =
   | 'info'
   | 'processes'
   | 'attach'
+  | 'pane'
   | 'console'
   | 'log'
   | 'checkconfig'
@@ -113,6 +117,8 @@ export const LIST_COMMANDS: readonly Command<ListCommandId>[] = [
   { id: 'processes', keys: ['p'], label: 'procs', dangerous: false, changes: false, needs: ['ps'], show: { unicode: 'p', ascii: 'p' } },
   // a root shell inside: it can change anything, so read-only mode hides it
   { id: 'attach', keys: ['a'], label: 'attach', dangerous: false, changes: true, needs: ['attach'], show: { unicode: 'a', ascii: 'a' } },
+  // the same root shell, in a pane below the list (src/screens/ShellPane.tsx)
+  { id: 'pane', keys: ['x'], label: 'shell pane', dangerous: false, changes: true, needs: ['attachPty'], show: { unicode: 'x', ascii: 'x' }, minor: true },
   { id: 'console', keys: ['o'], label: 'console', dangerous: false, changes: true, needs: ['console'], show: { unicode: 'o', ascii: 'o' } },
   { id: 'unmark', keys: ['u'], label: 'unmark all', dangerous: false, changes: false, show: { unicode: 'u', ascii: 'u' }, minor: true },
   { id: 'snapshot', keys: ['N'], label: 'snapshot now', dangerous: false, changes: true, needs: ['snapshot'], show: { unicode: 'N', ascii: 'N' }, minor: true },
@@ -137,6 +143,19 @@ export const LIST_COMMANDS: readonly Command<ListCommandId>[] = [
   { id: 'snapshots', keys: ['n'], label: 'snapshots', dangerous: false, changes: false, needs: ['snapshots'], show: { unicode: 'n', ascii: 'n' } },
   { id: 'restart', keys: ['R'], label: 'restart', dangerous: false, changes: true, needs: ['restart'], show: { unicode: 'R', ascii: 'R' } },
   { id: 'mark', keys: ['space'], label: 'mark', dangerous: false, changes: false, show: { unicode: 'space', ascii: 'space' } },
+];
+
+export type PaneCommandId = 'leave' | 'sendPrefix';
+
+/**
+ * Keys of the shell pane (src/screens/ShellPane.tsx). Every other key goes to the shell. The
+ * prefix is lxc-console's escape (lxc-console(1), `-e` at its default ^a), so one habit
+ * leaves both: Ctrl+a q leaves (lxc-attach is ended, and the shell inside with it), Ctrl+a a
+ * types one Ctrl+a into the shell (as lxc-console's Ctrl+a Ctrl+a does).
+ */
+export const PANE_COMMANDS: readonly Command<PaneCommandId>[] = [
+  { id: 'leave', keys: ['ctrl+a q'], label: 'leave the shell', dangerous: false, changes: false, show: { unicode: 'Ctrl+a q', ascii: 'Ctrl+a q' } },
+  { id: 'sendPrefix', keys: ['ctrl+a a'], label: 'type Ctrl+a', dangerous: false, changes: false, show: { unicode: 'Ctrl+a a', ascii: 'Ctrl+a a' }, minor: true },
 ];
 
 export type ViewCommandId = 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'refresh' | 'processes' | 'back' | 'quit';

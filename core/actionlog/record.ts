@@ -187,6 +187,14 @@ export const ACTION_SPECS: ActionSpecs = {
       return { argvs: [lxc('lxc-attach', p, str(name), '--clear-env', '--keep-var', 'TERM', ...(cmd.length ? ['--', ...cmd] : []))] };
     },
   },
+  // the console's shell pane: the same lxc-attach, on a pty of lxdeck's own
+  attachPty: {
+    action: 'attach',
+    equivalent: (p, [name], result) => {
+      const argv = obj(result).argv;
+      return { argvs: [Array.isArray(argv) ? argv.map(String) : lxc('lxc-attach', p, str(name), '--clear-env', '--keep-var', 'TERM')], note: 'in a pane of the console' };
+    },
+  },
   console: {
     action: 'console',
     equivalent: (p, [name], result) => {
@@ -226,7 +234,7 @@ export interface RecordOptions {
 /**
  * Wraps `engine` so that each call of an action method ({@link ACTION_SPECS}: create, start,
  * stop, freeze, unfreeze, destroy, copy, rename, restart, snapshot, restoreSnapshot, deleteSnapshot,
- * setAutostart, applyAutostart, setProtected, setLimits, cgroupSet, attach, console, kill, run, addDevice, removeDevice) calls
+ * setAutostart, applyAutostart, setProtected, setLimits, cgroupSet, attach, attachPty, console, kill, run, addDevice, removeDevice) calls
  * `onAction` once with its entry, after the action finished or failed (the error is
  * rethrown unchanged). Every other property and method passes through untouched.
  * `onAction` must not throw (ActionLog.append never does); if it does, the error is dropped.

@@ -14,7 +14,7 @@
  * host in a loop of its own, so every row has its CPU and memory figures and a host that stops
  * answering does not hold the others'.
  */
-import type { Backend } from '../backend.js';
+import type { AttachPtyOptions, Backend } from '../backend.js';
 import { LxdeckError } from '../errors.js';
 import type { AutostartSettings, ContainerInfo, ContainerSummary, CopyOptions, CreateOptions, InteractiveResult, SnapshotInfo, StopOptions } from '../types.js';
 import type { StatsSource } from '../stats/types.js';
@@ -63,6 +63,7 @@ export class AllHostsBackend implements Backend {
     if (!hosts.some((h) => h.backend.attach)) this.attach = undefined;
     if (!hosts.some((h) => h.backend.console)) this.console = undefined;
     if (!hosts.some((h) => h.backend.attachArgv)) this.attachArgv = undefined;
+    if (!hosts.some((h) => h.backend.attachPty)) this.attachPty = undefined;
     for (const m of ROUTED) if (!hosts.some((h) => h.backend[m])) (this as Partial<Pick<Backend, RoutedMethod>>)[m] = undefined;
   }
 
@@ -167,6 +168,13 @@ export class AllHostsBackend implements Backend {
     const r = this.route(id);
     if (!r.backend.attach) throw notOn(r.host, 'attach');
     return r.backend.attach(r.name, command, opts);
+  };
+
+  /** the shell pane's attach on the row's host (a pty there). @throws E_USAGE when that host cannot */
+  attachPty? = async (id: string, opts: AttachPtyOptions): Promise<InteractiveResult> => {
+    const r = this.route(id);
+    if (!r.backend.attachPty) throw notOn(r.host, 'attach in a pane');
+    return r.backend.attachPty(r.name, opts);
   };
 
   /** the console on the row's host. @throws E_USAGE when that host has none */

@@ -10,6 +10,10 @@
  * after an action, when a pass shows a container appear, vanish, start or
  * stop, and every `listRefreshMs`. Without a store the list is polled with
  * `engine.list()` every `refreshMs`. A list is never run twice at once.
+ *
+ * Shell pane (`x`, UiState.pane): the list keeps a third of the rows and the
+ * selected container's shell runs in src/screens/ShellPane.tsx below it; while
+ * it is open the list reads no key (the pane reads them raw) but stays live.
  */
 import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { Box, Text, useInput, type Key } from 'ink';
@@ -22,7 +26,7 @@ import { Dialog, dialogHeight, type DialogLine } from '../../components/Dialog.j
 import { StatusLine, STATUS_LINES } from '../../components/StatusLine.js';
 import { displayWidth, fitToWidth, safeText, tailToWidth } from '../../components/text.js';
 import { glyphs, type Theme } from '../../components/theme.js';
-import { CHOICE_PROMPT_COMMANDS, DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, commandFor, hintsFor, offeredHints, refusalOf, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
+import { CHOICE_PROMPT_COMMANDS, DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, PANE_COMMANDS, commandFor, hintsFor, offeredHints, refusalOf, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
 import { type Action, type SortOrder, type UiState, markedContainers, scrollTop, selectedContainer, visibleContainers } from '../state/reducer.js';
 import { TextPrompt, textPromptHeight, type TextPromptProps } from '../../components/TextPrompt.js';
 import { validateContainerName } from '../../core/names.js';
@@ -35,6 +39,7 @@ import { cpuText, memText } from './stats-format.js';
 import type { ScreenProps } from './types.js';
 import { consoleEscapeOf } from './console-escape.js';
 import { setupOfferText } from './setup/setup-state.js';
+import { ShellPane } from './ShellPane.js';
 
 /**
  * The list's props. Key handlers decide on `getState()` (every action
@@ -390,6 +395,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     let quit = false;
     const events = splitKeyEvents(rawInput, rawKey);
     if (getState().suspended !== null) return; // lxc-attach / lxc-console is about to take the terminal
+    if (getState().pane !== null) return; // the shell pane has the keys (ShellPane reads them raw)
     if (getState().screens.length > 0) {
       // a key of this list opened a screen that has not subscribed its key handler
       // yet ("cfast" typed 20 ms apart): every key until it does is that screen's input
@@ -490,6 +496,9 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
             if (!running) return notRunning('attach');
             void ctx.onHandOff?.('attach', n);
             return;
+          case 'pane':
+            if (!running) return notRunning('a shell');
+            return d({ type: 'pane-open', name: n });
           case 'console':
             if (!running) return notRunning('the console');
             return d({ type: 'open-console-intro', name: n, escape: consoleEscapeOf(engine, n) });
@@ -653,7 +662,10 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
 
   // ---- layout: every part has a known height so the list gets the rest
   const rows = visibleContainers(state);
-  const hints = state.dialog
+  const pane = state.pane;
+  const hints = pane
+    ? hintsFor(PANE_COMMANDS, theme.ascii)
+    : state.dialog
     ? hintsFor(isCopyPrompt(state) ? CHOICE_PROMPT_COMMANDS : DIALOG_COMMANDS, theme.ascii)
     : state.filterEditing
       ? hintsFor(FILTER_COMMANDS, theme.ascii)
@@ -711,7 +723,11 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
 
   const TITLE_LINES = 1;
   const TABLE_CHROME = 2; // header and rule
-  const pageSize = Math.max(1, height - TITLE_LINES - TABLE_CHROME - filterLines - dialogLines - STATUS_LINES - hintLines);
+  const free = height - TITLE_LINES - TABLE_CHROME - filterLines - dialogLines - STATUS_LINES - hintLines;
+  // with the shell pane open the list keeps a third of the room (2 to 8 rows), the pane the rest:
+  // a fixed split, so the shell's size does not change when containers come and go
+  const pageSize = pane ? Math.max(2, Math.min(8, Math.floor(free / 3))) : Math.max(1, free);
+  const paneHeight = pane ? Math.max(2, free - pageSize) : 0;
   useEffect(() => {
     dispatch({ type: 'viewport', pageSize });
   }, [pageSize, dispatch]);
@@ -720,11 +736,18 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   const hosts = typeof engine.hostNames === 'function';
   const columns = useMemo(() => listColumns(width, store ? cells : null, state.sort, theme.ascii, { hosts }), [width, store, cells, state.sort, theme.ascii, hosts]);
   const top = scrollTop(state.top, state.selected, pageSize, rows.length);
-  if (width < MIN_COLUMNS || height < MIN_ROWS) {
+  const tooSmall = width < MIN_COLUMNS || height < MIN_ROWS;
+  // the same keyed element in both layouts below: a terminal made too small for a moment hides
+  // the pane but keeps its shell (React keeps a keyed child of the same parent type)
+  const paneElement = pane ? (
+    <ShellPane key={`pane:${pane.name}`} engine={engine} name={pane.name} width={width} height={paneHeight} theme={theme} dispatch={dispatch} hidden={tooSmall} />
+  ) : null;
+  if (tooSmall) {
     return (
       <Box width={width} height={height} flexDirection="column">
         <Text wrap="truncate">{fitToWidth(`terminal too small: need ${MIN_COLUMNS}x${MIN_ROWS}, have ${width}x${height}`, width, { ellipsis: g.ellipsis })}</Text>
-        <Text wrap="truncate">{fitToWidth('q quit', width)}</Text>
+        <Text wrap="truncate">{fitToWidth(pane ? 'Ctrl+a q leave the shell' : 'q quit', width)}</Text>
+        {paneElement}
       </Box>
     );
   }
@@ -773,6 +796,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         </Box>
       ) : null}
       {dialog}
+      {paneElement}
       <StatusLine status={state.status} busy={state.busy} width={width} theme={theme} />
       <KeyHints hints={hints} width={width} theme={theme} maxLines={hintMax} />
     </Box>

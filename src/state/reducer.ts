@@ -108,6 +108,11 @@ export interface UiState {
   screens: Screen[];
   /** set while a child (lxc-attach, lxc-console) has the terminal: what it is; no screen reads keys meanwhile */
   suspended: string | null;
+  /**
+   * the shell pane under the list (src/screens/ShellPane.tsx): the container whose shell runs
+   * there; while set, typed keys go to that shell, not to the list
+   */
+  pane: { name: string } | null;
   /** marked containers (space), in the order marked; bulk start/stop/freeze/snapshot act on them */
   marked: string[];
   /** the list's sort; null: the engine's order (by name) */
@@ -144,6 +149,10 @@ export type Action =
   | { type: 'pop' }
   | { type: 'suspend'; text: string }
   | { type: 'resume' }
+  /** the shell pane opens for `name` (one pane at a time: a second open replaces nothing) */
+  | { type: 'pane-open'; name: string }
+  /** the shell pane is gone (left with Ctrl+a q, the shell exited, or it could not start) */
+  | { type: 'pane-close' }
   | { type: 'report-busy' }
   | { type: 'report'; report: CheckReport | null }
   | { type: 'dialog-text'; text: string }
@@ -169,6 +178,7 @@ export const initialState: UiState = {
   busy: null,
   screens: [],
   suspended: null,
+  pane: null,
   marked: [],
   sort: null,
   report: null,
@@ -404,6 +414,10 @@ export function reducer(state: UiState, action: Action): UiState {
       return { ...state, suspended: action.text, dialog: null };
     case 'resume':
       return state.suspended === null ? state : { ...state, suspended: null };
+    case 'pane-open':
+      return state.pane !== null ? state : { ...state, pane: { name: action.name }, dialog: null, filterEditing: false };
+    case 'pane-close':
+      return state.pane === null ? state : { ...state, pane: null };
     case 'report-busy':
       return { ...state, reportBusy: true };
     case 'report':

@@ -10,6 +10,8 @@ import type { Backend } from '../../core/backend.js';
 import type { ProcessInfo, ProcessSnapshot } from '../../core/ps/procs.js';
 import type { CgroupLayout } from '../../core/cgroup/layout.js';
 import type { CreateEnv } from '../../src/console/services.js';
+import type { AttachPtyOptions } from '../../core/backend.js';
+import { spawnPty } from '../../core/exec/pty.js';
 import type { StatsPass, StatsSample, StatsSource, StatsStreamLike } from '../../core/stats/types.js';
 import type { ContainerLimits, SetLimitsResult } from '../../core/cgroup/resources.js';
 import type { AppliedLimits } from '../../core/cgroup/limits.js';
@@ -26,6 +28,7 @@ export type FakeMethod =
   | 'unfreeze'
   | 'destroy'
   | 'attach'
+  | 'attachPty'
   | 'console'
   | 'psSnapshot'
   | 'kill'
@@ -216,6 +219,21 @@ export class FakeEngine implements Backend {
     const argv = await this.attachArgv(name, command);
     opts.beforeHandover?.();
     return { argv, exitCode: (await this.onHandOver?.('attach', name)) ?? 0 };
+  }
+
+  /**
+   * The shell pane's attach: a REAL /bin/sh of this host on a real pty (core/exec/pty.ts, node-pty),
+   * in place of lxc-attach (a container would make the screen tests need root and LXC; the e2e
+   * test test/e2e/console-pane-lxc.test.ts runs the real lxc-attach). Its prompt is `fake# `.
+   */
+  async attachPty(name: string, opts: AttachPtyOptions): Promise<InteractiveResult> {
+    await this.enter('attachPty', [name]);
+    this.running(name, 'attach');
+    const argv = ['/bin/sh'];
+    const child = await spawnPty(argv, { cols: opts.cols, rows: opts.rows, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TERM: 'xterm-256color', PS1: 'fake# ', HOME: '/' } });
+    opts.onStart(child);
+    const r = await child.exited;
+    return { argv, exitCode: r.signal ? 128 + r.signal : r.exitCode };
   }
 
   async console(name: string, opts: { beforeHandover?: () => void } = {}): Promise<InteractiveResult> {
