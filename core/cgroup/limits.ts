@@ -36,6 +36,7 @@ import {
   cpusFromQuota,
   formatCpuList,
   formatCpuMax,
+  formatBytes,
   parseCgroupLimit,
   parseCpuList,
   parseCpuMax,
@@ -118,7 +119,9 @@ export function validateLimits(l: Limits): void {
   const size = (name: string, v: LimitValue | undefined, min: number) => {
     if (v === undefined || v === 'max') return;
     if (!Number.isSafeInteger(v) || v < min) {
-      throw invalid(`${name} ${v} is not allowed`, min > 0 ? `at least ${min} bytes (1 MiB), or max for unlimited` : 'a number of bytes >= 0, or max');
+      // the size as a person reads it (100K is 102400 bytes), with the bytes
+      const shown = Number.isSafeInteger(v) ? `${formatBytes(v as number)} (${v} bytes)` : String(v);
+      throw invalid(`${name} ${shown} is not allowed`, min > 0 ? `at least ${formatBytes(min)} (${min} bytes), or max for unlimited` : 'a number of bytes >= 0, or max');
     }
   };
   size('memory limit', l.memory, MIN_MEMORY_BYTES);

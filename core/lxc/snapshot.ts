@@ -135,7 +135,7 @@ export async function takeSnapshot(driver: LxcDriver, containerDir: string, name
 /**
  * True when the storage LXC's restore replaces lies inside the container directory, so it can
  * be moved aside: `rootfs/` for dir backing (`dir:PATH` or a bare path), the upper directory
- * of an overlay (`overlay:LOWER:UPPER`). False for a backing store whose data lies elsewhere
+ * of an overlay (`overlay:LOWER:UPPER`), the image file of a loop rootfs (`loop:FILE`). False for a backing store whose data lies elsewhere
  * (lvm, zfs, a rootfs outside the container directory): lxdeck cannot keep it safe.
  */
 function storageInside(containerDir: string, rootfsPath: string | undefined): boolean {
@@ -147,6 +147,8 @@ function storageInside(containerDir: string, rootfsPath: string | undefined): bo
     return parts.length >= 3 && inside(parts[parts.length - 1]);
   }
   if (v.startsWith('dir:')) return inside(v.slice(4));
+  // a loop image (lxc-create -B loop, lxdeck's --backing loop) is a file in the container directory
+  if (v.startsWith('loop:')) return inside(v.slice(5));
   if (v.startsWith('/')) return inside(v);
   return false;
 }

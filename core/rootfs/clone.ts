@@ -286,7 +286,10 @@ export async function renameContainer(host: CloneHost, oldName: string, newName:
   }
   if (snaps.length)
     throw new LxdeckError('E_STATE', `${oldName} has ${snaps.length} snapshot(s) (${snaps.join(', ')}): LXC cannot rename a container with snapshots`, {
-      hint: `copy it instead (lxdeck copy ${oldName} ${newName}), or delete its snapshots first (lxdeck snapshot-delete ${oldName} SNAP)`,
+      // a loop or btrfs rootfs is not copied by lxdeck: only the snapshots' removal is offered then
+      hint: movable
+        ? `delete its snapshots first (lxdeck snapshot-delete ${oldName} SNAP), or restore the one you need in place first`
+        : `copy it instead (lxdeck copy ${oldName} ${newName}), or delete its snapshots first (lxdeck snapshot-delete ${oldName} SNAP)`,
     });
   if (movable) return renameByMove(host, oldName, newName, movable);
   const oldCfg = await readConfig(join(oldDir, 'config'));
@@ -431,7 +434,10 @@ export async function restoreSnapshotAs(host: CloneHost, name: string, snap: str
   if (!existsSync(join(host.lxcpath, name, 'config'))) throw new LxdeckError('E_NOT_FOUND', `no container named ${name} in ${host.lxcpath}`, { hint: 'lxdeck ls lists the containers' });
   if (!existsSync(join(snapDir, 'config'))) throw new LxdeckError('E_NOT_FOUND', `${name} has no snapshot ${snap}`, { hint: `lxdeck snapshots ${name} lists them` });
   if (existsSync(join(host.lxcpath, newName))) throw new LxdeckError('E_EXISTS', `a container named ${newName} already exists in ${host.lxcpath}`, { hint: 'choose another name' });
-  const snapRootfs = dirRootfs((await readConfig(join(snapDir, 'config'))).get('lxc.rootfs.path'));
+  const snapCfg = await readConfig(join(snapDir, 'config'));
+  // the new container gets its identity written into its rootfs: a directory (or overlay, btrfs) only
+  requireDirRootfs(snapCfg, `${name}'s snapshot ${snap}`, 'makes a new container from', `restore it in place (lxdeck restore ${name} ${snap}), or run lxc-snapshot -P ${host.lxcpath} -n ${name} -r ${snap} -N ${newName} and set its identity by hand`, true);
+  const snapRootfs = dirRootfs(snapCfg.get('lxc.rootfs.path'));
   if (snapRootfs) refuseHostnameSymlink(snapRootfs, `${name}'s snapshot ${snap}`);
   const r = await host.runner.run('lxc-snapshot', ['-P', host.lxcpath, '-n', name, '-r', snap, '-N', newName], { timeoutMs: 30 * 60_000 });
   if (r.exitCode !== 0) {

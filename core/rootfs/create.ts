@@ -142,7 +142,7 @@ export function checkBacking(
   }
   if (!(BACKINGS as readonly string[]).includes(b))
     throw new LxdeckError('E_USAGE', `backing store ${JSON.stringify(b)} is not one lxdeck builds`, {
-      hint: `--backing takes ${BACKINGS.join(', ')}${b === 'zfs' ? "; zfs needs the zfs program, which is not installed: ZFS's tools (zfsutils-linux) are in Debian's contrib, not main; with them and a pool, lxdeck create --backing zfs --zfsroot POOL works (or lxc-create -B zfs)" : ['lvm', 'overlay', 'overlayfs'].includes(b) ? `; for ${b} use lxc-create -B ${b} (lxdeck manages the container after)` : ''}`,
+      hint: `--backing takes ${BACKINGS.join(', ')} and zfs where the zfs program is installed${b === 'zfs' ? "; zfs needs the zfs program, which is not installed: ZFS's tools (zfsutils-linux) are in Debian's contrib, not main; with them and a pool, lxdeck create --backing zfs --zfsroot POOL works (or lxc-create -B zfs)" : ['lvm', 'overlay', 'overlayfs'].includes(b) ? `; for ${b} use lxc-create -B ${b} (lxdeck manages the container after)` : ''}`,
       exitCode: 2,
     });
   if (b !== 'lvm' && (lvm.vg !== undefined || lvm.thinpool !== undefined))
@@ -153,13 +153,20 @@ export function checkBacking(
   }
   const what = b === 'loop' ? 'loop image' : 'LVM thin volume';
   let v;
+  let why = '';
   try {
     v = size === undefined ? DEFAULT_LOOP_SIZE : typeof size === 'number' ? size : parseSize(size);
-  } catch {
+  } catch (e) {
     v = NaN;
+    // the size grammar's own reason ("unknown unit "X"") says more than "not a size"
+    why = `: ${(e as Error).message.replace(/^invalid size "[^"]*": /, '')}`;
   }
+  if (v === 'max') why = ': an image or volume has a size, it cannot be unlimited';
   if (v === 'max' || !Number.isFinite(v) || v < MIN_LOOP_SIZE)
-    throw new LxdeckError('E_INVALID_VALUE', `${what} size ${JSON.stringify(String(size))} is not a size of at least 16M`, { hint: `${SIZE_HINT}; e.g. --size 2G`, exitCode: 2 });
+    throw new LxdeckError('E_INVALID_VALUE', `${what} size ${JSON.stringify(String(size))} is not a size of at least 16M${why}`, {
+      hint: 'a number with K M G T (x1024: 512M, 2G, 1.5G) or kB MB GB TB (x1000); e.g. --size 2G',
+      exitCode: 2,
+    });
   const sizeBytes = Math.floor(v / 4096) * 4096;
   if (b === 'loop') return { backing: 'loop', sizeBytes };
   return { backing: 'lvm', sizeBytes, lvm: checkLvmTarget(lvm.vg, lvm.thinpool) };

@@ -50,3 +50,23 @@ describe('backing stores this host can use', () => {
     expect(await checkBackings({ ...ctx, lxcpath: 'lxd:/x' })).toEqual([]);
   });
 });
+
+describe('--backing and --size messages', () => {
+  it('a bad image size says why and what a size is, without offering unlimited; the backing hint names zfs too', async () => {
+    const { checkBacking } = await import('../../core/rootfs/create.js');
+    const err = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e as { message: string; hint?: string };
+      }
+      throw new Error('no error');
+    };
+    const x = err(() => checkBacking('loop', '1X'));
+    expect(x.message).toBe('loop image size "1X" is not a size of at least 16M: unknown unit "X"');
+    expect(x.hint).not.toMatch(/max|unlimited|-1/);
+    expect(x.hint).toMatch(/--size 2G/);
+    expect(err(() => checkBacking('loop', 'max')).message).toMatch(/cannot be unlimited/);
+    expect(err(() => checkBacking('floppy', undefined)).hint).toMatch(/dir, loop, btrfs, lvm and zfs where the zfs program is installed/);
+  });
+});

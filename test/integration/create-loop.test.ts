@@ -113,6 +113,39 @@ describe.runIf(RUN_LXC)('integration: create --backing loop', () => {
     await engine.stop(name, { kill: true });
   });
 
+  it('snapshots of a loop container: restore in place brings the image back; restore --as and rename say what lxdeck does not do (no raw error, no copy hint), nothing half-made', async () => {
+    const name = `ls-${id}`;
+    await engine.create(name, { backing: 'loop', size: '48M', start: true });
+    expect(attach(name, 'sh', '-c', 'echo before > /state && sync').status).toBe(0);
+    await engine.stop(name);
+    const snap = runCli(['snapshot', name], cliEnv);
+    expect(snap.status, snap.stderr).toBe(0);
+    await engine.start(name);
+    expect(attach(name, 'sh', '-c', 'echo after > /state && sync').status).toBe(0);
+    await engine.stop(name);
+    // rename is refused while it has snapshots; the hint does not offer copy (lxdeck does not copy a loop rootfs)
+    const rn = runCli(['rename', name, `${name}x`], cliEnv);
+    expect(rn.status).toBe(1);
+    expect(rn.stderr).toMatch(/LXC cannot rename a container with snapshots/);
+    expect(rn.stderr).not.toMatch(/lxdeck copy/);
+    // restore as a new container: refused before lxc-snapshot runs, with what to do instead
+    const as = runCli(['restore', name, 'snap0', '--as', `${name}n`], cliEnv);
+    expect(as.status).toBe(1);
+    expect(as.stderr).toMatch(/loop-backed: lxdeck makes a new container from a dir-backed/);
+    expect(as.stderr).not.toMatch(/ENOENT|lstat/);
+    expect(existsSync(join(env.lxcpath, `${name}n`))).toBe(false);
+    // in place: the image is the snapshot's again
+    const rs = runCli(['restore', name, 'snap0'], cliEnv);
+    expect(rs.status, rs.stderr).toBe(0);
+    expect(readFileSync(join(env.lxcpath, name, 'config'), 'utf8')).toMatch(new RegExp(`^lxc\\.rootfs\\.path = loop:${join(env.lxcpath, name)}/rootdev$`, 'm'));
+    await engine.start(name);
+    expect(attach(name, 'cat', '/state').stdout.trim()).toBe('before');
+    await engine.stop(name, { kill: true });
+    expect(runCli(['snapshot-delete', name, 'snap0'], cliEnv).status).toBe(0);
+    await engine.destroy(name);
+    expect(existsSync(join(env.lxcpath, name))).toBe(false);
+  });
+
   it('a rootfs that does not fit: E_COMMAND with a hint to give a larger --size, nothing left behind; bad options exit 2 before anything is written', async () => {
     const before = readdirSync(env.lxcpath).filter((n) => !n.startsWith('.')).sort();
     // busybox plus a 24 MB file cannot fit in a 16M image

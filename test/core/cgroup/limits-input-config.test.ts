@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LxcConfig } from '../../../core/lxc/config.js';
 import { isLxdeckError } from '../../../core/errors.js';
-import { limitToConfigKeys } from '../../../core/cgroup/limits.js';
+import { limitToConfigKeys, validateLimits } from '../../../core/cgroup/limits.js';
 import type { CgroupLayout } from '../../../core/cgroup/layout.js';
 import { cgroupKeysOf, currentFromConfig, saveLimitKeys } from '../../../core/cgroup/limit-config.js';
 import { parseLimitsInput } from '../../../core/cgroup/limit-input.js';
@@ -145,5 +145,18 @@ describe('one cgroup file by key (lxc-cgroup)', () => {
     } finally {
       t.done();
     }
+  });
+});
+
+describe('limits below the minimum', () => {
+  it('name the size as typed units and bytes, and the minimum the same way', () => {
+    let e: unknown;
+    try {
+      validateLimits({ memory: 102400 });
+    } catch (x) {
+      e = x;
+    }
+    expect(isLxdeckError(e) && e.message).toBe('memory limit 100 KiB (102400 bytes) is not allowed');
+    expect(isLxdeckError(e) && e.hint).toBe('at least 1 MiB (1048576 bytes), or max for unlimited');
   });
 });
