@@ -34,6 +34,7 @@ import { SetupScreen } from './screens/SetupScreen.js';
 import { StatsView } from './screens/StatsView.js';
 import { LimitsView } from './screens/LimitsView.js';
 import { TopView } from './screens/TopView.js';
+import { HelpView } from './screens/HelpView.js';
 import { SnapshotsView } from './screens/SnapshotsView.js';
 import { StatsStore } from './state/stats-store.js';
 import type { ScreenProps } from './screens/types.js';
@@ -211,6 +212,8 @@ function renderScreen(p: ScreenProps, list: { refreshMs: number; listRefreshMs?:
       return <TopView {...p} />;
     case 'snapshots':
       return <SnapshotsView key={top.name} {...p} name={top.name} />;
+    case 'help':
+      return <HelpView {...p} />;
     default: {
       const never: never = top;
       return never;

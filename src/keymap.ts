@@ -60,6 +60,7 @@ export type ListCommandId =
   | 'sortNext'
   | 'sortPrev'
   | 'sortReverse'
+  | 'help'
   | 'quit';
 
 export type DialogCommandId = 'confirm' | 'cancel' | 'erase';
@@ -138,6 +139,8 @@ export const LIST_COMMANDS: readonly Command<ListCommandId>[] = [
   { id: 'checkconfig', keys: ['K'], label: 'host check', dangerous: false, changes: false, show: { unicode: 'K', ascii: 'K' }, minor: true },
   { id: 'setup', keys: ['S'], label: 'setup', dangerous: false, changes: true, show: { unicode: 'S', ascii: 'S' }, minor: true },
   { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, changes: false, show: { unicode: 'r', ascii: 'r' }, minor: true },
+  // every key of the list on one screen: the footer of a narrow terminal shows only some
+  { id: 'help', keys: ['?'], label: 'all keys', dangerous: false, changes: false, show: { unicode: '?', ascii: '?' } },
   { id: 'quit', keys: ['q', 'ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false, show: { unicode: 'q', ascii: 'q' } },
   // after quit: on a narrow footer these are cut (with an ellipsis), quit stays
   { id: 'snapshots', keys: ['n'], label: 'snapshots', dangerous: false, changes: false, needs: ['snapshots'], show: { unicode: 'n', ascii: 'n' } },

@@ -461,6 +461,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
             break;
         }
         if (id === 'log') return d({ type: 'push', screen: { kind: 'log' } });
+        if (id === 'help') return d({ type: 'push', screen: { kind: 'help' } });
         if (id === 'checkconfig') return d({ type: 'push', screen: { kind: 'checkconfig' } });
         if (id === 'top') return d({ type: 'push', screen: { kind: 'top' } });
         if (id === 'mark') {
@@ -757,7 +758,8 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   const count = state.containers.length;
   const markedCount = markedContainers(state).length;
   const unreachable = state.containers.filter((c) => c.state === 'UNREACHABLE').length;
-  const right = state.loaded ? ` ${count - unreachable} container${count - unreachable === 1 ? '' : 's'}, ${running} running${markedCount ? `, ${markedCount} marked` : ''}${unreachable ? `, ${unreachable} host${unreachable === 1 ? '' : 's'} unreachable` : ''}` : '';
+  const frozen = state.containers.filter((c) => c.state === 'FROZEN' || c.state === 'FREEZING').length;
+  const right = state.loaded ? ` ${count - unreachable} container${count - unreachable === 1 ? '' : 's'}, ${running} running${frozen ? `, ${frozen} frozen` : ''}${markedCount ? `, ${markedCount} marked` : ''}${unreachable ? `, ${unreachable} host${unreachable === 1 ? '' : 's'} unreachable` : ''}` : '';
   const left = `lxdeck ${safeText(engine.lxcpath, theme.ascii)}${state.host !== null ? ` [host ${safeText(state.host, theme.ascii)}]` : ''}${cmdCtx.readOnly ? ' [read-only]' : ''}`;
   const title = fitToWidth(left, Math.max(0, width - displayWidth(right)), { ellipsis: g.ellipsis }) + right;
 

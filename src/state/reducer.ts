@@ -32,7 +32,8 @@ export type Screen =
   /** every running container, sortable, like lxc-top (src/screens/TopView.tsx) */
   | { kind: 'top' }
   /** the snapshots of one container, lxc-snapshot -L (src/screens/SnapshotsView.tsx) */
-  | { kind: 'snapshots'; name: string };
+  | { kind: 'snapshots'; name: string }
+  | { kind: 'help' };
 
 /** What a one-line prompt over the list asks for. */
 export type PromptPurpose =

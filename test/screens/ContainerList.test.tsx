@@ -62,6 +62,13 @@ describe('container list', () => {
     expect(f).toContain('2 containers, 1 running');
   });
 
+  it('the title counts frozen containers apart from running ones', async () => {
+    const e = new FakeEngine([summary('web-01', 'RUNNING', { pid: 1234 }), summary('db-01', 'FROZEN', { pid: 99 }), summary('x-01')]);
+    const s = open(e);
+    const f = await s.waitFor((x) => x.includes('db-01'), 'the list');
+    expect(f).toContain('3 containers, 1 running, 1 frozen');
+  });
+
   it('s on a STOPPED container calls start and shows RUNNING after the refresh', async () => {
     const e = new FakeEngine([summary('web-01')]);
     const s = open(e);

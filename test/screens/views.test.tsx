@@ -424,3 +424,27 @@ describe('attach and console from the list', () => {
     expect(log).toEqual(['release lxdeck: console of web-01; type Ctrl+a q to come back', 'child console web-01', 'reclaim']);
   });
 });
+
+describe('the all-keys screen (?)', () => {
+  it('lists every key the list offers on this engine, also those the 80-column footer leaves out; Esc goes back', async () => {
+    const e = new FakeEngine([summary('web-01', 'RUNNING', { pid: 7 })]).without('copy');
+    const s = open(e);
+    const list = await shown(s, (x) => x.includes('web-01'), 'the list');
+    expect(list).toContain('? all keys');
+    expect(list).not.toMatch(/\bT top\b/); // not room for every key at 80 columns
+    await s.press('?');
+    expectFits(await shown(s, (x) => x.includes('All keys'), 'the help'), 80, 24);
+    await s.press(KEY.escape);
+    await shown(s, (x) => x.includes('web-01') && !x.includes('All keys'), 'the list again');
+    s.unmount();
+    // on a tall terminal every key is on one page
+    const t = open(e, {}, plain, 80, 60);
+    await shown(t, (x) => x.includes('web-01'), 'the list');
+    await t.press('?');
+    const f = await shown(t, (x) => x.includes('All keys'), 'the help');
+    for (const line of [/^\s*s\s+start$/m, /^\s*d\s+delete \(asks first\)$/m, /^\s*Enter i\s+info$/m, /^\s*T\s+top$/m, /^\s*> <\s+sort by the next \/ previous column$/m, /^\s*e\s+rename$/m])
+      expect(f).toMatch(line);
+    // the engine has no copy: its key is not listed
+    expect(f).not.toMatch(/^\s*C\s+copy$/m);
+  });
+});
