@@ -153,6 +153,11 @@ export function addResourceCommands(program: Command, deps: ResourceCommandDeps)
           const text = p.containers.map((s) => JSON.stringify({ time: p.time, ...s })).join('\n');
           return text === '' ? true : write(text);
         }
+        // a table per pass, as vmstat prints a line per interval; with nothing to sample, say so once
+        if (p.containers.length === 0) {
+          await write(`no containers in ${deps.engine().lxcpath}\n`);
+          return false;
+        }
         return write(`${table(statsRows(p, 'name'))}\n`);
       });
     });

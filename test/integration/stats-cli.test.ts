@@ -6,7 +6,8 @@
  * Under CI=true it fails (never skips) when root or LXC is missing.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecaRunner } from '../../core/exec/runner.js';
@@ -61,6 +62,17 @@ describe.runIf(RUN_LXC)('integration: lxdeck limits / stats / cgroup / top', () 
     }
     expect(lines[0].cpu.percent).toBeNull();
     expect(typeof lines[1].cpu.percent).toBe('number');
+  });
+
+  it('stats (text) of an lxcpath with no containers says so once and ends, instead of a header per pass forever', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'lxdeck-stats-empty-'));
+    try {
+      const r = spawnSync(process.execPath, [BIN, '--lxcpath', empty, 'stats', '--interval', '0.2'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(`no containers in ${empty}\n`);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it('stats of an unknown container fails before streaming', () => {
