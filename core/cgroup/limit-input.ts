@@ -114,6 +114,9 @@ export function parseLimitsInput(
       if (!(input.cpus > 0)) throw bad(`invalid number of CPUs ${input.cpus}`, 'a positive number of CPUs such as 0.5, 1.5 or 2; max for no limit');
       limits.cpus = input.cpus;
     } else limits.cpus = parseCpus(input.cpus);
+    // a quota above the host's CPUs is allowed by the kernel but can never be used up: say so
+    if (typeof limits.cpus === 'number' && opts.online && opts.online.length && limits.cpus > opts.online.length)
+      messages.push(`${limits.cpus} CPUs is more than this host's ${opts.online.length} online CPUs: the container can use at most ${opts.online.length}`);
   }
   if (input.cpuWeight !== undefined) limits.cpuWeight = intOf(input.cpuWeight, 'CPU weight', 1, 10000);
   if (input.ioWeight !== undefined) limits.ioWeight = intOf(input.ioWeight, 'I/O weight', 1, 10000);

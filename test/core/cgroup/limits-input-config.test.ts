@@ -160,3 +160,12 @@ describe('limits below the minimum', () => {
     expect(isLxdeckError(e) && e.hint).toBe('at least 1 MiB (1048576 bytes), or max for unlimited');
   });
 });
+
+describe('a CPU quota above the host', () => {
+  it('is kept (the kernel allows it) with a message that the container can use at most the online CPUs', () => {
+    const r = parseLimitsInput({ cpus: '3' }, { online: [0, 1] });
+    expect(r.limits.cpus).toBe(3);
+    expect(r.messages).toEqual(["3 CPUs is more than this host's 2 online CPUs: the container can use at most 2"]);
+    expect(parseLimitsInput({ cpus: '2' }, { online: [0, 1] }).messages).toEqual([]);
+  });
+});
