@@ -37,7 +37,8 @@ export interface Backend {
   stop(name: string, opts?: StopOptions): Promise<void>;
   freeze(name: string): Promise<void>;
   unfreeze(name: string): Promise<void>;
-  destroy(name: string, opts?: { force?: boolean }): Promise<void>;
+  /** with opts.snapshots, its snapshots too (lxc-destroy -s; LXD deletes an instance's snapshots with it anyway) */
+  destroy(name: string, opts?: { force?: boolean; snapshots?: boolean }): Promise<void>;
   /** limits in effect, saved and ignored (core/stats/resources.ts); optional so fakes may leave it out */
   limits?(name: string): Promise<ContainerLimits>;
   /** sets limits live and in the config (core/stats/resources.ts) */

@@ -420,7 +420,7 @@ export class Engine implements Backend {
    * which kills it first. A protected container (`lxdeck protect NAME on`) is refused, --force or not.
    * @throws LxdeckError E_NOT_FOUND, E_PROTECTED, E_RUNNING, E_COMMAND.
    */
-  async destroy(name: string, opts: { force?: boolean } = {}): Promise<void> {
+  async destroy(name: string, opts: { force?: boolean; snapshots?: boolean } = {}): Promise<void> {
     await this.requireExisting(name);
     await assertNotProtected(this.dir(name), name);
     let li;
@@ -439,6 +439,9 @@ export class Engine implements Backend {
     if (li.state !== 'STOPPED' && !opts.force)
       throw new LxdeckError('E_RUNNING', `${name} is ${li.state}; refusing to destroy a running container`, { hint: `stop it first (lxdeck stop ${name}) or use --force` });
     if (li.state !== 'STOPPED') await this.driver.stop(name, { kill: true });
+    // with --snapshots, once nothing else refuses: each snapshot as snapshot-delete removes it
+    // (lxc-snapshot -d), so a failure leaves the container whole; then the container itself
+    if (opts.snapshots) for (const s of await listSnapshots(this.dir(name))) await this.driver.snapshotDestroy(name, s.name);
     await this.destroyWithRootfs(name);
     await this.releaseHostRecords(name);
   }

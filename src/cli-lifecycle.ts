@@ -203,10 +203,11 @@ export function addStateVerbs(program: Command, deps: StateVerbDeps): void {
     .argument('<name...>')
     .description(help.destroy)
     .option('-f, --force', 'kill a running container first')
-    .action(async (names: string[], o: { force?: boolean }) => {
+    .option('-s, --snapshots', 'destroy its snapshots too (lxc-destroy -s)')
+    .action(async (names: string[], o: { force?: boolean; snapshots?: boolean }) => {
       requireRoot();
       const b = deps.backend();
-      await eachName(names, (n) => b.destroy(n, { force: o.force }), setExit, (n) => out(`destroyed ${n}`));
+      await eachName(names, (n) => b.destroy(n, { force: o.force, ...(o.snapshots ? { snapshots: true } : {}) }), setExit, (n) => out(`destroyed ${n}`));
     });
 }
 

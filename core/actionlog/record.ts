@@ -96,7 +96,7 @@ export const ACTION_SPECS: ActionSpecs = {
   unfreeze: { action: 'unfreeze', equivalent: (p, [name]) => ({ argvs: [lxc('lxc-unfreeze', p, str(name))] }) },
   destroy: {
     action: 'destroy',
-    equivalent: (p, [name, o]) => ({ argvs: [lxc('lxc-destroy', p, str(name), ...(obj(o).force ? ['-f'] : []))] }),
+    equivalent: (p, [name, o]) => ({ argvs: [lxc('lxc-destroy', p, str(name), ...(obj(o).force ? ['-f'] : []), ...(obj(o).snapshots ? ['-s'] : []))] }),
   },
   restart: {
     action: 'restart',

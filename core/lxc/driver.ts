@@ -156,7 +156,7 @@ export class LxcDriver {
     const r = await this.lxc('lxc-destroy', name, force ? ['-f'] : [], 120_000);
     if (r.exitCode !== 0 && /has snapshots/.test(r.stderr))
       throw new LxdeckError('E_STATE', `${name} has snapshots; LXC does not destroy a container that has them`, {
-        hint: `lxdeck snapshots ${name} lists them; delete each with lxdeck snapshot-delete ${name} SNAP (or lxc-destroy -P ${this.lxcpath} -n ${name} -s destroys them with it)`,
+        hint: `lxdeck destroy --snapshots ${name} destroys them with it (lxc-destroy -s); lxdeck snapshots ${name} lists them`,
       });
     if (r.exitCode !== 0 && /has clones/.test(r.stderr))
       throw new LxdeckError('E_STATE', `${name} has snapshot clones (copy --snapshot, lxc-copy -s) that use its rootfs; LXC does not destroy it while they exist`, {

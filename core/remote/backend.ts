@@ -250,11 +250,12 @@ export class RemoteLxcBackend implements Backend {
    * refused first, as locally.
    * @throws LxdeckError E_RUNNING, E_NOT_FOUND, E_STATE, E_COMMAND, E_UNREACHABLE
    */
-  async destroy(name: string, opts: { force?: boolean } = {}): Promise<void> {
+  async destroy(name: string, opts: { force?: boolean; snapshots?: boolean } = {}): Promise<void> {
     validateContainerName(name);
     const li = await this.driver.info(name);
     if (li.state !== 'STOPPED' && !opts.force)
       throw new LxdeckError('E_RUNNING', `${name} is ${li.state} on ${this.remote}`, { hint: `stop it first (lxdeck stop ${this.remote}:${name}) or add --force` });
+    if (opts.snapshots) for (const s of await this.snapshots(name)) await this.driver.snapshotDestroy(name, s.name);
     await this.driver.destroy(name, opts.force === true);
   }
 

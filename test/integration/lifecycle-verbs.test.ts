@@ -94,9 +94,13 @@ describe.runIf(RUN_LXC)('integration: restart, snapshots, autostart, protection,
       await expect(engine.deleteSnapshot(c, 'snap1')).rejects.toSatisfy((e) => isLxdeckError(e, 'E_NOT_FOUND'));
       await engine.setProtected(c, false);
       // lxc-destroy refuses a container with snapshots: said plainly, with the way out
-      await expect(engine.destroy(c)).rejects.toSatisfy((e) => isLxdeckError(e, 'E_STATE') && /snapshot-delete/.test(e.hint ?? ''));
-      await engine.deleteSnapshot(c, 'snap0');
-      await engine.destroy(c);
+      await expect(engine.destroy(c)).rejects.toSatisfy((e) => isLxdeckError(e, 'E_STATE') && /lxdeck destroy --snapshots/.test(e.hint ?? ''));
+      // --snapshots takes them with it, but only once nothing else refuses: a running container keeps them
+      await engine.start(c);
+      await expect(engine.destroy(c, { snapshots: true })).rejects.toSatisfy((e) => isLxdeckError(e, 'E_RUNNING'));
+      expect(lxc('lxc-snapshot', '-n', c, '-L')).toContain('snap0');
+      await engine.stop(c, { kill: true });
+      await engine.destroy(c, { snapshots: true });
       expect(existsSync(join(env.lxcpath, c))).toBe(false);
     });
   }
