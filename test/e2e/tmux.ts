@@ -43,7 +43,10 @@ export class TmuxTerm {
    * shell waits, so the terminal can still be inspected.
    */
   start(command: string, env: Record<string, string>, columns = 80, rows = 24): void {
-    const vars = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', TERM: 'xterm-256color', LANG: 'C.UTF-8', ...env };
+    // the test file's own host state directory and action log (test/helpers/state-dir-setup.ts) go
+    // through `env -i` too, so a console in tmux never writes the host's /var/lib/lxdeck or /var/log/lxdeck
+    const own = Object.fromEntries((['LXDECK_STATE_DIR', 'LXDECK_LOG'] as const).filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
+    const vars = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', TERM: 'xterm-256color', LANG: 'C.UTF-8', ...own, ...env };
     const envArgs = Object.entries(vars).map(([k, v]) => `${k}=${sh(v)}`).join(' ');
     const line = `env -i ${envArgs} ${command}; echo $? > ${sh(this.statusFile)}; sleep 600`;
     this.tmux('new-session', '-d', '-x', String(columns), '-y', String(rows), '-s', 'main', line);
