@@ -3,11 +3,12 @@
  * `--backend lxd`, which src/cli-lxd.ts runs. src/cli.ts (the binary's entry) loads this module
  * only when the backend is local, so an LXD verb does not compile it.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { reportCliError } from './cli-errors.js';
+import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { DEFAULT_BRIDGE, DEFAULT_LXCPATH, type Engine } from '../core/engine.js';
 import { loadTemplates, localEngine } from './local-engine.js';
-import { LxdeckError, formatError } from '../core/errors.js';
+import { LxdeckError } from '../core/errors.js';
 import { CONTAINER_NAME_RULE } from '../core/names.js';
 import type { ContainerSummary } from '../core/types.js';
 import { abortOnSignals } from '../core/rootfs/create.js';
@@ -545,14 +546,7 @@ export async function main(argv: string[], version = 'unknown'): Promise<number>
     await program.parseAsync([...argv.slice(0, 2), ...split.args]);
     return code;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      return 2;
-    }
-    const { message, hint } = formatError(e);
-    process.stderr.write(`lxdeck: ${message}\n`);
-    if (hint) process.stderr.write(`hint: ${hint}\n`);
-    return e instanceof LxdeckError ? e.exitCode : 1;
+    return reportCliError(e);
   } finally {
     for (const b of openRemotes.values()) b.close();
     openRemotes.clear();

@@ -5,9 +5,10 @@
  * destroy, limits, stats, attach -- CMD, and the console with no verb. src/cli.ts picks this
  * program when the backend is lxd ({@link backendFromArgv}); the local program is untouched.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { reportCliError } from './cli-errors.js';
+import { Command, Option } from 'commander';
 import { BACKENDS } from './backend-arg.js';
-import { LxdeckError, formatError } from '../core/errors.js';
+import { LxdeckError } from '../core/errors.js';
 import { LxdBackend, type LxdContainerInfo, type LxdContainerSummary } from '../core/lxd/backend.js';
 import { lxdSocketPath } from '../core/lxd/client.js';
 import type { LimitsInput } from '../core/cgroup/limit-input.js';
@@ -271,13 +272,6 @@ export async function lxdMain(argv: string[], version = 'unknown'): Promise<numb
     await program.parseAsync(argv);
     return code;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      return 2;
-    }
-    const { message, hint } = formatError(e);
-    process.stderr.write(`lxdeck: ${message}\n`);
-    if (hint) process.stderr.write(`hint: ${hint}\n`);
-    return e instanceof LxdeckError ? e.exitCode : 1;
+    return reportCliError(e);
   }
 }
