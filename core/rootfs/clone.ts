@@ -247,6 +247,24 @@ function requireDirRootfs(cfg: Awaited<ReturnType<typeof readConfig>>, name: str
     throw new LxdeckError('E_UNSUPPORTED', `${name}'s rootfs is ${val.split(':')[0] || 'unset'}-backed: lxdeck ${verb} a dir-backed (or overlay) rootfs only`, { hint: alt });
 }
 
+/**
+ * The config keys a rename carries over to NEW's config `cfg`: lxc.net.N.veth.pair when it was
+ * lxdeck's default vethName(OLD) (else kept), and lxc.uts.name: NEW when it was OLD or unset,
+ * else OLD's own (lxc.container.conf(5)).
+ * @returns the lxc.uts.name now set
+ */
+function renameIdentityKeys(cfg: Awaited<ReturnType<typeof readConfig>>, oldCfg: Awaited<ReturnType<typeof readConfig>>, oldName: string, newName: string, lxcpath: string): string {
+  for (const n of netInterfaces(cfg)) {
+    if (n.type !== 'veth') continue;
+    const k = `lxc.net.${n.index}.veth.pair`;
+    if (cfg.get(k) === vethName(oldName, n.index, lxcpath)) cfg.set(k, vethName(newName, n.index, lxcpath));
+  }
+  const hadUts = oldCfg.get('lxc.uts.name');
+  const uts = hadUts === undefined || hadUts === oldName ? newName : hadUts;
+  cfg.set('lxc.uts.name', uts);
+  return uts;
+}
+
 function dirRootfs(val: string | undefined): string | null {
   if (!val) return null;
   if (val.startsWith('dir:')) return val.slice(4);
@@ -315,17 +333,10 @@ export async function renameContainer(host: CloneHost, oldName: string, newName:
     await chmod(newDir, dirSt.mode & 0o7777);
     const cfgPath = join(newDir, 'config');
     const cfg = await readConfig(cfgPath);
-    for (const n of netInterfaces(cfg)) {
-      if (n.type !== 'veth') continue;
-      const k = `lxc.net.${n.index}.veth.pair`;
-      if (cfg.get(k) === vethName(oldName, n.index, host.lxcpath)) cfg.set(k, vethName(newName, n.index, host.lxcpath));
-    }
-    const hadUts = oldCfg.get('lxc.uts.name');
-    if (hadUts === oldName || hadUts === undefined) cfg.set('lxc.uts.name', newName);
-    else cfg.set('lxc.uts.name', hadUts);
+    const uts = renameIdentityKeys(cfg, oldCfg, oldName, newName, host.lxcpath);
     await writeConfig(cfgPath, cfg);
     const rootfs = dirRootfs(cfg.get('lxc.rootfs.path'));
-    if (rootfs && existsSync(join(rootfs, 'etc'))) writeFileInRootfs(rootfs, 'etc/hostname', `${hadUts === undefined || hadUts === oldName ? newName : hadUts}\n`);
+    if (rootfs && existsSync(join(rootfs, 'etc'))) writeFileInRootfs(rootfs, 'etc/hostname', `${uts}\n`);
     if (sidecar !== null) await writeFile(join(newDir, 'lxdeck.json'), sidecar, { mode: 0o644 });
     await host.hostState.renameOwner(host.lxcpath, oldName, newName);
   } catch (e) {
@@ -384,14 +395,7 @@ async function renameByMove(host: CloneHost, oldName: string, newName: string, r
     const cfgPath = join(newDir, 'config');
     await writeFile(cfgPath, rewriteConfigPaths(cfgText, oldDir, newDir), { mode: 0o640 });
     const cfg = await readConfig(cfgPath);
-    for (const n of netInterfaces(cfg)) {
-      if (n.type !== 'veth') continue;
-      const k = `lxc.net.${n.index}.veth.pair`;
-      if (cfg.get(k) === vethName(oldName, n.index, host.lxcpath)) cfg.set(k, vethName(newName, n.index, host.lxcpath));
-    }
-    const hadUts = oldCfg.get('lxc.uts.name');
-    const newUts = hadUts === undefined || hadUts === oldName ? newName : hadUts;
-    cfg.set('lxc.uts.name', newUts);
+    const newUts = renameIdentityKeys(cfg, oldCfg, oldName, newName, host.lxcpath);
     await writeConfig(cfgPath, cfg);
     let root = join(newDir, rootfs.path.slice(oldDir.length + 1));
     if (rootfs.kind === 'loop') {
