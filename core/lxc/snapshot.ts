@@ -14,7 +14,7 @@
  * {@link restoreInPlace} moves the current state aside first and puts it back when LXC fails.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { copyFile, link, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -173,14 +173,22 @@ export async function restoreInPlace(driver: LxcDriver, containerDir: string, na
   const aside = join(stageRoot, `restore-${name}-${randomBytes(4).toString('hex')}`);
   await mkdir(aside, { mode: 0o700 });
   const entries = (await readdir(containerDir)).filter((e) => e !== 'snaps' && e !== 'config');
+  // a loop image stays where LXC's restore expects to destroy it (it unlinks the file, then makes
+  // a new image from the snapshot): a hard link aside keeps the old data until the restore is done
+  const rootfsVal = cfg.get('lxc.rootfs.path')?.trim() ?? '';
+  const loopImage = rootfsVal.startsWith('loop:') ? rootfsVal.slice(5) : null;
   const moved: string[] = [];
   const putBack = async (which: string[]) => {
-    for (const e of which) await rename(join(aside, e), join(containerDir, e));
+    for (const e of which) {
+      if (join(containerDir, e) === loopImage && existsSync(loopImage)) await rm(join(aside, e), { force: true });
+      else await rename(join(aside, e), join(containerDir, e));
+    }
   };
   try {
     await copyFile(join(containerDir, 'config'), join(aside, 'config'));
     for (const e of entries) {
-      await rename(join(containerDir, e), join(aside, e));
+      if (join(containerDir, e) === loopImage) await link(loopImage, join(aside, e));
+      else await rename(join(containerDir, e), join(aside, e));
       moved.push(e);
     }
   } catch (e) {

@@ -439,8 +439,12 @@ export async function restoreSnapshotAs(host: CloneHost, name: string, snap: str
   if (!existsSync(join(snapDir, 'config'))) throw new LxdeckError('E_NOT_FOUND', `${name} has no snapshot ${snap}`, { hint: `lxdeck snapshots ${name} lists them` });
   if (existsSync(join(host.lxcpath, newName))) throw new LxdeckError('E_EXISTS', `a container named ${newName} already exists in ${host.lxcpath}`, { hint: 'choose another name' });
   const snapCfg = await readConfig(join(snapDir, 'config'));
-  // the new container gets its identity written into its rootfs: a directory (or overlay, btrfs) only
-  requireDirRootfs(snapCfg, `${name}'s snapshot ${snap}`, 'makes a new container from', `restore it in place (lxdeck restore ${name} ${snap}), or run lxc-snapshot -P ${host.lxcpath} -n ${name} -r ${snap} -N ${newName} and set its identity by hand`, true);
+  // the new container gets its identity written into its rootfs: a directory (or overlay, btrfs)
+  // only. LXC makes NEW on the container's own backing store (a loop container's snapshot is a
+  // directory, but lxc-snapshot -r -N makes a loop image again), so both are checked
+  const alt = `restore it in place (lxdeck restore ${name} ${snap}), or run lxc-snapshot -P ${host.lxcpath} -n ${name} -r ${snap} -N ${newName} and set its identity by hand`;
+  requireDirRootfs(await readConfig(join(host.lxcpath, name, 'config')), name, 'makes a new container from', alt, true);
+  requireDirRootfs(snapCfg, `${name}'s snapshot ${snap}`, 'makes a new container from', alt, true);
   const snapRootfs = dirRootfs(snapCfg.get('lxc.rootfs.path'));
   if (snapRootfs) refuseHostnameSymlink(snapRootfs, `${name}'s snapshot ${snap}`);
   const r = await host.runner.run('lxc-snapshot', ['-P', host.lxcpath, '-n', name, '-r', snap, '-N', newName], { timeoutMs: 30 * 60_000 });
