@@ -3,8 +3,12 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Tests never write the host's real action log: one temporary log per test process unless a test names its own. */
-const TEST_LOG = join(mkdtempSync(join(tmpdir(), 'lxdeck-log-')), 'actions.log');
+/**
+ * Tests never write the host's real action log: the test file's own (LXDECK_LOG from
+ * test/helpers/state-dir-setup.ts, removed after the file), else one temporary log per test
+ * process, unless a test names its own.
+ */
+const TEST_LOG = process.env.LXDECK_LOG || join(mkdtempSync(join(tmpdir(), 'lxdeck-log-')), 'actions.log');
 
 /** The built binary (npm test builds it first: `pretest`). */
 export const CLI = join(import.meta.dirname, '../../dist/src/cli.js');

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isLxdeckError } from '../../core/errors.js';
@@ -14,7 +13,7 @@ const id = uniq(3);
 const bridge = `lxlc${id}`;
 const env = tempLxcpath([bridge]);
 const n = (s: string) => `${s}-${id}`;
-const log = join(mkdtempSync(join(tmpdir(), 'lxdeck-lclog-')), 'actions.log');
+const log = join(env.lxcpath, '.actions.log'); // removed with the lxcpath
 const cliEnv = { LXDECK_LXCPATH: env.lxcpath, LXDECK_BRIDGE: bridge, LXDECK_LOG: log };
 
 function lxc(tool: string, ...args: string[]): string {

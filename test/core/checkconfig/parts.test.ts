@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HostFs } from '../../../core/host/host-fs.js';
 import {
   compareVersions,
@@ -15,6 +15,10 @@ import {
   remedyLines,
 } from '../../../core/checkconfig/index.js';
 
+/** The fixture roots of this file, removed after it. */
+const scratch = mkdtempSync(join(tmpdir(), 'lxdeck-parts-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
 describe('kernel config', () => {
   it('parses y, m, "is not set", strings and the version header', () => {
     const c = parseKernelConfig('# Linux/x86 6.1.76 Kernel Configuration\nCONFIG_VETH=m\nCONFIG_BRIDGE=y\n# CONFIG_VLAN_8021Q is not set\nCONFIG_CC_VERSION_TEXT="gcc 12"\n');
@@ -26,7 +30,7 @@ describe('kernel config', () => {
   });
 
   it('reads /proc/config.gz before /boot/config-RELEASE, gunzipping by magic number; null when neither exists', () => {
-    const root = mkdtempSync(join(tmpdir(), 'lxdeck-kc-'));
+    const root = mkdtempSync(join(scratch, 'kc-'));
     const fs = new HostFs(root);
     expect(readKernelConfig(fs, '6.1.0')).toBeNull();
     mkdirSync(join(root, 'boot'));
@@ -71,7 +75,7 @@ describe('versions and ELF', () => {
   });
 
   it('tells a static ELF from a dynamic one by PT_INTERP, and a script from both', () => {
-    const root = mkdtempSync(join(tmpdir(), 'lxdeck-elf-'));
+    const root = mkdtempSync(join(scratch, 'elf-'));
     const fs = new HostFs(root);
     writeFileSync(join(root, 'script'), '#!/bin/sh\n');
     expect(isStaticElf(fs, '/script')).toBeNull();
