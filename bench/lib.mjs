@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** the compiled project (npm run build), or LXDECK_DIST */
@@ -128,4 +129,13 @@ export async function makeRemote(lxcpath) {
   const target = { name: 'bench', user: 'root', host: host.addr, port: host.port, identity: host.identity, knownHosts, lxcpath };
   console.error(`remote: own sshd at ${host.addr}:${host.port}, lxcpath ${lxcpath}`);
   return { ...host, knownHosts, sshArgs, target };
+}
+
+/** One run of FILE ARGS with ENV added: wall ms from spawn to exit (spawnSync) and stdout; throws when it exits non-zero. */
+export function timed(file, args, env) {
+  const t = performance.now();
+  const r = spawnSync(file, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000, env: { ...process.env, ...env } });
+  const ms = performance.now() - t;
+  if (r.status !== 0) throw new Error(`${file} ${args.join(' ')} exited ${r.status}: ${String(r.stderr).slice(0, 400)}`);
+  return { ms, stdout: String(r.stdout) };
 }

@@ -12,9 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { argValue, median } from './lib.mjs';
+import { argValue, median, timed } from './lib.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = resolve(process.env.LXDECK_BIN ?? join(root, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin.lxdeck));
@@ -27,15 +26,6 @@ const why = lxdAvailable();
 if (!why.ok) {
   console.error(`the LXD benchmark needs: ${why.reason}`);
   process.exit(2);
-}
-
-/** one run: wall ms (spawnSync from exec to exit) and stdout */
-function timed(file, args, env) {
-  const t = performance.now();
-  const r = spawnSync(file, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000, env: { ...process.env, ...env } });
-  const ms = performance.now() - t;
-  if (r.status !== 0) throw new Error(`${file} ${args.join(' ')} exited ${r.status}: ${String(r.stderr).slice(0, 400)}`);
-  return { ms, stdout: String(r.stdout) };
 }
 
 /** peak RSS in KiB of one run (GNU time's %M: ru_maxrss of the process, children waited for included) */

@@ -6,26 +6,16 @@
 // Target (issue 10): lxdeck ls --remote X at most 1.5x ssh X lxc-ls -f.
 //
 //   npm run build && sudo flock /tmp/lxdeck-heavy.lock node bench/remote-ls.mjs [--containers 50] [--rounds 11]
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { argValue, makeFleet, makeRemote, median } from './lib.mjs';
+import { argValue, makeFleet, makeRemote, median, timed } from './lib.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = resolve(process.env.LXDECK_BIN ?? join(root, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin.lxdeck));
 const count = Number(argValue('--containers', '50'));
 const rounds = Number(argValue('--rounds', '11'));
-
-function timed(file, args, env) {
-  const t = performance.now();
-  const r = spawnSync(file, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000, env: { ...process.env, ...env } });
-  const ms = performance.now() - t;
-  if (r.status !== 0) throw new Error(`${file} ${args.join(' ')} exited ${r.status}: ${String(r.stderr).slice(0, 400)}`);
-  return { ms, stdout: String(r.stdout) };
-}
 
 const { lxcpath, names, cleanup } = makeFleet(count, 'rl');
 const remote = await makeRemote(lxcpath);
