@@ -10,7 +10,10 @@
  * (lxc-copy, new hwaddrs as LXC gives them; a static address is not copied), rename (lxc-copy -R),
  * snapshots (lxc-snapshot; the list is one read of `snaps/`), autostart (the config's
  * lxc.start.* and lxc.group keys, rewritten whole).
- * What a remote does not do (yet): limits, protection, ps, devices;
+ * Limits (`lxdeck limits`, the console's sliders) follow the local rules over a copy of the
+ * remote's files (core/cgroup/resources.ts over files.ts readThrough): the same units, checks,
+ * v1/v2 files and config keys; the writes and the config go in one request there.
+ * What a remote does not do (yet): protection, ps, devices, single cgroup files (`lxdeck cgroup`);
  * the CLI and the console see those methods missing and refuse or hide them. Create
  * makes a privileged busybox container (LXC's own `lxc-create -t busybox`) with no network, or
  * a veth on an existing bridge of the remote; other create options are refused with E_USAGE.
@@ -29,6 +32,11 @@ import { parseSnapshotTs, snapOrder, validateSnapshotName } from '../lxc/snapsho
 import type { StatsSource } from '../stats/types.js';
 import { SshRunner, SshTransport, quoteArgv, type SshTarget } from './ssh.js';
 import { RemoteStatsSource } from './stats.js';
+import { SnapshotFs } from './snapshot-fs.js';
+import { READ_SCRIPT, WRITE_SCRIPT, parseReadReply, readThrough, refusalOf } from './files.js';
+import { containerLimitsFrom, limitsOfInput, planContainerLimits, type ContainerLimits, type SetLimitsResult } from '../cgroup/resources.js';
+import { cgroupWriteError } from '../cgroup/limits.js';
+import type { LimitsInput } from '../cgroup/limit-input.js';
 import { knownHostsName } from './known-hosts.js';
 
 /** The columns asked of lxc-ls (lxc-ls(1) `--fancy-format`). */
@@ -279,14 +287,84 @@ export class RemoteLxcBackend implements Backend {
     return LxcConfig.parse(c.stdout, path);
   }
 
-  /** Writes a config there whole: a temporary file beside it, then rename (no half-written config). */
+  /** Writes a config there whole ({@link writeThere}: a temporary file beside it with its mode and owner, then rename). */
   private async writeConfig(name: string, cfg: LxcConfig): Promise<void> {
-    const path = `${this.lxcpath}/${name}/config`;
-    const w = await this.run(['sh', '-c', 'cat > "$1.lxdeck-tmp" && mv -f "$1.lxdeck-tmp" "$1"', 'sh', path], 30_000, cfg.toString());
-    if (w.exitCode !== 0) {
-      await this.run(['rm', '-f', `${path}.lxdeck-tmp`]).catch(() => undefined);
-      throw new LxdeckError('E_COMMAND', `writing ${path} on ${this.remote} failed: ${w.stderr.trim() || `exit ${w.exitCode}`}`);
+    await this.writeThere([], `${this.lxcpath}/${name}/config`, cfg);
+  }
+
+  /**
+   * One request there (files.ts WRITE_SCRIPT): cgroup file writes in order, stopping at the first
+   * the kernel refuses, then, when they all went in, a config written whole (temporary file, rename).
+   * @throws LxdeckError as core/cgroup/limits.ts cgroupWriteError for a refused write (by its
+   *   errno: E_INVALID_VALUE, E_STATE, E_NOT_FOUND, E_NOT_ROOT); E_COMMAND when the config cannot
+   *   be written; E_UNREACHABLE, E_TIMEOUT
+   */
+  private async writeThere(writes: readonly { path: string; value: string }[], configPath: string | null, cfg?: LxcConfig): Promise<void> {
+    const argv = ['sh', '-c', WRITE_SCRIPT, 'sh', configPath ?? '', String(writes.length), ...writes.flatMap((w) => [w.path, w.value])];
+    const r = await this.run(argv, 30_000, cfg ? cfg.toString() : '');
+    if (r.exitCode === 0) return;
+    const refused = refusalOf(r.stdout);
+    if (r.exitCode === 3 && refused && writes[refused.index]) {
+      const w = writes[refused.index];
+      throw cgroupWriteError(refused.error, w.path, w.value);
     }
+    throw new LxdeckError('E_COMMAND', `writing ${configPath ?? 'cgroup files'} on ${this.remote} failed: ${r.stderr.trim() || `exit status ${r.exitCode}`}`, {
+      hint: r.exitCode === 4 ? `is ${configPath} on a writable file system there, with room left?` : undefined,
+    });
+  }
+
+  /**
+   * Runs `fn` over a copy of the files of the remote host it reads (files.ts readThrough): first
+   * the container's config, mountinfo, the online CPUs, the cgroup v2 roots' controllers and,
+   * when `pid` runs, its /proc/PID/cgroup, then what a pass over them asks for (the cgroup
+   * files), a request each. `fn` gets the config parsed.
+   * @throws LxdeckError E_NOT_FOUND (no config there), what `fn` throws, E_UNREACHABLE, E_COMMAND
+   */
+  private async overHostFiles<T>(name: string, pid: number | null, fn: (fs: SnapshotFs, cfg: LxcConfig) => T): Promise<T> {
+    const configPath = `${this.lxcpath}/${name}/config`;
+    const seed = [configPath, '/proc/self/mountinfo', '/sys/devices/system/cpu/online', '/sys/fs/cgroup/cgroup.controllers', '/sys/fs/cgroup/unified/cgroup.controllers'];
+    if (pid !== null) seed.push(`/proc/${pid}/cgroup`);
+    const read = async (paths: string[]) => {
+      const r = await this.run(['sh', '-c', READ_SCRIPT, 'sh', ...paths]);
+      if (r.exitCode !== 0) throw new LxdeckError('E_COMMAND', `reading files on ${this.remote} failed: ${r.stderr.trim() || `exit status ${r.exitCode}`}`);
+      return parseReadReply(r.stdout);
+    };
+    const { value } = await readThrough(read, seed, (fs) => {
+      const text = fs.readTextOrNull(configPath);
+      if (text === null) throw new LxdeckError('E_NOT_FOUND', `no container named ${name} on ${this.remote}`, { hint: `lxdeck ls --remote ${this.remote}` });
+      return fn(fs, LxcConfig.parse(text, configPath));
+    });
+    return value;
+  }
+
+  /**
+   * The limits of a container there, as locally (core/cgroup/resources.ts containerLimitsFrom over
+   * a copy of the remote's files): in effect when it runs (its cgroups, v1 or v2), saved in its
+   * config (lxc.cgroup.*, lxc.cgroup2.*), and saved keys that host ignores (C3). Its init PID from
+   * lxc-info there, then two or three reads of files (see {@link overHostFiles}).
+   * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_CONFIG, E_COMMAND, E_UNREACHABLE
+   */
+  async limits(name: string): Promise<ContainerLimits> {
+    validateContainerName(name);
+    const { pid } = await this.driver.info(name);
+    return this.overHostFiles(name, pid, (fs, cfg) => containerLimitsFrom(fs, name, cfg, pid));
+  }
+
+  /**
+   * Sets limits there with the local rules (core/cgroup/resources.ts limitsOfInput and
+   * planContainerLimits over a copy of the remote's files: units, the remote's online CPUs, its
+   * cgroup layout's files and keys, C3): written live when it runs, then saved in its config, in
+   * one request ({@link writeThere}); a value the kernel refuses stops the writes and is not saved.
+   * A stopped container's config only is changed.
+   * @throws LxdeckError E_USAGE (nothing given), E_INVALID_VALUE (bad value, or the kernel's EINVAL),
+   *   E_STATE (EBUSY), E_NOT_FOUND, E_NOT_ROOT, E_CONFIG, E_COMMAND, E_UNREACHABLE
+   */
+  async setLimits(name: string, input: LimitsInput, opts: { raiseCpuQuota?: boolean } = {}): Promise<SetLimitsResult> {
+    validateContainerName(name);
+    const { pid } = await this.driver.info(name);
+    const { config, ...plan } = await this.overHostFiles(name, pid, (fs, cfg) => planContainerLimits(fs, name, cfg, pid, limitsOfInput(fs, input), opts));
+    await this.writeThere(plan.written, `${this.lxcpath}/${name}/config`, config);
+    return plan;
   }
 
   /**
