@@ -27,7 +27,7 @@ for p; do shift; [ -d "$p" ] || set -- "$@" "$p"; done
 [ $# -eq 0 ] || head -v -c 16777216 -- "$@" </dev/null 2>/dev/null
 echo`;
 
-/** What one read gave: file contents and directory listings, by normalised host path. */
+/** What one read gave: file contents and directory listings (sorted names), by normalised host path. */
 export interface RemoteFiles {
   files: Map<string, string>;
   listings: Map<string, string[]>;
@@ -38,7 +38,7 @@ export function parseReadReply(text: string): RemoteFiles {
   const files = new Map<string, string>();
   const listings = new Map<string, string[]>();
   for (const [p, t] of parseHeadFrames(text)) {
-    if (p.endsWith('/') && p !== '/') listings.set(normalize(p).replace(/\/+$/, ''), t.split('\n').filter(Boolean));
+    if (p.endsWith('/') && p !== '/') listings.set(normalize(p).replace(/\/+$/, ''), t.split('\n').filter(Boolean).sort());
     else files.set(p, t);
   }
   return { files, listings };
