@@ -31,9 +31,10 @@ import { applyAutostartSettings, checkAutostart, readAutostart } from '../lxc/au
 import { parseSnapshotTs, snapOrder, validateSnapshotName } from '../lxc/snapshot.js';
 import type { StatsSource } from '../stats/types.js';
 import { SshRunner, SshTransport, quoteArgv, type SshTarget } from './ssh.js';
-import { RemoteStatsSource } from './stats.js';
+import { RemoteStatsSource, sshChannel } from './stats.js';
 import { SnapshotFs } from './snapshot-fs.js';
-import { READ_SCRIPT, WRITE_SCRIPT, parseReadReply, readThrough, refusalOf } from './files.js';
+import { READ_SCRIPT, WRITE_SCRIPT, parseReadReply, readThrough, refusalOf, writeArgs } from './files.js';
+import { RemoteShell, SHELL_SCRIPT, ShellRunner } from './shell.js';
 import { containerLimitsFrom, limitsOfInput, planContainerLimits, type ContainerLimits, type SetLimitsResult } from '../cgroup/resources.js';
 import { cgroupWriteError } from '../cgroup/limits.js';
 import type { LimitsInput } from '../cgroup/limit-input.js';
@@ -89,6 +90,10 @@ export class RemoteLxcBackend implements Backend {
   readonly transport: SshTransport;
   private readonly driver: LxcDriver;
   private stats: RemoteStatsSource | null = null;
+  /** one long-lived sh there for short requests (limits: lxc-info, reads, writes; shell.ts), started on first use */
+  private readonly shell: RemoteShell;
+  /** the lxc-* driver over {@link shell}: a short call costs a request, not a channel */
+  private readonly shellDriver: LxcDriver;
 
   /** Connects nothing yet; the first call does (errors are those calls'). */
   constructor(opts: RemoteBackendOptions) {
@@ -96,6 +101,8 @@ export class RemoteLxcBackend implements Backend {
     this.remote = opts.name;
     this.transport = new SshTransport(opts);
     this.driver = new LxcDriver(new SshRunner(this.transport), opts.lxcpath);
+    this.shell = new RemoteShell(() => sshChannel(this.transport, ['sh', '-c', SHELL_SCRIPT]), this.where);
+    this.shellDriver = new LxcDriver(new ShellRunner(this.shell), opts.lxcpath);
   }
 
   /** `user@host[:port]` of the remote, for messages. */
@@ -300,8 +307,7 @@ export class RemoteLxcBackend implements Backend {
    *   be written; E_UNREACHABLE, E_TIMEOUT
    */
   private async writeThere(writes: readonly { path: string; value: string }[], configPath: string | null, cfg?: LxcConfig): Promise<void> {
-    const argv = ['sh', '-c', WRITE_SCRIPT, 'sh', configPath ?? '', String(writes.length), ...writes.flatMap((w) => [w.path, w.value])];
-    const r = await this.run(argv, 30_000, cfg ? cfg.toString() : '');
+    const r = await this.shell.run(WRITE_SCRIPT, writeArgs(writes, configPath !== null && cfg ? { path: configPath, text: cfg.toString() } : null));
     if (r.exitCode === 0) return;
     const refused = refusalOf(r.stdout);
     if (r.exitCode === 3 && refused && writes[refused.index]) {
@@ -325,7 +331,7 @@ export class RemoteLxcBackend implements Backend {
     const seed = [configPath, '/proc/self/mountinfo', '/sys/devices/system/cpu/online', '/sys/fs/cgroup/cgroup.controllers', '/sys/fs/cgroup/unified/cgroup.controllers'];
     if (pid !== null) seed.push(`/proc/${pid}/cgroup`);
     const read = async (paths: string[]) => {
-      const r = await this.run(['sh', '-c', READ_SCRIPT, 'sh', ...paths]);
+      const r = await this.shell.run(READ_SCRIPT, paths);
       if (r.exitCode !== 0) throw new LxdeckError('E_COMMAND', `reading files on ${this.remote} failed: ${r.stderr.trim() || `exit status ${r.exitCode}`}`);
       return parseReadReply(r.stdout);
     };
@@ -346,7 +352,7 @@ export class RemoteLxcBackend implements Backend {
    */
   async limits(name: string): Promise<ContainerLimits> {
     validateContainerName(name);
-    const { pid } = await this.driver.info(name);
+    const { pid } = await this.shellDriver.info(name);
     return this.overHostFiles(name, pid, (fs, cfg) => containerLimitsFrom(fs, name, cfg, pid));
   }
 
@@ -361,7 +367,7 @@ export class RemoteLxcBackend implements Backend {
    */
   async setLimits(name: string, input: LimitsInput, opts: { raiseCpuQuota?: boolean } = {}): Promise<SetLimitsResult> {
     validateContainerName(name);
-    const { pid } = await this.driver.info(name);
+    const { pid } = await this.shellDriver.info(name);
     const { config, ...plan } = await this.overHostFiles(name, pid, (fs, cfg) => planContainerLimits(fs, name, cfg, pid, limitsOfInput(fs, input), opts));
     await this.writeThere(plan.written, `${this.lxcpath}/${name}/config`, config);
     return plan;
@@ -579,6 +585,7 @@ export class RemoteLxcBackend implements Backend {
   /** Closes the SSH connection (the CLI calls it when a verb is done, so the process can exit). */
   close(): void {
     this.stats?.close();
+    this.shell.close();
     this.transport.close();
   }
 }

@@ -4,8 +4,8 @@
  * requests, learnt by running it over the copy ({@link readThrough}), so the local readers,
  * parsers and deciders run unchanged; cgroup writes and a config go in one request
  * ({@link WRITE_SCRIPT}), the kernel's refusal reported by its errno as a local write would be.
- * Each request is one command on the host's one SSH connection (ssh.ts); the host needs only
- * sh, head, tee, mktemp, mv (coreutils or busybox).
+ * Each request is one script run by the host's long-lived shell (shell.ts) on its one SSH
+ * connection; the host needs only sh, head, tee, mktemp, mv (coreutils or busybox).
  */
 import { normalize } from 'node:path';
 import { LxdeckError } from '../errors.js';
@@ -92,29 +92,34 @@ export async function readThrough<T>(read: (paths: string[]) => Promise<RemoteFi
 
 /**
  * Writes cgroup files, in order, then (when $1 is not empty) a config whole. Arguments: CONFIG
- * (path or empty), N, then N pairs PATH VALUE; the config's text on stdin. Each value goes to
- * its file through `tee` (one write(2), as cgroupfs wants; tee says the kernel's errno in
- * words); a missing file is refused before it is opened (never created). The first refusal
- * stops everything, config included, with a line `refused INDEX STRERROR` and exit status 3.
- * The config goes to a temporary file beside it, takes the old one's mode and owner (GNU
- * --reference, where there is one), is synced and renamed over it; exit status 4 when that fails.
+ * (path or empty), its TEXT, N, then N pairs PATH VALUE. Each value goes to its file through
+ * `tee` (one write(2), as cgroupfs wants; tee says the kernel's errno in words); a missing file
+ * is refused before it is opened (never created). The first refusal stops everything, config
+ * included, with a line `refused INDEX STRERROR` and exit status 3. The config goes to a
+ * temporary file beside it, takes the old one's mode and owner (GNU --reference, where there
+ * is one), is synced and renamed over it; exit status 4 when that fails.
  */
-export const WRITE_SCRIPT = `cfg=$1; n=$2; shift 2; i=0
+export const WRITE_SCRIPT = `cfg=$1; text=$2; n=$3; shift 3; i=0
 while [ "$i" -lt "$n" ]; do
   p=$1; v=$2; shift 2
-  [ -e "$p" ] || { printf 'refused %s No such file or directory\\n' "$i"; exit 3; }
-  if ! e=$(printf '%s' "$v" | tee -- "$p" 2>&1 >/dev/null); then printf 'refused %s %s\\n' "$i" "\${e##*: }"; exit 3; fi
+  [ -e "$p" ] || { printf 'refused %s No such file or directory\n' "$i"; exit 3; }
+  if ! e=$(printf '%s' "$v" | tee -- "$p" 2>&1 >/dev/null); then printf 'refused %s %s\n' "$i" "\${e##*: }"; exit 3; fi
   i=$((i+1))
 done
 [ -n "$cfg" ] || exit 0
 t=$(mktemp "$cfg.lxdeck-XXXXXX") || exit 4
-if cat > "$t"; then
+if printf '%s' "$text" > "$t"; then
   if [ -e "$cfg" ]; then chmod --reference="$cfg" "$t" 2>/dev/null; chown --reference="$cfg" "$t" 2>/dev/null; fi
   sync "$t" 2>/dev/null
   mv -f "$t" "$cfg" && exit 0
 fi
 rm -f "$t"
 exit 4`;
+
+/** The arguments of {@link WRITE_SCRIPT}: cgroup writes in order, then the config (path and text) or none. */
+export function writeArgs(writes: readonly { path: string; value: string }[], config: { path: string; text: string } | null): string[] {
+  return [config?.path ?? '', config?.text ?? '', String(writes.length), ...writes.flatMap((w) => [w.path, w.value])];
+}
 
 /** strerror(3) texts (glibc, musl and busybox say the same) to errno names, for {@link refusalOf}. */
 const ERRNO_OF_TEXT: Record<string, string> = {

@@ -318,13 +318,21 @@ export class StatsReader {
 }
 
 /**
- * The reader's channel on an SSH connection: an exec channel of {@link READER_SCRIPT}. Its close
+ * The reader's channel on an SSH connection: an exec channel of {@link READER_SCRIPT} ({@link sshChannel}).
+ * @throws as SshTransport.exec
+ */
+export function sshReaderChannel(transport: SshTransport, lxcpath: string): Promise<ReaderChannel> {
+  return sshChannel(transport, ['sh', '-c', READER_SCRIPT, 'sh', lxcpath]);
+}
+
+/**
+ * A long-lived exec channel of `argv` on an SSH connection, as a {@link ReaderChannel}. Its close
  * is reported once, when the channel closes or the connection drops (then with the transport's
  * E_UNREACHABLE error), whichever comes first.
  * @throws as SshTransport.exec
  */
-export async function sshReaderChannel(transport: SshTransport, lxcpath: string): Promise<ReaderChannel> {
-  const ch = await transport.exec(['sh', '-c', READER_SCRIPT, 'sh', lxcpath]);
+export async function sshChannel(transport: SshTransport, argv: readonly string[]): Promise<ReaderChannel> {
+  const ch = await transport.exec(argv);
   const closers: ((code: number | null, why?: Error) => void)[] = [];
   let closed = false;
   const closeOnce = (code: number | null, why?: Error) => {

@@ -10,7 +10,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chm
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MAX_READ_ROUNDS, READ_SCRIPT, WRITE_SCRIPT, parseReadReply, readThrough, refusalOf, type RemoteFiles } from '../../../core/remote/files.js';
+import { MAX_READ_ROUNDS, READ_SCRIPT, WRITE_SCRIPT, parseReadReply, readThrough, refusalOf, writeArgs, type RemoteFiles } from '../../../core/remote/files.js';
 import { SnapshotFs } from '../../../core/remote/snapshot-fs.js';
 import { HostFs } from '../../../core/host/host-fs.js';
 import { LxcConfig } from '../../../core/lxc/config.js';
@@ -128,7 +128,7 @@ describe('readThrough: the local answer over a copy, learnt in a few requests', 
 });
 
 describe('WRITE_SCRIPT', () => {
-  const run = (args: string[], input = '') => spawnSync('sh', ['-c', WRITE_SCRIPT, 'sh', ...args], { encoding: 'utf8', input });
+  const run = (args: string[]) => spawnSync('sh', ['-c', WRITE_SCRIPT, 'sh', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
   it('writes each planned value to its file, then the config (its mode kept, no temporary file left)', () => {
     const a = copyOf('v1');
@@ -140,7 +140,7 @@ describe('WRITE_SCRIPT', () => {
     const cfgPath = join(b, 'cfg', 'config');
     writeFileSync(cfgPath, 'old\n');
     chmodSync(cfgPath, 0o640);
-    const r = run([cfgPath, String(plan.written.length), ...plan.written.flatMap((w) => [b + w.path, w.value])], plan.config.toString());
+    const r = run(writeArgs(plan.written.map((w) => ({ path: b + w.path, value: w.value })), { path: cfgPath, text: plan.config.toString() }));
     expect(r.status, r.stdout + r.stderr).toBe(0);
     for (const p of paths) expect(readFileSync(b + p, 'utf8'), p).toBe(plan.written.find((w) => w.path === p)!.value);
     expect(readFileSync(cfgPath, 'utf8')).toBe(plan.config.toString());
@@ -155,7 +155,7 @@ describe('WRITE_SCRIPT', () => {
     const limits = limitsOfInput(fa, { memory: '300M', pids: '12' }).limits;
     const pathsA = planContainerLimits(fa, 'web1', LxcConfig.parse('', CONFIG), 4242, { limits, messages: [] }).written;
     applyLimit(readCgroupPaths(fa, 4242, detectCgroupLayout(fa), { name: 'web1' }), limits, fa);
-    const r = run(['', String(pathsA.length), ...pathsA.flatMap((w) => [b + w.path, w.value])]);
+    const r = run(writeArgs(pathsA.map((w) => ({ path: b + w.path, value: w.value })), null));
     expect(r.status).toBe(0);
     for (const w of pathsA) expect(readFileSync(b + w.path, 'utf8')).toBe(readFileSync(a + w.path, 'utf8'));
   });
@@ -165,7 +165,7 @@ describe('WRITE_SCRIPT', () => {
     const cfgPath = join(b, 'config');
     writeFileSync(cfgPath, 'old\n');
     const first = join(b, 'sys/fs/cgroup/pids/lxc.payload.web1/pids.max');
-    const r = run([cfgPath, '3', first, '5', join(b, 'sys/fs/cgroup/pids/lxc.payload.web1/nope'), '1', first, '9'], 'new\n');
+    const r = run(writeArgs([{ path: first, value: '5' }, { path: join(b, 'sys/fs/cgroup/pids/lxc.payload.web1/nope'), value: '1' }, { path: first, value: '9' }], { path: cfgPath, text: 'new\n' }));
     expect(r.status).toBe(3);
     const ref = refusalOf(r.stdout)!;
     expect(ref.index).toBe(1);
