@@ -59,12 +59,6 @@ function configPath(ctx: ResourceContext, name: string): string {
   return join(ctx.lxcpath, name, 'config');
 }
 
-async function running(ctx: ResourceContext, name: string, layout: CgroupLayout): Promise<{ pid: number; paths: CgroupPaths } | null> {
-  const pid = await ctx.initPid(name);
-  const paths = runningPaths(fsOf(ctx), name, layout, pid);
-  return paths === null || pid === null ? null : { pid, paths };
-}
-
 /**
  * A running container's cgroup directories from its init PID (core/cgroup/paths.ts), null when
  * it does not run (no PID, or the process is gone: it stopped meanwhile).
@@ -229,19 +223,41 @@ export async function setContainerLimits(
 }
 
 /**
+ * The host path of cgroup file `key` (like `lxc-cgroup NAME KEY` names it) of a container whose
+ * init is `pid`, checked against the host's layout (cgroup-key.ts cgroupFileFor). Only reads
+ * through `fs`, like {@link containerLimitsFrom}.
+ * @param purpose what the caller does with it, for the hint when the container is not running
+ * @throws LxdeckError E_STATE when not running; as {@link cgroupFileFor}
+ */
+export function containerCgroupFile(fs: HostFs, name: string, key: string, pid: number | null, purpose: 'read' | 'write'): string {
+  const layout = detectCgroupLayout(fs);
+  const paths = runningPaths(fs, name, layout, pid);
+  if (!paths)
+    throw new LxdeckError('E_STATE', `${name} is not running`, {
+      hint: purpose === 'read' ? `a stopped container has no cgroup; its saved keys: lxdeck limits ${name}` : `to set a limit for the next start: lxdeck limits ${name} --help`,
+    });
+  return cgroupFileFor(key, layout, paths, fs);
+}
+
+/**
+ * One cgroup file's text (without the final newline) of a container whose init is `pid`.
+ * Only reads through `fs`.
+ * @throws LxdeckError E_STATE when not running (or it stopped meanwhile); as {@link cgroupFileFor}
+ */
+export function readContainerCgroupFile(fs: HostFs, name: string, key: string, pid: number | null): string {
+  const p = containerCgroupFile(fs, name, key, pid, 'read');
+  const t = fs.readTextOrNull(p);
+  if (t === null) throw new LxdeckError('E_STATE', `${name} stopped while ${key} was read`);
+  return t.replace(/\n$/, '');
+}
+
+/**
  * Reads one cgroup file of a running container (like `lxc-cgroup NAME KEY`).
  * @returns the file's text without the final newline
  * @throws LxdeckError E_STATE when not running; as {@link cgroupFileFor}
  */
 export async function cgroupGet(ctx: ResourceContext, name: string, key: string): Promise<string> {
-  const fs = fsOf(ctx);
-  const layout = detectCgroupLayout(fs);
-  const run = await running(ctx, name, layout);
-  if (!run) throw new LxdeckError('E_STATE', `${name} is not running`, { hint: `a stopped container has no cgroup; its saved keys: lxdeck limits ${name}` });
-  const p = cgroupFileFor(key, layout, run.paths, fs);
-  const t = fs.readTextOrNull(p);
-  if (t === null) throw new LxdeckError('E_STATE', `${name} stopped while ${key} was read`);
-  return t.replace(/\n$/, '');
+  return readContainerCgroupFile(fsOf(ctx), name, key, await ctx.initPid(name));
 }
 
 /**
@@ -250,8 +266,5 @@ export async function cgroupGet(ctx: ResourceContext, name: string, key: string)
  */
 export async function cgroupSet(ctx: ResourceContext, name: string, key: string, value: string): Promise<void> {
   const fs = fsOf(ctx);
-  const layout = detectCgroupLayout(fs);
-  const run = await running(ctx, name, layout);
-  if (!run) throw new LxdeckError('E_STATE', `${name} is not running`, { hint: `to set a limit for the next start: lxdeck limits ${name} --help` });
-  writeCgroupFile(cgroupFileFor(key, layout, run.paths, fs), value, fs);
+  writeCgroupFile(containerCgroupFile(fs, name, key, await ctx.initPid(name), 'write'), value, fs);
 }

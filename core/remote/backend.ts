@@ -13,7 +13,8 @@
  * Limits (`lxdeck limits`, the console's sliders) follow the local rules over a copy of the
  * remote's files (core/cgroup/resources.ts over files.ts readThrough): the same units, checks,
  * v1/v2 files and config keys; the writes and the config go in one request there.
- * What a remote does not do (yet): protection, ps, devices, single cgroup files (`lxdeck cgroup`);
+ * So do single cgroup files (`lxdeck cgroup`: cgroupGet, cgroupSet).
+ * What a remote does not do (yet): protection, ps, devices;
  * the CLI and the console see those methods missing and refuse or hide them. Create
  * makes a privileged busybox container (LXC's own `lxc-create -t busybox`) with no network, or
  * a veth on an existing bridge of the remote; other create options are refused with E_USAGE.
@@ -35,8 +36,9 @@ import { RemoteStatsSource, sshChannel } from './stats.js';
 import { SnapshotFs } from './snapshot-fs.js';
 import { READ_SCRIPT, WRITE_SCRIPT, parseReadReply, readThrough, refusalOf, writeArgs } from './files.js';
 import { RemoteShell, SHELL_SCRIPT, ShellRunner } from './shell.js';
-import { containerLimitsFrom, limitsOfInput, planContainerLimits, type ContainerLimits, type SetLimitsResult } from '../cgroup/resources.js';
+import { containerCgroupFile, containerLimitsFrom, limitsOfInput, planContainerLimits, readContainerCgroupFile, type ContainerLimits, type SetLimitsResult } from '../cgroup/resources.js';
 import { cgroupWriteError } from '../cgroup/limits.js';
+import { cgroupFileWriteError } from '../cgroup/cgroup-key.js';
 import type { LimitsInput } from '../cgroup/limit-input.js';
 import { knownHostsName } from './known-hosts.js';
 
@@ -302,17 +304,23 @@ export class RemoteLxcBackend implements Backend {
   /**
    * One request there (files.ts WRITE_SCRIPT): cgroup file writes in order, stopping at the first
    * the kernel refuses, then, when they all went in, a config written whole (temporary file, rename).
-   * @throws LxdeckError as core/cgroup/limits.ts cgroupWriteError for a refused write (by its
+   * @param refusal the error of a refused write (default core/cgroup/limits.ts cgroupWriteError, as setLimits' local writes)
+   * @throws LxdeckError as `refusal` for a refused write (by its
    *   errno: E_INVALID_VALUE, E_STATE, E_NOT_FOUND, E_NOT_ROOT); E_COMMAND when the config cannot
    *   be written; E_UNREACHABLE, E_TIMEOUT
    */
-  private async writeThere(writes: readonly { path: string; value: string }[], configPath: string | null, cfg?: LxcConfig): Promise<void> {
+  private async writeThere(
+    writes: readonly { path: string; value: string }[],
+    configPath: string | null,
+    cfg?: LxcConfig,
+    refusal: (e: unknown, path: string, value: string) => LxdeckError = cgroupWriteError,
+  ): Promise<void> {
     const r = await this.shell.run(WRITE_SCRIPT, writeArgs(writes, configPath !== null && cfg ? { path: configPath, text: cfg.toString() } : null));
     if (r.exitCode === 0) return;
     const refused = refusalOf(r.stdout);
     if (r.exitCode === 3 && refused && writes[refused.index]) {
       const w = writes[refused.index];
-      throw cgroupWriteError(refused.error, w.path, w.value);
+      throw refusal(refused.error, w.path, w.value);
     }
     throw new LxdeckError('E_COMMAND', `writing ${configPath ?? 'cgroup files'} on ${this.remote} failed: ${r.stderr.trim() || `exit status ${r.exitCode}`}`, {
       hint: r.exitCode === 4 ? `is ${configPath} on a writable file system there, with room left?` : undefined,
@@ -371,6 +379,31 @@ export class RemoteLxcBackend implements Backend {
     const { config, ...plan } = await this.overHostFiles(name, pid, (fs, cfg) => planContainerLimits(fs, name, cfg, pid, limitsOfInput(fs, input), opts));
     await this.writeThere(plan.written, `${this.lxcpath}/${name}/config`, config);
     return plan;
+  }
+
+  /**
+   * Reads one cgroup file of a running container there, like `lxc-cgroup NAME KEY`, with the local
+   * checks (core/cgroup/resources.ts readContainerCgroupFile over a copy of the remote's files:
+   * the key against that host's cgroup layout).
+   * @returns the file's text without the final newline
+   * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_STATE (not running), E_INVALID_VALUE (the other cgroup version's file), E_UNREACHABLE
+   */
+  async cgroupGet(name: string, key: string): Promise<string> {
+    validateContainerName(name);
+    const { pid } = await this.shellDriver.info(name);
+    return this.overHostFiles(name, pid, (fs) => readContainerCgroupFile(fs, name, key, pid));
+  }
+
+  /**
+   * Writes one cgroup file of a running container there, live only (not saved), like
+   * `lxc-cgroup NAME KEY VALUE`: the file found with the local checks, then written in one request.
+   * @throws LxdeckError as {@link cgroupGet}, and the kernel's refusal by its errno as locally (core/cgroup/cgroup-key.ts cgroupFileWriteError)
+   */
+  async cgroupSet(name: string, key: string, value: string): Promise<void> {
+    validateContainerName(name);
+    const { pid } = await this.shellDriver.info(name);
+    const path = await this.overHostFiles(name, pid, (fs) => containerCgroupFile(fs, name, key, pid, 'write'));
+    await this.writeThere([{ path, value }], null, undefined, cgroupFileWriteError);
   }
 
   /**

@@ -139,6 +139,33 @@ describe.skipIf(!RUN)('limits on a remote LXC host over SSH', () => {
     expect(t.stdout).not.toContain('warning:');
   });
 
+  it('cgroup NAME:container reads and writes one file there as lxc-cgroup does, live only, with the local checks and errors', () => {
+    const g = runCli(['cgroup', `${REMOTE}:${CT}`, memFile], env);
+    expect(g.stderr).toBe('');
+    expect(g.status).toBe(0);
+    expect(g.stdout).toBe(`${64 * M}\n`);
+    // the other cgroup version's file: refused as locally, the hint naming this host's file
+    const other = v2('memory') ? 'memory.limit_in_bytes' : 'memory.max';
+    const lo = runCli(['cgroup', LCT, other], localEnv);
+    const ro = runCli(['cgroup', `${REMOTE}:${CT}`, other], env);
+    expect(lo.status, lo.stderr).not.toBe(0);
+    expect(ro.status).toBe(lo.status);
+    expect(ro.stderr).toBe(lo.stderr);
+    const before = remoteConfig();
+    const s = runCli(['cgroup', `${REMOTE}:${CT}`, 'pids.max', '77'], env);
+    expect(s.stderr).toBe('');
+    expect(s.status).toBe(0);
+    expect(remoteCgroup('pids', 'pids.max')).toBe('77');
+    expect(remoteConfig()).toBe(before);
+    // the kernel refuses a value: by its errno, as locally
+    const lb = runCli(['cgroup', LCT, 'pids.max', 'lots'], localEnv);
+    const rb = runCli(['cgroup', `${REMOTE}:${CT}`, 'pids.max', 'lots'], env);
+    expect(rb.stderr).toMatch(/the kernel refused writing "lots" to \S+\/pids\.max: invalid argument \(EINVAL\)/);
+    expect(rb.status).toBe(lb.status);
+    expect(same(rb.stderr, CT)).toBe(same(lb.stderr, LCT));
+    expect(remoteCgroup('pids', 'pids.max')).toBe('77');
+  });
+
   it('an invalid value is refused with the same error and exit status as locally, and nothing changes there', () => {
     const before = remoteConfig();
     for (const args of [['--memory', '100K'], ['--cpu-weight', '0'], ['--cpus', 'lots'], ['--pids', '-3'], ['--io-read', 'sda=1M']]) {
@@ -203,6 +230,9 @@ describe.skipIf(!RUN)('limits on a remote LXC host over SSH', () => {
     expect(j).toMatchObject({ running: false, applied: null });
     expect(j.saved).toContainEqual({ key: memKey, value: String(96 * M) });
     expect(remoteConfig()).toContain(`${memKey} = ${96 * M}`);
+    const cg = runCli(['cgroup', `${REMOTE}:${CT}`, 'pids.max'], env);
+    expect(cg.status).not.toBe(0);
+    expect(cg.stderr).toContain(`${CT} is not running`);
     expect(runCli(['start', `${REMOTE}:${CT}`], env).status).toBe(0);
     expect(remoteCgroup('memory', memFile)).toBe(String(96 * M));
     expect(remoteCgroup('pids', 'pids.max')).toBe('60');
