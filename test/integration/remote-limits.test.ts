@@ -178,6 +178,11 @@ describe.skipIf(!RUN)('limits on a remote LXC host over SSH', () => {
     }
     expect(remoteConfig()).toBe(before);
     expect(remoteCgroup('memory', memFile)).toBe(String(64 * M));
+    // no such container there: not found, as locally
+    const ln = runCli(['limits', `no${LCT}`, '--memory', '64M'], localEnv);
+    const rn = runCli(['limits', `${REMOTE}:no${CT}`, '--memory', '64M'], env);
+    expect(rn.status).toBe(ln.status);
+    expect(rn.stderr).toMatch(new RegExp(`no container (named )?no${CT} in ${host!.lxcpath}`));
   });
 
   it("the kernel's refusal comes back by its errno as locally (ENODEV for no such block device), and nothing is saved", () => {
