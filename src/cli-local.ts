@@ -72,7 +72,7 @@ const openRemotes = new Map<string, RemoteLxcBackend>();
 let cliLxcpath: string | undefined;
 
 /** The verbs that work on a remote (--remote NAME or NAME:container); the others refuse with E_USAGE. */
-const REMOTE_VERBS = new Set(['ls', 'info', 'create', 'start', 'stop', 'restart', 'freeze', 'unfreeze', 'destroy', 'copy', 'rename', 'snapshot', 'snapshots', 'restore', 'snapshot-delete', 'autostart', 'attach', 'console', 'stats', 'remote']);
+const REMOTE_VERBS = new Set(['ls', 'info', 'create', 'start', 'stop', 'restart', 'freeze', 'unfreeze', 'destroy', 'copy', 'rename', 'snapshot', 'snapshots', 'restore', 'snapshot-delete', 'autostart', 'attach', 'console', 'stats', 'limits', 'cgroup', 'remote']);
 
 /** The remotes store (LXDECK_CONFIG_DIR, XDG_CONFIG_HOME/lxdeck or ~/.config/lxdeck). */
 function remoteStore(): RemoteStore {

@@ -44,7 +44,7 @@ export function splitRemoteAddressing(args: readonly string[], isRemote: (name: 
 }
 
 /** Verbs that a remote does, besides those of the Backend methods (the rest are refused with E_USAGE). */
-const NOT_ON_REMOTE_HINT = 'a remote supports ls, info, create, start, stop, restart, freeze, unfreeze, destroy, copy, rename, snapshots, autostart, attach, console, stats and the console (lxdeck --remote NAME) so far';
+const NOT_ON_REMOTE_HINT = 'a remote supports ls, info, create, start, stop, restart, freeze, unfreeze, destroy, copy, rename, snapshots, autostart, attach, console, stats, limits, cgroup and the console (lxdeck --remote NAME) so far';
 
 /**
  * The backend of remote `name` from the store: RemoteLxcBackend, behind a guard that turns a

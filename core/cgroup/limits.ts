@@ -575,7 +575,13 @@ export interface ApplyResult {
   messages: string[];
 }
 
-function kernelError(e: unknown, path: string, value: string): LxdeckError {
+/**
+ * The typed error for a refused cgroup file write, from its errno (a Node errno error, or one
+ * made from a remote tool's strerror text with the same `code`): EINVAL gives E_INVALID_VALUE,
+ * EBUSY E_STATE, ENODEV and ENOENT E_NOT_FOUND, EACCES and EPERM E_NOT_ROOT, others E_STATE;
+ * the message names the file and the value (cgroup-v2.rst and cgroup-v1 docs for the errno meanings).
+ */
+export function cgroupWriteError(e: unknown, path: string, value: string): LxdeckError {
   const code = errnoCode(e);
   const what = `writing "${value}" to ${path}`;
   switch (code) {
@@ -608,17 +614,15 @@ function kernelError(e: unknown, path: string, value: string): LxdeckError {
 }
 
 /**
- * Applies `limits` to a running container's cgroups, live: reads what is in
- * effect (for the v1 memsw arithmetic and the CPU period), trims a cpuset
- * to the online CPUs (/sys/devices/system/cpu/online), then writes each file.
- * Writes stop at the first refusal.
+ * What applying `limits` to a running container's cgroups would write, in order, without
+ * writing: reads what is in effect (for the v1 memsw arithmetic and the CPU period), trims a
+ * cpuset to the online CPUs (/sys/devices/system/cpu/online), picks the I/O weight file the
+ * host offers, then translates. Only reads through `fs`, so a copy of a remote host's files
+ * (core/remote/snapshot-fs.ts) plans the same writes as the host itself.
  * @param opts.raiseCpuQuota raise a quota below 1000 us instead of refusing it
- * @throws LxdeckError E_INVALID_VALUE (bad value, or the kernel said EINVAL), E_STATE (EBUSY),
- *   E_NOT_FOUND (file missing: container gone or controller off; ENODEV: no such block device),
- *   E_NOT_ROOT (EACCES/EPERM);
- *   each message names the file and the value
+ * @throws LxdeckError E_INVALID_VALUE (bad value, no such controller), E_NOT_FOUND (no cgroup directory for a controller)
  */
-export function applyLimit(
+export function planLiveLimits(
   paths: CgroupPaths,
   limits: Limits,
   fs: HostFs = new HostFs(),
@@ -648,15 +652,33 @@ export function applyLimit(
     if (q.message) messages.push(q.message);
   }
   const writes = translate(todo, driverFromPaths(paths), { current, ioWeightFile, raiseCpuQuota: opts.raiseCpuQuota }, 'live');
+  return { written: writes.map((w) => ({ ...w, path: joinPath(dirFor(paths, w), w.file) })), messages };
+}
+
+/**
+ * Applies `limits` to a running container's cgroups, live: the writes of
+ * {@link planLiveLimits}, each file written in turn. Writes stop at the first refusal.
+ * @param opts.raiseCpuQuota raise a quota below 1000 us instead of refusing it
+ * @throws LxdeckError E_INVALID_VALUE (bad value, or the kernel said EINVAL), E_STATE (EBUSY),
+ *   E_NOT_FOUND (file missing: container gone or controller off; ENODEV: no such block device),
+ *   E_NOT_ROOT (EACCES/EPERM);
+ *   each message names the file and the value ({@link cgroupWriteError})
+ */
+export function applyLimit(
+  paths: CgroupPaths,
+  limits: Limits,
+  fs: HostFs = new HostFs(),
+  opts: { raiseCpuQuota?: boolean } = {},
+): ApplyResult {
+  const plan = planLiveLimits(paths, limits, fs, opts);
   const written: ApplyResult['written'] = [];
-  for (const w of writes) {
-    const path = joinPath(dirFor(paths, w), w.file);
+  for (const w of plan.written) {
     try {
-      fs.writeText(path, w.value);
+      fs.writeText(w.path, w.value);
     } catch (e) {
-      throw kernelError(e, path, w.value);
+      throw cgroupWriteError(e, w.path, w.value);
     }
-    written.push({ ...w, path });
+    written.push(w);
   }
-  return { written, messages };
+  return { written, messages: plan.messages };
 }

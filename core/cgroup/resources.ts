@@ -14,15 +14,17 @@ import { HostFs } from '../host/host-fs.js';
 import { detectCgroupLayout, joinPath, type CgroupLayout, type CgroupLayoutKind } from './layout.js';
 import { readCgroupPaths, type CgroupPaths } from './paths.js';
 import {
-  applyLimit,
+  cgroupWriteError,
   ignoredConfigKeys,
   limitToConfigKeys,
+  planLiveLimits,
   readLimits,
   type AppliedLimits,
+  type Limits,
   type ConfigKeyValue,
   type IgnoredKey,
 } from './limits.js';
-import { readConfig, writeConfig } from '../lxc/config.js';
+import { readConfig, writeConfig, type LxcConfig } from '../lxc/config.js';
 import { parseCpuList } from '../units.js';
 import { cgroupFileFor, writeCgroupFile } from './cgroup-key.js';
 import { cgroupKeysOf, currentFromConfig, saveLimitKeys } from './limit-config.js';
@@ -57,11 +59,15 @@ function configPath(ctx: ResourceContext, name: string): string {
   return join(ctx.lxcpath, name, 'config');
 }
 
-async function running(ctx: ResourceContext, name: string, layout: CgroupLayout): Promise<{ pid: number; paths: CgroupPaths } | null> {
-  const pid = await ctx.initPid(name);
+/**
+ * A running container's cgroup directories from its init PID (core/cgroup/paths.ts), null when
+ * it does not run (no PID, or the process is gone: it stopped meanwhile).
+ * @throws LxdeckError other than E_NOT_FOUND from readCgroupPaths
+ */
+function runningPaths(fs: HostFs, name: string, layout: CgroupLayout, pid: number | null): CgroupPaths | null {
   if (pid === null) return null;
   try {
-    return { pid, paths: readCgroupPaths(fsOf(ctx), pid, layout, { name }) };
+    return readCgroupPaths(fs, pid, layout, { name });
   } catch (e) {
     if (e instanceof LxdeckError && e.code === 'E_NOT_FOUND') return null; // stopped meanwhile
     throw e;
@@ -69,26 +75,38 @@ async function running(ctx: ResourceContext, name: string, layout: CgroupLayout)
 }
 
 /**
- * The limits of a container: in effect (when running), saved in its config, and saved keys this host ignores (C3).
- * @throws LxdeckError E_NOT_FOUND (no config), E_CONFIG
+ * The limits of a container from its host's files and its config: in effect (when `pid`, its
+ * init, runs: readLimits), saved in the config (cgroupKeysOf), and saved keys the host ignores
+ * (C3). Only reads through `fs` (mountinfo, /proc/PID/cgroup, the cgroup files), so the local
+ * engine gives the host's HostFs and a remote a copy of the remote host's files
+ * (core/remote/snapshot-fs.ts).
+ * @param pid the container's init PID (lxc-info), null when it is not running
+ * @throws the Node errno error when /proc/self/mountinfo cannot be read
  */
-export async function readContainerLimits(ctx: ResourceContext, name: string): Promise<ContainerLimits> {
-  const fs = fsOf(ctx);
+export function containerLimitsFrom(fs: HostFs, name: string, cfg: LxcConfig, pid: number | null): ContainerLimits {
   const layout = detectCgroupLayout(fs);
-  const cfg = await readConfig(configPath(ctx, name));
-  const run = await running(ctx, name, layout);
+  const paths = runningPaths(fs, name, layout, pid);
   const saved = cgroupKeysOf(cfg);
   return {
     name,
-    running: run !== null,
+    running: paths !== null,
     layout: layout.kind,
-    applied: run ? readLimits(run.paths, fs) : null,
+    applied: paths ? readLimits(paths, fs) : null,
     saved,
     ignored: ignoredConfigKeys(
       saved.map((s) => s.key),
       layout,
     ),
   };
+}
+
+/**
+ * The limits of a container: in effect (when running), saved in its config, and saved keys this host ignores (C3).
+ * @throws LxdeckError E_NOT_FOUND (no config), E_CONFIG
+ */
+export async function readContainerLimits(ctx: ResourceContext, name: string): Promise<ContainerLimits> {
+  const cfg = await readConfig(configPath(ctx, name));
+  return containerLimitsFrom(fsOf(ctx), name, cfg, await ctx.initPid(name));
 }
 
 /** Which weight file the host's block I/O scheduler offers (this host, kernel 6.18 with BFQ, has only blkio.bfq.weight). */
@@ -116,8 +134,65 @@ function ioWeightFileOf(fs: HostFs, layout: CgroupLayout, paths: CgroupPaths | n
 }
 
 /**
+ * Checks and converts what `lxdeck limits` was given (units U1, cpuset U4 against the host's
+ * online CPUs, read through `fs`), before anything else is read.
+ * @throws LxdeckError E_USAGE (nothing given), E_INVALID_VALUE (limit-input.ts)
+ */
+export function limitsOfInput(fs: HostFs, input: LimitsInput): { limits: Limits; messages: string[] } {
+  const onlineText = fs.readTextOrNull('/sys/devices/system/cpu/online');
+  const online = onlineText && onlineText.trim() ? parseCpuList(onlineText) : undefined;
+  const { limits, messages } = parseLimitsInput(input, { online });
+  if (Object.keys(limits).length === 0) {
+    throw new LxdeckError('E_USAGE', 'no limit given', { hint: 'e.g. --memory 512M --cpus 1.5 (lxdeck limits --help)' });
+  }
+  return { limits, messages: [...messages] };
+}
+
+/** What setting limits will do ({@link planContainerLimits}): the result less the writes' doing, and the edited config. */
+export interface LimitsPlan extends SetLimitsResult {
+  /** the config with the keys saved and the stale ones removed, to be written whole */
+  config: LxcConfig;
+}
+
+/**
+ * Plans setting limits on a container, without writing anything: the live cgroup writes when
+ * `pid` runs (planLiveLimits, in order), the config keys in this host's layout
+ * (`lxc.cgroup2.*` for v2 controllers, `lxc.cgroup.*` for v1; limitToConfigKeys) saved into
+ * `cfg` (edited in place, returned as `config`), and the other layout's keys for the same
+ * limits removed (C3, saveLimitKeys). Only reads through `fs`, like {@link containerLimitsFrom}.
+ * @param parsed from {@link limitsOfInput}
+ * @throws LxdeckError E_INVALID_VALUE (a value this host cannot take, no such controller), E_NOT_FOUND
+ */
+export function planContainerLimits(
+  fs: HostFs,
+  name: string,
+  cfg: LxcConfig,
+  pid: number | null,
+  parsed: { limits: Limits; messages: string[] },
+  opts: { raiseCpuQuota?: boolean } = {},
+): LimitsPlan {
+  const { limits } = parsed;
+  const messages = [...parsed.messages];
+  const layout = detectCgroupLayout(fs);
+  const paths = runningPaths(fs, name, layout, pid);
+  const ioWeightFile = limits.ioWeight !== undefined ? ioWeightFileOf(fs, layout, paths) : 'weight';
+  let written: SetLimitsResult['written'] = [];
+  let current = currentFromConfig(cfg);
+  if (paths) {
+    current = readLimits(paths, fs);
+    const r = planLiveLimits(paths, limits, fs, { raiseCpuQuota: opts.raiseCpuQuota });
+    written = r.written.map((w) => ({ path: w.path, value: w.value }));
+    for (const m of r.messages) if (!messages.includes(m)) messages.push(m);
+  }
+  const keys = limitToConfigKeys(limits, layout, { current, ioWeightFile, raiseCpuQuota: opts.raiseCpuQuota });
+  const { removed } = saveLimitKeys(cfg, keys);
+  return { live: paths !== null, written, saved: keys, removed, messages, config: cfg };
+}
+
+/**
  * Sets limits: validated first (units U1, cpuset trimmed to online CPUs U4,
- * quota bounds U5), written live when the container runs (applyLimit), and
+ * quota bounds U5), written live when the container runs (the writes of
+ * {@link planContainerLimits}, in order, stopping at the first refusal), and
  * saved in its config in this host's keys (`lxc.cgroup2.*` for v2
  * controllers, `lxc.cgroup.*` for v1), removing the other layout's key for
  * the same limit (C3). A stopped container's config only is changed.
@@ -132,29 +207,48 @@ export async function setContainerLimits(
   opts: { raiseCpuQuota?: boolean } = {},
 ): Promise<SetLimitsResult> {
   const fs = fsOf(ctx);
-  const layout = detectCgroupLayout(fs);
-  const onlineText = fs.readTextOrNull('/sys/devices/system/cpu/online');
-  const online = onlineText && onlineText.trim() ? parseCpuList(onlineText) : undefined;
-  const { limits, messages } = parseLimitsInput(input, { online });
-  if (Object.keys(limits).length === 0) {
-    throw new LxdeckError('E_USAGE', 'no limit given', { hint: 'e.g. --memory 512M --cpus 1.5 (lxdeck limits --help)' });
-  }
+  const parsed = limitsOfInput(fs, input);
   const path = configPath(ctx, name);
   const cfg = await readConfig(path);
-  const run = await running(ctx, name, layout);
-  const ioWeightFile = limits.ioWeight !== undefined ? ioWeightFileOf(fs, layout, run?.paths ?? null) : 'weight';
-  let written: SetLimitsResult['written'] = [];
-  let current = currentFromConfig(cfg);
-  if (run) {
-    current = readLimits(run.paths, fs);
-    const r = applyLimit(run.paths, limits, fs, { raiseCpuQuota: opts.raiseCpuQuota });
-    written = r.written.map((w) => ({ path: w.path, value: w.value }));
-    for (const m of r.messages) if (!messages.includes(m)) messages.push(m);
+  const { config, ...plan } = planContainerLimits(fs, name, cfg, await ctx.initPid(name), parsed, opts);
+  for (const w of plan.written) {
+    try {
+      fs.writeText(w.path, w.value);
+    } catch (e) {
+      throw cgroupWriteError(e, w.path, w.value);
+    }
   }
-  const keys = limitToConfigKeys(limits, layout, { current, ioWeightFile, raiseCpuQuota: opts.raiseCpuQuota });
-  const { removed } = saveLimitKeys(cfg, keys);
-  await writeConfig(path, cfg);
-  return { live: run !== null, written, saved: keys, removed, messages };
+  await writeConfig(path, config);
+  return plan;
+}
+
+/**
+ * The host path of cgroup file `key` (like `lxc-cgroup NAME KEY` names it) of a container whose
+ * init is `pid`, checked against the host's layout (cgroup-key.ts cgroupFileFor). Only reads
+ * through `fs`, like {@link containerLimitsFrom}.
+ * @param purpose what the caller does with it, for the hint when the container is not running
+ * @throws LxdeckError E_STATE when not running; as {@link cgroupFileFor}
+ */
+export function containerCgroupFile(fs: HostFs, name: string, key: string, pid: number | null, purpose: 'read' | 'write'): string {
+  const layout = detectCgroupLayout(fs);
+  const paths = runningPaths(fs, name, layout, pid);
+  if (!paths)
+    throw new LxdeckError('E_STATE', `${name} is not running`, {
+      hint: purpose === 'read' ? `a stopped container has no cgroup; its saved keys: lxdeck limits ${name}` : `to set a limit for the next start: lxdeck limits ${name} --help`,
+    });
+  return cgroupFileFor(key, layout, paths, fs);
+}
+
+/**
+ * One cgroup file's text (without the final newline) of a container whose init is `pid`.
+ * Only reads through `fs`.
+ * @throws LxdeckError E_STATE when not running (or it stopped meanwhile); as {@link cgroupFileFor}
+ */
+export function readContainerCgroupFile(fs: HostFs, name: string, key: string, pid: number | null): string {
+  const p = containerCgroupFile(fs, name, key, pid, 'read');
+  const t = fs.readTextOrNull(p);
+  if (t === null) throw new LxdeckError('E_STATE', `${name} stopped while ${key} was read`);
+  return t.replace(/\n$/, '');
 }
 
 /**
@@ -163,14 +257,7 @@ export async function setContainerLimits(
  * @throws LxdeckError E_STATE when not running; as {@link cgroupFileFor}
  */
 export async function cgroupGet(ctx: ResourceContext, name: string, key: string): Promise<string> {
-  const fs = fsOf(ctx);
-  const layout = detectCgroupLayout(fs);
-  const run = await running(ctx, name, layout);
-  if (!run) throw new LxdeckError('E_STATE', `${name} is not running`, { hint: `a stopped container has no cgroup; its saved keys: lxdeck limits ${name}` });
-  const p = cgroupFileFor(key, layout, run.paths, fs);
-  const t = fs.readTextOrNull(p);
-  if (t === null) throw new LxdeckError('E_STATE', `${name} stopped while ${key} was read`);
-  return t.replace(/\n$/, '');
+  return readContainerCgroupFile(fsOf(ctx), name, key, await ctx.initPid(name));
 }
 
 /**
@@ -179,8 +266,5 @@ export async function cgroupGet(ctx: ResourceContext, name: string, key: string)
  */
 export async function cgroupSet(ctx: ResourceContext, name: string, key: string, value: string): Promise<void> {
   const fs = fsOf(ctx);
-  const layout = detectCgroupLayout(fs);
-  const run = await running(ctx, name, layout);
-  if (!run) throw new LxdeckError('E_STATE', `${name} is not running`, { hint: `to set a limit for the next start: lxdeck limits ${name} --help` });
-  writeCgroupFile(cgroupFileFor(key, layout, run.paths, fs), value, fs);
+  writeCgroupFile(containerCgroupFile(fs, name, key, await ctx.initPid(name), 'write'), value, fs);
 }

@@ -8,7 +8,7 @@
  *
  * Capabilities: what every backend of a row can be asked for (start, stop, freeze,
  * unfreeze, destroy, info), and the optional ones (attach, console, restart, copy, rename,
- * snapshots, autostart) when some host has them, refused with E_USAGE on a row whose host
+ * snapshots, autostart, limits and the sliders' setLimits) when some host has them, refused with E_USAGE on a row whose host
  * lacks it; copy and rename stay on the row's host (a copy across hosts is not offered); and
  * live stats: {@link AllHostsBackend.sampler} combines each host's sampler (all-stats.ts), each
  * host in a loop of its own, so every row has its CPU and memory figures and a host that stops
@@ -18,6 +18,8 @@ import type { AttachPtyOptions, Backend } from '../backend.js';
 import { LxdeckError } from '../errors.js';
 import type { AutostartSettings, ContainerInfo, ContainerSummary, CopyOptions, CreateOptions, InteractiveResult, SnapshotInfo, StopOptions } from '../types.js';
 import type { StatsSource } from '../stats/types.js';
+import type { ContainerLimits, SetLimitsResult } from '../cgroup/resources.js';
+import type { LimitsInput } from '../cgroup/limit-input.js';
 import { DEFAULT_HOST_TIMEOUT_MS, listAllHosts, type HostEntry, type HostStatus } from './all-hosts.js';
 import { AllHostsStats } from './all-stats.js';
 
@@ -233,6 +235,18 @@ export class AllHostsBackend implements Backend {
     return r.backend.setAutostart!(r.name, st);
   };
 
+  /** The limits of the row's container on its host (in effect, saved, ignored). @throws as route and the host's limits, E_USAGE when that host cannot */
+  limits? = async (id: string): Promise<ContainerLimits> => {
+    const r = this.routeTo(id, 'limits');
+    return { ...(await r.backend.limits!(r.name)), name: id };
+  };
+
+  /** Sets limits of the row's container on its host, live and saved. @throws as route and the host's setLimits, E_USAGE when that host cannot */
+  setLimits? = async (id: string, input: LimitsInput, opts?: { raiseCpuQuota?: boolean }): Promise<SetLimitsResult> => {
+    const r = this.routeTo(id, 'setLimits');
+    return r.backend.setLimits!(r.name, input, opts);
+  };
+
   /** {@link route}, then E_USAGE when the row's host lacks `method`. */
   private routeTo(id: string, method: RoutedMethod): { backend: Backend; name: string; host: string } {
     const r = this.route(id);
@@ -254,7 +268,7 @@ export class AllHostsBackend implements Backend {
 }
 
 /** The optional methods routed to the row's host (defined when some host has them). */
-const ROUTED = ['restart', 'copy', 'rename', 'snapshot', 'snapshots', 'restoreSnapshot', 'deleteSnapshot', 'setAutostart'] as const;
+const ROUTED = ['restart', 'copy', 'rename', 'snapshot', 'snapshots', 'restoreSnapshot', 'deleteSnapshot', 'setAutostart', 'limits', 'setLimits'] as const;
 type RoutedMethod = (typeof ROUTED)[number];
 
 function notOn(host: string, what: string): LxdeckError {

@@ -10,7 +10,11 @@
  * (lxc-copy, new hwaddrs as LXC gives them; a static address is not copied), rename (lxc-copy -R),
  * snapshots (lxc-snapshot; the list is one read of `snaps/`), autostart (the config's
  * lxc.start.* and lxc.group keys, rewritten whole).
- * What a remote does not do (yet): limits, protection, ps, devices;
+ * Limits (`lxdeck limits`, the console's sliders) follow the local rules over a copy of the
+ * remote's files (core/cgroup/resources.ts over files.ts readThrough): the same units, checks,
+ * v1/v2 files and config keys; the writes and the config go in one request there.
+ * So do single cgroup files (`lxdeck cgroup`: cgroupGet, cgroupSet).
+ * What a remote does not do (yet): protection, ps, devices;
  * the CLI and the console see those methods missing and refuse or hide them. Create
  * makes a privileged busybox container (LXC's own `lxc-create -t busybox`) with no network, or
  * a veth on an existing bridge of the remote; other create options are refused with E_USAGE.
@@ -28,7 +32,14 @@ import { applyAutostartSettings, checkAutostart, readAutostart } from '../lxc/au
 import { parseSnapshotTs, snapOrder, validateSnapshotName } from '../lxc/snapshot.js';
 import type { StatsSource } from '../stats/types.js';
 import { SshRunner, SshTransport, quoteArgv, type SshTarget } from './ssh.js';
-import { RemoteStatsSource } from './stats.js';
+import { RemoteStatsSource, sshChannel } from './stats.js';
+import { SnapshotFs } from './snapshot-fs.js';
+import { READ_SCRIPT, WRITE_SCRIPT, parseReadReply, readThrough, refusalOf, writeArgs } from './files.js';
+import { RemoteShell, SHELL_SCRIPT, ShellRunner } from './shell.js';
+import { containerCgroupFile, containerLimitsFrom, limitsOfInput, planContainerLimits, readContainerCgroupFile, type ContainerLimits, type SetLimitsResult } from '../cgroup/resources.js';
+import { cgroupWriteError } from '../cgroup/limits.js';
+import { cgroupFileWriteError } from '../cgroup/cgroup-key.js';
+import type { LimitsInput } from '../cgroup/limit-input.js';
 import { knownHostsName } from './known-hosts.js';
 
 /** The columns asked of lxc-ls (lxc-ls(1) `--fancy-format`). */
@@ -81,6 +92,10 @@ export class RemoteLxcBackend implements Backend {
   readonly transport: SshTransport;
   private readonly driver: LxcDriver;
   private stats: RemoteStatsSource | null = null;
+  /** one long-lived sh there for short requests (limits: lxc-info, reads, writes; shell.ts), started on first use */
+  private readonly shell: RemoteShell;
+  /** the lxc-* driver over {@link shell}: a short call costs a request, not a channel */
+  private readonly shellDriver: LxcDriver;
 
   /** Connects nothing yet; the first call does (errors are those calls'). */
   constructor(opts: RemoteBackendOptions) {
@@ -88,6 +103,8 @@ export class RemoteLxcBackend implements Backend {
     this.remote = opts.name;
     this.transport = new SshTransport(opts);
     this.driver = new LxcDriver(new SshRunner(this.transport), opts.lxcpath);
+    this.shell = new RemoteShell(() => sshChannel(this.transport, ['sh', '-c', SHELL_SCRIPT]), this.where);
+    this.shellDriver = new LxcDriver(new ShellRunner(this.shell), opts.lxcpath);
   }
 
   /** `user@host[:port]` of the remote, for messages. */
@@ -279,14 +296,114 @@ export class RemoteLxcBackend implements Backend {
     return LxcConfig.parse(c.stdout, path);
   }
 
-  /** Writes a config there whole: a temporary file beside it, then rename (no half-written config). */
+  /** Writes a config there whole ({@link writeThere}: a temporary file beside it with its mode and owner, then rename). */
   private async writeConfig(name: string, cfg: LxcConfig): Promise<void> {
-    const path = `${this.lxcpath}/${name}/config`;
-    const w = await this.run(['sh', '-c', 'cat > "$1.lxdeck-tmp" && mv -f "$1.lxdeck-tmp" "$1"', 'sh', path], 30_000, cfg.toString());
-    if (w.exitCode !== 0) {
-      await this.run(['rm', '-f', `${path}.lxdeck-tmp`]).catch(() => undefined);
-      throw new LxdeckError('E_COMMAND', `writing ${path} on ${this.remote} failed: ${w.stderr.trim() || `exit ${w.exitCode}`}`);
+    await this.writeThere([], `${this.lxcpath}/${name}/config`, cfg);
+  }
+
+  /**
+   * One request there (files.ts WRITE_SCRIPT): cgroup file writes in order, stopping at the first
+   * the kernel refuses, then, when they all went in, a config written whole (temporary file, rename).
+   * @param refusal the error of a refused write (default core/cgroup/limits.ts cgroupWriteError, as setLimits' local writes)
+   * @throws LxdeckError as `refusal` for a refused write (by its
+   *   errno: E_INVALID_VALUE, E_STATE, E_NOT_FOUND, E_NOT_ROOT); E_COMMAND when the config cannot
+   *   be written; E_UNREACHABLE, E_TIMEOUT
+   */
+  private async writeThere(
+    writes: readonly { path: string; value: string }[],
+    configPath: string | null,
+    cfg?: LxcConfig,
+    refusal: (e: unknown, path: string, value: string) => LxdeckError = cgroupWriteError,
+  ): Promise<void> {
+    const r = await this.shell.run(WRITE_SCRIPT, writeArgs(writes, configPath !== null && cfg ? { path: configPath, text: cfg.toString() } : null));
+    if (r.exitCode === 0) return;
+    const refused = refusalOf(r.stdout);
+    if (r.exitCode === 3 && refused && writes[refused.index]) {
+      const w = writes[refused.index];
+      throw refusal(refused.error, w.path, w.value);
     }
+    throw new LxdeckError('E_COMMAND', `writing ${configPath ?? 'cgroup files'} on ${this.remote} failed: ${r.stderr.trim() || `exit status ${r.exitCode}`}`, {
+      hint: r.exitCode === 4 ? `is ${configPath} on a writable file system there, with room left?` : undefined,
+    });
+  }
+
+  /**
+   * Runs `fn` over a copy of the files of the remote host it reads (files.ts readThrough): first
+   * the container's config, mountinfo, the online CPUs, the cgroup v2 roots' controllers and,
+   * when `pid` runs, its /proc/PID/cgroup, then what a pass over them asks for (the cgroup
+   * files), a request each. `fn` gets the config parsed.
+   * @throws LxdeckError E_NOT_FOUND (no config there), what `fn` throws, E_UNREACHABLE, E_COMMAND
+   */
+  private async overHostFiles<T>(name: string, pid: number | null, fn: (fs: SnapshotFs, cfg: LxcConfig) => T): Promise<T> {
+    const configPath = `${this.lxcpath}/${name}/config`;
+    const seed = [configPath, '/proc/self/mountinfo', '/sys/devices/system/cpu/online', '/sys/fs/cgroup/cgroup.controllers', '/sys/fs/cgroup/unified/cgroup.controllers'];
+    if (pid !== null) seed.push(`/proc/${pid}/cgroup`);
+    const read = async (paths: string[]) => {
+      const r = await this.shell.run(READ_SCRIPT, paths);
+      if (r.exitCode !== 0) throw new LxdeckError('E_COMMAND', `reading files on ${this.remote} failed: ${r.stderr.trim() || `exit status ${r.exitCode}`}`);
+      return parseReadReply(r.stdout);
+    };
+    const { value } = await readThrough(read, seed, (fs) => {
+      const text = fs.readTextOrNull(configPath);
+      if (text === null) throw new LxdeckError('E_NOT_FOUND', `no container named ${name} on ${this.remote}`, { hint: `lxdeck ls --remote ${this.remote}` });
+      return fn(fs, LxcConfig.parse(text, configPath));
+    });
+    return value;
+  }
+
+  /**
+   * The limits of a container there, as locally (core/cgroup/resources.ts containerLimitsFrom over
+   * a copy of the remote's files): in effect when it runs (its cgroups, v1 or v2), saved in its
+   * config (lxc.cgroup.*, lxc.cgroup2.*), and saved keys that host ignores (C3). Its init PID from
+   * lxc-info there, then two or three reads of files (see {@link overHostFiles}).
+   * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_CONFIG, E_COMMAND, E_UNREACHABLE
+   */
+  async limits(name: string): Promise<ContainerLimits> {
+    validateContainerName(name);
+    const { pid } = await this.shellDriver.info(name);
+    return this.overHostFiles(name, pid, (fs, cfg) => containerLimitsFrom(fs, name, cfg, pid));
+  }
+
+  /**
+   * Sets limits there with the local rules (core/cgroup/resources.ts limitsOfInput and
+   * planContainerLimits over a copy of the remote's files: units, the remote's online CPUs, its
+   * cgroup layout's files and keys, C3): written live when it runs, then saved in its config, in
+   * one request ({@link writeThere}); a value the kernel refuses stops the writes and is not saved.
+   * A stopped container's config only is changed.
+   * @throws LxdeckError E_USAGE (nothing given), E_INVALID_VALUE (bad value, or the kernel's EINVAL),
+   *   E_STATE (EBUSY), E_NOT_FOUND, E_NOT_ROOT, E_CONFIG, E_COMMAND, E_UNREACHABLE
+   */
+  async setLimits(name: string, input: LimitsInput, opts: { raiseCpuQuota?: boolean } = {}): Promise<SetLimitsResult> {
+    validateContainerName(name);
+    const { pid } = await this.shellDriver.info(name);
+    const { config, ...plan } = await this.overHostFiles(name, pid, (fs, cfg) => planContainerLimits(fs, name, cfg, pid, limitsOfInput(fs, input), opts));
+    await this.writeThere(plan.written, `${this.lxcpath}/${name}/config`, config);
+    return plan;
+  }
+
+  /**
+   * Reads one cgroup file of a running container there, like `lxc-cgroup NAME KEY`, with the local
+   * checks (core/cgroup/resources.ts readContainerCgroupFile over a copy of the remote's files:
+   * the key against that host's cgroup layout).
+   * @returns the file's text without the final newline
+   * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_STATE (not running), E_INVALID_VALUE (the other cgroup version's file), E_UNREACHABLE
+   */
+  async cgroupGet(name: string, key: string): Promise<string> {
+    validateContainerName(name);
+    const { pid } = await this.shellDriver.info(name);
+    return this.overHostFiles(name, pid, (fs) => readContainerCgroupFile(fs, name, key, pid));
+  }
+
+  /**
+   * Writes one cgroup file of a running container there, live only (not saved), like
+   * `lxc-cgroup NAME KEY VALUE`: the file found with the local checks, then written in one request.
+   * @throws LxdeckError as {@link cgroupGet}, and the kernel's refusal by its errno as locally (core/cgroup/cgroup-key.ts cgroupFileWriteError)
+   */
+  async cgroupSet(name: string, key: string, value: string): Promise<void> {
+    validateContainerName(name);
+    const { pid } = await this.shellDriver.info(name);
+    const path = await this.overHostFiles(name, pid, (fs) => containerCgroupFile(fs, name, key, pid, 'write'));
+    await this.writeThere([{ path, value }], null, undefined, cgroupFileWriteError);
   }
 
   /**
@@ -501,6 +618,7 @@ export class RemoteLxcBackend implements Backend {
   /** Closes the SSH connection (the CLI calls it when a verb is done, so the process can exit). */
   close(): void {
     this.stats?.close();
+    this.shell.close();
     this.transport.close();
   }
 }

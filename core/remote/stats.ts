@@ -13,8 +13,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { normalize } from 'node:path';
-import { HostFs } from '../host/host-fs.js';
+import { SnapshotFs, parseHeadFrames } from './snapshot-fs.js';
+export { SnapshotFs, parseHeadFrames };
 import { detectCgroupLayout } from '../cgroup/layout.js';
 import { StatsSampler, StatsStream } from '../stats/sampler.js';
 import type { StatsPass, StatsSource, StatsStreamLike } from '../stats/types.js';
@@ -161,122 +161,6 @@ while IFS= read -r req; do
   printf '\\001%s END\\n' "$mk"
 done
 `;
-
-/**
- * Splits `head -v` output (what {@link STATS_SCRIPT} prints) into files: `==> PATH <==\n` then
- * the file's bytes, before every header but the first a newline head adds, and one newline at
- * the very end (the script's `echo`, which also joins the output of several heads). A file whose
- * text holds a line `==> X <==` itself would be cut there (no file the script copies has one).
- * @returns host path to its exact contents
- */
-export function parseHeadFrames(text: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const re = /(?:^|\n)==> (.*?) <==\n/g;
-  let prev: { path: string; start: number } | null = null;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (prev) files.set(normalize(prev.path), text.slice(prev.start, m.index));
-    prev = { path: m[1], start: m.index + m[0].length };
-  }
-  if (prev) files.set(normalize(prev.path), text.slice(prev.start, text.endsWith('\n') ? -1 : undefined));
-  return files;
-}
-
-function enoent(path: string): NodeJS.ErrnoException {
-  const e = new Error(`ENOENT: no such file (not in the remote snapshot): ${path}`) as NodeJS.ErrnoException;
-  e.code = 'ENOENT';
-  return e;
-}
-
-/**
- * A read-only {@link HostFs} over files copied from a remote host at one moment (a map of host
- * path to contents); directories are those the paths imply. Writes throw EROFS.
- */
-export class SnapshotFs extends HostFs {
-  private files = new Map<string, string>();
-  private dirs = new Map<string, Set<string>>();
-  /** paths read (readText, exists) while {@link record} runs */
-  private reads: Set<string> | null = null;
-
-  /** @param files host path to contents (parseHeadFrames); empty until {@link load} */
-  constructor(files?: Map<string, string>) {
-    super('/');
-    if (files) this.load(files);
-  }
-
-  /** Replaces the snapshot (the directory index is kept when the same paths come again: a tick's). */
-  load(files: Map<string, string>): void {
-    const same = files.size === this.files.size && [...files.keys()].every((k) => this.files.has(k));
-    this.files = files;
-    if (same) return;
-    this.dirs = new Map();
-    for (const p of files.keys()) {
-      let child = p;
-      for (let dir = parentOf(p); dir !== null; child = dir, dir = parentOf(dir)) {
-        let s = this.dirs.get(dir);
-        if (!s) this.dirs.set(dir, (s = new Set()));
-        s.add(child.slice(child.lastIndexOf('/') + 1));
-      }
-    }
-  }
-
-  /** True when the snapshot holds the file `path` (a normalised host path). */
-  has(path: string): boolean {
-    return this.files.has(path);
-  }
-
-  /** Runs `fn` and returns it with the normalised paths it read or tested ({@link readText}, {@link exists}). */
-  record<T>(fn: () => T): { value: T; reads: Set<string> } {
-    const reads = new Set<string>();
-    this.reads = reads;
-    try {
-      return { value: fn(), reads };
-    } finally {
-      this.reads = null;
-    }
-  }
-
-  /** @throws an ENOENT errno error for a path not in the snapshot */
-  override readText(path: string): string {
-    const p = normalize(path);
-    this.reads?.add(p);
-    const t = this.files.get(p);
-    if (t === undefined) throw enoent(path);
-    return t;
-  }
-
-  /** True for a copied file, or a directory that holds one. */
-  override exists(path: string): boolean {
-    const p = normalize(path);
-    if (this.reads && this.files.has(p)) this.reads.add(p);
-    return this.files.has(p) || this.dirs.has(p.replace(/\/+$/, '') || '/');
-  }
-
-  /** @throws an ENOENT errno error for a directory not in the snapshot */
-  override readdir(path: string): string[] {
-    const s = this.dirs.get(normalize(path).replace(/\/+$/, '') || '/');
-    if (!s) throw enoent(path);
-    return [...s].sort();
-  }
-
-  /** The path itself (no symlinks are copied). @throws ENOENT when absent */
-  override realpath(path: string): string {
-    if (!this.exists(path)) throw enoent(path);
-    return normalize(path);
-  }
-
-  /** @throws always: a snapshot is read-only (EROFS) */
-  override writeText(path: string): void {
-    const e = new Error(`EROFS: the remote snapshot is read-only: ${path}`) as NodeJS.ErrnoException;
-    e.code = 'EROFS';
-    throw e;
-  }
-}
-
-function parentOf(p: string): string | null {
-  if (p === '/') return null;
-  const i = p.lastIndexOf('/');
-  return i <= 0 ? '/' : p.slice(0, i);
-}
 
 /** One end of the reader's channel: an SSH exec channel, or (in tests) a local `sh`'s stdio. */
 export interface ReaderChannel {
@@ -434,13 +318,21 @@ export class StatsReader {
 }
 
 /**
- * The reader's channel on an SSH connection: an exec channel of {@link READER_SCRIPT}. Its close
+ * The reader's channel on an SSH connection: an exec channel of {@link READER_SCRIPT} ({@link sshChannel}).
+ * @throws as SshTransport.exec
+ */
+export function sshReaderChannel(transport: SshTransport, lxcpath: string): Promise<ReaderChannel> {
+  return sshChannel(transport, ['sh', '-c', READER_SCRIPT, 'sh', lxcpath]);
+}
+
+/**
+ * A long-lived exec channel of `argv` on an SSH connection, as a {@link ReaderChannel}. Its close
  * is reported once, when the channel closes or the connection drops (then with the transport's
  * E_UNREACHABLE error), whichever comes first.
  * @throws as SshTransport.exec
  */
-export async function sshReaderChannel(transport: SshTransport, lxcpath: string): Promise<ReaderChannel> {
-  const ch = await transport.exec(['sh', '-c', READER_SCRIPT, 'sh', lxcpath]);
+export async function sshChannel(transport: SshTransport, argv: readonly string[]): Promise<ReaderChannel> {
+  const ch = await transport.exec(argv);
   const closers: ((code: number | null, why?: Error) => void)[] = [];
   let closed = false;
   const closeOnce = (code: number | null, why?: Error) => {

@@ -101,4 +101,35 @@ describe.runIf(RUN_LXC)('lxdeck --all with a live remote in a real terminal', ()
     t.keys('q');
     expect(await t.waitForExit()).toBe(0);
   });
+
+  it('L on the remote row: the sliders of the container there; a typed memory limit is set live there and saved', { timeout: 90_000 }, async () => {
+    const t = new TmuxTerm();
+    terms.push(t);
+    t.start(`${sh(process.execPath)} ${sh(CLI)} --all`, env, 100, 24);
+    await t.waitForScreen('both rows', (x) => x.includes(`${REMOTE}:${rct}`) && new RegExp(`local\\s+${lct}`).test(x), 30_000);
+    // H picks a host: local first, then the remote; its row is the one selected
+    t.keys('H');
+    await t.waitForScreen('host local', (x) => x.includes('[host local]'));
+    t.keys('H');
+    const only = await t.waitForScreen(`host ${REMOTE}`, (x) => x.includes(`[host ${REMOTE}]`) && x.includes(`${REMOTE}:${rct}`));
+    expect(only).toMatch(/\bL limits\b/);
+    t.keys('L');
+    await t.waitForScreen('the sliders', (x) => x.includes(`limits: ${REMOTE}:${rct}`) && x.includes('in effect now (cgroup'), 20_000);
+    t.literal('72M');
+    await t.waitForScreen('the typed value', (x) => x.includes('new value: 72M'));
+    t.keys('Enter');
+    await t.waitForScreen('the limit applied', (x) => /^\s+set live and saved/m.test(x) && /memory\s.*72M/.test(x), 20_000);
+    // on the remote host: in its cgroup (read there by lxdeck's own reader) and in its config
+    const l = JSON.parse(runCli(['limits', `${REMOTE}:${rct}`, '--json'], env).stdout);
+    expect(l.applied.memory).toBe(72 * 1024 * 1024);
+    const cfg = execFileSync('nsenter', ['-t', String(remote!.holderPid), '-m', 'cat', join(remote!.lxcpath, rct, 'config')], { encoding: 'utf8' });
+    expect(cfg).toMatch(new RegExp(`^lxc\\.cgroup2?\\.memory\\.(limit_in_bytes|max) = ${72 * 1024 * 1024}$`, 'm'));
+    // the local container was left alone
+    const local = JSON.parse(runCli(['limits', lct, '--json'], env).stdout);
+    expect(local.applied.memory).toBe('max');
+    t.keys('Escape');
+    await t.waitForScreen('the list again', (x) => !x.includes('limits:') && x.includes(`[host ${REMOTE}]`));
+    t.keys('q');
+    expect(await t.waitForExit()).toBe(0);
+  });
 });

@@ -356,7 +356,7 @@ export class FakeEngine implements Backend {
   private readonly autostartOf = new Map<string, { order: number | null; delay: number | null }>();
 
   /** Removes lifecycle methods (an older engine): the console must hide their keys. */
-  without(...methods: (typeof LIFECYCLE_METHODS)[number][]): this {
+  without(...methods: ((typeof LIFECYCLE_METHODS)[number] | 'limits' | 'setLimits')[]): this {
     for (const m of methods) Object.defineProperty(this, m, { value: undefined, configurable: true, writable: true });
     return this;
   }

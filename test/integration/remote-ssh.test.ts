@@ -206,10 +206,23 @@ describe.skipIf(!RUN)('remote LXC host over SSH (netns + own mount namespace + o
     const screen = await t.waitForScreen(`${CT} with its CPU and memory`, (x) => /RUNNING\s+\d+\.\d\s+\S+\/unlimited/.test(row(x) ?? ''), 30_000);
     expect(screen).toContain(lxcpath);
     expect(screen.split('\n').some((l) => /CPU%\s+MEM USED\/LIMIT/.test(l))).toBe(true);
-    // a remote has no ps and no limits (yet): those keys are not offered; its lifecycle keys are
+    // a remote has no ps (yet): that key is not offered; its lifecycle keys and the limits are
     expect(screen).not.toMatch(/\bp procs\b/);
-    expect(screen).not.toMatch(/\bL limits\b/);
+    expect(screen).toMatch(/\bL limits\b/);
     expect(screen).toMatch(/\bR restart\b/);
+    // the sliders on the remote container: a typed memory limit is applied there and saved
+    t.keys('L');
+    await t.waitForScreen('the sliders', (x) => x.includes(`limits: ${CT}`) && x.includes('in effect now (cgroup'), 20_000);
+    t.literal('80M');
+    await t.waitForScreen('the typed value', (x) => x.includes('new value: 80M'));
+    t.keys('Enter');
+    await t.waitForScreen('the limit applied', (x) => /^\s+set live and saved/m.test(x) && /memory\s.*80M/.test(x), 20_000);
+    const lim = JSON.parse(runCli(['limits', `${REMOTE}:${CT}`, '--json'], env).stdout);
+    expect(lim.applied.memory).toBe(80 * 1024 * 1024);
+    expect(lim.saved.map((k: { key: string }) => k.key)).toContain(lim.layout === 'v2' ? 'lxc.cgroup2.memory.max' : 'lxc.cgroup.memory.limit_in_bytes');
+    t.keys('Escape');
+    // (the sliders' frame shows RUNNING too: wait for the list itself, or the next key joins the Escape as Alt+key)
+    await t.waitForScreen('the list again', (x) => !x.includes(`limits: ${CT}`) && /RUNNING/.test(row(x) ?? ''), 10_000);
     t.keys('n');
     await t.waitForScreen("the remote container's snapshots", (x) => x.includes(`Snapshots of ${CT}`) && x.includes(`no snapshots of ${CT}`), 20_000);
     t.keys('Escape');

@@ -115,6 +115,32 @@ describe('AllHostsBackend', () => {
     expect(none.rename).toBeDefined();
   });
 
+  it("routes limits and setLimits (the L sliders) to the row's host, the row id kept; a host without them refuses; no host with them: not offered", async () => {
+    const local = new FakeEngine([summary('web')]);
+    const lab1 = new FakeEngine([summary('db')]);
+    const lxd = new FakeEngine([summary('x')]).without('limits', 'setLimits');
+    const b = new AllHostsBackend([
+      { name: 'local', backend: local },
+      { name: 'lab1', backend: lab1 },
+      { name: 'lxd', backend: lxd },
+    ]);
+    await b.list();
+    const r = await b.setLimits!('lab1:db', { memory: '64M' });
+    expect(r.live).toBe(false);
+    expect(lab1.callsOf('setLimits')).toEqual([['db', { memory: '64M' }]]);
+    expect(local.callsOf('setLimits')).toEqual([]);
+    const l = await b.limits!('lab1:db');
+    expect(l.name).toBe('lab1:db');
+    expect(lab1.callsOf('limits')).toEqual([['db']]);
+    expect((await b.limits!('web')).name).toBe('web');
+    expect(local.callsOf('limits')).toEqual([['web']]);
+    await expect(b.setLimits!('lxd:x', { pids: '5' })).rejects.toMatchObject({ code: 'E_USAGE', message: 'setLimits is not supported on lxd' });
+    await expect(b.limits!('lxd:x')).rejects.toMatchObject({ code: 'E_USAGE' });
+    const none = new AllHostsBackend([{ name: 'lxd', backend: new FakeEngine().without('limits', 'setLimits') }]);
+    expect(none.limits).toBeUndefined();
+    expect(none.setLimits).toBeUndefined();
+  });
+
   it('throws when no host answered (the list says it cannot list)', async () => {
     const down = new FakeEngine([]);
     down.failOn('list', { code: 'E_UNREACHABLE', message: 'refused' });
