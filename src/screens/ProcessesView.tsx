@@ -223,6 +223,7 @@ export function ProcessesView(props: ScreenProps & { name: string }): React.JSX.
           setStatus({ kind: 'info', message: 'no process selected' });
           return;
         }
+        setStatus(null); // the last signal's outcome is not this question's
         setConfirm({ p: sel, signal: c.id === 'kill' ? 'KILL' : c.id === 'term' ? 'TERM' : 'HUP' });
         return;
       default:

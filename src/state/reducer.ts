@@ -372,10 +372,11 @@ export function reducer(state: UiState, action: Action): UiState {
       const at = indexOf(next, state.selectedName);
       return select(next, at >= 0 ? at : 0);
     }
+    // a dialog hides the last action's status: what shows under it after is its own outcome
     case 'open-delete':
-      return { ...state, dialog: { kind: 'confirm-delete', name: action.name, state: action.state, typed: '' } };
+      return { ...state, status: null, dialog: { kind: 'confirm-delete', name: action.name, state: action.state, typed: '' } };
     case 'open-prompt':
-      return { ...state, dialog: { kind: 'prompt', purpose: action.purpose, name: action.name, typed: action.typed ?? '', ...(action.purpose === 'copy' ? { snapshot: false } : {}) } };
+      return { ...state, status: null, dialog: { kind: 'prompt', purpose: action.purpose, name: action.name, typed: action.typed ?? '', ...(action.purpose === 'copy' ? { snapshot: false } : {}) } };
     case 'prompt-toggle': {
       const d = state.dialog;
       if (d?.kind !== 'prompt' || d.purpose !== 'copy') return state;
@@ -402,7 +403,7 @@ export function reducer(state: UiState, action: Action): UiState {
       return select(next, at >= 0 ? at : 0);
     }
     case 'open-console-intro':
-      return { ...state, dialog: { kind: 'console-intro', name: action.name, escape: action.escape } };
+      return { ...state, status: null, dialog: { kind: 'console-intro', name: action.name, escape: action.escape } };
     case 'push': {
       // the same screen twice in a row is one screen (a key pressed twice)
       const top = topScreen(state);

@@ -172,6 +172,59 @@ describe('lifecycle keys', () => {
   });
 });
 
+describe('a dialog hides the last status; its own outcome shows after', () => {
+  it('list: the delete question, the copy and rename prompts and the console intro never show the previous status', async () => {
+    const e = new FakeEngine([summary('web'), summary('db')]);
+    const s = open(e);
+    await s.waitFor((x) => hasRow(x, 'db'));
+    await s.press('j', 's'); // web: started
+    await s.waitFor((x) => x.includes('started web') && rowOf(x, 'web').includes('RUNNING'), 'started');
+    await s.press('t');
+    await s.waitFor((x) => x.includes('stopped web') && rowOf(x, 'web').includes('STOPPED'), 'stopped');
+    // each dialog opens over a clear status line, and Esc leaves it clear
+    for (const [key, marker] of [['d', 'Delete container web?'], ['C', 'Copy web'], ['e', 'Rename web'], ['O', 'Autostart settings of web']] as const) {
+      await s.press(key);
+      const f = await s.waitFor((x) => x.includes(marker), marker);
+      expect(f, marker).not.toContain('stopped web');
+      await s.press(KEY.escape);
+      await s.waitFor((x) => !x.includes(marker), `${marker} closed`);
+      expect(s.frame()).not.toContain('stopped web');
+    }
+    // the outcome of the dialog's own action shows after it
+    await s.press('s');
+    await s.waitFor((x) => x.includes('started web'), 'started again');
+    await s.press('o');
+    const f = await s.waitFor((x) => x.includes('Console of web'), 'the console intro');
+    expect(f).not.toContain('started web');
+    await s.press(KEY.escape);
+    await s.press('t');
+    await s.waitFor((x) => x.includes('stopped web'), 'stopped again');
+    await s.press('C');
+    await s.waitFor((x) => x.includes('Copy web') && !x.includes('stopped web'), 'the copy prompt, clear');
+    await s.press(KEY.enter);
+    await s.waitFor((x) => x.includes('copied web to web-copy') && !x.includes('Copy web'), 'the copy result after');
+  });
+
+  it('snapshots screen: the restore question and the comment prompt hide the last result', async () => {
+    const e = new FakeEngine([summary('db')]);
+    e.addSnapshot('db');
+    const s = open(e);
+    await s.waitFor((x) => hasRow(x, 'db'));
+    await s.press('n');
+    await s.waitFor((x) => x.includes('snap0'));
+    await s.press('c', KEY.enter);
+    await s.waitFor((x) => x.includes('snapshot of db made') && x.includes('snap1'), 'made');
+    await s.press('R');
+    let f = await s.waitFor((x) => x.includes('Restore db to snap0? y/n'), 'the question');
+    expect(f).not.toContain('snapshot of db made');
+    await s.press('y');
+    await s.waitFor((x) => x.includes('restored db to snap0'), 'restored');
+    await s.press('c');
+    f = await s.waitFor((x) => x.includes('comment:'), 'the prompt');
+    expect(f).not.toContain('restored db to snap0');
+  });
+});
+
 describe('the snapshots screen', () => {
   it('n lists them; c makes one with a comment; R needs STOPPED (the refusal shows); a restores as new; d deletes', async () => {
     const e = new FakeEngine([summary('web', 'RUNNING')]);

@@ -201,6 +201,7 @@ describe('processes view', () => {
     await s.press('G', 'K');
     f = await s.waitFor((x) => x.includes('send KILL to PID 4600 (top)? y/n'), 'the question');
     expect(f).toContain('SIGKILL cannot be caught');
+    expect(f).not.toContain('sent SIGTERM'); // the question hides the last signal's outcome
     await s.press('n');
     await s.waitFor((x) => !x.includes('send KILL'), 'the question closed');
     expect(e.signals).toHaveLength(1);
