@@ -331,15 +331,21 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   // comes back. Only the follow-up list waits for the list to be mounted (it
   // lists again when it mounts anyway).
   const act = useCallback(
-    async <T,>(busyText: string, run: () => Promise<T>, okText: string | ((r: T) => string)): Promise<void> => {
+    async <T,>(busyText: string, run: () => Promise<T>, okText: string | ((r: T) => string), onError?: (e: unknown) => void): Promise<void> => {
       if (getState().busy !== null) return; // one action at a time, whichever screen started it
       dispatch({ type: 'busy', text: busyText });
       try {
         const r = await run();
         dispatch({ type: 'done', status: { kind: 'ok', message: typeof okText === 'string' ? okText : okText(r) } });
       } catch (e) {
-        const { message, hint } = formatError(e);
-        dispatch({ type: 'done', status: { kind: 'error', message, hint } });
+        if (onError) {
+          // the caller shows the failure itself (the copy prompt again, with the refusal in it)
+          dispatch({ type: 'done', status: null });
+          onError(e);
+        } else {
+          const { message, hint } = formatError(e);
+          dispatch({ type: 'done', status: { kind: 'error', message, hint } });
+        }
       }
       if (mounted.current) await refresh(true);
     },
@@ -612,7 +618,19 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
           d({ type: 'dialog-close' });
           if (dlg.purpose === 'copy') {
             const snapshot = dlg.snapshot === true;
-            void ctx.act(`copying ${from} to ${typed}${snapshot ? ' (snapshot clone)' : ''}`, () => engine.copy!(from, typed, { snapshot }), `copied ${from} to ${typed}${snapshot ? ' (snapshot clone)' : ''}`);
+            // a refusal brings the prompt back with the name and the choice kept and the refusal in
+            // it, told in this dialog's keys (the engine's hints name CLI commands)
+            const again = (e: unknown): void => {
+              const { message, hint } = formatError(e);
+              const code = e instanceof LxdeckError ? e.code : undefined;
+              const keysHint =
+                code === 'E_USAGE' && snapshot ? 'Tab switches to a full copy'
+                : code === 'E_STATE' ? `Esc, then t stops ${from}`
+                : code === 'E_EXISTS' ? 'type another name'
+                : hint;
+              d({ type: 'open-prompt', purpose: 'copy', name: from, typed, snapshot, error: keysHint ? `${message} (${keysHint})` : message });
+            };
+            void ctx.act(`copying ${from} to ${typed}${snapshot ? ' (snapshot clone)' : ''}`, () => engine.copy!(from, typed, { snapshot }), `copied ${from} to ${typed}${snapshot ? ' (snapshot clone)' : ''}`, again);
           } else {
             void ctx.act(`renaming ${from} to ${typed}`, async () => {
               await engine.rename!(from, typed);
@@ -700,7 +718,9 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
             title: `Copy ${d.name}`,
             label: 'new name: ',
             value: d.typed,
-            rule: d.snapshot ? 'snapshot clone (lxc-copy -s: overlay or btrfs, where the backing store allows); Tab: full copy' : 'full copy of the rootfs (lxc-copy); Tab: snapshot clone',
+            rule: d.snapshot
+              ? 'a snapshot clone (overlay or btrfs: shares the rootfs until written). Tab: a full copy instead, Enter: clone, Esc: cancel'
+              : 'a full copy of the rootfs. Tab: a snapshot clone instead, Enter: copy, Esc: cancel',
             error: d.error,
             width,
             theme,

@@ -138,7 +138,8 @@ export type Action =
   | { type: 'filter-clear' }
   | { type: 'open-delete'; name: string; state: ContainerState }
   | { type: 'open-console-intro'; name: string; escape: string }
-  | { type: 'open-prompt'; purpose: PromptPurpose; name: string; typed?: string }
+  /** `snapshot` (copy only) and `error`: the prompt again after a refusal, as it was */
+  | { type: 'open-prompt'; purpose: PromptPurpose; name: string; typed?: string; snapshot?: boolean; error?: string }
   | { type: 'prompt-toggle' }
   | { type: 'mark-toggle'; name: string }
   | { type: 'marks-clear' }
@@ -376,7 +377,11 @@ export function reducer(state: UiState, action: Action): UiState {
     case 'open-delete':
       return { ...state, status: null, dialog: { kind: 'confirm-delete', name: action.name, state: action.state, typed: '' } };
     case 'open-prompt':
-      return { ...state, status: null, dialog: { kind: 'prompt', purpose: action.purpose, name: action.name, typed: action.typed ?? '', ...(action.purpose === 'copy' ? { snapshot: false } : {}) } };
+      return {
+        ...state,
+        status: null,
+        dialog: { kind: 'prompt', purpose: action.purpose, name: action.name, typed: action.typed ?? '', ...(action.purpose === 'copy' ? { snapshot: action.snapshot ?? false } : {}), ...(action.error ? { error: action.error } : {}) },
+      };
     case 'prompt-toggle': {
       const d = state.dialog;
       if (d?.kind !== 'prompt' || d.purpose !== 'copy') return state;

@@ -146,12 +146,36 @@ describe('lifecycle keys', () => {
     const s = open(e);
     await s.waitFor((x) => hasRow(x, 'base'));
     await s.press('C');
-    await s.waitFor((x) => x.includes('Copy base') && x.includes('new name: base-copy') && x.includes('full copy'));
+    let f = await s.waitFor((x) => x.includes('Copy base') && x.includes('new name: base-copy') && x.includes('a full copy of the rootfs'));
+    // the dialog's line tells its keys, not a command to type in a shell
+    expect(f.replace(/[│\n ]+/g, ' ')).toContain('Tab: a snapshot clone instead, Enter: copy, Esc: cancel');
+    expect(f).not.toMatch(/lxc-copy|lxdeck copy/);
     await s.press('\t');
-    await s.waitFor((x) => x.includes('snapshot clone (lxc-copy -s'));
+    f = await s.waitFor((x) => x.includes('a snapshot clone (overlay or btrfs'));
+    expect(f.replace(/[│\n ]+/g, ' ')).toContain('Tab: a full copy instead, Enter: clone, Esc: cancel');
+    expect(f).not.toMatch(/lxc-copy|lxdeck copy/);
     await s.press(KEY.enter);
     await s.waitFor((x) => x.includes('copied base to base-copy (snapshot clone)') && hasRow(x, 'base-copy'), 'copied');
     expect(e.callsOf('copy')).toEqual([['base', 'base-copy', { snapshot: true }]]);
+  });
+
+  it("C: a refused snapshot clone brings the prompt back with the refusal told in the dialog's keys; Tab and Enter make a full copy", async () => {
+    const e = new FakeEngine([summary('base', 'STOPPED')]);
+    e.failOn('copy', { code: 'E_USAGE', message: 'base is unprivileged: an overlay clone would share its rootfs files and so its idmap range', hint: 'make a full copy instead: lxdeck copy base base-2', times: 1 });
+    const s = open(e);
+    await s.waitFor((x) => hasRow(x, 'base'));
+    await s.press('C', KEY.backspace, KEY.backspace, KEY.backspace, KEY.backspace, '2', '\t', KEY.enter);
+    let f = await s.waitFor((x) => x.includes('Copy base') && x.includes('base is unprivileged') && e.callsOf('copy').length === 1, 'the prompt again with the refusal');
+    const flat = f.replace(/[│\n ]+/g, ' ');
+    expect(flat).toContain('(Tab switches to a full copy)');
+    expect(f).toContain('new name: base-2'); // the name typed is kept
+    expect(f).not.toContain('lxdeck copy'); // no shell command in the console
+    expect(e.callsOf('copy')).toEqual([['base', 'base-2', { snapshot: true }]]);
+    await s.press('\t');
+    f = await s.waitFor((x) => x.includes('a full copy of the rootfs'), 'full copy chosen');
+    await s.press(KEY.enter);
+    await s.waitFor((x) => x.includes('copied base to base-2') && hasRow(x, 'base-2') && !x.includes('Copy base'), 'copied');
+    expect(e.callsOf('copy')[1]).toEqual(['base', 'base-2', { snapshot: false }]);
   });
 
   it('A toggles autostart; O sets order, delay and groups; AUTO shows them', async () => {
