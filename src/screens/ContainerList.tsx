@@ -26,7 +26,7 @@ import { Dialog, dialogHeight, type DialogLine } from '../../components/Dialog.j
 import { StatusLine, STATUS_LINES } from '../../components/StatusLine.js';
 import { displayWidth, fitToWidth, safeText, tailToWidth } from '../../components/text.js';
 import { glyphs, type Theme } from '../../components/theme.js';
-import { CHOICE_PROMPT_COMMANDS, DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, PANE_COMMANDS, commandFor, hintsFor, offeredHints, refusalOf, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
+import { CHOICE_PROMPT_COMMANDS, DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, PANE_COMMANDS, commandFor, quitHow, hintsFor, offeredHints, refusalOf, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
 import { type Action, type SortOrder, type UiState, markedContainers, scrollTop, selectedContainer, visibleContainers } from '../state/reducer.js';
 import { TextPrompt, textPromptHeight, type TextPromptProps } from '../../components/TextPrompt.js';
 import { validateContainerName } from '../../core/names.js';
@@ -430,7 +430,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         switch (id) {
           case 'quit':
             quit = true;
-            ctx.onQuit();
+            ctx.onQuit(quitHow(input, key));
             return;
           case 'up':
             return d({ type: 'move', delta: -1 });
