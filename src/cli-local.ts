@@ -525,7 +525,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   addResourceCommands(program, { engine: () => engineFrom(g()), requireRoot });
-  addInsideCommands(program, { engine: () => engineFrom(g()), requireRoot, setExit });
+  addInsideCommands(program, { engine: () => engineFrom(g()), requireRoot, setExit, cliLxcpath: () => cliLxcpath });
   addLifecycleCommands(program, { engine: () => engineFrom(g()), requireRoot, setExit });
   addCloneCommands(program, { engine: () => engineFrom(g()), requireRoot });
   addRemoteCommands(program, { store: remoteStore, globalLxcpath: () => cliLxcpath });

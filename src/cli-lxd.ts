@@ -226,10 +226,13 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
   program
     .command('log')
     .description(`the last actions lxdeck took (local and LXD), each with its equivalent command (from ${actionLogPath()}; LXDECK_LOG overrides)`)
-    .option('--json', 'print a JSON array of {time, user, container, action, command, result, message?, exitStatus?, durationMs}')
-    .option('-n, --lines <n>', 'how many of the last actions', '20')
-    .action((o: { json?: boolean; lines: string }) => {
-      const entries = readRecentActions(positive(o.lines, '-n', 1, 1_000_000));
+    .option('--json', 'print a JSON array of {time, user, lxcpath, container, action, command, result, message?, exitStatus?, durationMs}')
+    .option('-n, --lines <n>', 'how many of the last actions (of those the filters keep)', '20')
+    .option('--name <container>', 'only the actions on this container')
+    .option('--lxcpath <path>', "only the actions in this lxcpath (lxd:SOCKET for LXD's); entries from before lxdeck recorded it show only without it")
+    .action((o: { json?: boolean; lines: string; name?: string; lxcpath?: string }) => {
+      const filter = { ...(o.lxcpath !== undefined ? { lxcpath: o.lxcpath } : {}), ...(o.name !== undefined ? { container: o.name } : {}) };
+      const entries = readRecentActions(positive(o.lines, '-n', 1, 1_000_000), actionLogPath(), filter);
       if (o.json) return out(JSON.stringify(entries, null, 2));
       out(entries.length ? entries.map(formatEntry).join('\n') : `no actions logged in ${actionLogPath()}`);
     });
