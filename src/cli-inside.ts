@@ -11,6 +11,7 @@ import { actionLogPath, normalizeLxcpath, readRecentActions, type ActionEntry, t
 import type { ProcessInfo } from '../core/ps/procs.js';
 import type { ContainerInfo } from '../core/types.js';
 import { SIZE_GRAMMAR, formatBytes } from '../core/units.js';
+import { autostartInfoText } from './autostart-text.js';
 
 export interface InsideDeps {
   engine: () => Engine;
@@ -69,7 +70,7 @@ export function formatInfo(i: ContainerInfo): string {
     ['PID', i.pid === null ? '-' : String(i.pid)],
     ['IPv4', i.ipv4.join(', ') || '-'],
     ['IPv6', i.ipv6?.join(', ') || '-'],
-    ['Autostart', i.autostart ? 'yes' : 'no'],
+    ['Autostart', autostartInfoText(i.autostart, { order: i.startOrder, delay: i.startDelay, groups: i.groups })],
     ['Hostname', i.hostname ?? '-'],
     ['Config', i.configPath],
     ['Rootfs', i.rootfs ?? '-'],

@@ -27,6 +27,7 @@ import { BACKENDS } from './backend-arg.js';
 import { listAllHosts, type HostEntry } from '../core/hosts/all-hosts.js';
 import { AllHostsBackend } from '../core/hosts/all-backend.js';
 import { allHostEntries, allHostsTable } from './cli-all.js';
+import { yesNo } from './autostart-text.js';
 
 /** lxdeck's version (src/cli.ts reads it from package.json and hands it to {@link main}). */
 let lxdeckVersion = 'unknown';
@@ -134,7 +135,7 @@ function lsTable(list: ContainerSummary[]): string {
   const rows = [['NAME', 'STATE', 'AUTOSTART', 'GROUPS', 'PROTECTED', 'PID', 'IPV4']];
   const apps = list.filter((c) => c.kind === 'application');
   for (const c of list.filter((x) => x.kind !== 'application'))
-    rows.push([c.name, c.state, c.autostart ? '1' : '0', c.groups?.length ? c.groups.join(',') : '-', c.protected ? 'yes' : '-', c.pid === null ? '-' : String(c.pid), c.ipv4.length ? c.ipv4.join(', ') : '-']);
+    rows.push([c.name, c.state, yesNo(c.autostart), c.groups?.length ? c.groups.join(',') : '-', c.protected ? 'yes' : '-', c.pid === null ? '-' : String(c.pid), c.ipv4.length ? c.ipv4.join(', ') : '-']);
   const system = rows.length > 1 ? table(rows) : '';
   if (!apps.length) return system;
   // application containers (lxdeck run) in a section of their own: the system table keeps lxc-ls's columns

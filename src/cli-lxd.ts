@@ -18,6 +18,7 @@ import { formatEntry, formatInfo } from './cli-inside.js';
 import { ActionLog, actionLogPath, readRecentActions, recordActions } from '../core/actionlog/index.js';
 import { LXD_ACTION_SPECS } from '../core/lxd/actions.js';
 import { isInteractive, nonInteractiveMessage } from './console/tty.js';
+import { yesNo } from './autostart-text.js';
 
 export { BACKENDS, backendFromArgv, type BackendKind } from './backend-arg.js';
 
@@ -45,7 +46,7 @@ export function lxdLsTable(list: LxdContainerSummary[], clustered: boolean): str
   const head = ['NAME', 'STATE', 'AUTOSTART', 'PROTECTED', ...(clustered ? ['LOCATION'] : []), 'PID', 'IPV4'];
   const rows = [head];
   for (const c of list)
-    rows.push([c.name, c.state, c.autostart ? '1' : '0', c.protected ? 'yes' : '-', ...(clustered ? [c.location ?? '-'] : []), c.pid === null ? '-' : String(c.pid), c.ipv4.length ? c.ipv4.join(', ') : '-']);
+    rows.push([c.name, c.state, yesNo(c.autostart), c.protected ? 'yes' : '-', ...(clustered ? [c.location ?? '-'] : []), c.pid === null ? '-' : String(c.pid), c.ipv4.length ? c.ipv4.join(', ') : '-']);
   return table(rows);
 }
 

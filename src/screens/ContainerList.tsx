@@ -40,6 +40,7 @@ import type { ScreenProps } from './types.js';
 import { consoleEscapeOf } from './console-escape.js';
 import { setupOfferText } from './setup/setup-state.js';
 import { ShellPane } from './ShellPane.js';
+import { autostartCell, autostartText } from '../autostart-text.js';
 
 /**
  * The list's props. Key handlers decide on `getState()` (every action
@@ -112,10 +113,10 @@ function sameCells(a: ReadonlyMap<string, LiveCells>, b: ReadonlyMap<string, Liv
   return true;
 }
 
-/** AUTO's cell: `yes` when lxc.start.auto = 1, else `-`, then the lxc.group values (`yes web,db`). */
+/** AUTO's cell: `yes` when lxc.start.auto = 1, else `no`, then the lxc.group values (`yes web,db`): src/autostart-text.ts. */
 export function autoText(c: ContainerSummary): string {
   const groups = c.groups ?? [];
-  return (c.autostart ? 'yes' : '-') + (groups.length ? ` ${groups.join(',')}` : '');
+  return autostartCell(c.autostart, groups);
 }
 
 /**
@@ -543,7 +544,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
             return d({ type: 'open-prompt', purpose: 'autostart', name: n, typed: (sel.groups ?? []).length ? `group=${(sel.groups ?? []).join(',')}` : '' });
           case 'autostart': {
             const on = !sel.autostart;
-            void ctx.act(`${on ? 'enabling' : 'disabling'} autostart of ${n}`, () => engine.setAutostart!(n, { auto: on }), `autostart ${on ? 'on' : 'off'} for ${n}`);
+            void ctx.act(`${on ? 'enabling' : 'disabling'} autostart of ${n}`, () => engine.setAutostart!(n, { auto: on }), (r) => `autostart of ${n}: ${autostartText(r.auto, r)}`);
             return;
           }
           case 'protect': {
@@ -605,7 +606,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
               return d({ type: 'dialog-error', error: formatError(e).message });
             }
             d({ type: 'dialog-close' });
-            void ctx.act(`saving the autostart settings of ${from}`, () => engine.setAutostart!(from, st), (r) => `autostart of ${from}: ${r.auto ? 'on' : 'off'}, order ${r.order ?? 0}, delay ${r.delay ?? 0}s${r.groups.length ? `, groups ${r.groups.join(',')}` : ''}`);
+            void ctx.act(`saving the autostart settings of ${from}`, () => engine.setAutostart!(from, st), (r) => `autostart of ${from}: ${autostartText(r.auto, r)}`);
             return;
           }
           try {

@@ -277,9 +277,9 @@ describe('container list', () => {
     for (const l of rows) expect(at(l, /RUNNING|STOPPED|FROZEN/)).toBe(stateCol);
     // PID is right-aligned: every row's PID ends where the header's does
     const pidEnd = at(header, /PID/) + 3;
-    for (const l of rows) expect(at(l, /\d+ +- +- *$|- +- +- *$/) + (l.match(/(\d+|-) +- +- *$/)![1].length)).toBe(pidEnd);
+    for (const l of rows) expect(at(l, /\d+ +no +- *$|- +no +- *$/) + (l.match(/(\d+|-) +no +- *$/)![1].length)).toBe(pidEnd);
     // AUTO and PROT start at their header's cell on every row
-    for (const l of rows) expect(at(l, /- +- *$/)).toBe(at(header, /AUTO/));
+    for (const l of rows) expect(at(l, /no +- *$/)).toBe(at(header, /AUTO/));
     for (const l of rows) expect(at(l, /- *$/)).toBe(at(header, /PROT/));
   });
 

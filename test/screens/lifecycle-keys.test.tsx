@@ -183,14 +183,23 @@ describe('lifecycle keys', () => {
     const s = open(e);
     await s.waitFor((x) => hasRow(x, 'web'));
     expect(s.frame()).toMatch(/AUTO/);
+    // not autostarting reads `no`, as in ls and info; on, `yes`
+    expect(rowOf(s.frame(), 'web')).toMatch(/web\s+STOPPED.*\sno\s+-/);
     await s.press('A');
-    await s.waitFor((x) => x.includes('autostart on for web') && /web\s+STOPPED.*yes\s+-/.test(rowOf(x, 'web')), 'on');
+    await s.waitFor((x) => x.includes('autostart of web: yes (order 0, delay 0 s, no groups)') && /web\s+STOPPED.*yes\s+-/.test(rowOf(x, 'web')), 'on');
     await s.press('O');
     await s.waitFor((x) => x.includes('Autostart settings of web'));
     await s.press('order=10 delay=5 group=db,web', KEY.enter);
-    await s.waitFor((x) => x.includes('autostart of web: on, order 10, delay 5s, groups db,web'), 'saved');
+    await s.waitFor((x) => x.includes('autostart of web: yes (order 10, delay 5 s, groups db,web)'), 'saved');
     await s.waitFor((x) => /yes db,web/.test(rowOf(x, 'web')), 'groups in AUTO');
     expect(e.autostartSettings('web')).toEqual({ auto: true, order: 10, delay: 5, groups: ['db', 'web'] });
+    // the info screen says it the same way
+    await s.press('i');
+    await s.waitFor((x) => /Autostart\s+yes \(order 10, delay 5 s, groups db,web\)/.test(x), 'info: yes with the settings');
+    await s.press(KEY.escape);
+    await s.waitFor((x) => hasRow(x, 'web'));
+    await s.press('A');
+    await s.waitFor((x) => x.includes('autostart of web: no (order 10, delay 5 s, groups db,web)') && /\sno db,web/.test(rowOf(x, 'web')), 'off: no, the groups kept');
     await s.press('O', ' speed=1', KEY.enter);
     await s.waitFor((x) => x.includes('speed=1" is not order=N'), 'bad input refused in the prompt');
   });
