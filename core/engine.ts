@@ -261,6 +261,8 @@ export class Engine implements Backend {
       autostart: cfg.get('lxc.start.auto')?.trim() === '1',
       groups: readGroups(cfg),
       protected: prot,
+      startOrder: readAutostart(cfg).order,
+      startDelay: readAutostart(cfg).delay,
       lxcpath: this.lxcpath,
       configPath,
       rootfs: cfg.get('lxc.rootfs.path') ?? null,

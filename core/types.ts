@@ -202,6 +202,10 @@ export interface ContainerInfo extends ContainerSummary {
   template: string | null;
   /** ISO 8601 creation time (sidecar file), null when unknown */
   created: string | null;
+  /** lxc.start.order; null when unset (LXC's 0); absent where the backend has no such key (LXD) */
+  startOrder?: number | null;
+  /** lxc.start.delay in seconds; null when unset (0); absent where the backend has no such key (LXD) */
+  startDelay?: number | null;
   /** IPv6 addresses seen inside a running container (lxc-info -i); optional so older fakes may leave it out */
   ipv6?: string[];
   /** the rootfs directory on the host (lxc.rootfs.path without "dir:"); null for other backends */

@@ -37,6 +37,7 @@ import { TopView } from './screens/TopView.js';
 import { HelpView } from './screens/HelpView.js';
 import { SnapshotsView } from './screens/SnapshotsView.js';
 import { StatsStore } from './state/stats-store.js';
+import type { QuitHow } from './keymap.js';
 import type { ScreenProps } from './screens/types.js';
 import { consoleEscapeOf } from './screens/console-escape.js';
 import type { ConsoleServices } from './console/services.js';
@@ -57,8 +58,8 @@ export interface AppProps {
   listRefreshMs?: number;
   /** glyphs and colour; default UTF-8 with colour (src/console/terminal-caps.ts detects it) */
   theme?: Theme;
-  /** called when the user quits (q, Ctrl+C, Ctrl+D), before Ink's exit() */
-  onQuit?: () => void;
+  /** called when the user quits (q, Ctrl+C, Ctrl+D), before Ink's exit(); `how` is `interrupt` for Ctrl+C */
+  onQuit?: (how: QuitHow) => void;
   /** the host report, action log, wizard env and terminal hand-off (runConsole passes the real ones) */
   services?: ConsoleServices;
   /** `lxdeck --read-only`: keys that change something are hidden and refused (Command.changes) */
@@ -93,10 +94,13 @@ export function App({ engine, refreshMs = DEFAULT_REFRESH_MS, statsMs = DEFAULT_
     return stats.connect(engine.sampler(), statsMs);
   }, [stats, engine, statsMs]);
   const { exit } = useApp();
-  const quit = useCallback(() => {
-    onQuit?.();
-    exit();
-  }, [onQuit, exit]);
+  const quit = useCallback(
+    (how: QuitHow = 'key') => {
+      onQuit?.(how);
+      exit();
+    },
+    [onQuit, exit],
+  );
 
   // ---- keys read with the key that opened a screen go to that screen
   const pendingKeys = useRef<[string, Key][]>([]);

@@ -7,6 +7,7 @@ import type { Backend } from '../core/backend.js';
 import type { AllHostsList, HostEntry } from '../core/hosts/all-hosts.js';
 import { LxdBackend } from '../core/lxd/backend.js';
 import { lxdSocketPath } from '../core/lxd/client.js';
+import { yesNo } from './autostart-text.js';
 
 /**
  * The hosts `--all` covers, in order: `local` first, then each configured remote (by name), then
@@ -39,7 +40,7 @@ export function allHostsTable(res: AllHostsList): string {
       continue;
     }
     for (const c of res.containers.filter((x) => x.host === h.name))
-      rows.push([c.host, c.name, c.state, c.autostart ? '1' : '0', c.groups?.length ? c.groups.join(',') : '-', c.protected ? 'yes' : '-', c.pid === null ? '-' : String(c.pid), c.ipv4.length ? c.ipv4.join(', ') : '-']);
+      rows.push([c.host, c.name, c.state, yesNo(c.autostart), c.groups?.length ? c.groups.join(',') : '-', c.protected ? 'yes' : '-', c.pid === null ? '-' : String(c.pid), c.ipv4.length ? c.ipv4.join(', ') : '-']);
   }
   return table(rows);
 }

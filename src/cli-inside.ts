@@ -7,15 +7,18 @@ import type { Command } from 'commander';
 import type { Engine } from '../core/engine.js';
 import { LxdeckError } from '../core/errors.js';
 import { CONSOLE_ESCAPE_HINT } from '../core/lxc/attach.js';
-import { actionLogPath, readRecentActions, type ActionEntry } from '../core/actionlog/index.js';
+import { actionLogPath, normalizeLxcpath, readRecentActions, type ActionEntry, type ActionFilter } from '../core/actionlog/index.js';
 import type { ProcessInfo } from '../core/ps/procs.js';
 import type { ContainerInfo } from '../core/types.js';
 import { SIZE_GRAMMAR, formatBytes } from '../core/units.js';
+import { autostartInfoText } from './autostart-text.js';
 
 export interface InsideDeps {
   engine: () => Engine;
   requireRoot: () => void;
   setExit: (code: number) => void;
+  /** `--lxcpath` when given on the command line (log shows that lxcpath's actions only), else undefined */
+  cliLxcpath?: () => string | undefined;
 }
 
 function out(s: string): void {
@@ -67,7 +70,7 @@ export function formatInfo(i: ContainerInfo): string {
     ['PID', i.pid === null ? '-' : String(i.pid)],
     ['IPv4', i.ipv4.join(', ') || '-'],
     ['IPv6', i.ipv6?.join(', ') || '-'],
-    ['Autostart', i.autostart ? 'yes' : 'no'],
+    ['Autostart', autostartInfoText(i.autostart, { order: i.startOrder, delay: i.startDelay, groups: i.groups })],
     ['Hostname', i.hostname ?? '-'],
     ['Config', i.configPath],
     ['Rootfs', i.rootfs ?? '-'],
@@ -237,13 +240,19 @@ node inside a user namespace. Example:
 
   program
     .command('log')
-    .description(`the last actions lxdeck took, with the equivalent lxc-* command (from ${actionLogPath()}; LXDECK_LOG overrides)`)
-    .option('--json', 'print a JSON array of {time, user, container, action, command, result, message?, exitStatus?, durationMs}')
-    .option('-n, --lines <n>', 'how many of the last actions', '20')
-    .action((o: { json?: boolean; lines: string }) => {
+    .description(`the last actions lxdeck took, with the equivalent lxc-* command (from ${actionLogPath()}; LXDECK_LOG overrides); with --lxcpath P only those in P, with --name only those on one container`)
+    .option('--json', 'print a JSON array of {time, user, lxcpath, container, action, command, result, message?, exitStatus?, durationMs}')
+    .option('-n, --lines <n>', 'how many of the last actions (of those the filters keep)', '20')
+    .option('--name <container>', 'only the actions on this container')
+    .addHelpText('after', '\nlxdeck --lxcpath P log (or log --lxcpath P) shows the actions in P only. Entries written before lxdeck recorded\nthe lxcpath have none: they show only without --lxcpath.\n')
+    .action((o: { json?: boolean; lines: string; name?: string }) => {
       deps.requireRoot();
-      const entries = readRecentActions(positiveInt(o.lines, '-n'));
+      const lxcpath = deps.cliLxcpath?.();
+      const filter: ActionFilter = { ...(lxcpath !== undefined ? { lxcpath } : {}), ...(o.name !== undefined ? { container: o.name } : {}) };
+      const entries = readRecentActions(positiveInt(o.lines, '-n'), actionLogPath(), filter);
       if (o.json) return out(JSON.stringify(entries, null, 2));
-      out(entries.length ? entries.map(formatEntry).join('\n') : `no actions logged in ${actionLogPath()}`);
+      if (entries.length) return out(entries.map(formatEntry).join('\n'));
+      const of = [o.name !== undefined ? `on ${o.name}` : '', lxcpath !== undefined ? `in ${normalizeLxcpath(lxcpath)}` : ''].filter(Boolean).join(' ');
+      out(of ? `no actions ${of} logged in ${actionLogPath()}` : `no actions logged in ${actionLogPath()}`);
     });
 }

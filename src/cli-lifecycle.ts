@@ -14,6 +14,7 @@ import type { Backend } from '../core/backend.js';
 import type { Engine } from '../core/engine.js';
 import { LxdeckError, formatError } from '../core/errors.js';
 import type { AutostartSettings, SnapshotInfo } from '../core/types.js';
+import { autostartText } from './autostart-text.js';
 
 export interface LifecycleCommandDeps {
   engine: () => Engine;
@@ -92,7 +93,7 @@ function jsonOutcome<T>(o: Outcome<T>, key: string): Record<string, unknown> {
 }
 
 function describeAutostart(s: AutostartSettings): string {
-  return `autostart ${s.auto ? 'on' : 'off'} (order ${s.order ?? 0}, delay ${s.delay ?? 0} s, ${s.groups.length ? `groups ${s.groups.join(', ')}` : 'no group'})`;
+  return `autostart: ${autostartText(s.auto, s)}`;
 }
 
 function snapshotTable(list: SnapshotInfo[]): string {

@@ -27,6 +27,7 @@ import { BACKENDS } from './backend-arg.js';
 import { listAllHosts, type HostEntry } from '../core/hosts/all-hosts.js';
 import { AllHostsBackend } from '../core/hosts/all-backend.js';
 import { allHostEntries, allHostsTable } from './cli-all.js';
+import { yesNo } from './autostart-text.js';
 
 /** lxdeck's version (src/cli.ts reads it from package.json and hands it to {@link main}). */
 let lxdeckVersion = 'unknown';
@@ -134,7 +135,7 @@ function lsTable(list: ContainerSummary[]): string {
   const rows = [['NAME', 'STATE', 'AUTOSTART', 'GROUPS', 'PROTECTED', 'PID', 'IPV4']];
   const apps = list.filter((c) => c.kind === 'application');
   for (const c of list.filter((x) => x.kind !== 'application'))
-    rows.push([c.name, c.state, c.autostart ? '1' : '0', c.groups?.length ? c.groups.join(',') : '-', c.protected ? 'yes' : '-', c.pid === null ? '-' : String(c.pid), c.ipv4.length ? c.ipv4.join(', ') : '-']);
+    rows.push([c.name, c.state, yesNo(c.autostart), c.groups?.length ? c.groups.join(',') : '-', c.protected ? 'yes' : '-', c.pid === null ? '-' : String(c.pid), c.ipv4.length ? c.ipv4.join(', ') : '-']);
   const system = rows.length > 1 ? table(rows) : '';
   if (!apps.length) return system;
   // application containers (lxdeck run) in a section of their own: the system table keeps lxc-ls's columns
@@ -197,7 +198,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride();
   program.addHelpText(
     'after',
-    `\nContainer names: ${CONTAINER_NAME_RULE}\nEnvironment: LXDECK_LXCPATH, LXDECK_BRIDGE, LXDECK_STATE_DIR (host-wide records, default /var/lib/lxdeck), LXDECK_READ_ONLY=1 (as --read-only), LXDECK_SUBNET (subnet for a new bridge, e.g. 10.0.3.0/24), LXDECK_BACKEND (local or lxd: lxdeck --backend lxd --help lists the LXD verbs), LXD_DIR (the LXD socket's directory).\nExit status: 0 success, 1 the action failed, 2 bad usage or no terminal for the console.\n`,
+    `\nContainer names: ${CONTAINER_NAME_RULE}\nEnvironment: LXDECK_LXCPATH, LXDECK_BRIDGE, LXDECK_STATE_DIR (host-wide records, default /var/lib/lxdeck), LXDECK_READ_ONLY=1 (as --read-only), LXDECK_SUBNET (subnet for a new bridge, e.g. 10.0.3.0/24), LXDECK_BACKEND (local or lxd: lxdeck --backend lxd --help lists the LXD verbs), LXD_DIR (the LXD socket's directory).\nExit status: 0 success, 1 the action failed, 2 bad usage or no terminal for the console; the console exits 130 when left with Ctrl+C.\n`,
   );
   const g = () => program.opts<Globals>();
   program.hook('preAction', (_this, action) => {
@@ -525,7 +526,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   addResourceCommands(program, { engine: () => engineFrom(g()), requireRoot });
-  addInsideCommands(program, { engine: () => engineFrom(g()), requireRoot, setExit });
+  addInsideCommands(program, { engine: () => engineFrom(g()), requireRoot, setExit, cliLxcpath: () => cliLxcpath });
   addLifecycleCommands(program, { engine: () => engineFrom(g()), requireRoot, setExit });
   addCloneCommands(program, { engine: () => engineFrom(g()), requireRoot });
   addRemoteCommands(program, { store: remoteStore, globalLxcpath: () => cliLxcpath });

@@ -18,6 +18,7 @@ import { formatEntry, formatInfo } from './cli-inside.js';
 import { ActionLog, actionLogPath, readRecentActions, recordActions } from '../core/actionlog/index.js';
 import { LXD_ACTION_SPECS } from '../core/lxd/actions.js';
 import { isInteractive, nonInteractiveMessage } from './console/tty.js';
+import { yesNo } from './autostart-text.js';
 
 export { BACKENDS, backendFromArgv, type BackendKind } from './backend-arg.js';
 
@@ -45,7 +46,7 @@ export function lxdLsTable(list: LxdContainerSummary[], clustered: boolean): str
   const head = ['NAME', 'STATE', 'AUTOSTART', 'PROTECTED', ...(clustered ? ['LOCATION'] : []), 'PID', 'IPV4'];
   const rows = [head];
   for (const c of list)
-    rows.push([c.name, c.state, c.autostart ? '1' : '0', c.protected ? 'yes' : '-', ...(clustered ? [c.location ?? '-'] : []), c.pid === null ? '-' : String(c.pid), c.ipv4.length ? c.ipv4.join(', ') : '-']);
+    rows.push([c.name, c.state, yesNo(c.autostart), c.protected ? 'yes' : '-', ...(clustered ? [c.location ?? '-'] : []), c.pid === null ? '-' : String(c.pid), c.ipv4.length ? c.ipv4.join(', ') : '-']);
   return table(rows);
 }
 
@@ -226,10 +227,13 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
   program
     .command('log')
     .description(`the last actions lxdeck took (local and LXD), each with its equivalent command (from ${actionLogPath()}; LXDECK_LOG overrides)`)
-    .option('--json', 'print a JSON array of {time, user, container, action, command, result, message?, exitStatus?, durationMs}')
-    .option('-n, --lines <n>', 'how many of the last actions', '20')
-    .action((o: { json?: boolean; lines: string }) => {
-      const entries = readRecentActions(positive(o.lines, '-n', 1, 1_000_000));
+    .option('--json', 'print a JSON array of {time, user, lxcpath, container, action, command, result, message?, exitStatus?, durationMs}')
+    .option('-n, --lines <n>', 'how many of the last actions (of those the filters keep)', '20')
+    .option('--name <container>', 'only the actions on this container')
+    .option('--lxcpath <path>', "only the actions in this lxcpath (lxd:SOCKET for LXD's); entries from before lxdeck recorded it show only without it")
+    .action((o: { json?: boolean; lines: string; name?: string; lxcpath?: string }) => {
+      const filter = { ...(o.lxcpath !== undefined ? { lxcpath: o.lxcpath } : {}), ...(o.name !== undefined ? { container: o.name } : {}) };
+      const entries = readRecentActions(positive(o.lines, '-n', 1, 1_000_000), actionLogPath(), filter);
       if (o.json) return out(JSON.stringify(entries, null, 2));
       out(entries.length ? entries.map(formatEntry).join('\n') : `no actions logged in ${actionLogPath()}`);
     });

@@ -346,6 +346,17 @@ export function matchKey(spec: string, input: string, key: Key): boolean {
 }
 
 /** The first command in `table` one of whose keys matches, or undefined. */
+/**
+ * How a quit key ended the console: `interrupt` for Ctrl+C (the console exits 130, 128 + SIGINT,
+ * as a shell reports a program ended by Ctrl+C), `key` for q or Ctrl+D (exit 0).
+ */
+export type QuitHow = 'key' | 'interrupt';
+
+/** The {@link QuitHow} of the key that quit: Ctrl+C is an interrupt. */
+export function quitHow(input: string, key: Key): QuitHow {
+  return matchKey('ctrl+c', input, key) ? 'interrupt' : 'key';
+}
+
 export function commandFor<Id extends string>(table: readonly Command<Id>[], input: string, key: Key): Command<Id> | undefined {
   return table.find((c) => c.keys.some((s) => matchKey(s, input, key)));
 }

@@ -3,5 +3,5 @@
  * equivalent `lxc-*` command line. See log.ts (the file) and record.ts
  * (recording an engine's actions).
  */
-export { ActionLog, DEFAULT_ACTION_LOG, actingUser, actionLogPath, parseActionLog, readRecentActions, type ActionEntry, type ActionLogOptions } from './log.js';
+export { ActionLog, DEFAULT_ACTION_LOG, actingUser, actionLogPath, matchesAction, normalizeLxcpath, parseActionLog, readRecentActions, type ActionEntry, type ActionFilter, type ActionLogOptions } from './log.js';
 export { ACTION_SPECS, recordActions, renderEquivalent, type ActionSpecs, type Equivalent, type RecordOptions, type Spec } from './record.js';

@@ -12,7 +12,7 @@
  */
 import { closeSync, constants, mkdirSync, openSync, readSync, fstatSync, writeSync, existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 /** Where the log goes unless `LXDECK_LOG` names another file. */
 export const DEFAULT_ACTION_LOG = '/var/log/lxdeck/actions.log';
@@ -23,6 +23,11 @@ export interface ActionEntry {
   time: string;
   /** the acting user: SUDO_USER when set, else the name of the effective uid */
   user: string;
+  /**
+   * Where the action was: the lxcpath (`lxc-* -P`, made absolute), or `lxd:SOCKET` for the LXD
+   * backend. Absent in entries written before lxdeck recorded it: those match no lxcpath filter.
+   */
+  lxcpath?: string;
   /** the container acted on; null for host-wide actions */
   container: string | null;
   /** 'create' | 'start' | 'stop' | 'freeze' | 'unfreeze' | 'destroy' | 'limits' | 'cgroup' | 'attach' | 'console' | 'kill' | ... */
@@ -103,6 +108,24 @@ export class ActionLog {
   };
 }
 
+/** An lxcpath as entries record it: absolute, no trailing `/`; `lxd:SOCKET` stays as it is. */
+export function normalizeLxcpath(p: string): string {
+  return p.startsWith('lxd:') ? p : resolve(p);
+}
+
+/** Which entries to show: of one lxcpath (compared after {@link normalizeLxcpath}), of one container. Empty: every entry. */
+export interface ActionFilter {
+  lxcpath?: string;
+  container?: string;
+}
+
+/** True when `e` passes `f`: an entry without an lxcpath (written by an older lxdeck) never passes an lxcpath filter. */
+export function matchesAction(e: ActionEntry, f: ActionFilter): boolean {
+  if (f.lxcpath !== undefined && (e.lxcpath === undefined || normalizeLxcpath(e.lxcpath) !== normalizeLxcpath(f.lxcpath))) return false;
+  if (f.container !== undefined && e.container !== f.container) return false;
+  return true;
+}
+
 /** Parses the log's text: one entry per line; lines that are not an entry's JSON are skipped. */
 export function parseActionLog(text: string): ActionEntry[] {
   const out: ActionEntry[] = [];
@@ -119,12 +142,12 @@ export function parseActionLog(text: string): ActionEntry[] {
 }
 
 /**
- * The last `n` entries of the log, oldest first (for the console's log pane and `lxdeck log`).
- * Reads only the tail of the file (growing the window until it holds `n` lines).
- * Returns [] when the file does not exist.
+ * The last `n` entries of the log that pass `filter` (default: every entry), oldest first (for
+ * the console's log pane and `lxdeck log`). Reads only the tail of the file (growing the window
+ * until it holds `n` such entries, or is the whole file). Returns [] when the file does not exist.
  * @throws the Node errno error for other failures (EACCES when not root).
  */
-export function readRecentActions(n: number, path: string = actionLogPath()): ActionEntry[] {
+export function readRecentActions(n: number, path: string = actionLogPath(), filter: ActionFilter = {}): ActionEntry[] {
   if (n <= 0) return [];
   let fd: number;
   try {
@@ -142,7 +165,7 @@ export function readRecentActions(n: number, path: string = actionLogPath()): Ac
       let text = buf.subarray(0, got).toString('utf8');
       const whole = window >= size;
       if (!whole) text = text.slice(text.indexOf('\n') + 1); // the first line may be cut
-      const entries = parseActionLog(text);
+      const entries = parseActionLog(text).filter((e) => matchesAction(e, filter));
       if (entries.length >= n || whole) return entries.slice(-n);
       window = Math.min(size, window * 4);
     }

@@ -11,7 +11,7 @@
  */
 import { basename, join } from 'node:path';
 import { shellQuote } from '../exec/runner.js';
-import { actingUser, type ActionEntry } from './log.js';
+import { actingUser, normalizeLxcpath, type ActionEntry } from './log.js';
 
 /** The equivalent command lines of one action: argv arrays, plus an optional trailing shell comment. */
 export interface Equivalent {
@@ -259,7 +259,13 @@ export function recordActions<E extends { readonly lxcpath: string }>(engine: E,
       if (!spec) return fn.bind(target);
       return async (...args: unknown[]) => {
         const t0 = now();
-        const base = { time: new Date(t0).toISOString(), user: actingUser(opts.env ?? process.env), container: typeof args[0] === 'string' ? args[0] : null, action: spec.action };
+        const base = {
+          time: new Date(t0).toISOString(),
+          user: actingUser(opts.env ?? process.env),
+          lxcpath: normalizeLxcpath(target.lxcpath),
+          container: typeof args[0] === 'string' ? args[0] : null,
+          action: spec.action,
+        };
         const command = (result: unknown) => {
           try {
             return renderEquivalent(spec.equivalent(target.lxcpath, args, result));

@@ -153,6 +153,8 @@ export class RemoteLxcBackend implements Backend {
       ipv6: li.ipv6,
       autostart: cfg.get('lxc.start.auto') === '1',
       groups: cfg.getAll('lxc.group').flatMap((g) => g.split(',')).map((g) => g.trim()).filter(Boolean),
+      startOrder: readAutostart(cfg).order,
+      startDelay: readAutostart(cfg).delay,
       lxcpath: this.lxcpath,
       configPath,
       rootfs,

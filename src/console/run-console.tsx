@@ -11,7 +11,10 @@
  * mode with echo: `stty -a` shows `icanon echo`), show the cursor
  * (`CSI ? 25 h`), leave the alternate screen (`CSI ? 1049 l`), then
  * resolve with the exit status:
- *  - `q`, Ctrl+C, Ctrl+D: 0
+ *  - `q`, Ctrl+D: 0
+ *  - Ctrl+C (a key in raw mode, so no signal is sent): 130, what a shell
+ *    reports for a program ended by Ctrl+C (128 + SIGINT), so `lxdeck && next`
+ *    does not go on after an interrupt
  *  - SIGTERM, SIGHUP (an SSH connection that drops), SIGINT, SIGQUIT:
  *    128 + the signal number (143, 129, 130, 131)
  *  - an uncaught exception, an unhandled rejection, or an error thrown
@@ -26,6 +29,7 @@ import type { Backend } from '../../core/backend.js';
 import { formatError, isLxdeckError } from '../../core/errors.js';
 import type { Theme } from '../../components/theme.js';
 import { App, DEFAULT_REFRESH_MS } from '../App.js';
+import type { QuitHow } from '../keymap.js';
 import { detectTheme } from './terminal-caps.js';
 import { hostServices, type ConsoleServices, type TerminalHandOff } from './services.js';
 import { GatedStdout } from './terminal-gate.js';
@@ -198,9 +202,14 @@ export async function runConsole(engine: Backend, opts: RunConsoleOptions = {}):
     on('uncaughtException', (e: unknown) => finish(1, e, true));
     on('unhandledRejection', (e: unknown) => finish(1, e, true));
 
+    // Ctrl+C quits like q but exits as the interrupt it is (128 + SIGINT)
+    let quitStatus = 0;
+    const onQuit = (how: QuitHow): void => {
+      quitStatus = how === 'interrupt' ? exitStatusFor('SIGINT') : 0;
+    };
     try {
       instance = render(
-        <App engine={engine} refreshMs={opts.refreshMs ?? DEFAULT_REFRESH_MS} theme={theme} services={services} readOnly={opts.readOnly ?? false} />,
+        <App engine={engine} refreshMs={opts.refreshMs ?? DEFAULT_REFRESH_MS} theme={theme} services={services} readOnly={opts.readOnly ?? false} onQuit={onQuit} />,
         { stdin, stdout: gate as unknown as NodeJS.WriteStream, stderr, exitOnCtrlC: false, patchConsole: true, onRender: frameLogFromEnv() },
       );
     } catch (e) {
@@ -208,7 +217,7 @@ export async function runConsole(engine: Backend, opts: RunConsoleOptions = {}):
       return;
     }
     instance.waitUntilExit().then(
-      () => finish(0),
+      () => finish(quitStatus),
       (e: unknown) => finish(1, e),
     );
   });

@@ -9,7 +9,7 @@ import type { CgroupLayout } from '../../core/cgroup/layout.js';
 import { detectCgroupLayout } from '../../core/cgroup/layout.js';
 import type { CheckReport } from '../../core/checkconfig/types.js';
 import { runCheckconfig } from '../../core/checkconfig/report.js';
-import { readRecentActions, type ActionEntry } from '../../core/actionlog/log.js';
+import { readRecentActions, type ActionEntry, type ActionFilter } from '../../core/actionlog/log.js';
 import { ExecaRunner } from '../../core/exec/runner.js';
 import { HostFs } from '../../core/host/host-fs.js';
 import type { Template, TemplateManifest } from '../../core/rootfs/template.js';
@@ -127,8 +127,13 @@ export interface ConsoleServices {
   checkconfig?: () => Promise<CheckReport>;
   /** open the report at start when it has errors (default true when `checkconfig` is given) */
   checkAtStart?: boolean;
-  /** the last `n` action log entries, oldest first */
-  recentActions?: (n: number) => ActionEntry[] | Promise<ActionEntry[]>;
+  /** the last `n` action log entries that pass `filter` (default: every entry), oldest first */
+  recentActions?: (n: number, filter?: ActionFilter) => ActionEntry[] | Promise<ActionEntry[]>;
+  /**
+   * Whose actions the log screen (`l`) shows: entries recorded in this lxcpath (`lxd:SOCKET` for
+   * LXD), and it says so in its title; null or absent: every entry ({@link actionLogScope}).
+   */
+  actionLogScope?: string | null;
   /** the terminal hand-off; without it attach and console say they cannot run here */
   terminal?: TerminalHandOff;
   /** processes view refresh in ms (default 2000) and the CPU % interval */
@@ -146,6 +151,18 @@ export function hostBridges(fs: HostFs = new HostFs('/')): string[] {
     return [];
   }
   return names.filter((n) => fs.exists(`/sys/class/net/${n}/bridge`)).sort();
+}
+
+/**
+ * The lxcpath whose actions the console's log screen shows: the engine's own (`lxd:SOCKET` for
+ * LXD, as its actions record it); `REMOTE:LXCPATH` for a remote (whose actions are not logged
+ * on this host); null (every entry) for the all-hosts view.
+ */
+export function actionLogScope(engine: Backend): string | null {
+  if (typeof (engine as { hostNames?: unknown }).hostNames === 'function') return null;
+  const remote = (engine as { remote?: unknown }).remote;
+  if (typeof remote === 'string') return `${remote}:${engine.lxcpath}`;
+  return engine.lxcpath;
 }
 
 /**
@@ -173,7 +190,8 @@ export function hostServices(engine: Backend, terminal?: TerminalHandOff): Conso
       };
     },
     checkconfig: () => runCheckconfig({ fs: new HostFs('/'), runner: new ExecaRunner(), lxcpath: engine.lxcpath, bridge: defaultBridge }),
-    recentActions: (n) => readRecentActions(n),
+    recentActions: (n, filter) => readRecentActions(n, undefined, filter),
+    actionLogScope: actionLogScope(engine),
     terminal,
     setup: hostSetupService(engine, defaultBridge),
   };

@@ -3,6 +3,9 @@
  * the command line), newest last, each with its time, user, result and the
  * equivalent command line, so an administrator learns the underlying
  * `lxc-*` commands and can audit what was done. `r` reads the log again.
+ * It shows the actions of the console's own lxcpath (services.actionLogScope,
+ * named in the title); entries from before lxdeck recorded the lxcpath show
+ * in `lxdeck log` only.
  */
 import React, { useCallback, useEffect, useState } from 'react';
 import { formatError } from '../../core/errors.js';
@@ -19,9 +22,15 @@ function shortTime(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z').replace(/Z$/, '');
 }
 
-/** The entries as screen lines: one heading line each, the command below it. Pure. */
-export function logLines(entries: readonly ActionEntry[]): ViewLine[] {
-  if (entries.length === 0) return [{ text: 'no actions logged yet', dim: true }];
+/** The entries as screen lines: one heading line each, the command below it; `scope` the lxcpath they are of, for the empty text. Pure. */
+export function logLines(entries: readonly ActionEntry[], scope: string | null = null): ViewLine[] {
+  if (entries.length === 0)
+    return scope === null
+      ? [{ text: 'no actions logged yet', dim: true }]
+      : [
+          { text: `no actions in ${scope} logged yet`, dim: true },
+          { text: 'actions logged before lxdeck recorded the lxcpath show in lxdeck log (without --lxcpath)', dim: true },
+        ];
   const out: ViewLine[] = [];
   for (const e of entries) {
     const ok = e.result === 'ok';
@@ -34,6 +43,7 @@ export function logLines(entries: readonly ActionEntry[]): ViewLine[] {
 
 export function ActionLogView(props: ScreenProps): React.JSX.Element {
   const { services } = props;
+  const scope = services.actionLogScope ?? null;
   const [entries, setEntries] = useState<ActionEntry[] | null>(null);
   const [error, setError] = useState<{ message: string; hint?: string } | null>(null);
   const load = useCallback(async () => {
@@ -42,23 +52,23 @@ export function ActionLogView(props: ScreenProps): React.JSX.Element {
       return;
     }
     try {
-      setEntries(await services.recentActions(LOG_ENTRIES));
+      setEntries(await services.recentActions(LOG_ENTRIES, scope === null ? {} : { lxcpath: scope }));
       setError(null);
     } catch (e) {
       const { message, hint } = formatError(e);
       setError({ message: `cannot read the action log: ${message}`, hint: hint ?? 'the log is readable by root only' });
       setEntries([]);
     }
-  }, [services]);
+  }, [services, scope]);
   useEffect(() => {
     void load();
   }, [load]);
-  const lines = entries === null ? [{ text: 'reading…' }] : logLines(entries);
+  const lines = entries === null ? [{ text: 'reading…' }] : logLines(entries, scope);
   return (
     <ScrollScreen
       key={entries === null ? 'loading' : 'loaded'}
       {...props}
-      title={`Action log (last ${LOG_ENTRIES}, newest last)`}
+      title={`Action log of ${scope ?? 'every lxcpath'} (last ${LOG_ENTRIES}, newest last)`}
       lines={lines}
       extra={['refresh']}
       startAtEnd

@@ -14,6 +14,7 @@ import type { ContainerLimits } from '../../core/cgroup/resources.js';
 import type { ViewLine } from '../../components/LineView.js';
 import { ScrollScreen } from './ScrollScreen.js';
 import type { ScreenProps } from './types.js';
+import { autostartInfoText } from '../autostart-text.js';
 
 const KNOWN = new Set([
   'name', 'state', 'pid', 'ipv4', 'ipv6', 'autostart', 'lxcpath', 'configPath', 'rootfs', 'rootfsDir', 'rootfsBytes', 'rootfsBytesTruncated',
@@ -55,7 +56,7 @@ export function infoLines(i: ContainerInfo, limits: ContainerLimits | null): Vie
   lines.push(row('IPv4', i.ipv4.length ? i.ipv4.join(', ') : '-'));
   if (i.ipv6 !== undefined) lines.push(row('IPv6', i.ipv6.length ? i.ipv6.join(', ') : '-'));
   lines.push(row('Hostname', i.hostname ?? '-'));
-  lines.push(row('Autostart', i.autostart ? 'yes (lxc.start.auto = 1)' : 'no'));
+  lines.push(row('Autostart', autostartInfoText(i.autostart, { order: i.startOrder, delay: i.startDelay, groups: i.groups })));
   if (i.unprivileged !== undefined) {
     const maps = (i.idmap ?? []).map((m) => `${m.type} ${m.nsid} ${m.hostid} ${m.count}`);
     lines.push(

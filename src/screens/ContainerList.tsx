@@ -26,7 +26,7 @@ import { Dialog, dialogHeight, type DialogLine } from '../../components/Dialog.j
 import { StatusLine, STATUS_LINES } from '../../components/StatusLine.js';
 import { displayWidth, fitToWidth, safeText, tailToWidth } from '../../components/text.js';
 import { glyphs, type Theme } from '../../components/theme.js';
-import { CHOICE_PROMPT_COMMANDS, DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, PANE_COMMANDS, commandFor, hintsFor, offeredHints, refusalOf, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
+import { CHOICE_PROMPT_COMMANDS, DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, PANE_COMMANDS, commandFor, quitHow, hintsFor, offeredHints, refusalOf, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
 import { type Action, type SortOrder, type UiState, markedContainers, scrollTop, selectedContainer, visibleContainers } from '../state/reducer.js';
 import { TextPrompt, textPromptHeight, type TextPromptProps } from '../../components/TextPrompt.js';
 import { validateContainerName } from '../../core/names.js';
@@ -40,6 +40,7 @@ import type { ScreenProps } from './types.js';
 import { consoleEscapeOf } from './console-escape.js';
 import { setupOfferText } from './setup/setup-state.js';
 import { ShellPane } from './ShellPane.js';
+import { autostartCell, autostartText } from '../autostart-text.js';
 
 /**
  * The list's props. Key handlers decide on `getState()` (every action
@@ -112,10 +113,10 @@ function sameCells(a: ReadonlyMap<string, LiveCells>, b: ReadonlyMap<string, Liv
   return true;
 }
 
-/** AUTO's cell: `yes` when lxc.start.auto = 1, else `-`, then the lxc.group values (`yes web,db`). */
+/** AUTO's cell: `yes` when lxc.start.auto = 1, else `no`, then the lxc.group values (`yes web,db`): src/autostart-text.ts. */
 export function autoText(c: ContainerSummary): string {
   const groups = c.groups ?? [];
-  return (c.autostart ? 'yes' : '-') + (groups.length ? ` ${groups.join(',')}` : '');
+  return autostartCell(c.autostart, groups);
 }
 
 /**
@@ -331,15 +332,21 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   // comes back. Only the follow-up list waits for the list to be mounted (it
   // lists again when it mounts anyway).
   const act = useCallback(
-    async <T,>(busyText: string, run: () => Promise<T>, okText: string | ((r: T) => string)): Promise<void> => {
+    async <T,>(busyText: string, run: () => Promise<T>, okText: string | ((r: T) => string), onError?: (e: unknown) => void): Promise<void> => {
       if (getState().busy !== null) return; // one action at a time, whichever screen started it
       dispatch({ type: 'busy', text: busyText });
       try {
         const r = await run();
         dispatch({ type: 'done', status: { kind: 'ok', message: typeof okText === 'string' ? okText : okText(r) } });
       } catch (e) {
-        const { message, hint } = formatError(e);
-        dispatch({ type: 'done', status: { kind: 'error', message, hint } });
+        if (onError) {
+          // the caller shows the failure itself (the copy prompt again, with the refusal in it)
+          dispatch({ type: 'done', status: null });
+          onError(e);
+        } else {
+          const { message, hint } = formatError(e);
+          dispatch({ type: 'done', status: { kind: 'error', message, hint } });
+        }
       }
       if (mounted.current) await refresh(true);
     },
@@ -424,7 +431,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         switch (id) {
           case 'quit':
             quit = true;
-            ctx.onQuit();
+            ctx.onQuit(quitHow(input, key));
             return;
           case 'up':
             return d({ type: 'move', delta: -1 });
@@ -537,7 +544,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
             return d({ type: 'open-prompt', purpose: 'autostart', name: n, typed: (sel.groups ?? []).length ? `group=${(sel.groups ?? []).join(',')}` : '' });
           case 'autostart': {
             const on = !sel.autostart;
-            void ctx.act(`${on ? 'enabling' : 'disabling'} autostart of ${n}`, () => engine.setAutostart!(n, { auto: on }), `autostart ${on ? 'on' : 'off'} for ${n}`);
+            void ctx.act(`${on ? 'enabling' : 'disabling'} autostart of ${n}`, () => engine.setAutostart!(n, { auto: on }), (r) => `autostart of ${n}: ${autostartText(r.auto, r)}`);
             return;
           }
           case 'protect': {
@@ -599,7 +606,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
               return d({ type: 'dialog-error', error: formatError(e).message });
             }
             d({ type: 'dialog-close' });
-            void ctx.act(`saving the autostart settings of ${from}`, () => engine.setAutostart!(from, st), (r) => `autostart of ${from}: ${r.auto ? 'on' : 'off'}, order ${r.order ?? 0}, delay ${r.delay ?? 0}s${r.groups.length ? `, groups ${r.groups.join(',')}` : ''}`);
+            void ctx.act(`saving the autostart settings of ${from}`, () => engine.setAutostart!(from, st), (r) => `autostart of ${from}: ${autostartText(r.auto, r)}`);
             return;
           }
           try {
@@ -612,7 +619,19 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
           d({ type: 'dialog-close' });
           if (dlg.purpose === 'copy') {
             const snapshot = dlg.snapshot === true;
-            void ctx.act(`copying ${from} to ${typed}${snapshot ? ' (snapshot clone)' : ''}`, () => engine.copy!(from, typed, { snapshot }), `copied ${from} to ${typed}${snapshot ? ' (snapshot clone)' : ''}`);
+            // a refusal brings the prompt back with the name and the choice kept and the refusal in
+            // it, told in this dialog's keys (the engine's hints name CLI commands)
+            const again = (e: unknown): void => {
+              const { message, hint } = formatError(e);
+              const code = e instanceof LxdeckError ? e.code : undefined;
+              const keysHint =
+                code === 'E_USAGE' && snapshot ? 'Tab switches to a full copy'
+                : code === 'E_STATE' ? `Esc, then t stops ${from}`
+                : code === 'E_EXISTS' ? 'type another name'
+                : hint;
+              d({ type: 'open-prompt', purpose: 'copy', name: from, typed, snapshot, error: keysHint ? `${message} (${keysHint})` : message });
+            };
+            void ctx.act(`copying ${from} to ${typed}${snapshot ? ' (snapshot clone)' : ''}`, () => engine.copy!(from, typed, { snapshot }), `copied ${from} to ${typed}${snapshot ? ' (snapshot clone)' : ''}`, again);
           } else {
             void ctx.act(`renaming ${from} to ${typed}`, async () => {
               await engine.rename!(from, typed);
@@ -700,7 +719,9 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
             title: `Copy ${d.name}`,
             label: 'new name: ',
             value: d.typed,
-            rule: d.snapshot ? 'snapshot clone (lxc-copy -s: overlay or btrfs, where the backing store allows); Tab: full copy' : 'full copy of the rootfs (lxc-copy); Tab: snapshot clone',
+            rule: d.snapshot
+              ? 'a snapshot clone (overlay or btrfs: shares the rootfs until written). Tab: a full copy instead, Enter: clone, Esc: cancel'
+              : 'a full copy of the rootfs. Tab: a snapshot clone instead, Enter: copy, Esc: cancel',
             error: d.error,
             width,
             theme,

@@ -21,7 +21,7 @@ import { Frame, frameBodyHeight } from '../../components/Frame.js';
 import { Slider, sliderHeight } from '../../components/Slider.js';
 import type { Status } from '../../components/StatusLine.js';
 import { fitToWidth } from '../../components/text.js';
-import { LIMITS_COMMANDS, LIMIT_EDIT_COMMANDS, commandFor, hintsFor, textOf } from '../keymap.js';
+import { LIMITS_COMMANDS, LIMIT_EDIT_COMMANDS, commandFor, quitHow, hintsFor, textOf } from '../keymap.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { useStats } from '../hooks/use-stats.js';
 import { SLIDERS, fractionOf, stepValue, valueOf, type HostScale, type SliderId, type SliderValue } from '../state/limit-sliders.js';
@@ -222,7 +222,7 @@ export function LimitsView(props: ScreenProps & { name: string }): React.JSX.Ele
         dispatch({ type: 'pop' });
         return;
       case 'quit':
-        onQuit();
+        onQuit(quitHow(input, key));
         return false;
       default:
         return;

@@ -20,7 +20,7 @@ import { Frame, frameBodyHeight } from '../../components/Frame.js';
 import { Table, type Column } from '../../components/Table.js';
 import { Dialog, dialogHeight, type DialogLine } from '../../components/Dialog.js';
 import type { Status } from '../../components/StatusLine.js';
-import { PROCESS_COMMANDS, YES_NO_COMMANDS, commandFor, hintsFor, offeredHints, refusalOf } from '../keymap.js';
+import { PROCESS_COMMANDS, YES_NO_COMMANDS, commandFor, quitHow, hintsFor, offeredHints, refusalOf } from '../keymap.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { scrollTop } from '../state/reducer.js';
 import type { ScreenProps } from './types.js';
@@ -214,7 +214,7 @@ export function ProcessesView(props: ScreenProps & { name: string }): React.JSX.
         dispatch({ type: 'pop' });
         return;
       case 'quit':
-        onQuit();
+        onQuit(quitHow(input, key));
         return false;
       case 'term':
       case 'hup':
@@ -223,6 +223,7 @@ export function ProcessesView(props: ScreenProps & { name: string }): React.JSX.
           setStatus({ kind: 'info', message: 'no process selected' });
           return;
         }
+        setStatus(null); // the last signal's outcome is not this question's
         setConfirm({ p: sel, signal: c.id === 'kill' ? 'KILL' : c.id === 'term' ? 'TERM' : 'HUP' });
         return;
       default:

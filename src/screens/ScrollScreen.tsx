@@ -8,7 +8,7 @@ import type { Key } from 'ink';
 import { Frame, frameBodyHeight } from '../../components/Frame.js';
 import { LineView, clampTop, wrapViewLines, type ViewLine } from '../../components/LineView.js';
 import type { Status } from '../../components/StatusLine.js';
-import { VIEW_COMMANDS, commandFor, hintsFor, type ViewCommandId } from '../keymap.js';
+import { VIEW_COMMANDS, commandFor, quitHow, hintsFor, type ViewCommandId } from '../keymap.js';
 import { useKeys } from '../hooks/use-keys.js';
 import type { ScreenProps } from './types.js';
 
@@ -58,7 +58,7 @@ export function ScrollScreen(p: ScrollScreenProps): React.JSX.Element {
         p.dispatch({ type: 'pop' });
         return;
       case 'quit':
-        p.onQuit();
+        p.onQuit(quitHow(input, key));
         return false;
       default:
         p.onCommand?.(c.id);

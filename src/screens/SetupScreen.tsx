@@ -27,7 +27,7 @@ import { Form, type FormFieldView } from '../../components/Form.js';
 import { LineView, clampTop, wrapViewLines, type ViewLine } from '../../components/LineView.js';
 import type { Hint } from '../../components/KeyHints.js';
 import { glyphs } from '../../components/theme.js';
-import { commandFor, textOf, type Command } from '../keymap.js';
+import { commandFor, quitHow, textOf, type Command } from '../keymap.js';
 import { useKeys, useRefReducer } from '../hooks/use-keys.js';
 import type { ScreenProps } from './types.js';
 import {
@@ -383,7 +383,7 @@ export function SetupScreen(props: ScreenProps): React.JSX.Element {
       const isChoice = field === 'nat' || field === 'dhcp' || field === 'persist';
       switch (id) {
         case 'quit':
-          props.onQuit();
+          props.onQuit(quitHow(input, key));
           return false;
         case 'leave':
           return leave();
@@ -414,7 +414,7 @@ export function SetupScreen(props: ScreenProps): React.JSX.Element {
     const scrollTo = (t: number) => dispatch({ type: 'scroll', top: Math.max(0, Math.min(maxTop, t)) });
     switch (c.id) {
       case 'quit':
-        props.onQuit();
+        props.onQuit(quitHow(input, key));
         return false;
       case 'leave':
         return s.phase === 'summary' ? finish() : leave();

@@ -17,7 +17,7 @@ import { Frame, frameBodyHeight } from '../../components/Frame.js';
 import { Table, type Column } from '../../components/Table.js';
 import { Dialog, dialogHeight, type DialogLine } from '../../components/Dialog.js';
 import { TextPrompt, textPromptHeight, type TextPromptProps } from '../../components/TextPrompt.js';
-import { DIALOG_COMMANDS, SNAPSHOT_COMMANDS, YES_NO_COMMANDS, commandFor, hintsFor, offeredHints, refusalOf, textOf } from '../keymap.js';
+import { DIALOG_COMMANDS, SNAPSHOT_COMMANDS, YES_NO_COMMANDS, commandFor, quitHow, hintsFor, offeredHints, refusalOf, textOf } from '../keymap.js';
 import { useKeys, useRefReducer } from '../hooks/use-keys.js';
 import { initialSnapUi, selectedSnapshot, snapReducer } from '../state/snapshots.js';
 import { scrollTop } from '../state/reducer.js';
@@ -181,7 +181,7 @@ export function SnapshotsView(props: ScreenProps & { name: string }): React.JSX.
           dispatch({ type: 'pop' });
           return;
         case 'quit':
-          onQuit();
+          onQuit(quitHow(input, key));
           return false;
         default:
           break;

@@ -14,7 +14,7 @@ import type { Status } from '../../components/StatusLine.js';
 import { Frame, frameBodyHeight } from '../../components/Frame.js';
 import { Sparkline } from '../../components/Sparkline.js';
 import { fitToWidth } from '../../components/text.js';
-import { STATS_VIEW_COMMANDS, commandFor, offeredHints, refusalOf } from '../keymap.js';
+import { STATS_VIEW_COMMANDS, commandFor, quitHow, offeredHints, refusalOf } from '../keymap.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { useStats } from '../hooks/use-stats.js';
 import { compactBytes, limitText, rateText } from './stats-format.js';
@@ -99,7 +99,7 @@ export function StatsView(props: ScreenProps & { name: string }): React.JSX.Elem
         dispatch({ type: 'pop' });
         return;
       case 'quit':
-        onQuit();
+        onQuit(quitHow(input, key));
         return false;
       default:
         return;

@@ -15,7 +15,7 @@ import { Frame, frameBodyHeight } from '../../components/Frame.js';
 import { Table, type Column } from '../../components/Table.js';
 import type { Status } from '../../components/StatusLine.js';
 import { fitToWidth } from '../../components/text.js';
-import { TOP_COMMANDS, commandFor, offeredHints, refusalOf, type TopCommandId } from '../keymap.js';
+import { TOP_COMMANDS, commandFor, quitHow, offeredHints, refusalOf, type TopCommandId } from '../keymap.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { markRender } from '../console/frame-log.js';
 import { useStatsSelector } from '../hooks/use-stats.js';
@@ -159,7 +159,7 @@ export function TopView(props: ScreenProps): React.JSX.Element {
         dispatch({ type: 'pop' });
         return;
       case 'quit':
-        onQuit();
+        onQuit(quitHow(input, key));
         return false;
       default:
         return;

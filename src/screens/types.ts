@@ -6,6 +6,7 @@ import type { Theme } from '../../components/theme.js';
 import type { ConsoleServices } from '../console/services.js';
 import type { Action, UiState } from '../state/reducer.js';
 import type { StatsStore } from '../state/stats-store.js';
+import type { QuitHow } from '../keymap.js';
 
 export interface ScreenProps {
   engine: Backend;
@@ -18,8 +19,8 @@ export interface ScreenProps {
   width: number;
   height: number;
   theme: Theme;
-  /** quit the console (Ctrl+C, Ctrl+D) */
-  onQuit: () => void;
+  /** quit the console (q, Ctrl+C, Ctrl+D); `how` from {@link quitHow} of the key (Ctrl+C exits 130) */
+  onQuit: (how?: QuitHow) => void;
   /**
    * Keys read together with the key that opened this screen ("cweb" typed fast: `c` opens the
    * wizard, "web" is its name); a screen takes them once, when it starts reading keys.

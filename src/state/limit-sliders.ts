@@ -39,7 +39,16 @@ export interface Scale {
   start: number;
   /** the knob's place on a log scale (weights: 100 of 1..10000 sits in the middle) */
   log?: boolean;
+  /**
+   * The values the arrows step through, ascending, ending at `max` (memory and swap: sizes
+   * about 1.5x apart, so a step is a share of the value, not a fixed amount). When set, `step`
+   * and `bigStep` are not used: an arrow moves one rung, a big step {@link BIG_RUNGS} rungs.
+   */
+  ladder?: readonly number[];
 }
+
+/** Rungs of a ladder one big step moves (a factor of 4 on the memory ladder). */
+export const BIG_RUNGS = 4;
 
 export interface SliderDef {
   id: SliderId;
@@ -66,6 +75,21 @@ function memStep(hostBytes: number): number {
   let s = 4 << 20;
   while (s * 2 <= hostBytes / 64) s *= 2;
   return s;
+}
+
+/**
+ * The memory ladder: `first`, then 4 MiB times a power of two and 1.5 times that (4M 6M 8M 12M
+ * 16M ... 512M 768M 1G 1.5G 2G 3G ...) below `top`, then `top` (the host's memory rounded
+ * down to a step). From unlimited the first step down lands on `top`, a limit that changes
+ * nothing yet; each further step takes about a third off.
+ */
+export function memLadder(top: number, first?: number): number[] {
+  const out: number[] = first === undefined ? [] : [first];
+  for (let p = 4 << 20; p < top; p *= 2) {
+    for (const v of [p, p * 1.5]) if (v < top && (out.length === 0 || v > out[out.length - 1])) out.push(v);
+  }
+  if (out.length === 0 || top > out[out.length - 1]) out.push(top);
+  return out;
 }
 
 function savedKey(keys: readonly ConfigKeyValue[], ...files: string[]): string | null {
@@ -104,7 +128,9 @@ export const SLIDERS: readonly SliderDef[] = [
     label: 'memory',
     scale: (h) => {
       const step = memStep(h.memoryBytes);
-      return { min: step, max: Math.floor(h.memoryBytes / step) * step, step, bigStep: step * 8, unlimited: true, start: Math.max(step, Math.min(512 << 20, Math.floor(h.memoryBytes / 2 / step) * step)) };
+      const top = Math.max(step, Math.floor(h.memoryBytes / step) * step);
+      const ladder = memLadder(top);
+      return { min: ladder[0], max: top, step, bigStep: step * 8, unlimited: true, start: Math.max(step, Math.min(512 << 20, Math.floor(h.memoryBytes / 2 / step) * step)), ladder };
     },
     format: bytesOrMax,
     grammar: SIZE_GRAMMAR,
@@ -119,7 +145,8 @@ export const SLIDERS: readonly SliderDef[] = [
     label: 'swap',
     scale: (h) => {
       const step = memStep(h.memoryBytes);
-      return { min: 0, max: Math.floor(h.memoryBytes / step) * step, step, bigStep: step * 8, unlimited: true, start: 0 };
+      const top = Math.max(step, Math.floor(h.memoryBytes / step) * step);
+      return { min: 0, max: top, step, bigStep: step * 8, unlimited: true, start: 0, ladder: memLadder(top, 0) };
     },
     format: bytesOrMax,
     grammar: SIZE_GRAMMAR,
@@ -214,14 +241,38 @@ export function valueOf(def: SliderDef, l: ContainerLimits): SliderValue {
 const round = (v: number, step: number): number => Number((Math.round(v / step) * step).toFixed(6));
 
 /**
+ * A step on a ladder scale: from unlimited down to the top rung first; from a value between
+ * rungs to the next rung that way; past the top, unlimited (from the top itself); a value
+ * under the first rung stays when going down and joins the first rung going up.
+ */
+function stepLadder(v: number | 'max', scale: Scale, ladder: readonly number[], steps: number, big: boolean): number | 'max' {
+  const n = Math.abs(steps) * (big ? BIG_RUNGS : 1);
+  const last = ladder.length - 1;
+  // from unlimited the first rung down is the top, whether the step is big or not
+  if (v === 'max') return steps >= 0 ? (scale.unlimited ? 'max' : ladder[last]) : ladder[Math.max(0, last - (Math.abs(steps) - 1) * (big ? BIG_RUNGS : 1))];
+  if (steps < 0) {
+    if (v <= ladder[0]) return v < ladder[0] ? v : ladder[0];
+    let i = last;
+    while (ladder[i] >= v) i--; // the highest rung under v
+    return ladder[Math.max(0, i - (n - 1))];
+  }
+  if (v >= ladder[last]) return scale.unlimited ? 'max' : ladder[last];
+  let i = 0;
+  while (ladder[i] <= v) i++; // the lowest rung over v
+  return ladder[Math.min(last, i + (n - 1))];
+}
+
+/**
  * The value `steps` steps (negative: down) from `v` on `scale`: from
  * unlimited, one step down is the top of the scale; past the top, unlimited
  * (where the limit may be unlimited); never below `min`. An unknown value
- * starts at `scale.start`. `big` uses the big step.
+ * starts at `scale.start`. `big` uses the big step. A scale with a ladder
+ * steps from rung to rung (see {@link Scale.ladder}).
  */
 export function stepValue(v: SliderValue, scale: Scale, steps: number, big = false): number | 'max' {
   const step = big ? scale.bigStep : scale.step;
   if (v === null) return scale.start;
+  if (scale.ladder?.length && steps !== 0) return stepLadder(v, scale, scale.ladder, steps, big);
   if (v === 'max') {
     if (steps >= 0) return scale.unlimited ? 'max' : scale.max;
     return Math.max(scale.min, round(scale.max + (steps + 1) * step, scale.step));
@@ -237,6 +288,15 @@ export function fractionOf(v: SliderValue, scale: Scale): number | null {
   if (v === null) return null;
   if (v === 'max') return 1;
   if (scale.max <= scale.min) return 1;
+  const ld = scale.ladder;
+  if (ld && ld.length > 1) {
+    // evenly spaced rungs: each arrow press moves the knob as far
+    if (v <= ld[0]) return 0;
+    if (v >= ld[ld.length - 1]) return 1;
+    let i = 0;
+    while (ld[i + 1] <= v) i++;
+    return (i + (v - ld[i]) / (ld[i + 1] - ld[i])) / (ld.length - 1);
+  }
   if (scale.log && scale.min > 0) return Math.max(0, Math.min(1, Math.log(Math.max(v, scale.min) / scale.min) / Math.log(scale.max / scale.min)));
   return Math.max(0, Math.min(1, (v - scale.min) / (scale.max - scale.min)));
 }

@@ -138,7 +138,8 @@ export type Action =
   | { type: 'filter-clear' }
   | { type: 'open-delete'; name: string; state: ContainerState }
   | { type: 'open-console-intro'; name: string; escape: string }
-  | { type: 'open-prompt'; purpose: PromptPurpose; name: string; typed?: string }
+  /** `snapshot` (copy only) and `error`: the prompt again after a refusal, as it was */
+  | { type: 'open-prompt'; purpose: PromptPurpose; name: string; typed?: string; snapshot?: boolean; error?: string }
   | { type: 'prompt-toggle' }
   | { type: 'mark-toggle'; name: string }
   | { type: 'marks-clear' }
@@ -372,10 +373,15 @@ export function reducer(state: UiState, action: Action): UiState {
       const at = indexOf(next, state.selectedName);
       return select(next, at >= 0 ? at : 0);
     }
+    // a dialog hides the last action's status: what shows under it after is its own outcome
     case 'open-delete':
-      return { ...state, dialog: { kind: 'confirm-delete', name: action.name, state: action.state, typed: '' } };
+      return { ...state, status: null, dialog: { kind: 'confirm-delete', name: action.name, state: action.state, typed: '' } };
     case 'open-prompt':
-      return { ...state, dialog: { kind: 'prompt', purpose: action.purpose, name: action.name, typed: action.typed ?? '', ...(action.purpose === 'copy' ? { snapshot: false } : {}) } };
+      return {
+        ...state,
+        status: null,
+        dialog: { kind: 'prompt', purpose: action.purpose, name: action.name, typed: action.typed ?? '', ...(action.purpose === 'copy' ? { snapshot: action.snapshot ?? false } : {}), ...(action.error ? { error: action.error } : {}) },
+      };
     case 'prompt-toggle': {
       const d = state.dialog;
       if (d?.kind !== 'prompt' || d.purpose !== 'copy') return state;
@@ -402,7 +408,7 @@ export function reducer(state: UiState, action: Action): UiState {
       return select(next, at >= 0 ? at : 0);
     }
     case 'open-console-intro':
-      return { ...state, dialog: { kind: 'console-intro', name: action.name, escape: action.escape } };
+      return { ...state, status: null, dialog: { kind: 'console-intro', name: action.name, escape: action.escape } };
     case 'push': {
       // the same screen twice in a row is one screen (a key pressed twice)
       const top = topScreen(state);

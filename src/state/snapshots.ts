@@ -67,7 +67,8 @@ export function snapReducer(s: SnapUi, a: SnapAction): SnapUi {
     case 'select':
       return selectAt(s, a.index);
     case 'open':
-      return { ...s, dialog: a.dialog };
+      // the last action's status goes: what shows under the dialog after is its own outcome
+      return { ...s, dialog: a.dialog, status: null };
     case 'text':
     case 'erase': {
       const d = s.dialog;

@@ -134,7 +134,7 @@ describe.runIf(RUN_LXC)('console lifecycle keys against real LXC', () => {
     await t.waitForScreen('both rows', (s) => row(s, a) !== undefined && s.includes('q quit'), 30_000);
     await delay(200);
     t.keys('g', 'A');
-    await t.waitForScreen('autostart on', (s) => s.includes(`autostart on for ${a}`), 20_000);
+    await t.waitForScreen('autostart on', (s) => s.includes(`autostart of ${a}: yes`), 20_000);
     expect(readFileSync(join(env.lxcpath, a, 'config'), 'utf8')).toMatch(/^lxc\.start\.auto = 1$/m);
 
     t.keys('n');

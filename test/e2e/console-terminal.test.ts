@@ -55,19 +55,34 @@ function expectRestored(t: TmuxTerm): void {
 }
 
 describe('R4: the terminal is restored on every way out', () => {
-  const keyExits: [string, string][] = [
-    ['q', 'q'],
-    ['Ctrl+C', 'C-c'],
-    ['Ctrl+D', 'C-d'],
+  // Ctrl+C is a key in raw mode (no SIGINT is sent), yet it is an interrupt: 130 as a shell reports it
+  const keyExits: [string, string, number][] = [
+    ['q', 'q', 0],
+    ['Ctrl+C', 'C-c', 130],
+    ['Ctrl+D', 'C-d', 0],
   ];
-  for (const [label, key] of keyExits) {
-    it(`R4: ${label} exits 0 and restores the terminal`, async () => {
+  for (const [label, key, status] of keyExits) {
+    it(`R4: ${label} exits ${status} and restores the terminal`, async () => {
       const { t } = await openConsole();
       t.keys(key);
-      expect(await t.waitForExit()).toBe(0);
+      expect(await t.waitForExit()).toBe(status);
       expectRestored(t);
     });
   }
+
+  it('R4: Ctrl+C on a screen above the list (info) exits 130 too; `echo $?` in the shell after says 130', async () => {
+    const t = new TmuxTerm();
+    term = t;
+    // an interactive shell in the pane: the console runs in it, then the shell is asked for $?
+    t.start(`sh -c ${sh(`${sh(node)} ${sh(fixture)}; echo "exit=$?"; exec sleep 600`)}`, {});
+    await t.waitForScreen('the console', (s) => s.includes('fake-01') && s.includes('quit'));
+    t.keys('i');
+    await t.waitForScreen('the info screen', (s) => /Autostart/.test(s));
+    t.keys('C-c');
+    const s = await t.waitForScreen('the shell after', (x) => /^exit=\d+$/m.test(x));
+    expect(s).toMatch(/^exit=130$/m);
+    expectRestored(t);
+  });
 
   const signals: [NodeJS.Signals, number][] = [
     ['SIGTERM', 143],

@@ -178,6 +178,8 @@ export class FakeEngine implements Backend {
       net: [],
       template: 'busybox',
       created: null,
+      startOrder: this.autostartOf.get(name)?.order ?? null,
+      startDelay: this.autostartOf.get(name)?.delay ?? null,
       ...this.infoExtra,
     };
   }

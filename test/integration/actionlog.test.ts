@@ -5,7 +5,7 @@
  * temporary lxcpath; everything removed in afterAll.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -16,6 +16,7 @@ const id = uniq(3);
 const name = `al${id}`;
 const bridge = `lxal${id}`;
 const env = tempLxcpath([bridge]);
+const other = tempLxcpath(); // a second lxcpath on the same bridge, for the log's --lxcpath filter
 const log = join(env.lxcpath, 'audit', 'actions.log');
 const cliEnv = { LXDECK_LXCPATH: env.lxcpath, LXDECK_BRIDGE: bridge, LXDECK_LOG: log, SUDO_USER: 'alice' };
 
@@ -26,6 +27,7 @@ function entries(): ActionEntry[] {
 describe.runIf(RUN_LXC)('action log through the CLI', () => {
   requireLxc();
   afterAll(() => {
+    other.cleanup();
     env.cleanup();
     expect(linkExists(bridge)).toBe(false);
   });
@@ -75,6 +77,42 @@ describe.runIf(RUN_LXC)('action log through the CLI', () => {
     const text = runCli(['log', '-n', '1'], cliEnv).stdout;
     expect(text).toContain(`stop ${name}  E_NOT_FOUND`);
     expect(text).toContain(`$ lxc-stop -P ${env.lxcpath} -n ${name} -t 30`);
+  });
+
+  it('each entry records its lxcpath; log --lxcpath P shows only the actions in P (before or after the verb), --name only one container; older entries without an lxcpath show only unfiltered', () => {
+    // an entry as lxdeck wrote them before it recorded the lxcpath
+    appendFileSync(log, `${JSON.stringify({ time: '2026-01-01T00:00:00.000Z', user: 'root', container: name, action: 'start', command: `lxc-start -P ${env.lxcpath} -n ${name} -d`, result: 'ok', durationMs: 1 })}\n`);
+    const b = `${name}b`;
+    for (const args of [['create', name], ['--lxcpath', other.lxcpath, 'create', b], ['start', name], ['stop', name, '--kill'], ['destroy', name], ['--lxcpath', other.lxcpath, 'destroy', b]]) {
+      const r = runCli(args, cliEnv);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    const fresh = entries().slice(-6);
+    expect(fresh.map((x) => x.lxcpath)).toEqual([env.lxcpath, other.lxcpath, env.lxcpath, env.lxcpath, env.lxcpath, other.lxcpath]);
+    const logJson = (...args: string[]): ActionEntry[] => {
+      const r = runCli(['log', '--json', '-n', '100', ...args], cliEnv);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as ActionEntry[];
+    };
+    // unfiltered (LXDECK_LXCPATH alone does not filter): every entry, the old one too
+    const all = logJson();
+    expect(all.some((x) => x.lxcpath === undefined && x.time === '2026-01-01T00:00:00.000Z')).toBe(true);
+    expect(all.some((x) => x.lxcpath === other.lxcpath)).toBe(true);
+    // --lxcpath after the verb, and the global form before it (with a trailing /): the same filter
+    const inA = logJson('--lxcpath', env.lxcpath);
+    expect(inA.length).toBeGreaterThanOrEqual(4);
+    expect(inA.every((x) => x.lxcpath === env.lxcpath)).toBe(true);
+    expect(inA.slice(-4).map((x) => x.action)).toEqual(['create', 'start', 'stop', 'destroy']);
+    const rB = runCli(['--lxcpath', `${other.lxcpath}/`, 'log', '--json'], cliEnv);
+    expect(rB.status, rB.stderr).toBe(0);
+    expect((JSON.parse(rB.stdout) as ActionEntry[]).map((x) => `${x.action} ${x.container}`)).toEqual([`create ${b}`, `destroy ${b}`]);
+    // --name: one container's actions, in any lxcpath; -n counts those kept
+    expect(logJson('--name', b).map((x) => x.action)).toEqual(['create', 'destroy']);
+    expect(logJson('--name', name, '--lxcpath', env.lxcpath, '-n', '2').map((x) => x.action)).toEqual(['stop', 'destroy']);
+    expect(logJson('--name', name).some((x) => x.lxcpath === undefined)).toBe(true);
+    const none = runCli(['log', '--lxcpath', '/nonexistent', '--name', name], cliEnv);
+    expect(none.status).toBe(0);
+    expect(none.stdout.trim()).toBe(`no actions on ${name} in /nonexistent logged in ${log}`);
   });
 
   it('a log that cannot be written is reported once on stderr and the action still succeeds', () => {

@@ -170,7 +170,20 @@ describe.runIf(RUN_LXC)('integration: restart, snapshots, autostart, protection,
 
     const ls = JSON.parse(runCli(['ls', '--json'], cliEnv).stdout) as { name: string; autostart: boolean; groups: string[] }[];
     expect(ls.find((x) => x.name === g)).toMatchObject({ autostart: true, groups: ['onboot', 'web'] });
-    expect(runCli(['ls'], cliEnv).stdout).toMatch(new RegExp(`^${g}\\s+STOPPED\\s+1\\s+onboot,web\\s`, 'm'));
+    // one way in every text: yes/no (ls, info, the verb), a boolean in every JSON
+    const lsText = runCli(['ls'], cliEnv).stdout;
+    expect(lsText).toMatch(new RegExp(`^${g}\\s+STOPPED\\s+yes\\s+onboot,web\\s`, 'm'));
+    expect(lsText).toMatch(new RegExp(`^${off}\\s+STOPPED\\s+no\\s+-\\s`, 'm'));
+    expect(runCli(['info', g], cliEnv).stdout).toMatch(/^Autostart:\s+yes \(order 1, delay 0 s, groups onboot,web\)$/m);
+    expect(runCli(['info', b], cliEnv).stdout).toMatch(/^Autostart:\s+yes \(order 10, delay 1 s, no groups\)$/m);
+    expect(runCli(['info', off], cliEnv).stdout).toMatch(/^Autostart:\s+no \(order 0, delay 0 s, no groups\)$/m); // order 0 is set
+    const infoJson = JSON.parse(runCli(['info', b, '--json'], cliEnv).stdout) as { autostart: unknown; startOrder: unknown; startDelay: unknown };
+    expect(infoJson).toMatchObject({ autostart: true, startOrder: 10, startDelay: 1 });
+    expect(typeof (JSON.parse(runCli(['info', off, '--json'], cliEnv).stdout) as { autostart: unknown }).autostart).toBe('boolean');
+    expect(ls.every((x) => typeof x.autostart === 'boolean')).toBe(true);
+    const verb = runCli(['autostart', off, 'off'], cliEnv);
+    expect(verb.stdout.trim()).toBe(`${off} autostart: no (order 0, delay 0 s, no groups)`);
+    for (const t of [lsText, verb.stdout]) expect(t).not.toMatch(/autostart (on|off)\b|\b(true|false)\b/);
 
     const r1 = await engine.applyAutostart();
     expect(r1).toEqual({ started: [b, a], skipped: [], failed: [] });
@@ -198,7 +211,7 @@ describe.runIf(RUN_LXC)('integration: restart, snapshots, autostart, protection,
     }
     expect(state(c)).toBe('STOPPED');
     expect((JSON.parse(runCli(['info', c, '--json'], cliEnv).stdout) as { protected: boolean }).protected).toBe(true);
-    expect(runCli(['ls'], cliEnv).stdout).toMatch(new RegExp(`^${c}\\s+STOPPED\\s+0\\s+-\\s+yes\\s`, 'm'));
+    expect(runCli(['ls'], cliEnv).stdout).toMatch(new RegExp(`^${c}\\s+STOPPED\\s+no\\s+-\\s+yes\\s`, 'm'));
     expect(runCli(['protect', c, 'off'], cliEnv).status).toBe(0);
     const p = logEntries().filter((e) => e.action === 'protect' && e.container === c);
     expect(p.map((e) => e.command)).toEqual([

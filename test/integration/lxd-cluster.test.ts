@@ -77,7 +77,7 @@ describe.runIf(RUN_LXD)('integration: LXD backend on a 2-member cluster in netwo
     ]);
     const table = runCli(['ls'], env).stdout.split('\n');
     expect(table[0]).toMatch(/^NAME\s+STATE\s+AUTOSTART\s+PROTECTED\s+LOCATION\s+PID\s+IPV4$/);
-    expect(table).toContainEqual(expect.stringMatching(new RegExp(`^on2-${id}\\s+STOPPED\\s+0\\s+-\\s+m2\\s+-\\s+-$`)));
+    expect(table).toContainEqual(expect.stringMatching(new RegExp(`^on2-${id}\\s+STOPPED\\s+no\\s+-\\s+m2\\s+-\\s+-$`)));
     const onM2 = JSON.parse(runCli(['ls', '--json', '--location', 'm2'], env).stdout) as { name: string }[];
     expect(onM2.map((r) => r.name)).toEqual([`on2-${id}`]);
     expect(runCli(['ls', '--location', 'm9'], env)).toMatchObject({ status: 0, stdout: expect.stringMatching(/^no instances in lxd:.* on m9\n$/) });

@@ -156,7 +156,7 @@ describe.runIf(RUN_LXD)('integration: LXD backend over a test daemon of its own 
     expect(row).toMatchObject({ state: 'RUNNING', status: 'Running', type: 'container' });
     expect(row.ipv4.some(onBridge)).toBe(true);
     expect(row).not.toHaveProperty('location');
-    expect(run(['ls']).stdout).toMatch(new RegExp(`^${c}\\s+RUNNING\\s+0\\s+-\\s+${row.pid}\\s+${row.ipv4[0].replace(/\./g, '\\.')}`, 'm'));
+    expect(run(['ls']).stdout).toMatch(new RegExp(`^${c}\\s+RUNNING\\s+no\\s+-\\s+${row.pid}\\s+${row.ipv4[0].replace(/\./g, '\\.')}`, 'm'));
 
     const stats = run(['stats', c, '--json', '--count', '2', '--interval', '0.3']);
     expect(stats.status).toBe(0);

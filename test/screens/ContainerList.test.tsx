@@ -14,7 +14,7 @@ afterEach(() => {
   r = undefined;
 });
 
-function open(engine: FakeEngine, opts: { columns?: number; rows?: number; refreshMs?: number; onQuit?: () => void } = {}): Rendered {
+function open(engine: FakeEngine, opts: { columns?: number; rows?: number; refreshMs?: number; onQuit?: (how: string) => void } = {}): Rendered {
   r = renderAt(
     <App engine={engine} refreshMs={opts.refreshMs ?? 0} theme={theme} onQuit={opts.onQuit} services={{ createEnv: () => fakeCreateEnv() }} />,
     opts.columns ?? 80,
@@ -199,14 +199,14 @@ describe('container list', () => {
     expect(lists).toBeGreaterThanOrEqual(2);
   });
 
-  it('q, Ctrl+C and Ctrl+D quit', async () => {
-    for (const k of ['q', KEY.ctrlC, KEY.ctrlD]) {
-      let quit = 0;
-      const s = open(new FakeEngine([summary('a')]), { onQuit: () => quit++ });
+  it('q, Ctrl+C and Ctrl+D quit; Ctrl+C as an interrupt (the console exits 130 for it)', async () => {
+    for (const [k, how] of [['q', 'key'], [KEY.ctrlC, 'interrupt'], [KEY.ctrlD, 'key']] as const) {
+      const quits: string[] = [];
+      const s = open(new FakeEngine([summary('a')]), { onQuit: (h) => quits.push(h) });
       await s.waitFor((x) => hasRow(x, 'a'));
       await s.press(k);
       await delay(20);
-      expect(quit, JSON.stringify(k)).toBe(1);
+      expect(quits, JSON.stringify(k)).toEqual([how]);
       s.unmount();
     }
   });
@@ -277,9 +277,9 @@ describe('container list', () => {
     for (const l of rows) expect(at(l, /RUNNING|STOPPED|FROZEN/)).toBe(stateCol);
     // PID is right-aligned: every row's PID ends where the header's does
     const pidEnd = at(header, /PID/) + 3;
-    for (const l of rows) expect(at(l, /\d+ +- +- *$|- +- +- *$/) + (l.match(/(\d+|-) +- +- *$/)![1].length)).toBe(pidEnd);
+    for (const l of rows) expect(at(l, /\d+ +no +- *$|- +no +- *$/) + (l.match(/(\d+|-) +no +- *$/)![1].length)).toBe(pidEnd);
     // AUTO and PROT start at their header's cell on every row
-    for (const l of rows) expect(at(l, /- +- *$/)).toBe(at(header, /AUTO/));
+    for (const l of rows) expect(at(l, /no +- *$/)).toBe(at(header, /AUTO/));
     for (const l of rows) expect(at(l, /- *$/)).toBe(at(header, /PROT/));
   });
 

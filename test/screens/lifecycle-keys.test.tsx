@@ -146,12 +146,36 @@ describe('lifecycle keys', () => {
     const s = open(e);
     await s.waitFor((x) => hasRow(x, 'base'));
     await s.press('C');
-    await s.waitFor((x) => x.includes('Copy base') && x.includes('new name: base-copy') && x.includes('full copy'));
+    let f = await s.waitFor((x) => x.includes('Copy base') && x.includes('new name: base-copy') && x.includes('a full copy of the rootfs'));
+    // the dialog's line tells its keys, not a command to type in a shell
+    expect(f.replace(/[│\n ]+/g, ' ')).toContain('Tab: a snapshot clone instead, Enter: copy, Esc: cancel');
+    expect(f).not.toMatch(/lxc-copy|lxdeck copy/);
     await s.press('\t');
-    await s.waitFor((x) => x.includes('snapshot clone (lxc-copy -s'));
+    f = await s.waitFor((x) => x.includes('a snapshot clone (overlay or btrfs'));
+    expect(f.replace(/[│\n ]+/g, ' ')).toContain('Tab: a full copy instead, Enter: clone, Esc: cancel');
+    expect(f).not.toMatch(/lxc-copy|lxdeck copy/);
     await s.press(KEY.enter);
     await s.waitFor((x) => x.includes('copied base to base-copy (snapshot clone)') && hasRow(x, 'base-copy'), 'copied');
     expect(e.callsOf('copy')).toEqual([['base', 'base-copy', { snapshot: true }]]);
+  });
+
+  it("C: a refused snapshot clone brings the prompt back with the refusal told in the dialog's keys; Tab and Enter make a full copy", async () => {
+    const e = new FakeEngine([summary('base', 'STOPPED')]);
+    e.failOn('copy', { code: 'E_USAGE', message: 'base is unprivileged: an overlay clone would share its rootfs files and so its idmap range', hint: 'make a full copy instead: lxdeck copy base base-2', times: 1 });
+    const s = open(e);
+    await s.waitFor((x) => hasRow(x, 'base'));
+    await s.press('C', KEY.backspace, KEY.backspace, KEY.backspace, KEY.backspace, '2', '\t', KEY.enter);
+    let f = await s.waitFor((x) => x.includes('Copy base') && x.includes('base is unprivileged') && e.callsOf('copy').length === 1, 'the prompt again with the refusal');
+    const flat = f.replace(/[│\n ]+/g, ' ');
+    expect(flat).toContain('(Tab switches to a full copy)');
+    expect(f).toContain('new name: base-2'); // the name typed is kept
+    expect(f).not.toContain('lxdeck copy'); // no shell command in the console
+    expect(e.callsOf('copy')).toEqual([['base', 'base-2', { snapshot: true }]]);
+    await s.press('\t');
+    f = await s.waitFor((x) => x.includes('a full copy of the rootfs'), 'full copy chosen');
+    await s.press(KEY.enter);
+    await s.waitFor((x) => x.includes('copied base to base-2') && hasRow(x, 'base-2') && !x.includes('Copy base'), 'copied');
+    expect(e.callsOf('copy')[1]).toEqual(['base', 'base-2', { snapshot: false }]);
   });
 
   it('A toggles autostart; O sets order, delay and groups; AUTO shows them', async () => {
@@ -159,16 +183,78 @@ describe('lifecycle keys', () => {
     const s = open(e);
     await s.waitFor((x) => hasRow(x, 'web'));
     expect(s.frame()).toMatch(/AUTO/);
+    // not autostarting reads `no`, as in ls and info; on, `yes`
+    expect(rowOf(s.frame(), 'web')).toMatch(/web\s+STOPPED.*\sno\s+-/);
     await s.press('A');
-    await s.waitFor((x) => x.includes('autostart on for web') && /web\s+STOPPED.*yes\s+-/.test(rowOf(x, 'web')), 'on');
+    await s.waitFor((x) => x.includes('autostart of web: yes (order 0, delay 0 s, no groups)') && /web\s+STOPPED.*yes\s+-/.test(rowOf(x, 'web')), 'on');
     await s.press('O');
     await s.waitFor((x) => x.includes('Autostart settings of web'));
     await s.press('order=10 delay=5 group=db,web', KEY.enter);
-    await s.waitFor((x) => x.includes('autostart of web: on, order 10, delay 5s, groups db,web'), 'saved');
+    await s.waitFor((x) => x.includes('autostart of web: yes (order 10, delay 5 s, groups db,web)'), 'saved');
     await s.waitFor((x) => /yes db,web/.test(rowOf(x, 'web')), 'groups in AUTO');
     expect(e.autostartSettings('web')).toEqual({ auto: true, order: 10, delay: 5, groups: ['db', 'web'] });
+    // the info screen says it the same way
+    await s.press('i');
+    await s.waitFor((x) => /Autostart\s+yes \(order 10, delay 5 s, groups db,web\)/.test(x), 'info: yes with the settings');
+    await s.press(KEY.escape);
+    await s.waitFor((x) => hasRow(x, 'web'));
+    await s.press('A');
+    await s.waitFor((x) => x.includes('autostart of web: no (order 10, delay 5 s, groups db,web)') && /\sno db,web/.test(rowOf(x, 'web')), 'off: no, the groups kept');
     await s.press('O', ' speed=1', KEY.enter);
     await s.waitFor((x) => x.includes('speed=1" is not order=N'), 'bad input refused in the prompt');
+  });
+});
+
+describe('a dialog hides the last status; its own outcome shows after', () => {
+  it('list: the delete question, the copy and rename prompts and the console intro never show the previous status', async () => {
+    const e = new FakeEngine([summary('web'), summary('db')]);
+    const s = open(e);
+    await s.waitFor((x) => hasRow(x, 'db'));
+    await s.press('j', 's'); // web: started
+    await s.waitFor((x) => x.includes('started web') && rowOf(x, 'web').includes('RUNNING'), 'started');
+    await s.press('t');
+    await s.waitFor((x) => x.includes('stopped web') && rowOf(x, 'web').includes('STOPPED'), 'stopped');
+    // each dialog opens over a clear status line, and Esc leaves it clear
+    for (const [key, marker] of [['d', 'Delete container web?'], ['C', 'Copy web'], ['e', 'Rename web'], ['O', 'Autostart settings of web']] as const) {
+      await s.press(key);
+      const f = await s.waitFor((x) => x.includes(marker), marker);
+      expect(f, marker).not.toContain('stopped web');
+      await s.press(KEY.escape);
+      await s.waitFor((x) => !x.includes(marker), `${marker} closed`);
+      expect(s.frame()).not.toContain('stopped web');
+    }
+    // the outcome of the dialog's own action shows after it
+    await s.press('s');
+    await s.waitFor((x) => x.includes('started web'), 'started again');
+    await s.press('o');
+    const f = await s.waitFor((x) => x.includes('Console of web'), 'the console intro');
+    expect(f).not.toContain('started web');
+    await s.press(KEY.escape);
+    await s.press('t');
+    await s.waitFor((x) => x.includes('stopped web'), 'stopped again');
+    await s.press('C');
+    await s.waitFor((x) => x.includes('Copy web') && !x.includes('stopped web'), 'the copy prompt, clear');
+    await s.press(KEY.enter);
+    await s.waitFor((x) => x.includes('copied web to web-copy') && !x.includes('Copy web'), 'the copy result after');
+  });
+
+  it('snapshots screen: the restore question and the comment prompt hide the last result', async () => {
+    const e = new FakeEngine([summary('db')]);
+    e.addSnapshot('db');
+    const s = open(e);
+    await s.waitFor((x) => hasRow(x, 'db'));
+    await s.press('n');
+    await s.waitFor((x) => x.includes('snap0'));
+    await s.press('c', KEY.enter);
+    await s.waitFor((x) => x.includes('snapshot of db made') && x.includes('snap1'), 'made');
+    await s.press('R');
+    let f = await s.waitFor((x) => x.includes('Restore db to snap0? y/n'), 'the question');
+    expect(f).not.toContain('snapshot of db made');
+    await s.press('y');
+    await s.waitFor((x) => x.includes('restored db to snap0'), 'restored');
+    await s.press('c');
+    f = await s.waitFor((x) => x.includes('comment:'), 'the prompt');
+    expect(f).not.toContain('restored db to snap0');
   });
 });
 

@@ -84,6 +84,22 @@ describe('UI reducer', () => {
     expect(s.dialog).toBeNull();
   });
 
+  it('opening a dialog clears the last status; the action after it sets its own', () => {
+    const done = { type: 'done', status: { kind: 'ok', message: 'started web' } } as const;
+    for (const open of [
+      { type: 'open-delete', name: 'web', state: 'STOPPED' },
+      { type: 'open-prompt', purpose: 'copy', name: 'web' },
+      { type: 'open-console-intro', name: 'web', escape: 'Ctrl+a q' },
+    ] as const) {
+      let s = run([loaded(['web']), done]);
+      expect(s.status?.message).toBe('started web');
+      s = run([open], s);
+      expect(s.status, open.type).toBeNull();
+      s = run([{ type: 'dialog-close' }, { type: 'done', status: { kind: 'ok', message: 'copied web' } }], s);
+      expect(s.status?.message).toBe('copied web');
+    }
+  });
+
   it('erasing removes one whole character, also a wide one', () => {
     const s = run([{ type: 'open-delete', name: 'x', state: 'STOPPED' }, { type: 'dialog-text', text: '数据库' }, { type: 'dialog-erase' }]);
     expect(s.dialog && s.dialog.kind === 'confirm-delete' && s.dialog.typed).toBe('数据');

@@ -233,13 +233,33 @@ describe('resource sliders', () => {
     await s.waitFor(() => e.callsOf('setLimits').length === 1, 'the first set');
     expect(e.callsOf('setLimits')[0]).toEqual(['web-01', { memory: 2 * 1024 ** 3 }]);
     await s.waitFor((x) => /^\s+set live and saved/m.test(x));
-    await s.press('\u001b[1;2D'); // Shift+left: 8 steps of 32 MiB
+    await s.press('\u001b[1;2D'); // Shift+left: 4 rungs of the ladder, a quarter
     await s.waitFor(() => e.callsOf('setLimits').length === 2);
-    expect(e.callsOf('setLimits')[1]).toEqual(['web-01', { memory: 2 * 1024 ** 3 - 8 * (32 << 20) }]);
-    await s.waitFor((x) => x.split('\n').some((l) => l.includes('memory') && l.includes('1.8G')));
+    expect(e.callsOf('setLimits')[1]).toEqual(['web-01', { memory: 512 << 20 }]);
+    await s.waitFor((x) => x.split('\n').some((l) => l.includes('memory') && l.includes('512M')));
     await s.press('u');
     await s.waitFor(() => e.callsOf('setLimits').length === 3);
     expect(e.callsOf('setLimits')[2]).toEqual(['web-01', { memory: 'max' }]);
+  });
+
+  it('from unlimited, left lands on the host memory, then each press takes about a third off (2G 1.5G 1G 768M 512M), the knob moving each time', async () => {
+    const { e, s } = await openLimits();
+    const memLine = (x: string): string => x.split('\n').find((l) => /^[› ] memory /.test(l)) ?? '';
+    const knobAt = (x: string): number => memLine(x).indexOf('┃');
+    const want = ['2G', '1.5G', '1G', '768M', '512M'];
+    let knob = knobAt(s.frame());
+    for (const [i, shown] of want.entries()) {
+      await s.press('\u001b[D');
+      const f = await s.waitFor((x) => new RegExp(`\\s${shown.replace('.', '\\.')} used 40M`).test(memLine(x)) && e.callsOf('setLimits').length === i + 1, `memory ${shown}`);
+      if (i > 0) expect(knobAt(f)).toBeLessThan(knob); // every press after the first moves the knob left (unlimited and the host's memory both sit at the right end)
+      knob = knobAt(f);
+      await s.waitFor((x) => /^\s+set live and saved/m.test(x) && !memLine(x).includes('…'), 'applied');
+    }
+    expect(e.callsOf('setLimits').map((c) => (c[1] as { memory: number }).memory / 2 ** 20)).toEqual([2048, 1536, 1024, 768, 512]);
+    // right goes back up the same rungs, and past the host's memory to unlimited
+    await s.press('\u001b[C');
+    await s.waitFor(() => e.callsOf('setLimits').length === 6);
+    expect(e.callsOf('setLimits')[5]).toEqual(['web-01', { memory: 768 << 20 }]);
   });
 
   it('keys held down send one value: the last', async () => {

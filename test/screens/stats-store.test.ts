@@ -131,16 +131,43 @@ describe('slider scales', () => {
   const cpus = SLIDERS.find((s) => s.id === 'cpus')!;
   const weight = SLIDERS.find((s) => s.id === 'cpuWeight')!;
 
-  it('from unlimited one step down is the top of the scale, past the top is unlimited again', () => {
+  it('from unlimited one step down is the top of the scale, then rungs about 1.5x apart; past the top is unlimited again', () => {
     const sc = mem.scale(host);
-    expect(sc.step).toBe(32 << 20);
+    expect(sc.max).toBe(2 * 1024 ** 3);
+    expect(sc.ladder!.slice(-6).map((x) => x / 2 ** 20)).toEqual([384, 512, 768, 1024, 1536, 2048]);
     expect(stepValue('max', sc, -1)).toBe(2 * 1024 ** 3);
+    expect(stepValue(2 * 1024 ** 3, sc, -1)).toBe(1536 << 20);
+    expect(stepValue(1536 << 20, sc, -1)).toBe(1024 << 20);
+    expect(stepValue(2 * 1024 ** 3, sc, -1, true)).toBe(512 << 20); // a big step: 4 rungs, a factor of 4
+    expect(stepValue('max', sc, -1, true)).toBe(2 * 1024 ** 3); // from unlimited even a big step stops at the host's memory first
+    expect(stepValue(300 << 20, sc, -1)).toBe(256 << 20); // a typed value between rungs: to the next rung
+    expect(stepValue(300 << 20, sc, 1)).toBe(384 << 20);
     expect(stepValue(2 * 1024 ** 3, sc, 1)).toBe('max');
     expect(stepValue(2 * 1024 ** 3 - (10 << 20), sc, 1)).toBe(2 * 1024 ** 3);
     expect(stepValue(sc.min, sc, -1)).toBe(sc.min);
-    expect(stepValue(16 << 20, sc, -1)).toBe(16 << 20); // typed under the scale: left never raises it
-    expect(stepValue(16 << 20, sc, 1)).toBe(sc.min);
+    expect(sc.min).toBe(4 << 20);
+    expect(stepValue(2 << 20, sc, -1)).toBe(2 << 20); // typed under the scale: left never raises it
+    expect(stepValue(2 << 20, sc, 1)).toBe(sc.min);
     expect(stepValue(null, sc, 1)).toBe(512 << 20);
+    // the knob moves as far for each rung
+    const f = sc.ladder!.map((v) => fractionOf(v, sc)!);
+    expect(f[0]).toBe(0);
+    expect(f[f.length - 1]).toBe(1);
+    for (let i = 1; i < f.length; i++) expect(f[i] - f[i - 1]).toBeCloseTo(1 / (f.length - 1));
+  });
+
+  it('on a large host the steps stay a share of the value: 24 GiB down to 256 MiB in 14 presses, not 94', () => {
+    const sc = mem.scale({ memoryBytes: 24 * 1024 ** 3, cpus: 8 });
+    let v: number | 'max' = 'max';
+    const seen: number[] = [];
+    while (v === 'max' || v > 256 << 20) {
+      v = stepValue(v, sc, -1);
+      seen.push(v as number);
+    }
+    expect(seen.map((x) => x / 2 ** 20)).toEqual([24576, 16384, 12288, 8192, 6144, 4096, 3072, 2048, 1536, 1024, 768, 512, 384, 256]);
+    const swap = SLIDERS.find((s) => s.id === 'swap')!.scale({ memoryBytes: 24 * 1024 ** 3, cpus: 8 });
+    expect(stepValue(4 << 20, swap, -1)).toBe(0);
+    expect(stepValue(0, swap, 1)).toBe(4 << 20);
   });
 
   it('CPUs step by 0.1 and 0.5 without float drift; a weight stops at 10000', () => {

@@ -1,11 +1,14 @@
 import React from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/App.js';
-import type { ConsoleServices, TerminalHandOff } from '../../src/console/services.js';
+import { actionLogScope, type ConsoleServices, type TerminalHandOff } from '../../src/console/services.js';
 import { reportLines } from '../../src/screens/CheckconfigReport.js';
 import { displayWidth } from '../../components/text.js';
 import type { CheckReport, Finding } from '../../core/checkconfig/types.js';
-import type { ActionEntry } from '../../core/actionlog/log.js';
+import { readRecentActions, type ActionEntry } from '../../core/actionlog/log.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FakeEngine, proc, summary } from '../helpers/fake-engine.js';
 import { KEY, delay, renderAt, stripAnsi, type Rendered } from './render.js';
 
@@ -201,6 +204,7 @@ describe('processes view', () => {
     await s.press('G', 'K');
     f = await s.waitFor((x) => x.includes('send KILL to PID 4600 (top)? y/n'), 'the question');
     expect(f).toContain('SIGKILL cannot be caught');
+    expect(f).not.toContain('sent SIGTERM'); // the question hides the last signal's outcome
     await s.press('n');
     await s.waitFor((x) => !x.includes('send KILL'), 'the question closed');
     expect(e.signals).toHaveLength(1);
@@ -336,6 +340,35 @@ describe('action log pane', () => {
     expect(f).toContain('freeze web-01  E_STATE: web-01 is STOPPED');
     expect(f).toContain('attach web-01  ok, exit 3');
     expect(f.indexOf('start web-01')).toBeLessThan(f.indexOf('attach web-01'));
+  });
+
+  it("l shows only the console's lxcpath's actions and says which in its title; older entries without an lxcpath are left out", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lxdeck-logpane-'));
+    try {
+      const file = join(dir, 'actions.log');
+      const line = (container: string, lxcpath?: string): string =>
+        JSON.stringify({ time: '2025-03-01T10:00:00.000Z', user: 'alice', ...(lxcpath ? { lxcpath } : {}), container, action: 'start', command: `lxc-start -n ${container} -d`, result: 'ok', durationMs: 1 });
+      writeFileSync(file, [line('old-one'), line('here-1', '/var/lib/lxc'), line('elsewhere', '/srv/other'), line('here-2', '/var/lib/lxc/')].join('\n') + '\n');
+      const e = new FakeEngine([summary('web-01')]);
+      expect(actionLogScope(e)).toBe(e.lxcpath);
+      const s = open(e, { recentActions: (n, f) => readRecentActions(n, file, f), actionLogScope: actionLogScope(e) });
+      await shown(s, (x) => x.includes('web-01'), 'the list');
+      await s.press('l');
+      const f = await shown(s, (x) => x.includes('Action log of /var/lib/lxc') && x.includes('here-2'), 'the log of this lxcpath');
+      expect(f).toContain('start here-1');
+      expect(f).not.toContain('elsewhere');
+      expect(f).not.toContain('old-one');
+      // a console over an lxcpath with no actions yet says whose log it is and where older ones are
+      s.unmount();
+      const t = open(e, { recentActions: (n, f2) => readRecentActions(n, file, f2), actionLogScope: '/srv/empty' });
+      await shown(t, (x) => x.includes('web-01'), 'the list');
+      await t.press('l');
+      const g = await shown(t, (x) => x.includes('no actions in /srv/empty logged yet'), 'the empty log');
+      expect(g).toContain('Action log of /srv/empty');
+      expect(g).toContain('show in lxdeck log');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a log that cannot be read says why', async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ACTION_SPECS, ActionLog, actingUser, actionLogPath, parseActionLog, readRecentActions, recordActions, renderEquivalent, type ActionEntry } from '../../../core/actionlog/index.js';
+import { ACTION_SPECS, ActionLog, actingUser, actionLogPath, matchesAction, parseActionLog, readRecentActions, recordActions, renderEquivalent, type ActionEntry } from '../../../core/actionlog/index.js';
 import { LxdeckError } from '../../../core/errors.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lxdeck-actionlog-'));
@@ -54,6 +54,23 @@ describe('action log file', () => {
     expect(readRecentActions(3, join(tmp, 'absent.log'))).toEqual([]);
     expect(parseActionLog('garbage\n[1]\n')).toEqual([]);
   });
+
+  it('a filter keeps the last n entries of one lxcpath and/or one container; an entry from before lxcpath was recorded matches no lxcpath', () => {
+    const path = join(tmp, 'filtered.log');
+    const log = new ActionLog({ path });
+    log.append(entry(0)); // older lxdeck: no lxcpath
+    for (let i = 1; i < 400; i++) log.append({ ...entry(i), lxcpath: i % 100 === 0 ? '/srv/b' : '/srv/a', container: i % 2 ? 'odd' : `c${i}` });
+    // the 3 /srv/b entries are spread over the whole file: the window grows until it has them
+    expect(readRecentActions(10, path, { lxcpath: '/srv/b' }).map((e) => e.container)).toEqual(['c100', 'c200', 'c300']);
+    expect(readRecentActions(2, path, { lxcpath: '/srv/b/' }).map((e) => e.container)).toEqual(['c200', 'c300']); // a trailing / is the same lxcpath
+    expect(readRecentActions(1000, path, { lxcpath: '/srv/a' })).toHaveLength(396);
+    expect(readRecentActions(1000, path, { lxcpath: '/srv/a', container: 'odd' })).toHaveLength(200);
+    expect(readRecentActions(1000, path, { container: 'c0' })).toHaveLength(1); // no lxcpath filter: the old entry shows
+    expect(readRecentActions(1000, path, { lxcpath: '/x', container: 'c0' })).toEqual([]);
+    expect(readRecentActions(1000, path)).toHaveLength(400);
+    expect(matchesAction(entry(0), {})).toBe(true);
+    expect(matchesAction({ ...entry(0), lxcpath: 'lxd:/var/lib/lxd/unix.socket' }, { lxcpath: 'lxd:/var/lib/lxd/unix.socket' })).toBe(true);
+  });
 });
 
 /** A stand-in engine: the methods recordActions wraps, with an internal call that must not be recorded. */
@@ -101,6 +118,7 @@ describe('recordActions', () => {
     expect(entries.map((x) => x.action)).toEqual(['create', 'stop', 'destroy', 'attach', 'kill']);
     expect(entries[0]).toMatchObject({
       user: 'bob',
+      lxcpath: '/srv/lxc',
       container: 'web 1',
       command: "lxc-create -P /srv/lxc -n 'web 1' -t busybox && lxc-start -P /srv/lxc -n 'web 1' -d",
       result: 'ok',
