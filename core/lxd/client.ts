@@ -7,7 +7,7 @@
  * `type` sync | async | error, `status_code`, `error_code`, `operation`, `metadata`) and
  * "Operations" (`/1.0/operations/UUID/wait?timeout=N`, status codes 100..401).
  */
-import { request } from 'node:http';
+import { request, type RequestOptions } from 'node:http';
 import { LxdeckError } from '../errors.js';
 
 /** Where LXD's daemon listens by default (Debian's lxd package; snap uses /var/snap/lxd/common/lxd). */
@@ -83,16 +83,21 @@ export class LxdClient {
   private raw(method: Method, path: string, body?: unknown): Promise<RawResponse> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
+      // no TLS on a unix socket: an empty servername keeps node:http's agent from working one out
+      // of the Host header (its first net.isIP call compiles the IPv6 pattern: 13-20 ms of every
+      // short `lxdeck --backend lxd` run here); the agent reads it, RequestOptions does not declare it
+      const options: RequestOptions & { servername: string } = {
+        servername: '',
+        socketPath: this.socketPath,
+        // a connection per request, closed after it: no keep-alive socket shared between callers
+        agent: false,
+        path,
+        method,
+        headers: { Host: 'lxd', ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}) },
+        timeout: this.requestTimeoutMs,
+      };
       const req = request(
-        {
-          socketPath: this.socketPath,
-          // a connection per request, closed after it: no keep-alive socket shared between callers
-          agent: false,
-          path,
-          method,
-          headers: { Host: 'lxd', ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}) },
-          timeout: this.requestTimeoutMs,
-        },
+        options,
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
