@@ -573,21 +573,28 @@ export class RemoteLxcBackend implements Backend {
    * The console's shell pane on a remote row: `lxc-attach -P LXCPATH -n NAME --clear-env --keep-var
    * TERM -- /bin/sh` (as {@link attach}) on an SSH exec channel with a pty of `opts.cols` x
    * `opts.rows` cells there (RFC 4254 section 6.2, TERM xterm-256color), as a PtyChild: output,
-   * keys, resize (window-change, section 6.7: lxc-attach passes it on), and `end`: SIGTERM there
-   * (section 6.9; lxc-attach detaches, the shell inside ends with it), then the channel closed after
-   * the grace time. `opts.onStart` gets it once the channel is open; resolves when it ended.
-   * @returns the argv run there and its exit status (128+N after signal N, 255 when the connection dropped)
+   * keys, resize (window-change, section 6.7: lxc-attach passes it on), and `end`: the channel
+   * closed (section 5.3: sshd closes the pty, lxc-attach gets SIGHUP and detaches, the shell inside
+   * ends with it), given up after the grace time. `opts.onStart` gets it once the channel is open;
+   * resolves when it ended.
+   * @returns the argv run there and its exit status (128+N after signal N, 255 when the channel was closed or the connection dropped)
    * @throws LxdeckError E_NAME_INVALID, E_UNREACHABLE (could not connect or open a channel), E_HOST_KEY, E_AUTH
    */
   async attachPty(name: string, opts: AttachPtyOptions): Promise<InteractiveResult> {
     validateContainerName(name);
     const argv = attachArgv(this.lxcpath, name, [FALLBACK_SHELL]);
     const ch = await this.transport.exec(argv, { pty: { term: 'xterm-256color', cols: Math.max(1, Math.floor(opts.cols)), rows: Math.max(1, Math.floor(opts.rows)) } });
+    let finish: (e: PtyExit) => void = () => {};
     const exited = new Promise<PtyExit>((resolve) => {
+      let done = false;
+      finish = (e) => {
+        if (!done) resolve(e);
+        done = true;
+      };
       ch.on('close', (code: number | null | undefined, signal?: string) => {
-        if (typeof code === 'number') return resolve({ exitCode: code, signal: 0 });
+        if (typeof code === 'number') return finish({ exitCode: code, signal: 0 });
         const n = signal ? (osConstants.signals as Record<string, number>)[`SIG${signal}`] : undefined;
-        resolve(n ? { exitCode: 128 + n, signal: n } : { exitCode: 255, signal: 0 });
+        finish(n ? { exitCode: 128 + n, signal: n } : { exitCode: 255, signal: 0 });
       });
     });
     const child = ptyChildOf({
@@ -601,14 +608,15 @@ export class RemoteLxcBackend implements Backend {
         ch.stderr.on('data', fn);
       },
       exited,
-      hangup: () => {
-        try {
-          ch.signal('TERM');
-        } catch {
-          /* the channel is closing */
-        }
+      // a closed channel is a hung-up terminal: sshd closes the pty, lxc-attach (its session leader)
+      // gets SIGHUP and detaches, the shell inside ends with it. (A "signal" request would be
+      // gentler, but sshd refuses it in some setups: "session signalling requires privilege separation".)
+      hangup: () => ch.close(),
+      // sshd never answered the close: stop waiting for it
+      kill: () => {
+        ch.destroy();
+        finish({ exitCode: 255, signal: 0 });
       },
-      kill: () => ch.close(),
     });
     opts.onStart(child);
     const r = await child.exited;
