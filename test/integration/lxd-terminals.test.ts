@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LxdBackend } from '../../core/lxd/backend.js';
 import { LXD_ACTION_SPECS } from '../../core/lxd/actions.js';
+import { LxdTerminal } from '../../core/lxd/exec.js';
 import { recordActions, type ActionEntry } from '../../core/actionlog/index.js';
 import type { PtyChild } from '../../core/exec/pty.js';
 import { isLxdeckError } from '../../core/errors.js';
@@ -107,6 +108,12 @@ describe.runIf(RUN_LXD)('terminals over LXD: the console and the shell pane (tes
     t.literal('echo ');
     t.keys('Enter');
     await t.waitForScreen('the line edited by the Ctrl+a', (s) => /^moved-ok$/m.test(s), 20_000);
+    // LXC has one console peer: a second console while this one is attached fails, with LXD's error
+    const second = await LxdTerminal.open(backend.client, c, `/1.0/instances/${c}/console`, { type: 'console', width: 80, height: 24 }, 'console');
+    const op = await second.done;
+    second.dispose();
+    expect(op.status_code, JSON.stringify(op)).toBeGreaterThanOrEqual(400);
+    console.log(`a second console while one is attached: ${op.status} (${op.err})`);
     t.keys('C-a');
     t.literal('q');
     expect(await t.waitForExit(20_000)).toBe(0);
