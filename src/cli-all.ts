@@ -14,12 +14,21 @@ import { yesNo } from './autostart-text.js';
  * `lxd` when `withLxd` (--backend lxd, LXDECK_BACKEND=lxd), `lxdSocket` is given (--lxd-socket) or LXD's socket ($LXD_DIR/unix.socket, else
  * /var/lib/lxd/unix.socket) exists. Connects nothing: each backend connects on its first call.
  * @param deps.remote the backend of one remote (the caller keeps it, to close it)
+ * @param deps.lxd the backend of the LXD daemon at a socket (default a plain LxdBackend; the console's records its actions)
  */
-export function allHostEntries(deps: { local: Backend; remotes: readonly string[]; remote: (name: string) => Backend; lxdSocket?: string; withLxd?: boolean; env?: NodeJS.ProcessEnv }): HostEntry[] {
+export function allHostEntries(deps: {
+  local: Backend;
+  remotes: readonly string[];
+  remote: (name: string) => Backend;
+  lxdSocket?: string;
+  withLxd?: boolean;
+  env?: NodeJS.ProcessEnv;
+  lxd?: (socketPath: string) => Backend;
+}): HostEntry[] {
   const hosts: HostEntry[] = [{ name: 'local', backend: deps.local }];
   for (const r of deps.remotes) hosts.push({ name: r, backend: deps.remote(r) });
   const sock = lxdSocketPath(deps.lxdSocket, deps.env ?? process.env);
-  if (deps.withLxd || deps.lxdSocket !== undefined || existsSync(sock)) hosts.push({ name: 'lxd', backend: new LxdBackend({ socketPath: sock }) });
+  if (deps.withLxd || deps.lxdSocket !== undefined || existsSync(sock)) hosts.push({ name: 'lxd', backend: deps.lxd ? deps.lxd(sock) : new LxdBackend({ socketPath: sock }) });
   return hosts;
 }
 

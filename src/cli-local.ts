@@ -28,6 +28,8 @@ import { listAllHosts, type HostEntry } from '../core/hosts/all-hosts.js';
 import { AllHostsBackend } from '../core/hosts/all-backend.js';
 import { allHostEntries, allHostsTable } from './cli-all.js';
 import { yesNo } from './autostart-text.js';
+import { LxdBackend } from '../core/lxd/backend.js';
+import { LXD_ACTION_SPECS } from '../core/lxd/actions.js';
 
 /** lxdeck's version (src/cli.ts reads it from package.json and hands it to {@link main}). */
 let lxdeckVersion = 'unknown';
@@ -121,6 +123,8 @@ function everyHost(g: Globals): HostEntry[] {
     },
     lxdSocket: g.lxdSocket,
     withLxd: g.backend === 'lxd',
+    // LXD rows' actions (console, shell pane, start...) go to the action log as under --backend lxd
+    lxd: (socketPath) => recordActions(new LxdBackend({ socketPath }), (actionLog ??= new ActionLog()).append, { specs: LXD_ACTION_SPECS }),
   });
 }
 

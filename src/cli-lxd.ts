@@ -2,7 +2,7 @@
  * The command line over the LXD backend (issue 10, part 3): `lxdeck --backend lxd VERB ...`
  * (or LXDECK_BACKEND=lxd). The verbs the LXD backend can do, with the local verbs' names,
  * output and exit statuses: ls, info, create --image, start, stop, restart, freeze, unfreeze,
- * destroy, limits, stats, attach -- CMD, and the console with no verb. src/cli.ts picks this
+ * destroy, limits, stats, attach -- CMD, console (the instance's), and the console (lxdeck's screens) with no verb. src/cli.ts picks this
  * program when the backend is lxd ({@link backendFromArgv}); the local program is untouched.
  */
 import { reportCliError } from './cli-errors.js';
@@ -19,6 +19,7 @@ import { ActionLog, actionLogPath, readRecentActions, recordActions } from '../c
 import { LXD_ACTION_SPECS } from '../core/lxd/actions.js';
 import { isInteractive, nonInteractiveMessage } from './console/tty.js';
 import { yesNo } from './autostart-text.js';
+import { CONSOLE_ESCAPE_HINT } from '../core/lxc/attach.js';
 
 export { BACKENDS, backendFromArgv, type BackendKind } from './backend-arg.js';
 
@@ -260,6 +261,20 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
       if (r.stdout) process.stdout.write(r.stdout);
       if (r.stderr) process.stderr.write(r.stderr);
       setExit(r.exitCode < 0 ? 1 : r.exitCode);
+    });
+
+  program
+    .command('console')
+    .argument('<name>')
+    .description("the instance's console, as lxc console does (POST /1.0/instances/NAME/console over LXD's websockets); leave with Ctrl+a q")
+    .addHelpText('after', `\nThe window size follows yours. Ctrl+a a types a Ctrl+a. Needs a terminal.\n`)
+    .action(async (name: string) => {
+      if (!process.stdin.isTTY || !process.stdout.isTTY)
+        throw new LxdeckError('E_NO_TERMINAL', 'lxdeck console needs a terminal', { hint: `run it from an interactive shell (ssh -t host lxdeck --backend lxd console ${name})`, exitCode: 2 });
+      const r = await lxd().console(name, {
+        beforeHandover: () => process.stderr.write(`Connected to the console of ${name}. Type ${CONSOLE_ESCAPE_HINT} to leave it (Ctrl+a a sends a Ctrl+a).\n`),
+      });
+      setExit(r.exitCode);
     });
 
   return program;

@@ -9,6 +9,7 @@
  * and is loaded on the first spawn only: `lxdeck ls` and the plain console
  * never load it (scripts/bundle.mjs keeps it external).
  */
+import { StringDecoder } from 'node:string_decoder';
 import { LxdeckError } from '../errors.js';
 
 /** How a pty child ended: its exit status, or the signal number that killed it (0 when none). */
@@ -19,8 +20,11 @@ export interface PtyExit {
 
 /** A running child on a pty (the master side). */
 export interface PtyChild {
-  /** the child's PID (a session and process group leader) */
-  readonly pid: number;
+  /**
+   * the child's PID on this host (a session and process group leader); null when the child runs
+   * elsewhere and only the far side knows it (an SSH channel's command, an LXD exec)
+   */
+  readonly pid: number | null;
   /** the argv it runs */
   readonly argv: readonly string[];
   /** bytes typed for the child (UTF-8 text; control characters as they are, e.g. `\x03` for Ctrl+C) */
@@ -34,7 +38,8 @@ export interface PtyChild {
   /**
    * Ends the child: SIGTERM (lxc-attach detaches and closes its side of the container's pty, and the
    * shell inside ends with it), SIGKILL after `graceMs` (default 2000) if it is
-   * still there. Resolves with how it ended; never throws.
+   * still there. A child elsewhere ({@link ptyChildOf}) is asked to end its own way, then
+   * cut off after `graceMs`. Resolves with how it ended; never throws.
    */
   end(graceMs?: number): Promise<PtyExit>;
 }
@@ -133,5 +138,116 @@ export async function spawnPty(argv: readonly string[], opts: SpawnPtyOptions = 
         clearTimeout(timer);
       }
     },
+  };
+}
+
+/**
+ * The far side of a pty that is not a child of this host: an SSH exec channel with a pty
+ * (core/remote/backend.ts) or an LXD exec with a pty over its websockets (core/lxd/exec.ts).
+ * {@link ptyChildOf} turns one into a {@link PtyChild}.
+ */
+export interface PtyChannel {
+  /** the argv it runs (over there) */
+  argv: readonly string[];
+  /** bytes for the program (keys) */
+  write(data: Buffer): void;
+  /** the window size in character cells (SSH window-change, LXD's window-resize) */
+  resize(cols: number, rows: number): void;
+  /** starts the output: `fn` gets every chunk as it comes; called once */
+  output(fn: (chunk: Buffer) => void): void;
+  /** resolves once when the program has ended and its output is read; never rejects */
+  exited: Promise<PtyExit>;
+  /** asks the program to end as a closed terminal would (SIGHUP or SIGTERM over there) */
+  hangup(): void;
+  /** ends it for sure (SIGKILL over there, the channel closed); called after the grace time */
+  kill(): void;
+}
+
+/**
+ * A {@link PtyChild} over a {@link PtyChannel}: output decoded as UTF-8 across chunk borders
+ * (a character split between two chunks is kept whole), output that came before the first
+ * `onData` listener kept for it, `end` = hangup, then kill after `graceMs`. Nothing is written
+ * or resized once the program ended. `pid` is null (the program is not a process of this host).
+ */
+export function ptyChildOf(ch: PtyChannel): PtyChild {
+  const decoder = new StringDecoder('utf8');
+  const listeners = new Set<(data: string) => void>();
+  let early = '';
+  let ended: PtyExit | null = null;
+  const exited = ch.exited.then((e) => {
+    ended = e;
+    const rest = decoder.end();
+    if (rest) deliver(rest);
+    return e;
+  });
+  function deliver(text: string): void {
+    if (!listeners.size) {
+      early += text;
+      return;
+    }
+    for (const fn of [...listeners]) fn(text);
+  }
+  ch.output((chunk) => {
+    const text = decoder.write(chunk);
+    if (text) deliver(text);
+  });
+  return {
+    pid: null,
+    argv: [...ch.argv],
+    write(data: string): void {
+      if (!ended && data) ch.write(Buffer.from(data, 'utf8'));
+    },
+    resize(c: number, r: number): void {
+      if (ended || !(c >= 1 && r >= 1)) return;
+      ch.resize(Math.floor(c), Math.floor(r));
+    },
+    onData(fn: (data: string) => void): () => void {
+      listeners.add(fn);
+      if (early) {
+        const text = early;
+        early = '';
+        fn(text);
+      }
+      return () => listeners.delete(fn);
+    },
+    exited,
+    async end(graceMs = 2000): Promise<PtyExit> {
+      if (!ended) ch.hangup();
+      const timer = setTimeout(() => {
+        if (!ended) ch.kill();
+      }, graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/**
+ * lxc-console's escape (lxc-console(1), `-e` at its default ^a) read from typed bytes, for a
+ * console whose far side has no escape of its own (LXD's console websocket): Ctrl+a q leaves,
+ * Ctrl+a a (or Ctrl+a Ctrl+a, as lxc-console) types one Ctrl+a, Ctrl+a followed by anything else
+ * passes both on. Stateful only in the prefix: a Ctrl+a at the end of one read waits for the next.
+ * @returns a reader: each read in, what goes to the far side and whether Ctrl+a q was typed
+ *   (the bytes after it are dropped: the console is being left)
+ */
+export function createEscapeReader(prefix = 0x01): (data: Buffer) => { forward: Buffer; leave: boolean } {
+  let pending = false;
+  return (data: Buffer) => {
+    const out: number[] = [];
+    for (const b of data) {
+      if (pending) {
+        pending = false;
+        if (b === 0x71 /* q */) return { forward: Buffer.from(out), leave: true };
+        if (b === 0x61 /* a */ || b === prefix) out.push(prefix);
+        else out.push(prefix, b);
+        continue;
+      }
+      if (b === prefix) pending = true;
+      else out.push(b);
+    }
+    return { forward: Buffer.from(out), leave: false };
   };
 }

@@ -64,7 +64,7 @@ function execWords(args: unknown[], result: unknown): { argvs: string[][] } {
  * with start), start, stop (`--force` or `--timeout N`), restart, freeze -> `lxc pause`, unfreeze
  * -> `lxc start` (LXD's client resumes a frozen instance with start), destroy -> `lxc delete
  * [--force]`, setLimits -> `lxc config set NAME KEY=VALUE...` and `lxc config unset`, exec and
- * attach -> `lxc exec NAME -- CMD`, console -> `lxc console NAME`.
+ * attach and attachPty (the shell pane) -> `lxc exec NAME -- CMD`, console -> `lxc console NAME`.
  */
 export const LXD_ACTION_SPECS: ActionSpecs = {
   create: spec('create', ([name, o], result) => {
@@ -99,5 +99,7 @@ export const LXD_ACTION_SPECS: ActionSpecs = {
   }),
   exec: spec('attach', execWords),
   attach: spec('attach', execWords),
+  // the console's shell pane: the same exec, on a pty of LXD's whose output lxdeck draws
+  attachPty: spec('attach', (args, result) => ({ ...execWords(args, result), note: 'in a pane of the console' })),
   console: spec('console', ([name]) => ({ argvs: [['console', str(name)]] })),
 };

@@ -21,7 +21,8 @@ import { parseCpuList, parseCpus, parseSize, type LimitValue } from '../units.js
 import { LxdClient, type LxdClientOptions, type LxdOperation } from './client.js';
 import type { LxdInstance, LxdInstanceState, LxdServer } from './types.js';
 import { LxdEvents, lifecycleChange } from './events.js';
-import { execInteractive, LXD_SHELL } from './exec.js';
+import { consoleInteractive, execInteractive, execPty, LXD_SHELL } from './exec.js';
+import type { AttachPtyOptions } from '../backend.js';
 
 /** A row of `lxdeck --backend lxd ls`: the summary plus where it runs and LXD's own status. */
 export interface LxdContainerSummary extends ContainerSummary {
@@ -529,6 +530,49 @@ export class LxdBackend implements Backend {
     const argv = command.length ? command : LXD_SHELL;
     try {
       return await execInteractive(this.client, name, argv, { stdin: process.stdin, stdout: process.stdout, env: { TERM: process.env.TERM || 'xterm' }, beforeHandover: opts.beforeHandover });
+    } catch (e) {
+      throw notFound(e, name);
+    }
+  }
+
+  /**
+   * A shell (bash when the instance has it, else /bin/sh: LXD_SHELL) on a pty of `opts.cols` x
+   * `opts.rows` cells on LXD's side, for the console's shell pane: POST .../exec with interactive
+   * and wait-for-websocket, its websockets as a PtyChild (core/lxd/exec.ts execPty: output, keys,
+   * window-resize on the control websocket; `end` sends SIGHUP, then SIGKILL). `opts.onStart` gets
+   * it once it runs; resolves when the shell ended.
+   * @returns the argv run and its exit status (LXD's `return`; 128+N after signal N, -1 when unknown)
+   * @throws LxdeckError E_NAME_INVALID, E_NOT_FOUND, E_STATE (not running), E_UNREACHABLE, E_API
+   */
+  async attachPty(name: string, opts: AttachPtyOptions): Promise<InteractiveResult> {
+    checkName(name);
+    let child;
+    try {
+      child = await execPty(this.client, name, LXD_SHELL, { cols: opts.cols, rows: opts.rows, env: { TERM: 'xterm-256color' } });
+    } catch (e) {
+      throw notFound(e, name);
+    }
+    opts.onStart(child);
+    const r = await child.exited;
+    return { argv: LXD_SHELL, exitCode: r.signal ? 128 + r.signal : r.exitCode };
+  }
+
+  /**
+   * The instance's console on this process's terminal, as `lxc console NAME` does (POST
+   * /1.0/instances/NAME/console, type console, the window size followed; core/lxd/exec.ts
+   * consoleInteractive): raw mode while it runs, restored after. LXD's console has no escape of its
+   * own: Ctrl+a q (read by lxdeck) leaves, Ctrl+a a types a Ctrl+a, as with lxc-console.
+   * `beforeHandover` runs once the instance answered, right before the terminal is taken.
+   * @returns argv `lxc console NAME` and exit status 0 once left (or the console ended)
+   * @throws LxdeckError E_NO_TERMINAL (exit 2) when stdin or stdout is not a terminal, E_NOT_FOUND,
+   *   E_STATE (not running, or frozen), E_UNREACHABLE
+   */
+  async console(name: string, opts: { beforeHandover?: () => void } = {}): Promise<InteractiveResult> {
+    checkName(name);
+    if (!process.stdin.isTTY || !process.stdout.isTTY)
+      throw new LxdeckError('E_NO_TERMINAL', 'the console needs a terminal', { hint: 'run it from an interactive shell', exitCode: 2 });
+    try {
+      return await consoleInteractive(this.client, name, { stdin: process.stdin, stdout: process.stdout, beforeHandover: opts.beforeHandover });
     } catch (e) {
       throw notFound(e, name);
     }

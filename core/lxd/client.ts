@@ -203,7 +203,7 @@ export function apiError(method: string, path: string, code: number, message: st
   const where = method ? `${method} ${path}` : path;
   if (code === 404) return new LxdeckError('E_NOT_FOUND', `LXD: ${message}`, { hint: `${where} found nothing; lxdeck --backend lxd ls lists the instances` });
   if (code === 409) return new LxdeckError('E_EXISTS', `LXD: ${message}`, { hint: 'pick another name' });
-  if (/already running|is not running|already frozen|not frozen|instance is running|must be stopped/i.test(message))
+  if (/already running|is not running|already frozen|not frozen|is frozen|instance is running|must be stopped/i.test(message))
     return new LxdeckError('E_STATE', `LXD: ${message}`, { hint: 'lxdeck --backend lxd ls shows the state' });
   return new LxdeckError('E_API', `LXD: ${message}`, { hint: `LXD refused ${where} (code ${code}); its log says more` });
 }

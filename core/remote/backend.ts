@@ -4,7 +4,8 @@
  * remote beyond sshd and LXC. The lifecycle calls go through the same driver as locally
  * (core/lxc/driver.ts) on an {@link SshRunner}; the list is one `lxc-ls -f` call; stats come from
  * one long-lived reader `sh` on one channel, a request per pass (stats.ts); attach runs lxc-attach on a channel (a pty when the local
- * stdin is a terminal) and passes its exit status on; console runs lxc-console in a pty.
+ * stdin is a terminal) and passes its exit status on; console runs lxc-console in a pty; the
+ * console's shell pane (attachPty) runs lxc-attach on a channel with a pty whose output lxdeck draws.
  *
  * The lifecycle (issue 9's verbs) runs LXC's own tools there: restart (lxc-stop -r), copy
  * (lxc-copy, new hwaddrs as LXC gives them; a static address is not copied), rename (lxc-copy -R),
@@ -20,8 +21,10 @@
  * a veth on an existing bridge of the remote; other create options are refused with E_USAGE.
  */
 import { randomBytes } from 'node:crypto';
+import { constants as osConstants } from 'node:os';
 import { LxdeckError } from '../errors.js';
-import type { Backend } from '../backend.js';
+import type { AttachPtyOptions, Backend } from '../backend.js';
+import { ptyChildOf, type PtyExit } from '../exec/pty.js';
 import { LxcDriver, lastLxcError } from '../lxc/driver.js';
 import { LxcConfig, netInterfaces } from '../lxc/config.js';
 import { attachArgv, consoleArgv, FALLBACK_SHELL } from '../lxc/attach.js';
@@ -564,6 +567,60 @@ export class RemoteLxcBackend implements Backend {
     validateContainerName(name);
     // the same argv as locally (core/lxc/attach.ts); no command: the container's /bin/sh
     return this.handOver(attachArgv(this.lxcpath, name, command.length ? command : [FALLBACK_SHELL]), opts);
+  }
+
+  /**
+   * The console's shell pane on a remote row: `lxc-attach -P LXCPATH -n NAME --clear-env --keep-var
+   * TERM -- /bin/sh` (as {@link attach}) on an SSH exec channel with a pty of `opts.cols` x
+   * `opts.rows` cells there (RFC 4254 section 6.2, TERM xterm-256color), as a PtyChild: output,
+   * keys, resize (window-change, section 6.7: lxc-attach passes it on), and `end`: the channel
+   * closed (section 5.3: sshd closes the pty, lxc-attach gets SIGHUP and detaches, the shell inside
+   * ends with it), given up after the grace time. `opts.onStart` gets it once the channel is open;
+   * resolves when it ended.
+   * @returns the argv run there and its exit status (128+N after signal N, 255 when the channel was closed or the connection dropped)
+   * @throws LxdeckError E_NAME_INVALID, E_UNREACHABLE (could not connect or open a channel), E_HOST_KEY, E_AUTH
+   */
+  async attachPty(name: string, opts: AttachPtyOptions): Promise<InteractiveResult> {
+    validateContainerName(name);
+    const argv = attachArgv(this.lxcpath, name, [FALLBACK_SHELL]);
+    const ch = await this.transport.exec(argv, { pty: { term: 'xterm-256color', cols: Math.max(1, Math.floor(opts.cols)), rows: Math.max(1, Math.floor(opts.rows)) } });
+    let finish: (e: PtyExit) => void = () => {};
+    const exited = new Promise<PtyExit>((resolve) => {
+      let done = false;
+      finish = (e) => {
+        if (!done) resolve(e);
+        done = true;
+      };
+      ch.on('close', (code: number | null | undefined, signal?: string) => {
+        if (typeof code === 'number') return finish({ exitCode: code, signal: 0 });
+        const n = signal ? (osConstants.signals as Record<string, number>)[`SIG${signal}`] : undefined;
+        finish(n ? { exitCode: 128 + n, signal: n } : { exitCode: 255, signal: 0 });
+      });
+    });
+    const child = ptyChildOf({
+      argv,
+      write: (d) => {
+        if (ch.writable) ch.write(d);
+      },
+      resize: (cols, rows) => ch.setWindow(rows, cols, 0, 0),
+      output: (fn) => {
+        ch.on('data', fn);
+        ch.stderr.on('data', fn);
+      },
+      exited,
+      // a closed channel is a hung-up terminal: sshd closes the pty, lxc-attach (its session leader)
+      // gets SIGHUP and detaches, the shell inside ends with it. (A "signal" request would be
+      // gentler, but sshd refuses it in some setups: "session signalling requires privilege separation".)
+      hangup: () => ch.close(),
+      // sshd never answered the close: stop waiting for it
+      kill: () => {
+        ch.destroy();
+        finish({ exitCode: 255, signal: 0 });
+      },
+    });
+    opts.onStart(child);
+    const r = await child.exited;
+    return { argv, exitCode: r.exitCode };
   }
 
   /**

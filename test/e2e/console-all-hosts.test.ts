@@ -4,7 +4,8 @@
  * connections (a closed port on loopback): the local row is listed with its HOST, the remote is
  * one UNREACHABLE row, H picks a host, q quits with status 0. Then a live remote (a network
  * namespace with its own sshd and lxcpath, test/helpers/remote-host.mjs) with a running
- * container: its row shows CPU and memory figures like a local row's.
+ * container: its row shows CPU and memory figures like a local row's, and `x` on it opens the shell
+ * pane there (lxc-attach on an SSH channel with a pty).
  * Needs root, LXC's busybox, tmux, openssh-server.
  */
 import { execFileSync } from 'node:child_process';
@@ -129,6 +130,36 @@ describe.runIf(RUN_LXC)('lxdeck --all with a live remote in a real terminal', ()
     expect(local.applied.memory).toBe('max');
     t.keys('Escape');
     await t.waitForScreen('the list again', (x) => !x.includes('limits:') && x.includes(`[host ${REMOTE}]`));
+    t.keys('q');
+    expect(await t.waitForExit()).toBe(0);
+  });
+
+  it('x on the remote row: the shell pane runs lxc-attach there over SSH, a command answers in it, stty size follows the pane, Ctrl+a q leaves', { timeout: 90_000 }, async () => {
+    const t = new TmuxTerm();
+    terms.push(t);
+    t.start(`${sh(process.execPath)} ${sh(CLI)} --all`, env, 100, 30);
+    const id = `${REMOTE}:${rct}`;
+    const row = (x: string) => x.split('\n').find((l) => l.includes(` ${id} `));
+    await t.waitForScreen('the remote row RUNNING', (x) => /RUNNING/.test(row(x) ?? ''), 30_000);
+    for (let i = 0; i < 20 && !/›/.test(row(t.screen()) ?? ''); i++) {
+      t.keys('Down');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(row(t.screen())).toMatch(/›/);
+    t.keys('x');
+    const rule = (x: string) => x.split('\n').findIndex((l) => l.includes(`── shell in ${id}`));
+    let s = await t.waitForScreen('the pane with the shell prompt', (x) => rule(x) >= 0 && x.split('\n').slice(rule(x) + 1).some((l) => /#\s*$/.test(l)), 30_000);
+    t.literal('echo remote-$((6*7)); hostname; stty size');
+    t.keys('Enter');
+    s = await t.waitForScreen('the output in the pane', (x) => /^remote-42\s*$/m.test(x) && new RegExp(`^${rct}\\s*$`, 'm').test(x) && /^\d+ \d+\s*$/m.test(x), 20_000);
+    const pane = s.split('\n').slice(rule(s) + 1);
+    const m = /(\d+)x(\d+)/.exec(s.split('\n')[rule(s)].slice(s.split('\n')[rule(s)].indexOf(`shell in ${id}`)));
+    expect(pane.map((l) => l.trim())).toContain(rct);
+    expect(pane.map((l) => l.trim())).toContain(`${m![2]} ${m![1]}`);
+    expect(row(s)).toMatch(/RUNNING/); // the list stays live above the pane
+    t.keys('C-a');
+    t.keys('q');
+    await t.waitForScreen('the list without the pane', (x) => x.includes(`left the shell in ${id}`) && rule(x) < 0, 20_000);
     t.keys('q');
     expect(await t.waitForExit()).toBe(0);
   });

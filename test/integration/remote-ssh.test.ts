@@ -8,7 +8,7 @@
  * Uses the built CLI (dist/src/cli.js). Needs root, LXC, busybox-static, openssh-server.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lxcAvailable, uniq } from '../helpers/lxc-env.js';
@@ -17,6 +17,7 @@ import { TmuxTerm, sh as shq } from '../e2e/tmux.js';
 import { makeRemoteHost, remoteHostMissing, type RemoteHost } from '../helpers/remote-host.mjs';
 import { RemoteLxcBackend } from '../../core/remote/backend.js';
 import type { StatsSample } from '../../core/stats/types.js';
+import type { PtyChild } from '../../core/exec/pty.js';
 
 function missing(): string | null {
   const a = lxcAvailable();
@@ -230,6 +231,79 @@ describe.skipIf(!RUN)('remote LXC host over SSH (netns + own mount namespace + o
     t.keys('q');
     await t.waitFor('the console to exit', () => existsSync(code) && readFileSync(code, 'utf8').trim() !== '', 20_000);
     expect(readFileSync(code, 'utf8').trim()).toBe('0');
+  });
+
+  it('attachPty over SSH (the shell pane on a remote row): a command written through PtyChild answers on a pty there, stty size follows resize, exit N is the status; end() hangs up: lxc-attach and the shell inside end', { timeout: 60_000 }, async () => {
+    const b = new RemoteLxcBackend({ name: REMOTE, user: 'root', host: addr, port: PORT, lxcpath, identity: join(dir, 'id_ed25519'), knownHosts: join(dir, 'known_hosts') });
+    /** lxc-attach processes for CT (the remote's processes are this host's, in its namespaces) */
+    const attachPids = () =>
+      readdirSync('/proc').filter((e) => {
+        if (!/^\d+$/.test(e)) return false;
+        try {
+          const argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
+          return argv[0]?.endsWith('lxc-attach') && argv.includes(lxcpath) && argv.includes(CT);
+        } catch {
+          return false;
+        }
+      });
+    let out = '';
+    /** processes in CT's cgroups (v1 or v2), read from this host's /proc */
+    const containerPids = () =>
+      readdirSync('/proc').filter((e) => {
+        try {
+          return /^\d+$/.test(e) && readFileSync(`/proc/${e}/cgroup`, 'utf8').includes(`/lxc.payload.${CT}`);
+        } catch {
+          return false;
+        }
+      });
+    const until = async (what: string, ok: () => boolean, ms = 20_000) => {
+      const end = Date.now() + ms;
+      while (!ok()) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}; the pty wrote ${JSON.stringify(out.slice(-600))}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      let child: PtyChild | undefined;
+      const run = b.attachPty(CT, { cols: 80, rows: 24, onStart: (ch) => ((child = ch), ch.onData((d) => (out += d))) });
+      await until('the shell', () => child !== undefined);
+      expect(child!.pid).toBeNull();
+      // typed before the shell reads would be echoed by the pty and then dropped by busybox sh's line editing
+      await until('the prompt', () => /# (\u001b\[6n)?$/.test(out));
+      child!.write('echo rpty-$((6*7)) ü€; tty; stty size\r');
+      await until('the output', () => /rpty-42 ü€\r*\n/.test(out) && /^\/dev\/pts\/\d+\r*$/m.test(out) && /^24 80\r*$/m.test(out));
+      child!.resize(100, 30);
+      await new Promise((r) => setTimeout(r, 200));
+      child!.write('stty size\r');
+      await until('the new size', () => /^30 100\r*$/m.test(out));
+      child!.write('exit 7\r');
+      const r = await run;
+      expect(r.exitCode).toBe(7);
+      expect(r.argv).toEqual(['lxc-attach', '-P', lxcpath, '-n', CT, '--clear-env', '--keep-var', 'TERM', '--', '/bin/sh']);
+      await until('lxc-attach gone', () => attachPids().length === 0, 10_000);
+
+      // end(): the pane's Ctrl+a q while the shell waits for input
+      const before = containerPids().length;
+      let second: PtyChild | undefined;
+      let out2 = '';
+      const run2 = b.attachPty(CT, { cols: 40, rows: 10, onStart: (ch) => ((second = ch), ch.onData((d) => (out2 += d))) });
+      await until('the second shell', () => second !== undefined);
+      await until('the second prompt', () => /# (\u001b\[6n)?$/.test(out2));
+      second!.write('echo ready-$((1+1))\r');
+      await until('the second shell answering', () => out2.includes('ready-2'));
+      expect(attachPids().length).toBe(1);
+      expect(containerPids().length).toBe(before + 1);
+      const t0 = Date.now();
+      expect(await second!.end(5000)).toEqual({ exitCode: 255, signal: 0 }); // the channel closed: no exit status
+      expect(Date.now() - t0).toBeLessThan(4000); // sshd answered the close; nothing was given up on
+      expect((await run2).exitCode).toBe(255);
+      await until('lxc-attach gone after end', () => attachPids().length === 0, 10_000);
+      await until('the shell inside gone after end', () => containerPids().length === before, 10_000);
+      // the container runs on
+      expect((await b.list()).find((x) => x.name === CT)?.state).toBe('RUNNING');
+    } finally {
+      b.close();
+    }
   });
 
   it('sshd killed mid-stream: the stream fails with E_UNREACHABLE (no crash, no hang), and works again once sshd is back', async () => {
