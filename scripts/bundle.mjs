@@ -73,6 +73,25 @@ const noConsole = {
   },
 };
 
+/**
+ * Node's own modules that `ls` does not use but the script builds' top level would load (the
+ * engine's modules import crypto, fs/promises, http... at their top, and so do commander and
+ * others): about 20 ms of Node compiling its internal modules on each start. In the script builds
+ * each is required as `lazy:NAME`, for which the script's require (src/script-cache.ts) returns
+ * a stand-in that loads the module on its first property access (esbuild turns
+ * `import { x } from 'node:crypto'` into `require("node:crypto").x` at the use), so a verb pays
+ * for those it uses.
+ */
+const LAZY_BUILTINS = ['assert', 'child_process', 'crypto', 'dgram', 'fs/promises', 'http', 'https', 'net', 'perf_hooks', 'querystring', 'readline', 'readline/promises', 'stream', 'stream/promises', 'string_decoder', 'timers/promises', 'tls', 'tty', 'url', 'zlib'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.map((m) => m.replace('/', '\\/')).join('|')})$`);
+    // `lazy:NAME`, kept as a require() of the script's own: src/script-cache.ts's require hands out a stand-in for it
+    b.onResolve({ filter }, (args) => ({ path: `lazy:${args.path.replace(/^node:/, '')}`, external: true }));
+  },
+};
+
 // The script builds (Node 20 has a code cache for scripts, not for ES modules): each program as
 // one function `(function (exports, require, module, __filename, __dirname) {...})` that
 // src/script-cache.ts compiles with vm.Script. No splitting (a script has no imports): what a
@@ -81,7 +100,7 @@ const noConsole = {
 // import() becomes require() (a script has no module loader): ssh2 and node-pty stay in
 // node_modules and are CommonJS.
 const scripts = await build({
-  plugins: [fastStringWidth, noConsole],
+  plugins: [fastStringWidth, noConsole, lazyBuiltins],
   absWorkingDir: root,
   entryPoints: { 'cli-local': 'src/cli-local.ts', 'cli-lxd': 'src/cli-lxd.ts' },
   bundle: true,

@@ -49,6 +49,51 @@ export function codeCacheName(file: string): string {
 }
 
 /**
+ * A stand-in for Node's module `name` that loads it on the first use of any of its properties
+ * (a Proxy over the real module; functions and classes come out as they are).
+ * @param name a Node module's name without `node:` (crypto, zlib...)
+ */
+export function lazyBuiltin(name: string, req: NodeJS.Require): object {
+  let real: Record<PropertyKey, unknown> | undefined;
+  const load = () => (real ??= req(`node:${name}`) as Record<PropertyKey, unknown>);
+  return new Proxy(
+    {},
+    {
+      get: (_, k) => load()[k],
+      set: (_, k, v) => {
+        load()[k] = v;
+        return true;
+      },
+      has: (_, k) => k in load(),
+      ownKeys: () => Reflect.ownKeys(load()),
+      getOwnPropertyDescriptor: (_, k) => {
+        const d = Reflect.getOwnPropertyDescriptor(load(), k);
+        // a proxy may not report a property of its (empty) target as non-configurable
+        return d && { ...d, configurable: true };
+      },
+      getPrototypeOf: () => Object.getPrototypeOf(load()),
+    },
+  );
+}
+
+/**
+ * The `require` a script build gets: Node's, relative to the script, and for `lazy:NAME` (what
+ * scripts/bundle.mjs makes of the Node modules a short verb does not use) a {@link lazyBuiltin}.
+ */
+function scriptRequire(file: string): NodeJS.Require {
+  const req = createRequire(file);
+  const lazy = new Map<string, object>();
+  const r = ((id: string) => {
+    if (!id.startsWith('lazy:')) return req(id);
+    const name = id.slice('lazy:'.length);
+    let m = lazy.get(name);
+    if (!m) lazy.set(name, (m = lazyBuiltin(name, req)));
+    return m;
+  }) as NodeJS.Require;
+  return Object.assign(r, { resolve: req.resolve, cache: req.cache, main: req.main, extensions: req.extensions });
+}
+
+/**
  * Compiles and runs a script build (a CommonJS function expression:
  * `(function (exports, require, module, __filename, __dirname) {...})`, as scripts/bundle.mjs
  * emits it) in this context, with V8's code cache when one is found.
@@ -72,7 +117,7 @@ export function loadScript<T>(file: string, env: NodeJS.ProcessEnv = process.env
   const cache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted';
   const fn = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
   const module = { exports: {} };
-  fn(module.exports, createRequire(file), module, file, dirname(file));
+  fn(module.exports, scriptRequire(file), module, file, dirname(file));
   return {
     exports: module.exports as T,
     cache,
