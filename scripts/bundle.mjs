@@ -6,9 +6,11 @@
 // for `lxdeck ls`, about 840 for the console). One file for what every verb needs, and one chunk per
 // dynamic import (the console with React and Ink, checkconfig, setup...), cut that to a few reads.
 //
-// Output, replacing tsc's dist/src/cli.js (the package's bin, what the tests and
-// scripts/install-deps.sh run):
-//   dist/src/cli.js              the bundle: what every verb loads
+// Output, replacing tsc's dist/src/cli.js:
+//   dist/src/cli.cjs             the package's bin (src/cli-fast.ts, CommonJS): runs a verb from its
+//                                script build, hands the console to dist/src/cli.js
+//   dist/src/cli.js              the ES module entry (src/cli.ts): the console's way in; runs every
+//                                verb too (`node dist/src/cli.js ...`)
 //   dist/src/bundle/*.js         what a dynamic import loads (the console, checkconfig, setup...)
 //                                and code those chunks share
 //   dist/src/script/*.cjs        the script builds: the local and the LXD program without the console,
@@ -164,6 +166,26 @@ const result = await build({
   metafile: true,
 });
 
+// The package's bin: the CommonJS entry (src/cli-fast.ts), which runs a verb's script build
+// without starting Node's ES module loader, and imports dist/src/cli.js for the console.
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src/cli-fast.ts'],
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  outfile: join(outdir, 'cli.cjs'),
+  sourcemap: 'linked',
+  sourcesContent: false,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  banner: { js: '#!/usr/bin/env node' },
+  define: { LXDECK_SCRIPT_BUILDS: JSON.stringify(scriptBuilds) },
+  logLevel: 'warning',
+});
+chmodSync(join(outdir, 'cli.cjs'), 0o755);
+
 // the entry keeps src/cli.ts's #! line. Source maps stay off at start-up (Node would read every
 // loaded file's map, ~10 ms for ls): the stack lxdeck prints for an unexpected error is mapped on
 // demand (src/stack-map.ts); NODE_OPTIONS=--enable-source-maps maps every trace
@@ -177,7 +199,7 @@ try {
   const env = { ...process.env };
   for (const k of ['NODE_OPTIONS', 'LXDECK_CODE_CACHE_DIR', 'LXDECK_BACKEND', 'LXDECK_LXCPATH', 'NODE_EXTRA_CA_CERTS']) delete env[k];
   for (const args of [['--lxcpath', empty, 'ls'], ['--backend', 'lxd', '--help']]) {
-    const r = spawnSync(process.execPath, [join(outdir, 'cli.js'), ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+    const r = spawnSync(process.execPath, [join(outdir, 'cli.cjs'), ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
     if (r.status !== 0) console.warn(`bundle: the code cache run (lxdeck ${args.join(' ')}) exited ${r.status}: ${String(r.stderr).trim()}`);
   }
 } finally {

@@ -16,6 +16,19 @@ const SCRIPT_RUN = Symbol.for('lxdeck.script-run');
 /** What {@link handOffConsole} throws (a symbol: the script and module builds each have their own classes). */
 export const CONSOLE_HANDOFF = Symbol.for('lxdeck.console-handoff');
 
+/** Set on globalThis by the CommonJS entry (src/cli-fast.ts) before it imports src/cli.ts for the module build. */
+const MODULE_RUN = Symbol.for('lxdeck.module-run');
+
+/** Tells src/cli.ts, imported next, to run the argv with the module build at once. */
+export function requestModuleRun(): void {
+  (globalThis as Record<symbol, unknown>)[MODULE_RUN] = true;
+}
+
+/** True when src/cli-fast.ts asked for the module build ({@link requestModuleRun}). */
+export function moduleRunRequested(): boolean {
+  return (globalThis as Record<symbol, unknown>)[MODULE_RUN] === true;
+}
+
 /** Marks (or unmarks) this process as running a script build. */
 export function markScriptRun(on: boolean): void {
   (globalThis as Record<symbol, unknown>)[SCRIPT_RUN] = on;
