@@ -124,7 +124,8 @@ try {
   const keepEnv = process.argv.includes('--keep-env');
   const envBase = ['-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', ...(keepEnv ? [] : ['-u', 'NODE_EXTRA_CA_CERTS']), 'TERM=xterm-256color'];
   const runs = [
-    ['lxdeck console', [process.execPath, bin, '--lxcpath', lxcpath], envBase],
+    // the bin run as a command, as `lxdeck` runs (its #! line gives Node its flags)
+    ['lxdeck console', [bin, '--lxcpath', lxcpath], envBase],
     ['Ink hello-world', [process.execPath, hello], [...envBase, 'NODE_ENV=production']],
   ];
   process.argv.forEach((a, i) => {

@@ -43,9 +43,22 @@ export function codeCacheDirs(file: string, env: NodeJS.ProcessEnv = process.env
   return [dirname(file), join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'lxdeck')];
 }
 
-/** The cache file's name for `file`: `NAME.cjs.V8VERSION-ARCH.v8cache`. */
-export function codeCacheName(file: string): string {
-  return `${basename(file)}.${process.versions.v8}-${process.arch}.v8cache`;
+/** FNV-1a, 32 bits, of a string's UTF-16 code units, as 8 hex digits (no crypto: loading it costs more than a short verb's cache saves). */
+function fnv1a32(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+/**
+ * The cache file's name for `file`: `NAME.cjs.V8VERSION-ARCH[-FLAGS].v8cache`. FLAGS is a hash of
+ * Node's options (process.execArgv and NODE_OPTIONS) when there are any: V8 rejects a cache made
+ * with other flags, so `lxdeck` (its #! line gives V8 a flag, scripts/bundle.mjs) and
+ * `node dist/src/cli.cjs` each keep their own instead of rewriting one in turn.
+ */
+export function codeCacheName(file: string, execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string {
+  const opts = [...execArgv, nodeOptions.trim()].filter(Boolean).join(' ');
+  return `${basename(file)}.${process.versions.v8}-${process.arch}${opts ? `-${fnv1a32(opts)}` : ''}.v8cache`;
 }
 
 /**
@@ -103,7 +116,7 @@ function scriptRequire(file: string): NodeJS.Require {
 export function loadScript<T>(file: string, env: NodeJS.ProcessEnv = process.env): LoadedScript<T> {
   const source = readFileSync(file, 'utf8');
   const dirs = codeCacheDirs(file, env);
-  const name = codeCacheName(file);
+  const name = codeCacheName(file, process.execArgv, env.NODE_OPTIONS ?? '');
   let cachedData: Buffer | undefined;
   for (const d of dirs) {
     try {
