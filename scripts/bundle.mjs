@@ -84,7 +84,9 @@ const noConsole = {
  * `import { x } from 'node:crypto'` into `require("node:crypto").x` at the use), so a verb pays
  * for those it uses.
  */
-const LAZY_BUILTINS = ['assert', 'child_process', 'crypto', 'dgram', 'fs/promises', 'http', 'https', 'net', 'perf_hooks', 'querystring', 'readline', 'readline/promises', 'stream', 'stream/promises', 'string_decoder', 'timers/promises', 'tls', 'tty', 'url', 'zlib'];
+// Only modules whose exports are a plain object: the stand-in cannot be called (assert, stream and
+// events export a function, and a default import hands over the stand-in itself)
+const LAZY_BUILTINS = ['child_process', 'crypto', 'dgram', 'fs/promises', 'http', 'https', 'net', 'perf_hooks', 'querystring', 'readline', 'readline/promises', 'stream/promises', 'string_decoder', 'timers/promises', 'tls', 'tty', 'url', 'zlib'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
