@@ -182,11 +182,7 @@ await build({
   sourcesContent: false,
   minifyWhitespace: true,
   minifySyntax: true,
-  // V8's young generation (new space) at most 2 x 4 MiB instead of 2 x 16 MiB: the console with 500
-  // containers allocates enough each second to keep it at its largest, 30 MiB of its RSS
-  // (bench/README.md section 11: idle 130 -> 101 MiB; CPU per frame 10.9 -> 11.4 ms; with 1 MiB
-  // or 2 MiB frames cost twice the CPU). A flag Node must start with: what `lxdeck` runs with.
-  banner: { js: '#!/usr/bin/env -S node --max-semi-space-size=4' },
+  banner: { js: '#!/usr/bin/env node' },
   define: { LXDECK_SCRIPT_BUILDS: JSON.stringify(scriptBuilds) },
   logLevel: 'warning',
 });
@@ -204,7 +200,7 @@ const empty = mkdtempSync(join(tmpdir(), 'lxdeck-build-'));
 try {
   const env = { ...process.env };
   for (const k of ['NODE_OPTIONS', 'LXDECK_CODE_CACHE_DIR', 'LXDECK_BACKEND', 'LXDECK_LXCPATH', 'NODE_EXTRA_CA_CERTS']) delete env[k];
-  // as `lxdeck` runs (the #! line's flag: its own cache) and as `node dist/src/cli.cjs` runs (the tests)
+  // as `lxdeck` runs and as `node dist/src/cli.cjs` runs (the tests): the same cache while the #! line gives Node no flag
   const bin = join(outdir, 'cli.cjs');
   for (const cmd of [[bin], [process.execPath, bin]])
     for (const args of [['--lxcpath', empty, 'ls'], ['--backend', 'lxd', '--help']]) {
