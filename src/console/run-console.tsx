@@ -29,7 +29,6 @@ import { App, DEFAULT_REFRESH_MS } from '../App.js';
 import { detectTheme } from './terminal-caps.js';
 import { hostServices, type ConsoleServices, type TerminalHandOff } from './services.js';
 import { GatedStdout } from './terminal-gate.js';
-import { capYoungGeneration } from './young-gen.js';
 import { mapStack } from '../stack-map.js';
 import { frameLogFromEnv } from './frame-log.js';
 
@@ -84,7 +83,6 @@ function safeWrite(stream: NodeJS.WriteStream, s: string): void {
  * with a non-TTY stdout the alternate screen is not used.
  */
 export async function runConsole(engine: Backend, opts: RunConsoleOptions = {}): Promise<number> {
-  const stopYoungGenWatch = capYoungGeneration();
   const stdin = opts.stdin ?? process.stdin;
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
@@ -168,7 +166,6 @@ export async function runConsole(engine: Backend, opts: RunConsoleOptions = {}):
         // a broken tree or a closed stream: the terminal is restored below anyway
       }
       restoreTerminal();
-      stopYoungGenWatch();
       for (const [event, fn] of handlers) process.off(event, fn as () => void);
       process.off('exit', restoreTerminal);
       stdout.off('resize', onResize);
