@@ -22,7 +22,7 @@
 // Starting 500 containers takes minutes, about 3000 processes and 1500 ptys: the host's free
 // memory, pid and pty room are checked first. Everything is removed at the end, also on Ctrl+C.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DIST, argValue, makeFleet, median, requireDist, treeCpuSeconds } from './lib.mjs';
@@ -33,7 +33,9 @@ const seconds = Number(argValue('--seconds', '30'));
 const warmup = Number(argValue('--warmup', '8'));
 const keys = Number(argValue('--keys', '120'));
 const tall = argValue('--tall', '80x48');
-const cli = join(DIST, 'src', 'cli.js');
+// the package's bin run as a command, as `lxdeck` runs (its #! line gives Node its flags); an
+// older build without it: node dist/src/cli.js
+const bin = existsSync(join(DIST, 'src', 'cli.cjs')) ? [join(DIST, 'src', 'cli.cjs')] : ['node', join(DIST, 'src', 'cli.js')];
 const tag = `lxd500b${process.pid}`;
 const work = mkdtempSync(join(tmpdir(), 'lxdeck-c500-'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -107,7 +109,7 @@ async function measure(lxcpath, n) {
   const log = join(work, `frames-${n}.log`);
   const procs = [
     launch('lxc-top -d 1', '80x24', ['lxc-top', '-P', lxcpath, '-d', '1']),
-    launch('lxdeck console', '80x24', ['node', cli, '--lxcpath', lxcpath], [`LXDECK_FRAME_LOG=${log}`]),
+    launch('lxdeck console', '80x24', [...bin, '--lxcpath', lxcpath], [`LXDECK_FRAME_LOG=${log}`]),
   ];
   const [top, con] = procs;
   await sleep(warmup * 1000);
@@ -133,7 +135,7 @@ async function measure(lxcpath, n) {
   stopSessions();
   // the same key presses in a taller terminal: more rows on screen
   const tallLog = join(work, `frames-${n}-tall.log`);
-  const tcon = launch('lxdeck console (tall)', tall, ['node', cli, '--lxcpath', lxcpath], [`LXDECK_FRAME_LOG=${tallLog}`]);
+  const tcon = launch('lxdeck console (tall)', tall, [...bin, '--lxcpath', lxcpath], [`LXDECK_FRAME_LOG=${tallLog}`]);
   await sleep(warmup * 1000);
   const [q0, q1] = await pressDown(tcon.session, keys);
   const tallKeyed = frames(tallLog, q0, q1);
@@ -156,7 +158,8 @@ async function measure(lxcpath, n) {
   console.log(`CPU over ${seconds} s at 1 Hz after a ${warmup} s warm-up:`);
   console.log(`  lxc-top -d 1        ${cpu[0].toFixed(2).padStart(6)} s = ${((cpu[0] / seconds) * 100).toFixed(2)}% of one core`);
   console.log(`  lxdeck console      ${cpu[1].toFixed(2).padStart(6)} s = ${((cpu[1] / seconds) * 100).toFixed(2)}% of one core (${(cpu[1] / cpu[0]).toFixed(2)}x lxc-top)`);
-  console.log(`console RSS: median ${median(rss).toFixed(1)} MiB over the ${seconds} s, ${rssEnd.toFixed(1)} MiB at the end, peak (VmHWM) ${hwm.toFixed(1)} MiB`);
+  const mb = (mib) => ((mib * 1048576) / 1e6).toFixed(1);
+  console.log(`console RSS: median ${median(rss).toFixed(1)} MiB = ${mb(median(rss))} MB over the ${seconds} s (target: at most 120 MB = 114.4 MiB), ${rssEnd.toFixed(1)} MiB at the end, peak (VmHWM) ${hwm.toFixed(1)} MiB = ${mb(hwm)} MB`);
   console.log(`${'frames (ms)'.padEnd(26)} ${'count'.padStart(6)} ${'median'.padStart(8)} ${'p95'.padStart(8)} ${'max'.padStart(8)} ${'ink med'.padStart(8)} ${'cpu med'.padStart(8)} ${'cpu p95'.padStart(8)}`);
   console.log(frameRow('1 Hz, no keys, 80x24', idle));
   console.log(frameRow(`Down x${keys}, 80x24`, keyed));

@@ -124,7 +124,8 @@ try {
   const keepEnv = process.argv.includes('--keep-env');
   const envBase = ['-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', ...(keepEnv ? [] : ['-u', 'NODE_EXTRA_CA_CERTS']), 'TERM=xterm-256color'];
   const runs = [
-    ['lxdeck console', [process.execPath, bin, '--lxcpath', lxcpath], envBase],
+    // the bin run as a command, as `lxdeck` runs (its #! line gives Node its flags)
+    ['lxdeck console', [bin, '--lxcpath', lxcpath], envBase],
     ['Ink hello-world', [process.execPath, hello], [...envBase, 'NODE_ENV=production']],
   ];
   process.argv.forEach((a, i) => {
@@ -134,7 +135,14 @@ try {
   });
   await once('warm-up', runs[1][1], runs[1][2]);
   const res = runs.map(() => []);
-  for (let r = 0; r < rounds; r++) for (const [i, [label, argv, env]] of runs.entries()) res[i].push(await once(label, argv, env));
+  // each round starts one further along the list: no program is always the one timed first
+  // (the first of a round measured slower on this host whatever it was)
+  for (let r = 0; r < rounds; r++)
+    for (let k = 0; k < runs.length; k++) {
+      const i = (k + r) % runs.length;
+      const [label, argv, env] = runs[i];
+      res[i].push(await once(label, argv, env));
+    }
   const n = readFileSync('/proc/loadavg', 'utf8').trim();
   console.log(`\nexec to first frame, tmux 80x24, median of ${rounds} (min); lxcpath ${lxcpath}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${n}); NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? (keepEnv ? 'set and kept' : 'set here, left out of the runs') : 'not set'}`);
   console.log(`${'what'.padEnd(18)} ${'first frame ms'.padStart(15)} ${'min'.padStart(7)} ${'list filled ms'.padStart(15)}`);

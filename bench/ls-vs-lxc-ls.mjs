@@ -49,8 +49,9 @@ function peakKiB(file, args) {
 
 function measure(lxcpath, count) {
   const cmds = [
-    ['lxdeck ls', process.execPath, [bin, '--lxcpath', lxcpath, 'ls']],
-    ['lxdeck ls --json', process.execPath, [bin, '--lxcpath', lxcpath, 'ls', '--json']],
+    // the bin run as a command, as `lxdeck` runs (its #! line gives Node its flags)
+    ['lxdeck ls', bin, ['--lxcpath', lxcpath, 'ls']],
+    ['lxdeck ls --json', bin, ['--lxcpath', lxcpath, 'ls', '--json']],
     ['lxc-ls -f', 'lxc-ls', ['-P', lxcpath, '-f']],
     ['node -e 0', process.execPath, ['-e', '0']],
   ];

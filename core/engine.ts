@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ExecaRunner, type Runner } from './exec/runner.js';
@@ -151,7 +151,8 @@ export class Engine implements Backend {
   async names(): Promise<string[]> {
     let entries: string[];
     try {
-      entries = await readdir(this.lxcpath);
+      // synchronous: `ls` reads nothing else through promises, and loading fs/promises' streams costs more than the read
+      entries = readdirSync(this.lxcpath);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
@@ -218,7 +219,7 @@ export class Engine implements Backend {
     const cfg = this.readConfigOrNullSync(name);
     const prot = isProtectedSync(this.dir(name));
     // a config LXC may refuse goes to lxc-info, whose failure leaves the container out (as lxc-ls does)
-    const li = await states.read(name, { askLxc: cfg === null || !configLxcLoads(cfg) });
+    const li = await states.read(name, { askLxc: cfg === null || !configLxcLoads(cfg), config: cfg ?? undefined });
     return { name, state: li.state, pid: li.pid, ipv4: li.ipv4, autostart: cfg?.get('lxc.start.auto')?.trim() === '1', groups: cfg ? readGroups(cfg) : [], protected: prot };
   }
 

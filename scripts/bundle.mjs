@@ -6,22 +6,31 @@
 // for `lxdeck ls`, about 840 for the console). One file for what every verb needs, and one chunk per
 // dynamic import (the console with React and Ink, checkconfig, setup...), cut that to a few reads.
 //
-// Output, replacing tsc's dist/src/cli.js (the package's bin, what the tests and
-// scripts/install-deps.sh run):
-//   dist/src/cli.js              the bundle: what every verb loads
+// Output, replacing tsc's dist/src/cli.js:
+//   dist/src/cli.cjs             the package's bin (src/cli-fast.ts, CommonJS): runs a verb from its
+//                                script build, hands the console to dist/src/cli.js
+//   dist/src/cli.js              the ES module entry (src/cli.ts): the console's way in; runs every
+//                                verb too (`node dist/src/cli.js ...`)
 //   dist/src/bundle/*.js         what a dynamic import loads (the console, checkconfig, setup...)
 //                                and code those chunks share
-//   *.js.map                     source maps pointing at the TypeScript sources (src/stack-map.ts)
+//   dist/src/script/*.cjs        the script builds: the local and the LXD program without the console,
+//                                one CommonJS function each, which src/cli.ts runs for every verb
+//                                through V8's code cache (src/script-cache.ts; the .v8cache files
+//                                beside them are made by a run of each at the end of the build)
+//   *.js.map, *.cjs.map          source maps pointing at the TypeScript sources (src/stack-map.ts)
 // The rest of dist/ (core/, components/, templates/, src/) stays tsc's output: the benchmarks
 // import modules from it.
 import { build } from 'esbuild';
-import { chmodSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist/src');
 rmSync(join(outdir, 'bundle'), { recursive: true, force: true });
+rmSync(join(outdir, 'script'), { recursive: true, force: true });
 
 /**
  * Puts src/console/fast-string-width.ts in front of every `string-width` a dependency imports
@@ -49,6 +58,81 @@ export default function stringWidth(text, options) {
     }));
   },
 };
+
+/**
+ * The script builds leave the console out (Ink and yoga-layout use top-level await, which a
+ * script cannot): its import becomes a module that throws. It is never reached: the console
+ * action hands the argv to the module build first (src/console-handoff.ts).
+ */
+const noConsole = {
+  name: 'no-console',
+  setup(b) {
+    b.onResolve({ filter: /\/console\/run-console\.js$/ }, () => ({ path: 'run-console', namespace: 'no-console' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-console' }, () => ({
+      loader: 'js',
+      contents: "throw new Error('lxdeck: the console is not in the script build (src/console-handoff.ts)');",
+    }));
+  },
+};
+
+/**
+ * Node's own modules that `ls` does not use but the script builds' top level would load (the
+ * engine's modules import crypto, fs/promises, http... at their top, and so do commander and
+ * others): about 20 ms of Node compiling its internal modules on each start. In the script builds
+ * each is required as `lazy:NAME`, for which the script's require (src/script-cache.ts) returns
+ * a stand-in that loads the module on its first property access (esbuild turns
+ * `import { x } from 'node:crypto'` into `require("node:crypto").x` at the use), so a verb pays
+ * for those it uses.
+ */
+// Only modules whose exports are a plain object: the stand-in cannot be called (assert, stream and
+// events export a function, and a default import hands over the stand-in itself)
+const LAZY_BUILTINS = ['child_process', 'crypto', 'dgram', 'fs/promises', 'http', 'https', 'net', 'perf_hooks', 'querystring', 'readline', 'readline/promises', 'stream/promises', 'string_decoder', 'timers/promises', 'tls', 'tty', 'url', 'zlib'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.map((m) => m.replace('/', '\\/')).join('|')})$`);
+    // `lazy:NAME`, kept as a require() of the script's own: src/script-cache.ts's require hands out a stand-in for it
+    b.onResolve({ filter }, (args) => ({ path: `lazy:${args.path.replace(/^node:/, '')}`, external: true }));
+  },
+};
+
+// The script builds (Node 20 has a code cache for scripts, not for ES modules): each program as
+// one function `(function (exports, require, module, __filename, __dirname) {...})` that
+// src/script-cache.ts compiles with vm.Script. No splitting (a script has no imports): what a
+// verb loads on demand (execa, the templates, tar...) is in the same file, run when first needed;
+// V8 compiles a function only when it first runs, and the cache keeps the ones that ran.
+// import() becomes require() (a script has no module loader): ssh2 and node-pty stay in
+// node_modules and are CommonJS.
+const scripts = await build({
+  plugins: [fastStringWidth, noConsole, lazyBuiltins],
+  absWorkingDir: root,
+  entryPoints: { 'cli-local': 'src/cli-local.ts', 'cli-lxd': 'src/cli-lxd.ts' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  supported: { 'dynamic-import': false },
+  outdir: join(outdir, 'script'),
+  // the name carries a hash of the content: the code cache's name carries it too, so a rebuilt
+  // script never meets an old cache (V8 checks only the source's length)
+  entryNames: '[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
+  sourcemap: 'linked',
+  sourcesContent: false,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
+  footer: { js: '})' },
+  external: ['react-devtools-core', 'ssh2', 'node-pty'],
+  logLevel: 'warning',
+  metafile: true,
+});
+const scriptBuilds = {};
+for (const [file, o] of Object.entries(scripts.metafile.outputs)) {
+  if (!o.entryPoint) continue;
+  scriptBuilds[o.entryPoint === 'src/cli-lxd.ts' ? 'lxd' : 'local'] = relative(outdir, resolve(root, file));
+}
+if (!scriptBuilds.local || !scriptBuilds.lxd) throw new Error(`script builds missing: ${JSON.stringify(scriptBuilds)}`);
 
 const result = await build({
   plugins: [fastStringWidth],
@@ -78,15 +162,55 @@ const result = await build({
   // (plain JS) is bundled into the pane's own chunk, loaded then too (src/screens/ShellPane.tsx)
   external: ['react-devtools-core', 'ssh2', 'node-pty'],
   // NODE_ENV stays a run-time choice: the CLI sets it to production before it loads the console
+  // where src/cli.ts finds the script builds (relative to dist/src/)
+  define: { LXDECK_SCRIPT_BUILDS: JSON.stringify(scriptBuilds) },
   logLevel: 'warning',
   metafile: true,
 });
+
+// The package's bin: the CommonJS entry (src/cli-fast.ts), which runs a verb's script build
+// without starting Node's ES module loader, and imports dist/src/cli.js for the console.
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src/cli-fast.ts'],
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  outfile: join(outdir, 'cli.cjs'),
+  sourcemap: 'linked',
+  sourcesContent: false,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  banner: { js: '#!/usr/bin/env node' },
+  define: { LXDECK_SCRIPT_BUILDS: JSON.stringify(scriptBuilds) },
+  logLevel: 'warning',
+});
+chmodSync(join(outdir, 'cli.cjs'), 0o755);
 
 // the entry keeps src/cli.ts's #! line. Source maps stay off at start-up (Node would read every
 // loaded file's map, ~10 ms for ls): the stack lxdeck prints for an unexpected error is mapped on
 // demand (src/stack-map.ts); NODE_OPTIONS=--enable-source-maps maps every trace
 chmodSync(join(outdir, 'cli.js'), 0o755);
 
+// Each script build's code cache, made by one run of it (src/script-cache.ts writes it after a
+// run that found none): `ls` on an empty lxcpath of its own, and the LXD program's --help. Without
+// NODE_OPTIONS (V8 rejects a cache made with other flags) and beside the scripts.
+const empty = mkdtempSync(join(tmpdir(), 'lxdeck-build-'));
+try {
+  const env = { ...process.env };
+  for (const k of ['NODE_OPTIONS', 'LXDECK_CODE_CACHE_DIR', 'LXDECK_BACKEND', 'LXDECK_LXCPATH', 'NODE_EXTRA_CA_CERTS']) delete env[k];
+  // as `lxdeck` runs and as `node dist/src/cli.cjs` runs (the tests): the same cache while the #! line gives Node no flag
+  const bin = join(outdir, 'cli.cjs');
+  for (const cmd of [[bin], [process.execPath, bin]])
+    for (const args of [['--lxcpath', empty, 'ls'], ['--backend', 'lxd', '--help']]) {
+      const r = spawnSync(cmd[0], [...cmd.slice(1), ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+      if (r.status !== 0) console.warn(`bundle: the code cache run (${[...cmd, ...args].join(' ')}) exited ${r.status ?? r.error}: ${String(r.stderr).trim()}`);
+    }
+} finally {
+  rmSync(empty, { recursive: true, force: true });
+}
+
 if (process.argv.includes('--sizes')) {
-  for (const [file, o] of Object.entries(result.metafile.outputs)) if (!file.endsWith('.map')) console.log(`${(o.bytes / 1024).toFixed(0).padStart(6)} KiB ${file}`);
+  for (const [file, o] of [...Object.entries(scripts.metafile.outputs), ...Object.entries(result.metafile.outputs)]) if (!file.endsWith('.map')) console.log(`${(o.bytes / 1024).toFixed(0).padStart(6)} KiB ${file}`);
 }

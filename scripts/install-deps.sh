@@ -99,7 +99,7 @@ npm run --silent build
 # put `lxdeck` on the PATH: a link to this checkout's build, made only when the name is free or
 # is a link whose target is gone; a link to another checkout is left alone and named
 link=/usr/local/bin/lxdeck
-mine="$(pwd)/dist/src/cli.js"
+mine="$(pwd)/dist/src/cli.cjs"
 if [ ! -e "$link" ] && [ ! -L "$link" ]; then
   ln -s "$mine" "$link"
 elif [ -L "$link" ] && [ ! -e "$(readlink -f "$link")" ]; then

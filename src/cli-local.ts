@@ -4,6 +4,7 @@
  * only when the backend is local, so an LXD verb does not compile it.
  */
 import { reportCliError } from './cli-errors.js';
+import { CONSOLE_HANDOFF, handOffConsole } from './console-handoff.js';
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { DEFAULT_BRIDGE, DEFAULT_LXCPATH, type Engine } from '../core/engine.js';
@@ -229,6 +230,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(2);
       return;
     }
+    handOffConsole(); // from a script build: src/cli.ts runs this argv with the module build, which has the console
     requireRoot();
     // Ink (via is-in-ci) draws only the last frame when CI or CONTINUOUS_INTEGRATION is set, which
     // would leave a blank console on a real terminal: it reads them once, when it is first imported.
@@ -551,6 +553,7 @@ export async function main(argv: string[], version = 'unknown'): Promise<number>
     await program.parseAsync([...argv.slice(0, 2), ...split.args]);
     return code;
   } catch (e) {
+    if (e === CONSOLE_HANDOFF) throw e;
     return reportCliError(e);
   } finally {
     for (const b of openRemotes.values()) b.close();

@@ -6,6 +6,7 @@
  * program when the backend is lxd ({@link backendFromArgv}); the local program is untouched.
  */
 import { reportCliError } from './cli-errors.js';
+import { CONSOLE_HANDOFF, handOffConsole } from './console-handoff.js';
 import { Command, Option } from 'commander';
 import { BACKENDS } from './backend-arg.js';
 import { LxdeckError } from '../core/errors.js';
@@ -105,6 +106,7 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
       setExit(2);
       return;
     }
+    handOffConsole(); // from a script build: src/cli.ts runs this argv with the module build, which has the console
     const ciVars = ['CI', 'CONTINUOUS_INTEGRATION'].filter((k) => k in process.env).map((k) => [k, process.env[k]] as const);
     for (const [k] of ciVars) delete process.env[k];
     process.env.NODE_ENV ??= 'production';
@@ -291,6 +293,7 @@ export async function lxdMain(argv: string[], version = 'unknown'): Promise<numb
     await program.parseAsync(argv);
     return code;
   } catch (e) {
+    if (e === CONSOLE_HANDOFF) throw e;
     return reportCliError(e);
   }
 }

@@ -1,46 +1,33 @@
 #!/usr/bin/env node
 /**
- * The `lxdeck` binary's entry: it reads which program the argv asks for and loads only that one
- * (a chunk of its own in the bundle, scripts/bundle.mjs): the local program (src/cli-local.ts:
- * LXC in an lxcpath, remotes, --all), or the LXD program (src/cli-lxd.ts) for `--backend lxd` /
- * LXDECK_BACKEND=lxd. An LXD verb thus never compiles the local program, and a local one never
- * the LXD program (bench/README.md section 10).
+ * The binary's ES module entry (dist/src/cli.js): the console's way in, and every verb's when run
+ * as `node dist/src/cli.js`. The package's bin is the CommonJS entry (src/cli-fast.ts,
+ * dist/src/cli.cjs), which runs a verb without Node's ES module loader and imports this module
+ * only for the console.
+ *
+ * It reads which program the argv asks for and loads only that one: the local program
+ * (src/cli-local.ts: LXC in an lxcpath, remotes, --all), or the LXD program (src/cli-lxd.ts) for
+ * `--backend lxd` / LXDECK_BACKEND=lxd (bench/README.md section 10). A verb runs from the
+ * program's script build, compiled from V8's code cache (src/entry.ts); the console from its
+ * module build (a chunk of its own, scripts/bundle.mjs), which is the only one that has the
+ * console (src/console-handoff.ts).
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { wantsLxdProgram } from './backend-arg.js';
+import { mayOpenConsole, moduleRunRequested } from './console-handoff.js';
+import { type Main, quietOnEpipe, scriptRun, settle, version } from './entry.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** lxdeck's version from its package.json: two levels up from dist/src/ (the bundle, and tsc's output), one from src/ (tests); the name is checked. */
-function version(): string {
-  for (const p of [join(here, '../../package.json'), join(here, '../package.json')]) {
-    try {
-      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version: string };
-      if (pkg.name === 'lxdeck') return pkg.version;
-    } catch {
-      /* try the next */
-    }
-  }
-  return 'unknown';
+/** Runs process.argv with the program's module build (the console is in it). */
+async function moduleRun(lxd: boolean): Promise<number> {
+  const run: Main = lxd ? (await import('./cli-lxd.js')).lxdMain : (await import('./cli-local.js')).main;
+  return run(process.argv, version(here));
 }
 
-// a reader that went away (`lxdeck stats --json | head -1`) ends the output quietly, as cat and ls do
-for (const stream of [process.stdout, process.stderr])
-  stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
-  });
-
-const run = wantsLxdProgram(process.argv.slice(2)) ? (await import('./cli-lxd.js')).lxdMain : (await import('./cli-local.js')).main;
-
-run(process.argv, version()).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    process.stderr.write(`lxdeck: ${String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+const args = process.argv.slice(2);
+const lxd = wantsLxdProgram(args);
+if (!moduleRunRequested()) quietOnEpipe(); // src/cli-fast.ts has done it
+// a verb: the script build (compiled from V8's cache); the console: the module build
+settle(moduleRunRequested() || mayOpenConsole(args) ? moduleRun(lxd) : scriptRun(here, lxd).then((code) => code ?? moduleRun(lxd)));

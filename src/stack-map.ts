@@ -33,7 +33,7 @@ function mapOf(file: string): { map: SourceMap; dir: string } | null {
  * @returns the same text with positions mapped (1-based lines and columns, as V8 prints them); never throws
  */
 export function mapStack(stack: string): string {
-  return stack.replace(/((?:file:\/\/)?\/[^\s()]*?\.m?js):(\d+):(\d+)/g, (all, loc: string, line: string, col: string) => {
+  return stack.replace(/((?:file:\/\/)?\/[^\s()]*?\.[cm]?js):(\d+):(\d+)/g, (all, loc: string, line: string, col: string) => {
     try {
       const file = loc.startsWith('file:') ? fileURLToPath(loc) : loc;
       const m = mapOf(file);

@@ -28,6 +28,31 @@ describe('mapStack: a bundled stack trace back to the TypeScript source', () => 
     expect(mapped).not.toContain('out/main.js');
   });
 
+  it('maps a script build too (CommonJS in a function, .cjs, run through src/script-cache.ts as scripts/bundle.mjs builds it)', async () => {
+    await build({
+      entryPoints: [join(dir, 'main.ts')],
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      outfile: join(dir, 'out/main.cjs'),
+      sourcemap: 'linked',
+      sourcesContent: false,
+      minifyWhitespace: true,
+      minifySyntax: true,
+      banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
+      footer: { js: '})' },
+      logLevel: 'silent',
+    });
+    const loader = pathToFileURL(join(import.meta.dirname, '../dist/src/script-cache.js')).href;
+    const code = `import { loadScript } from ${JSON.stringify(loader)};\nconst s = loadScript(${JSON.stringify(join(dir, 'out/main.cjs'))}, { LXDECK_CODE_CACHE_DIR: ${JSON.stringify(join(dir, 'cache'))} });\ntry { s.exports.run(); } catch (e) { process.stdout.write(e.stack); }`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(r.stdout).toContain('out/main.cjs:');
+    const mapped = mapStack(r.stdout);
+    expect(mapped).toContain(`${join(dir, 'thrower.ts')}:4:`);
+    expect(mapped).toContain(`${join(dir, 'main.ts')}:3:`);
+    expect(mapped).not.toContain('out/main.cjs');
+  });
+
   it('leaves frames without a map, and text that is not a frame, as they are', () => {
     const s = 'Error: x\n    at f (file:///nowhere/a.js:1:2)\n    at node:internal/x:3:4\n    at /tmp/nothing-here.js:5:6';
     expect(mapStack(s)).toBe(s);

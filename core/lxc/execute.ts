@@ -18,8 +18,8 @@
  * only lo; none: the host's), lxc.cgroup.* / lxc.cgroup2.*.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Runner } from '../exec/runner.js';
 import { LxdeckError } from '../errors.js';
@@ -100,7 +100,8 @@ export interface ApplicationRecord {
 export async function listApplicationRecords(lxcpath: string): Promise<ApplicationRecord[]> {
   let entries: string[];
   try {
-    entries = await readdir(runDir(lxcpath));
+    // synchronous: every listing asks, and the directory is usually not there
+    entries = readdirSync(runDir(lxcpath));
   } catch {
     return [];
   }

@@ -58,9 +58,20 @@ export interface RunningContainer {
 /** The network source of a container from its config's lxc.net.N.* keys (lxc.container.conf(5) "NETWORK"). */
 export function netSourceOf(configText: string | null): NetSource {
   if (configText === null) return { kind: 'none' };
+  let cfg;
+  try {
+    cfg = LxcConfig.parse(configText);
+  } catch {
+    return { kind: 'netns' };
+  }
+  return netSourceOfConfig(cfg);
+}
+
+/** {@link netSourceOf} for a config already parsed. */
+export function netSourceOfConfig(cfg: LxcConfig): NetSource {
   let nets;
   try {
-    nets = netInterfaces(LxcConfig.parse(configText));
+    nets = netInterfaces(cfg);
   } catch {
     return { kind: 'netns' };
   }
@@ -113,9 +124,11 @@ export class ContainerLocator {
 
   /**
    * The running container `name`, found without running a command (steps 1-4 above).
+   * @param config the container's config when the caller has just parsed it (a listing does), so it
+   *   is not read again for the network source; else it is read here
    * @returns null when it is not running, or cannot be found this way (see {@link needsSlowLookup})
    */
-  locate(name: string): RunningContainer | null {
+  locate(name: string, config?: LxcConfig): RunningContainer | null {
     const cached = this.cache.get(name);
     if (cached) {
       if (this.stillSame(cached)) return cached;
@@ -133,7 +146,7 @@ export class ContainerLocator {
       if (mon === null || mon.name !== name || !this.lxcpaths.has(mon.lxcpath)) continue;
       const init = this.initOf(mpid, name);
       if (init === null) continue;
-      const found = this.fromInit(name, init, mpid);
+      const found = this.fromInit(name, init, mpid, config);
       if (found) return found;
     }
     return null;
@@ -162,7 +175,7 @@ export class ContainerLocator {
     return this.fromInit(name, pid, null);
   }
 
-  private fromInit(name: string, initPid: number, monitorPid: number | null): RunningContainer | null {
+  private fromInit(name: string, initPid: number, monitorPid: number | null, config?: LxcConfig): RunningContainer | null {
     const st = this.fs.readTextOrNull(`/proc/${initPid}/stat`);
     const ps = st === null ? null : parseProcStat(st);
     if (ps === null) return null;
@@ -173,7 +186,7 @@ export class ContainerLocator {
     } catch {
       return null;
     }
-    const net = netSourceOf(this.fs.readTextOrNull(joinPath(joinPath(this.lxcpath, name), 'config')));
+    const net = config ? netSourceOfConfig(config) : netSourceOf(this.fs.readTextOrNull(joinPath(joinPath(this.lxcpath, name), 'config')));
     const rc: RunningContainer = { name, initPid, monitorPid, startTime: ps.startTime, paths, net };
     this.cache.set(name, rc);
     return rc;

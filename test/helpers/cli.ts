@@ -10,8 +10,8 @@ import { join } from 'node:path';
  */
 const TEST_LOG = process.env.LXDECK_LOG || join(mkdtempSync(join(tmpdir(), 'lxdeck-log-')), 'actions.log');
 
-/** The built binary (npm test builds it first: `pretest`). */
-export const CLI = join(import.meta.dirname, '../../dist/src/cli.js');
+/** The built binary, the package's bin: the CommonJS entry (npm test builds it first: `pretest`). dist/src/cli.js, the ES module entry, runs the same verbs. */
+export const CLI = join(import.meta.dirname, '../../dist/src/cli.cjs');
 
 export interface CliResult {
   status: number;
@@ -19,7 +19,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `node dist/src/cli.js ...args` with stdin from /dev/null and piped output (not a terminal). */
+/** Runs `node dist/src/cli.cjs ...args` with stdin from /dev/null and piped output (not a terminal). */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, opts: { user?: string } = {}): CliResult {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
   const cmd = opts.user ? 'runuser' : process.execPath;
