@@ -10,7 +10,7 @@
  * hwaddr,veth.pair,ipv4.address,ipv4.gateway}, lxc.cgroup.* / lxc.cgroup2.*.
  */
 import { chownSync, existsSync, lstatSync, readFileSync, statSync, statfsSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Runner } from '../exec/runner.js';
@@ -876,6 +876,9 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
           });
       }
       await unlink(join(staging!, STAGING_OWNER));
+      // the container directory is owned by the container's own root, as lxc-create makes it
+      // (do_create_container_dir chowns it to the mapped root); host root for a privileged one
+      if (reserved.idmapBase !== undefined) await chown(staging!, reserved.idmapBase, reserved.idmapBase);
       await rename(staging!, final);
       staging = undefined;
       lvMade = undefined; // the container's now
