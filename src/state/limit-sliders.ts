@@ -96,7 +96,7 @@ function intText(what: string, lo: number, hi: number, allowMax: boolean): (t: s
 }
 
 /** A weight as shown: 'max' is what `u` sends, the default (no key saved). */
-const weightText = (v: SliderValue): string => (v === null ? 'not set (default)' : v === 'max' ? 'default' : `${v}${v === 100 ? ' (default)' : ''}`);
+const weightText = (v: SliderValue): string => (v === null ? 'not set' : v === 'max' ? 'default' : `${v}${v === 100 ? ' (default)' : ''}`);
 const bytesOrMax = (v: SliderValue): string => (v === null ? 'not set' : v === 'max' ? 'unlimited' : compactBytes(v));
 const live = (s: StatsSample | undefined): s is StatsSample => s !== undefined && s.state !== 'STOPPED';
 
