@@ -226,7 +226,7 @@ export const LIMITS_COMMANDS: readonly Command<LimitsCommandId>[] = [
   { id: 'bigMore', keys: ['shift+right', 'pageup'], label: 'big step', dangerous: false, changes: false },
   { id: 'less', keys: ['left', 'h', '-'], label: 'step', dangerous: false, changes: false, show: { unicode: '←→', ascii: '<-/->' } },
   { id: 'more', keys: ['right', 'l', '+'], label: 'step', dangerous: false, changes: false },
-  { id: 'unlimited', keys: ['u'], label: 'unlimited', dangerous: false, changes: false, show: { unicode: 'u', ascii: 'u' } },
+  { id: 'unlimited', keys: ['u'], label: 'unset', dangerous: false, changes: false, show: { unicode: 'u', ascii: 'u' } },
   { id: 'type', keys: ['enter', 'e'], label: 'type value', dangerous: false, changes: false, show: { unicode: 'Enter/0-9', ascii: 'Enter/0-9' } },
   { id: 'back', keys: ['escape', 'q'], label: 'back', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
   { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false },

@@ -69,9 +69,24 @@ function isRemoval(file: string, value: string): boolean {
  * Single-valued keys are set (the last line replaced in place); per-device
  * keys replace the line of the same device (io.max values merged), and a
  * removal (`max`, v1 `0`) drops that device's line.
- * @returns the keys removed because the other layout's key now carries the limit
+ * @param unset keys whose limit goes back to the kernel's default (limits.ts limitToConfigChanges):
+ *   every key of that limit, in either layout, is removed
+ * @returns the keys removed: because the other layout's key now carries the limit, or `unset`
  */
-export function saveLimitKeys(cfg: LxcConfig, keys: readonly ConfigKeyValue[]): { removed: string[] } {
+export function saveLimitKeys(cfg: LxcConfig, keys: readonly ConfigKeyValue[], unset: readonly string[] = []): { removed: string[] } {
+  const removed: string[] = [];
+  for (const k of unset) {
+    const sk = splitKey(k);
+    if (!sk) continue;
+    const g = GROUPS.find((gr) => gr.files.includes(sk.file));
+    for (const p of PREFIXES) {
+      for (const f of g ? g.files : [sk.file]) {
+        if (cfg.getAll(p + f).length === 0) continue;
+        cfg.unset(p + f);
+        removed.push(p + f);
+      }
+    }
+  }
   const written = new Set(keys.map((k) => k.key));
   for (const { key, value } of keys) {
     const sk = splitKey(key);
@@ -87,7 +102,6 @@ export function saveLimitKeys(cfg: LxcConfig, keys: readonly ConfigKeyValue[]): 
       cfg.set(key, value);
     }
   }
-  const removed: string[] = [];
   const present = new Set(cfg.entries().map((e) => e.key));
   for (const k of written) {
     const sk = splitKey(k);

@@ -26,13 +26,13 @@ export interface LimitsInput {
   swap?: string | LimitValue;
   /** CPU quota as a number of CPUs (1.5) or max */
   cpus?: string | number | 'max';
-  /** relative CPU weight 1..10000 (default 100) */
+  /** relative CPU weight 1..10000 (default 100), or `default` to remove a set one */
   cpuWeight?: string | number;
   /** CPU list (`0-1,3`) or numbers */
   cpuset?: string | number[];
   /** maximum number of processes, or max */
   pids?: string | LimitValue;
-  /** relative block I/O weight 1..10000 (default 100) */
+  /** relative block I/O weight 1..10000 (default 100), or `default` to remove a set one */
   ioWeight?: string | number;
   /** `DEV=RATE` read bytes per second, one or several */
   ioRead?: string | string[];
@@ -88,6 +88,15 @@ function intOf(v: string | number, what: string, lo: number, hi: number): number
   return n;
 }
 
+/** A weight 1..10000, or `default` (the kernel's default, 100: a saved one is removed). */
+function weightOf(v: string | number, what: string): number | 'default' {
+  if (typeof v === 'string' && /^\s*default\s*$/i.test(v)) return 'default';
+  const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 10000)
+    throw bad(`${what} ${JSON.stringify(v)} is not a whole number 1..10000`, 'e.g. 100 (the default; 200 gets twice the share), or default to remove a set weight');
+  return n;
+}
+
 function list(v: string | string[] | undefined): string[] {
   if (v === undefined) return [];
   return (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
@@ -118,8 +127,8 @@ export function parseLimitsInput(
     if (typeof limits.cpus === 'number' && opts.online && opts.online.length && limits.cpus > opts.online.length)
       messages.push(`${limits.cpus} CPUs is more than this host's ${opts.online.length} online CPUs: the container can use at most ${opts.online.length}`);
   }
-  if (input.cpuWeight !== undefined) limits.cpuWeight = intOf(input.cpuWeight, 'CPU weight', 1, 10000);
-  if (input.ioWeight !== undefined) limits.ioWeight = intOf(input.ioWeight, 'I/O weight', 1, 10000);
+  if (input.cpuWeight !== undefined) limits.cpuWeight = weightOf(input.cpuWeight, 'CPU weight');
+  if (input.ioWeight !== undefined) limits.ioWeight = weightOf(input.ioWeight, 'I/O weight');
   if (input.pids !== undefined) {
     if (input.pids === 'max' || (typeof input.pids === 'string' && /^\s*(max|-1)\s*$/i.test(input.pids))) limits.pids = 'max';
     else limits.pids = intOf(input.pids, 'pids limit', 1, 4194304);

@@ -53,10 +53,12 @@ export interface Limits {
   memory?: LimitValue;
   memorySoft?: LimitValue;
   swap?: LimitValue;
-  cpuWeight?: number;
+  /** a weight 1..10000, or `'default'`: back to the kernel's default (the config key removed) */
+  cpuWeight?: number | 'default';
   cpus?: number | 'max';
   cpuset?: number[];
-  ioWeight?: number;
+  /** a weight 1..10000, or `'default'`: back to the kernel's default (the config key removed) */
+  ioWeight?: number | 'default';
   io?: IoDeviceLimit[];
   pids?: LimitValue;
 }
@@ -68,6 +70,12 @@ export interface CgroupFileWrite {
   controller: string;
   file: string;
   value: string;
+  /**
+   * true when the write puts the file back to the kernel's default (unlimited, the default
+   * weight): saved, it removes the config key instead of writing one; live, it is skipped where
+   * the file does not exist (there is nothing to undo)
+   */
+  reset?: boolean;
 }
 
 
@@ -93,7 +101,21 @@ export function cpuWeightToShares(weight: number): number {
 export function cpuSharesToWeight(shares: number): number {
   return clamp(Math.round((shares * 100) / 1024), 1, 10000);
 }
-/** v2 io.weight (1..10000) to v1 blkio.weight (10..1000): w * 500 / 100 (100 gives 500). */
+/**
+ * v2 io.weight (1..10000, default 100) to v1 blkio.weight (10..1000, default 500):
+ * round(w * 500 / 100), clamped to 10..1000.
+ *
+ * Neither the kernel nor LXC documents a conversion: the kernel has the two scales side by side
+ * (Documentation/admin-guide/cgroup-v2.rst "Weights" and "IO Interface Files": io.weight
+ * 1..10000, default 100; cgroup-v1/blkio-controller.rst: blkio.weight 10..1000, default 500),
+ * and LXC writes `lxc.cgroup.*` / `lxc.cgroup2.*` values verbatim. This is systemd's
+ * (cgroup_weight_io_to_blkio, used for IOWeight= on a v1 host): it keeps the ratio to the default,
+ * which is what a weight means (a cgroup's share is its weight over the sum of its siblings'),
+ * so 200 (twice the default's share) is 1000, and every weight from 200 up is the v1 top, 1000;
+ * below 2 the v1 bottom, 10. Note that blkio.weight is CFQ's file: CFQ left the kernel in 5.0
+ * ("block: remove legacy IO schedulers"), and a v1 host of today has only BFQ's
+ * blkio.bfq.weight (1..1000, default 100, the v2 value clamped) or no weight file at all.
+ */
 export function ioWeightToBlkio(weight: number): number {
   return clamp(Math.round((weight * 500) / 100), 10, 1000);
 }
@@ -127,8 +149,8 @@ export function validateLimits(l: Limits): void {
   size('memory limit', l.memory, MIN_MEMORY_BYTES);
   size('soft memory limit', l.memorySoft, MIN_MEMORY_BYTES);
   size('swap limit', l.swap, 0);
-  const weight = (name: string, v: number | undefined) => {
-    if (v === undefined) return;
+  const weight = (name: string, v: number | 'default' | undefined) => {
+    if (v === undefined || v === 'default') return;
     if (!Number.isInteger(v) || v < 1 || v > 10000) throw invalid(`${name} ${v} is out of range`, 'a whole number 1..10000 (default 100)');
   };
   weight('CPU weight', l.cpuWeight);
@@ -162,6 +184,9 @@ const V1_THROTTLE: Record<'rbps' | 'wbps' | 'riops' | 'wiops', string> = {
 /** v1 calls the block I/O controller blkio, v2 io. */
 const ioController = (driverOf: DriverOf) => (driverOf('blkio') === 'v1' ? 'blkio' : 'io');
 
+/** `{ reset: true }` for an unlimited value (the kernel's default), else nothing. */
+const reset = (v: LimitValue | number | 'max'): { reset?: true } => (v === 'max' ? { reset: true } : {});
+
 const v1Num = (v: LimitValue) => (v === 'max' ? '-1' : String(v));
 const v2Num = (v: LimitValue) => (v === 'max' ? 'max' : String(v));
 
@@ -183,9 +208,9 @@ function translate(limits: Limits, driverOf: DriverOf, ctx: TranslateContext, pu
   if (limits.memory !== undefined || limits.swap !== undefined || limits.memorySoft !== undefined) {
     const d = need('memory', 'a memory limit');
     if (d === 'v2') {
-      if (limits.memory !== undefined) out.push({ driver: d, controller: 'memory', file: 'memory.max', value: v2Num(limits.memory) });
-      if (limits.memorySoft !== undefined) out.push({ driver: d, controller: 'memory', file: 'memory.high', value: v2Num(limits.memorySoft) });
-      if (limits.swap !== undefined) out.push({ driver: d, controller: 'memory', file: 'memory.swap.max', value: v2Num(limits.swap) });
+      if (limits.memory !== undefined) out.push({ driver: d, controller: 'memory', file: 'memory.max', value: v2Num(limits.memory), ...reset(limits.memory) });
+      if (limits.memorySoft !== undefined) out.push({ driver: d, controller: 'memory', file: 'memory.high', value: v2Num(limits.memorySoft), ...reset(limits.memorySoft) });
+      if (limits.swap !== undefined) out.push({ driver: d, controller: 'memory', file: 'memory.swap.max', value: v2Num(limits.swap), ...reset(limits.swap) });
     } else {
       const newMem = limits.memory ?? (purpose === 'config' ? cur.memory ?? 'max' : cur.memory ?? null);
       let memsw: LimitValue | undefined;
@@ -204,9 +229,9 @@ function translate(limits: Limits, driverOf: DriverOf, ctx: TranslateContext, pu
       }
       const memWrite =
         limits.memory !== undefined
-          ? { driver: d, controller: 'memory', file: 'memory.limit_in_bytes', value: v1Num(limits.memory) }
+          ? { driver: d, controller: 'memory', file: 'memory.limit_in_bytes', value: v1Num(limits.memory), ...reset(limits.memory) }
           : undefined;
-      const swWrite = memsw !== undefined ? { driver: d, controller: 'memory', file: 'memory.memsw.limit_in_bytes', value: v1Num(memsw) } : undefined;
+      const swWrite = memsw !== undefined ? { driver: d, controller: 'memory', file: 'memory.memsw.limit_in_bytes', value: v1Num(memsw), ...reset(memsw) } : undefined;
       // memsw must stay >= memory at every moment: raise memsw first when the new memory exceeds the current memsw
       const curMemsw = cur.memsw ?? null;
       const memsFirst =
@@ -221,17 +246,19 @@ function translate(limits: Limits, driverOf: DriverOf, ctx: TranslateContext, pu
         out.push(swWrite!, memWrite!);
       }
       if (limits.memorySoft !== undefined) {
-        out.push({ driver: d, controller: 'memory', file: 'memory.soft_limit_in_bytes', value: v1Num(limits.memorySoft) });
+        out.push({ driver: d, controller: 'memory', file: 'memory.soft_limit_in_bytes', value: v1Num(limits.memorySoft), ...reset(limits.memorySoft) });
       }
     }
   }
 
   if (limits.cpuWeight !== undefined) {
     const d = need('cpu', 'a CPU weight');
+    const w = limits.cpuWeight === 'default' ? 100 : limits.cpuWeight;
+    const r = limits.cpuWeight === 'default' ? { reset: true } : {};
     out.push(
       d === 'v2'
-        ? { driver: d, controller: 'cpu', file: 'cpu.weight', value: String(limits.cpuWeight) }
-        : { driver: d, controller: 'cpu', file: 'cpu.shares', value: String(cpuWeightToShares(limits.cpuWeight)) },
+        ? { driver: d, controller: 'cpu', file: 'cpu.weight', value: String(w), ...r }
+        : { driver: d, controller: 'cpu', file: 'cpu.shares', value: String(cpuWeightToShares(w)), ...r },
     );
   }
 
@@ -239,10 +266,11 @@ function translate(limits: Limits, driverOf: DriverOf, ctx: TranslateContext, pu
     const d = need('cpu', 'a CPU quota');
     const period = cur.cpuQuota?.periodUsec ?? DEFAULT_CPU_PERIOD_USEC;
     const q = cpuQuotaFor(limits.cpus, period, { raise: ctx.raiseCpuQuota });
-    if (d === 'v2') out.push({ driver: d, controller: 'cpu', file: 'cpu.max', value: formatCpuMax(q) });
+    const r = reset(limits.cpus);
+    if (d === 'v2') out.push({ driver: d, controller: 'cpu', file: 'cpu.max', value: formatCpuMax(q), ...r });
     else {
-      if (purpose === 'config') out.push({ driver: d, controller: 'cpu', file: 'cpu.cfs_period_us', value: String(q.periodUsec) });
-      out.push({ driver: d, controller: 'cpu', file: 'cpu.cfs_quota_us', value: q.quotaUsec === 'max' ? '-1' : String(q.quotaUsec) });
+      if (purpose === 'config') out.push({ driver: d, controller: 'cpu', file: 'cpu.cfs_period_us', value: String(q.periodUsec), ...r });
+      out.push({ driver: d, controller: 'cpu', file: 'cpu.cfs_quota_us', value: q.quotaUsec === 'max' ? '-1' : String(q.quotaUsec), ...r });
     }
   }
 
@@ -254,14 +282,15 @@ function translate(limits: Limits, driverOf: DriverOf, ctx: TranslateContext, pu
   if (limits.ioWeight !== undefined) {
     const d = need(ioController(driverOf), 'an I/O weight');
     const bfq = ctx.ioWeightFile === 'bfq.weight';
-    const w = limits.ioWeight;
+    const w = limits.ioWeight === 'default' ? 100 : limits.ioWeight;
+    const r = limits.ioWeight === 'default' ? { reset: true } : {};
     if (d === 'v2') {
-      out.push({ driver: d, controller: 'io', file: bfq ? 'io.bfq.weight' : 'io.weight', value: `default ${bfq ? clamp(w, 1, 1000) : w}` });
+      out.push({ driver: d, controller: 'io', file: bfq ? 'io.bfq.weight' : 'io.weight', value: `default ${bfq ? clamp(w, 1, 1000) : w}`, ...r });
     } else {
       out.push(
         bfq
-          ? { driver: d, controller: 'blkio', file: 'blkio.bfq.weight', value: String(clamp(w, 1, 1000)) }
-          : { driver: d, controller: 'blkio', file: 'blkio.weight', value: String(ioWeightToBlkio(w)) },
+          ? { driver: d, controller: 'blkio', file: 'blkio.bfq.weight', value: String(clamp(w, 1, 1000)), ...r }
+          : { driver: d, controller: 'blkio', file: 'blkio.weight', value: String(ioWeightToBlkio(w)), ...r },
       );
     }
   }
@@ -282,7 +311,7 @@ function translate(limits: Limits, driverOf: DriverOf, ctx: TranslateContext, pu
 
   if (limits.pids !== undefined) {
     const d = need('pids', 'a pids limit');
-    out.push({ driver: d, controller: 'pids', file: 'pids.max', value: v2Num(limits.pids) });
+    out.push({ driver: d, controller: 'pids', file: 'pids.max', value: v2Num(limits.pids), ...reset(limits.pids) });
   }
   return out;
 }
@@ -307,10 +336,33 @@ export function limitToCgroupFiles(limits: Limits, layout: CgroupLayout, ctx: Tr
  * @throws LxdeckError E_INVALID_VALUE as {@link limitToCgroupFiles}
  */
 export function limitToConfigKeys(limits: Limits, layout: CgroupLayout, ctx: TranslateContext = {}): ConfigKeyValue[] {
-  return translate(limits, (c) => controllerDriver(c, layout), ctx, 'config').map((w) => ({
-    key: `${w.driver === 'v2' ? 'lxc.cgroup2' : 'lxc.cgroup'}.${w.file}`,
-    value: w.value,
-  }));
+  return limitToConfigChanges(limits, layout, ctx).set;
+}
+
+/** The config key of a cgroup file write: `lxc.cgroup2.<file>` (v2) or `lxc.cgroup.<file>` (v1). */
+export const configKeyOf = (w: { driver: 'v1' | 'v2'; file: string }): string => `${w.driver === 'v2' ? 'lxc.cgroup2' : 'lxc.cgroup'}.${w.file}`;
+
+/**
+ * What saving `limits` does to a config: the keys to set ({@link limitToConfigKeys}), with the
+ * cgroup write each comes from (to check the host has the file), and the keys to remove because
+ * the limit goes back to the kernel's default (unlimited: `max`; a weight's `default`), which is
+ * what a cgroup has when no key sets it, so no key is the faithful way to save it (and one that
+ * works on a host without the file, where the key would stop the container from starting).
+ * Per-device I/O removals stay values (saveLimitKeys drops that device's line).
+ * @throws LxdeckError E_INVALID_VALUE as {@link limitToCgroupFiles}
+ */
+export function limitToConfigChanges(
+  limits: Limits,
+  layout: CgroupLayout,
+  ctx: TranslateContext = {},
+): { set: ConfigKeyValue[]; writes: CgroupFileWrite[]; unset: string[] } {
+  const all = translate(limits, (c) => controllerDriver(c, layout), ctx, 'config');
+  const writes = all.filter((w) => !w.reset);
+  return {
+    set: writes.map((w) => ({ key: configKeyOf(w), value: w.value })),
+    writes,
+    unset: all.filter((w) => w.reset).map(configKeyOf),
+  };
 }
 
 // --------------------------------------------------------- ignored keys (C3)
@@ -613,6 +665,87 @@ export function cgroupWriteError(e: unknown, path: string, value: string): Lxdec
   }
 }
 
+/** What to do when a limit's cgroup file is missing, by file (the kernel feature it comes from). */
+function missingFileHint(file: string): string {
+  if (/^(blkio|io)\.(bfq\.)?weight$/.test(file))
+    return 'an I/O weight needs a proportional I/O scheduler the kernel lacks here: BFQ (modprobe bfq; echo bfq > /sys/block/DEV/queue/scheduler) gives blkio.bfq.weight / io.bfq.weight (CFQ\'s blkio.weight left the kernel in 5.0); or leave the I/O weight out (--io-weight default removes a saved one)';
+  if (file === 'memory.memsw.limit_in_bytes' || file === 'memory.swap.max')
+    return 'swap accounting is off in this kernel: boot with swapaccount=1 (CONFIG_MEMCG_SWAP); or leave the swap limit out (--swap max removes a saved one)';
+  if (/^cpu\.(cfs_quota_us|cfs_period_us|max)$/.test(file))
+    return 'the kernel lacks CFS bandwidth control (CONFIG_CFS_BANDWIDTH); leave the CPU limit out (--cpus max removes a saved one)';
+  return 'this kernel\'s controller does not offer that file; leave the limit out (max, or default for a weight, removes a saved one)';
+}
+
+/**
+ * The error for a limit whose cgroup file the host lacks (the file, the controller, what to do).
+ * @param saved true for a key to save in a stopped container's config (the file was looked for in
+ *   another cgroup of that hierarchy, `dir`), false for a running container's own cgroup
+ */
+export function missingCgroupFileError(w: { driver: 'v1' | 'v2'; controller: string; file: string }, dir: string, saved: boolean): LxdeckError {
+  const ctl = `${w.driver === 'v1' ? 'cgroup v1' : 'cgroup v2'} ${w.controller}`;
+  return new LxdeckError(
+    'E_UNSUPPORTED',
+    saved
+      ? `cannot save ${configKeyOf(w)}: this host's ${ctl} controller has no ${w.file} file (${joinPath(dir, w.file)}: no such file), so lxc-start would fail to set it`
+      : `cannot write ${joinPath(dir, w.file)}: no such file (this host's ${ctl} controller has no ${w.file})`,
+    { hint: missingFileHint(w.file) },
+  );
+}
+
+/**
+ * A cgroup directory of the hierarchy where a new container's cgroup for `controller` would be
+ * made (LXC makes `lxc.payload.NAME` at the top of each hierarchy, notes/host-facts.md), to see
+ * which files such a cgroup has: a child of the hierarchy's top, a container's (`lxc.payload.*`)
+ * first, then a monitor's, then any. The top itself is not asked: the kernel leaves many limit
+ * files out of the root cgroup (pids.max, memory.max, io.weight, blkio.bfq.weight: CFTYPE_NOT_ON_ROOT).
+ * @returns the directory, or null when the hierarchy has no child cgroup (then nothing is known)
+ */
+export function sampleCgroupDir(fs: HostFs, layout: CgroupLayout, driver: 'v1' | 'v2', controller: string): string | null {
+  const top = driver === 'v1' ? layout.v1[controller] : layout.v2Mount;
+  if (!top) return null;
+  let names: string[];
+  try {
+    names = fs.readdir(top);
+  } catch {
+    return null;
+  }
+  const rank = (n: string) => (n.startsWith('lxc.payload.') ? 0 : n.startsWith('lxc.monitor.') ? 1 : 2);
+  // the interface files are named CONTROLLER.*; child cgroups are the other entries
+  const files = /^(cgroup|cpu|cpuacct|cpuset|memory|devices|freezer|net_cls|net_prio|blkio|io|perf_event|hugetlb|pids|rdma|misc|irq)\.|^(tasks|notify_on_release|release_agent)$/;
+  const ordered = names.filter((n) => !files.test(n)).sort((a, b) => rank(a) - rank(b));
+  for (const n of ordered.slice(0, 64)) {
+    const dir = joinPath(top, n);
+    try {
+      fs.readdir(dir);
+      return dir;
+    } catch {
+      /* a file, or gone */
+    }
+  }
+  return null;
+}
+
+/**
+ * Checks that every limit write has its cgroup file, before anything is written.
+ * @param dirOf the directory each write's file is looked for in (the container's own cgroup, or
+ *   {@link sampleCgroupDir}); null: not known, not checked
+ * @returns the writes without the resets whose file is missing (nothing to put back)
+ * @throws LxdeckError E_UNSUPPORTED ({@link missingCgroupFileError}) for a setting whose file is missing
+ */
+export function checkCgroupFiles<W extends CgroupFileWrite>(fs: HostFs, writes: readonly W[], dirOf: (w: W) => string | null, saved: boolean): W[] {
+  const out: W[] = [];
+  for (const w of writes) {
+    const dir = dirOf(w);
+    if (dir === null || fs.exists(joinPath(dir, w.file))) {
+      out.push(w);
+      continue;
+    }
+    if (w.reset) continue;
+    throw missingCgroupFileError(w, dir, saved);
+  }
+  return out;
+}
+
 /**
  * What applying `limits` to a running container's cgroups would write, in order, without
  * writing: reads what is in effect (for the v1 memsw arithmetic and the CPU period), trims a
@@ -620,7 +753,10 @@ export function cgroupWriteError(e: unknown, path: string, value: string): Lxdec
  * host offers, then translates. Only reads through `fs`, so a copy of a remote host's files
  * (core/remote/snapshot-fs.ts) plans the same writes as the host itself.
  * @param opts.raiseCpuQuota raise a quota below 1000 us instead of refusing it
- * @throws LxdeckError E_INVALID_VALUE (bad value, no such controller), E_NOT_FOUND (no cgroup directory for a controller)
+ * A write whose file the container's cgroup lacks is refused up front ({@link checkCgroupFiles});
+ * one that puts a file back to its default (unlimited, a default weight) is left out instead.
+ * @throws LxdeckError E_INVALID_VALUE (bad value, no such controller), E_NOT_FOUND (no cgroup
+ *   directory for a controller), E_UNSUPPORTED (the host lacks a limit's file)
  */
 export function planLiveLimits(
   paths: CgroupPaths,
@@ -652,7 +788,9 @@ export function planLiveLimits(
     if (q.message) messages.push(q.message);
   }
   const writes = translate(todo, driverFromPaths(paths), { current, ioWeightFile, raiseCpuQuota: opts.raiseCpuQuota }, 'live');
-  return { written: writes.map((w) => ({ ...w, path: joinPath(dirFor(paths, w), w.file) })), messages };
+  // a file this host lacks is refused before anything is written; putting one back is skipped
+  const present = checkCgroupFiles(fs, writes, (w) => dirFor(paths, w), false);
+  return { written: present.map((w) => ({ ...w, path: joinPath(dirFor(paths, w), w.file) })), messages };
 }
 
 /**

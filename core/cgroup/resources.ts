@@ -15,8 +15,10 @@ import { detectCgroupLayout, joinPath, type CgroupLayout, type CgroupLayoutKind 
 import { readCgroupPaths, type CgroupPaths } from './paths.js';
 import {
   cgroupWriteError,
+  checkCgroupFiles,
   ignoredConfigKeys,
-  limitToConfigKeys,
+  limitToConfigChanges,
+  sampleCgroupDir,
   planLiveLimits,
   readLimits,
   type AppliedLimits,
@@ -161,7 +163,9 @@ export interface LimitsPlan extends SetLimitsResult {
  * `cfg` (edited in place, returned as `config`), and the other layout's keys for the same
  * limits removed (C3, saveLimitKeys). Only reads through `fs`, like {@link containerLimitsFrom}.
  * @param parsed from {@link limitsOfInput}
- * @throws LxdeckError E_INVALID_VALUE (a value this host cannot take, no such controller), E_NOT_FOUND
+ * An unlimited value (max) or a weight's `default` removes the limit's keys instead of saving one.
+ * @throws LxdeckError E_INVALID_VALUE (a value this host cannot take, no such controller), E_NOT_FOUND,
+ *   E_UNSUPPORTED (a limit whose cgroup file this host lacks: limits.ts checkCgroupFiles)
  */
 export function planContainerLimits(
   fs: HostFs,
@@ -184,9 +188,13 @@ export function planContainerLimits(
     written = r.written.map((w) => ({ path: w.path, value: w.value }));
     for (const m of r.messages) if (!messages.includes(m)) messages.push(m);
   }
-  const keys = limitToConfigKeys(limits, layout, { current, ioWeightFile, raiseCpuQuota: opts.raiseCpuQuota });
-  const { removed } = saveLimitKeys(cfg, keys);
-  return { live: paths !== null, written, saved: keys, removed, messages, config: cfg };
+  const changes = limitToConfigChanges(limits, layout, { current, ioWeightFile, raiseCpuQuota: opts.raiseCpuQuota });
+  // a key for a file this host's cgroups lack would stop the next lxc-start ("Failed to set
+  // blkio.weight"): refused here, as the live write is (the container's own cgroup when it runs,
+  // else another cgroup of the same hierarchy)
+  checkCgroupFiles(fs, changes.writes, (w) => (paths ? (w.driver === 'v1' ? paths.v1[w.controller] ?? null : paths.v2 ?? null) : sampleCgroupDir(fs, layout, w.driver, w.controller)), !paths);
+  const { removed } = saveLimitKeys(cfg, changes.set, changes.unset);
+  return { live: paths !== null, written, saved: changes.set, removed, messages, config: cfg };
 }
 
 /**

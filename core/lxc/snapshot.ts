@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { LxdeckError } from '../errors.js';
 import type { SnapshotInfo } from '../types.js';
 import type { LxcDriver } from './driver.js';
-import { readConfig } from './config.js';
+import { readConfig, writeConfig, type LxcConfig } from './config.js';
 
 /** The rule for snapshot names, for messages. */
 export const SNAPSHOT_NAME_RULE =
@@ -154,12 +154,46 @@ function storageInside(containerDir: string, rootfsPath: string | undefined): bo
 }
 
 /**
+ * The config keys that make a container's identity on the network and on the host
+ * (lxc.container.conf(5): lxc.net.N.hwaddr, .veth.pair, .link, .ipv4.address, .ipv4.gateway,
+ * .ipv6.address, .ipv6.gateway; the legacy lxc.network.* names; lxc.idmap), which a restore in
+ * place keeps: LXC's restore is a clone of the snapshot (lxc-snapshot -r calls lxc_clone without
+ * LXC_CLONE_KEEPMACADDR), which gives every `xx` of a hwaddr new random digits.
+ */
+const IDENTITY_KEY = /^lxc\.(net|network)\.\d+\.(hwaddr|veth\.pair|link|ipv4\.address|ipv4\.gateway|ipv6\.address|ipv6\.gateway|ipv4|ipv6)$|^lxc\.network\.(hwaddr|veth\.pair|link|ipv4|ipv4\.gateway|ipv6|ipv6\.gateway)$|^lxc\.idmap$|^lxc\.id_map$/;
+
+/**
+ * Puts the identity keys of `before` (a container's config before a restore) into `after` (the
+ * config LXC's restore wrote), in place of the ones there: each such key of either config gets
+ * exactly `before`'s values.
+ * @returns the keys whose values changed back
+ */
+export function keepIdentity(before: LxcConfig, after: LxcConfig): string[] {
+  const keys = new Set([...before.entries(), ...after.entries()].map((e) => e.key).filter((k) => IDENTITY_KEY.test(k)));
+  const changed: string[] = [];
+  for (const k of keys) {
+    const want = before.getAll(k);
+    const have = after.getAll(k);
+    if (want.length === have.length && want.every((v, i) => v === have[i])) continue;
+    changed.push(k);
+    if (want.length === 1 && have.length === 1) after.set(k, want[0]);
+    else {
+      after.unset(k);
+      for (const v of want) after.append(k, v);
+    }
+  }
+  return changed;
+}
+
+/**
  * Restores snapshot `snap` in place with `lxc-snapshot -r SNAP`, keeping what LXC would lose:
  * every entry of the container directory but `config` and `snaps/` (the rootfs, lxdeck's
  * sidecar, logs) is first moved aside into `stageRoot` (a rename: no copy), the config is
  * copied there. When LXC succeeds, the old rootfs is removed and the small files it does not
  * bring back (the sidecar with its protection flag and idmap base, logs) are put back; when it
- * fails, what LXC left is removed and the container is put back as it was.
+ * fails, what LXC left is removed and the container is put back as it was. The container keeps
+ * its identity ({@link keepIdentity}): hwaddr (which LXC's clone makes anew), veth name, bridge
+ * and addresses (host-wide address records name them), idmap.
  * The caller checks that the container is STOPPED and the snapshot exists.
  * @throws LxdeckError E_UNSAFE_PATH (storage outside the container directory), E_COMMAND, E_TIMEOUT.
  */
@@ -218,5 +252,7 @@ export async function restoreInPlace(driver: LxcDriver, containerDir: string, na
     if (!(await lstat(join(aside, e))).isDirectory()) files.push(e);
   }
   await putBack(files);
+  const restored = await readConfig(join(containerDir, 'config'));
+  if (keepIdentity(cfg, restored).length) await writeConfig(join(containerDir, 'config'), restored);
   await rm(aside, { recursive: true, force: true });
 }

@@ -199,6 +199,9 @@ export async function newIdentity(host: CloneHost, src: string, dst: string, not
   }
   // lxc-copy makes DST's directory 0770: the container's root (host uid BASE) must reach its rootfs, as SRC's does
   await chmod(join(host.lxcpath, dst), statSync(join(host.lxcpath, src)).mode & 0o7777);
+  // and owned by SRC's root (lxc-copy chowns it by SRC's map): DST's own root owns it (the trial
+  // found a copy's directory owned by the source container's base)
+  await ownContainerDir(join(host.lxcpath, dst), cfg);
   // the hostname: never through a symlink out of the rootfs (T1)
   if (overlay) mkdirInRootfs(rootfs, 'etc');
   if (existsSync(join(rootfs, 'etc'))) writeFileInRootfs(rootfs, 'etc/hostname', `${dst}\n`);
@@ -211,6 +214,26 @@ export async function newIdentity(host: CloneHost, src: string, dst: string, not
   }
   side = { ...side, created: new Date().toISOString(), ...note, ...(newBase !== undefined ? { idmapBase: newBase } : {}) };
   await writeFile(join(host.lxcpath, dst, 'lxdeck.json'), `${JSON.stringify(side, null, 2)}\n`, { mode: 0o644 });
+}
+
+/**
+ * The owner a container's directory has by its own `lxc.idmap`: the host uid and gid that root
+ * inside maps to (the `u 0 HOSTID N` and `g 0 HOSTID N` entries), or host root (0) for a
+ * privileged container. LXC's rule: lxc-create makes `<lxcpath>/NAME` 0770 and chowns it to the
+ * container's mapped root (lxccontainer.c do_create_container_dir, chown_mapped_root), so the
+ * container's root reaches its rootfs. lxc-copy and lxc-snapshot -r -N chown the new directory
+ * by the SOURCE's map, before lxdeck gives the new container its own range.
+ */
+export function containerDirOwner(cfg: Awaited<ReturnType<typeof readConfig>>): { uid: number; gid: number } {
+  const maps = cfg.getAll('lxc.idmap').map(parseIdmap).filter((m) => m !== null);
+  const root = (t: 'u' | 'g') => maps.find((m) => m.type === t && m.nsid === 0)?.hostid ?? 0;
+  return { uid: root('u'), gid: root('g') };
+}
+
+/** Chowns `<lxcpath>/NAME` (the directory only) to {@link containerDirOwner} of its config. */
+export async function ownContainerDir(dir: string, cfg: Awaited<ReturnType<typeof readConfig>>): Promise<void> {
+  const o = containerDirOwner(cfg);
+  await chown(dir, o.uid, o.gid);
 }
 
 /**
@@ -329,10 +352,11 @@ export async function renameContainer(host: CloneHost, oldName: string, newName:
     });
   }
   try {
-    await chown(newDir, dirSt.uid, dirSt.gid);
     await chmod(newDir, dirSt.mode & 0o7777);
     const cfgPath = join(newDir, 'config');
     const cfg = await readConfig(cfgPath);
+    // owned by the container's own root, by its idmap (which a rename keeps), whatever OLD's was
+    await ownContainerDir(newDir, cfg);
     const uts = renameIdentityKeys(cfg, oldCfg, oldName, newName, host.lxcpath);
     await writeConfig(cfgPath, cfg);
     const rootfs = dirRootfs(cfg.get('lxc.rootfs.path'));

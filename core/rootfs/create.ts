@@ -10,7 +10,7 @@
  * hwaddr,veth.pair,ipv4.address,ipv4.gateway}, lxc.cgroup.* / lxc.cgroup2.*.
  */
 import { chownSync, existsSync, lstatSync, readFileSync, statSync, statfsSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Runner } from '../exec/runner.js';
@@ -18,7 +18,7 @@ import { LxdeckError, isLxdeckError } from '../errors.js';
 import { HostFs } from '../host/host-fs.js';
 import { parseMountInfo } from '../host/mountinfo.js';
 import { detectCgroupLayout, controllerDriver, joinPath, type CgroupLayout } from '../cgroup/layout.js';
-import { limitToConfigKeys, type ConfigKeyValue, type Limits } from '../cgroup/limits.js';
+import { checkCgroupFiles, limitToConfigChanges, sampleCgroupDir, type ConfigKeyValue, type Limits } from '../cgroup/limits.js';
 import { LxcConfig, netInterfaces, readConfig } from '../lxc/config.js';
 import { validateContainerName, validateIfName, vethName } from '../names.js';
 import { randomHwaddr } from '../network/hwaddr.js';
@@ -256,6 +256,8 @@ function sizeOf(what: string, v: string | number | undefined): LimitValue | unde
  * Checks and normalises every create option; writes nothing and runs nothing
  * (the wizard calls it on its summary step).
  * @param env.layout the host's cgroup layout, to pick the config keys for limits
+ * @param env.cgroupFs the host's files the layout was read from: when given, a limit whose cgroup
+ *   file the host lacks is refused (limits.ts checkCgroupFiles, as `lxdeck limits` does)
  * @param env.template looks a template up by name (throws E_TEMPLATE for an unknown one)
  * @param env.security what the host has for AppArmor and seccomp; read from the host
  *   (detectHostSecurity, core/checkconfig's Security checks) only when an AppArmor profile is given
@@ -268,7 +270,7 @@ function sizeOf(what: string, v: string | number | undefined): LimitValue | unde
 export function planCreate(
   name: string,
   opts: CreateOptions,
-  env: { defaultBridge: string; layout: CgroupLayout; template(name: string): Template; lxcpath?: string; security?: HostSecurity },
+  env: { defaultBridge: string; layout: CgroupLayout; template(name: string): Template; lxcpath?: string; security?: HostSecurity; cgroupFs?: HostFs },
 ): CreatePlan {
   validateContainerName(name);
   const templateName = opts.template ?? 'busybox';
@@ -320,7 +322,10 @@ export function planCreate(
       throw new LxdeckError('E_INVALID_VALUE', `CPU weight ${JSON.stringify(String(opts.cpuWeight))} is not a whole number 1..10000`, { hint: 'the default weight is 100; 200 gets twice the CPU time of a default container under contention' });
     limits.cpuWeight = w;
   }
-  const limitKeys = limitToConfigKeys(limits, env.layout);
+  const changes = limitToConfigChanges(limits, env.layout);
+  const limitKeys = changes.set;
+  const cgFs = env.cgroupFs;
+  if (cgFs) checkCgroupFiles(cgFs, changes.writes, (w) => sampleCgroupDir(cgFs, env.layout, w.driver, w.controller), true);
   if (limits.swap !== undefined && controllerDriver('memory', env.layout) === 'v1') {
     const memsw = joinPath(env.layout.v1.memory, 'memory.memsw.limit_in_bytes');
     if (!existsSync(memsw))
@@ -633,7 +638,13 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
   const signal = opts.signal;
   const cancelled = () => new LxdeckError('E_CANCELLED', `create of ${name} cancelled; nothing was left behind`);
   const layout = host.layout ?? detectCgroupLayout(new HostFs('/'));
-  const plan = planCreate(name, opts, { defaultBridge: host.defaultBridge, layout, template: (t) => host.template(t), lxcpath: host.lxcpath });
+  const plan = planCreate(name, opts, {
+    defaultBridge: host.defaultBridge,
+    layout,
+    template: (t) => host.template(t),
+    lxcpath: host.lxcpath,
+    ...(host.layout ? {} : { cgroupFs: new HostFs('/') }),
+  });
   if (plan.backing === 'btrfs') await checkBtrfsHost(host.runner, host.lxcpath);
   if (plan.backing === 'lvm') await checkLvmHost(host.runner, plan.lvm!, name);
   if (plan.backing === 'zfs') await checkZfsHost(host.runner, plan.zfsRoot!, name);
@@ -865,6 +876,9 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
           });
       }
       await unlink(join(staging!, STAGING_OWNER));
+      // the container directory is owned by the container's own root, as lxc-create makes it
+      // (do_create_container_dir chowns it to the mapped root); host root for a privileged one
+      if (reserved.idmapBase !== undefined) await chown(staging!, reserved.idmapBase, reserved.idmapBase);
       await rename(staging!, final);
       staging = undefined;
       lvMade = undefined; // the container's now

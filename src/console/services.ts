@@ -53,6 +53,12 @@ export interface CreateEnv {
   backings?: Backing[];
   /** the active LVM thin pools as `VG/POOL` (core/rootfs/backings activeThinPools); the storage step offers them when lvm is chosen */
   lvmPools?: string[];
+  /**
+   * The host-wide address record of `bridge` (core/hoststate readBridge: its subnet as the
+   * bridge's address `10.0.3.1/24`, and every address held, by whom), as last written; null when
+   * there is none. The network step checks a static address against it and offers the next free one.
+   */
+  bridgeRecord?(bridge: string): { gateway: string | null; addresses: Record<string, { lxcpath?: string; name?: string; source?: string }> } | null;
 }
 
 /**
@@ -187,6 +193,7 @@ export function hostServices(engine: Backend, terminal?: TerminalHandOff): Conso
         security: detectHostSecurity(fs),
         backings: availableBackings(engine.lxcpath, fs),
         lvmPools: activeThinPools(fs),
+        bridgeRecord: (b: string) => (engine as { hostState?: { readBridge(b: string): ReturnType<NonNullable<CreateEnv['bridgeRecord']>> } }).hostState?.readBridge(b) ?? null,
       };
     },
     checkconfig: () => runCheckconfig({ fs: new HostFs('/'), runner: new ExecaRunner(), lxcpath: engine.lxcpath, bridge: defaultBridge }),

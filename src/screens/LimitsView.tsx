@@ -1,8 +1,8 @@
 /**
  * The resource sliders of one container: memory, swap, CPUs, CPU weight,
  * pids and I/O weight (src/state/limit-sliders.ts). ↑↓ choose a limit, ←→
- * move it a step, Shift+←→ or PgUp/PgDn a big step, `u` unlimited (the
- * default for a weight), digits or Enter type a value (the U1 size grammar
+ * move it a step, Shift+←→ or PgUp/PgDn a big step, `u` unlimited (a
+ * weight: its default; either removes the saved key), digits or Enter type a value (the U1 size grammar
  * shown). Each change is applied live to the running container's cgroup and
  * saved in its config through `engine.setLimits` (a stopped container: saved
  * only), a short pause after the last key so a held arrow sends one value;
@@ -213,7 +213,8 @@ export function LimitsView(props: ScreenProps & { name: string }): React.JSX.Ele
       case 'unlimited':
         if (!limits) return;
         setErrors((x) => ({ ...x, [d.id]: undefined }));
-        schedule(d.id, scale.unlimited ? 'max' : scale.start, 0);
+        // unlimited, or a weight's default: the limit's saved keys are removed (setLimits max / default)
+        schedule(d.id, 'max', 0);
         return;
       case 'type':
         setEditing('');

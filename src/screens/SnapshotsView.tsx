@@ -83,6 +83,9 @@ export function SnapshotsView(props: ScreenProps & { name: string }): React.JSX.
 
   const rows = ui.snaps ?? [];
   const dlg = ui.dialog;
+  // c is offered (not read-only, the engine can snapshot): only then does the screen suggest it
+  const createCmd = SNAPSHOT_COMMANDS.find((x) => x.id === 'create');
+  const canCreate = createCmd !== undefined && refusalOf(createCmd, ctx) === null;
   const hints = dlg
     ? hintsFor(dlg.kind === 'confirm' ? YES_NO_COMMANDS : DIALOG_COMMANDS, theme.ascii)
     : offeredHints(SNAPSHOT_COMMANDS, ctx, theme.ascii);
@@ -187,9 +190,23 @@ export function SnapshotsView(props: ScreenProps & { name: string }): React.JSX.
           break;
       }
       if (s.busy !== null) return; // one action at a time
-      if (c.id === 'create') return d({ type: 'open', dialog: { kind: 'comment', typed: '' } });
+      if (c.id === 'create') {
+        // LXC snapshots only a STOPPED container (so does every backend here): the prompt opens at
+        // once (keys typed meanwhile go into it), and closes with the refusal as soon as the state
+        // reads otherwise, before a comment is typed (the trial typed one, then was refused)
+        d({ type: 'open', dialog: { kind: 'comment', typed: '' } });
+        void engine
+          .info(name)
+          .then((i) => i.state, () => null)
+          .then((st) => {
+            if (!mounted.current || st === null || st === 'STOPPED' || get().dialog?.kind !== 'comment') return;
+            d({ type: 'close' });
+            d({ type: 'status', status: { kind: 'error', message: `${name} is ${st}: LXC snapshots only a STOPPED container`, hint: `stop it first (t in the list, or lxdeck stop ${name}), then press c here` } });
+          });
+        return;
+      }
       const sel = selectedSnapshot(s);
-      if (!sel) return d({ type: 'status', status: { kind: 'info', message: `${name} has no snapshot selected`, hint: 'press c to make one' } });
+      if (!sel) return d({ type: 'status', status: { kind: 'info', message: `${name} has no snapshot selected`, ...(canCreate ? { hint: 'press c to make one' } : {}) } });
       if (c.id === 'restore') return d({ type: 'open', dialog: { kind: 'confirm', what: 'restore', snap: sel.name } });
       if (c.id === 'delete') return d({ type: 'open', dialog: { kind: 'confirm', what: 'delete', snap: sel.name } });
       if (c.id === 'restoreAs') return d({ type: 'open', dialog: { kind: 'as', snap: sel.name, typed: `${name}-${sel.name}` } });
@@ -212,7 +229,7 @@ export function SnapshotsView(props: ScreenProps & { name: string }): React.JSX.
           height={tableRows}
           width={width}
           theme={theme}
-          empty={ui.snaps === null ? 'reading…' : `no snapshots of ${name}; press c to make one`}
+          empty={ui.snaps === null ? 'reading…' : `no snapshots of ${name}${canCreate ? '; press c to make one' : ''}`}
         />
         {dialog}
       </Box>

@@ -60,7 +60,7 @@ export interface SliderDef {
   grammar: string;
   /** a typed value; @throws LxdeckError E_INVALID_VALUE naming what is accepted */
   parse(text: string): SliderValue;
-  /** the LimitsInput for setLimits */
+  /** the LimitsInput for setLimits; 'max' (the `u` key): unlimited, or a weight's default, which removes the saved key */
   input(v: number | 'max'): LimitsInput;
   /** the value in effect */
   applied(a: AppliedLimits): SliderValue;
@@ -119,6 +119,8 @@ function intText(what: string, lo: number, hi: number, allowMax: boolean): (t: s
   };
 }
 
+/** A weight as shown: 'max' is what `u` sends, the default (no key saved). */
+const weightText = (v: SliderValue): string => (v === null ? 'not set' : v === 'max' ? 'default' : `${v}${v === 100 ? ' (default)' : ''}`);
 const bytesOrMax = (v: SliderValue): string => (v === null ? 'not set' : v === 'max' ? 'unlimited' : compactBytes(v));
 const live = (s: StatsSample | undefined): s is StatsSample => s !== undefined && s.state !== 'STOPPED';
 
@@ -188,10 +190,10 @@ export const SLIDERS: readonly SliderDef[] = [
     id: 'cpuWeight',
     label: 'CPU weight',
     scale: () => ({ min: 1, max: 10000, step: 10, bigStep: 100, unlimited: false, start: 100, log: true }),
-    format: (v) => (v === null ? 'not set' : v === 'max' ? 'max' : `${v}${v === 100 ? ' (default)' : ''}`),
-    grammar: 'a whole number 1..10000; 100 is the default, 200 gets twice the share of CPU time when CPUs are busy',
+    format: weightText,
+    grammar: 'a whole number 1..10000; 100 is the default, 200 gets twice the share of CPU time when CPUs are busy; u: back to the default',
     parse: intText('CPU weight', 1, 10000, false),
-    input: (v) => ({ cpuWeight: v === 'max' ? 10000 : v }),
+    input: (v) => ({ cpuWeight: v === 'max' ? 'default' : v }),
     applied: (a) => a.cpuWeight,
     saved: (k) => {
       const w = savedKey(k, 'cpu.weight');
@@ -217,10 +219,10 @@ export const SLIDERS: readonly SliderDef[] = [
     id: 'ioWeight',
     label: 'I/O weight',
     scale: () => ({ min: 1, max: 10000, step: 10, bigStep: 100, unlimited: false, start: 100, log: true }),
-    format: (v) => (v === null ? 'not set' : v === 'max' ? 'max' : `${v}${v === 100 ? ' (default)' : ''}`),
-    grammar: 'a whole number 1..10000; 100 is the default (v1 blkio.weight 500)',
+    format: weightText,
+    grammar: 'a whole number 1..10000; 100 is the default (v1 blkio.bfq.weight 100, CFQ\'s blkio.weight 500); u: back to the default',
     parse: intText('I/O weight', 1, 10000, false),
-    input: (v) => ({ ioWeight: v === 'max' ? 10000 : v }),
+    input: (v) => ({ ioWeight: v === 'max' ? 'default' : v }),
     applied: (a) => a.ioWeight,
     saved: (k) => {
       const w = savedKey(k, 'io.weight', 'io.bfq.weight');

@@ -13,6 +13,7 @@ import type { TemplateManifest } from '../../core/rootfs/template.js';
 import type { CreateOptions, ProgressEvent } from '../../core/types.js';
 import type { CreateEnv } from '../console/services.js';
 import { randomHwaddr } from '../../core/network/hwaddr.js';
+import { contains, formatCidr, formatIpv4, networkOf, nextFreeAddress, parseCidr, parseIpv4 } from '../../core/network/ipv4.js';
 
 /** The wizard's steps in order; `progress` and `done` follow the summary. */
 export const STEPS = ['name', 'template', 'options', 'network', 'resources', 'storage', 'security', 'summary', 'progress', 'done'] as const;
@@ -196,7 +197,55 @@ const ADDRESSING_LABELS: Record<Addressing, string> = {
 };
 
 /** The fields of a form step (name, options, network, resources, security); [] for the others. */
-export function fieldsOf(step: StepId, values: WizardValues, env: Pick<CreateEnv, 'defaultBridge' | 'templates' | 'bridges' | 'security' | 'backings' | 'lvmPools'>): Field[] {
+/**
+ * The next free address of `bridge`'s subnet by its host-wide record (the bridge's own address
+ * and every address held are taken), as `A.B.C.D/PREFIX`; null when the bridge has no record
+ * with a subnet yet (it is made at create) or the subnet is full.
+ */
+export function nextFreeOn(bridge: string, env: Pick<CreateEnv, 'bridgeRecord'>): string | null {
+  const rec = env.bridgeRecord?.(bridge);
+  if (!rec?.gateway) return null;
+  try {
+    const gw = parseCidr(rec.gateway);
+    const ip = nextFreeAddress(gw, [gw.addr, ...Object.keys(rec.addresses).map(parseIpv4)]);
+    return `${formatIpv4(ip)}/${gw.prefix}`;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What the network step can tell of a static address before the create does, from the bridge's
+ * host-wide record (core/hoststate): off the bridge's subnet, the bridge's own address, or held
+ * by another container (of any lxcpath). Null when fine or not known (no record yet).
+ */
+export function staticAddressError(bridge: string, text: string, env: Pick<CreateEnv, 'bridgeRecord'>): { message: string; hint?: string } | null {
+  const rec = env.bridgeRecord?.(bridge);
+  if (!rec?.gateway) return null;
+  let want: ReturnType<typeof parseCidr>;
+  let gw: ReturnType<typeof parseCidr>;
+  try {
+    want = parseCidr(text.trim());
+    gw = parseCidr(rec.gateway);
+  } catch {
+    return null; // planCreate says what is wrong with the text
+  }
+  const next = nextFreeOn(bridge, env);
+  const hint = next ? `the next free address of ${bridge} is ${next}` : `choose "static, next free address"`;
+  const subnet = `${formatIpv4(networkOf(gw))}/${gw.prefix}`;
+  if (!contains(gw, want.addr) || want.prefix !== gw.prefix)
+    return { message: `${formatCidr(want)} is not on ${bridge}'s subnet ${subnet}`, hint };
+  if (want.addr === gw.addr) return { message: `${formatIpv4(want.addr)} is ${bridge}'s own address (the gateway)`, hint };
+  const holder = rec.addresses[formatIpv4(want.addr)];
+  if (holder && holder.source !== 'bridge')
+    return {
+      message: `${formatIpv4(want.addr)} is in use on ${bridge}${holder.name ? ` by ${holder.name}${holder.lxcpath ? ` (${holder.lxcpath})` : ''}` : holder.source === 'neighbour' ? ' (a host answers at it)' : ''}`,
+      hint,
+    };
+  return null;
+}
+
+export function fieldsOf(step: StepId, values: WizardValues, env: Pick<CreateEnv, 'defaultBridge' | 'templates' | 'bridges' | 'security' | 'backings' | 'lvmPools' | 'bridgeRecord'>): Field[] {
   switch (step) {
     case 'storage': {
       const bs = backingsOf(env);
@@ -259,7 +308,14 @@ export function fieldsOf(step: StepId, values: WizardValues, env: Pick<CreateEnv
       ];
       if (values.addressing === 'static') {
         out.push(
-          { id: 'ipv4', label: 'address', kind: 'text', value: values.ipv4, placeholder: 'A.B.C.D/PREFIX, e.g. 10.0.3.5/24', help: 'lxc.net.0.ipv4.address, with the prefix length' },
+          {
+            id: 'ipv4',
+            label: 'address',
+            kind: 'text',
+            value: values.ipv4,
+            placeholder: ((n) => (n ? `A.B.C.D/PREFIX, e.g. ${n} (the next free one)` : `A.B.C.D/PREFIX on ${values.bridge}'s subnet`))(nextFreeOn(values.bridge, env)),
+            help: 'lxc.net.0.ipv4.address, with the prefix length',
+          },
           { id: 'gateway', label: 'gateway', kind: 'text', value: values.gateway, placeholder: '(the bridge\'s address when on its subnet)', help: 'lxc.net.0.ipv4.gateway, inside the address\'s subnet' },
         );
       }
@@ -478,6 +534,10 @@ export function checkStep(step: StepId, values: WizardValues, env: CreateEnv, ta
     return { error: { message: `a container named ${values.name} already exists`, hint: 'choose another name' } };
   if (ORDER(step) >= ORDER('network')) {
     if (values.addressing === 'static' && !values.ipv4.trim()) return { error: { message: 'give the static address (A.B.C.D/PREFIX)', hint: 'or choose "static, next free address" or DHCP' } };
+    if (values.addressing === 'static') {
+      const bad = staticAddressError(values.bridge, values.ipv4, env);
+      if (bad) return { error: bad };
+    }
     if (values.mac === 'given' && !values.hwaddr.trim()) return { error: { message: 'give the MAC address (xx:xx:xx:xx:xx:xx)', hint: 'or choose a generated one' } };
   }
   if (ORDER(step) >= ORDER('security')) {

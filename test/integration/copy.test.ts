@@ -28,6 +28,16 @@ describe.runIf(RUN_LXC)('integration: copy (full, dir) with a new identity', () 
     const base = parseIdmap(key(dst, 'lxc.idmap')!)!.hostid;
     expect(base).not.toBe(parseIdmap(key(src, 'lxc.idmap')!)!.hostid);
     expect(statSync(join(env.lxcpath, dst, 'rootfs', 'etc', 'passwd')).uid).toBe(base);
+    // each container's directory and rootfs are owned by its own root (lxc-create's rule), never
+    // by another's: the trial found a copy's directory owned by the source's base
+    for (const n of [src, dst]) {
+      const b = parseIdmap(key(n, 'lxc.idmap')!)!.hostid;
+      for (const p of [join(env.lxcpath, n), join(env.lxcpath, n, 'rootfs')]) expect({ p, uid: statSync(p).uid, gid: statSync(p).gid }).toEqual({ p, uid: b, gid: b });
+    }
+    // a rename of the copy (the trial's next step) keeps it owned by its own root
+    await engine.rename(dst, `${dst}r`);
+    await engine.rename(`${dst}r`, dst);
+    expect(statSync(join(env.lxcpath, dst)).uid).toBe(base);
     expect(readFileSync(join(env.lxcpath, dst, 'rootfs', 'etc', 'hostname'), 'utf8').trim()).toBe(dst);
     expect(JSON.parse(readFileSync(join(env.lxcpath, dst, 'lxdeck.json'), 'utf8')).copiedFrom).toBe(src);
     await engine.start(src);

@@ -75,8 +75,14 @@ describe.runIf(RUN_LXC)('integration: restart, snapshots, autostart, protection,
       expect((await engine.snapshots(c)).map((s) => s.name)).toEqual(['snap0', 'snap1']);
 
       writeFileSync(rootfile(c, 'root/marker'), 'second\n');
+      const identity = () => readFileSync(join(env.lxcpath, c, 'config'), 'utf8').split('\n').filter((l) => /^lxc\.(net\.\d+\.(hwaddr|veth\.pair|link|ipv4\.address|ipv4\.gateway)|idmap)\s*=/.test(l));
+      const idBefore = identity();
+      if (kind === 'unprivileged') expect(idBefore.join('\n')).toMatch(/hwaddr[\s\S]*idmap|idmap[\s\S]*hwaddr/);
       await engine.restoreSnapshot(c, 'snap0');
       expect(readFileSync(rootfile(c, 'root/marker'), 'utf8')).toBe('first\n');
+      // the trial: the MAC address changed (LXC's restore is a clone, which makes a new one); the
+      // container keeps its identity: hwaddr, veth name, bridge, address, idmap
+      expect(identity()).toEqual(idBefore);
       // the sidecar (protection, template, idmap base) survives LXC's destroy-and-clone
       expect((await engine.list()).find((x) => x.name === c)?.protected).toBe(true);
       expect(statSync(rootfile(c, 'root')).uid).toBe(ownerBefore);

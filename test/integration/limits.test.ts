@@ -5,7 +5,7 @@
  * stop and start (saved in the config); C3, U2, and lxc-cgroup style keys.
  * Under CI=true it fails (never skips) when root or LXC is missing.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecaRunner } from '../../core/exec/runner.js';
@@ -13,6 +13,7 @@ import { isLxdeckError } from '../../core/errors.js';
 import { HostFs } from '../../core/host/host-fs.js';
 import { detectCgroupLayout, controllerDriver } from '../../core/cgroup/layout.js';
 import { readCgroupPaths } from '../../core/cgroup/paths.js';
+import { sampleCgroupDir } from '../../core/cgroup/limits.js';
 import { RUN_LXC, createNetlessContainer, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 import { localEngine } from '../../src/local-engine.js';
 
@@ -131,5 +132,57 @@ describe.runIf(RUN_LXC)('integration: limits through the engine', () => {
     await expect(engine.cgroupGet(name, 'pids.max')).rejects.toThrow(/not running/);
     await start();
     expect(await cgFile('memory', memFile)).toBe(String(96 * M));
+  });
+
+  // the trial: `limits web1 --io-weight 200` on a stopped container saved lxc.cgroup.blkio.weight on
+  // a host whose blkio has no such file, and the next lxc-start failed; nothing could unset it
+  const ioV1 = controllerDriver('blkio', layout) === 'v1';
+  const ioDir = sampleCgroupDir(fs, layout, ioV1 ? 'v1' : 'v2', ioV1 ? 'blkio' : 'io');
+  const ioFiles = (ioV1 ? ['blkio.weight', 'blkio.bfq.weight'] : ['io.weight', 'io.bfq.weight']).filter((f) => ioDir !== null && existsSync(join(ioDir, f)));
+
+  it('an I/O weight whose cgroup file this host lacks is refused before anything is saved, stopped or running', async () => {
+    expect(ioDir).not.toBeNull();
+    const pidsBefore = await cgFile('pids', 'pids.max');
+    const before = readFileSync(cfgPath, 'utf8');
+    // running: refused before any write (pids.max, given with it, is unchanged)
+    const live = await engine.setLimits(name, { pids: '61', ioWeight: '200' }).catch((x: unknown) => x);
+    if (ioFiles.length === 0) {
+      expect(isLxdeckError(live, 'E_UNSUPPORTED')).toBe(true);
+      expect((live as Error).message).toMatch(/cannot write \S+\/blkio\.weight: no such file|cannot write \S+\/io\.weight: no such file/);
+      expect(await cgFile('pids', 'pids.max')).toBe(pidsBefore);
+      expect(readFileSync(cfgPath, 'utf8')).toBe(before);
+    } else {
+      expect(live).toMatchObject({ live: true });
+    }
+    // stopped: refused with the file named and a hint, the config unchanged
+    await lxc('lxc-stop', ['-k']);
+    const saved = await engine.setLimits(name, { ioWeight: '200' }).catch((x: unknown) => x);
+    if (ioFiles.length === 0) {
+      expect(isLxdeckError(saved, 'E_UNSUPPORTED')).toBe(true);
+      expect((saved as Error).message).toMatch(/cannot save lxc\.cgroup2?\.(blkio|io)\.weight: .*no such file/);
+      expect((saved as { hint?: string }).hint).toMatch(/BFQ/);
+      expect(readFileSync(cfgPath, 'utf8')).not.toMatch(/weight/);
+    } else {
+      expect((saved as { saved: { key: string }[] }).saved[0].key).toMatch(new RegExp(ioFiles[0].replace('.', '\\.')));
+    }
+    await start();
+  });
+
+  it('--io-weight default removes a saved weight key (one this host lacks, so the container starts again); max removes a limit', async () => {
+    await lxc('lxc-stop', ['-k']);
+    // what the trial's lxdeck had saved
+    writeFileSync(cfgPath, readFileSync(cfgPath, 'utf8') + 'lxc.cgroup.blkio.weight = 1000\n');
+    if (ioFiles.length === 0 || !ioFiles.includes('blkio.weight')) {
+      await expect(lxc('lxc-start', ['-d'], 'file')).rejects.toThrow(/lxc-start/);
+    }
+    const r = await engine.setLimits(name, { ioWeight: 'default', memory: 'max' });
+    expect(r.removed).toEqual(expect.arrayContaining(['lxc.cgroup.blkio.weight', memKey]));
+    const cfg = readFileSync(cfgPath, 'utf8');
+    expect(cfg).not.toMatch(/weight/);
+    expect(cfg).not.toContain(memKey);
+    await start();
+    expect(await cgFile('memory', memFile)).toMatch(/^(max|\d{16,})$/);
+    // on a running container default is written where the file exists, skipped where it does not
+    await expect(engine.setLimits(name, { ioWeight: 'default' })).resolves.toMatchObject({ live: true });
   });
 });

@@ -73,6 +73,9 @@ describe.runIf(RUN_LXC)('integration: rename (lxc-copy -R) and restore --as', ()
     for (const k of ['lxc.net.0.hwaddr', 'lxc.net.0.ipv4.address', 'lxc.net.0.veth.pair', 'lxc.uts.name', 'lxc.idmap']) expect(key(r, k)).not.toBe(key(b, k));
     expect(readFileSync(join(env.lxcpath, r, 'rootfs', 'etc', 'hostname'), 'utf8').trim()).toBe(r);
     expect(JSON.parse(readFileSync(join(env.lxcpath, r, 'lxdeck.json'), 'utf8')).restoredFrom).toBe(`${b}/snap0`);
+    // its directory and rootfs are owned by its own root, not by b's (the trial's web1-snap1)
+    const base = Number(key(r, 'lxc.idmap')!.split(/\s+/)[2]);
+    for (const p of [join(env.lxcpath, r), join(env.lxcpath, r, 'rootfs')]) expect([p, statSync(p).uid, statSync(p).gid]).toEqual([p, base, base]);
     await engine.start(b);
     await engine.start(r);
     ping(addr(b));

@@ -1,4 +1,9 @@
 import React from 'react';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HostState } from '../../core/hoststate/index.js';
+import { ExecaRunner } from '../../core/exec/runner.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/App.js';
 import { displayWidth } from '../../components/text.js';
@@ -185,6 +190,46 @@ describe('create wizard', () => {
     await s.press(KEY.enter);
     await s.waitFor((x) => x.includes('Created deb'));
     expect((e.callsOf('create')[0][1] as CreateOptions).options).toEqual({ packages: 'less' });
+  });
+
+  it("the network step checks a static address against the bridge's host-wide record: in use, off the subnet; the example is the next free one", async () => {
+    // a real host state directory with lxdeckbr0's record, as core/hoststate writes it
+    const dir = mkdtempSync(join(tmpdir(), 'lxdeck-wizard-state-'));
+    try {
+      mkdirSync(join(dir, 'bridges'));
+      writeFileSync(
+        join(dir, 'bridges', 'lxdeckbr0.json'),
+        JSON.stringify({ version: 1, bridge: 'lxdeckbr0', gateway: '10.213.57.1/24', lxcpaths: ['/tmp/trial-lxc'], addresses: { '10.213.57.1': { source: 'bridge' }, '10.213.57.2': { lxcpath: '/tmp/trial-lxc', name: 'web1', source: 'config' } }, updated: new Date().toISOString() }),
+      );
+      const hs = new HostState({ dir, runner: new ExecaRunner() });
+      const e = new FakeEngine();
+      r = renderAt(<App engine={e} refreshMs={0} theme={theme} services={{ createEnv: () => ({ ...fakeCreateEnv(['br-lan']), bridgeRecord: (b: string) => hs.readBridge(b) }) }} />, 80, 24);
+      const s = r;
+      await openWizard(s);
+      await s.press('web2', KEY.enter);
+      await s.waitFor(step(2, 'Template'));
+      await s.press(KEY.enter);
+      await s.waitFor(step(3, 'Network'));
+      await s.press(KEY.down, RIGHT, KEY.down);
+      let f = await s.waitFor((x) => x.includes('e.g. 10.213.57.3/24 (the next free one)'), 'the example on the subnet');
+      expect(f).not.toContain('10.0.3.5');
+      await s.press('10.213.57.2/24', KEY.enter);
+      f = await s.waitFor((x) => x.includes('10.213.57.2 is in use on lxdeckbr0 by web1 (/tmp/trial-lxc)'), 'the address in use, at this step');
+      expect(f).toContain('hint: the next free address of lxdeckbr0 is 10.213.57.3/24');
+      expect(f).toMatch(/step 3 of 6: Network/);
+      for (let i = 0; i < 14; i++) await s.press(KEY.backspace);
+      await s.press('10.0.3.5/24', KEY.enter);
+      await s.waitFor((x) => x.includes("10.0.3.5/24 is not on lxdeckbr0's subnet 10.213.57.0/24"), 'off the subnet');
+      for (let i = 0; i < 14; i++) await s.press(KEY.backspace);
+      await s.press('10.213.57.1/24', KEY.enter);
+      await s.waitFor((x) => x.includes("10.213.57.1 is lxdeckbr0's own address"), 'the gateway');
+      for (let i = 0; i < 14; i++) await s.press(KEY.backspace);
+      await s.press('10.213.57.3/24', KEY.enter);
+      await s.waitFor(step(4, 'Resources'), 'a free address goes on');
+      expect(e.callsOf('create')).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('progress: phase, bar and log lines live; Esc cancels through the AbortSignal and nothing is made; back to the summary', async () => {

@@ -267,12 +267,19 @@ describe('the snapshots screen', () => {
     await s.press('n');
     let f = await s.waitFor((x) => x.includes('Snapshots of web') && x.includes('snap0') && x.includes('first one'), 'the list');
     expect(f).toContain('2026-12-04 23:10:00');
+    // the trial: c on a RUNNING container asked for a comment, then refused and lost it
+    await s.press('c');
+    f = await s.waitFor((x) => x.includes('web is RUNNING: LXC snapshots only a STOPPED container'), 'refused before asking');
+    expect(f).toContain('hint: stop it first');
+    expect(f).not.toContain('comment:');
+    e.setState('web', 'STOPPED');
     await s.press('c');
     await s.waitFor((x) => x.includes('comment:'));
     await s.press('before upgrade', KEY.enter);
     f = await s.waitFor((x) => x.includes('snapshot of web made') && x.includes('snap1') && x.includes('before upgrade'), 'made');
     expect(e.callsOf('snapshot')).toEqual([['web', { comment: 'before upgrade' }]]);
     expect(f).toContain('2 snapshots');
+    e.setState('web', 'RUNNING');
     await s.press('R');
     await s.waitFor((x) => x.includes('Restore web to snap0? y/n'));
     await s.press('y');
@@ -333,6 +340,24 @@ describe('sort across refreshes', () => {
 });
 
 describe('read-only mode', () => {
+  it('the snapshots screen of a container without snapshots does not suggest c, which is refused', async () => {
+    const e = new FakeEngine([summary('web')]);
+    const s = open(e, { readOnly: true, columns: 140 });
+    await s.waitFor((x) => hasRow(x, 'web'));
+    await s.press('n');
+    let f = await s.waitFor((x) => x.includes('no snapshots of web'), 'the empty list');
+    expect(f).not.toContain('press c');
+    await s.press('R');
+    f = await s.waitFor((x) => x.includes('read-only mode:'), 'refused');
+    expect(f).not.toContain('press c');
+    // not read-only: the same list suggests it
+    const e2 = new FakeEngine([summary('web')]);
+    const s2 = open(e2, { columns: 140 });
+    await s2.waitFor((x) => hasRow(x, 'web'));
+    await s2.press('n');
+    await s2.waitFor((x) => x.includes('no snapshots of web; press c to make one'), 'the suggestion');
+  });
+
   it('changing keys are hidden and refused; viewing keys still work', async () => {
     const e = new FakeEngine([summary('web', 'RUNNING')]);
     e.addSnapshot('web');

@@ -262,6 +262,19 @@ describe('resource sliders', () => {
     expect(e.callsOf('setLimits')[5]).toEqual(['web-01', { memory: 768 << 20 }]);
   });
 
+  it('u on a weight sends default (the saved key removed), not a weight that still writes a key', async () => {
+    const { e, s } = await openLimits();
+    await s.press(KEY.up); // I/O weight, the last slider
+    await s.press('u');
+    await s.waitFor(() => e.callsOf('setLimits').length === 1, 'the unset');
+    expect(e.callsOf('setLimits')[0]).toEqual(['web-01', { ioWeight: 'default' }]);
+    await s.press(KEY.up, KEY.up); // CPU weight
+    await s.press('u');
+    await s.waitFor(() => e.callsOf('setLimits').length === 2);
+    expect(e.callsOf('setLimits')[1]).toEqual(['web-01', { cpuWeight: 'default' }]);
+    expect(s.frame()).toMatch(/u unset/);
+  });
+
   it('keys held down send one value: the last', async () => {
     const { e, s } = await openLimits();
     await s.press(KEY.down, KEY.down); // CPUs

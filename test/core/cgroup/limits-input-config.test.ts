@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LxcConfig } from '../../../core/lxc/config.js';
 import { isLxdeckError } from '../../../core/errors.js';
-import { limitToConfigKeys, validateLimits } from '../../../core/cgroup/limits.js';
+import { limitToConfigChanges, limitToConfigKeys, validateLimits } from '../../../core/cgroup/limits.js';
 import type { CgroupLayout } from '../../../core/cgroup/layout.js';
 import { cgroupKeysOf, currentFromConfig, saveLimitKeys } from '../../../core/cgroup/limit-config.js';
 import { parseLimitsInput } from '../../../core/cgroup/limit-input.js';
@@ -51,7 +51,7 @@ describe('typed limits (parseLimitsInput)', () => {
     expect(() => parseLimitsInput({ cpus: '0' })).toThrow(/invalid number of CPUs/);
     const { limits } = parseLimitsInput({ cpus: '0.001' });
     expect(() => limitToConfigKeys(limits, V2)).toThrow(/below the kernel minimum/);
-    expect(limitToConfigKeys({ cpus: 'max' }, V2)).toEqual([{ key: 'lxc.cgroup2.cpu.max', value: 'max 100000' }]);
+    expect(limitToConfigChanges({ cpus: 'max' }, V2)).toMatchObject({ set: [], unset: ['lxc.cgroup2.cpu.max'] });
   });
 
   it('per-device I/O as DEV=RATE (MAJOR:MINOR or a device node), weights and pids in range', () => {

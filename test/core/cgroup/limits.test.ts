@@ -10,6 +10,7 @@ import {
   ignoredConfigKeys,
   ioWeightToBlkio,
   limitToCgroupFiles,
+  limitToConfigChanges,
   limitToConfigKeys,
   parseIoMax,
   readLimits,
@@ -59,7 +60,9 @@ describe('translation', () => {
       { key: 'lxc.cgroup.memory.limit_in_bytes', value: '2147483648' },
     ]);
     // hybrid: memory is on v1 there
-    expect(limitToConfigKeys({ memory: 'max' }, hybrid.layout)).toEqual([{ key: 'lxc.cgroup.memory.limit_in_bytes', value: '-1' }]);
+    expect(limitToConfigKeys({ memory: 512 * M }, hybrid.layout)).toEqual([{ key: 'lxc.cgroup.memory.limit_in_bytes', value: String(512 * M) }]);
+    // unlimited is the kernel's default: the key is removed, not saved as -1
+    expect(limitToConfigChanges({ memory: 'max' }, hybrid.layout)).toMatchObject({ set: [], unset: ['lxc.cgroup.memory.limit_in_bytes'] });
   });
 
   it('C3: lxc.cgroup.* keys are flagged on a v2-only host, lxc.cgroup2.* on v1, with the replacement', () => {
@@ -265,8 +268,10 @@ describe('applyLimit on fixture copies', () => {
 
   it('a missing file is an error naming the file and value', () => {
     t = openTree('h1', true);
-    const e = caught(() => applyLimit(t!.paths, { pids: 10 }, t!.fs));
-    expect(e.code).toBe('E_NOT_FOUND');
-    expect(e.message).toContain('/cgroup2/lxc.payload.web1/pids.max');
+    const e = caught(() => applyLimit(t!.paths, { memory: 64 * M, pids: 10 }, t!.fs));
+    expect(e.code).toBe('E_UNSUPPORTED');
+    expect(e.message).toContain('/cgroup2/lxc.payload.web1/pids.max: no such file');
+    // refused before anything was written: memory.max, which exists, is as it was
+    expect(readFileSync(join(t!.root, 'cgroup2/lxc.payload.web1/memory.max'), 'utf8').trim()).not.toBe(String(64 * M));
   });
 });

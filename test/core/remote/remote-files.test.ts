@@ -103,7 +103,13 @@ describe('readThrough: the local answer over a copy, learnt in a few requests', 
       const sp = await readThrough(reader(root).read, SEED.slice(0, -1), (s) => planContainerLimits(s, 'web1', LxcConfig.parse(s.readText(CONFIG), CONFIG), null, limitsOfInput(s, { memory: '64M' })));
       expect(sp.value.live).toBe(false);
       expect(sp.value.written).toEqual([]);
-      expect(sp.rounds).toBe(1);
+      // the memory file is looked for in another cgroup of the hierarchy (the key must not name a
+      // file the host lacks): the hierarchy's listing, then that cgroup's: two requests more at most
+      expect(sp.rounds).toBeLessThanOrEqual(3);
+      const { config: sc, ...srest } = sp.value;
+      const { config: slc, ...slrest } = planContainerLimits(fs, 'web1', cfg(), null, limitsOfInput(fs, { memory: '64M' }));
+      expect(srest).toEqual(slrest);
+      expect(sc.toString()).toBe(slc.toString());
     });
   }
 
