@@ -10,6 +10,7 @@ import { DEFAULT_BRIDGE, DEFAULT_LXCPATH, type Engine } from '../core/engine.js'
 import { loadTemplates, localEngine } from './local-engine.js';
 import { LxdeckError } from '../core/errors.js';
 import { CONTAINER_NAME_RULE } from '../core/names.js';
+import { checkLxcpath } from '../core/lxcpath.js';
 import type { ContainerSummary } from '../core/types.js';
 import { abortOnSignals } from '../core/rootfs/create.js';
 import type { TemplateManifest } from '../core/rootfs/template.js';
@@ -210,6 +211,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
       throw new LxdeckError('E_USAGE', `${action === program ? 'the console' : `lxdeck ${action.name()}`} does not work on a remote (${activeRemote}) yet`, {
         hint: `on a remote: ${[...REMOTE_VERBS].join(', ')}`,
       });
+    // the one check of the lxcpath, before any verb (or the console) reads it or records it in host state
+    const verb = action === program ? undefined : action.parent === program ? action.name() : action.parent?.name();
+    if (g().lxcpath.trim() === '' || (activeRemote === undefined && verb !== 'remote')) {
+      const src = program.getOptionValueSource('lxcpath');
+      program.setOptionValueWithSource('lxcpath', checkLxcpath(g().lxcpath).path, src);
+    }
     cliLxcpath = program.getOptionValueSource('lxcpath') === 'cli' ? g().lxcpath : undefined;
   });
 
@@ -280,6 +287,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
             ? `no containers in ${g().lxcpath}`
             : `no containers: ${g().lxcpath} does not exist`;
       out(o.json ? JSON.stringify(list, null, 2) : list.length ? lsTable(list) : none);
+      if (!o.json && activeRemote === undefined && !existsSync(g().lxcpath))
+        process.stderr.write(`hint: lxdeck create NAME makes it (as lxc-create does); or name another with --lxcpath (default ${DEFAULT_LXCPATH})\n`);
     });
 
   program

@@ -1,0 +1,63 @@
+/**
+ * Findings of a fresh user's trial of the command line (branch trialfix2): the lxcpath checked
+ * once for every verb, --json on the state verbs, suggested commands that keep --lxcpath, an
+ * unknown remote, exit statuses, read-only verbs as a user, top on a pipe, hints.
+ */
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RUN_LXC, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { runCli } from '../helpers/cli.js';
+
+const id = uniq(3);
+const bridge = `lxtf${id}`;
+const env = tempLxcpath([bridge]);
+const n = (s: string) => `${s}-${id}`;
+const cliEnv = { LXDECK_LXCPATH: env.lxcpath, LXDECK_BRIDGE: bridge };
+
+describe.runIf(RUN_LXC)('cli: findings of a fresh-user trial', () => {
+  requireLxc();
+  afterAll(() => {
+    env.cleanup();
+    expect(existsSync(env.lxcpath)).toBe(false);
+    expect(linkExists(bridge)).toBe(false);
+  });
+
+  it('checks the lxcpath once for every verb: empty refused (2), a file refused (2) with a hint, nothing recorded first', () => {
+    const stateDir = process.env.LXDECK_STATE_DIR!;
+    const before = existsSync(stateDir) ? readdirSync(stateDir).sort() : [];
+    for (const args of [['--lxcpath', '', 'create', n('e1')], ['--lxcpath', '', 'ls'], ['start', n('e1')]]) {
+      const r = runCli(args, args[0] === '--lxcpath' ? { LXDECK_BRIDGE: bridge } : { LXDECK_LXCPATH: '', LXDECK_BRIDGE: bridge });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^lxdeck: the lxcpath is empty/m);
+      expect(r.stderr).toMatch(/^hint: /m);
+    }
+    const file = join(env.lxcpath, 'afile');
+    writeFileSync(file, '');
+    for (const verb of [['ls'], ['create', n('f1')], ['info', n('f1')], ['stats', '--count', '1']]) {
+      const r = runCli(['--lxcpath', file, ...verb], { LXDECK_BRIDGE: bridge });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`lxdeck: the lxcpath ${file} is not a directory`);
+      expect(r.stderr).toMatch(/^hint: /m);
+      expect(r.stderr).not.toMatch(/ENOTDIR|ENOENT/);
+    }
+    const r = runCli(['--lxcpath', join(file, 'sub'), 'ls']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/a parent of it is a file/);
+    expect(existsSync(stateDir) ? readdirSync(stateDir).sort() : []).toEqual(before);
+  });
+
+  it('takes a relative lxcpath from the current directory for ls and create alike; ls of a missing one says so with a hint', () => {
+    const ls = runCli(['--lxcpath', 'rel', 'ls'], {}, { cwd: env.lxcpath });
+    expect(ls.status, ls.stderr).toBe(0);
+    expect(ls.stdout).toContain(`no containers: ${join(env.lxcpath, 'rel')} does not exist`);
+    expect(ls.stderr).toMatch(/^hint: lxdeck .*create NAME makes it/m);
+    const c = runCli(['--lxcpath', 'rel', 'create', n('r1'), '--privileged'], { LXDECK_BRIDGE: bridge }, { cwd: env.lxcpath });
+    expect(c.status, c.stderr).toBe(0);
+    expect(existsSync(join(env.lxcpath, 'rel', n('r1'), 'config'))).toBe(true);
+    const ls2 = runCli(['--lxcpath', 'rel', 'ls', '--json'], {}, { cwd: env.lxcpath });
+    expect((JSON.parse(ls2.stdout) as { name: string }[]).map((x) => x.name)).toEqual([n('r1')]);
+    const d = runCli(['--lxcpath', join(env.lxcpath, 'rel'), 'destroy', n('r1')], { LXDECK_BRIDGE: bridge });
+    expect(d.status, d.stderr).toBe(0);
+  });
+});
