@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RUN_LXC, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { RUN_LXC, createNetlessContainer, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 import { runCli } from '../helpers/cli.js';
 
 const id = uniq(3);
@@ -59,5 +59,35 @@ describe.runIf(RUN_LXC)('cli: findings of a fresh-user trial', () => {
     expect((JSON.parse(ls2.stdout) as { name: string }[]).map((x) => x.name)).toEqual([n('r1')]);
     const d = runCli(['--lxcpath', join(env.lxcpath, 'rel'), 'destroy', n('r1')], { LXDECK_BRIDGE: bridge });
     expect(d.status, d.stderr).toBe(0);
+  });
+
+  it('start, stop, freeze, unfreeze, restart, destroy and protect take --json: one entry per name, even one, with the exit status of the text form', async () => {
+    const c = n('js');
+    await createNetlessContainer(env.lxcpath, c);
+    type Entry = { name: string; ok: boolean; state?: string; pid?: number | null; destroyed?: boolean; error?: { code: string; message: string; hint?: string } };
+    const run = (...a: string[]) => {
+      const r = runCli([...a, '--json'], cliEnv);
+      return { ...r, entries: JSON.parse(r.stdout) as Entry[] };
+    };
+    const s = run('start', c, n('none'));
+    expect(s.status).toBe(1);
+    expect(s.stderr).toBe('');
+    expect(s.entries[0]).toMatchObject({ name: c, ok: true, state: 'RUNNING' });
+    expect(s.entries[0].pid).toBeGreaterThan(1);
+    expect(s.entries[1]).toMatchObject({ name: n('none'), ok: false, error: { code: 'E_NOT_FOUND' } });
+    expect(run('freeze', c).entries).toEqual([{ name: c, ok: true, state: 'FROZEN' }]);
+    expect(run('unfreeze', c).entries).toEqual([{ name: c, ok: true, state: 'RUNNING' }]);
+    const one = run('destroy', c);
+    expect(one.status).toBe(1);
+    expect(one.entries).toMatchObject([{ name: c, ok: false, error: { code: 'E_RUNNING' } }]);
+    const bad = run('stop', 'a/b');
+    expect(bad.status).toBe(2);
+    expect(bad.entries).toMatchObject([{ name: 'a/b', ok: false, error: { code: 'E_NAME_INVALID' } }]);
+    expect(run('protect', c, 'on').entries).toEqual([{ name: c, ok: true, protected: true }]);
+    expect(run('protect', c, 'off').status).toBe(0);
+    expect(run('stop', c, '--kill').entries).toEqual([{ name: c, ok: true, state: 'STOPPED', pid: null }]);
+    const d = run('destroy', c);
+    expect(d.status).toBe(0);
+    expect(d.entries).toEqual([{ name: c, ok: true, destroyed: true }]);
   });
 });
