@@ -11,6 +11,7 @@ import { loadTemplates, localEngine } from './local-engine.js';
 import { LxdeckError } from '../core/errors.js';
 import { CONTAINER_NAME_RULE } from '../core/names.js';
 import { checkLxcpath } from '../core/lxcpath.js';
+import { setSuggestionContext, suggestCommand } from '../core/suggest.js';
 import type { ContainerSummary } from '../core/types.js';
 import { abortOnSignals } from '../core/rootfs/create.js';
 import type { TemplateManifest } from '../core/rootfs/template.js';
@@ -218,6 +219,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       program.setOptionValueWithSource('lxcpath', checkLxcpath(g().lxcpath).path, src);
     }
     cliLxcpath = program.getOptionValueSource('lxcpath') === 'cli' ? g().lxcpath : undefined;
+    // every suggested `lxdeck VERB` (hints, messages) acts where this run acts
+    setSuggestionContext({ lxcpath: activeRemote === undefined ? g().lxcpath : cliLxcpath, remote: activeRemote, verbs: program.commands.map((c) => c.name()) });
   });
 
   program.allowExcessArguments(true);
@@ -288,7 +291,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
             : `no containers: ${g().lxcpath} does not exist`;
       out(o.json ? JSON.stringify(list, null, 2) : list.length ? lsTable(list) : none);
       if (!o.json && activeRemote === undefined && !existsSync(g().lxcpath))
-        process.stderr.write(`hint: lxdeck create NAME makes it (as lxc-create does); or name another with --lxcpath (default ${DEFAULT_LXCPATH})\n`);
+        process.stderr.write(`hint: ${suggestCommand(['create', 'NAME'])} makes it (as lxc-create does); or name another with --lxcpath (default ${DEFAULT_LXCPATH})\n`);
     });
 
   program

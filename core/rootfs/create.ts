@@ -9,6 +9,7 @@
  * lxc.uts.name, lxc.rootfs.path, lxc.idmap, lxc.net.0.{type,link,flags,name,
  * hwaddr,veth.pair,ipv4.address,ipv4.gateway}, lxc.cgroup.* / lxc.cgroup2.*.
  */
+import { addressingArgs } from '../suggest.js';
 import { chownSync, existsSync, lstatSync, readFileSync, statSync, statfsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -947,10 +948,12 @@ function shellQuote(a: string): string {
 /**
  * The `lxdeck create` command line equivalent to `opts` (the wizard's summary shows it).
  * Values of template options whose name holds "password" are shown as `***`.
+ * @param where.lxcpath the lxcpath it is made in: `--lxcpath P` leads the argv unless it is LXC's default
  * @returns the argv (without `lxdeck`) and the line quoted for a POSIX shell
  */
-export function createCommandLine(name: string, opts: CreateOptions): { argv: string[]; line: string } {
-  const argv = ['create', name];
+export function createCommandLine(name: string, opts: CreateOptions, where: { lxcpath?: string } = {}): { argv: string[]; line: string } {
+  // --lxcpath when it is not /var/lib/lxc: the line must act where the wizard acts (core/suggest.ts)
+  const argv = [...addressingArgs({ lxcpath: where.lxcpath }), 'create', name];
   const add = (flag: string, v: string | number | undefined) => {
     if (v !== undefined) argv.push(flag, String(v));
   };

@@ -80,6 +80,10 @@ describe.runIf(RUN_LXC)('cli: findings of a fresh-user trial', () => {
     const one = run('destroy', c);
     expect(one.status).toBe(1);
     expect(one.entries).toMatchObject([{ name: c, ok: false, error: { code: 'E_RUNNING' } }]);
+    // the suggested command acts on this lxcpath, not /var/lib/lxc
+    expect(one.entries[0].error?.hint).toContain(`lxdeck --lxcpath ${env.lxcpath} stop ${c}`);
+    const text = runCli(['destroy', c], cliEnv);
+    expect(text.stderr).toContain(`hint: stop it first (lxdeck --lxcpath ${env.lxcpath} stop ${c})`);
     const bad = run('stop', 'a/b');
     expect(bad.status).toBe(2);
     expect(bad.entries).toMatchObject([{ name: 'a/b', ok: false, error: { code: 'E_NAME_INVALID' } }]);
