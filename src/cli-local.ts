@@ -76,6 +76,9 @@ let cliLxcpath: string | undefined;
 /** The verbs that work on a remote (--remote NAME or NAME:container); the others refuse with E_USAGE. */
 const REMOTE_VERBS = new Set(['ls', 'info', 'create', 'start', 'stop', 'restart', 'freeze', 'unfreeze', 'destroy', 'copy', 'rename', 'snapshot', 'snapshots', 'restore', 'snapshot-delete', 'autostart', 'attach', 'console', 'stats', 'limits', 'cgroup', 'remote']);
 
+/** The positional arguments that hold container names (checked for REMOTE:NAME of an unknown remote). */
+const CONTAINER_ARGS = new Set(['name', 'names', 'args', 'src', 'dst', 'old', 'new']);
+
 /** The remotes store (LXDECK_CONFIG_DIR, XDG_CONFIG_HOME/lxdeck or ~/.config/lxdeck). */
 function remoteStore(): RemoteStore {
   return new RemoteStore();
@@ -212,8 +215,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
       throw new LxdeckError('E_USAGE', `${action === program ? 'the console' : `lxdeck ${action.name()}`} does not work on a remote (${activeRemote}) yet`, {
         hint: `on a remote: ${[...REMOTE_VERBS].join(', ')}`,
       });
-    // the one check of the lxcpath, before any verb (or the console) reads it or records it in host state
     const verb = action === program ? undefined : action.parent === program ? action.name() : action.parent?.name();
+    // REMOTE:NAME whose REMOTE is not configured (main() strips the known ones): a container name cannot hold ':'
+    if (verb !== 'remote') {
+      const bare = action.registeredArguments.length === 0 ? action.args.find((a) => /^[^:/\s-][^:/\s]*:$/.test(a)) : undefined;
+      if (bare !== undefined) throw new LxdeckError('E_NOT_FOUND', `no remote named ${bare.slice(0, -1)}`, { hint: 'lxdeck remote ls lists the remotes; lxdeck remote add NAME ssh://root@HOST adds one' });
+      action.registeredArguments.forEach((arg, i) => {
+        if (!CONTAINER_ARGS.has(arg.name())) return;
+        const v = action.processedArgs[i] as string | string[] | undefined;
+        for (const a of Array.isArray(v) ? v : v === undefined ? [] : [v]) {
+          const m = /^([^:/\s]+):[^:]*$/.exec(a);
+          if (m) throw new LxdeckError('E_NOT_FOUND', `no remote named ${m[1]} (${JSON.stringify(a)} addresses a container on a remote; container names cannot hold ':')`, { hint: 'lxdeck remote ls lists the remotes; lxdeck remote add NAME ssh://root@HOST adds one' });
+        }
+      });
+    }
+    // the one check of the lxcpath, before any verb (or the console) reads it or records it in host state
     if (g().lxcpath.trim() === '' || (activeRemote === undefined && verb !== 'remote')) {
       const src = program.getOptionValueSource('lxcpath');
       program.setOptionValueWithSource('lxcpath', checkLxcpath(g().lxcpath).path, src);

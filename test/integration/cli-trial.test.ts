@@ -94,4 +94,14 @@ describe.runIf(RUN_LXC)('cli: findings of a fresh-user trial', () => {
     expect(d.status).toBe(0);
     expect(d.entries).toEqual([{ name: c, ok: true, destroyed: true }]);
   });
+
+  it('REMOTE:NAME of a remote that is not configured is "no remote named REMOTE" with the hint to list them, for every verb', () => {
+    const cfg = { ...cliEnv, LXDECK_CONFIG_DIR: join(env.lxcpath, '.config') };
+    for (const args of [['start', 'nosuchremote:web'], ['info', 'nosuchremote:web'], ['destroy', 'web', 'nosuchremote:web'], ['autostart', 'nosuchremote:web', 'on'], ['ls', 'nosuchremote:']]) {
+      const r = runCli(args, cfg);
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/^lxdeck: no remote named nosuchremote\b/m);
+      expect(r.stderr).toMatch(/^hint: lxdeck .*remote ls/m);
+    }
+  });
 });
