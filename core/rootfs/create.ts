@@ -126,7 +126,7 @@ export const BTRFS_SUPER_MAGIC = 0x9123683e;
 /**
  * Checks `--backing`, `--size` and, for lvm, `--vgname` / `--thinpool` (lxc-create(1)'s -B, --fssize,
  * --vgname, --thinpool; LXC's defaults: 1 GiB, volume group `lxc`, thin pool `lxc`).
- * @throws LxdeckError E_USAGE (a backing store not built, --size without loop or lvm, a volume group without lvm), E_INVALID_VALUE (a size, an LVM name)
+ * @throws LxdeckError E_USAGE (a backing store not built, --size without loop or lvm, a volume group without lvm), E_INVALID_VALUE (a size, an LVM name), E_MISSING_PROGRAM (zfs where the zfs program is not installed: exit status 1)
  */
 export function checkBacking(
   backing: string | undefined,
@@ -141,9 +141,14 @@ export function checkBacking(
     if (lvm.vg !== undefined || lvm.thinpool !== undefined) throw new LxdeckError('E_USAGE', 'a volume group and thin pool belong to --backing lvm, not zfs', { exitCode: 2 });
     return { backing: 'zfs', zfsRoot: checkZfsRoot(lvm.zfsroot) };
   }
+  // a host tool that is missing is the action failing here (exit status 1, as for btrfs and lvm), not bad usage
+  if (b === 'zfs')
+    throw new LxdeckError('E_MISSING_PROGRAM', '--backing zfs needs the zfs program, which is not installed', {
+      hint: "install ZFS's tools (zfsutils-linux, in Debian's contrib, not main) and make a pool; then lxdeck create NAME --backing zfs --zfsroot POOL works (or lxc-create -B zfs)",
+    });
   if (!(BACKINGS as readonly string[]).includes(b))
     throw new LxdeckError('E_USAGE', `backing store ${JSON.stringify(b)} is not one lxdeck builds`, {
-      hint: `--backing takes ${BACKINGS.join(', ')} and zfs where the zfs program is installed${b === 'zfs' ? "; zfs needs the zfs program, which is not installed: ZFS's tools (zfsutils-linux) are in Debian's contrib, not main; with them and a pool, lxdeck create --backing zfs --zfsroot POOL works (or lxc-create -B zfs)" : ['lvm', 'overlay', 'overlayfs'].includes(b) ? `; for ${b} use lxc-create -B ${b} (lxdeck manages the container after)` : ''}`,
+      hint: `--backing takes ${BACKINGS.join(', ')} and zfs where the zfs program is installed${['overlay', 'overlayfs'].includes(b) ? `; for ${b} use lxc-create -B ${b} (lxdeck manages the container after)` : ''}`,
       exitCode: 2,
     });
   if (b !== 'lvm' && (lvm.vg !== undefined || lvm.thinpool !== undefined))

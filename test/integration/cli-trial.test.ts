@@ -104,4 +104,15 @@ describe.runIf(RUN_LXC)('cli: findings of a fresh-user trial', () => {
       expect(r.stderr).toMatch(/^hint: lxdeck .*remote ls/m);
     }
   });
+
+  it('exit status: a host tool or feature missing is 1 for every backing store (zfs as btrfs), an unknown one is usage (2); nothing is made', () => {
+    const zfs = runCli(['create', n('z1'), '--backing', 'zfs'], cliEnv);
+    expect(zfs.status, zfs.stderr).toBe(1);
+    expect(zfs.stderr).toMatch(/needs the zfs program.*\nhint: .*zfsutils-linux.*contrib/);
+    const btrfs = runCli(['create', n('z1'), '--backing', 'btrfs'], cliEnv);
+    expect(btrfs.status, btrfs.stderr).toBe(1);
+    const nope = runCli(['create', n('z1'), '--backing', 'nope'], cliEnv);
+    expect(nope.status, nope.stderr).toBe(2);
+    expect(existsSync(join(env.lxcpath, n('z1')))).toBe(false);
+  });
 });
