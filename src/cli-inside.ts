@@ -241,7 +241,7 @@ node inside a user namespace. Example:
     .option('--json', 'print a JSON array of {time, user, container, action, command, result, message?, exitStatus?, durationMs}')
     .option('-n, --lines <n>', 'how many of the last actions', '20')
     .action((o: { json?: boolean; lines: string }) => {
-      deps.requireRoot();
+      // read-only: any user who can read the log (root only by default, 0600); EACCES is reported with the hint
       const entries = readRecentActions(positiveInt(o.lines, '-n'));
       if (o.json) return out(JSON.stringify(entries, null, 2));
       out(entries.length ? entries.map(formatEntry).join('\n') : `no actions logged in ${actionLogPath()}`);

@@ -297,7 +297,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         setExit(res.hosts[0]?.ok ? 0 : 1);
         return;
       }
-      requireRoot();
+      // read-only: any user who can read the lxcpath (lxc-ls lists as far as it can read too); EACCES is reported with the hint
       const list = await engineFrom(g()).list({ onSkip: (n, why) => process.stderr.write(`lxdeck: warning: skipped ${n}: ${why}\n`) });
       const none =
         activeRemote !== undefined
@@ -493,7 +493,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
         natTable: o.nftTable,
       };
       setup.resolveSetupOptions(opts); // every option checked before anything is read
-      requireRoot();
+      // --dry-run only reads: any user may see the plan (what a user cannot read shows as such); applying needs root
+      if (!o.dryRun) requireRoot();
       const runner = new ExecaRunner();
       const engine = localEngine({ lxcpath: g().lxcpath, bridge, runner });
       const deps = { runner, fs: new HostFs('/'), engine, root: o.root ?? '/' };

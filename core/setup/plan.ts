@@ -311,7 +311,16 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
     const natActions: SetupAction[] = [];
     const detail: string[] = [];
     const undo = [shellQuote(['nft', ...nftDeleteChainArgv(o.natTable, o.bridge)])];
-    const natOk = need.nft ? false : natSatisfied(await readNatState(runner, o.natTable), natSpec);
+    let natOk = false;
+    if (!need.nft) {
+      try {
+        natOk = natSatisfied(await readNatState(runner, o.natTable), natSpec);
+      } catch (e) {
+        // a plan made by a user (setup --dry-run) cannot read nftables: shown as to do, the apply (as root) reads it again
+        if (typeof process.getuid !== 'function' || process.getuid() === 0) throw e;
+        detail.push('(nftables can only be read as root: shown as to do; setup as root checks it again)');
+      }
+    }
     if (natOk) detail.push(`chain ${natChainName(o.bridge)} of table ip ${o.natTable} masquerades ${natSubnetText(natSpec)} leaving through any interface but ${o.bridge}`);
     else {
       detail.push(`chain ${natChainName(o.bridge)} of table ip ${o.natTable} (other bridges' chains are kept): masquerade ${natSubnetText(natSpec)} leaving through any interface but ${o.bridge}`);

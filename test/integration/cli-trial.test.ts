@@ -3,7 +3,7 @@
  * once for every verb, --json on the state verbs, suggested commands that keep --lxcpath, an
  * unknown remote, exit statuses, read-only verbs as a user, top on a pipe, hints.
  */
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RUN_LXC, createNetlessContainer, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
@@ -114,5 +114,37 @@ describe.runIf(RUN_LXC)('cli: findings of a fresh-user trial', () => {
     const nope = runCli(['create', n('z1'), '--backing', 'nope'], cliEnv);
     expect(nope.status, nope.stderr).toBe(2);
     expect(existsSync(join(env.lxcpath, n('z1')))).toBe(false);
+  });
+
+  it('read-only verbs work for a user as far as the files allow (ls, log, setup --dry-run); what needs root is refused with the hint', () => {
+    const open = join(env.lxcpath, 'open');
+    mkdirSync(open);
+    chmodSync(env.lxcpath, 0o711); // searchable, not readable, by others
+    chmodSync(open, 0o755);
+    const log = join(open, 'actions.log');
+    writeFileSync(log, '');
+    chmodSync(log, 0o644);
+    const user = { user: 'nobody' };
+    const ls = runCli(['--lxcpath', open, 'ls'], {}, user);
+    expect(ls.status, ls.stderr).toBe(0);
+    expect(ls.stdout).toBe(`no containers in ${open}\n`);
+    const denied = runCli(['--lxcpath', env.lxcpath, 'ls'], {}, user);
+    expect(denied.status).toBe(1);
+    expect(denied.stderr).toMatch(/^lxdeck: permission denied for .*\nhint: run it as root/m);
+    expect(denied.stderr).not.toMatch(/EACCES/);
+    const lg = runCli(['log'], { LXDECK_LOG: log }, user);
+    expect(lg.status, lg.stderr).toBe(0);
+    expect(lg.stdout).toContain('no actions logged');
+    const dry = runCli(['--lxcpath', open, 'setup', '--dry-run', '--bridge', bridge, '--no-container', '--no-install'], {}, user);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('(dry run: nothing was changed)');
+    expect(existsSync(`/sys/class/net/${bridge}`)).toBe(false);
+    const start = runCli(['--lxcpath', open, 'start', n('x')], {}, user);
+    expect(start.status).toBe(1);
+    expect(start.stderr).toMatch(/^lxdeck: managing system containers needs root\nhint: run it as root/m);
+    const apply = runCli(['--lxcpath', open, 'setup', '--yes', '--bridge', bridge], {}, user);
+    expect(apply.status).toBe(1);
+    expect(apply.stderr).toMatch(/needs root/);
+    chmodSync(env.lxcpath, 0o700);
   });
 });
