@@ -301,7 +301,8 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
   }
   if (!link.up) bridgeActions.push(runAction('ip', linkUpArgv(o.bridge)));
   if (bridgeActions.length) bridgeDetail.push(`${link.exists ? 'address and bring up' : 'make'} ${o.bridge} with ${formatCidr(gateway)}`);
-  steps.push(step('bridge', `Bridge ${o.bridge}`, 'todo', bridgeDetail, bridgeActions, [shellQuote(['ip', 'link', 'delete', 'dev', o.bridge])]));
+  // undo: the bridge and its host-wide record (address book and subnet, core/hoststate), which the first container's create writes
+  steps.push(step('bridge', `Bridge ${o.bridge}`, 'todo', bridgeDetail, bridgeActions, [shellQuote(['ip', 'link', 'delete', 'dev', o.bridge]), shellQuote(['rm', '-f', join(resolveHostStateDir(), 'bridges', `${o.bridge}.json`)])]));
 
   // 3b. NAT
   const natSpec: NatSpec = { table: o.natTable, bridge: o.bridge, subnet: gateway };
@@ -354,7 +355,7 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
       for (const d of [paths.runDir, paths.stateDir]) if (!existsSync(d)) acts.push(mkdirAction(d));
       acts.push(runAction('dnsmasq', dnsArgs, { output: 'file' }));
     }
-    steps.push(step('dhcp', 'DHCP for containers (dnsmasq)', 'todo', detail, acts, [`kill $(cat ${shellQuote([dhcpPidFile(dhcpSpec)])})`, shellQuote(['rm', '-f', dhcpLeaseFile(dhcpSpec)])]));
+    steps.push(step('dhcp', 'DHCP for containers (dnsmasq)', 'todo', detail, acts, [shellQuote(['pkill', '-F', dhcpPidFile(dhcpSpec), 'dnsmasq']), shellQuote(['rm', '-f', dhcpPidFile(dhcpSpec), dhcpLeaseFile(dhcpSpec)])]));
   }
 
   // 3d. persistence
@@ -366,9 +367,9 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
     const unit = netUnit({
       bridge: o.bridge,
       gateway,
-      programs: { ip: absolute('ip', '/usr/sbin/ip'), nft: absolute('nft', '/usr/sbin/nft'), sysctl: absolute('sysctl', '/usr/sbin/sysctl'), dnsmasq: absolute('dnsmasq', '/usr/sbin/dnsmasq'), mkdir: absolute('mkdir', '/bin/mkdir') },
+      programs: { ip: absolute('ip', '/usr/sbin/ip'), nft: absolute('nft', '/usr/sbin/nft'), sysctl: absolute('sysctl', '/usr/sbin/sysctl'), dnsmasq: absolute('dnsmasq', '/usr/sbin/dnsmasq'), mkdir: absolute('mkdir', '/bin/mkdir'), pkill: absolute('pkill', '/usr/bin/pkill'), rm: absolute('rm', '/bin/rm') },
       nat: o.nat ? { rulesFile: paths.nftFile, table: o.natTable } : undefined,
-      dhcp: o.dhcp ? { args: dnsArgs, dirs: [paths.runDir, paths.stateDir] } : undefined,
+      dhcp: o.dhcp ? { args: dnsArgs, dirs: [paths.runDir, paths.stateDir], pidFile: dhcpPidFile(dhcpSpec) } : undefined,
     });
     const acts: SetupAction[] = [];
     const detail: string[] = [];
