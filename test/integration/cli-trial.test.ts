@@ -147,4 +147,17 @@ describe.runIf(RUN_LXC)('cli: findings of a fresh-user trial', () => {
     expect(apply.stderr).toMatch(/needs root/);
     chmodSync(env.lxcpath, 0o700);
   });
+
+  it('top on a pipe without --count prints one table (a running container with its CPU rate) and ends', async () => {
+    const c = n('tp');
+    await createNetlessContainer(env.lxcpath, c);
+    expect(runCli(['start', c], cliEnv).status).toBe(0);
+    const t0 = Date.now();
+    const r = runCli(['top', '--interval', '0.3'], cliEnv);
+    expect(r.status, r.stderr).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(r.stdout.match(/^lxdeck top - /gm)).toHaveLength(1);
+    expect(r.stdout).toMatch(new RegExp(`^${c}\\s+RUNNING\\s+\\d`, 'm'));
+    expect(runCli(['destroy', '--force', c], cliEnv).status).toBe(0);
+  });
 });
