@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ExecaRunner, type Runner } from './exec/runner.js';
 import { LxdeckError, isLxdeckError } from './errors.js';
@@ -133,7 +133,8 @@ export class Engine implements Backend {
 
   constructor(opts: EngineOptions = {}) {
     this.runner = opts.runner ?? new ExecaRunner();
-    this.lxcpath = opts.lxcpath ?? DEFAULT_LXCPATH;
+    // relative to the current directory, once, as lxc-* -P takes it (core/lxcpath.ts checks it for the CLI)
+    this.lxcpath = resolvePath(opts.lxcpath ?? DEFAULT_LXCPATH);
     this.bridge = opts.bridge ?? DEFAULT_BRIDGE;
     validateIfName(this.bridge, 'bridge name');
     this.subnet = opts.subnet;

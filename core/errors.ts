@@ -4,6 +4,8 @@
  * The CLI prints `lxdeck: <message>` and `hint: <hint>` and exits with
  * `exitCode` (1 = the action failed, 2 = bad usage).
  */
+import { addressSuggestions } from './suggest.js';
+
 export type ErrorCode =
   | 'E_USAGE'
   | 'E_NAME_INVALID'
@@ -53,9 +55,12 @@ export function isLxdeckError(e: unknown, code?: ErrorCode): e is LxdeckError {
   return e instanceof LxdeckError && (code === undefined || e.code === code);
 }
 
-/** One line for a user: the message, then ` (hint: ...)` when there is a hint. */
+/**
+ * One line for a user: the message, and the hint when there is one. A suggested `lxdeck VERB`
+ * command in the hint carries the lxcpath and remote in use (core/suggest.ts).
+ */
 export function formatError(e: unknown): { message: string; hint?: string } {
-  if (e instanceof LxdeckError) return { message: e.message, hint: e.hint };
+  if (e instanceof LxdeckError) return { message: e.message, hint: e.hint === undefined ? undefined : addressSuggestions(e.hint) };
   if (e instanceof Error) return { message: e.message.split('\n')[0] };
   return { message: String(e) };
 }

@@ -7,6 +7,21 @@ import { CommanderError } from 'commander';
 import { LxdeckError, formatError } from '../core/errors.js';
 
 /**
+ * A file system error EACCES or EPERM (a read-only verb of a user who cannot read a file: the
+ * lxcpath, the action log) as E_NOT_ROOT with the hint to run it as root; anything else as it is.
+ * @returns an LxdeckError for EACCES/EPERM, else `e`
+ */
+export function permissionError(e: unknown): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (!(e instanceof Error) || (err.code !== 'EACCES' && err.code !== 'EPERM')) return e;
+  const what = err.path ? ` ${err.path}` : '';
+  return new LxdeckError('E_NOT_ROOT', `permission denied${what ? ` for${what}` : ''}${err.syscall ? ` (${err.syscall})` : ''}`, {
+    hint: 'run it as root (e.g. sudo lxdeck ...), or point it at files this user can read (--lxcpath, LXDECK_LOG)',
+    cause: e,
+  });
+}
+
+/**
  * Prints `e` as the CLI reports errors and returns the process's exit status.
  * @returns 0 for commander's help and version, 2 for its usage errors, the LxdeckError's exitCode, else 1
  */
@@ -15,6 +30,7 @@ export function reportCliError(e: unknown): number {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
     return 2;
   }
+  e = permissionError(e);
   const { message, hint } = formatError(e);
   process.stderr.write(`lxdeck: ${message}\n`);
   if (hint) process.stderr.write(`hint: ${hint}\n`);

@@ -246,7 +246,7 @@ node inside a user namespace. Example:
     .option('--name <container>', 'only the actions on this container')
     .addHelpText('after', '\nlxdeck --lxcpath P log (or log --lxcpath P) shows the actions in P only. Entries written before lxdeck recorded\nthe lxcpath have none: they show only without --lxcpath.\n')
     .action((o: { json?: boolean; lines: string; name?: string }) => {
-      deps.requireRoot();
+      // read-only: any user who can read the log (root only by default, 0600); EACCES is reported with the hint
       const lxcpath = deps.cliLxcpath?.();
       const filter: ActionFilter = { ...(lxcpath !== undefined ? { lxcpath } : {}), ...(o.name !== undefined ? { container: o.name } : {}) };
       const entries = readRecentActions(positiveInt(o.lines, '-n'), actionLogPath(), filter);

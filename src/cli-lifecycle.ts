@@ -85,6 +85,38 @@ export async function eachName<T>(names: string[], fn: (name: string) => Promise
   return outcomes;
 }
 
+/**
+ * The state verbs' shared runner: every name in order ({@link eachName}); without `json` each
+ * success prints `line(name, value)`. With `json` nothing is thrown or printed per name, even
+ * for one name: one JSON array is printed, one entry per name, `{name, ok: true, ...value}` or
+ * `{name, ok: false, error: {code, message, hint?}}`, and the exit status is 1 when any action
+ * failed (2 when only bad names or values did), as without --json.
+ */
+export async function eachNameOut<T extends Record<string, unknown>>(
+  names: string[],
+  fn: (name: string) => Promise<T>,
+  setExit: (code: number) => void,
+  o: { json?: boolean; line: (name: string, value: T) => string },
+): Promise<void> {
+  if (!o.json) {
+    await eachName(names, fn, setExit, (n, v) => out(o.line(n, v)));
+    return;
+  }
+  const entries: Record<string, unknown>[] = [];
+  let worst = 0;
+  for (const name of names) {
+    try {
+      entries.push({ name, ok: true, ...(await fn(name)) });
+    } catch (e) {
+      entries.push(jsonOutcome({ name, ok: false, error: e }, ''));
+      const code = e instanceof LxdeckError ? e.exitCode : 1;
+      worst = worst === 1 || code === 1 ? 1 : 2;
+    }
+  }
+  out(JSON.stringify(entries, null, 2));
+  if (worst) setExit(worst);
+}
+
 /** A failed outcome as JSON: {name, ok: false, error: {code, message, hint}}. */
 function jsonOutcome<T>(o: Outcome<T>, key: string): Record<string, unknown> {
   if (o.ok) return { name: o.name, ok: true, [key]: o.value };
@@ -136,22 +168,26 @@ export function addStateVerbs(program: Command, deps: StateVerbDeps): void {
   const { setExit } = deps;
   const requireRoot = deps.requireRoot ?? (() => {});
   const help = deps.help ?? LOCAL_STATE_HELP;
-  const stateLine = async (b: ReturnType<StateVerbDeps['backend']>, n: string) => {
+
+  const JSON_HELP = 'print a JSON array, one {name, ok: true, state, pid} (or {name, ok: false, error: {code, message, hint}}) per name';
+  const stateOf = async (b: ReturnType<StateVerbDeps['backend']>, n: string) => {
     const i = await b.info(n);
-    return `${n} ${i.state}${i.pid ? ` pid ${i.pid}` : ''}`;
+    return { state: i.state, pid: i.pid ?? null };
   };
+  const line = (n: string, v: { state: string; pid: number | null }) => `${n} ${v.state}${v.pid ? ` pid ${v.pid}` : ''}`;
 
   program
     .command('start')
     .argument('<name...>')
     .description(help.start)
-    .action(async (names: string[]) => {
+    .option('--json', JSON_HELP)
+    .action(async (names: string[], o: { json?: boolean }) => {
       requireRoot();
       const b = deps.backend();
-      await eachName(names, async (n) => {
+      await eachNameOut(names, async (n) => {
         await b.start(n);
-        return stateLine(b, n);
-      }, setExit, (_n, line) => out(line));
+        return stateOf(b, n);
+      }, setExit, { json: o.json, line });
     });
 
   program
@@ -160,11 +196,15 @@ export function addStateVerbs(program: Command, deps: StateVerbDeps): void {
     .description(help.stop)
     .option('-k, --kill', 'kill at once (no clean shutdown)')
     .option('--timeout <seconds>', 'seconds to wait for a clean shutdown before killing (0: kill at once)', '30')
-    .action(async (names: string[], o: { kill?: boolean; timeout: string }) => {
+    .option('--json', JSON_HELP)
+    .action(async (names: string[], o: { kill?: boolean; timeout: string; json?: boolean }) => {
       const timeoutSec = parseSeconds(o.timeout);
       requireRoot();
       const b = deps.backend();
-      await eachName(names, (n) => b.stop(n, { kill: o.kill, timeoutSec }), setExit, (n) => out(`${n} STOPPED`));
+      await eachNameOut(names, async (n) => {
+        await b.stop(n, { kill: o.kill, timeoutSec });
+        return { state: 'STOPPED', pid: null };
+      }, setExit, { json: o.json, line });
     });
 
   program
@@ -173,15 +213,16 @@ export function addStateVerbs(program: Command, deps: StateVerbDeps): void {
     .description(help.restart)
     .option('-k, --kill', 'kill and start again instead of a clean reboot')
     .option('--timeout <seconds>', 'seconds to wait for the reboot', '30')
-    .action(async (names: string[], o: { kill?: boolean; timeout: string }) => {
+    .option('--json', JSON_HELP)
+    .action(async (names: string[], o: { kill?: boolean; timeout: string; json?: boolean }) => {
       const timeoutSec = parseSeconds(o.timeout);
       requireRoot();
       const b = deps.backend();
-      await eachName(names, async (n) => {
+      await eachNameOut(names, async (n) => {
         if (!b.restart) throw new LxdeckError('E_UNSUPPORTED', 'this backend cannot restart', { hint: 'stop, then start' });
         await b.restart(n, { kill: o.kill, timeoutSec });
-        return stateLine(b, n);
-      }, setExit, (_n, line) => out(line));
+        return stateOf(b, n);
+      }, setExit, { json: o.json, line });
     });
 
   for (const [verb, done] of [
@@ -192,10 +233,14 @@ export function addStateVerbs(program: Command, deps: StateVerbDeps): void {
       .command(verb)
       .argument('<name...>')
       .description(help[verb])
-      .action(async (names: string[]) => {
+      .option('--json', 'print a JSON array, one {name, ok: true, state} (or {name, ok: false, error: {code, message, hint}}) per name')
+      .action(async (names: string[], o: { json?: boolean }) => {
         requireRoot();
         const b = deps.backend();
-        await eachName(names, (n) => b[verb](n), setExit, (n) => out(`${n} ${done}`));
+        await eachNameOut(names, async (n) => {
+          await b[verb](n);
+          return { state: done };
+        }, setExit, { json: o.json, line: (n2) => `${n2} ${done}` });
       });
   }
 
@@ -205,10 +250,14 @@ export function addStateVerbs(program: Command, deps: StateVerbDeps): void {
     .description(help.destroy)
     .option('-f, --force', 'kill a running container first')
     .option('-s, --snapshots', 'destroy its snapshots too (lxc-destroy -s)')
-    .action(async (names: string[], o: { force?: boolean; snapshots?: boolean }) => {
+    .option('--json', 'print a JSON array, one {name, ok: true, destroyed: true} (or {name, ok: false, error: {code, message, hint}}) per name')
+    .action(async (names: string[], o: { force?: boolean; snapshots?: boolean; json?: boolean }) => {
       requireRoot();
       const b = deps.backend();
-      await eachName(names, (n) => b.destroy(n, { force: o.force, ...(o.snapshots ? { snapshots: true } : {}) }), setExit, (n) => out(`destroyed ${n}`));
+      await eachNameOut(names, async (n) => {
+        await b.destroy(n, { force: o.force, ...(o.snapshots ? { snapshots: true } : {}) });
+        return { destroyed: true };
+      }, setExit, { json: o.json, line: (n2) => `destroyed ${n2}` });
     });
 }
 
@@ -227,8 +276,7 @@ export function addLifecycleCommands(program: Command, deps: LifecycleCommandDep
     .action(async (names: string[], o: { comment?: string; json?: boolean }) => {
       requireRoot();
       const e = deps.engine();
-      const res = await eachName(names, (n) => e.snapshot(n, { comment: o.comment }), setExit, o.json ? undefined : (n, s) => out(`${n}: made ${s.name}`));
-      if (o.json) out(JSON.stringify(res.map((r) => jsonOutcome(r, 'snapshot')), null, 2));
+      await eachNameOut(names, async (n) => ({ snapshot: await e.snapshot(n, { comment: o.comment }) }), setExit, { json: o.json, line: (n, v) => `${n}: made ${v.snapshot.name}` });
     });
 
   program
@@ -312,21 +360,24 @@ export function addLifecycleCommands(program: Command, deps: LifecycleCommandDep
       }
       requireRoot();
       const e = deps.engine();
-      const res = await eachName(names, (n) => e.setAutostart(n, s), setExit, o.json ? undefined : (n, v) => out(`${n} ${describeAutostart(v)}`));
-      if (o.json) out(JSON.stringify(res.map((r) => jsonOutcome(r, 'autostart')), null, 2));
+      await eachNameOut(names, async (n) => ({ autostart: await e.setAutostart(n, s) }), setExit, { json: o.json, line: (n, v) => `${n} ${describeAutostart(v.autostart)}` });
     });
 
   program
     .command('protect')
     .argument('<args...>', 'NAME... on|off')
     .description('delete protection: a protected container cannot be destroyed (not even with --force) until it is turned off')
-    .action(async (args: string[]) => {
+    .option('--json', 'print a JSON array, one {name, ok: true, protected} (or {name, ok: false, error: {code, message, hint}}) per name')
+    .action(async (args: string[], o: { json?: boolean }) => {
       const mode = args[args.length - 1];
       const names = args.slice(0, -1);
       if ((mode !== 'on' && mode !== 'off') || !names.length)
         throw new LxdeckError('E_USAGE', 'protect takes container names, then on or off', { hint: 'lxdeck protect NAME on' });
       requireRoot();
       const e = deps.engine();
-      await eachName(names, (n) => e.setProtected(n, mode === 'on'), setExit, (n) => out(`${n} ${mode === 'on' ? 'protected against deletion' : 'no longer protected'}`));
+      await eachNameOut(names, async (n) => {
+        await e.setProtected(n, mode === 'on');
+        return { protected: mode === 'on' };
+      }, setExit, { json: o.json, line: (n) => `${n} ${mode === 'on' ? 'protected against deletion' : 'no longer protected'}` });
     });
 }

@@ -11,6 +11,8 @@ import { DEFAULT_BRIDGE, DEFAULT_LXCPATH, type Engine } from '../core/engine.js'
 import { loadTemplates, localEngine } from './local-engine.js';
 import { LxdeckError } from '../core/errors.js';
 import { CONTAINER_NAME_RULE } from '../core/names.js';
+import { checkLxcpath } from '../core/lxcpath.js';
+import { setSuggestionContext, suggestCommand } from '../core/suggest.js';
 import type { ContainerSummary } from '../core/types.js';
 import { abortOnSignals } from '../core/rootfs/create.js';
 import type { TemplateManifest } from '../core/rootfs/template.js';
@@ -77,6 +79,9 @@ let cliLxcpath: string | undefined;
 
 /** The verbs that work on a remote (--remote NAME or NAME:container); the others refuse with E_USAGE. */
 const REMOTE_VERBS = new Set(['ls', 'info', 'create', 'start', 'stop', 'restart', 'freeze', 'unfreeze', 'destroy', 'copy', 'rename', 'snapshot', 'snapshots', 'restore', 'snapshot-delete', 'autostart', 'attach', 'console', 'stats', 'limits', 'cgroup', 'remote']);
+
+/** The positional arguments that hold container names (checked for REMOTE:NAME of an unknown remote). */
+const CONTAINER_ARGS = new Set(['name', 'names', 'args', 'src', 'dst', 'old', 'new']);
 
 /** The remotes store (LXDECK_CONFIG_DIR, XDG_CONFIG_HOME/lxdeck or ~/.config/lxdeck). */
 function remoteStore(): RemoteStore {
@@ -203,7 +208,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride();
   program.addHelpText(
     'after',
-    `\nContainer names: ${CONTAINER_NAME_RULE}\nEnvironment: LXDECK_LXCPATH, LXDECK_BRIDGE, LXDECK_STATE_DIR (host-wide records, default /var/lib/lxdeck), LXDECK_READ_ONLY=1 (as --read-only), LXDECK_SUBNET (subnet for a new bridge, e.g. 10.0.3.0/24), LXDECK_BACKEND (local or lxd: lxdeck --backend lxd --help lists the LXD verbs), LXD_DIR (the LXD socket's directory).\nExit status: 0 success, 1 the action failed, 2 bad usage or no terminal for the console; the console exits 130 when left with Ctrl+C.\n`,
+    `\nContainer names: ${CONTAINER_NAME_RULE}\nEnvironment: LXDECK_LXCPATH, LXDECK_BRIDGE, LXDECK_STATE_DIR (host-wide records, default /var/lib/lxdeck), LXDECK_READ_ONLY=1 (as --read-only), LXDECK_SUBNET (subnet for a new bridge, e.g. 10.0.3.0/24), LXDECK_BACKEND (local or lxd: lxdeck --backend lxd --help lists the LXD verbs), LXD_DIR (the LXD socket's directory).\nExit status: 0 success, 1 the action failed (also when this host lacks a tool or feature it needs, e.g. --backing zfs without zfs), 2 bad usage or no terminal for the console; the console exits 130 when left with Ctrl+C.\n`,
   );
   const g = () => program.opts<Globals>();
   program.hook('preAction', (_this, action) => {
@@ -216,7 +221,28 @@ export function buildProgram(setExit: (code: number) => void): Command {
       throw new LxdeckError('E_USAGE', `${action === program ? 'the console' : `lxdeck ${action.name()}`} does not work on a remote (${activeRemote}) yet`, {
         hint: `on a remote: ${[...REMOTE_VERBS].join(', ')}`,
       });
+    const verb = action === program ? undefined : action.parent === program ? action.name() : action.parent?.name();
+    // REMOTE:NAME whose REMOTE is not configured (main() strips the known ones): a container name cannot hold ':'
+    if (verb !== 'remote') {
+      const bare = action.registeredArguments.length === 0 ? action.args.find((a) => /^[^:/\s-][^:/\s]*:$/.test(a)) : undefined;
+      if (bare !== undefined) throw new LxdeckError('E_NOT_FOUND', `no remote named ${bare.slice(0, -1)}`, { hint: 'lxdeck remote ls lists the remotes; lxdeck remote add NAME ssh://root@HOST adds one' });
+      action.registeredArguments.forEach((arg, i) => {
+        if (!CONTAINER_ARGS.has(arg.name())) return;
+        const v = action.processedArgs[i] as string | string[] | undefined;
+        for (const a of Array.isArray(v) ? v : v === undefined ? [] : [v]) {
+          const m = /^([^:/\s]+):[^:]*$/.exec(a);
+          if (m) throw new LxdeckError('E_NOT_FOUND', `no remote named ${m[1]} (${JSON.stringify(a)} addresses a container on a remote; container names cannot hold ':')`, { hint: 'lxdeck remote ls lists the remotes; lxdeck remote add NAME ssh://root@HOST adds one' });
+        }
+      });
+    }
+    // the one check of the lxcpath, before any verb (or the console) reads it or records it in host state
+    if (g().lxcpath.trim() === '' || (activeRemote === undefined && verb !== 'remote')) {
+      const src = program.getOptionValueSource('lxcpath');
+      program.setOptionValueWithSource('lxcpath', checkLxcpath(g().lxcpath).path, src);
+    }
     cliLxcpath = program.getOptionValueSource('lxcpath') === 'cli' ? g().lxcpath : undefined;
+    // every suggested `lxdeck VERB` (hints, messages) acts where this run acts
+    setSuggestionContext({ lxcpath: activeRemote === undefined ? g().lxcpath : cliLxcpath, remote: activeRemote, verbs: program.commands.map((c) => c.name()) });
   });
 
   program.allowExcessArguments(true);
@@ -278,7 +304,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         setExit(res.hosts[0]?.ok ? 0 : 1);
         return;
       }
-      requireRoot();
+      // read-only: any user who can read the lxcpath (lxc-ls lists as far as it can read too); EACCES is reported with the hint
       const list = await engineFrom(g()).list({ onSkip: (n, why) => process.stderr.write(`lxdeck: warning: skipped ${n}: ${why}\n`) });
       const none =
         activeRemote !== undefined
@@ -287,6 +313,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
             ? `no containers in ${g().lxcpath}`
             : `no containers: ${g().lxcpath} does not exist`;
       out(o.json ? JSON.stringify(list, null, 2) : list.length ? lsTable(list) : none);
+      if (!o.json && activeRemote === undefined && !existsSync(g().lxcpath))
+        process.stderr.write(`hint: ${suggestCommand(['create', 'NAME'])} makes it (as lxc-create does); or name another with --lxcpath (default ${DEFAULT_LXCPATH})\n`);
     });
 
   program
@@ -472,7 +500,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
         natTable: o.nftTable,
       };
       setup.resolveSetupOptions(opts); // every option checked before anything is read
-      requireRoot();
+      // --dry-run only reads: any user may see the plan (what a user cannot read shows as such); applying needs root
+      if (!o.dryRun) requireRoot();
       const runner = new ExecaRunner();
       const engine = localEngine({ lxcpath: g().lxcpath, bridge, runner });
       const deps = { runner, fs: new HostFs('/'), engine, root: o.root ?? '/' };

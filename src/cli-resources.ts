@@ -164,20 +164,29 @@ export function addResourceCommands(program: Command, deps: ResourceCommandDeps)
 
   program
     .command('top')
-    .description('containers by resource use, refreshed at an interval (like lxc-top); plain lines when stdout is not a terminal')
+    .description('containers by resource use, refreshed at an interval (like lxc-top); when stdout is not a terminal and no --count, one table (with rates: taken after one interval) and the end')
     .addOption(new Option('--sort <column>', 'sort by').choices([...STATS_SORT_KEYS]).default('cpu'))
     .option('--interval <seconds>', 'seconds between refreshes', '1')
-    .option('--count <n>', 'stop after this many refreshes')
+    .option('--count <n>', 'stop after this many refreshes (default: until interrupted on a terminal; 1 otherwise)')
     .action(async (o: { sort: StatsSortKey; interval: string; count?: string }) => {
       deps.requireRoot();
       const interval = parseInterval(o.interval);
       const count = o.count === undefined ? undefined : parseCount(o.count);
       const tty = process.stdout.isTTY === true && process.env.TERM !== 'dumb';
       const engine = deps.engine();
-      await streamPasses(engine, [], { interval, count }, async (p) => {
+      // not a terminal (a pipe, a file, cron) and no --count: one table, not a stream that never ends. The first
+      // pass has no rates (CPU %, I/O), so that table is the second pass, one interval later
+      const once = !tty && count === undefined;
+      let sawFirst = false;
+      await streamPasses(engine, [], { interval, count: once ? 2 : count }, async (p) => {
+        if (once && p.containers.some((c) => c.state === 'RUNNING') && !sawFirst) {
+          sawFirst = true;
+          return true;
+        }
         const head = `lxdeck top - ${new Date(p.time).toLocaleTimeString()} - ${p.containers.filter((c) => c.state !== 'STOPPED').length} running of ${p.containers.length}, ${p.host.cpus} CPUs - sorted by ${o.sort}`;
         const body = p.containers.length ? table(statsRows(p, o.sort)) : `no containers in ${engine.lxcpath}`;
-        return write(tty ? `\x1b[H\x1b[2J${head}\n\n${body}` : `${head}\n${body}\n`);
+        const ok = await write(tty ? `\x1b[H\x1b[2J${head}\n\n${body}` : `${head}\n${body}\n`);
+        return once ? false : ok;
       });
     });
 

@@ -82,9 +82,10 @@ function sizeOf(v: string | LimitValue, what: string): LimitValue {
   }
 }
 
-function intOf(v: string | number, what: string, lo: number, hi: number): number {
+/** A whole number lo..hi; `hint` says what the kernel's file takes (the range alone is not a useful example). */
+function intOf(v: string | number, what: string, lo: number, hi: number, hint: string): number {
   const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < lo || n > hi) throw bad(`${what} ${JSON.stringify(v)} is not a whole number ${lo}..${hi}`, `e.g. ${what === 'CPU weight' || what === 'I/O weight' ? '100 (the default; 200 gets twice the share)' : lo}`);
+  if (!Number.isInteger(n) || n < lo || n > hi) throw bad(`${what} ${JSON.stringify(v)} is not a whole number ${lo}..${hi}`, hint);
   return n;
 }
 
@@ -131,7 +132,7 @@ export function parseLimitsInput(
   if (input.ioWeight !== undefined) limits.ioWeight = weightOf(input.ioWeight, 'I/O weight');
   if (input.pids !== undefined) {
     if (input.pids === 'max' || (typeof input.pids === 'string' && /^\s*(max|-1)\s*$/i.test(input.pids))) limits.pids = 'max';
-    else limits.pids = intOf(input.pids, 'pids limit', 1, 4194304);
+    else limits.pids = intOf(input.pids, 'pids limit', 1, 4194304, 'pids.max must be at least 1 (the container\'s init is a process), e.g. --pids 100; max (or -1) for no limit');
   }
   if (input.cpuset !== undefined) {
     let cpus = typeof input.cpuset === 'string' ? parseCpuList(input.cpuset) : [...new Set(input.cpuset)].sort((a, b) => a - b);
@@ -155,7 +156,7 @@ export function parseLimitsInput(
       const rateText = item.slice(eq + 1).trim();
       let rate: LimitValue;
       if (field === 'riops' || field === 'wiops') {
-        rate = /^(max|-1)$/i.test(rateText) ? 'max' : intOf(rateText, `${flag} operations per second`, 1, Number.MAX_SAFE_INTEGER);
+        rate = /^(max|-1)$/i.test(rateText) ? 'max' : intOf(rateText, `${flag} operations per second`, 1, Number.MAX_SAFE_INTEGER, `at least 1 operation per second, e.g. ${flag} /dev/sda=100; max for no limit`);
       } else {
         rate = sizeOf(rateText, flag);
         if (rate === 0) throw bad(`${flag} ${devText}=0 would stop all I/O`, 'give a rate per second such as 10M, or max to remove the limit');

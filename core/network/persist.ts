@@ -45,11 +45,11 @@ export interface NetUnitSpec {
   /** the host's address on the bridge, e.g. 10.0.3.1/24 */
   gateway: Cidr;
   /** absolute paths of the programs the unit runs (systemd wants absolute paths) */
-  programs: { ip: string; nft?: string; sysctl?: string; dnsmasq?: string; mkdir?: string };
+  programs: { ip: string; nft?: string; sysctl?: string; dnsmasq?: string; mkdir?: string; pkill?: string; rm?: string };
   /** NAT: the nft script file the unit loads with `nft -f`, and the table it makes */
   nat?: { rulesFile: string; table: string };
   /** DHCP: dnsmasq's args (core/network/dhcp.ts dnsmasqArgv) and the directories its pid and lease files live in */
-  dhcp?: { args: string[]; dirs: string[] };
+  dhcp?: { args: string[]; dirs: string[]; pidFile?: string };
 }
 
 /**
@@ -58,7 +58,7 @@ export interface NetUnitSpec {
  * (both idempotent), then with NAT `sysctl -w net.ipv4.ip_forward=1` and
  * `nft -f RULES` (the script replaces the bridge's chain in lxdeck's table atomically), then with
  * DHCP the directories and dnsmasq, which forks and stays in the unit's
- * cgroup. Stop: dnsmasq goes with the cgroup (KillMode=control-group); the
+ * cgroup. Stop: dnsmasq is stopped by its pid file (`pkill -F`, and the file removed; the cgroup's kill would end it too); the
  * bridge's NAT chain and the bridge are deleted (failures ignored; other bridges keep theirs).
  */
 export function netUnit(spec: NetUnitSpec): string {
@@ -80,6 +80,11 @@ export function netUnit(spec: NetUnitSpec): string {
   if (spec.dhcp) {
     if (spec.dhcp.dirs.length) start.push(execLine([spec.programs.mkdir ?? '/bin/mkdir', '-p', ...spec.dhcp.dirs]));
     start.push(execLine([spec.programs.dnsmasq ?? '/usr/sbin/dnsmasq', ...spec.dhcp.args]));
+    // stop: dnsmasq by its pid file (pkill -F FILE dnsmasq), then the pid file; not left to the cgroup's kill alone
+    if (spec.dhcp.pidFile) {
+      stop.push(execLine([spec.programs.pkill ?? '/usr/bin/pkill', '-F', spec.dhcp.pidFile, 'dnsmasq'], true)); // only a dnsmasq: a stale pid is left alone
+      stop.push(execLine([spec.programs.rm ?? '/bin/rm', '-f', spec.dhcp.pidFile], true));
+    }
     what.push('DHCP');
   }
   stop.push(execLine([ip, 'link', 'delete', 'dev', spec.bridge], true));

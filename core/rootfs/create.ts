@@ -9,6 +9,7 @@
  * lxc.uts.name, lxc.rootfs.path, lxc.idmap, lxc.net.0.{type,link,flags,name,
  * hwaddr,veth.pair,ipv4.address,ipv4.gateway}, lxc.cgroup.* / lxc.cgroup2.*.
  */
+import { addressingArgs } from '../suggest.js';
 import { chownSync, existsSync, lstatSync, readFileSync, statSync, statfsSync } from 'node:fs';
 import { chmod, chown, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -125,7 +126,7 @@ export const BTRFS_SUPER_MAGIC = 0x9123683e;
 /**
  * Checks `--backing`, `--size` and, for lvm, `--vgname` / `--thinpool` (lxc-create(1)'s -B, --fssize,
  * --vgname, --thinpool; LXC's defaults: 1 GiB, volume group `lxc`, thin pool `lxc`).
- * @throws LxdeckError E_USAGE (a backing store not built, --size without loop or lvm, a volume group without lvm), E_INVALID_VALUE (a size, an LVM name)
+ * @throws LxdeckError E_USAGE (a backing store not built, --size without loop or lvm, a volume group without lvm), E_INVALID_VALUE (a size, an LVM name), E_MISSING_PROGRAM (zfs where the zfs program is not installed: exit status 1)
  */
 export function checkBacking(
   backing: string | undefined,
@@ -140,9 +141,14 @@ export function checkBacking(
     if (lvm.vg !== undefined || lvm.thinpool !== undefined) throw new LxdeckError('E_USAGE', 'a volume group and thin pool belong to --backing lvm, not zfs', { exitCode: 2 });
     return { backing: 'zfs', zfsRoot: checkZfsRoot(lvm.zfsroot) };
   }
+  // a host tool that is missing is the action failing here (exit status 1, as for btrfs and lvm), not bad usage
+  if (b === 'zfs')
+    throw new LxdeckError('E_MISSING_PROGRAM', '--backing zfs needs the zfs program, which is not installed', {
+      hint: "install ZFS's tools (zfsutils-linux, in Debian's contrib, not main) and make a pool; then lxdeck create NAME --backing zfs --zfsroot POOL works (or lxc-create -B zfs)",
+    });
   if (!(BACKINGS as readonly string[]).includes(b))
     throw new LxdeckError('E_USAGE', `backing store ${JSON.stringify(b)} is not one lxdeck builds`, {
-      hint: `--backing takes ${BACKINGS.join(', ')} and zfs where the zfs program is installed${b === 'zfs' ? "; zfs needs the zfs program, which is not installed: ZFS's tools (zfsutils-linux) are in Debian's contrib, not main; with them and a pool, lxdeck create --backing zfs --zfsroot POOL works (or lxc-create -B zfs)" : ['lvm', 'overlay', 'overlayfs'].includes(b) ? `; for ${b} use lxc-create -B ${b} (lxdeck manages the container after)` : ''}`,
+      hint: `--backing takes ${BACKINGS.join(', ')} and zfs where the zfs program is installed${['overlay', 'overlayfs'].includes(b) ? `; for ${b} use lxc-create -B ${b} (lxdeck manages the container after)` : ''}`,
       exitCode: 2,
     });
   if (b !== 'lvm' && (lvm.vg !== undefined || lvm.thinpool !== undefined))
@@ -961,10 +967,12 @@ function shellQuote(a: string): string {
 /**
  * The `lxdeck create` command line equivalent to `opts` (the wizard's summary shows it).
  * Values of template options whose name holds "password" are shown as `***`.
+ * @param where.lxcpath the lxcpath it is made in: `--lxcpath P` leads the argv unless it is LXC's default
  * @returns the argv (without `lxdeck`) and the line quoted for a POSIX shell
  */
-export function createCommandLine(name: string, opts: CreateOptions): { argv: string[]; line: string } {
-  const argv = ['create', name];
+export function createCommandLine(name: string, opts: CreateOptions, where: { lxcpath?: string } = {}): { argv: string[]; line: string } {
+  // --lxcpath when it is not /var/lib/lxc: the line must act where the wizard acts (core/suggest.ts)
+  const argv = [...addressingArgs({ lxcpath: where.lxcpath }), 'create', name];
   const add = (flag: string, v: string | number | undefined) => {
     if (v !== undefined) argv.push(flag, String(v));
   };

@@ -301,7 +301,8 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
   }
   if (!link.up) bridgeActions.push(runAction('ip', linkUpArgv(o.bridge)));
   if (bridgeActions.length) bridgeDetail.push(`${link.exists ? 'address and bring up' : 'make'} ${o.bridge} with ${formatCidr(gateway)}`);
-  steps.push(step('bridge', `Bridge ${o.bridge}`, 'todo', bridgeDetail, bridgeActions, [shellQuote(['ip', 'link', 'delete', 'dev', o.bridge])]));
+  // undo: the bridge and its host-wide record (address book and subnet, core/hoststate), which the first container's create writes
+  steps.push(step('bridge', `Bridge ${o.bridge}`, 'todo', bridgeDetail, bridgeActions, [shellQuote(['ip', 'link', 'delete', 'dev', o.bridge]), shellQuote(['rm', '-f', join(resolveHostStateDir(), 'bridges', `${o.bridge}.json`)])]));
 
   // 3b. NAT
   const natSpec: NatSpec = { table: o.natTable, bridge: o.bridge, subnet: gateway };
@@ -311,7 +312,16 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
     const natActions: SetupAction[] = [];
     const detail: string[] = [];
     const undo = [shellQuote(['nft', ...nftDeleteChainArgv(o.natTable, o.bridge)])];
-    const natOk = need.nft ? false : natSatisfied(await readNatState(runner, o.natTable), natSpec);
+    let natOk = false;
+    if (!need.nft) {
+      try {
+        natOk = natSatisfied(await readNatState(runner, o.natTable), natSpec);
+      } catch (e) {
+        // a plan made by a user (setup --dry-run) cannot read nftables: shown as to do, the apply (as root) reads it again
+        if (typeof process.getuid !== 'function' || process.getuid() === 0) throw e;
+        detail.push('(nftables can only be read as root: shown as to do; setup as root checks it again)');
+      }
+    }
     if (natOk) detail.push(`chain ${natChainName(o.bridge)} of table ip ${o.natTable} masquerades ${natSubnetText(natSpec)} leaving through any interface but ${o.bridge}`);
     else {
       detail.push(`chain ${natChainName(o.bridge)} of table ip ${o.natTable} (other bridges' chains are kept): masquerade ${natSubnetText(natSpec)} leaving through any interface but ${o.bridge}`);
@@ -345,7 +355,7 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
       for (const d of [paths.runDir, paths.stateDir]) if (!existsSync(d)) acts.push(mkdirAction(d));
       acts.push(runAction('dnsmasq', dnsArgs, { output: 'file' }));
     }
-    steps.push(step('dhcp', 'DHCP for containers (dnsmasq)', 'todo', detail, acts, [`kill $(cat ${shellQuote([dhcpPidFile(dhcpSpec)])})`, shellQuote(['rm', '-f', dhcpLeaseFile(dhcpSpec)])]));
+    steps.push(step('dhcp', 'DHCP for containers (dnsmasq)', 'todo', detail, acts, [shellQuote(['pkill', '-F', dhcpPidFile(dhcpSpec), 'dnsmasq']), shellQuote(['rm', '-f', dhcpPidFile(dhcpSpec), dhcpLeaseFile(dhcpSpec)])]));
   }
 
   // 3d. persistence
@@ -357,9 +367,9 @@ export async function planSetup(deps: SetupDeps, opts: SetupOptions = {}): Promi
     const unit = netUnit({
       bridge: o.bridge,
       gateway,
-      programs: { ip: absolute('ip', '/usr/sbin/ip'), nft: absolute('nft', '/usr/sbin/nft'), sysctl: absolute('sysctl', '/usr/sbin/sysctl'), dnsmasq: absolute('dnsmasq', '/usr/sbin/dnsmasq'), mkdir: absolute('mkdir', '/bin/mkdir') },
+      programs: { ip: absolute('ip', '/usr/sbin/ip'), nft: absolute('nft', '/usr/sbin/nft'), sysctl: absolute('sysctl', '/usr/sbin/sysctl'), dnsmasq: absolute('dnsmasq', '/usr/sbin/dnsmasq'), mkdir: absolute('mkdir', '/bin/mkdir'), pkill: absolute('pkill', '/usr/bin/pkill'), rm: absolute('rm', '/bin/rm') },
       nat: o.nat ? { rulesFile: paths.nftFile, table: o.natTable } : undefined,
-      dhcp: o.dhcp ? { args: dnsArgs, dirs: [paths.runDir, paths.stateDir] } : undefined,
+      dhcp: o.dhcp ? { args: dnsArgs, dirs: [paths.runDir, paths.stateDir], pidFile: dhcpPidFile(dhcpSpec) } : undefined,
     });
     const acts: SetupAction[] = [];
     const detail: string[] = [];

@@ -592,7 +592,7 @@ export function summaryOf(plan: CreatePlan, values: WizardValues, env: CreateEnv
   const at = config.findIndex((l) => l.startsWith('# unprivileged'));
   if (at >= 0) config.splice(at + 1, 0, '# (BASE: the first host id of a free subordinate id range, allocated while creating)');
   config.push('', `# and the keys the ${plan.templateName} template adds`);
-  return { config, command: createCommandLine(plan.name, createOptionsOf(values, env.templates)).line };
+  return { config, command: createCommandLine(plan.name, createOptionsOf(values, env.templates), { lxcpath }).line };
 }
 
 // ------------------------------------------------------------------ reducer

@@ -104,6 +104,17 @@ export function scriptConfigKeys(text: string, stagingDir: string): { keys: [str
 }
 
 /**
+ * A release each distribution's LXC template script takes with --release (its own names: Debian and
+ * Devuan codenames, Ubuntu series); a script not listed gets no example, only its --help.
+ */
+const RELEASE_EXAMPLE: Record<string, string> = {
+  debian: 'bookworm',
+  devuan: 'chimaera',
+  ubuntu: 'noble',
+  'ubuntu-cloud': 'noble',
+};
+
+/**
  * The template `lxc:NAME`, built on demand (see getTemplate in templates/index.ts).
  * The script gets the staging container directory as --path (the parent of the
  * staging rootfs); the config it leaves there is read back for its keys and
@@ -119,7 +130,7 @@ export function lxcTemplate(name: string, dir = LXC_TEMPLATE_DIR): Template {
     description: `the host's LXC template ${script}`,
     offline: false,
     network: 'network as the script needs it',
-    options: [{ name: 'args', type: 'string', default: '', description: `arguments for the script after --path/--name/--rootfs (see ${script} --help), e.g. "--release bookworm"` }],
+    options: [{ name: 'args', type: 'string', default: '', description: `arguments for the script after --path/--name/--rootfs (see ${script} --help)${RELEASE_EXAMPLE[name] ? `, e.g. "--release ${RELEASE_EXAMPLE[name]}"` : ''}` }],
   };
   return {
     manifest,

@@ -109,7 +109,7 @@ describe('active thin pools from sysfs (device-mapper names)', () => {
 describe('--backing zfs (only where the zfs program is installed; the real path is untested)', () => {
   it('without zfs: refused with where its tools are; with zfs: a dataset under --zfsroot (default lxc), no size', async () => {
     const { checkZfsRoot, parseZfsRootfs, zfsCreateArgv, zfsDestroyArgv } = await import('../../core/rootfs/zfs.js');
-    expect(() => checkBacking('zfs', undefined)).toThrow(expect.objectContaining({ code: 'E_USAGE', hint: expect.stringContaining('contrib') }));
+    expect(() => checkBacking('zfs', undefined)).toThrow(expect.objectContaining({ code: 'E_MISSING_PROGRAM', exitCode: 1, message: expect.stringContaining('needs the zfs program'), hint: expect.stringContaining('zfsutils-linux') }));
     expect(checkBacking('zfs', undefined, {}, { zfs: true })).toEqual({ backing: 'zfs', zfsRoot: 'lxc' });
     expect(checkBacking('zfs', undefined, { zfsroot: 'tank/lxc' }, { zfs: true })).toEqual({ backing: 'zfs', zfsRoot: 'tank/lxc' });
     expect(() => checkBacking('zfs', '1G', {}, { zfs: true })).toThrow(/takes none/);

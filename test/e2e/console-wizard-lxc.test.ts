@@ -87,7 +87,8 @@ describe.runIf(RUN_LXC)('create wizard and attach in a real terminal against rea
     s = await step(['Enter'], 'the summary', (x) => x.includes(`step ${of} of ${of}: Summary`));
     expect(s).toContain(`lxc.uts.name = ${name}`);
     expect(s).toContain('lxc.idmap = u 0 BASE 65536');
-    s = await step(['PageDown', 'PageDown'], 'the command line', (x) => x.includes(`lxdeck create ${name}`));
+    // the command line acts on this lxcpath, not /var/lib/lxc
+    s = await step(['PageDown', 'PageDown'], 'the command line', (x) => x.includes(`lxdeck --lxcpath ${env.lxcpath} create ${name}`));
     expect(s).toMatch(/lxc\.cgroup2?\.memory\.(limit_in_bytes|max) = 67108864/);
 
     s = await step(['Enter'], 'the offer to start', (x) => x.includes(`Created ${name}`) && x.includes('now?'), 60_000);

@@ -20,10 +20,10 @@ export interface CliResult {
 }
 
 /** Runs `node dist/src/cli.cjs ...args` with stdin from /dev/null and piped output (not a terminal). */
-export function runCli(args: string[], env: Record<string, string | undefined> = {}, opts: { user?: string } = {}): CliResult {
+export function runCli(args: string[], env: Record<string, string | undefined> = {}, opts: { user?: string; cwd?: string } = {}): CliResult {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
   const cmd = opts.user ? 'runuser' : process.execPath;
   const argv = opts.user ? ['-u', opts.user, '--', process.execPath, CLI, ...args] : [CLI, ...args];
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, LXDECK_LOG: TEST_LOG, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', env: { ...process.env, LXDECK_LOG: TEST_LOG, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -79,7 +79,7 @@ describe.runIf(RUN_LXC)('attach, info and ps on a real container', () => {
     const r = runCli(['attach', stopped, '--', 'true'], cliEnv);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`${stopped} is STOPPED`));
-    expect(r.stderr).toContain(`hint: start it first: lxdeck start ${stopped}`);
+    expect(r.stderr).toContain(`hint: start it first: lxdeck --lxcpath ${env.lxcpath} start ${stopped}`);
     // console without a terminal says so (exit 2) rather than handing a pipe to lxc-console
     const c = runCli(['console', name], cliEnv);
     expect(c.status).toBe(2);

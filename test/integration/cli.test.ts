@@ -37,8 +37,8 @@ describe('cli: usage and terminal handling (no containers needed)', () => {
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
-  it.runIf(process.getuid?.() === 0)('without root: one line saying system containers need root, exit 1', () => {
-    const r = runCli(['ls'], cliEnv, { user: 'nobody' });
+  it.runIf(process.getuid?.() === 0)('without root: a verb that changes something says system containers need root, exit 1 (ls only reads: see cli-trial.test.ts)', () => {
+    const r = runCli(['start', 'web'], cliEnv, { user: 'nobody' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/needs root/);
     expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2); // message + hint

@@ -213,7 +213,7 @@ describe.runIf(RUN_LXC)('integration: restart, snapshots, autostart, protection,
     for (const args of [['destroy', c], ['destroy', '--force', c]]) {
       const r = runCli(args, cliEnv);
       expect(r.status).toBe(1);
-      expect(r.stderr).toBe(`lxdeck: ${c} is protected against deletion\nhint: lxdeck protect ${c} off\n`);
+      expect(r.stderr).toBe(`lxdeck: ${c} is protected against deletion\nhint: lxdeck --lxcpath ${env.lxcpath} protect ${c} off\n`);
     }
     expect(state(c)).toBe('STOPPED');
     expect((JSON.parse(runCli(['info', c, '--json'], cliEnv).stdout) as { protected: boolean }).protected).toBe(true);
@@ -235,7 +235,7 @@ describe.runIf(RUN_LXC)('integration: restart, snapshots, autostart, protection,
     const s = runCli(['start', x, missing, y], cliEnv);
     expect(s.status).toBe(1);
     expect(s.stdout).toMatch(new RegExp(`^${x} RUNNING pid \\d+\\n${y} RUNNING pid \\d+\\n$`));
-    expect(s.stderr).toBe(`lxdeck: no container named ${missing} in ${env.lxcpath}\nhint: lxdeck ls lists the containers\n`);
+    expect(s.stderr).toBe(`lxdeck: no container named ${missing} in ${env.lxcpath}\nhint: lxdeck --lxcpath ${env.lxcpath} ls lists the containers\n`);
     const pids = [pid(x), pid(y)];
     const r = runCli(['restart', x, y], cliEnv);
     expect(r.status).toBe(0);

@@ -17,6 +17,7 @@ import { formatCidr, formatIpv4, networkOf, parseIpv4, type Cidr } from '../../c
 import { applySetup, formatPlan, planSetup, readRoutes, summarizeSetup, type SetupDeps, type SetupLine, type SetupOptions } from '../../core/setup/index.js';
 import { RUN_LXC, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 import { freeTestSubnet } from '../core/setup/free-subnet.js';
+import { CLI } from '../helpers/cli.js';
 import { localEngine } from '../../src/local-engine.js';
 
 const id = uniq(3);
@@ -268,4 +269,38 @@ describe.runIf(RUN_LXC)('integration: lxdeck setup on this host', () => {
     expect(up.steps.filter((s) => s.status === 'todo').map((s) => s.id)).toEqual([]);
     expect(up.nothingToDo).toBe(true);
   }, 60_000);
+
+  it("the unit's ExecStop lines stop dnsmasq and remove its pid file; every undo command of the summary removes all setup made", async () => {
+    const plan = await planSetup(deps, opts());
+    expect(plan.nothingToDo).toBe(true);
+    const unit = readFileSync(join(root, `etc/systemd/system/lxdeck-net-${bridge}.service`), 'utf8');
+    const pid = dnsmasqPid()!;
+    expect(pid).not.toBeNull();
+    for (const line of unit.split('\n').filter((l) => l.startsWith('ExecStop=') && /pkill|rm /.test(l))) {
+      const [file, ...args] = line.slice('ExecStop=-'.length).split(' ');
+      sh(file, args);
+    }
+    for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(`/proc/${pid}`)).toBe(false);
+    expect(existsSync(pidFile)).toBe(false);
+    // dnsmasq again, as setup left it, then the summary's undo commands, in order (the lxdeck one through the built binary)
+    const again = await planSetup(deps, opts());
+    expect((await applySetup(deps, again)).ok).toBe(true);
+    expect(dnsmasqPid()).not.toBeNull();
+    const undo = summarizeSetup(plan, { ok: true, steps: plan.steps.map((s) => ({ id: s.id, outcome: 'already-done' as const })) } as never).undo.flatMap((u) => u.commands);
+    const record = join(process.env.LXDECK_STATE_DIR!, 'bridges', `${bridge}.json`);
+    expect(existsSync(record)).toBe(true);
+    expect(undo).toContain(`rm -f ${record}`);
+    for (const c of undo) {
+      if (c.startsWith('sysctl ')) continue; // the host's forwarding is put back by afterAll
+      const r = sh('sh', ['-c', c.replace(/^lxdeck /, `${process.execPath} ${CLI} `)]);
+      expect(r.status, `${c}\n${r.out}`).toBe(0);
+    }
+    for (let i = 0; i < 50 && dnsmasqPid() !== null; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(dnsmasqPid()).toBeNull();
+    expect(linkExists(bridge)).toBe(false);
+    expect(nftTable().json).not.toContain(`postrouting_${bridge}`);
+    for (const f of [record, pidFile, leaseFile, join(root, `etc/systemd/system/lxdeck-net-${bridge}.service`), join(root, `etc/lxdeck/net-${bridge}.nft`)]) expect(existsSync(f), f).toBe(false);
+    expect(readdirSync(env.lxcpath).filter((n) => !n.startsWith('.') && existsSync(join(env.lxcpath, n, 'config')))).not.toContain(first);
+  }, 90_000);
 });

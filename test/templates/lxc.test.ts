@@ -31,6 +31,13 @@ describe('lxc:NAME (pure parts)', () => {
     expect(r.keys).toEqual([['lxc.signal.halt', 'SIGUSR1']]);
     expect(r.dropped).toEqual(['lxc.mount.fstab = /s/fstab']);
   });
+  it("suggests a release of the script's own distribution (ubuntu: a series, not a Debian codename)", () => {
+    const args = (n: string) => lxcTemplate(n, fixtures).manifest.options[0].description;
+    expect(args('ubuntu')).toContain('"--release noble"');
+    expect(args('debian')).toContain('"--release bookworm"');
+    expect(args('busybox')).not.toContain('--release');
+  });
+
   it('refuses a template name that is not one file name', () => {
     expect(() => lxcScriptPath('../../bin/sh')).toThrow(/invalid LXC template name/);
     expect(lxcScriptPath('busybox')).toBe('/usr/share/lxc/templates/lxc-busybox');

@@ -66,6 +66,9 @@ describe('typed limits (parseLimitsInput)', () => {
     expect(() => parseLimitsInput({ ioRead: '8:0=0' })).toThrow(/stop all I\/O/);
     expect(() => parseLimitsInput({ cpuWeight: '0' })).toThrow(/1\.\.10000/);
     expect(() => parseLimitsInput({ pids: '-5' })).toThrow(/pids limit/);
+    // the hint says what the file takes, not the range's lower end as an example
+    expect(() => parseLimitsInput({ pids: '0' })).toThrow(expect.objectContaining({ hint: expect.stringMatching(/pids\.max must be at least 1.*max \(or -1\) for no limit/) }));
+    expect(() => parseLimitsInput({ cpuWeight: '0' })).toThrow(expect.objectContaining({ hint: expect.stringContaining('from 1 to 10000') }));
   });
 });
 
