@@ -94,7 +94,7 @@ function weightOf(v: string | number, what: string): number | 'default' {
   if (typeof v === 'string' && /^\s*default\s*$/i.test(v)) return 'default';
   const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > 10000)
-    throw bad(`${what} ${JSON.stringify(v)} is not a whole number 1..10000`, 'e.g. 100 (the default; 200 gets twice the share), or default to remove a set weight');
+    throw bad(`${what} ${JSON.stringify(v)} is not a whole number 1..10000`, 'a weight from 1 to 10000, e.g. 100 (the default; 200 gets twice the share), or default to remove a set weight');
   return n;
 }
 
