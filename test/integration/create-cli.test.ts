@@ -123,7 +123,8 @@ describe.runIf(RUN_LXC)('integration: lxdeck create from the command line, cance
     const r = runCli(['autostart', `web-${id}`, 'maybe'], cliEnv);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('"maybe" is not on or off');
-    expect(r.stderr).toContain(`hint: lxdeck autostart web-${id} on|off`);
+    // the suggested command names the lxcpath in use (LXDECK_LXCPATH here), so it acts where this one did
+    expect(r.stderr).toContain(`hint: lxdeck --lxcpath ${env.lxcpath} autostart web-${id} on|off`);
   });
 
   it('N2: a 16-byte --veth-pair is refused naming the 15-byte limit, and nothing is written', () => {

@@ -172,7 +172,9 @@ describe.runIf(RUN_LXC)('integration: limits through the engine', () => {
     await lxc('lxc-stop', ['-k']);
     // what the trial's lxdeck had saved
     writeFileSync(cfgPath, readFileSync(cfgPath, 'utf8') + 'lxc.cgroup.blkio.weight = 1000\n');
-    if (ioFiles.length === 0 || !ioFiles.includes('blkio.weight')) {
+    // the trial's fault is a v1 host's: with a blkio hierarchy but no blkio.weight file, LXC
+    // cannot start the container (on a pure v2 host LXC leaves lxc.cgroup.* keys alone)
+    if (ioV1 && !ioFiles.includes('blkio.weight')) {
       await expect(lxc('lxc-start', ['-d'], 'file')).rejects.toThrow(/lxc-start/);
     }
     const r = await engine.setLimits(name, { ioWeight: 'default', memory: 'max' });
