@@ -17,5 +17,6 @@ export default defineConfig({
     reporters: ['default', './test/helpers/count-reporter.ts'],
     // a host state directory (LXDECK_STATE_DIR) of each test file's own: tests never touch /var/lib/lxdeck
     setupFiles: ['./test/helpers/state-dir-setup.ts'],
+    globalSetup: ['./test/helpers/state-dir-global.ts'],
   },
 });

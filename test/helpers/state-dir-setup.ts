@@ -3,15 +3,16 @@
  * address and idmap records), unless LXDECK_STATE_DIR is set already, so tests never write
  * the host's /var/lib/lxdeck, and an action log of its own (LXDECK_LOG) so tests never append to
  * /var/log/lxdeck/actions.log. CLI runs (and consoles in tmux, test/e2e/tmux.ts) inherit them
- * through the environment. Removed after the file.
+ * through the environment. Removed after the file; one a file's afterAll never removed (all its
+ * tests skipped) goes after the run (test/helpers/state-dir-global.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, inject } from 'vitest';
 
 if (!process.env.LXDECK_STATE_DIR) {
-  const dir = mkdtempSync(join(tmpdir(), 'lxdeck-state-'));
+  const dir = mkdtempSync(join(tmpdir(), `lxdeck-state-${inject('lxdeckStateRun')}-`));
   process.env.LXDECK_STATE_DIR = dir;
   // and an action log of its own, unless the file names one: the host's /var/log/lxdeck stays the admin's
   const ownLog = !process.env.LXDECK_LOG;
