@@ -29,6 +29,23 @@ export function moduleRunRequested(): boolean {
   return (globalThis as Record<symbol, unknown>)[MODULE_RUN] === true;
 }
 
+/** Set on globalThis by src/console/run-console.tsx when the console has drawn its first frame. */
+const CONSOLE_SHOWN = Symbol.for('lxdeck.console-shown');
+
+/** Records that the console drew a frame (src/console/run-console.tsx, on Ink's first render). */
+export function markConsoleShown(): void {
+  (globalThis as Record<symbol, unknown>)[CONSOLE_SHOWN] = true;
+}
+
+/**
+ * True once the console has drawn a frame in this process: the console's script build writes its
+ * code cache only then (src/entry.ts), so a run that never reached the screen (no root, a bad
+ * lxcpath) does not leave a cache without the console's functions in it.
+ */
+export function consoleShown(): boolean {
+  return (globalThis as Record<symbol, unknown>)[CONSOLE_SHOWN] === true;
+}
+
 /** Marks (or unmarks) this process as running a script build. */
 export function markScriptRun(on: boolean): void {
   (globalThis as Record<symbol, unknown>)[SCRIPT_RUN] = on;
