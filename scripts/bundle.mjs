@@ -8,15 +8,17 @@
 //
 // Output, replacing tsc's dist/src/cli.js:
 //   dist/src/cli.cjs             the package's bin (src/cli-fast.ts, CommonJS): runs a verb from its
-//                                script build, hands the console to dist/src/cli.js
-//   dist/src/cli.js              the ES module entry (src/cli.ts): the console's way in; runs every
-//                                verb too (`node dist/src/cli.js ...`)
+//                                script build, the console from the console's script build
+//   dist/src/cli.js              the ES module entry (src/cli.ts): runs every verb and the console
+//                                too (`node dist/src/cli.js ...`), the console from the module build
 //   dist/src/bundle/*.js         what a dynamic import loads (the console, checkconfig, setup...)
 //                                and code those chunks share
 //   dist/src/script/*.cjs        the script builds: the local and the LXD program without the console,
 //                                one CommonJS function each, which src/cli.ts runs for every verb
 //                                through V8's code cache (src/script-cache.ts; the .v8cache files
-//                                beside them are made by a run of each at the end of the build)
+//                                beside them are made by a run of each at the end of the build);
+//                                console-*.cjs: both programs with the console (src/console-script.ts),
+//                                its cache made by a console run in a pseudo-terminal
 //   *.js.map, *.cjs.map          source maps pointing at the TypeScript sources (src/stack-map.ts)
 // The rest of dist/ (core/, components/, templates/, src/) stays tsc's output: the benchmarks
 // import modules from it.
@@ -60,9 +62,10 @@ export default function stringWidth(text, options) {
 };
 
 /**
- * The script builds leave the console out (Ink and yoga-layout use top-level await, which a
- * script cannot): its import becomes a module that throws. It is never reached: the console
- * action hands the argv to the module build first (src/console-handoff.ts).
+ * The verbs' script builds leave the console out (React, Ink and yoga are most of the code, and
+ * the console has a script build of its own, below): its import becomes a module that throws. It
+ * is never reached: the console action hands the argv to the console's build first
+ * (src/console-handoff.ts).
  */
 const noConsole = {
   name: 'no-console',

@@ -41,7 +41,7 @@ export function version(here: string): string {
  * @param here dist/src (where the script builds' paths start)
  * @param lxd the LXD program (src/cli-lxd.ts) instead of the local one
  * @returns the exit status; undefined when the argv asked for the console (src/console-handoff.ts)
- *   or there is no usable script build (tsc's output, a removed file): then the module build must run it
+ *   or there is no usable script build (tsc's output, a removed file): then a build with the console (or the module build) must run it
  * @throws what the program's main throws (it reports its own errors and returns a status)
  */
 export async function scriptRun(here: string, lxd: boolean): Promise<number | undefined> {
