@@ -47,14 +47,20 @@ const fastStringWidth = {
       if (real.errors.length) return { errors: real.errors };
       return { path: real.path, namespace: 'fast-string-width' };
     });
+    // the real one is initialised on its first use, not when the console loads: string-width 8's
+    // top level makes an Intl.Segmenter and Unicode-property expressions (\p{RGI_Emoji} with /v),
+    // and 4 copies of it are bundled, while the fast path measures all of the first frame
+    // (esbuild turns the require() of the bundled ES module into its lazy init in both formats)
     b.onLoad({ filter: /.*/, namespace: 'fast-string-width' }, (args) => ({
       resolveDir: root,
       loader: 'js',
-      contents: `import real from ${JSON.stringify(args.path)};
-import { fastStringWidth } from './src/console/fast-string-width.ts';
+      contents: `import { fastStringWidth } from './src/console/fast-string-width.ts';
+let real;
 export default function stringWidth(text, options) {
   const w = fastStringWidth(text, options);
-  return w >= 0 ? w : real(text, options);
+  if (w >= 0) return w;
+  real ??= require(${JSON.stringify(args.path)}).default;
+  return real(text, options);
 }
 `,
     }));
