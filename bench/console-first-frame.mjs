@@ -40,8 +40,10 @@ const hello = join(root, 'bench', `.hello-ink-${process.pid}.mjs`);
 writeFileSync(hello, "import React from 'react';\nimport { render, Text } from 'ink';\nrender(React.createElement(Text, null, 'Hello, world'));\n");
 
 const tmux = (...args) => spawnSync('tmux', ['-L', sock, ...args], { encoding: 'utf8' });
+let socketPath = null; // the private server's socket: tmux leaves the file behind after kill-server
 const cleanup = () => {
   tmux('kill-server');
+  if (socketPath) rmSync(socketPath, { force: true });
   fleet?.cleanup();
   rmSync(work, { recursive: true, force: true });
   rmSync(hello, { force: true });
@@ -51,6 +53,7 @@ process.once('exit', cleanup);
 
 const r0 = tmux('new-session', '-d', '-s', 'ff', '-x', '80', '-y', '24');
 if (r0.status !== 0) throw new Error(`tmux: ${r0.stderr}`);
+socketPath = tmux('display-message', '-p', '#{socket_path}').stdout.trim() || null;
 const ctl = spawn('tmux', ['-L', sock, '-C', 'attach', '-t', 'ff'], { stdio: ['pipe', 'pipe', 'ignore'] });
 
 /** %output data is the pane's bytes with those below 32 and the backslash as \ooo */
