@@ -8,6 +8,8 @@
 //   LXDECK_BIN=FILE   the lxdeck entry point to run (default: package.json's bin)
 //   --also LABEL=FILE another lxdeck entry point measured in the same rounds (e.g. an older build)
 //   --keep-env        keep NODE_EXTRA_CA_CERTS in the runs' environment
+//   --rss MS          also each program's resident memory (VmRSS) MS ms after its frame (and the
+//                     filled list): the console idle on the lxcpath, beside the hello-world
 //
 // How: a private tmux server with a control-mode client (`tmux -C`), which is told every byte
 // a pane writes (`%output`) as it happens. Each run opens a new 80x24 window whose shell writes
@@ -25,6 +27,7 @@ import { argValue, makeFleet, median } from './lib.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = resolve(process.env.LXDECK_BIN ?? join(root, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin.lxdeck));
 const rounds = Number(argValue('--rounds', '11'));
+const rssAfter = Number(argValue('--rss', '0'));
 const work = mkdtempSync(join(tmpdir(), 'lxdeck-ff-'));
 const fleetSize = Number(argValue('--containers', '0'));
 const fleet = fleetSize > 0 || argValue('--lxcpath', null) ? makeFleet(fleetSize, 'ffbench') : null;
@@ -37,8 +40,10 @@ const hello = join(root, 'bench', `.hello-ink-${process.pid}.mjs`);
 writeFileSync(hello, "import React from 'react';\nimport { render, Text } from 'ink';\nrender(React.createElement(Text, null, 'Hello, world'));\n");
 
 const tmux = (...args) => spawnSync('tmux', ['-L', sock, ...args], { encoding: 'utf8' });
+let socketPath = null; // the private server's socket: tmux leaves the file behind after kill-server
 const cleanup = () => {
   tmux('kill-server');
+  if (socketPath) rmSync(socketPath, { force: true });
   fleet?.cleanup();
   rmSync(work, { recursive: true, force: true });
   rmSync(hello, { force: true });
@@ -48,6 +53,7 @@ process.once('exit', cleanup);
 
 const r0 = tmux('new-session', '-d', '-s', 'ff', '-x', '80', '-y', '24');
 if (r0.status !== 0) throw new Error(`tmux: ${r0.stderr}`);
+socketPath = tmux('display-message', '-p', '#{socket_path}').stdout.trim() || null;
 const ctl = spawn('tmux', ['-L', sock, '-C', 'attach', '-t', 'ff'], { stdio: ['pipe', 'pipe', 'ignore'] });
 
 /** %output data is the pane's bytes with those below 32 and the backslash as \ooo */
@@ -100,8 +106,8 @@ const q = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 async function once(label, argv, env) {
   const stamp = join(work, `start-${Math.random().toString(36).slice(2)}`);
   const sh = `date +%s%N > ${q(stamp)}; exec env ${env.map(q).join(' ')} ${argv.map(q).join(' ')}`;
-  const out = await command(`new-window -d -t ff -P -F '#{pane_id} #{pane_width}x#{pane_height}' ${q(`sh -c ${q(sh)}`)}`);
-  const [id, size] = (out[0] ?? '').split(' ');
+  const out = await command(`new-window -d -t ff -P -F '#{pane_id} #{pane_width}x#{pane_height} #{pane_pid}' ${q(`sh -c ${q(sh)}`)}`);
+  const [id, size, pid] = (out[0] ?? '').split(' ');
   if (size !== '80x24') throw new Error(`${label}: the window is ${size}, not 80x24 (${out.join(' ')})`);
   const t0 = performance.now();
   while (performance.now() - t0 < 10_000) {
@@ -111,9 +117,19 @@ async function once(label, argv, env) {
   }
   const p = panes.get(id);
   const start = Number(readFileSync(stamp, 'utf8').trim()) / 1e6;
+  // the pane's shell exec'd env, which exec'd the program: the same pid is Node's now
+  let rss = null;
+  if (rssAfter > 0 && p?.marks.frame !== undefined) {
+    await sleep(rssAfter);
+    try {
+      rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+    } catch {
+      /* gone */
+    }
+  }
   await command(`kill-window -t ${id}`);
   if (p?.marks.frame === undefined) throw new Error(`${label}: no frame in 10 s; the pane showed: ${JSON.stringify((p?.text ?? '').slice(-300))}`);
-  return { frame: p.marks.frame - start, filled: p.marks.filled === undefined ? null : p.marks.filled - start };
+  return { frame: p.marks.frame - start, filled: p.marks.filled === undefined ? null : p.marks.filled - start, rss };
 }
 
 try {
@@ -145,11 +161,13 @@ try {
     }
   const n = readFileSync('/proc/loadavg', 'utf8').trim();
   console.log(`\nexec to first frame, tmux 80x24, median of ${rounds} (min); lxcpath ${lxcpath}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${n}); NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? (keepEnv ? 'set and kept' : 'set here, left out of the runs') : 'not set'}`);
-  console.log(`${'what'.padEnd(18)} ${'first frame ms'.padStart(15)} ${'min'.padStart(7)} ${'list filled ms'.padStart(15)}`);
+  console.log(`${'what'.padEnd(18)} ${'first frame ms'.padStart(15)} ${'min'.padStart(7)} ${'list filled ms'.padStart(15)}${rssAfter > 0 ? `  RSS after ${rssAfter} ms, MiB: median (min-max)` : ''}`);
   for (const [i, [label]] of runs.entries()) {
     const f = res[i].map((x) => x.frame);
     const l = res[i].map((x) => x.filled).filter((x) => x !== null);
-    console.log(`${label.padEnd(18)} ${median(f).toFixed(1).padStart(15)} ${Math.min(...f).toFixed(1).padStart(7)} ${(l.length ? median(l).toFixed(1) : '-').padStart(15)}`);
+    const m = res[i].map((x) => x.rss).filter((x) => x !== null);
+    const rssText = m.length ? `  ${median(m).toFixed(1)} (${Math.min(...m).toFixed(1)}-${Math.max(...m).toFixed(1)})` : '';
+    console.log(`${label.padEnd(18)} ${median(f).toFixed(1).padStart(15)} ${Math.min(...f).toFixed(1).padStart(7)} ${(l.length ? median(l).toFixed(1) : '-').padStart(15)}${rssText}`);
   }
 } finally {
   ctl.stdin.end();

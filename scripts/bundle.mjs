@@ -8,15 +8,17 @@
 //
 // Output, replacing tsc's dist/src/cli.js:
 //   dist/src/cli.cjs             the package's bin (src/cli-fast.ts, CommonJS): runs a verb from its
-//                                script build, hands the console to dist/src/cli.js
-//   dist/src/cli.js              the ES module entry (src/cli.ts): the console's way in; runs every
-//                                verb too (`node dist/src/cli.js ...`)
+//                                script build, the console from the console's script build
+//   dist/src/cli.js              the ES module entry (src/cli.ts): runs every verb and the console
+//                                too (`node dist/src/cli.js ...`), the console from the module build
 //   dist/src/bundle/*.js         what a dynamic import loads (the console, checkconfig, setup...)
 //                                and code those chunks share
 //   dist/src/script/*.cjs        the script builds: the local and the LXD program without the console,
 //                                one CommonJS function each, which src/cli.ts runs for every verb
 //                                through V8's code cache (src/script-cache.ts; the .v8cache files
-//                                beside them are made by a run of each at the end of the build)
+//                                beside them are made by a run of each at the end of the build);
+//                                console-*.cjs: both programs with the console (src/console-script.ts),
+//                                its cache made by a console run in a pseudo-terminal
 //   *.js.map, *.cjs.map          source maps pointing at the TypeScript sources (src/stack-map.ts)
 // The rest of dist/ (core/, components/, templates/, src/) stays tsc's output: the benchmarks
 // import modules from it.
@@ -45,14 +47,20 @@ const fastStringWidth = {
       if (real.errors.length) return { errors: real.errors };
       return { path: real.path, namespace: 'fast-string-width' };
     });
+    // the real one is initialised on its first use, not when the console loads: string-width 8's
+    // top level makes an Intl.Segmenter and Unicode-property expressions (\p{RGI_Emoji} with /v),
+    // and 4 copies of it are bundled, while the fast path measures all of the first frame
+    // (esbuild turns the require() of the bundled ES module into its lazy init in both formats)
     b.onLoad({ filter: /.*/, namespace: 'fast-string-width' }, (args) => ({
       resolveDir: root,
       loader: 'js',
-      contents: `import real from ${JSON.stringify(args.path)};
-import { fastStringWidth } from './src/console/fast-string-width.ts';
+      contents: `import { fastStringWidth } from './src/console/fast-string-width.ts';
+let real;
 export default function stringWidth(text, options) {
   const w = fastStringWidth(text, options);
-  return w >= 0 ? w : real(text, options);
+  if (w >= 0) return w;
+  real ??= require(${JSON.stringify(args.path)}).default;
+  return real(text, options);
 }
 `,
     }));
@@ -60,9 +68,10 @@ export default function stringWidth(text, options) {
 };
 
 /**
- * The script builds leave the console out (Ink and yoga-layout use top-level await, which a
- * script cannot): its import becomes a module that throws. It is never reached: the console
- * action hands the argv to the module build first (src/console-handoff.ts).
+ * The verbs' script builds leave the console out (React, Ink and yoga are most of the code, and
+ * the console has a script build of its own, below): its import becomes a module that throws. It
+ * is never reached: the console action hands the argv to the console's build first
+ * (src/console-handoff.ts).
  */
 const noConsole = {
   name: 'no-console',
@@ -93,6 +102,43 @@ const lazyBuiltins = {
     const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.map((m) => m.replace('/', '\\/')).join('|')})$`);
     // `lazy:NAME`, kept as a require() of the script's own: src/script-cache.ts's require hands out a stand-in for it
     b.onResolve({ filter }, (args) => ({ path: `lazy:${args.path.replace(/^node:/, '')}`, external: true }));
+  },
+};
+
+/**
+ * The console's script build: `yoga-layout` (whose default export is made by a top-level await)
+ * becomes src/console/yoga-script.ts, whose Yoga src/console-script.ts loads before anything renders.
+ */
+const yogaScript = {
+  name: 'yoga-script',
+  setup(b) {
+    b.onResolve({ filter: /^yoga-layout$/ }, () => ({ path: join(root, 'src/console/yoga-script.ts') }));
+  },
+};
+
+/**
+ * Ink's reconciler (ink/build/reconciler.js) has two top-level awaits, both only under DEV=true
+ * (react-devtools, and its own package.json for the devtools' name): in the console's script
+ * build they become what the module build does without react-devtools-core installed (the same
+ * warning) and the name and version read now. A changed Ink fails the build here, not at run time.
+ */
+const inkWithoutTla = {
+  name: 'ink-without-tla',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]ink[\\/]build[\\/]reconciler\.js$/ }, async (args) => {
+      const { readFile } = await import('node:fs/promises');
+      let text = await readFile(args.path, 'utf8');
+      const ink = JSON.parse(await readFile(join(dirname(args.path), '../package.json'), 'utf8'));
+      const swaps = [
+        ["await import('./devtools.js');", "throw Object.assign(new Error('react-devtools-core is not bundled'), { code: 'ERR_MODULE_NOT_FOUND' });"],
+        ['await loadPackageJson()', JSON.stringify({ name: ink.name, version: ink.version })],
+      ];
+      for (const [from, to] of swaps) {
+        if (!text.includes(from)) throw new Error(`bundle: ${args.path} no longer has ${JSON.stringify(from)}: check Ink's top-level awaits (scripts/bundle.mjs inkWithoutTla)`);
+        text = text.replace(from, to);
+      }
+      return { contents: text, loader: 'js' };
+    });
   },
 };
 
@@ -127,12 +173,37 @@ const scripts = await build({
   logLevel: 'warning',
   metafile: true,
 });
+// The console's script build: both programs with the console (src/console-script.ts), the same way
+// but with yoga-layout and Ink's reconciler made fit for a script (above). One file for both
+// programs: what the LXD program adds is compiled only when it runs.
+const consoleScript = await build({
+  plugins: [fastStringWidth, lazyBuiltins, yogaScript, inkWithoutTla],
+  absWorkingDir: root,
+  entryPoints: { console: 'src/console-script.ts' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  supported: { 'dynamic-import': false },
+  outdir: join(outdir, 'script'),
+  entryNames: '[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
+  sourcemap: 'linked',
+  sourcesContent: false,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
+  footer: { js: '})' },
+  external: ['react-devtools-core', 'ssh2', 'node-pty'],
+  logLevel: 'warning',
+  metafile: true,
+});
 const scriptBuilds = {};
-for (const [file, o] of Object.entries(scripts.metafile.outputs)) {
+for (const [file, o] of [...Object.entries(scripts.metafile.outputs), ...Object.entries(consoleScript.metafile.outputs)]) {
   if (!o.entryPoint) continue;
-  scriptBuilds[o.entryPoint === 'src/cli-lxd.ts' ? 'lxd' : 'local'] = relative(outdir, resolve(root, file));
+  scriptBuilds[{ 'src/cli-lxd.ts': 'lxd', 'src/cli-local.ts': 'local', 'src/console-script.ts': 'console' }[o.entryPoint]] = relative(outdir, resolve(root, file));
 }
-if (!scriptBuilds.local || !scriptBuilds.lxd) throw new Error(`script builds missing: ${JSON.stringify(scriptBuilds)}`);
+if (!scriptBuilds.local || !scriptBuilds.lxd || !scriptBuilds.console) throw new Error(`script builds missing: ${JSON.stringify(scriptBuilds)}`);
 
 const result = await build({
   plugins: [fastStringWidth],
@@ -193,6 +264,43 @@ chmodSync(join(outdir, 'cli.cjs'), 0o755);
 // demand (src/stack-map.ts); NODE_OPTIONS=--enable-source-maps maps every trace
 chmodSync(join(outdir, 'cli.js'), 0o755);
 
+/**
+ * The console's code cache, made by one run of the console in a pseudo-terminal (node-pty, an
+ * optional dependency; 80x24) on an empty lxcpath until its list is drawn, then `q`: the cache is
+ * written when the console quits (src/entry.ts consoleScriptRun), with the functions its first
+ * frame and its list ran compiled. Without node-pty, or without root (the console needs it), the
+ * first console run on the host writes it instead.
+ */
+async function consoleCacheRun(bin, lxcpath, env) {
+  if (process.getuid?.() !== 0) return console.warn('bundle: not root: the console\'s code cache is left to its first run');
+  let pty;
+  try {
+    pty = (await import('node-pty')).default;
+  } catch {
+    return console.warn('bundle: node-pty is not installed: the console\'s code cache is left to its first run');
+  }
+  const bridge = `lxdb${process.pid.toString(36).slice(-8)}`; // named only, never made
+  const p = pty.spawn(bin, ['--lxcpath', lxcpath, '--bridge', bridge], { name: 'xterm-256color', cols: 80, rows: 24, cwd: root, env: { ...env, TERM: 'xterm-256color' } });
+  let screen = '';
+  let sent = false;
+  const status = await new Promise((res) => {
+    const timer = setTimeout(() => p.kill(), 60_000);
+    p.onData((d) => {
+      screen += d;
+      const plain = screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ''); // colours and cursor moves out
+      if (!sent && /q quit/.test(plain) && /0 containers, 0 running/.test(plain)) {
+        sent = true;
+        p.write('q');
+      }
+    });
+    p.onExit(({ exitCode }) => {
+      clearTimeout(timer);
+      res(exitCode);
+    });
+  });
+  if (status !== 0 || !sent) console.warn(`bundle: the console's code cache run exited ${status}${sent ? '' : ' before its list was drawn (killed after 60 s)'}: ${screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trim().slice(-300)}`);
+}
+
 // Each script build's code cache, made by one run of it (src/script-cache.ts writes it after a
 // run that found none): `ls` on an empty lxcpath of its own, and the LXD program's --help. Without
 // NODE_OPTIONS (V8 rejects a cache made with other flags) and beside the scripts.
@@ -207,10 +315,11 @@ try {
       const r = spawnSync(cmd[0], [...cmd.slice(1), ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
       if (r.status !== 0) console.warn(`bundle: the code cache run (${[...cmd, ...args].join(' ')}) exited ${r.status ?? r.error}: ${String(r.stderr).trim()}`);
     }
+  await consoleCacheRun(bin, empty, env);
 } finally {
   rmSync(empty, { recursive: true, force: true });
 }
 
 if (process.argv.includes('--sizes')) {
-  for (const [file, o] of [...Object.entries(scripts.metafile.outputs), ...Object.entries(result.metafile.outputs)]) if (!file.endsWith('.map')) console.log(`${(o.bytes / 1024).toFixed(0).padStart(6)} KiB ${file}`);
+  for (const [file, o] of [...Object.entries(scripts.metafile.outputs), ...Object.entries(consoleScript.metafile.outputs), ...Object.entries(result.metafile.outputs)]) if (!file.endsWith('.map')) console.log(`${(o.bytes / 1024).toFixed(0).padStart(6)} KiB ${file}`);
 }

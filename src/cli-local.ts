@@ -256,7 +256,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(2);
       return;
     }
-    handOffConsole(); // from a script build: src/cli.ts runs this argv with the module build, which has the console
+    handOffConsole(); // from a verb's script build: the entry runs this argv with a build that has the console (src/console-handoff.ts)
     requireRoot();
     // Ink (via is-in-ci) draws only the last frame when CI or CONTINUOUS_INTEGRATION is set, which
     // would leave a blank console on a real terminal: it reads them once, when it is first imported.

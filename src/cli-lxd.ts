@@ -106,7 +106,7 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
       setExit(2);
       return;
     }
-    handOffConsole(); // from a script build: src/cli.ts runs this argv with the module build, which has the console
+    handOffConsole(); // from a verb's script build: the entry runs this argv with a build that has the console (src/console-handoff.ts)
     const ciVars = ['CI', 'CONTINUOUS_INTEGRATION'].filter((k) => k in process.env).map((k) => [k, process.env[k]] as const);
     for (const [k] of ciVars) delete process.env[k];
     process.env.NODE_ENV ??= 'production';

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * The binary's ES module entry (dist/src/cli.js): the console's way in, and every verb's when run
+ * The binary's ES module entry (dist/src/cli.js): every verb's and the console's way in when run
  * as `node dist/src/cli.js`. The package's bin is the CommonJS entry (src/cli-fast.ts,
- * dist/src/cli.cjs), which runs a verb without Node's ES module loader and imports this module
- * only for the console.
+ * dist/src/cli.cjs), which runs a verb and the console from script builds without Node's ES
+ * module loader and imports this module only when they are missing.
  *
  * It reads which program the argv asks for and loads only that one: the local program
  * (src/cli-local.ts: LXC in an lxcpath, remotes, --all), or the LXD program (src/cli-lxd.ts) for

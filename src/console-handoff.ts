@@ -1,12 +1,13 @@
 /**
- * The hand-over from a script build to the module build for the console (src/cli.ts).
+ * The hand-over from a verb's script build to a build with the console.
  *
- * The verbs run from a script build (dist/src/script/*.cjs, loaded through V8's code cache:
- * src/script-cache.ts); the console cannot (Ink and yoga-layout use top-level await, which only
- * an ES module has), so the script builds leave it out. src/cli.ts sends an argv that may open
- * the console to the module build at once; when one it sent to a script build asks for the
- * console after all, the program's console action calls {@link handOffConsole}, which throws
- * before the action changes anything, and src/cli.ts runs the same argv with the module build.
+ * The verbs run from a script build (dist/src/script/cli-*.cjs, loaded through V8's code cache:
+ * src/script-cache.ts) that leaves the console out (React, Ink and yoga are most of the code);
+ * the console runs from its own script build (src/console-script.ts) or, without one, from the
+ * module build (src/cli.ts). The entries send an argv that may open the console there at once;
+ * when one sent to a verb's script build asks for the console after all, the program's console
+ * action calls {@link handOffConsole}, which throws before the action changes anything, and the
+ * entry runs the same argv with the console's build.
  */
 
 import { isatty } from 'node:tty';
@@ -27,6 +28,23 @@ export function requestModuleRun(): void {
 /** True when src/cli-fast.ts asked for the module build ({@link requestModuleRun}). */
 export function moduleRunRequested(): boolean {
   return (globalThis as Record<symbol, unknown>)[MODULE_RUN] === true;
+}
+
+/** Set on globalThis by src/console/run-console.tsx when the console has drawn its first frame. */
+const CONSOLE_SHOWN = Symbol.for('lxdeck.console-shown');
+
+/** Records that the console drew a frame (src/console/run-console.tsx, on Ink's first render). */
+export function markConsoleShown(): void {
+  (globalThis as Record<symbol, unknown>)[CONSOLE_SHOWN] = true;
+}
+
+/**
+ * True once the console has drawn a frame in this process: the console's script build writes its
+ * code cache only then (src/entry.ts), so a run that never reached the screen (no root, a bad
+ * lxcpath) does not leave a cache without the console's functions in it.
+ */
+export function consoleShown(): boolean {
+  return (globalThis as Record<symbol, unknown>)[CONSOLE_SHOWN] === true;
 }
 
 /** Marks (or unmarks) this process as running a script build. */

@@ -5,11 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONSOLE_HANDOFF, markScriptRun } from './console-handoff.js';
+import { CONSOLE_HANDOFF, consoleShown, markScriptRun } from './console-handoff.js';
 import { loadScript } from './script-cache.js';
 
-/** The script builds (dist/src/script/, paths relative to dist/src/), set by scripts/bundle.mjs; undefined in tsc's output. */
-declare const LXDECK_SCRIPT_BUILDS: { local: string; lxd: string } | undefined;
+/**
+ * The script builds (dist/src/script/, paths relative to dist/src/), set by scripts/bundle.mjs;
+ * undefined in tsc's output. local, lxd: each program without the console; console: both programs
+ * with it (src/console-script.ts).
+ */
+declare const LXDECK_SCRIPT_BUILDS: { local: string; lxd: string; console: string } | undefined;
 
 /** A program's main: process.argv in, the exit status out (src/cli-local.ts main, src/cli-lxd.ts lxdMain). */
 export type Main = (argv: string[], version: string) => Promise<number>;
@@ -37,7 +41,7 @@ export function version(here: string): string {
  * @param here dist/src (where the script builds' paths start)
  * @param lxd the LXD program (src/cli-lxd.ts) instead of the local one
  * @returns the exit status; undefined when the argv asked for the console (src/console-handoff.ts)
- *   or there is no usable script build (tsc's output, a removed file): then the module build must run it
+ *   or there is no usable script build (tsc's output, a removed file): then a build with the console (or the module build) must run it
  * @throws what the program's main throws (it reports its own errors and returns a status)
  */
 export async function scriptRun(here: string, lxd: boolean): Promise<number | undefined> {
@@ -59,6 +63,32 @@ export async function scriptRun(here: string, lxd: boolean): Promise<number | un
   } finally {
     markScriptRun(false);
     s.saveCache();
+  }
+}
+
+/**
+ * Runs process.argv with the console's script build (src/console-script.ts: both programs with the
+ * console), compiled from V8's code cache, then writes the cache if there was none (or V8 refused
+ * it) and the console drew a frame in this run: the cache then holds the functions the console's
+ * start ran, compiled (scripts/bundle.mjs makes it so with one run in a pseudo-terminal).
+ * @param here dist/src (where the script builds' paths start)
+ * @param lxd the LXD program (src/cli-lxd.ts) instead of the local one
+ * @returns the exit status; undefined when there is no usable console script build (tsc's
+ *   output, a removed file): then the module build must run it
+ * @throws what the program's main throws (it reports its own errors and returns a status)
+ */
+export async function consoleScriptRun(here: string, lxd: boolean): Promise<number | undefined> {
+  if (typeof LXDECK_SCRIPT_BUILDS === 'undefined' || !LXDECK_SCRIPT_BUILDS.console) return undefined;
+  let s: ReturnType<typeof loadScript<{ consoleMain?: (argv: string[], version: string, lxd: boolean) => Promise<number> }>>;
+  try {
+    s = loadScript(join(here, LXDECK_SCRIPT_BUILDS.console));
+  } catch {
+    return undefined; // no console script build: the module build runs it
+  }
+  try {
+    return await s.exports.consoleMain!(process.argv, version(here), lxd);
+  } finally {
+    if (consoleShown()) s.saveCache();
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Loads one of the binary's script builds (dist/src/script/*.cjs, scripts/bundle.mjs: the local
- * and the LXD program without the console, as one CommonJS function each) through V8's code cache.
+ * and the LXD program without the console, and both with it, as one CommonJS function each)
+ * through V8's code cache.
  *
  * Why: Node 20 compiles an ES module from source on every start (it has no code cache for ES
  * modules: `module.enableCompileCache` is Node 22), and V8's compile of the program was the

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -51,6 +51,27 @@ describe('mapStack: a bundled stack trace back to the TypeScript source', () => 
     expect(mapped).toContain(`${join(dir, 'thrower.ts')}:4:`);
     expect(mapped).toContain(`${join(dir, 'main.ts')}:3:`);
     expect(mapped).not.toContain('out/main.cjs');
+  });
+
+  it("maps frames of the built console's script build (dist/src/script/console-*.cjs) to the console's sources", () => {
+    const scriptDir = join(import.meta.dirname, '../dist/src/script');
+    const file = existsSync(scriptDir) ? readdirSync(scriptDir).find((f) => /^console-.*\.cjs$/.test(f)) : undefined;
+    expect(file, 'no console script build in dist/src/script: run npm run build first').toBeDefined();
+    const built = readFileSync(join(scriptDir, file!), 'utf8').split('\n');
+    // a frame at each function's declaration in the build, as V8 would print it (1-based line and column)
+    for (const [fn, source] of [
+      ['runConsole', '../src/console/run-console.tsx'],
+      ['loadLayoutEngine', '../src/console/yoga-script.ts'],
+      ['consoleMain', '../src/console-script.ts'],
+    ] as const) {
+      const line = built.findIndex((l) => l.includes(`function ${fn}(`));
+      expect(line, `function ${fn} in ${file}`).toBeGreaterThanOrEqual(0);
+      const col = built[line].indexOf(`function ${fn}(`);
+      const srcLines = readFileSync(join(import.meta.dirname, source), 'utf8').split('\n');
+      const want = srcLines.findIndex((l) => l.includes(`function ${fn}(`)) + 1;
+      const frame = `    at ${fn} (${join(scriptDir, file!)}:${line + 1}:${col + 1})`;
+      expect(mapStack(frame)).toMatch(new RegExp(`${join(import.meta.dirname, source).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${want}:\\d+\\)$`));
+    }
   });
 
   it('leaves frames without a map, and text that is not a frame, as they are', () => {

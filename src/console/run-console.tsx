@@ -35,6 +35,7 @@ import { hostServices, type ConsoleServices, type TerminalHandOff } from './serv
 import { GatedStdout } from './terminal-gate.js';
 import { mapStack } from '../stack-map.js';
 import { frameLogFromEnv } from './frame-log.js';
+import { markConsoleShown } from '../console-handoff.js';
 
 /** xterm control sequences (ECMA-48 CSI, DEC private modes). */
 export const ENTER_ALT_SCREEN = '\u001b[?1049h';
@@ -207,10 +208,15 @@ export async function runConsole(engine: Backend, opts: RunConsoleOptions = {}):
     const onQuit = (how: QuitHow): void => {
       quitStatus = how === 'interrupt' ? exitStatusFor('SIGINT') : 0;
     };
+    const frameLog = frameLogFromEnv();
+    const onRender = (metrics: { renderTime: number }): void => {
+      markConsoleShown();
+      frameLog?.(metrics);
+    };
     try {
       instance = render(
         <App engine={engine} refreshMs={opts.refreshMs ?? DEFAULT_REFRESH_MS} theme={theme} services={services} readOnly={opts.readOnly ?? false} onQuit={onQuit} />,
-        { stdin, stdout: gate as unknown as NodeJS.WriteStream, stderr, exitOnCtrlC: false, patchConsole: true, onRender: frameLogFromEnv() },
+        { stdin, stdout: gate as unknown as NodeJS.WriteStream, stderr, exitOnCtrlC: false, patchConsole: true, onRender },
       );
     } catch (e) {
       finish(1, e);
