@@ -220,7 +220,7 @@ export class Engine implements Backend {
     const cfg = this.readConfigOrNullSync(name);
     const prot = isProtectedSync(this.dir(name));
     // a config LXC may refuse goes to lxc-info, whose failure leaves the container out (as lxc-ls does)
-    const li = await states.read(name, { askLxc: cfg === null || !configLxcLoads(cfg), config: cfg ?? undefined });
+    const li = await states.read(name, { askLxc: cfg === null || !configLxcLoads(cfg) });
     return { name, state: li.state, pid: li.pid, ipv4: li.ipv4, autostart: cfg?.get('lxc.start.auto')?.trim() === '1', groups: cfg ? readGroups(cfg) : [], protected: prot };
   }
 

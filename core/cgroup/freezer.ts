@@ -48,21 +48,31 @@ export function v1FreezerState(text: string | null): FreezerState | null {
 }
 
 /**
- * Reads the freezer state of a container's cgroup (S3: FREEZING is reported as such).
+ * Reads the freezer state of a container's cgroup (S3: FREEZING is reported as such), in as few
+ * reads as the S3 states allow: v1 `freezer.state` (what liblxc's lxc_getstate reads on a v1 or
+ * hybrid host), and on a hybrid host, when that says THAWED, also the unified `cgroup.freeze`, for
+ * a freeze made by writing it directly (freezer.state does not show one); v2 `cgroup.freeze`, and
+ * `cgroup.events` only when a freeze was asked for (freeze 1: FROZEN once `frozen 1`, else
+ * FREEZING). A running, thawed container costs one read on v1 and v2, two on a hybrid host.
+ * (The sampler reads the freezer through this function too: core/stats/sampler.ts.)
  * @returns the state, or null when the cgroup is gone (container stopped) or has no freezer
  */
 export function readFreezerState(paths: CgroupPaths, fs: HostFs = new HostFs()): FreezerState | null {
-  const drv = freezerDriver(paths);
-  if (drv === null) return null;
-  const v2 =
-    paths.v2 !== undefined
-      ? v2FreezerState(fs.readTextOrNull(joinPath(paths.v2, 'cgroup.freeze')), fs.readTextOrNull(joinPath(paths.v2, 'cgroup.events')))
-      : null;
-  if (drv === 'v2') return v2;
-  const v1 = v1FreezerState(fs.readTextOrNull(joinPath(paths.v1.freezer, 'freezer.state')));
-  // hybrid: a freeze made through the unified hierarchy does not show in freezer.state
-  if (v1 === 'THAWED' && v2 !== null && v2 !== 'THAWED') return v2;
-  return v1;
+  const v2 = (): FreezerState | null => {
+    if (paths.v2 === undefined) return null;
+    const freeze = fs.readTextOrNull(joinPath(paths.v2, 'cgroup.freeze'));
+    if (freeze === null) return null;
+    if (freeze.trim() === '0') return 'THAWED';
+    return v2FreezerState(freeze, fs.readTextOrNull(joinPath(paths.v2, 'cgroup.events')));
+  };
+  if (paths.v1.freezer !== undefined) {
+    const v1 = v1FreezerState(fs.readTextOrNull(joinPath(paths.v1.freezer, 'freezer.state')));
+    if (v1 !== 'THAWED') return v1;
+    // hybrid: a freeze made through the unified hierarchy does not show in freezer.state
+    const u = v2();
+    return u !== null && u !== 'THAWED' ? u : v1;
+  }
+  return v2();
 }
 
 /** The container state to show for a running container's freezer state: THAWED is RUNNING. */

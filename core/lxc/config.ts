@@ -361,10 +361,13 @@ function readError(path: string, e: unknown): LxdeckError {
   return new LxdeckError('E_CONFIG', `cannot read ${path}: ${(e as Error).message}`, { cause: e });
 }
 
+/** One strict UTF-8 decoder for every config read (a listing reads one per container; decode() without `stream` keeps no state between calls). */
+let utf8Strict: TextDecoder | undefined;
+
 function parseConfigBytes(path: string, buf: Buffer): LxcConfig {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
+    text = (utf8Strict ??= new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })).decode(buf);
   } catch (e) {
     throw new LxdeckError('E_CONFIG', `${path} is not UTF-8 text`, {
       cause: e,

@@ -153,15 +153,19 @@ export class ListStateReader {
   /**
    * State, PID and IPv4 of container `name`, as `lxc-info -s -p -i` reports them (see the module's
    * comment for the sources and when it asks lxc-info). `opts.askLxc`: ask lxc-info whatever the
-   * files say (the caller doubts LXC can load the container's config: see {@link configLxcLoads});
-   * `opts.config`: the container's config, parsed by the caller (not read again for its network).
+   * files say (the caller doubts LXC can load the container's config: see {@link configLxcLoads}).
+   * Reads per running container: the monitor's cgroup.procs, cmdline and children, the init's
+   * /proc/PID/cgroup ({@link ContainerLocator.locateOnce}), the freezer (one file on v1, two on a
+   * hybrid or v2 host: {@link readFreezerState}) and /proc/PID/net/dev (and fib_trie when the
+   * namespace has an interface besides lo); per stopped container the monitor's cgroup.procs
+   * (not there), and /proc/net/unix once per listing.
    * @throws whatever `slow` throws (LxdeckError E_COMMAND, E_NOT_FOUND from lxc-info)
    */
-  async read(name: string, opts: { askLxc?: boolean; config?: LxcConfig } = {}): Promise<ListState> {
+  async read(name: string, opts: { askLxc?: boolean } = {}): Promise<ListState> {
     if (opts.askLxc) return this.slow(name);
     const loc = this.loc();
     if (loc === null) return this.slow(name);
-    const rc = loc.locate(name, opts.config);
+    const rc = loc.locateOnce(name);
     if (rc === null) return this.monitorListening(name) ? this.slow(name) : { state: 'STOPPED', pid: null, ipv4: [] };
     const fz = readFreezerState(rc.paths, this.fs);
     if (fz === null) return this.slow(name);

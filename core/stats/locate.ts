@@ -134,9 +134,38 @@ export class ContainerLocator {
       if (this.stillSame(cached)) return cached;
       this.cache.delete(name);
     }
-    if (this.refDir === null) return null;
+    for (const { monitorPid, initPid } of this.monitors(name)) {
+      const found = this.fromInit(name, initPid, monitorPid, config);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /**
+   * The running container `name` for a one-time look (a listing: `lxdeck ls`), steps 1-4 above
+   * without what only a sampler that looks again needs: no read of the init's /proc/PID/stat
+   * (its start time, kept to notice a reused PID on the next pass; the init is the monitor's
+   * child by where it was found), no network source, nothing cached. Per running container it
+   * reads the monitor's cgroup.procs, cmdline and task/PID/children, and the init's
+   * /proc/PID/cgroup.
+   * @returns the init's PID and cgroup directories; null when {@link locate} would find nothing
+   */
+  locateOnce(name: string): { initPid: number; monitorPid: number; paths: CgroupPaths } | null {
+    for (const { monitorPid, initPid } of this.monitors(name)) {
+      try {
+        return { initPid, monitorPid, paths: readCgroupPaths(this.fs, initPid, this.layout, { name }) };
+      } catch {
+        /* the init exited meanwhile: the next monitor, if any */
+      }
+    }
+    return null;
+  }
+
+  /** Steps 1-3: each monitor of `name` in `lxc.monitor.NAME` whose command line names this lxcpath, with its child, the init. */
+  private *monitors(name: string): Generator<{ monitorPid: number; initPid: number }> {
+    if (this.refDir === null) return;
     const procs = this.fs.readTextOrNull(joinPath(this.refDir, `lxc.monitor.${name}/cgroup.procs`));
-    if (procs === null) return null;
+    if (procs === null) return;
     for (const p of procs.split('\n')) {
       const mpid = Number(p.trim());
       if (!Number.isInteger(mpid) || mpid <= 0) continue;
@@ -145,11 +174,8 @@ export class ContainerLocator {
       const mon = parseMonitorCmdline(cmd);
       if (mon === null || mon.name !== name || !this.lxcpaths.has(mon.lxcpath)) continue;
       const init = this.initOf(mpid, name);
-      if (init === null) continue;
-      const found = this.fromInit(name, init, mpid, config);
-      if (found) return found;
+      if (init !== null) yield { monitorPid: mpid, initPid: init };
     }
-    return null;
   }
 
   /**

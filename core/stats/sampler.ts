@@ -31,7 +31,7 @@
 import type { Runner } from '../exec/runner.js';
 import { HostFs, isVanishedError } from '../host/host-fs.js';
 import { detectCgroupLayout, joinPath, type CgroupLayout } from '../cgroup/layout.js';
-import { containerStateOf, v1FreezerState, v2FreezerState, type FreezerState } from '../cgroup/freezer.js';
+import { containerStateOf, readFreezerState, type FreezerState } from '../cgroup/freezer.js';
 import { memoryUsed, readCpuUsageUsec } from '../cgroup/memory.js';
 import type { CgroupPaths } from '../cgroup/paths.js';
 import { cpuPercent, effectiveLimit, parseCgroupLimit, parseCpuList, parseCpuMax, percent, type LimitValue } from '../units.js';
@@ -341,28 +341,9 @@ export class StatsSampler {
     return { usage, used, cache, swap };
   }
 
-  /**
-   * The freezer state in as few reads as the S3 states allow: v1 `freezer.state`
-   * (on a hybrid host also the unified `cgroup.freeze`, for a freeze made there);
-   * v2 `cgroup.freeze`, and `cgroup.events` only when a freeze was asked for
-   * (freeze 1 and frozen 0 is FREEZING). Same answers as core/cgroup/freezer.ts readFreezerState.
-   */
+  /** The freezer state in as few reads as the S3 states allow (core/cgroup/freezer.ts readFreezerState). */
   private freezer(p: CgroupPaths): FreezerState | null {
-    const { fs } = this;
-    const v2 = (): FreezerState | null => {
-      if (p.v2 === undefined) return null;
-      const freeze = fs.readTextOrNull(joinPath(p.v2, 'cgroup.freeze'));
-      if (freeze === null) return null;
-      if (freeze.trim() === '0') return 'THAWED';
-      return v2FreezerState(freeze, fs.readTextOrNull(joinPath(p.v2, 'cgroup.events')));
-    };
-    if (p.v1.freezer !== undefined) {
-      const v1 = v1FreezerState(fs.readTextOrNull(joinPath(p.v1.freezer, 'freezer.state')));
-      if (v1 !== 'THAWED') return v1;
-      const u = v2();
-      return u !== null && u !== 'THAWED' ? u : v1;
-    }
-    return v2();
+    return readFreezerState(p, this.fs);
   }
 
   /** The container's limits, re-read at most every limitsTtlMs (and after a restart). */

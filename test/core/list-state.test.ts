@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LxcConfig } from '../../core/lxc/config.js';
 import { ListStateReader, commandSocketName, configLxcLoads, fibLocalAddresses, fnv1a64, netDevNames, unixSocketListed, type ListState } from '../../core/lxc/list-state.js';
+import { HostFs } from '../../core/host/host-fs.js';
 import { makeTree, type StatsTree } from './stats/tree.js';
 
 const NET_DEV_LO = `Inter-|   Receive                                                |  Transmit
@@ -56,6 +57,39 @@ describe('list state from cgroupfs and /proc (no lxc-info)', () => {
       expect(asked).toEqual([]);
     });
   }
+
+  it("a running container costs six reads on v1 (no /proc/PID/stat: the init is the monitor's child by where it was found)", async () => {
+    tree = makeTree('v1');
+    tree.put('/proc/4242/net/dev', NET_DEV_LO);
+    tree.rm('/proc/4242/stat');
+    const reads: string[] = [];
+    const fs = new (class extends HostFs {
+      readTextOrNull(p: string): string | null {
+        reads.push(p);
+        return super.readTextOrNull(p);
+      }
+    })(tree.root);
+    const r = new ListStateReader('/var/lib/lxc', async () => ({ state: 'STOPPING', pid: null, ipv4: [] }), fs);
+    expect(await r.read('web1')).toEqual({ state: 'RUNNING', pid: 4242, ipv4: [] });
+    expect(reads).toEqual([
+      '/sys/fs/cgroup/pids/lxc.monitor.web1/cgroup.procs',
+      '/proc/100/cmdline',
+      '/proc/100/task/100/children',
+      '/proc/4242/cgroup',
+      '/sys/fs/cgroup/freezer/lxc.payload.web1/freezer.state',
+      '/proc/4242/net/dev',
+    ]);
+  });
+
+  it('a monitor of the same name in another lxcpath is not this container (its command line says which)', async () => {
+    tree = makeTree('v1');
+    tree.put('/proc/4242/net/dev', NET_DEV_LO);
+    tree.put('/proc/100/cmdline', '[lxc monitor] /srv/lxc web1\0');
+    tree.put('/proc/net/unix', 'Num Path\n0000: 00000002 00000000 00010000 0001 01 1 @/srv/lxc/web1/command\n');
+    const { r, asked } = reader(tree);
+    expect(await r.read('web1')).toEqual({ state: 'STOPPED', pid: null, ipv4: [] });
+    expect(asked).toEqual([]);
+  });
 
   it('one address on eth0 comes from fib_trie, loopback left out', async () => {
     tree = makeTree('v1');

@@ -110,6 +110,48 @@ describe.runIf(RUN_LXC)('cli: real containers', () => {
     expect(gone.stderr).toMatch(/no container/);
   });
 
+  it('ls and ls --json give what lxc-ls -f gives: running with an address, frozen, stopped with autostart and a group', () => {
+    const run = `lsr-${id}`;
+    const frz = `lsf-${id}`;
+    const stp = `lss-${id}`;
+    for (const n of [run, frz, stp]) expect(runCli(['create', n], cliEnv).status).toBe(0);
+    expect(runCli(['autostart', stp, 'on', '--group', 'onboot'], cliEnv).status).toBe(0);
+    for (const n of [run, frz]) expect(runCli(['start', n], cliEnv).status).toBe(0);
+    expect(runCli(['freeze', frz], cliEnv).status).toBe(0);
+    try {
+      const list = JSON.parse(runCli(['ls', '--json'], cliEnv).stdout) as { name: string; state: string; pid: number | null; ipv4: string[]; autostart: boolean; groups: string[] }[];
+      const row = (n: string) => list.find((x) => x.name === n)!;
+      expect(row(run)).toMatchObject({ state: 'RUNNING', autostart: false, groups: [] });
+      expect(row(run).ipv4).toHaveLength(1);
+      expect(row(frz)).toMatchObject({ state: 'FROZEN', autostart: false });
+      expect(row(frz).pid).toBeGreaterThan(1);
+      expect(row(stp)).toEqual({ name: stp, state: 'STOPPED', pid: null, ipv4: [], autostart: true, groups: ['onboot'], protected: false });
+      // every column lxc-ls -f also shows, for each of the three (lxc-ls: YES/NO, "-" for none)
+      const table = runCli(['ls'], cliEnv).stdout.split('\n');
+      const fancy = execFileSync('lxc-ls', ['-P', env.lxcpath, '-f', '-F', 'NAME,STATE,AUTOSTART,GROUPS,PID,IPV4'], { encoding: 'utf8' }).trim().split('\n').slice(1);
+      for (const n of [run, frz, stp]) {
+        const [fname, fstate, fauto, fgroups, fpid, ...fip] = fancy.find((l) => l.startsWith(`${n} `))!.trim().split(/\s+/);
+        const mine = row(n);
+        expect([mine.name, mine.state, mine.autostart ? '1' : '0', mine.groups.join(',') || '-', mine.pid === null ? '-' : String(mine.pid), mine.ipv4.join(', ') || '-']).toEqual([
+          fname,
+          fstate,
+          fauto,
+          fgroups,
+          fpid,
+          fip.join(' '),
+        ]);
+        const cells = table.find((l) => l.startsWith(`${n} `))!.trim().split(/\s{2,}/);
+        expect(cells[0]).toBe(n);
+        expect(cells[1]).toBe(fstate);
+        expect(cells).toContain(fpid);
+        expect(cells[cells.length - 1]).toBe(fip.join(' '));
+      }
+    } finally {
+      runCli(['unfreeze', frz], cliEnv);
+      for (const n of [run, frz, stp]) runCli(['destroy', n, '--force'], cliEnv);
+    }
+  });
+
   it('destroy --force kills a running container first', () => {
     const n = `frc-${id}`;
     expect(runCli(['create', n], cliEnv).status).toBe(0);

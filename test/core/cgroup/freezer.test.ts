@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isLxdeckError } from '../../../core/errors.js';
 import { containerStateOf, freeze, readFreezerState, thaw, v2FreezerState } from '../../../core/cgroup/freezer.js';
+import { HostFs } from '../../../core/host/host-fs.js';
 import { openTree, type Tree } from './helpers.js';
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
@@ -75,6 +76,37 @@ describe('freezer state machine on fixtures', () => {
     writeFileSync(join(uni, 'cgroup.events'), 'populated 1\nfrozen 0\n');
     expect(await thaw(t.paths, t.fs)).toBe('THAWED');
     expect(readFileSync(join(uni, 'cgroup.freeze'), 'utf8')).toBe('0');
+  });
+
+  it('reads: a thawed container costs one file on v1 and v2, two on hybrid; cgroup.events only once cgroup.freeze says 1', () => {
+    const counted = (root: string) => {
+      const reads: string[] = [];
+      const fs = new (class extends HostFs {
+        readTextOrNull(p: string): string | null {
+          reads.push(p.slice(p.lastIndexOf('/') + 1));
+          return super.readTextOrNull(p);
+        }
+      })(root);
+      return { fs, reads };
+    };
+    for (const [kind, files] of [
+      ['v1', ['freezer.state']],
+      ['v2', ['cgroup.freeze']],
+      ['hybrid', ['freezer.state', 'cgroup.freeze']],
+    ] as const) {
+      t = openTree(kind, true);
+      const c = counted(t.root);
+      expect(readFreezerState(t.paths, c.fs), kind).toBe('THAWED');
+      expect(c.reads, kind).toEqual(files);
+      t.done();
+    }
+    t = openTree('hybrid', true);
+    const uni = join(t.root, 'sys/fs/cgroup/unified/lxc.payload.web1');
+    writeFileSync(join(uni, 'cgroup.freeze'), '1\n');
+    writeFileSync(join(uni, 'cgroup.events'), 'populated 1\nfrozen 0\n');
+    const c = counted(t.root);
+    expect(readFreezerState(t.paths, c.fs)).toBe('FREEZING');
+    expect(c.reads).toEqual(['freezer.state', 'cgroup.freeze', 'cgroup.events']);
   });
 
   it('a gone cgroup reads null and freezing it is E_STATE', async () => {
