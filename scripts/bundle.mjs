@@ -266,7 +266,8 @@ chmodSync(join(outdir, 'cli.js'), 0o755);
 
 /**
  * The console's code cache, made by one run of the console in a pseudo-terminal (node-pty, an
- * optional dependency; 80x24) on an empty lxcpath until its list is drawn, then `q`: the cache is
+ * optional dependency; 80x24) on the verbs' cache-run lxcpath (one stopped container: its row's
+ * code is cached too) until its list is drawn, then `q`: the cache is
  * written when the console quits (src/entry.ts consoleScriptRun), with the functions its first
  * frame and its list ran compiled. Without node-pty, or without root (the console needs it), the
  * first console run on the host writes it instead.
@@ -288,7 +289,7 @@ async function consoleCacheRun(bin, lxcpath, env) {
     p.onData((d) => {
       screen += d;
       const plain = screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ''); // colours and cursor moves out
-      if (!sent && /q quit/.test(plain) && /0 containers, 0 running/.test(plain)) {
+      if (!sent && /q quit/.test(plain) && /\d+ containers?, \d+ running/.test(plain)) {
         sent = true;
         p.write('q');
       }
