@@ -12,6 +12,9 @@
  */
 import type { FileBytes } from '../host/host-fs.js';
 import type { FreezerState } from '../cgroup/freezer.js';
+import { parseCgroupLimit, type LimitValue } from '../units.js';
+import { parsePsi } from './parse.js';
+import type { Psi, PsiLine } from './types.js';
 
 const TAB = 9;
 const NL = 10;
@@ -45,6 +48,13 @@ export function decimalIn(b: Buffer, start: number, end: number): number {
     v = v * 10 + (c - ZERO);
   }
   return v;
+}
+
+/** True when `b` holds `word` at `at` (a loop: Buffer#compare checks its arguments at some cost). */
+function sameBytes(b: Buffer, at: number, word: Buffer): boolean {
+  if (at + word.length > b.length) return false;
+  for (let i = 0; i < word.length; i++) if (b[at + i] !== word[i]) return false;
+  return true;
 }
 
 /** First and one-past-last non-space byte of the file, as [start, end] in `out`. */
@@ -164,7 +174,7 @@ export function flatKeyedInto(f: FileBytes, keys: FlatKeys, out: Float64Array): 
     while (eol < end && b[eol] !== NL) eol++;
     for (let k = 0; k < keys.length; k++) {
       const key = keys[k];
-      if (key.length === ke - ks && b.compare(key, 0, key.length, ks, ke) === 0) {
+      if (key.length === ke - ks && sameBytes(b, ks, key)) {
         let vs = ke;
         while (vs < eol && (b[vs] === SP || b[vs] === TAB)) vs++;
         let ve = eol;
@@ -215,8 +225,8 @@ export function blkioServiceBytesInto(f: FileBytes, out: Float64Array): void {
     if (dev && rest === eol) {
       const v = decimalIn(b, vs, ve);
       if (v >= 0) {
-        if (oe - os === 4 && b.compare(READ, 0, 4, os, oe) === 0) out[0] += v;
-        else if (oe - os === 5 && b.compare(WRITE, 0, 5, os, oe) === 0) out[1] += v;
+        if (oe - os === 4 && sameBytes(b, os, READ)) out[0] += v;
+        else if (oe - os === 5 && sameBytes(b, os, WRITE)) out[1] += v;
       }
     }
     i = eol + 1;
@@ -259,13 +269,13 @@ export function ioStatInto(f: FileBytes, out: Float64Array): void {
     const s = i;
     while (i < end && !isSpace(b[i])) i++;
     // the first rbytes= and wbytes= word of each line
-    if (!seenR && i - s > 7 && b.compare(RBYTES, 0, 7, s, s + 7) === 0) {
+    if (!seenR && i - s > 7 && sameBytes(b, s, RBYTES)) {
       const v = leadingDecimal(b, s + 7, i);
       if (v >= 0) {
         out[0] += v;
         seenR = true;
       }
-    } else if (!seenW && i - s > 7 && b.compare(WBYTES, 0, 7, s, s + 7) === 0) {
+    } else if (!seenW && i - s > 7 && sameBytes(b, s, WBYTES)) {
       const v = leadingDecimal(b, s + 7, i);
       if (v >= 0) {
         out[1] += v;
@@ -282,7 +292,8 @@ function leadingDecimal(b: Buffer, s: number, e: number): number {
   return decimalIn(b, s, d);
 }
 
-const FREEZER_STATES: readonly [Buffer, FreezerState][] = (['THAWED', 'FREEZING', 'FROZEN'] as const).map((s) => [Buffer.from(s, 'latin1'), s]);
+const FREEZER_STATES: readonly FreezerState[] = ['THAWED', 'FREEZING', 'FROZEN'];
+const FREEZER_WORDS: readonly Buffer[] = FREEZER_STATES.map((s) => Buffer.from(s, 'latin1'));
 
 /**
  * v1 `freezer.state` (Documentation/admin-guide/cgroup-v1/freezer-subsystem.rst): THAWED,
@@ -292,6 +303,117 @@ const FREEZER_STATES: readonly [Buffer, FreezerState][] = (['THAWED', 'FREEZING'
 export function v1FreezerStateOf(f: FileBytes): FreezerState | null {
   trimmed(f, span);
   const n = span[1] - span[0];
-  for (const [word, state] of FREEZER_STATES) if (word.length === n && f.bytes.compare(word, 0, n, span[0], span[1]) === 0) return state;
+  for (let i = 0; i < FREEZER_WORDS.length; i++) if (FREEZER_WORDS[i].length === n && sameBytes(f.bytes, span[0], FREEZER_WORDS[i])) return FREEZER_STATES[i];
   return null;
+}
+
+/**
+ * A cgroup limit file (v1 `memory.limit_in_bytes`, `pids.max`; v2 `memory.max`, `pids.max`):
+ * the same answers as core/units.ts parseCgroupLimit (U2): `max` and `-1` are `'max'`, a
+ * decimal is the number; a value of 16 digits or more (v1's page-rounded LONG_MAX for
+ * unlimited) goes through parseCgroupLimit itself.
+ * @returns bytes or a count, `'max'`, or null when the file is not a limit
+ */
+export function limitValueOf(f: FileBytes): LimitValue | null {
+  trimmed(f, span);
+  const s = span[0];
+  const e = span[1];
+  const b = f.bytes;
+  if (e - s === 3 && b[s] === 0x6d && b[s + 1] === 0x61 && b[s + 2] === 0x78) return 'max';
+  if (e - s === 2 && b[s] === 0x2d && b[s + 1] === 0x31) return 'max';
+  if (e - s > EXACT_DIGITS) return parseCgroupLimit(f.text());
+  const v = decimalIn(b, s, e);
+  return v < 0 ? null : v;
+}
+
+/**
+ * The decimal fraction in `b[s .. e)` (`1.50`, `0.00`, `12`): digits, at most one dot.
+ * One division of two exact integers, so the same double as `Number(text)`.
+ * @returns the number, or NaN for anything else (or too many digits to be exact)
+ */
+function fractionIn(b: Buffer, s: number, e: number): number {
+  let v = 0;
+  let scale = 1;
+  let dot = false;
+  let digits = 0;
+  for (let i = s; i < e; i++) {
+    const c = b[i];
+    if (c === 0x2e && !dot) {
+      dot = true;
+      continue;
+    }
+    if (!isDigit(c)) return NaN;
+    v = v * 10 + (c - ZERO);
+    if (dot) scale *= 10;
+    digits++;
+  }
+  if (digits === 0 || digits > EXACT_DIGITS) return NaN;
+  return dot ? v / scale : v;
+}
+
+const PSI_SOME = Buffer.from('some', 'latin1');
+const PSI_FULL = Buffer.from('full', 'latin1');
+const PSI_FIELDS = (['avg10=', 'avg60=', 'avg300=', 'total='] as const).map((k) => Buffer.from(k, 'latin1'));
+
+/**
+ * One PSI line `some avg10=0.00 avg60=0.00 avg300=0.00 total=0` starting at `i`
+ * (Documentation/accounting/psi.rst), into `out` [avg10, avg60, avg300, total].
+ * @returns the index after the line's end, or -1 when the line has another shape
+ */
+function psiLineInto(b: Buffer, i: number, eol: number, out: Float64Array): number {
+  for (let k = 0; k < 4; k++) {
+    if (i >= eol || !isSpace(b[i])) return -1;
+    while (i < eol && isSpace(b[i])) i++;
+    const key = PSI_FIELDS[k];
+    if (eol - i < key.length || !sameBytes(b, i, key)) return -1;
+    i += key.length;
+    const s = i;
+    while (i < eol && !isSpace(b[i])) i++;
+    const v = k === 3 ? decimalIn(b, s, i) : fractionIn(b, s, i);
+    if (!(v >= 0)) return -1;
+    out[k] = v;
+  }
+  while (i < eol && isSpace(b[i])) i++;
+  return i === eol ? eol : -1;
+}
+
+const psiNums = new Float64Array(8);
+
+/**
+ * A PSI file (`cpu.pressure`, `memory.pressure`, `io.pressure`; Documentation/accounting/psi.rst),
+ * the same answers as core/stats/parse.ts parsePsi, which it falls back to for any line of
+ * another shape. When the figures equal `prev`'s, `prev` itself is returned (no new objects).
+ * @returns null when there is no well-formed `some` line
+ */
+export function psiOf(f: FileBytes, prev: Psi | null = null): Psi | null {
+  const b = f.bytes;
+  const end = f.length;
+  let some = false;
+  let full = false;
+  let i = 0;
+  while (i < end) {
+    let eol = i;
+    while (eol < end && b[eol] !== NL) eol++;
+    let s = i;
+    while (s < eol && isSpace(b[s])) s++;
+    if (s < eol) {
+      const isSome = eol - s >= 4 && sameBytes(b, s, PSI_SOME);
+      const isFull = !isSome && eol - s >= 4 && sameBytes(b, s, PSI_FULL);
+      if ((!isSome && !isFull) || psiLineInto(b, s + 4, eol, psiNums.subarray(isSome ? 0 : 4, isSome ? 4 : 8)) < 0) return parsePsi(f.text());
+      if (isSome) some = true;
+      else full = true;
+    }
+    i = eol + 1;
+  }
+  if (!some) return null;
+  if (prev !== null && samePsiLine(prev.some, 0) && (full ? prev.full !== null && samePsiLine(prev.full, 4) : prev.full === null)) return prev;
+  return { some: psiLineAt(0), full: full ? psiLineAt(4) : null };
+}
+
+function samePsiLine(l: PsiLine, at: number): boolean {
+  return l.avg10 === psiNums[at] && l.avg60 === psiNums[at + 1] && l.avg300 === psiNums[at + 2] && l.total === psiNums[at + 3];
+}
+
+function psiLineAt(at: number): PsiLine {
+  return { avg10: psiNums[at], avg60: psiNums[at + 1], avg300: psiNums[at + 2], total: psiNums[at + 3] };
 }

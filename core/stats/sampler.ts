@@ -34,7 +34,7 @@ import { detectCgroupLayout, joinPath, type CgroupLayout } from '../cgroup/layou
 import { containerStateOf, v2FreezerState, type FreezerState } from '../cgroup/freezer.js';
 import type { CgroupPaths } from '../cgroup/paths.js';
 import { cpuPercent, effectiveLimit, parseCgroupLimit, parseCpuList, parseCpuMax, percent, type LimitValue } from '../units.js';
-import { blkioServiceBytesInto, flatKeyedInto, flatKeys, ioStatInto, nsFileToUsec, singleDecimal, v1FreezerStateOf } from './bytes.js';
+import { blkioServiceBytesInto, flatKeyedInto, flatKeys, ioStatInto, limitValueOf, nsFileToUsec, psiOf, singleDecimal, v1FreezerStateOf } from './bytes.js';
 import { ContainerLocator, type RunningContainer } from './locate.js';
 import { memTotalFromMeminfo, parseNetDev, parsePsi } from './parse.js';
 import type { HostTotals, Psi, SampleState, StatsPass, StatsSample } from './types.js';
@@ -68,6 +68,8 @@ interface CachedLimits {
   limitCpus: number | null;
   /** PSI, read on the first pass after a refresh (its averages are over 10 s and more already) */
   pressure?: StatsSample['pressure'];
+  /** the PSI before the refresh: kept as it is when no figure changed */
+  stalePressure?: StatsSample['pressure'];
 }
 
 /** The memory.stat keys the S1 formula needs (core/cgroup/memory.ts memoryUsed), without parsing the other 40-odd lines. */
@@ -105,6 +107,19 @@ interface CounterFiles {
   veths: { rx: string; tx: string }[] | null;
   /** the veth names, the same array in every sample of this container */
   interfaces: string[];
+  /** limits, read every limitsTtlMs: v1 memory.limit_in_bytes or v2 memory.max, pids.max */
+  memLimit: string | null;
+  pidsMax: string | null;
+  /** v1 cpu.cfs_quota_us and cpu.cfs_period_us; v2 cpu.max when there is no v1 cpu hierarchy */
+  cfsQuota: string | null;
+  cfsPeriod: string | null;
+  cpuMax: string | null;
+  /** v1 cpuset.effective_cpus or v2 cpuset.cpus.effective */
+  cpuset: string | null;
+  /** PSI files of the v2 cgroup (also a hybrid host's unified one) */
+  cpuPressure: string | null;
+  memoryPressure: string | null;
+  ioPressure: string | null;
 }
 
 /** What the previous pass saw of a container, for the deltas. */
@@ -118,7 +133,8 @@ interface Prev {
   txBytes: number | null;
 }
 
-const defaultClock = () => Number(process.hrtime.bigint() / 1000n);
+/** microseconds, monotonic (performance.now: no BigInt made per container per pass) */
+const defaultClock = () => Math.round(performance.now() * 1000);
 
 /** A sample of a container that is not running: every figure null. */
 export function stoppedSample(name: string): StatsSample {
@@ -165,6 +181,9 @@ export class StatsSampler {
   private readonly netNums = new Float64Array(2);
   /** interfaces of the last netBytes */
   private netInterfaces: string[] = [];
+  /** the last cpuset list read and its size (cpuLimit) */
+  private cpusetText = '';
+  private cpusetSize = 0;
   /** the last memory() figures, bytes */
   private readonly mem = { usage: 0, used: 0, cache: 0, swap: null as number | null };
 
@@ -302,9 +321,27 @@ export class StatsSampler {
       pidsCurrent: at(p.v1.pids ?? p.v2, 'pids.current'),
       veths: rc.net.kind === 'veth' ? rc.net.veths.map((v) => ({ rx: fs.resolve(`/sys/class/net/${v}/statistics/rx_bytes`), tx: fs.resolve(`/sys/class/net/${v}/statistics/tx_bytes`) })) : null,
       interfaces: rc.net.kind === 'veth' ? [...rc.net.veths] : [],
+      memLimit: at(memDir, memV1 ? 'memory.limit_in_bytes' : 'memory.max'),
+      pidsMax: at(p.v1.pids ?? p.v2, 'pids.max'),
+      cfsQuota: at(p.v1.cpu, 'cpu.cfs_quota_us'),
+      cfsPeriod: at(p.v1.cpu, 'cpu.cfs_period_us'),
+      cpuMax: p.v1.cpu === undefined ? at(p.v2, 'cpu.max') : null,
+      cpuset: p.v1.cpuset !== undefined ? at(p.v1.cpuset, 'cpuset.effective_cpus') : at(p.v2, 'cpuset.cpus.effective'),
+      cpuPressure: at(p.v2, 'cpu.pressure'),
+      memoryPressure: at(p.v2, 'memory.pressure'),
+      ioPressure: at(p.v2, 'io.pressure'),
     };
     this.files.set(rc.name, f);
     return f;
+  }
+
+  /** PSI of the container's v2 cgroup; the `stale` object again when no figure changed. */
+  private pressureOf(f: CounterFiles, stale: StatsSample['pressure'] | undefined): StatsSample['pressure'] {
+    const cpu = this.psi(f.cpuPressure, stale?.cpu ?? null);
+    const memory = this.psi(f.memoryPressure, stale?.memory ?? null);
+    const io = this.psi(f.ioPressure, stale?.io ?? null);
+    if (stale !== undefined && stale.cpu === cpu && stale.memory === memory && stale.io === io) return stale;
+    return { cpu, memory, io };
   }
 
   /**
@@ -330,13 +367,12 @@ export class StatsSampler {
       }
     }
     const mem = this.memory(f);
-    const limits = this.limitsOf(rc, host.cpus);
+    const limits = this.limitsOf(rc, f, host.cpus);
     const limitCpus = limits.limitCpus;
     const io = this.blkio(f);
     const pidsNum = this.bytesOf(f.pidsCurrent) ? singleDecimal(buf) : null;
     const net = this.netBytes(rc, f);
-    const p = rc.paths;
-    const pressure = limits.pressure ?? (limits.pressure = { cpu: this.psi(p, 'cpu.pressure'), memory: this.psi(p, 'memory.pressure'), io: this.psi(p, 'io.pressure') });
+    const pressure = limits.pressure ?? (limits.pressure = this.pressureOf(f, limits.stalePressure));
 
     if (cpuUsec === null || mem === null || freezer === null) {
       // files gone: is the container?
@@ -450,74 +486,87 @@ export class StatsSampler {
    * (freeze 1 and frozen 0 is FREEZING). Same answers as core/cgroup/freezer.ts readFreezerState.
    */
   private freezer(f: CounterFiles): FreezerState | null {
-    const buf = this.buf;
-    const v2 = (): FreezerState | null => {
-      if (!this.bytesOf(f.cgroupFreeze)) return null;
-      if (singleDecimal(buf) === 0) return 'THAWED';
-      // a freeze asked for (rare): the text parsers
-      const freeze = buf.text();
-      return v2FreezerState(freeze, this.bytesOf(f.cgroupEvents) ? buf.text() : null);
-    };
     if (f.freezerState !== null) {
-      const v1 = this.bytesOf(f.freezerState) ? v1FreezerStateOf(buf) : null;
+      const v1 = this.bytesOf(f.freezerState) ? v1FreezerStateOf(this.buf) : null;
       if (v1 !== 'THAWED') return v1;
-      const u = v2();
+      const u = this.v2Freezer(f);
       return u !== null && u !== 'THAWED' ? u : v1;
     }
-    return v2();
+    return this.v2Freezer(f);
   }
 
+  /** v2 `cgroup.freeze`, and `cgroup.events` when a freeze was asked for (cgroup-v2.rst "cgroup.freeze"). */
+  private v2Freezer(f: CounterFiles): FreezerState | null {
+    if (!this.bytesOf(f.cgroupFreeze)) return null;
+    if (singleDecimal(this.buf) === 0) return 'THAWED';
+    // a freeze asked for (rare): the text parsers
+    const freeze = this.buf.text();
+    return v2FreezerState(freeze, this.bytesOf(f.cgroupEvents) ? this.buf.text() : null);
+  }
 
-  /** The container's limits, re-read at most every limitsTtlMs (and after a restart). */
-  private limitsOf(rc: RunningContainer, hostCpus: number): CachedLimits {
+  /**
+   * The container's limits, re-read at most every limitsTtlMs (and after a restart): the memory
+   * limit (v1 memory.limit_in_bytes, v2 memory.max), pids.max, and {@link cpuLimit}. PSI is read
+   * on the first pass after (see {@link read}); unchanged figures keep their objects.
+   */
+  private limitsOf(rc: RunningContainer, f: CounterFiles, hostCpus: number): CachedLimits {
     const now = this.now();
     const c = this.limitsCache.get(rc.name);
     if (c && c.startTime === rc.startTime && this.limitsTtlMs > 0 && now - c.atMs < this.limitsTtlMs) return c;
-    const { fs } = this;
-    const p = rc.paths;
-    const memDir = p.v1.memory ?? p.v2;
-    const memText = memDir === undefined ? null : fs.readTextOrNull(joinPath(memDir, p.v1.memory !== undefined ? 'memory.limit_in_bytes' : 'memory.max'));
-    const pidsDir = p.v1.pids ?? p.v2;
-    const pidsText = pidsDir === undefined ? null : fs.readTextOrNull(joinPath(pidsDir, 'pids.max'));
-    const fresh: CachedLimits = {
-      atMs: now,
-      startTime: rc.startTime,
-      memLimit: memText === null ? null : parseCgroupLimit(memText),
-      pidsLimit: pidsText === null ? null : parseCgroupLimit(pidsText),
-      limitCpus: this.cpuLimit(p, hostCpus),
-    };
+    const buf = this.buf;
+    const memLimit = this.bytesOf(f.memLimit) ? limitValueOf(buf) : null;
+    const pidsLimit = this.bytesOf(f.pidsMax) ? limitValueOf(buf) : null;
+    const limitCpus = this.cpuLimit(f, hostCpus);
+    if (c && c.startTime === rc.startTime) {
+      // the same container: the cached object is updated, its PSI read again
+      c.atMs = now;
+      c.memLimit = memLimit;
+      c.pidsLimit = pidsLimit;
+      c.limitCpus = limitCpus;
+      c.stalePressure = c.pressure;
+      c.pressure = undefined;
+      return c;
+    }
+    const fresh: CachedLimits = { atMs: now, startTime: rc.startTime, memLimit, pidsLimit, limitCpus };
     this.limitsCache.set(rc.name, fresh);
     return fresh;
   }
 
-  /** CPUs the container may use: min(quota / period, effective cpuset size, host CPUs); null when none is known. */
-  private cpuLimit(p: CgroupPaths, hostCpus: number): number | null {
-    const { fs } = this;
+  /**
+   * CPUs the container may use: min(quota / period, effective cpuset size, host CPUs); null when
+   * none is known. v1 cpu.cfs_quota_us / cpu.cfs_period_us (cgroup-v1 and
+   * Documentation/scheduler/sched-bwc.rst), v2 cpu.max, and v1 cpuset.effective_cpus or v2
+   * cpuset.cpus.effective (cgroup-v2.rst "Cpuset Interface Files").
+   */
+  private cpuLimit(f: CounterFiles, hostCpus: number): number | null {
+    const buf = this.buf;
     let quota: number | null = null;
-    if (p.v1.cpu !== undefined) {
-      const q = fs.readTextOrNull(joinPath(p.v1.cpu, 'cpu.cfs_quota_us'));
-      const per = fs.readTextOrNull(joinPath(p.v1.cpu, 'cpu.cfs_period_us'));
-      const qv = q === null ? null : q.trim();
-      if (qv !== null && per !== null && /^\d+$/.test(qv) && /^\d+$/.test(per.trim()) && Number(per.trim()) > 0) {
-        quota = Number(qv) / Number(per.trim());
-      }
-    } else if (p.v2 !== undefined) {
-      const t = fs.readTextOrNull(joinPath(p.v2, 'cpu.max'));
-      const m = t === null ? null : parseCpuMax(t);
+    if (f.cfsQuota !== null) {
+      const q = this.bytesOf(f.cfsQuota) ? singleDecimal(buf) : null;
+      const per = q !== null && this.bytesOf(f.cfsPeriod) ? singleDecimal(buf) : null;
+      if (q !== null && per !== null && per > 0) quota = q / per;
+    } else if (this.bytesOf(f.cpuMax)) {
+      const m = parseCpuMax(buf.text());
       if (m !== null && m.quotaUsec !== 'max') quota = m.quotaUsec / m.periodUsec;
     }
     let setSize: number | null = null;
-    const cs = p.v1.cpuset !== undefined ? joinPath(p.v1.cpuset, 'cpuset.effective_cpus') : p.v2 !== undefined ? joinPath(p.v2, 'cpuset.cpus.effective') : null;
-    const t = cs === null ? null : fs.readTextOrNull(cs);
-    if (t !== null && t.trim() !== '') {
-      try {
-        setSize = parseCpuList(t).length;
-      } catch {
-        /* unknown */
+    if (this.bytesOf(f.cpuset)) {
+      const t = buf.text();
+      if (t === this.cpusetText) setSize = this.cpusetSize;
+      else if (t.trim() !== '') {
+        try {
+          setSize = parseCpuList(t).length;
+          // every container of a host mostly has the same list: remember the last one
+          this.cpusetText = t;
+          this.cpusetSize = setSize;
+        } catch {
+          /* unknown */
+        }
       }
     }
-    const cands = [quota, setSize, hostCpus > 0 ? hostCpus : null].filter((x): x is number => x !== null && x > 0);
-    return cands.length ? Math.min(...cands) : null;
+    let best: number | null = null;
+    for (const x of [quota, setSize, hostCpus > 0 ? hostCpus : null]) if (x !== null && x > 0 && (best === null || x < best)) best = x;
+    return best;
   }
 
   /**
@@ -532,12 +581,13 @@ export class StatsSampler {
     return true;
   }
 
-  /** PSI of the v2 cgroup; null where the file is missing or the kernel refuses it (psi=0: EOPNOTSUPP). */
-  private psi(p: CgroupPaths, file: string): Psi | null {
-    if (p.v2 === undefined) return null;
+  /**
+   * PSI of the v2 cgroup (Documentation/accounting/psi.rst); null where the file is missing or
+   * the kernel refuses it (psi=0: EOPNOTSUPP). `prev` is returned when nothing changed.
+   */
+  private psi(real: string | null, prev: Psi | null): Psi | null {
     try {
-      const t = this.fs.readTextOrNull(joinPath(p.v2, file));
-      return t === null ? null : parsePsi(t);
+      return this.bytesOf(real) ? psiOf(this.buf, prev) : null;
     } catch {
       return null;
     }
