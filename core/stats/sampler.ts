@@ -659,6 +659,8 @@ export class StatsStream implements AsyncIterable<StatsPass> {
   private waiting: ((r: IteratorResult<StatsPass>) => void) | null = null;
   private waitingReject: ((e: unknown) => void) | null = null;
   private failure: unknown = undefined;
+  /** an iterator was asked for: passes wait in {@link queue} for it */
+  private iterated = false;
   /** at most this many passes wait for a slow iterator; older ones are dropped */
   static readonly MAX_QUEUE = 64;
 
@@ -730,6 +732,12 @@ export class StatsStream implements AsyncIterable<StatsPass> {
     );
   }
 
+  /**
+   * Hands a pass to the listeners and to a waiting iterator. A pass no iterator waits for is
+   * queued for one only while the stream is iterated or nobody listens: a stream read through
+   * {@link onPass} alone (the console's stats store) keeps no pass (it kept the last 64, about
+   * 14 MB with 500 containers, in V8's old generation).
+   */
   private deliver(p: StatsPass): void {
     this.passes++;
     for (const fn of this.listeners) fn(p);
@@ -738,13 +746,14 @@ export class StatsStream implements AsyncIterable<StatsPass> {
       this.waiting = null;
       this.waitingReject = null;
       w({ value: p, done: false });
-    } else {
+    } else if (this.iterated || this.listeners.size === 0) {
       this.queue.push(p);
       if (this.queue.length > StatsStream.MAX_QUEUE) this.queue.shift();
     }
   }
 
   [Symbol.asyncIterator](): AsyncIterator<StatsPass> {
+    this.iterated = true;
     return {
       next: () => {
         if (this.queue.length) return Promise.resolve({ value: this.queue.shift()!, done: false });

@@ -262,6 +262,23 @@ describe('stats stream', () => {
     expect(r.done).toBe(true);
   });
 
+  it('a stream read through onPass alone keeps no pass; one nobody listens to keeps them for a later iterator', async () => {
+    const { sampler } = setup('v2');
+    const heard = sampler.stream({ intervalMs: 5 });
+    let n = 0;
+    heard.onPass(() => n++);
+    const quiet = sampler.stream({ intervalMs: 5, count: 3 });
+    await new Promise((r) => setTimeout(r, 80));
+    heard.stop();
+    expect(n).toBeGreaterThan(3);
+    // the listened-to stream queued nothing: its iterator ends at once (stopped, empty queue)
+    expect(await heard[Symbol.asyncIterator]().next()).toEqual({ value: undefined, done: true });
+    // the other one waited for an iterator: all three passes are there
+    const got: StatsPass[] = [];
+    for await (const p of quiet) got.push(p);
+    expect(got).toHaveLength(3);
+  });
+
   it('a pass that throws reaches onError and the iterator rejects', async () => {
     const { sampler } = setup('v2');
     sampler.pass = async () => {
