@@ -131,6 +131,8 @@ interface Prev {
   writeBytes: number | null;
   rxBytes: number | null;
   txBytes: number | null;
+  /** the sample made from these figures (its unchanged parts are reused by the next one) */
+  last?: StatsSample;
 }
 
 /** microseconds, monotonic (performance.now: no BigInt made per container per pass) */
@@ -413,32 +415,43 @@ export class StatsSampler {
       if (memPercent !== null) percentOf = eff.source === 'own' ? 'limit' : 'host';
     }
     const pidsLimit = limits.pidsLimit;
+    const pctHost = pct !== null && host.cpus > 0 ? pct / host.cpus : null;
+    const pctLimit = pct !== null && limitCpus !== null && limitCpus > 0 ? pct / limitCpus : null;
+    const used = mem ? this.mem.used : null;
+    const cache = mem ? this.mem.cache : null;
+    const usage = mem ? this.mem.usage : null;
+    const swap = mem ? this.mem.swap : null;
 
-    return {
+    // the parts whose figures did not change since the last pass are that sample's objects again
+    // (samples are never changed after a pass): an idle container costs one new object a pass
+    const l = same ? prev.last : undefined;
+    const lc = l?.cpu;
+    const lm = l?.memory;
+    const lb = l?.blkio;
+    const ln = l?.net;
+    const sample: StatsSample = {
       name: rc.name,
       state: freezer === null ? 'RUNNING' : (containerStateOf(freezer) as SampleState),
       pid: rc.initPid,
-      cpu: {
-        usageUsec: cpuUsec,
-        percent: pct,
-        percentOfHost: pct !== null && host.cpus > 0 ? pct / host.cpus : null,
-        percentOfLimit: pct !== null && limitCpus !== null && limitCpus > 0 ? pct / limitCpus : null,
-        limitCpus,
-      },
-      memory: {
-        used: mem ? this.mem.used : null,
-        cache: mem ? this.mem.cache : null,
-        usage: mem ? this.mem.usage : null,
-        limit: memLimit,
-        percent: memPercent,
-        percentOf,
-        swap: mem ? this.mem.swap : null,
-      },
-      blkio: { readBytes, writeBytes, readBps, writeBps },
-      pids: { current: pidsNum, limit: pidsLimit },
-      net: net ? { rxBytes: rxBytes!, txBytes: txBytes!, rxBps, txBps, interfaces: this.netInterfaces } : null,
+      cpu:
+        lc && lc.usageUsec === cpuUsec && lc.percent === pct && lc.percentOfHost === pctHost && lc.percentOfLimit === pctLimit && lc.limitCpus === limitCpus
+          ? lc
+          : { usageUsec: cpuUsec, percent: pct, percentOfHost: pctHost, percentOfLimit: pctLimit, limitCpus },
+      memory:
+        lm && lm.used === used && lm.cache === cache && lm.usage === usage && lm.limit === memLimit && lm.percent === memPercent && lm.percentOf === percentOf && lm.swap === swap
+          ? lm
+          : { used, cache, usage, limit: memLimit, percent: memPercent, percentOf, swap },
+      blkio: lb && lb.readBytes === readBytes && lb.writeBytes === writeBytes && lb.readBps === readBps && lb.writeBps === writeBps ? lb : { readBytes, writeBytes, readBps, writeBps },
+      pids: l && l.pids.current === pidsNum && l.pids.limit === pidsLimit ? l.pids : { current: pidsNum, limit: pidsLimit },
+      net: !net
+        ? null
+        : ln && ln.rxBytes === rxBytes && ln.txBytes === txBytes && ln.rxBps === rxBps && ln.txBps === txBps && ln.interfaces === this.netInterfaces
+          ? ln
+          : { rxBytes: rxBytes!, txBytes: txBytes!, rxBps, txBps, interfaces: this.netInterfaces },
       pressure,
     };
+    prev.last = sample;
+    return sample;
   }
 
   /**

@@ -56,6 +56,34 @@ describe('stats sampler on a fixture tree', () => {
     expect(c.cpu.percentOfLimit).toBeCloseTo(66.667, 2);
   });
 
+  it('an unchanged part of a sample is the last pass\'s object again, a changed one a new object; old samples never change', () => {
+    for (const kind of ['v1', 'v2'] as const) {
+      const { tree, sampler, advance } = setup(kind, 5000);
+      sampler.passSync();
+      advance(1_000_000);
+      const a = sampler.passSync().containers[0];
+      const copy = structuredClone(a);
+      advance(1_000_000);
+      const b = sampler.passSync().containers[0];
+      expect(b).not.toBe(a);
+      expect(b).toEqual(a);
+      expect(b.cpu).toBe(a.cpu);
+      expect(b.memory).toBe(a.memory);
+      expect(b.blkio).toBe(a.blkio);
+      expect(b.pids).toBe(a.pids);
+      expect(b.net).toBe(a.net);
+      // memory use moves: a new memory part, the others kept; the older sample as it was
+      tree.put(`${tree.cg('memory')}/${kind === 'v1' ? 'memory.usage_in_bytes' : 'memory.current'}`, '99999999\n');
+      advance(1_000_000);
+      const c = sampler.passSync().containers[0];
+      expect(c.memory).not.toBe(b.memory);
+      expect(c.memory.usage).toBe(99999999);
+      expect(c.cpu).toBe(b.cpu);
+      expect(a).toEqual(copy);
+      expect(b.memory.usage).toBe(copy.memory.usage);
+    }
+  });
+
   it('a cpuset of 2 CPUs is the limit when there is no quota', () => {
     const { tree, sampler } = setup('v2');
     tree.put(`${tree.cg('')}/cpuset.cpus.effective`, '1-2\n');
