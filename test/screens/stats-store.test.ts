@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PointRing, StatsStore } from '../../src/state/stats-store.js';
 import { mergeSampled } from '../../src/state/list-merge.js';
+import { liveCellsOf } from '../../src/screens/ContainerList.js';
 import { SLIDERS, fractionOf, stepValue, valueOf } from '../../src/state/limit-sliders.js';
 import { compactBytes, limitText, memText } from '../../src/screens/stats-format.js';
 import { FakeStatsSource, passOf, sample, summary } from '../helpers/fake-engine.js';
@@ -49,6 +50,29 @@ describe('stats store', () => {
     const last = r.toArray()[2];
     expect(last).toMatchObject({ state: 'FREEZING', pid: null, cpuPercent: null, net: true, rxBps: 5, txBps: null });
     expect(() => new PointRing(0)).toThrow(RangeError);
+  });
+
+  it("the list's cells: the last map again when no cell changed, a new one keeping the unchanged cells when one did", () => {
+    const st = new StatsStore();
+    const a = sample('a', { cpu: { percent: 1.25 } });
+    const b = sample('b', { memory: { used: 10 << 20, limit: 'max' } });
+    st.ingest(passOf([a, b, sample('c', { state: 'STOPPED' })]));
+    const first = liveCellsOf(st.getSnapshot());
+    expect([...first]).toEqual([
+      ['a', { cpu: '1.3', mem: '10M/unlimited' }],
+      ['b', { cpu: '1.0', mem: '10M/unlimited' }],
+    ]);
+    // the next pass: new sample objects, the same figures (as the sampler gives idle containers)
+    st.ingest(passOf([{ ...a }, { ...b, memory: { ...b.memory } }, sample('c', { state: 'STOPPED' })]));
+    expect(liveCellsOf(st.getSnapshot(), first)).toBe(first);
+    st.ingest(passOf([{ ...a, cpu: { ...a.cpu, percent: 50 } }, b, sample('c', { state: 'STOPPED' })]));
+    const third = liveCellsOf(st.getSnapshot(), first);
+    expect(third).not.toBe(first);
+    expect(third.get('a')).toEqual({ cpu: '50.0', mem: '10M/unlimited' });
+    expect(third.get('b')).toBe(first.get('b'));
+    // a container that stops loses its cells
+    st.ingest(passOf([sample('a', { state: 'STOPPED' }), b]));
+    expect([...liveCellsOf(st.getSnapshot(), third).keys()]).toEqual(['b']);
   });
 
   it('a container gone from the passes is forgotten; a stopped one keeps its history', () => {
