@@ -54,6 +54,26 @@ try {
   }
   const [{ passMs, eagerMs, coldMs }] = builds;
 
+  // what a steady-state pass allocates (V8's sampling heap profiler, collected objects included):
+  // what keeps the console's young generation large (bench/README.md section 11)
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  for (const b of builds) {
+    const n = 10;
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    for (let i = 0; i < n; i++) await b.sampler.pass();
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    let bytes = 0;
+    const walk = (node) => {
+      bytes += node.selfSize;
+      node.children.forEach(walk);
+    };
+    walk(profile.head);
+    b.allocKB = bytes / n / 1024;
+  }
+  session.disconnect();
+
   const infoMs = [];
   const infoRounds = Math.max(3, Math.min(5, rounds));
   for (let r = 0; r < infoRounds; r++) {
@@ -88,6 +108,7 @@ try {
       console.log(`  ${what.padEnd(42)} ${b.label} ${median(theirs).toFixed(2)} / ${min(theirs).toFixed(2)} ms, this build ${median(mine).toFixed(2)} / ${min(mine).toFixed(2)} ms: ${(median(mine) / median(theirs)).toFixed(2)}x its time (min ${(min(mine) / min(theirs)).toFixed(2)}x)`);
     }
   }
+  console.log(`\nallocated per steady-state pass (sampled, 10 passes): ${builds.map((b) => `${b.label} ${b.allocKB.toFixed(0)} KB`).join(', ')}`);
   console.log(`\nratio: lxc-info loop / stats pass = ${(info / pass).toFixed(1)}x (limits every pass: ${(info / eagerPass).toFixed(1)}x; cold pass: ${(info / cold).toFixed(1)}x; execa loop: ${(execa / pass).toFixed(1)}x); target >= 20x`);
 } finally {
   cleanup();
