@@ -35,6 +35,7 @@ import { hostServices, type ConsoleServices, type TerminalHandOff } from './serv
 import { GatedStdout } from './terminal-gate.js';
 import { mapStack } from '../stack-map.js';
 import { frameLogFromEnv } from './frame-log.js';
+import { trimYoungGenerationWhenIdle } from './young-gen.js';
 
 /** xterm control sequences (ECMA-48 CSI, DEC private modes). */
 export const ENTER_ALT_SCREEN = '\u001b[?1049h';
@@ -161,9 +162,17 @@ export async function runConsole(engine: Backend, opts: RunConsoleOptions = {}):
       process.on(event as NodeJS.Signals, fn as () => void);
     };
 
+    // an idle console lets V8 shrink its young generation (src/console/young-gen.ts)
+    const youngGen = trimYoungGenerationWhenIdle();
+    let frameLog: ReturnType<typeof frameLogFromEnv>;
+    const onRender = (m: { renderTime: number }): void => {
+      youngGen.frame();
+      frameLog?.(m);
+    };
     const finish = (status: number, error?: unknown, hard = false): void => {
       if (done) return;
       done = true;
+      youngGen.stop();
       try {
         instance?.unmount();
       } catch {
@@ -208,9 +217,10 @@ export async function runConsole(engine: Backend, opts: RunConsoleOptions = {}):
       quitStatus = how === 'interrupt' ? exitStatusFor('SIGINT') : 0;
     };
     try {
+      frameLog = frameLogFromEnv();
       instance = render(
         <App engine={engine} refreshMs={opts.refreshMs ?? DEFAULT_REFRESH_MS} theme={theme} services={services} readOnly={opts.readOnly ?? false} onQuit={onQuit} />,
-        { stdin, stdout: gate as unknown as NodeJS.WriteStream, stderr, exitOnCtrlC: false, patchConsole: true, onRender: frameLogFromEnv() },
+        { stdin, stdout: gate as unknown as NodeJS.WriteStream, stderr, exitOnCtrlC: false, patchConsole: true, onRender },
       );
     } catch (e) {
       finish(1, e);
