@@ -6,7 +6,7 @@
 // lxc-top -d 1's on the same containers, RSS at most 120 MB with 500.
 //
 //   npm run build && sudo flock /tmp/lxdeck-heavy.lock node bench/console-500.mjs
-//     [--sizes 50,500] [--seconds 30] [--warmup 8] [--keys 120] [--tall 80x48]
+//     [--sizes 50,500] [--seconds 30] [--warmup 8] [--keys 120] [--tall 80x48] [--settle 30]
 //   --lxcpath DIR   measure the containers already running in DIR instead (one size)
 //   --also LABEL=DIST  another build (its dist/, with the frame log): its console runs beside this
 //                      build's during the idle phase (CPU and RSS at the same load), then is scrolled the same way
@@ -34,6 +34,8 @@ const seconds = Number(argValue('--seconds', '30'));
 const warmup = Number(argValue('--warmup', '8'));
 const keys = Number(argValue('--keys', '120'));
 const tall = argValue('--tall', '80x48');
+// seconds of idle after the keys before the consoles' RSS is read again
+const settle = Number(argValue('--settle', '30'));
 // the package's bin run as a command, as `lxdeck` runs (its #! line gives Node its flags); an
 // older build without it: node dist/src/cli.js
 const bin = existsSync(join(DIST, 'src', 'cli.cjs')) ? [join(DIST, 'src', 'cli.cjs')] : ['node', join(DIST, 'src', 'cli.js')];
@@ -151,6 +153,9 @@ async function measure(lxcpath, n) {
   }
   const keyed = keyedAll[0];
   const rssEnd = status(con.pid, 'VmRSS');
+  // idle again after the keys: what each console gives back
+  await sleep(settle * 1000);
+  const rssSettled = consoles.map((c) => status(c.pid, 'VmRSS'));
   stopSessions();
   // the same key presses in a taller terminal: more rows on screen
   const tallLog = join(work, `frames-${n}-tall.log`);
@@ -170,6 +175,7 @@ async function measure(lxcpath, n) {
     console.log(`  ${c.label.padEnd(26)} ${x.toFixed(2).padStart(6)} s = ${((x / seconds) * 100).toFixed(2)}% of one core (${(x / cpu[0]).toFixed(2)}x lxc-top); RSS median ${median(r).toFixed(1)} MiB = ${mb(median(r))} MB, min ${Math.min(...r).toFixed(1)}, max ${Math.max(...r).toFixed(1)} MiB; peak after the keys (VmHWM) ${hwm[i].toFixed(1)} MiB = ${mb(hwm[i])} MB`);
   }
   console.log(`  (target: RSS at most 120 MB = 114.4 MiB; ${consoles[0].label} ${rssEnd.toFixed(1)} MiB after its keys)`);
+  console.log(`  RSS ${settle} s after the last keys: ${consoles.map((c, i) => `${c.label} ${rssSettled[i].toFixed(1)} MiB = ${mb(rssSettled[i])} MB`).join(', ')}`);
   console.log(`${'frames (ms)'.padEnd(26)} ${'count'.padStart(6)} ${'median'.padStart(8)} ${'p95'.padStart(8)} ${'max'.padStart(8)} ${'ink med'.padStart(8)} ${'cpu med'.padStart(8)} ${'cpu p95'.padStart(8)}`);
   console.log(frameRow('1 Hz, no keys, 80x24', idle));
   console.log(frameRow(`Down x${keys}, 80x24`, keyed));
