@@ -6,9 +6,10 @@
 // lxc-top -d 1's on the same containers, RSS at most 120 MB with 500.
 //
 //   npm run build && sudo flock /tmp/lxdeck-heavy.lock node bench/console-500.mjs
-//     [--sizes 50,500] [--seconds 30] [--warmup 8] [--keys 120] [--tall 80x48]
+//     [--sizes 50,500] [--seconds 30] [--warmup 8] [--keys 120] [--tall 80x48] [--settle 30]
 //   --lxcpath DIR   measure the containers already running in DIR instead (one size)
-//   --also LABEL=DIST  another build (its dist/, with the frame log) scrolled the same way, after
+//   --also LABEL=DIST  another build (its dist/, with the frame log): its console runs beside this
+//                      build's during the idle phase (CPU and RSS at the same load), then is scrolled the same way
 //
 // Each size: lxc-top -P DIR -d 1 and the console (LXDECK_FRAME_LOG=FILE: one line per frame with
 // its render time measured inside the process, src/console/frame-log.ts), each in its own tmux
@@ -33,6 +34,8 @@ const seconds = Number(argValue('--seconds', '30'));
 const warmup = Number(argValue('--warmup', '8'));
 const keys = Number(argValue('--keys', '120'));
 const tall = argValue('--tall', '80x48');
+// seconds of idle after the keys before the consoles' RSS is read again
+const settle = Number(argValue('--settle', '30'));
 // the package's bin run as a command, as `lxdeck` runs (its #! line gives Node its flags); an
 // older build without it: node dist/src/cli.js
 const bin = existsSync(join(DIST, 'src', 'cli.cjs')) ? [join(DIST, 'src', 'cli.cjs')] : ['node', join(DIST, 'src', 'cli.js')];
@@ -105,33 +108,54 @@ async function pressDown(session, n) {
   return [from, Date.now()];
 }
 
+/** --also LABEL=DIST: other builds, their consoles measured in the same run (`node DIST/src/cli.js`) */
+const alsoBuilds = process.argv.flatMap((a, i) => (a === '--also' ? [process.argv[i + 1].split(/=(.*)/s)] : []));
+
 async function measure(lxcpath, n) {
   const log = join(work, `frames-${n}.log`);
+  // every console at once during the idle minute (the same load for each): lxc-top, this build,
+  // and each --also build; then the key presses in each console's session, one after the other
   const procs = [
     launch('lxc-top -d 1', '80x24', ['lxc-top', '-P', lxcpath, '-d', '1']),
     launch('lxdeck console', '80x24', [...bin, '--lxcpath', lxcpath], [`LXDECK_FRAME_LOG=${log}`]),
+    ...alsoBuilds.map(([label, dist], i) =>
+      launch(`lxdeck console (${label})`, '80x24', ['node', join(dist, 'src', 'cli.js'), '--lxcpath', lxcpath], [`LXDECK_FRAME_LOG=${join(work, `frames-${n}-${i}.log`)}`]),
+    ),
   ];
-  const [top, con] = procs;
+  const [, con] = procs;
+  const consoles = procs.slice(1);
   await sleep(warmup * 1000);
-  const screen = tmux('capture-pane', '-p', '-t', con.session).split('\n');
   // a fleet made here: every container running; --lxcpath: what is there (some may be stopped)
   const want = argValue('--lxcpath', null) ? `${n} containers, \\d+ running` : `${n} containers, ${n} running`;
-  if (!new RegExp(`\\b${want}`).test(screen[0] ?? '')) throw new Error(`the console does not show ${want} after ${warmup} s: ${screen[0]}`);
+  for (const c of consoles) {
+    const screen = tmux('capture-pane', '-p', '-t', c.session).split('\n');
+    if (!new RegExp(`\\b${want}`).test(screen[0] ?? '')) throw new Error(`${c.label} does not show ${want} after ${warmup} s: ${screen[0]}`);
+  }
   const t0 = Date.now();
   const c0 = procs.map((p) => treeCpuSeconds(p.pid));
-  const rss = [];
+  const rss = consoles.map(() => []);
+  const loads = [];
   for (let s = 0; s < seconds; s++) {
     await sleep(1000);
-    rss.push(status(con.pid, 'VmRSS'));
+    consoles.forEach((c, i) => rss[i].push(status(c.pid, 'VmRSS')));
+    if (s % 10 === 0) loads.push(loadavg()[0]);
   }
   const c1 = procs.map((p) => treeCpuSeconds(p.pid));
   const t1 = Date.now();
   const cpu = procs.map((_, i) => c1[i] - c0[i]);
   const idle = frames(log, t0, t1);
-  const [k0, k1] = await pressDown(con.session, keys);
-  const keyed = frames(log, k0, k1);
-  const hwm = status(con.pid, 'VmHWM');
+  const keyedAll = [];
+  const hwm = [];
+  for (const [i, c] of consoles.entries()) {
+    const [k0, k1] = await pressDown(c.session, keys);
+    keyedAll.push(frames(i === 0 ? log : join(work, `frames-${n}-${i - 1}.log`), k0, k1));
+    hwm.push(status(c.pid, 'VmHWM'));
+  }
+  const keyed = keyedAll[0];
   const rssEnd = status(con.pid, 'VmRSS');
+  // idle again after the keys: what each console gives back
+  await sleep(settle * 1000);
+  const rssSettled = consoles.map((c) => status(c.pid, 'VmRSS'));
   stopSessions();
   // the same key presses in a taller terminal: more rows on screen
   const tallLog = join(work, `frames-${n}-tall.log`);
@@ -140,33 +164,24 @@ async function measure(lxcpath, n) {
   const [q0, q1] = await pressDown(tcon.session, keys);
   const tallKeyed = frames(tallLog, q0, q1);
   stopSessions();
-  // --also LABEL=DIST: another build's console on the same containers, the same key presses at 80x24
-  const also = [];
-  for (const [i, a] of process.argv.entries()) {
-    if (a !== '--also') continue;
-    const [label, dist] = process.argv[i + 1].split(/=(.*)/s);
-    const alog = join(work, `frames-${n}-${also.length}.log`);
-    const acon = launch(`lxdeck console (${label})`, '80x24', ['node', join(dist, 'src', 'cli.js'), '--lxcpath', lxcpath], [`LXDECK_FRAME_LOG=${alog}`]);
-    await sleep(warmup * 1000);
-    const arss = status(acon.pid, 'VmRSS');
-    const [a0, a1] = await pressDown(acon.session, keys);
-    also.push({ label, rss: arss, hwm: status(acon.pid, 'VmHWM'), keyed: frames(alog, a0, a1) });
-    stopSessions();
-  }
 
-  console.log(`\n${n} containers, load average ${load()}`);
-  console.log(`CPU over ${seconds} s at 1 Hz after a ${warmup} s warm-up:`);
+  console.log(`\n${n} containers, load average ${load()} (1-minute load every 10 s of the idle phase: ${loads.map((x) => x.toFixed(2)).join(' ')})`);
+  console.log(`CPU over ${seconds} s at 1 Hz after a ${warmup} s warm-up, all at once:`);
   console.log(`  lxc-top -d 1        ${cpu[0].toFixed(2).padStart(6)} s = ${((cpu[0] / seconds) * 100).toFixed(2)}% of one core`);
-  console.log(`  lxdeck console      ${cpu[1].toFixed(2).padStart(6)} s = ${((cpu[1] / seconds) * 100).toFixed(2)}% of one core (${(cpu[1] / cpu[0]).toFixed(2)}x lxc-top)`);
   const mb = (mib) => ((mib * 1048576) / 1e6).toFixed(1);
-  console.log(`console RSS: median ${median(rss).toFixed(1)} MiB = ${mb(median(rss))} MB over the ${seconds} s (target: at most 120 MB = 114.4 MiB), ${rssEnd.toFixed(1)} MiB at the end, peak (VmHWM) ${hwm.toFixed(1)} MiB = ${mb(hwm)} MB`);
+  for (const [i, c] of consoles.entries()) {
+    const x = cpu[i + 1];
+    const r = rss[i];
+    console.log(`  ${c.label.padEnd(26)} ${x.toFixed(2).padStart(6)} s = ${((x / seconds) * 100).toFixed(2)}% of one core (${(x / cpu[0]).toFixed(2)}x lxc-top); RSS median ${median(r).toFixed(1)} MiB = ${mb(median(r))} MB, min ${Math.min(...r).toFixed(1)}, max ${Math.max(...r).toFixed(1)} MiB; peak after the keys (VmHWM) ${hwm[i].toFixed(1)} MiB = ${mb(hwm[i])} MB`);
+  }
+  console.log(`  (target: RSS at most 120 MB = 114.4 MiB; ${consoles[0].label} ${rssEnd.toFixed(1)} MiB after its keys)`);
+  console.log(`  RSS ${settle} s after the last keys: ${consoles.map((c, i) => `${c.label} ${rssSettled[i].toFixed(1)} MiB = ${mb(rssSettled[i])} MB`).join(', ')}`);
   console.log(`${'frames (ms)'.padEnd(26)} ${'count'.padStart(6)} ${'median'.padStart(8)} ${'p95'.padStart(8)} ${'max'.padStart(8)} ${'ink med'.padStart(8)} ${'cpu med'.padStart(8)} ${'cpu p95'.padStart(8)}`);
   console.log(frameRow('1 Hz, no keys, 80x24', idle));
   console.log(frameRow(`Down x${keys}, 80x24`, keyed));
   console.log(frameRow(`Down x${keys}, ${tall}`, tallKeyed));
-  for (const a of also) console.log(frameRow(`Down x${keys}, 80x24, ${a.label}`, a.keyed) + `   RSS ${a.rss.toFixed(1)} MiB before the keys, peak ${a.hwm.toFixed(1)} MiB`);
-  void top;
-  return { n, cpu, rss: median(rss), hwm, idle, keyed, tallKeyed };
+  for (const [i, [label]] of alsoBuilds.entries()) console.log(frameRow(`Down x${keys}, 80x24, ${label}`, keyedAll[i + 1]));
+  return { n, cpu, rss: median(rss[0]), hwm: hwm[0], idle, keyed, tallKeyed };
 }
 
 if (argValue('--lxcpath', null)) {

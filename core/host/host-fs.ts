@@ -16,6 +16,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   realpathSync,
   writeSync,
 } from 'node:fs';
@@ -39,6 +40,29 @@ export function errnoCode(e: unknown): string | undefined {
 
 function escapes(rel: string): boolean {
   return rel === '..' || rel.startsWith('../') || isAbsolute(rel);
+}
+
+/**
+ * A buffer reused for reading small files without making a string of each (the stats pass
+ * reads about ten cgroup and /proc files per container each second: as strings that was
+ * most of the console's allocation with 500 containers, bench/README.md section 11).
+ * After {@link HostFs.readBytes} the file is `bytes[0 .. length)`; the buffer grows (doubling)
+ * when a file does not fit, and keeps that size.
+ */
+export class FileBytes {
+  bytes: Buffer;
+  /** bytes of the last file read */
+  length = 0;
+
+  /** @param size initial capacity, bytes (default 16 KiB: v2 memory.stat is about 1.5 KiB) */
+  constructor(size = 16384) {
+    this.bytes = Buffer.allocUnsafe(size);
+  }
+
+  /** The last file read as latin1 text (for the rare fallback to a text parser; allocates). */
+  text(): string {
+    return this.bytes.toString('latin1', 0, this.length);
+  }
 }
 
 export class HostFs {
@@ -86,9 +110,63 @@ export class HostFs {
     }
   }
 
+  /**
+   * Reads the whole file at host path `path` into `into` (see {@link FileBytes}), without
+   * making a string: open(2), read(2) until end of file, close(2). cgroupfs, /proc and sysfs
+   * files report size 0, so no fstat is asked for.
+   * @returns false when the file vanished (ENOENT, ESRCH, ENODEV: a process that exited, a
+   *   cgroup removed before or during the read), `into.length` then 0
+   * @throws other errno errors (EACCES, EISDIR...) unchanged; LxdeckError E_UNSAFE_PATH as {@link resolve}
+   */
+  readBytes(path: string, into: FileBytes): boolean {
+    return this.readResolvedBytes(this.resolve(path), into);
+  }
+
+  /**
+   * {@link readBytes} for a path already given to {@link resolve} (a caller that reads the
+   * same files every second keeps the resolved paths, and saves resolve's normalising).
+   * @param real the real path, as {@link resolve} returned it
+   */
+  readResolvedBytes(real: string, into: FileBytes): boolean {
+    into.length = 0;
+    let fd: number;
+    try {
+      fd = openSync(real, constants.O_RDONLY);
+    } catch (e) {
+      if (isVanishedError(e)) return false;
+      throw e;
+    }
+    try {
+      let total = 0;
+      for (;;) {
+        if (total === into.bytes.length) {
+          const bigger = Buffer.allocUnsafe(into.bytes.length * 2);
+          into.bytes.copy(bigger, 0, 0, total);
+          into.bytes = bigger;
+        }
+        const n = readSync(fd, into.bytes, total, into.bytes.length - total, null);
+        if (n === 0) break;
+        total += n;
+      }
+      into.length = total;
+      return true;
+    } catch (e) {
+      into.length = 0;
+      if (isVanishedError(e)) return false;
+      throw e;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   /** True when the host path exists (following symlinks). */
   exists(path: string): boolean {
     return existsSync(this.resolve(path));
+  }
+
+  /** {@link exists} for a path already given to {@link resolve}. */
+  existsResolved(real: string): boolean {
+    return existsSync(real);
   }
 
   /**

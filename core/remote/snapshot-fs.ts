@@ -5,7 +5,7 @@
  * `head -v` output ({@link parseHeadFrames}); directory listings may come besides.
  */
 import { normalize } from 'node:path';
-import { HostFs } from '../host/host-fs.js';
+import { FileBytes, HostFs } from '../host/host-fs.js';
 
 /**
  * Splits `head -v` output (what the stats reader prints) into files: `==> PATH <==\n` then
@@ -116,6 +116,31 @@ export class SnapshotFs extends HostFs {
     const yes = this.files.has(p) || this.dirs.has(dirKey(p)) || this.listed(p);
     if (!yes) this.misses?.add(p);
     return yes;
+  }
+
+  /**
+   * {@link readText}'s copy as bytes (the stats pass reads its counter files this way,
+   * core/stats/sampler.ts); recorded like readText.
+   * @returns false for a path not in the snapshot (as a vanished file)
+   */
+  override readResolvedBytes(real: string, into: FileBytes): boolean {
+    const p = normalize(real);
+    this.reads?.add(p);
+    const t = this.files.get(p);
+    if (t === undefined) {
+      this.misses?.add(p);
+      into.length = 0;
+      return false;
+    }
+    const n = Buffer.byteLength(t);
+    if (n > into.bytes.length) into.bytes = Buffer.allocUnsafe(Math.max(n, into.bytes.length * 2));
+    into.length = into.bytes.write(t, 0);
+    return true;
+  }
+
+  /** {@link exists}: a snapshot's paths are host paths. */
+  override existsResolved(real: string): boolean {
+    return this.exists(real);
   }
 
   /** True when a copied listing of its parent names `path`. */

@@ -30,10 +30,11 @@
 import { resolve as resolvePath } from 'node:path';
 import { realpathSync } from 'node:fs';
 import type { Runner } from '../exec/runner.js';
-import { HostFs } from '../host/host-fs.js';
+import { FileBytes, HostFs } from '../host/host-fs.js';
 import { joinPath, type CgroupLayout } from '../cgroup/layout.js';
 import { readCgroupPaths, type CgroupPaths } from '../cgroup/paths.js';
 import { LxcConfig, netInterfaces } from '../lxc/config.js';
+import { procStatOf, type ProcStatFields } from './bytes.js';
 import { parseProcStat } from './parse.js';
 
 /** How a container's network bytes are read. */
@@ -86,6 +87,13 @@ export class ContainerLocator {
   private readonly lxcpaths: Set<string>;
   /** the hierarchy directory where lxc.monitor.NAME / lxc.payload.NAME are looked for */
   private readonly refDir: string | null;
+  /** {@link stillSame} runs for every container on every pass: its reads make no strings */
+  private readonly statBytes = new FileBytes(4096);
+  private readonly statFields: ProcStatFields = { ppid: 0, startTime: 0 };
+  /** the resolved /proc/PID/stat of each container located */
+  private readonly statPaths = new WeakMap<RunningContainer, string>();
+  /** the resolved `<lxcpath>/NAME/config` of each entry of the lxcpath, by name ({@link names} runs every pass) */
+  private readonly configPaths = new Map<string, string>();
 
   /**
    * @param lxcpath the lxcpath as LXC was given it (compared with the monitor's command line, also canonicalised)
@@ -114,7 +122,22 @@ export class ContainerLocator {
     } catch {
       return [];
     }
-    return entries.filter((e) => !e.startsWith('.') && this.fs.exists(joinPath(joinPath(this.lxcpath, e), 'config')));
+    const out: string[] = [];
+    for (const e of entries) {
+      if (e.startsWith('.')) continue;
+      let config = this.configPaths.get(e);
+      if (config === undefined) {
+        config = this.fs.resolve(joinPath(joinPath(this.lxcpath, e), 'config'));
+        this.configPaths.set(e, config);
+      }
+      if (this.fs.existsResolved(config)) out.push(e);
+    }
+    // entries removed since: forget their paths now and then
+    if (this.configPaths.size > 2 * entries.length + 64) {
+      const now = new Set(entries);
+      for (const k of this.configPaths.keys()) if (!now.has(k)) this.configPaths.delete(k);
+    }
+    return out;
   }
 
   /** Forgets a container (its next lookup starts afresh). */
@@ -235,11 +258,20 @@ export class ContainerLocator {
     return null;
   }
 
-  /** One read: the cached init still exists with the same start time (and parent). */
+  /**
+   * One read: the cached init still exists with the same start time (and parent), from its
+   * /proc/PID/stat (proc(5) fields 4 and 22), read as bytes (core/stats/bytes.ts procStatOf).
+   * @throws errno errors other than ENOENT/ESRCH/ENODEV (EACCES...) unchanged
+   */
   stillSame(rc: RunningContainer): boolean {
-    const st = this.fs.readTextOrNull(`/proc/${rc.initPid}/stat`);
-    const ps = st === null ? null : parseProcStat(st);
-    if (ps === null || ps.startTime !== rc.startTime) return false;
+    let real = this.statPaths.get(rc);
+    if (real === undefined) {
+      real = this.fs.resolve(`/proc/${rc.initPid}/stat`);
+      this.statPaths.set(rc, real);
+    }
+    const ps = this.statFields;
+    if (!this.fs.readResolvedBytes(real, this.statBytes) || !procStatOf(this.statBytes, ps)) return false;
+    if (ps.startTime !== rc.startTime) return false;
     return rc.monitorPid === null || ps.ppid === rc.monitorPid;
   }
 }

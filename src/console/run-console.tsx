@@ -36,6 +36,7 @@ import { GatedStdout } from './terminal-gate.js';
 import { mapStack } from '../stack-map.js';
 import { frameLogFromEnv } from './frame-log.js';
 import { markConsoleShown } from '../console-handoff.js';
+import { trimYoungGenerationWhenIdle } from './young-gen.js';
 
 /** xterm control sequences (ECMA-48 CSI, DEC private modes). */
 export const ENTER_ALT_SCREEN = '\u001b[?1049h';
@@ -162,9 +163,18 @@ export async function runConsole(engine: Backend, opts: RunConsoleOptions = {}):
       process.on(event as NodeJS.Signals, fn as () => void);
     };
 
+    // an idle console lets V8 shrink its young generation (src/console/young-gen.ts)
+    const youngGen = trimYoungGenerationWhenIdle();
+    let frameLog: ReturnType<typeof frameLogFromEnv>;
+    const onRender = (m: { renderTime: number }): void => {
+      markConsoleShown();
+      youngGen.frame();
+      frameLog?.(m);
+    };
     const finish = (status: number, error?: unknown, hard = false): void => {
       if (done) return;
       done = true;
+      youngGen.stop();
       try {
         instance?.unmount();
       } catch {
@@ -208,12 +218,8 @@ export async function runConsole(engine: Backend, opts: RunConsoleOptions = {}):
     const onQuit = (how: QuitHow): void => {
       quitStatus = how === 'interrupt' ? exitStatusFor('SIGINT') : 0;
     };
-    const frameLog = frameLogFromEnv();
-    const onRender = (metrics: { renderTime: number }): void => {
-      markConsoleShown();
-      frameLog?.(metrics);
-    };
     try {
+      frameLog = frameLogFromEnv();
       instance = render(
         <App engine={engine} refreshMs={opts.refreshMs ?? DEFAULT_REFRESH_MS} theme={theme} services={services} readOnly={opts.readOnly ?? false} onQuit={onQuit} />,
         { stdin, stdout: gate as unknown as NodeJS.WriteStream, stderr, exitOnCtrlC: false, patchConsole: true, onRender },

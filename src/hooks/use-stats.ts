@@ -18,10 +18,11 @@ export function useStats(store: StatsStore | null | undefined): StatsSnapshot {
 /**
  * What `select` takes from the store's snapshot, redrawing only when it
  * differs (`equal`) from what was drawn: a pass that changes no figure on
- * screen (idle containers at 1 Hz) costs no render. `select` and `equal`
- * are read from the latest render.
+ * screen (idle containers at 1 Hz) costs no render. `select` gets the value
+ * selected last too (undefined the first time), to keep what did not change.
+ * `select` and `equal` are read from the latest render.
  */
-export function useStatsSelector<T>(store: StatsStore | null | undefined, select: (s: StatsSnapshot) => T, equal: (a: T, b: T) => boolean): T {
+export function useStatsSelector<T>(store: StatsStore | null | undefined, select: (s: StatsSnapshot, prev: T | undefined) => T, equal: (a: T, b: T) => boolean): T {
   const last = useRef<{ snap: StatsSnapshot; value: T } | null>(null);
   const fns = useRef({ select, equal });
   fns.current = { select, equal };
@@ -29,8 +30,8 @@ export function useStatsSelector<T>(store: StatsStore | null | undefined, select
     const snap = store ? store.getSnapshot() : NONE;
     const l = last.current;
     if (l && l.snap === snap) return l.value;
-    const value = fns.current.select(snap);
-    if (l && fns.current.equal(l.value, value)) {
+    const value = fns.current.select(snap, l?.value);
+    if (l && (value === l.value || fns.current.equal(l.value, value))) {
       last.current = { snap, value: l.value };
       return l.value;
     }

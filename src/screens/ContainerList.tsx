@@ -35,6 +35,7 @@ import { mergeSampled } from '../state/list-merge.js';
 import { useStatsListener, useStatsSelector } from '../hooks/use-stats.js';
 import { markRender } from '../console/frame-log.js';
 import type { StatsSnapshot } from '../state/stats-store.js';
+import type { StatsSample } from '../../core/stats/types.js';
 import { cpuText, memText } from './stats-format.js';
 import type { ScreenProps } from './types.js';
 import { consoleEscapeOf } from './console-escape.js';
@@ -97,10 +98,54 @@ export interface LiveCells {
   mem: string;
 }
 
-/** The stats cells of every container in a snapshot (stopped ones: none). Pure. */
-export function liveCellsOf(snap: StatsSnapshot): Map<string, LiveCells> {
+/**
+ * The drawn text of a sample's CPU and memory parts, by part: the sampler gives an unchanged
+ * part as the same object pass after pass (core/stats/sampler.ts), so an idle container's
+ * cells are not formatted again each second.
+ */
+const cpuCells = new WeakMap<StatsSample['cpu'], string>();
+const memCells = new WeakMap<StatsSample['memory'], string>();
+
+function cpuCell(s: StatsSample): string {
+  let t = cpuCells.get(s.cpu);
+  if (t === undefined) cpuCells.set(s.cpu, (t = cpuText(s)));
+  return t;
+}
+
+function memCell(s: StatsSample): string {
+  let t = memCells.get(s.memory);
+  if (t === undefined) memCells.set(s.memory, (t = memText(s)));
+  return t;
+}
+
+/**
+ * The stats cells of every container in a snapshot (stopped ones: none). Pure: given the
+ * cells drawn last (`prev`), that same map comes back when no cell changed (500 idle
+ * containers at 1 Hz make no new map, object or string), and each unchanged cell object is kept.
+ */
+export function liveCellsOf(snap: StatsSnapshot, prev?: ReadonlyMap<string, LiveCells>): ReadonlyMap<string, LiveCells> {
+  if (prev !== undefined) {
+    let n = 0;
+    let same = true;
+    for (const s of snap.latest.values()) {
+      if (s.state === 'STOPPED') continue;
+      n++;
+      const c = prev.get(s.name);
+      if (c === undefined || c.cpu !== cpuCell(s) || c.mem !== memCell(s)) {
+        same = false;
+        break;
+      }
+    }
+    if (same && n === prev.size) return prev;
+  }
   const m = new Map<string, LiveCells>();
-  for (const s of snap.latest.values()) if (s.state !== 'STOPPED') m.set(s.name, { cpu: cpuText(s), mem: memText(s) });
+  for (const s of snap.latest.values()) {
+    if (s.state === 'STOPPED') continue;
+    const cpu = cpuCell(s);
+    const mem = memCell(s);
+    const c = prev?.get(s.name);
+    m.set(s.name, c !== undefined && c.cpu === cpu && c.mem === mem ? c : { cpu, mem });
+  }
   return m;
 }
 

@@ -10,8 +10,11 @@
  * into a bounded history and pulled on render). The ring holds a
  * {@link HistoryPoint} per pass, the figures a sparkline draws, not the whole
  * sample (500 containers x 60 passes of whole samples were about 20 MB of the
- * console's heap); the newest entry of {@link StatsStore.history} is the whole
- * sample. A container that leaves the
+ * console's heap), as numbers in one Float64Array per container
+ * ({@link PointRing}): a pass writes into it and makes no object that lives
+ * on (a point object per container per pass was promoted to V8's old
+ * generation every second with 500 containers). The newest entry of
+ * {@link StatsStore.history} is the whole sample. A container that leaves the
  * passes (destroyed) is forgotten; one that stops keeps its ring, whose
  * newest sample is then STOPPED (S2: no error, the row just turns STOPPED).
  *
@@ -45,21 +48,79 @@ export interface HistoryPoint {
   pids: number | null;
 }
 
-/** The {@link HistoryPoint} of a sample. */
-export function historyPoint(s: StatsSample): HistoryPoint {
-  return {
-    state: s.state,
-    pid: s.pid,
-    cpuPercent: s.cpu.percent,
-    memUsed: s.memory.used,
-    swap: s.memory.swap,
-    readBps: s.blkio.readBps,
-    writeBps: s.blkio.writeBps,
-    net: s.net !== null,
-    rxBps: s.net?.rxBps ?? null,
-    txBps: s.net?.txBps ?? null,
-    pids: s.pids.current,
-  };
+/** The states a point records, by index (PointRing stores the index). */
+const POINT_STATES: readonly StatsSample['state'][] = ['RUNNING', 'FREEZING', 'FROZEN', 'STOPPED'];
+/** Numbers per point in a {@link PointRing}: state index, pid, cpu %, memory used, swap, read B/s, write B/s, has net (0/1), rx B/s, tx B/s, pids. */
+const POINT_FIELDS = 11;
+
+const num = (x: number | null): number => (x === null ? NaN : x);
+const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
+
+/**
+ * A fixed-capacity ring of {@link HistoryPoint}s kept as numbers in one Float64Array
+ * ({@link POINT_FIELDS} per point, null as NaN): pushing writes into it, pushing past
+ * `capacity` overwrites the oldest.
+ */
+export class PointRing {
+  private readonly data: Float64Array;
+  private start = 0;
+  private count = 0;
+
+  /** @throws RangeError when capacity is not a positive integer */
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
+    this.data = new Float64Array(capacity * POINT_FIELDS);
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Records the {@link HistoryPoint} figures of `s`. */
+  push(s: StatsSample): void {
+    let slot: number;
+    if (this.count < this.capacity) slot = (this.start + this.count++) % this.capacity;
+    else {
+      slot = this.start;
+      this.start = (this.start + 1) % this.capacity;
+    }
+    const d = this.data;
+    const o = slot * POINT_FIELDS;
+    d[o] = POINT_STATES.indexOf(s.state);
+    d[o + 1] = num(s.pid);
+    d[o + 2] = num(s.cpu.percent);
+    d[o + 3] = num(s.memory.used);
+    d[o + 4] = num(s.memory.swap);
+    d[o + 5] = num(s.blkio.readBps);
+    d[o + 6] = num(s.blkio.writeBps);
+    d[o + 7] = s.net !== null ? 1 : 0;
+    d[o + 8] = num(s.net?.rxBps ?? null);
+    d[o + 9] = num(s.net?.txBps ?? null);
+    d[o + 10] = num(s.pids.current);
+  }
+
+  /** The points, oldest first (new objects). */
+  toArray(): HistoryPoint[] {
+    const out: HistoryPoint[] = [];
+    const d = this.data;
+    for (let i = 0; i < this.count; i++) {
+      const o = ((this.start + i) % this.capacity) * POINT_FIELDS;
+      out.push({
+        state: POINT_STATES[d[o]] ?? 'RUNNING',
+        pid: orNull(d[o + 1]),
+        cpuPercent: orNull(d[o + 2]),
+        memUsed: orNull(d[o + 3]),
+        swap: orNull(d[o + 4]),
+        readBps: orNull(d[o + 5]),
+        writeBps: orNull(d[o + 6]),
+        net: d[o + 7] === 1,
+        rxBps: orNull(d[o + 8]),
+        txBps: orNull(d[o + 9]),
+        pids: orNull(d[o + 10]),
+      });
+    }
+    return out;
+  }
 }
 
 /** A sample rebuilt from a point: the point's figures, every other figure null (no limits, counters, PSI). */
@@ -75,48 +136,6 @@ function sampleOfPoint(name: string, p: HistoryPoint): StatsSample {
     net: p.net ? { rxBytes: 0, txBytes: 0, rxBps: p.rxBps, txBps: p.txBps, interfaces: [] } : null,
     pressure: { cpu: null, memory: null, io: null },
   };
-}
-
-/**
- * A fixed-capacity ring: pushing past `capacity` drops the oldest item.
- * `toArray()` is oldest first.
- */
-export class Ring<T> {
-  private readonly items: (T | undefined)[];
-  private start = 0;
-  private count = 0;
-
-  /** @throws RangeError when capacity is not a positive integer */
-  constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
-    this.items = new Array<T | undefined>(capacity);
-  }
-
-  get length(): number {
-    return this.count;
-  }
-
-  push(item: T): void {
-    if (this.count < this.capacity) {
-      this.items[(this.start + this.count) % this.capacity] = item;
-      this.count++;
-    } else {
-      this.items[this.start] = item;
-      this.start = (this.start + 1) % this.capacity;
-    }
-  }
-
-  /** The newest item, or undefined when empty. */
-  last(): T | undefined {
-    return this.count === 0 ? undefined : this.items[(this.start + this.count - 1) % this.capacity];
-  }
-
-  /** The items, oldest first (a new array). */
-  toArray(): T[] {
-    const out: T[] = [];
-    for (let i = 0; i < this.count; i++) out.push(this.items[(this.start + i) % this.capacity] as T);
-    return out;
-  }
 }
 
 /** What screens read from the store; a new object per pass. */
@@ -144,7 +163,7 @@ export class StatsStore {
   readonly historySize: number;
   private readonly retryMs: number;
   private snapshot: StatsSnapshot = EMPTY;
-  private readonly rings = new Map<string, Ring<HistoryPoint>>();
+  private readonly rings = new Map<string, PointRing>();
   private readonly listeners = new Set<() => void>();
   private stream: StatsStreamLike | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -194,13 +213,13 @@ export class StatsStore {
       latest.set(s.name, s);
       let r = this.rings.get(s.name);
       if (!r) {
-        r = new Ring<HistoryPoint>(this.historySize);
+        r = new PointRing(this.historySize);
         this.rings.set(s.name, r);
       }
       // the same sample object again (a host of an all-hosts pass with no new pass of its own) is kept once
-      if (this.snapshot.latest.get(s.name) !== s) r.push(historyPoint(s));
+      if (this.snapshot.latest.get(s.name) !== s) r.push(s);
     }
-    for (const n of [...this.rings.keys()]) if (!latest.has(n)) this.rings.delete(n);
+    if (this.rings.size > latest.size) for (const n of this.rings.keys()) if (!latest.has(n)) this.rings.delete(n);
     this.snapshot = { version: this.snapshot.version + 1, pass, latest, error: null };
     this.emit();
   }

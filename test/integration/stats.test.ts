@@ -3,14 +3,17 @@
  * network) in a temporary lxcpath. A container burning one CPU shows about
  * 100% of a CPU; a 500 MB file written to its rootfs on disk does not show
  * as 500 MB used (S1); a container killed while stats stream at 10 Hz turns
- * STOPPED without a throw (S2); unlimited memory reads 'max' (U2).
+ * STOPPED without a throw (S2), also one killed in the middle of its own reads within a pass,
+ * whose cgroup files the sampler had open paths to; unlimited memory reads 'max' (U2).
  * Bounds are generous: the machine has 2 shared cores.
  * Under CI=true it fails (never skips) when root or LXC is missing.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execaSync } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecaRunner } from '../../core/exec/runner.js';
+import { StatsSampler } from '../../core/stats/sampler.js';
 import type { StatsPass, StatsSample } from '../../core/stats/types.js';
 import { RUN_LXC, createNetlessContainer, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 import { localEngine } from '../../src/local-engine.js';
@@ -25,6 +28,7 @@ describe.runIf(RUN_LXC)('integration: stats of real containers', () => {
   const burn = `stb-${uniq(3)}`;
   const disk = `std-${uniq(3)}`;
   const victim = `stv-${uniq(3)}`;
+  const mid = `stm-${uniq(3)}`;
 
   const lxc = async (name: string, tool: string, args: string[], output: 'pipe' | 'file' = 'pipe', timeoutMs = 60_000) => {
     const r = await runner.run(tool, ['-P', env.lxcpath, '-n', name, ...args], { output, timeoutMs });
@@ -39,7 +43,7 @@ describe.runIf(RUN_LXC)('integration: stats of real containers', () => {
   const sampleOf = (p: StatsPass, name: string): StatsSample => p.containers.find((c) => c.name === name)!;
 
   beforeAll(async () => {
-    await Promise.all([make(burn), make(disk), make(victim)]);
+    await Promise.all([make(burn), make(disk), make(victim), make(mid)]);
   }, 120_000);
 
   afterAll(() => env.cleanup());
@@ -47,7 +51,7 @@ describe.runIf(RUN_LXC)('integration: stats of real containers', () => {
   it('finds every running container without lxc-info, with its init PID', async () => {
     const s = engine.sampler();
     const p = await s.pass();
-    expect(p.containers.map((c) => c.name).sort()).toEqual([burn, disk, victim].sort());
+    expect(p.containers.map((c) => c.name).sort()).toEqual([burn, disk, victim, mid].sort());
     for (const c of p.containers) {
       expect(c.state).toBe('RUNNING');
       const pid = Number((await lxc(c.name, 'lxc-info', ['-pH'])).trim());
@@ -129,5 +133,41 @@ describe.runIf(RUN_LXC)('integration: stats of real containers', () => {
     // once stopped it stays stopped (no flapping between half-read states)
     const first = states.indexOf('STOPPED');
     expect(states.slice(first).every((s) => s === 'STOPPED')).toBe(true);
+  }, 60_000);
+
+  it('S2: a container killed in the middle of its own reads (its cgroup removed between two files of one pass) reads STOPPED, no throw', async () => {
+    // the sampler reads the clock once per container, after the freezer state and before the
+    // CPU, memory, I/O and pids files: the clock given here kills the container right there
+    let killNow = false;
+    let killed = false;
+    const sampler = new StatsSampler({
+      lxcpath: env.lxcpath,
+      clockUsec: () => {
+        if (killNow && !killed) {
+          killed = true;
+          execaSync('lxc-stop', ['-P', env.lxcpath, '-n', mid, '-k'], { timeout: 30_000 });
+        }
+        return Math.round(performance.now() * 1000);
+      },
+    });
+    const first = sampleOf(sampler.passSync([mid]), mid);
+    expect(first.state).toBe('RUNNING');
+    expect(first.memory.usage).toBeGreaterThan(0);
+    killNow = true;
+    const during = sampleOf(sampler.passSync([mid]), mid);
+    expect(killed).toBe(true);
+    expect(during.state).toBe('STOPPED');
+    expect(during.pid).toBeNull();
+    expect(during.memory.usage).toBeNull();
+    // the files it knew are gone for good: the next pass looks it up afresh and finds it stopped
+    expect(sampleOf(sampler.passSync(), mid).state).toBe('STOPPED');
+    // started again: a new init, new files, figures again
+    await lxc(mid, 'lxc-start', ['-d'], 'file');
+    await lxc(mid, 'lxc-wait', ['-s', 'RUNNING', '-t', '20']);
+    const again = sampleOf(sampler.passSync(), mid);
+    expect(again.state).toBe('RUNNING');
+    expect(again.pid).toBe(Number((await lxc(mid, 'lxc-info', ['-pH'])).trim()));
+    expect(again.cpu.percent).toBeNull(); // a restart: no delta across it
+    expect(again.memory.usage).toBeGreaterThan(0);
   }, 60_000);
 });

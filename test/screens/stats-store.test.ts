@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Ring, StatsStore } from '../../src/state/stats-store.js';
+import { PointRing, StatsStore } from '../../src/state/stats-store.js';
 import { mergeSampled } from '../../src/state/list-merge.js';
+import { liveCellsOf } from '../../src/screens/ContainerList.js';
 import { SLIDERS, fractionOf, stepValue, valueOf } from '../../src/state/limit-sliders.js';
 import { compactBytes, limitText, memText } from '../../src/screens/stats-format.js';
 import { FakeStatsSource, passOf, sample, summary } from '../helpers/fake-engine.js';
@@ -33,12 +34,45 @@ describe('stats store', () => {
     expect(h[2].memory.limit).toBe(1 << 20);
   });
 
-  it('Ring keeps capacity items in order and refuses a zero capacity', () => {
-    const r = new Ring<number>(3);
-    [1, 2, 3, 4].forEach((x) => r.push(x));
-    expect(r.toArray()).toEqual([2, 3, 4]);
-    expect(r.last()).toBe(4);
-    expect(() => new Ring(0)).toThrow(RangeError);
+  it('PointRing keeps capacity points in order, nulls as null, and refuses a zero capacity', () => {
+    const r = new PointRing(3);
+    [1, 2, 3, 4].forEach((x) => r.push(sample('a', { cpu: { percent: x }, memory: { used: x * 100, swap: null }, net: null, state: x === 4 ? 'FROZEN' : 'RUNNING' })));
+    expect(r.length).toBe(3);
+    const pts = r.toArray();
+    expect(pts.map((p) => [p.cpuPercent, p.memUsed, p.state])).toEqual([
+      [2, 200, 'RUNNING'],
+      [3, 300, 'RUNNING'],
+      [4, 400, 'FROZEN'],
+    ]);
+    expect(pts[0].swap).toBeNull();
+    expect(pts[0].net).toBe(false);
+    r.push(sample('a', { state: 'FREEZING', pid: null, cpu: { percent: null }, net: { rxBytes: 1, txBytes: 2, rxBps: 5, txBps: null, interfaces: [] } }));
+    const last = r.toArray()[2];
+    expect(last).toMatchObject({ state: 'FREEZING', pid: null, cpuPercent: null, net: true, rxBps: 5, txBps: null });
+    expect(() => new PointRing(0)).toThrow(RangeError);
+  });
+
+  it("the list's cells: the last map again when no cell changed, a new one keeping the unchanged cells when one did", () => {
+    const st = new StatsStore();
+    const a = sample('a', { cpu: { percent: 1.25 } });
+    const b = sample('b', { memory: { used: 10 << 20, limit: 'max' } });
+    st.ingest(passOf([a, b, sample('c', { state: 'STOPPED' })]));
+    const first = liveCellsOf(st.getSnapshot());
+    expect([...first]).toEqual([
+      ['a', { cpu: '1.3', mem: '10M/unlimited' }],
+      ['b', { cpu: '1.0', mem: '10M/unlimited' }],
+    ]);
+    // the next pass: new sample objects, the same figures (as the sampler gives idle containers)
+    st.ingest(passOf([{ ...a }, { ...b, memory: { ...b.memory } }, sample('c', { state: 'STOPPED' })]));
+    expect(liveCellsOf(st.getSnapshot(), first)).toBe(first);
+    st.ingest(passOf([{ ...a, cpu: { ...a.cpu, percent: 50 } }, b, sample('c', { state: 'STOPPED' })]));
+    const third = liveCellsOf(st.getSnapshot(), first);
+    expect(third).not.toBe(first);
+    expect(third.get('a')).toEqual({ cpu: '50.0', mem: '10M/unlimited' });
+    expect(third.get('b')).toBe(first.get('b'));
+    // a container that stops loses its cells
+    st.ingest(passOf([sample('a', { state: 'STOPPED' }), b]));
+    expect([...liveCellsOf(st.getSnapshot(), third).keys()]).toEqual(['b']);
   });
 
   it('a container gone from the passes is forgotten; a stopped one keeps its history', () => {

@@ -56,6 +56,34 @@ describe('stats sampler on a fixture tree', () => {
     expect(c.cpu.percentOfLimit).toBeCloseTo(66.667, 2);
   });
 
+  it('an unchanged part of a sample is the last pass\'s object again, a changed one a new object; old samples never change', () => {
+    for (const kind of ['v1', 'v2'] as const) {
+      const { tree, sampler, advance } = setup(kind, 5000);
+      sampler.passSync();
+      advance(1_000_000);
+      const a = sampler.passSync().containers[0];
+      const copy = structuredClone(a);
+      advance(1_000_000);
+      const b = sampler.passSync().containers[0];
+      expect(b).not.toBe(a);
+      expect(b).toEqual(a);
+      expect(b.cpu).toBe(a.cpu);
+      expect(b.memory).toBe(a.memory);
+      expect(b.blkio).toBe(a.blkio);
+      expect(b.pids).toBe(a.pids);
+      expect(b.net).toBe(a.net);
+      // memory use moves: a new memory part, the others kept; the older sample as it was
+      tree.put(`${tree.cg('memory')}/${kind === 'v1' ? 'memory.usage_in_bytes' : 'memory.current'}`, '99999999\n');
+      advance(1_000_000);
+      const c = sampler.passSync().containers[0];
+      expect(c.memory).not.toBe(b.memory);
+      expect(c.memory.usage).toBe(99999999);
+      expect(c.cpu).toBe(b.cpu);
+      expect(a).toEqual(copy);
+      expect(b.memory.usage).toBe(copy.memory.usage);
+    }
+  });
+
   it('a cpuset of 2 CPUs is the limit when there is no quota', () => {
     const { tree, sampler } = setup('v2');
     tree.put(`${tree.cg('')}/cpuset.cpus.effective`, '1-2\n');
@@ -260,6 +288,23 @@ describe('stats stream', () => {
     let r = await it.next();
     while (!r.done) r = await it.next();
     expect(r.done).toBe(true);
+  });
+
+  it('a stream read through onPass alone keeps no pass; one nobody listens to keeps them for a later iterator', async () => {
+    const { sampler } = setup('v2');
+    const heard = sampler.stream({ intervalMs: 5 });
+    let n = 0;
+    heard.onPass(() => n++);
+    const quiet = sampler.stream({ intervalMs: 5, count: 3 });
+    await new Promise((r) => setTimeout(r, 80));
+    heard.stop();
+    expect(n).toBeGreaterThan(3);
+    // the listened-to stream queued nothing: its iterator ends at once (stopped, empty queue)
+    expect(await heard[Symbol.asyncIterator]().next()).toEqual({ value: undefined, done: true });
+    // the other one waited for an iterator: all three passes are there
+    const got: StatsPass[] = [];
+    for await (const p of quiet) got.push(p);
+    expect(got).toHaveLength(3);
   });
 
   it('a pass that throws reaches onError and the iterator rejects', async () => {
