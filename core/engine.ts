@@ -15,6 +15,7 @@ import { ensureBridge, linkExists } from './network/bridge.js';
 import { formatCidr } from './network/ipv4.js';
 import type { TemplateSource } from './rootfs/template.js';
 import { createContainer } from './rootfs/create.js';
+import { repairInittab } from './rootfs/inittab.js';
 import { copyContainer, renameContainer, restoreSnapshotAs, type CloneHost } from './rootfs/clone.js';
 import { lvExists, parseLvmRootfs, removeLv } from './rootfs/lvm.js';
 import { parseZfsRootfs, removeDataset, zfsExists } from './rootfs/zfs.js';
@@ -370,6 +371,10 @@ export class Engine implements Backend {
   /**
    * Starts a container and returns once it is RUNNING. When its lxc.net.N.link is a bridge
    * lxdeck manages and the bridge is gone (a host reboot), the bridge is made again first.
+   * A busybox rootfs in a directory (lxc.rootfs.path `dir:`, `btrfs:` or a path) whose
+   * /etc/inittab re-runs a program that is not there gets that line put right first
+   * (core/rootfs/inittab.ts repairInittab: lxdeck's busybox template before this fix wrote
+   * /bin/getty, which jams init about 6 minutes after each start).
    * @throws LxdeckError E_NOT_FOUND, E_STATE (already running), E_COMMAND, E_TIMEOUT.
    */
   async start(name: string): Promise<void> {
@@ -380,6 +385,14 @@ export class Engine implements Backend {
     const cfg = await readConfig(join(this.dir(name), 'config'));
     for (const n of netInterfaces(cfg)) {
       if (n.type === 'veth' && n.link && (await this.rememberedGateway(n.link)) && !(await linkExists(this.runner, n.link))) await this.ensureBridge(n.link);
+    }
+    const rootfs = /^(dir:|btrfs:)?\//.test(cfg.get('lxc.rootfs.path') ?? '') ? cfg.get('lxc.rootfs.path')!.replace(/^(dir|btrfs):/, '') : null;
+    if (rootfs) {
+      try {
+        repairInittab(rootfs);
+      } catch {
+        /* a rootfs lxdeck will not write through (a symlinked /etc): left as it is */
+      }
     }
     await this.driver.start(name);
   }
