@@ -16,6 +16,7 @@ import { readCgroupPaths } from '../../core/cgroup/paths.js';
 import { sampleCgroupDir } from '../../core/cgroup/limits.js';
 import { RUN_LXC, createNetlessContainer, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 import { localEngine } from '../../src/local-engine.js';
+import { runCli } from '../helpers/cli.js';
 
 const M = 1024 ** 2;
 
@@ -187,5 +188,28 @@ describe.runIf(RUN_LXC)('integration: limits through the engine', () => {
     expect(await cgFile('memory', memFile)).toMatch(/^(max|\d{16,})$/);
     // on a running container default is written where the file exists, skipped where it does not
     await expect(engine.setLimits(name, { ioWeight: 'default' })).resolves.toMatchObject({ live: true });
+  });
+
+  // the trial: `limits web1 --memory 200M` (live and saved), then `restart web1` left the memory
+  // limit of the container's first start: lxc-stop -r reboots with the config LXC loaded then
+  it('restart (the CLI verb, the console\'s R) gives the container its saved limits, not those of its first start nor live-only ones', async () => {
+    const cliEnv = { LXDECK_LXCPATH: env.lxcpath };
+    // the container runs with no memory limit (the test above); set limits since its start
+    const set = runCli(['limits', name, '--memory', '200M', '--pids', '40', '--cpu-weight', '300'], cliEnv);
+    expect(set.stderr).toBe('');
+    expect(set.status).toBe(0);
+    expect(await cgFile('memory', memFile)).toBe(String(200 * M));
+    // and one live only (lxc-cgroup style): a restart goes back to the saved value
+    await engine.cgroupSet(name, 'pids.max', '33');
+    const before = Number((await lxc('lxc-info', ['-pH'])).trim());
+    const r = runCli(['restart', name], cliEnv);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(Number((await lxc('lxc-info', ['-pH'])).trim())).not.toBe(before);
+    expect(await cgFile('memory', memFile)).toBe(String(200 * M));
+    expect(await cgFile('pids', 'pids.max')).toBe('40');
+    const cpuV1 = controllerDriver('cpu', layout) === 'v1';
+    expect(await cgFile('cpu', cpuV1 ? 'cpu.shares' : 'cpu.weight')).toBe(cpuV1 ? '3072' : '300');
+    expect((await engine.limits(name)).applied).toMatchObject({ memory: 200 * M, pids: 40, cpuWeight: 300 });
   });
 });
