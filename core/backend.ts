@@ -76,7 +76,7 @@ export interface Backend {
   copy?(src: string, dst: string, opts?: CopyOptions): Promise<ContainerInfo>;
   /** renames a STOPPED container (lxc-copy -R); its address record follows */
   rename?(oldName: string, newName: string): Promise<void>;
-  /** lxc-stop -r: a clean reboot of a running container */
+  /** a clean stop and a start of a running container, so it runs with its saved config (core/engine.ts restart; LXD: its own restart) */
   restart?(name: string, opts?: StopOptions): Promise<void>;
   /** lxc-snapshot NAME [-c comment]: a snapshot in LXC's layout (`lxc-snapshot -L` sees it) */
   snapshot?(name: string, opts?: { comment?: string }): Promise<SnapshotInfo>;

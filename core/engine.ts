@@ -4,7 +4,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ExecaRunner, type Runner } from './exec/runner.js';
 import { LxdeckError, isLxdeckError } from './errors.js';
-import { LxcConfig, netInterfaces, readConfig, readConfigSync, writeConfig } from './lxc/config.js';
+import { LxcConfig, isEphemeral, netInterfaces, readConfig, readConfigSync, writeConfig } from './lxc/config.js';
 import { listSnapshots, requireSnapshot, restoreInPlace, takeSnapshot, validateSnapshotName } from './lxc/snapshot.js';
 import { applyAutostartSettings, autostartPlan, checkAutostart, parseGroupSelection, readAutostart, readGroups, type AutostartCandidate } from './lxc/autostart.js';
 import { assertNotProtected, isProtected, isProtectedSync, writeProtected } from './lxc/protect.js';
@@ -15,6 +15,7 @@ import { ensureBridge, linkExists } from './network/bridge.js';
 import { formatCidr } from './network/ipv4.js';
 import type { TemplateSource } from './rootfs/template.js';
 import { createContainer } from './rootfs/create.js';
+import { repairInittab } from './rootfs/inittab.js';
 import { copyContainer, renameContainer, restoreSnapshotAs, type CloneHost } from './rootfs/clone.js';
 import { lvExists, parseLvmRootfs, removeLv } from './rootfs/lvm.js';
 import { parseZfsRootfs, removeDataset, zfsExists } from './rootfs/zfs.js';
@@ -370,6 +371,10 @@ export class Engine implements Backend {
   /**
    * Starts a container and returns once it is RUNNING. When its lxc.net.N.link is a bridge
    * lxdeck manages and the bridge is gone (a host reboot), the bridge is made again first.
+   * A busybox rootfs in a directory (lxc.rootfs.path `dir:`, `btrfs:` or a path) whose
+   * /etc/inittab re-runs a program that is not there gets that line put right first
+   * (core/rootfs/inittab.ts repairInittab: lxdeck's busybox template before this fix wrote
+   * /bin/getty, which jams init about 6 minutes after each start).
    * @throws LxdeckError E_NOT_FOUND, E_STATE (already running), E_COMMAND, E_TIMEOUT.
    */
   async start(name: string): Promise<void> {
@@ -380,6 +385,14 @@ export class Engine implements Backend {
     const cfg = await readConfig(join(this.dir(name), 'config'));
     for (const n of netInterfaces(cfg)) {
       if (n.type === 'veth' && n.link && (await this.rememberedGateway(n.link)) && !(await linkExists(this.runner, n.link))) await this.ensureBridge(n.link);
+    }
+    const rootfs = /^(dir:|btrfs:)?\//.test(cfg.get('lxc.rootfs.path') ?? '') ? cfg.get('lxc.rootfs.path')!.replace(/^(dir|btrfs):/, '') : null;
+    if (rootfs) {
+      try {
+        repairInittab(rootfs);
+      } catch {
+        /* a rootfs lxdeck will not write through (a symlinked /etc): left as it is */
+      }
     }
     await this.driver.start(name);
   }
@@ -645,8 +658,8 @@ export class Engine implements Backend {
    * Passes the host's device node `path` into the container (core/lxc/device.ts): saved in the
    * config (devices allow rule, bind mount entry) and, when the container is RUNNING and
    * privileged, added live with `lxc-device add`. An unprivileged container gets it at its next
-   * start (LXC cannot mknod in a user namespace): `live` is false and a message says so. A restart
-   * (lxc-stop -r) is not a start: LXC reboots with the config it loaded when it started.
+   * start (LXC cannot mknod in a user namespace): `live` is false and a message says so; `lxdeck
+   * restart` (a stop and a start, {@link restart}) gives it to it.
    * @returns the device, whether it was added live, the config lines added, messages
    * @throws LxdeckError E_NOT_FOUND (container or node), E_INVALID_VALUE (path, not a device
    *   node, a node every container has), E_COMMAND (lxc-device failed; the config is put back)
@@ -663,7 +676,7 @@ export class Engine implements Backend {
     const messages: string[] = [];
     let live = false;
     if (li.state === 'RUNNING' || li.state === 'FROZEN') {
-      if (cfg.getAll('lxc.idmap').length) messages.push(`${name} is unprivileged: LXC cannot make a device node inside a user namespace, so ${d.path} comes with its next start (lxdeck stop ${name}, then lxdeck start ${name}: a restart keeps the config LXC loaded when it started)`);
+      if (cfg.getAll('lxc.idmap').length) messages.push(`${name} is unprivileged: LXC cannot make a device node inside a user namespace, so ${d.path} comes with its next start (lxdeck restart ${name}, which stops and starts it)`);
       else {
         const r = await this.runner.run('lxc-device', ['-P', this.lxcpath, '-n', name, 'add', d.path], { timeoutMs: 30_000 });
         if (r.exitCode !== 0) {
@@ -831,23 +844,36 @@ export class Engine implements Backend {
   // ---- [lifecycle] restart, snapshots, autostart, protection
 
   /**
-   * A clean reboot, `lxc-stop -r` (lxc-stop(1)): init gets lxc.signal.reboot (lxdeck's busybox
-   * template sets SIGTERM, on which busybox init runs its shutdown and reboots; LXC's default is
-   * SIGINT), LXC starts the container again, and this returns once it is RUNNING with a new init
-   * PID. A FROZEN container is thawed first (a frozen init cannot take the signal). With
-   * `opts.kill` it is killed (`lxc-stop -k`) and started again instead. `opts.timeoutSec`
-   * (default 30) bounds the wait for the reboot.
-   * @throws LxdeckError E_NOT_FOUND, E_STATE (STOPPED, with a hint to start it), E_COMMAND (the
-   *   init did not reboot: hint stop + start), E_TIMEOUT.
+   * Restarts a running container so that it runs with its saved config: a clean stop (init gets
+   * lxc.signal.halt; killed after `opts.timeoutSec`, default 30, as {@link stop}), then
+   * {@link start}; returns once it is RUNNING again with a new init PID. With `opts.kill` it is
+   * killed at once (`lxc-stop -k`) instead. A FROZEN container is thawed first (a frozen init
+   * cannot take the signal).
+   *
+   * Why not `lxc-stop -r` (lxc.signal.reboot): LXC's monitor then starts the container again
+   * from the config it loaded at the first `lxc-start` (lxc-stop(1); liblxc keeps its
+   * lxc_conf in memory across a reboot), so every key saved since (limits set with `lxdeck
+   * limits`, lxc.cgroup.* / lxc.cgroup2.*, devices, network, mounts, idmap, autodev, any other
+   * lxc.* key) would be silently undone until the next full start. A stop and a start reads
+   * the saved config, as LXD's and Incus's restart (a stop then a start) do. The one exception
+   * is an ephemeral container (lxc.ephemeral = 1), which LXC destroys when it stops: it reboots
+   * with `lxc-stop -r -t T` and keeps the config it started with.
+   * @throws LxdeckError E_NOT_FOUND, E_STATE (STOPPED, with a hint to start it), E_COMMAND
+   *   (LXC refused the stop or the start; an ephemeral one that did not reboot: init ignores
+   *   lxc.signal.reboot), E_TIMEOUT.
    */
   async restart(name: string, opts: StopOptions = {}): Promise<void> {
     await this.requireExisting(name);
     const li = await this.driver.info(name);
     if (li.state === 'STOPPED') throw new LxdeckError('E_STATE', `${name} is not running: nothing to restart`, { hint: `start it: lxdeck start ${name}` });
-    if (li.state === 'FROZEN' || li.state === 'FREEZING') await this.driver.unfreeze(name);
-    else if (li.state !== 'RUNNING') throw new LxdeckError('E_STATE', `${name} is ${li.state}, not RUNNING`, { hint: `wait until it settles: lxdeck info ${name}` });
-    if (opts.kill) {
-      await this.driver.stop(name, { kill: true });
+    if (li.state === 'FROZEN' || li.state === 'FREEZING') {
+      if (!opts.kill) await this.driver.unfreeze(name);
+    } else if (li.state !== 'RUNNING') throw new LxdeckError('E_STATE', `${name} is ${li.state}, not RUNNING`, { hint: `wait until it settles: lxdeck info ${name}` });
+    const cfg = await readConfig(join(this.dir(name), 'config'));
+    if (!isEphemeral(cfg) || opts.kill) {
+      if (opts.kill && isEphemeral(cfg))
+        throw new LxdeckError('E_STATE', `${name} is ephemeral (lxc.ephemeral = 1): killing it would destroy it`, { hint: `reboot it cleanly: lxdeck restart ${name}` });
+      await this.driver.stop(name, { kill: opts.kill, timeoutSec: opts.timeoutSec ?? 30 });
       await this.start(name);
       return;
     }
@@ -860,7 +886,7 @@ export class Engine implements Backend {
     if (failed && (now.state !== 'RUNNING' || now.pid === li.pid)) throw failed;
     if (now.state !== 'RUNNING' || now.pid === null || now.pid === li.pid)
       throw new LxdeckError('E_COMMAND', `${name} did not reboot: ${now.state === 'RUNNING' ? `its init (PID ${now.pid}) is the same as before` : `it is ${now.state}`}`, {
-        hint: `its init may ignore lxc.signal.reboot; restart it by hand: lxdeck stop ${name} && lxdeck start ${name}`,
+        hint: `its init may ignore lxc.signal.reboot (${cfg.get('lxc.signal.reboot') ?? 'SIGINT, LXC\'s default'}); an ephemeral container cannot be stopped and started again (a stop destroys it)`,
       });
   }
 

@@ -141,7 +141,7 @@ export type StateVerbHelp = Record<'start' | 'stop' | 'restart' | 'freeze' | 'un
 export const LOCAL_STATE_HELP: StateVerbHelp = {
   start: 'start containers; returns once each is RUNNING',
   stop: 'stop containers: clean shutdown, then kill after the timeout',
-  restart: 'reboot running containers cleanly (lxc-stop -r); returns once each is RUNNING again with a new init',
+  restart: 'stop running containers cleanly and start them again, with their saved config (lxc-stop -r would keep the config of the first start; an ephemeral one is rebooted so); returns once each is RUNNING again with a new init',
   freeze: 'freeze every process of running containers',
   unfreeze: 'thaw frozen containers',
   destroy: 'destroy containers and their rootfs (refused while running unless --force; refused while protected)',
@@ -211,8 +211,8 @@ export function addStateVerbs(program: Command, deps: StateVerbDeps): void {
     .command('restart')
     .argument('<name...>')
     .description(help.restart)
-    .option('-k, --kill', 'kill and start again instead of a clean reboot')
-    .option('--timeout <seconds>', 'seconds to wait for the reboot', '30')
+    .option('-k, --kill', 'kill and start again instead of a clean stop')
+    .option('--timeout <seconds>', 'seconds to wait for the clean stop before killing (an ephemeral container: for its reboot)', '30')
     .option('--json', JSON_HELP)
     .action(async (names: string[], o: { kill?: boolean; timeout: string; json?: boolean }) => {
       const timeoutSec = parseSeconds(o.timeout);

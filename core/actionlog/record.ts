@@ -9,6 +9,7 @@
  * Only the outermost call is recorded: the engine's own internal calls
  * (create with `start`, stop thawing first) run on the unwrapped engine.
  */
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { shellQuote } from '../exec/runner.js';
 import { actingUser, normalizeLxcpath, type ActionEntry } from './log.js';
@@ -24,6 +25,15 @@ export type Spec = (lxcpath: string, args: unknown[], result: unknown) => Equiva
 
 /** What is recorded for one method: the action's name in the log, and its equivalent commands. */
 export type ActionSpecs = Readonly<Record<string, { action: string; equivalent: Spec }>>;
+
+/** True when `<lxcpath>/<name>/config` on this host sets lxc.ephemeral = 1 (false when it cannot be read: a remote's). */
+function ephemeralAt(lxcpath: string, name: string): boolean {
+  try {
+    return /^\s*lxc\.ephemeral\s*=\s*1\s*$/m.test(readFileSync(join(lxcpath, name, 'config'), 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 const lxc = (tool: string, lxcpath: string, name: string, ...rest: string[]): string[] => [tool, '-P', lxcpath, '-n', name, ...rest];
 const str = (v: unknown): string => String(v);
@@ -103,7 +113,9 @@ export const ACTION_SPECS: ActionSpecs = {
     equivalent: (p, [name, o]) => {
       const opts = obj(o);
       if (opts.kill) return { argvs: [lxc('lxc-stop', p, str(name), '-k'), lxc('lxc-start', p, str(name), '-d')] };
-      return { argvs: [lxc('lxc-stop', p, str(name), '-r', '-t', String(opts.timeoutSec ?? 30))] };
+      // core/engine.ts restart: a stop and a start (the saved config), a reboot only for an ephemeral container
+      if (ephemeralAt(p, str(name))) return { argvs: [lxc('lxc-stop', p, str(name), '-r', '-t', String(opts.timeoutSec ?? 30))] };
+      return { argvs: [lxc('lxc-stop', p, str(name), '-t', String(opts.timeoutSec ?? 30)), lxc('lxc-start', p, str(name), '-d')] };
     },
   },
   snapshot: {

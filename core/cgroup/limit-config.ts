@@ -6,9 +6,10 @@
  * v2 key on a v1 one), which LXC ignores or refuses, is never silently kept
  * as the only setting.
  */
-import type { AppliedLimits, ConfigKeyValue } from './limits.js';
+import type { AppliedLimits, ConfigKeyValue, Limits } from './limits.js';
+import { LxdeckError } from '../errors.js';
 import { LxcConfig } from '../lxc/config.js';
-import { parseCgroupLimit, parseCpuMax, parseSize, type LimitValue } from '../units.js';
+import { formatBytes, parseCgroupLimit, parseCpuMax, parseSize, type LimitValue } from '../units.js';
 
 /**
  * The cgroup files that carry one limit, on either layout. Keys of a group
@@ -157,4 +158,69 @@ export function cgroupKeysOf(cfg: LxcConfig): ConfigKeyValue[] {
     .entries()
     .filter((e) => e.key.startsWith('lxc.cgroup2.') || (e.key.startsWith('lxc.cgroup.') && !/^lxc\.cgroup\.(dir|relative|pattern|use|keep)(\.|$)/.test(e.key)))
     .map((e) => ({ key: e.key, value: e.value }));
+}
+
+/** A byte count as a size argument that parses back exactly (units.ts parseSize): `512M`, `1G`, else bytes. */
+function sizeArg(n: number): string {
+  for (const [u, p] of [['T', 4], ['G', 3], ['M', 2], ['K', 1]] as const) if (n > 0 && n % 1024 ** p === 0) return `${n / 1024 ** p}${u}`;
+  return String(n);
+}
+
+/** A size key's value as bytes or 'max' (LXC hands it to the kernel, which also takes K/M/G), null when absent or unreadable. */
+function savedSize(v: string | undefined): LimitValue | null {
+  if (v === undefined) return null;
+  try {
+    return parseSize(v);
+  } catch {
+    return parseCgroupLimit(v);
+  }
+}
+
+/**
+ * Why LXC could not start a container with this config's cgroup v1 memory keys, or null when it
+ * can. LXC writes `lxc.cgroup.memory.limit_in_bytes` before `lxc.cgroup.memory.memsw.limit_in_bytes`
+ * into a fresh cgroup (cgfsng.c sorts memsw after it), and the kernel refuses a memsw limit below
+ * the memory limit with EINVAL (mm/memcontrol.c mem_cgroup_resize_max: memsw.max >= memory.max at
+ * all times; Documentation/admin-guide/cgroup-v1/memory.rst 2.4). So a memsw limit needs a memory
+ * limit no larger than it ("Failed to set memory.memsw.limit_in_bytes", the trial's fault).
+ * @returns the reason in words, or null
+ */
+export function savedMemoryProblem(cfg: LxcConfig): string | null {
+  const memsw = savedSize(cfg.get('lxc.cgroup.memory.memsw.limit_in_bytes'));
+  if (memsw === null || memsw === 'max') return null;
+  const mem = savedSize(cfg.get('lxc.cgroup.memory.limit_in_bytes'));
+  if (mem === null || mem === 'max')
+    return `lxc.cgroup.memory.memsw.limit_in_bytes (memory + swap) is ${formatBytes(memsw)} but no memory limit is saved: the kernel refuses a memsw limit below the memory limit (unlimited), so lxc-start would fail`;
+  if (mem > memsw)
+    return `lxc.cgroup.memory.memsw.limit_in_bytes (memory + swap) ${formatBytes(memsw)} is below lxc.cgroup.memory.limit_in_bytes ${formatBytes(mem)}: the kernel refuses it, so lxc-start would fail`;
+  return null;
+}
+
+/**
+ * On cgroup v1 a swap limit is `memory.memsw.limit_in_bytes` = memory + swap, so `--swap` alone
+ * needs a memory limit to add it to: the saved one for the config, the one in effect for the
+ * running cgroup, each on its own (core/cgroup/resources.ts planContainerLimits). Checks that
+ * both sides have one before anything is planned, and says when they differ.
+ * @param live the limits in effect (readLimits), null when the container is not running
+ * @param saved the limits the config sets (currentFromConfig)
+ * @returns a note when the two memory limits differ (each side's memsw is worked out from its own), else null
+ * @throws LxdeckError E_INVALID_VALUE when a side has no memory limit (unlimited), naming which
+ */
+export function checkSwapBase(name: string, limits: Limits, live: Partial<AppliedLimits> | null, saved: Partial<AppliedLimits>): string | null {
+  if (limits.swap === undefined || limits.swap === 'max' || limits.memory !== undefined) return null;
+  const swap = limits.swap;
+  const savedMem: number | null = typeof saved.memory === 'number' ? saved.memory : null;
+  // undefined: not running; null: running without a memory limit
+  const liveMem: number | null | undefined = live === null ? undefined : typeof live.memory === 'number' ? live.memory : null;
+  const hint = (mem: number) => `give the memory limit with it, e.g. --memory ${sizeArg(mem)} --swap ${sizeArg(swap)}`;
+  const v1 = 'on cgroup v1 swap is limited as memory + swap (memory.memsw.limit_in_bytes)';
+  if (savedMem === null && !liveMem)
+    throw new LxdeckError('E_INVALID_VALUE', `${v1}, and ${name} has no memory limit`, { hint: 'set a memory limit as well, e.g. --memory 1G --swap 512M' });
+  if (savedMem !== null && liveMem === null)
+    throw new LxdeckError('E_INVALID_VALUE', `${v1}: ${name}'s saved memory limit is ${formatBytes(savedMem)} but the one in effect is unlimited (changed live only, e.g. with lxdeck cgroup)`, { hint: hint(savedMem) });
+  if (savedMem === null && liveMem)
+    throw new LxdeckError('E_INVALID_VALUE', `${v1}: ${name}'s memory limit in effect is ${formatBytes(liveMem)} but none is saved (set live only, e.g. with lxdeck cgroup)`, { hint: hint(liveMem) });
+  if (savedMem !== null && liveMem && liveMem !== savedMem)
+    return `${name}'s memory limit in effect (${formatBytes(liveMem)}) differs from the saved one (${formatBytes(savedMem)}): swap ${formatBytes(swap)} is added to each, memory + swap ${formatBytes(liveMem + swap)} in effect and ${formatBytes(savedMem + swap)} saved`;
+  return null;
 }

@@ -11,7 +11,7 @@ export type { ContainerLimits };
 import { join } from 'node:path';
 import { LxdeckError } from '../errors.js';
 import { HostFs } from '../host/host-fs.js';
-import { detectCgroupLayout, joinPath, type CgroupLayout, type CgroupLayoutKind } from './layout.js';
+import { controllerDriver, detectCgroupLayout, joinPath, type CgroupLayout, type CgroupLayoutKind } from './layout.js';
 import { readCgroupPaths, type CgroupPaths } from './paths.js';
 import {
   cgroupWriteError,
@@ -29,7 +29,7 @@ import {
 import { readConfig, writeConfig, type LxcConfig } from '../lxc/config.js';
 import { parseCpuList } from '../units.js';
 import { cgroupFileFor, writeCgroupFile } from './cgroup-key.js';
-import { cgroupKeysOf, currentFromConfig, saveLimitKeys } from './limit-config.js';
+import { cgroupKeysOf, checkSwapBase, currentFromConfig, saveLimitKeys, savedMemoryProblem } from './limit-config.js';
 import { parseLimitsInput, type LimitsInput } from './limit-input.js';
 
 /** What the operations need from the engine. */
@@ -164,7 +164,14 @@ export interface LimitsPlan extends SetLimitsResult {
  * limits removed (C3, saveLimitKeys). Only reads through `fs`, like {@link containerLimitsFrom}.
  * @param parsed from {@link limitsOfInput}
  * An unlimited value (max) or a weight's `default` removes the limit's keys instead of saving one.
- * @throws LxdeckError E_INVALID_VALUE (a value this host cannot take, no such controller), E_NOT_FOUND,
+ * What depends on other limits is worked out per side: the saved keys from the saved config
+ * (currentFromConfig: v1 memsw = the saved memory + swap, the saved CPU period), the live
+ * writes from what is in effect (readLimits), which differ after a live-only change (`lxdeck
+ * cgroup`). On v1, swap alone needs a memory limit on both sides (limit-config.ts
+ * checkSwapBase; a note says when they differ), and a plan whose saved memory keys LXC
+ * would refuse at the next start is refused (savedMemoryProblem).
+ * @throws LxdeckError E_INVALID_VALUE (a value this host cannot take, no such controller; v1 swap
+ *   without a memory limit on a side; saved memory keys LXC would refuse), E_NOT_FOUND,
  *   E_UNSUPPORTED (a limit whose cgroup file this host lacks: limits.ts checkCgroupFiles)
  */
 export function planContainerLimits(
@@ -181,19 +188,32 @@ export function planContainerLimits(
   const paths = runningPaths(fs, name, layout, pid);
   const ioWeightFile = limits.ioWeight !== undefined ? ioWeightFileOf(fs, layout, paths) : 'weight';
   let written: SetLimitsResult['written'] = [];
-  let current = currentFromConfig(cfg);
+  // the saved keys are worked out from the saved config (v1 memsw = the saved memory + swap, the
+  // saved CPU period), the live writes from what is in effect: the two differ after a live-only
+  // change (lxdeck cgroup), and a saved memsw from the live memory made a config LXC refused
+  const saved = currentFromConfig(cfg);
+  const memV1 = controllerDriver('memory', layout) === 'v1';
+  if (memV1) {
+    const note = checkSwapBase(name, limits, paths ? readLimits(paths, fs) : null, saved);
+    if (note) messages.push(note);
+  }
   if (paths) {
-    current = readLimits(paths, fs);
     const r = planLiveLimits(paths, limits, fs, { raiseCpuQuota: opts.raiseCpuQuota });
     written = r.written.map((w) => ({ path: w.path, value: w.value }));
     for (const m of r.messages) if (!messages.includes(m)) messages.push(m);
   }
-  const changes = limitToConfigChanges(limits, layout, { current, ioWeightFile, raiseCpuQuota: opts.raiseCpuQuota });
+  const changes = limitToConfigChanges(limits, layout, { current: saved, ioWeightFile, raiseCpuQuota: opts.raiseCpuQuota });
   // a key for a file this host's cgroups lack would stop the next lxc-start ("Failed to set
   // blkio.weight"): refused here, as the live write is (the container's own cgroup when it runs,
   // else another cgroup of the same hierarchy)
   checkCgroupFiles(fs, changes.writes, (w) => (paths ? (w.driver === 'v1' ? paths.v1[w.controller] ?? null : paths.v2 ?? null) : sampleCgroupDir(fs, layout, w.driver, w.controller)), !paths);
   const { removed } = saveLimitKeys(cfg, changes.set, changes.unset);
+  // a saved config is never one LXC refuses to start (v1: memsw below memory, or without it)
+  const problem = memV1 && (limits.memory !== undefined || limits.swap !== undefined) ? savedMemoryProblem(cfg) : null;
+  if (problem)
+    throw new LxdeckError('E_INVALID_VALUE', `not saved: ${problem}`, {
+      hint: limits.swap === undefined ? 'give the swap limit with it (--swap SIZE, or --swap max to remove the memsw key)' : 'give the memory limit with it (--memory SIZE)',
+    });
   return { live: paths !== null, written, saved: changes.set, removed, messages, config: cfg };
 }
 

@@ -26,7 +26,7 @@ export const BASH_PATHS = ['/bin/bash', '/usr/bin/bash'] as const;
 /** The fallback shell every container has (busybox or dash). */
 export const FALLBACK_SHELL = '/bin/sh';
 
-/** `lxc-console -P LXCPATH -n NAME -t 0`: the container's first tty (lxc.tty.max >= 1). */
+/** `lxc-console -P LXCPATH -n NAME -t 0`: the container's console, /dev/console (lxc-console(1): tty 0 is the console; 1..lxc.tty.max are its ttys). */
 export function consoleArgv(lxcpath: string, name: string): string[] {
   return ['lxc-console', '-P', lxcpath, '-n', name, '-t', '0'];
 }

@@ -568,6 +568,15 @@ export function migrateLegacy(cfg: LxcConfig): {
 // Network interfaces
 
 /**
+ * True when the config sets `lxc.ephemeral = 1`: LXC destroys such a container when it stops
+ * (lxc.container.conf(5) lxc.ephemeral; lxc-copy -e makes them), so it may be rebooted
+ * (lxc-stop -r) but never stopped and started again.
+ */
+export function isEphemeral(cfg: LxcConfig): boolean {
+  return (cfg.get('lxc.ephemeral') ?? '0').trim() === '1';
+}
+
+/**
  * The network interfaces a config defines, from `lxc.net.N.*` keys
  * (lxc.container.conf(5) "NETWORK"): type, link, veth.pair, hwaddr,
  * ipv4.address (may repeat; an empty value clears the list so far, as in

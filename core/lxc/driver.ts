@@ -120,7 +120,7 @@ export class LxcDriver {
    */
   async reboot(name: string, timeoutSec = 30): Promise<void> {
     const r = await this.lxc('lxc-stop', name, ['-r', '-t', String(timeoutSec)], (timeoutSec + 15) * 1000, 'file');
-    if (r.exitCode !== 0) this.fail('rebooting', name, r, `its init may not reboot on lxc.signal.reboot; restart it by hand: lxdeck stop ${name} && lxdeck start ${name}`);
+    if (r.exitCode !== 0) this.fail('rebooting', name, r, 'its init may not reboot on lxc.signal.reboot (busybox init reboots on SIGTERM, systemd on SIGINT, LXC\'s default)');
     const w = await this.lxc('lxc-wait', name, ['-s', 'RUNNING', '-t', String(timeoutSec)], (timeoutSec + 5) * 1000);
     if (w.exitCode !== 0) this.fail('waiting for RUNNING after the reboot of', name, w);
   }

@@ -7,7 +7,7 @@
  * stdin is a terminal) and passes its exit status on; console runs lxc-console in a pty; the
  * console's shell pane (attachPty) runs lxc-attach on a channel with a pty whose output lxdeck draws.
  *
- * The lifecycle (issue 9's verbs) runs LXC's own tools there: restart (lxc-stop -r), copy
+ * The lifecycle (issue 9's verbs) runs LXC's own tools there: restart (lxc-stop then lxc-start; lxc-stop -r for an ephemeral one), copy
  * (lxc-copy, new hwaddrs as LXC gives them; a static address is not copied), rename (lxc-copy -R),
  * snapshots (lxc-snapshot; the list is one read of `snaps/`), autostart (the config's
  * lxc.start.* and lxc.group keys, rewritten whole).
@@ -26,7 +26,7 @@ import { LxdeckError } from '../errors.js';
 import type { AttachPtyOptions, Backend } from '../backend.js';
 import { ptyChildOf, type PtyExit } from '../exec/pty.js';
 import { LxcDriver, lastLxcError } from '../lxc/driver.js';
-import { LxcConfig, netInterfaces } from '../lxc/config.js';
+import { LxcConfig, isEphemeral, netInterfaces } from '../lxc/config.js';
 import { attachArgv, consoleArgv, FALLBACK_SHELL } from '../lxc/attach.js';
 import { validateContainerName, validateIfName } from '../names.js';
 import { parseCidr, parseIpv4 } from '../network/ipv4.js';
@@ -412,21 +412,25 @@ export class RemoteLxcBackend implements Backend {
   }
 
   /**
-   * `lxc-stop -r` (a clean reboot: lxc.signal.reboot to init), then lxc-wait RUNNING; with
-   * opts.kill, lxc-stop -k and lxc-start. A frozen container is thawed first, as locally.
-   * @throws LxdeckError E_NOT_FOUND, E_STATE (not running), E_COMMAND, E_TIMEOUT, E_UNREACHABLE
+   * A clean stop there (lxc-stop -t T, killed after T, default 30 s; with opts.kill lxc-stop -k),
+   * then lxc-start, so the container runs with its saved config, as the local restart
+   * (core/engine.ts restart: `lxc-stop -r` would reboot it with the config LXC loaded at the
+   * first start, undoing every key saved since, limits included). An ephemeral container
+   * (lxc.ephemeral = 1: a stop destroys it) reboots with `lxc-stop -r` instead. A frozen
+   * container is thawed first, as locally.
+   * @throws LxdeckError E_NOT_FOUND, E_STATE (not running; kill of an ephemeral one), E_COMMAND, E_TIMEOUT, E_UNREACHABLE
    */
   async restart(name: string, opts: StopOptions = {}): Promise<void> {
     validateContainerName(name);
     const st = await this.stateOf(name);
     if (st === 'STOPPED') throw new LxdeckError('E_STATE', `${name} is not running on ${this.remote}: nothing to restart`, { hint: `lxdeck start ${this.remote}:${name}` });
-    if (st === 'FROZEN' || st === 'FREEZING') await this.driver.unfreeze(name);
-    if (opts.kill) {
-      await this.driver.stop(name, { kill: true });
-      await this.driver.start(name);
-      return;
-    }
-    await this.driver.reboot(name, opts.timeoutSec ?? 30);
+    if ((st === 'FROZEN' || st === 'FREEZING') && !opts.kill) await this.driver.unfreeze(name);
+    const ephemeral = isEphemeral(await this.readConfig(name));
+    if (ephemeral && opts.kill)
+      throw new LxdeckError('E_STATE', `${name} on ${this.remote} is ephemeral (lxc.ephemeral = 1): killing it would destroy it`, { hint: `reboot it cleanly: lxdeck restart ${this.remote}:${name}` });
+    if (ephemeral) return this.driver.reboot(name, opts.timeoutSec ?? 30);
+    await this.driver.stop(name, { kill: opts.kill, timeoutSec: opts.timeoutSec ?? 30 });
+    await this.driver.start(name);
   }
 
   /**

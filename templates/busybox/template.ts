@@ -1,6 +1,7 @@
 import { chmodSync, copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LxdeckError } from '../../core/errors.js';
+import { inittabProblems } from '../../core/rootfs/inittab.js';
 import { mkdirInRootfs, symlinkInRootfs, writeFileInRootfs } from '../../core/rootfs/safe-write.js';
 import type { Template, TemplateContext, TemplateResult } from '../../core/rootfs/template.js';
 
@@ -34,6 +35,22 @@ function findBusybox(): string {
   throw new LxdeckError('E_MISSING_PROGRAM', 'no statically linked busybox on this host', {
     hint: 'install it: apt-get install busybox-static (SUSE: zypper install busybox-static)',
   });
+}
+
+/** lxc.tty.max of a busybox container: tty1, where the inittab runs a getty. */
+const TTY_MAX = 1;
+
+/**
+ * Applet name to its absolute path in the rootfs, from `busybox --list-full` lines
+ * (`sbin/getty`, `bin/sh`, `usr/bin/env`); the first path wins when a name comes twice.
+ */
+export function appletPaths(listFull: readonly string[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const a of listFull) {
+    const name = a.slice(a.lastIndexOf('/') + 1);
+    if (name && !m.has(name)) m.set(name, `/${a.replace(/^\/+/, '')}`);
+  }
+  return m;
 }
 
 const DIRS = ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc/init.d', 'dev', 'proc', 'sys', 'run', 'mnt', 'home', 'root', 'var/log', 'lib'];
@@ -75,18 +92,36 @@ export const busyboxTemplate: Template = {
       }
     }
     ctx.onProgress({ phase: 'rootfs', fraction: 0.8, line: 'writing /etc' });
+    // every program /etc/inittab and rcS run, at the path this busybox links it to (--list-full:
+    // getty is sbin/getty, not bin/getty); an inittab entry whose program is missing is re-run
+    // by init every second and jams it (core/rootfs/inittab.ts)
+    const at = appletPaths(applets);
+    const need = (applet: string): string => {
+      const p = at.get(applet);
+      if (!p) throw new LxdeckError('E_TEMPLATE', `${busybox} has no ${applet} applet, which the busybox template's init needs`, { hint: 'install a full busybox-static (apt-get install busybox-static)' });
+      return p;
+    };
+    const inittab = [
+      '::sysinit:/etc/init.d/rcS',
+      // a login on tty1 for lxc-console -t 1 (lxc.tty.max = 1 below); the console (-t 0) gets a shell
+      `tty1::respawn:${need('getty')} -L tty1 115200 vt100`,
+      `console::askfirst:-${need('sh')}`,
+      `::ctrlaltdel:${need('umount')} -a -r`,
+    ];
     const files: [string, string, number?][] = [
       ['etc/hostname', `${ctx.name}\n`],
       ['etc/hosts', `127.0.0.1 localhost\n127.0.1.1 ${ctx.name}\n`],
-      ['etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n'],
+      ['etc/passwd', `root:x:0:0:root:/root:${need('sh')}\n`],
       ['etc/group', 'root:x:0:\n'],
       ['etc/shadow', 'root::19000:0:99999:7:::\n', 0o600],
-      ['etc/shells', '/bin/sh\n'],
+      ['etc/shells', `${need('sh')}\n`],
       ['etc/fstab', ''],
-      ['etc/inittab', '::sysinit:/etc/init.d/rcS\ntty1::respawn:/bin/getty -L tty1 115200 vt100\nconsole::askfirst:-/bin/sh\n::ctrlaltdel:/bin/umount -a -r\n'],
-      ['etc/init.d/rcS', '#!/bin/sh\n# lxdeck busybox: no DHCP client here; LXC sets the static address (lxc.net.0.ipv4.address).\n/bin/mount -a 2>/dev/null\n/bin/hostname -F /etc/hostname\n/sbin/ip link set lo up\n', 0o755],
+      ['etc/inittab', `${inittab.join('\n')}\n`],
+      ['etc/init.d/rcS', `#!${need('sh')}\n# lxdeck busybox: no DHCP client here; LXC sets the static address (lxc.net.0.ipv4.address).\n${need('mount')} -a 2>/dev/null\n${need('hostname')} -F /etc/hostname\n${need('ip')} link set lo up\n`, 0o755],
     ];
     for (const [p, c, mode] of files) writeFileInRootfs(rootfs, p, c, mode ?? 0o644);
+    const problems = inittabProblems(rootfs, TTY_MAX);
+    if (problems.length) throw new LxdeckError('E_TEMPLATE', `the busybox template wrote an /etc/inittab init cannot run: ${problems.map((p) => p.message).join('; ')}`);
     ctx.onProgress({ phase: 'rootfs', fraction: 1 });
     return {
       config: [
@@ -94,7 +129,7 @@ export const busyboxTemplate: Template = {
         ['lxc.signal.halt', 'SIGUSR1'],
         ['lxc.signal.reboot', 'SIGTERM'],
         ['lxc.autodev', '1'],
-        ['lxc.tty.max', '1'],
+        ['lxc.tty.max', String(TTY_MAX)],
         ['lxc.pty.max', '16'],
         ['lxc.cap.drop', 'sys_module mac_admin mac_override sys_time'],
       ],

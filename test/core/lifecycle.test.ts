@@ -103,7 +103,8 @@ describe('delete protection in the sidecar', () => {
 describe('action log equivalents of the lifecycle methods', () => {
   const eq = (m: string, args: unknown[], result?: unknown) => renderEquivalent(ACTION_SPECS[m].equivalent('/L', args, result));
   it('names the lxc-* command of each', () => {
-    expect(eq('restart', ['c'])).toBe('lxc-stop -P /L -n c -r -t 30');
+    // a stop and a start (the saved config); lxc-stop -r only for an ephemeral container (its config says lxc.ephemeral = 1)
+    expect(eq('restart', ['c'])).toBe('lxc-stop -P /L -n c -t 30 && lxc-start -P /L -n c -d');
     expect(eq('restart', ['c', { kill: true }])).toBe('lxc-stop -P /L -n c -k && lxc-start -P /L -n c -d');
     expect(eq('snapshot', ['c', {}], { name: 'snap3' })).toBe('lxc-snapshot -P /L -n c # made snap3');
     expect(eq('restoreSnapshot', ['c', 'snap0', {}])).toBe('lxc-snapshot -P /L -n c -r snap0');

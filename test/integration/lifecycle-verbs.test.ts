@@ -34,7 +34,7 @@ describe.runIf(RUN_LXC)('integration: restart, snapshots, autostart, protection,
   const entries: ActionEntry[] = [];
   const engine = recordActions(localEngine({ lxcpath: env.lxcpath, bridge }), (e) => entries.push(e));
 
-  it('restart reboots a running busybox container through lxc.signal.reboot: RUNNING again with a new init PID; a frozen one is thawed first', async () => {
+  it('restart stops a running busybox container cleanly and starts it: RUNNING again with a new init PID; a frozen one is thawed first', async () => {
     const c = n('rs');
     await createNetlessContainer(env.lxcpath, c);
     await expect(engine.restart(c)).rejects.toSatisfy((e) => isLxdeckError(e, 'E_STATE') && /lxdeck start/.test(e.hint ?? ''));
@@ -50,8 +50,26 @@ describe.runIf(RUN_LXC)('integration: restart, snapshots, autostart, protection,
     expect(pid(c)).not.toBe(second);
     const e = entries.filter((x) => x.action === 'restart');
     expect(e.map((x) => x.result)).toEqual(['E_STATE', 'ok', 'ok']);
-    expect(e[1].command).toBe(`lxc-stop -P ${env.lxcpath} -n ${c} -r -t 30`);
+    expect(e[1].command).toBe(`lxc-stop -P ${env.lxcpath} -n ${c} -t 30 && lxc-start -P ${env.lxcpath} -n ${c} -d`);
     await engine.stop(c, { kill: true });
+  });
+
+  it('an ephemeral container (lxc.ephemeral = 1, which a stop destroys) is rebooted by restart (lxc-stop -r) and is still there; a kill restart is refused', async () => {
+    const c = n('re');
+    await createNetlessContainer(env.lxcpath, c, ['lxc.ephemeral = 1']);
+    await engine.start(c);
+    const before = pid(c);
+    await engine.restart(c);
+    expect(state(c)).toBe('RUNNING');
+    expect(pid(c)).not.toBe(before);
+    expect(existsSync(join(env.lxcpath, c, 'config'))).toBe(true);
+    await expect(engine.restart(c, { kill: true })).rejects.toSatisfy((x) => isLxdeckError(x, 'E_STATE') && /ephemeral/.test((x as Error).message));
+    expect(state(c)).toBe('RUNNING');
+    const e = entries.filter((x) => x.action === 'restart' && x.container === c);
+    expect(e[0].command).toBe(`lxc-stop -P ${env.lxcpath} -n ${c} -r -t 30`);
+    // a stop destroys it: nothing left to clean up
+    await engine.stop(c, { kill: true });
+    expect(existsSync(join(env.lxcpath, c))).toBe(false);
   });
 
   for (const kind of ['privileged', 'unprivileged'] as const) {

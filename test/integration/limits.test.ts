@@ -16,6 +16,7 @@ import { readCgroupPaths } from '../../core/cgroup/paths.js';
 import { sampleCgroupDir } from '../../core/cgroup/limits.js';
 import { RUN_LXC, createNetlessContainer, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
 import { localEngine } from '../../src/local-engine.js';
+import { runCli } from '../helpers/cli.js';
 
 const M = 1024 ** 2;
 
@@ -187,5 +188,101 @@ describe.runIf(RUN_LXC)('integration: limits through the engine', () => {
     expect(await cgFile('memory', memFile)).toMatch(/^(max|\d{16,})$/);
     // on a running container default is written where the file exists, skipped where it does not
     await expect(engine.setLimits(name, { ioWeight: 'default' })).resolves.toMatchObject({ live: true });
+  });
+
+  // the trial: `limits web1 --memory 200M` (live and saved), then `restart web1` left the memory
+  // limit of the container's first start: lxc-stop -r reboots with the config LXC loaded then
+  it('restart (the CLI verb, the console\'s R) gives the container its saved limits, not those of its first start nor live-only ones', async () => {
+    const cliEnv = { LXDECK_LXCPATH: env.lxcpath };
+    // the container runs with no memory limit (the test above); set limits since its start
+    const set = runCli(['limits', name, '--memory', '200M', '--pids', '40', '--cpu-weight', '300'], cliEnv);
+    expect(set.stderr).toBe('');
+    expect(set.status).toBe(0);
+    expect(await cgFile('memory', memFile)).toBe(String(200 * M));
+    // and one live only (lxc-cgroup style): a restart goes back to the saved value
+    await engine.cgroupSet(name, 'pids.max', '33');
+    const before = Number((await lxc('lxc-info', ['-pH'])).trim());
+    const r = runCli(['restart', name], cliEnv);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(Number((await lxc('lxc-info', ['-pH'])).trim())).not.toBe(before);
+    expect(await cgFile('memory', memFile)).toBe(String(200 * M));
+    expect(await cgFile('pids', 'pids.max')).toBe('40');
+    const cpuV1 = controllerDriver('cpu', layout) === 'v1';
+    expect(await cgFile('cpu', cpuV1 ? 'cpu.shares' : 'cpu.weight')).toBe(cpuV1 ? '3072' : '300');
+    expect((await engine.limits(name)).applied).toMatchObject({ memory: 200 * M, pids: 40, cpuWeight: 300 });
+  });
+
+  // the trial: saved memory 24G, live 100M (lxdeck cgroup, live only), then `limits web2 --swap 1G`
+  // saved memsw = live memory + swap, below the saved memory: the next lxc-start failed. And
+  // `limits r1 --swap 1M` was refused though r1 had a memory limit (its live one had been undone)
+  const memswFile = 'memory.memsw.limit_in_bytes';
+  it('swap: the saved memsw (v1) comes from the saved memory and the live one from the live; the config starts; a side without a memory limit is named', async () => {
+    const cliEnv = { LXDECK_LXCPATH: env.lxcpath };
+    const cgDir = async () => {
+      const pid = Number((await lxc('lxc-info', ['-pH'])).trim());
+      const paths = readCgroupPaths(fs, pid, layout, { name });
+      return memV2 ? paths.v2! : paths.v1.memory!;
+    };
+    const swapFile = memV2 ? 'memory.swap.max' : memswFile;
+    if (!existsSync(join(await cgDir(), swapFile))) {
+      // no swap accounting here: refused before anything is saved (the test above this host's files)
+      const r = runCli(['limits', name, '--memory', '256M', '--swap', '64M'], cliEnv);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/no such file/);
+      return;
+    }
+    expect(runCli(['limits', name, '--memory', '256M'], cliEnv).status).toBe(0);
+    await engine.cgroupSet(name, memFile, String(100 * M)); // live only
+    const r = runCli(['limits', name, '--swap', '64M'], cliEnv);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const cfg = () => readFileSync(cfgPath, 'utf8');
+    if (memV2) {
+      // v2: swap alone (memory.swap.max), the same on both sides
+      expect(cfg()).toContain(`lxc.cgroup2.memory.swap.max = ${64 * M}`);
+      expect(await cgFile('memory', 'memory.swap.max')).toBe(String(64 * M));
+    } else {
+      expect(r.stdout).toMatch(/memory limit in effect \(100 MiB\) differs from the saved one \(256 MiB\)/);
+      expect(cfg()).toContain(`lxc.cgroup.memory.memsw.limit_in_bytes = ${320 * M}`);
+      expect(await cgFile('memory', memswFile)).toBe(String(164 * M));
+    }
+    // the saved config starts, with the saved values
+    await lxc('lxc-stop', ['-k']);
+    await engine.start(name);
+    expect(await cgFile('memory', memFile)).toBe(String(256 * M));
+    expect(await cgFile('memory', swapFile)).toBe(String((memV2 ? 64 : 320) * M));
+    if (memV2) return;
+
+    // v1: a memory limit on both sides and no memsw key yet: swap alone is accepted (the trial's r1)
+    expect(runCli(['limits', name, '--swap', 'max'], cliEnv).status).toBe(0);
+    expect(cfg()).not.toContain('memsw');
+    const ok = runCli(['limits', name, '--swap', '1M'], cliEnv);
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(cfg()).toContain(`lxc.cgroup.memory.memsw.limit_in_bytes = ${257 * M}`);
+    // the one in effect made unlimited (live only): refused, exit 2, naming it, nothing written
+    expect(runCli(['limits', name, '--swap', 'max'], cliEnv).status).toBe(0);
+    await engine.cgroupSet(name, memFile, '-1');
+    const before = cfg();
+    const no = runCli(['limits', name, '--swap', '1M'], cliEnv);
+    expect(no.status).toBe(2);
+    expect(no.stderr).toMatch(/saved memory limit is 256 MiB but the one in effect is unlimited/);
+    expect(no.stderr).toMatch(/--memory 256M --swap 1M/);
+    expect(cfg()).toBe(before);
+    expect(await cgFile('memory', memswFile)).toMatch(/^\d{16,}$/);
+
+    // a hand-made config LXC cannot start (memsw, no memory key): a change that leaves it so is refused
+    await lxc('lxc-stop', ['-k']);
+    writeFileSync(cfgPath, cfg().replace(/^lxc\.cgroup\.memory\.limit_in_bytes = .*\n/m, '') + `lxc.cgroup.memory.memsw.limit_in_bytes = ${300 * M}\n`);
+    const broken = cfg();
+    const keep = runCli(['limits', name, '--memory', '1G'], cliEnv);
+    expect(keep.status).toBe(2);
+    expect(keep.stderr).toMatch(/not saved: .*300 MiB is below .*1 GiB/);
+    expect(cfg()).toBe(broken);
+    // giving both puts it right, and it starts
+    expect(runCli(['limits', name, '--memory', '1G', '--swap', '64M'], cliEnv).status).toBe(0);
+    await engine.start(name);
+    expect(await cgFile('memory', memswFile)).toBe(String(1024 * M + 64 * M));
   });
 });

@@ -387,8 +387,11 @@ describe.skipIf(!RUN)('remote LXC host over SSH (netns + own mount namespace + o
     };
     const ls = () => JSON.parse(runCli(['ls', '--remote', REMOTE, '--json'], env).stdout) as { name: string; state: string; pid: number | null; autostart: boolean }[];
     const pid0 = ls().find((c) => c.name === CT)!.pid;
-    // a clean reboot (lxc-stop -r): RUNNING again with a new init
+    // a limit set since the start (live and saved) holds after the restart: a clean stop and a
+    // start there (lxc-stop -r would reboot with the config of the first start)
+    ok(['limits', `${REMOTE}:${CT}`, '--pids', '45']);
     expect(ok(['restart', `${REMOTE}:${CT}`])).toMatch(new RegExp(`^${CT} RUNNING pid \\d+`));
+    expect(ok(['cgroup', `${REMOTE}:${CT}`, 'pids.max']).trim()).toBe('45');
     const pid1 = ls().find((c) => c.name === CT)!.pid;
     expect(pid1).toBeGreaterThan(0);
     expect(pid1).not.toBe(pid0);

@@ -3,7 +3,7 @@ import { LxcConfig } from '../../../core/lxc/config.js';
 import { isLxdeckError } from '../../../core/errors.js';
 import { limitToConfigChanges, limitToConfigKeys, validateLimits } from '../../../core/cgroup/limits.js';
 import type { CgroupLayout } from '../../../core/cgroup/layout.js';
-import { cgroupKeysOf, currentFromConfig, saveLimitKeys } from '../../../core/cgroup/limit-config.js';
+import { cgroupKeysOf, checkSwapBase, currentFromConfig, saveLimitKeys, savedMemoryProblem } from '../../../core/cgroup/limit-config.js';
 import { parseLimitsInput } from '../../../core/cgroup/limit-input.js';
 import { cgroupFileFor } from '../../../core/cgroup/cgroup-key.js';
 import { makeTree } from '../stats/tree.js';
@@ -170,5 +170,47 @@ describe('a CPU quota above the host', () => {
     expect(r.limits.cpus).toBe(3);
     expect(r.messages).toEqual(["3 CPUs is more than this host's 2 online CPUs: the container can use at most 2"]);
     expect(parseLimitsInput({ cpus: '2' }, { online: [0, 1] }).messages).toEqual([]);
+  });
+});
+
+describe('v1 swap: each side from its own memory limit; saved memory keys LXC can start', () => {
+  const M = 1024 ** 2;
+  const G = 1024 ** 3;
+  it('checkSwapBase: swap alone needs a memory limit live and saved; says which side lacks one, and when they differ', () => {
+    expect(checkSwapBase('r1', { swap: M }, { memory: 512 * M }, { memory: 512 * M })).toBeNull();
+    expect(checkSwapBase('r1', { swap: M }, null, { memory: 512 * M })).toBeNull();
+    // given with memory, max, or not about swap: nothing to check
+    expect(checkSwapBase('r1', { swap: M, memory: G }, { memory: 'max' }, {})).toBeNull();
+    expect(checkSwapBase('r1', { swap: 'max' }, { memory: 'max' }, {})).toBeNull();
+    // the trial's web2: 24G saved, 100M live (lxdeck cgroup): each side gets its own memsw, and a note
+    expect(checkSwapBase('web2', { swap: G }, { memory: 100 * M }, { memory: 24 * G })).toBe(
+      "web2's memory limit in effect (100 MiB) differs from the saved one (24 GiB): swap 1 GiB is added to each, memory + swap 1.1 GiB in effect and 25 GiB saved",
+    );
+    const none = err(() => checkSwapBase('r1', { swap: M }, { memory: 'max' }, {}));
+    expect(isLxdeckError(none, 'E_INVALID_VALUE')).toBe(true);
+    expect(none.message).toMatch(/r1 has no memory limit/);
+    expect(err(() => checkSwapBase('r1', { swap: M }, null, {})).message).toMatch(/no memory limit/);
+    const live = err(() => checkSwapBase('r1', { swap: M }, { memory: 'max' }, { memory: 512 * M }));
+    expect(live.message).toMatch(/saved memory limit is 512 MiB but the one in effect is unlimited/);
+    expect(live.hint).toBe('give the memory limit with it, e.g. --memory 512M --swap 1M');
+    const saved = err(() => checkSwapBase('r1', { swap: 3 * 1024 }, { memory: 100 * M }, {}));
+    expect(saved.message).toMatch(/in effect is 100 MiB but none is saved/);
+    expect(saved.hint).toBe('give the memory limit with it, e.g. --memory 100M --swap 3K');
+  });
+
+  it('planned per side: the saved memsw from the saved memory, whatever the live memory is', () => {
+    const cfg = LxcConfig.parse('lxc.cgroup.memory.limit_in_bytes = 25769803776\n', '/x/config');
+    const { set } = limitToConfigChanges({ swap: G }, V1, { current: currentFromConfig(cfg) });
+    expect(set).toEqual([{ key: 'lxc.cgroup.memory.memsw.limit_in_bytes', value: String(25 * G) }]);
+  });
+
+  it('savedMemoryProblem: a memsw key below the memory key, or without one, is what lxc-start refuses', () => {
+    const p = (t: string) => savedMemoryProblem(LxcConfig.parse(t, '/x/config'));
+    // the trial's config
+    expect(p('lxc.cgroup.memory.limit_in_bytes = 25232932864\nlxc.cgroup.memory.memsw.limit_in_bytes = 1178599424\n')).toMatch(/1\.1 GiB is below lxc\.cgroup\.memory\.limit_in_bytes 23\.5 GiB/);
+    expect(p('lxc.cgroup.memory.memsw.limit_in_bytes = 1G\n')).toMatch(/no memory limit is saved/);
+    expect(p('lxc.cgroup.memory.limit_in_bytes = 512M\nlxc.cgroup.memory.memsw.limit_in_bytes = 512M\n')).toBeNull();
+    expect(p('lxc.cgroup.memory.limit_in_bytes = 1G\nlxc.cgroup.memory.memsw.limit_in_bytes = -1\n')).toBeNull();
+    expect(p('lxc.cgroup.memory.limit_in_bytes = 1G\n')).toBeNull();
   });
 });
