@@ -29,6 +29,11 @@ export interface AttachPtyOptions {
  */
 export interface Backend {
   readonly lxcpath: string;
+  /**
+   * True when the lxcpath does not exist (one stat: a mistyped --lxcpath, which the console's list
+   * says instead of "no containers"); absent where there is no local lxcpath (a remote, LXD, fakes)
+   */
+  lxcpathMissing?(): boolean;
   /** `onSkip` hears of containers LXC cannot read (left out, as lxc-ls does) */
   list(opts?: { onSkip?: (name: string, reason: string) => void }): Promise<ContainerSummary[]>;
   info(name: string): Promise<ContainerInfo>;

@@ -4,6 +4,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ExecaRunner, type Runner } from './exec/runner.js';
 import { LxdeckError, isLxdeckError } from './errors.js';
+import { lxcpathMissing, noContainerError } from './lxcpath.js';
 import { LxcConfig, netInterfaces, readConfig, readConfigSync, writeConfig } from './lxc/config.js';
 import { listSnapshots, requireSnapshot, restoreInPlace, takeSnapshot, validateSnapshotName } from './lxc/snapshot.js';
 import { applyAutostartSettings, autostartPlan, checkAutostart, parseGroupSelection, readAutostart, readGroups, type AutostartCandidate } from './lxc/autostart.js';
@@ -148,6 +149,14 @@ export class Engine implements Backend {
     return join(this.lxcpath, name);
   }
 
+  /**
+   * True when the lxcpath does not exist (ENOENT of one stat(2), core/lxcpath.ts): the console's
+   * list says so instead of "no containers".
+   */
+  lxcpathMissing(): boolean {
+    return lxcpathMissing(this.lxcpath);
+  }
+
   /** Names of every container in the lxcpath: directories holding a `config` file, as lxc-ls counts them. */
   async names(): Promise<string[]> {
     let entries: string[];
@@ -170,7 +179,7 @@ export class Engine implements Backend {
   private async requireExisting(name: string): Promise<void> {
     validateExistingName(name);
     if (!existsSync(join(this.dir(name), 'config')))
-      throw new LxdeckError('E_NOT_FOUND', `no container named ${name} in ${this.lxcpath}`, { hint: 'lxdeck ls lists the containers' });
+      throw noContainerError(name, this.lxcpath);
   }
 
   /**

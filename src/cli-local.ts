@@ -6,12 +6,11 @@
 import { reportCliError } from './cli-errors.js';
 import { CONSOLE_HANDOFF, handOffConsole } from './console-handoff.js';
 import { Command, Option } from 'commander';
-import { existsSync } from 'node:fs';
 import { DEFAULT_BRIDGE, DEFAULT_LXCPATH, type Engine } from '../core/engine.js';
 import { loadTemplates, localEngine } from './local-engine.js';
 import { LxdeckError } from '../core/errors.js';
 import { CONTAINER_NAME_RULE } from '../core/names.js';
-import { checkLxcpath } from '../core/lxcpath.js';
+import { checkLxcpath, lxcpathMissing } from '../core/lxcpath.js';
 import { setSuggestionContext, suggestCommand } from '../core/suggest.js';
 import type { ContainerSummary } from '../core/types.js';
 import { abortOnSignals } from '../core/rootfs/create.js';
@@ -306,15 +305,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
       }
       // read-only: any user who can read the lxcpath (lxc-ls lists as far as it can read too); EACCES is reported with the hint
       const list = await engineFrom(g()).list({ onSkip: (n, why) => process.stderr.write(`lxdeck: warning: skipped ${n}: ${why}\n`) });
-      const none =
-        activeRemote !== undefined
-          ? `no containers on ${activeRemote}`
-          : existsSync(g().lxcpath)
-            ? `no containers in ${g().lxcpath}`
-            : `no containers: ${g().lxcpath} does not exist`;
+      // a missing lxcpath lists nothing and exits 0, as lxc-ls does (a fresh host has no /var/lib/lxc before
+      // its first create), but says so on stderr in every form: a mistyped --lxcpath must not read as "all gone"
+      const missing = activeRemote === undefined && lxcpathMissing(g().lxcpath);
+      const none = activeRemote !== undefined ? `no containers on ${activeRemote}` : missing ? `no containers: ${g().lxcpath} does not exist` : `no containers in ${g().lxcpath}`;
       out(o.json ? JSON.stringify(list, null, 2) : list.length ? lsTable(list) : none);
-      if (!o.json && activeRemote === undefined && !existsSync(g().lxcpath))
+      if (missing) {
+        if (o.json) process.stderr.write(`lxdeck: warning: the lxcpath ${g().lxcpath} does not exist: no containers there\n`);
         process.stderr.write(`hint: ${suggestCommand(['create', 'NAME'])} makes it (as lxc-create does); or name another with --lxcpath (default ${DEFAULT_LXCPATH})\n`);
+      }
     });
 
   program

@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import type { Engine } from '../core/engine.js';
 import { LxdeckError } from '../core/errors.js';
+import { noContainerError } from '../core/lxcpath.js';
 import { SIZE_GRAMMAR } from '../core/units.js';
 import { IO_LIMIT_GRAMMAR, type LimitsInput } from '../core/cgroup/limit-input.js';
 import { STATS_SORT_KEYS, limitLines, statsRows, type StatsSortKey } from '../core/stats/format.js';
@@ -55,7 +56,7 @@ async function streamPasses(
 ): Promise<void> {
   const known = await engine.names();
   const unknown = names.filter((n) => !known.includes(n));
-  if (unknown.length) throw new LxdeckError('E_NOT_FOUND', `no container named ${unknown.join(', ')} in ${engine.lxcpath}`, { hint: 'lxdeck ls lists the containers' });
+  if (unknown.length) throw noContainerError(unknown.join(', '), engine.lxcpath);
   const stream = engine.sampler().stream({ intervalMs: o.interval * 1000, names: names.length ? names : undefined, count: o.count });
   const stop = () => stream.stop();
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

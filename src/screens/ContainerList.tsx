@@ -170,6 +170,8 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   const upSince = useRef(new Map<string, number>());
   /** containers LXC cannot read: engine.list() leaves them out, so the passes must too */
   const skippedSet = useRef<ReadonlySet<string>>(new Set());
+  /** the last list was empty because the lxcpath does not exist (a mistyped --lxcpath): title and list say so */
+  const lxcpathMissing = useRef(false);
   const { takePendingKeys } = props;
   useEffect(() => {
     mounted.current = true;
@@ -194,6 +196,8 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         let list = await engine.list({ onSkip: (n) => skipped.push(n) });
         if (!mounted.current) return;
         skippedSet.current = new Set(skipped);
+        // one stat, only when the list is empty: a missing lxcpath is not "no containers"
+        lxcpathMissing.current = list.length === 0 && engine.lxcpathMissing?.() === true;
         // a pass newer than this list knows state and PID better (lxc-info may lag a freeze)
         const pass = store?.getSnapshot().pass;
         if (pass && pass.time >= startedAt) list = mergeSampled(list, pass.containers, skippedSet.current, pass.hosts).containers;
@@ -781,14 +785,17 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   const unreachable = state.containers.filter((c) => c.state === 'UNREACHABLE').length;
   const frozen = state.containers.filter((c) => c.state === 'FROZEN' || c.state === 'FREEZING').length;
   const right = state.loaded ? ` ${count - unreachable} container${count - unreachable === 1 ? '' : 's'}, ${running} running${frozen ? `, ${frozen} frozen` : ''}${markedCount ? `, ${markedCount} marked` : ''}${unreachable ? `, ${unreachable} host${unreachable === 1 ? '' : 's'} unreachable` : ''}` : '';
-  const left = `lxdeck ${safeText(engine.lxcpath, theme.ascii)}${state.host !== null ? ` [host ${safeText(state.host, theme.ascii)}]` : ''}${cmdCtx.readOnly ? ' [read-only]' : ''}`;
+  const missing = state.loaded && count === 0 && lxcpathMissing.current;
+  const left = `lxdeck ${safeText(engine.lxcpath, theme.ascii)}${missing ? ' (does not exist)' : ''}${state.host !== null ? ` [host ${safeText(state.host, theme.ascii)}]` : ''}${cmdCtx.readOnly ? ' [read-only]' : ''}`;
   const title = fitToWidth(left, Math.max(0, width - displayWidth(right)), { ellipsis: g.ellipsis }) + right;
 
   const empty = !state.loaded
     ? `loading${theme.ascii ? '...' : '…'}`
     : state.filter
       ? `no container name holds "${state.filter}"`
-      : `no containers in ${engine.lxcpath}; press c to create one`;
+      : missing
+        ? `${engine.lxcpath} does not exist: mistyped --lxcpath? c creates it`
+        : `no containers in ${engine.lxcpath}; press c to create one`;
 
   return (
     <Box flexDirection="column" width={width} height={height}>
