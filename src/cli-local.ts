@@ -3,7 +3,7 @@
  * `--backend lxd`, which src/cli-lxd.ts runs. src/cli.ts (the binary's entry) loads this module
  * only when the backend is local, so an LXD verb does not compile it.
  */
-import { reportCliError } from './cli-errors.js';
+import { noteRunningAction, reportCliError } from './cli-errors.js';
 import { CONSOLE_HANDOFF, handOffConsole } from './console-handoff.js';
 import { Command, Option } from 'commander';
 import { DEFAULT_BRIDGE, DEFAULT_LXCPATH, type Engine } from '../core/engine.js';
@@ -211,6 +211,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   );
   const g = () => program.opts<Globals>();
   program.hook('preAction', (_this, action) => {
+    noteRunningAction(action); // an error from here on is JSON on stdout when the verb has --json
     const r = g().remote;
     if (r !== undefined && addressedRemote !== undefined && r !== addressedRemote)
       throw new LxdeckError('E_USAGE', `--remote ${r} and ${addressedRemote}:... name different hosts`, { hint: 'one command acts on one host' });

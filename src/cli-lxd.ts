@@ -5,7 +5,7 @@
  * destroy, limits, stats, attach -- CMD, console (the instance's), and the console (lxdeck's screens) with no verb. src/cli.ts picks this
  * program when the backend is lxd ({@link backendFromArgv}); the local program is untouched.
  */
-import { reportCliError } from './cli-errors.js';
+import { noteRunningAction, reportCliError } from './cli-errors.js';
 import { CONSOLE_HANDOFF, handOffConsole } from './console-handoff.js';
 import { Command, Option } from 'commander';
 import { BACKENDS } from './backend-arg.js';
@@ -97,6 +97,7 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
   // goes to lxdeck's action log like a local one, with the equivalent `lxc` (LXD client) command
   const lxd = () => (backend ??= recordActions(new LxdBackend({ socketPath: lxdSocketPath(g().lxdSocket) }), new ActionLog().append, { specs: LXD_ACTION_SPECS }));
 
+  program.hook('preAction', (_this, action) => noteRunningAction(action)); // errors as JSON on stdout for a verb given --json
   program.allowExcessArguments(true);
   program.action(async () => {
     if (program.args.length > 0)

@@ -3,14 +3,17 @@
  * everywhere, JSON errors on stdout for every verb that takes --json, exit statuses of a signal and
  * of a value the kernel refused, one time format in JSON. Real containers in a temporary lxcpath.
  */
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RUN_LXC, createNetlessContainer, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
-import { runCli } from '../helpers/cli.js';
+import { RUN_LXC, createNetlessContainer, linkExists, requireLxc, tempLxcpath, uniq } from '../helpers/lxc-env.js';
+import { CLI, runCli } from '../helpers/cli.js';
 
 const id = uniq(3);
-const env = tempLxcpath();
+const bridge = `lxt4${id}`;
+const env = tempLxcpath([bridge]);
 const n = (s: string) => `${s}-${id}`;
 
 describe.runIf(RUN_LXC)('cli: findings of the fourth fresh-user trial', () => {
@@ -18,6 +21,7 @@ describe.runIf(RUN_LXC)('cli: findings of the fourth fresh-user trial', () => {
   afterAll(() => {
     env.cleanup();
     expect(existsSync(env.lxcpath)).toBe(false);
+    expect(linkExists(bridge)).toBe(false);
   });
 
   it('a missing lxcpath is said to be missing by ls (exit 0 as lxc-ls, in text and --json) and by every verb on a name; an existing one is not', async () => {
@@ -46,5 +50,42 @@ describe.runIf(RUN_LXC)('cli: findings of the fourth fresh-user trial', () => {
     const ok = runCli(['--lxcpath', env.lxcpath, 'ls']);
     expect(ok.stderr).toBe('');
     expect(ok.stdout).toContain(n('c'));
+  });
+
+  it('every verb that takes --json prints its error as JSON on stdout (the state verbs\' shape), nothing on stderr, with the text form\'s exit status', async () => {
+    await createNetlessContainer(env.lxcpath, n('j'));
+    const cli = (...a: string[]) => runCli(['--lxcpath', env.lxcpath, ...a]);
+    type Err = { name?: string; ok: boolean; error: { code: string; message: string; hint?: string } };
+    for (const verb of [['info'], ['limits'], ['ps'], ['snapshots'], ['device', '$', 'ls']]) {
+      const args = verb.length === 1 ? [verb[0], 'nosuch', '--json'] : [verb[0], 'nosuch', ...verb.slice(2), '--json'];
+      const r = cli(...args);
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toBe('');
+      const j = JSON.parse(r.stdout) as Err;
+      expect(j).toMatchObject({ name: 'nosuch', ok: false, error: { code: 'E_NOT_FOUND', message: `no container named nosuch in ${env.lxcpath}` } });
+      expect(j.error.hint).toMatch(/ls lists the containers/);
+    }
+    // a usage error of a verb's own option: the same shape, exit 2; one entry per name for the state verbs
+    const stop = cli('stop', n('j'), 'nosuch', '--timeout', 'x', '--json');
+    expect(stop.status).toBe(2);
+    expect(stop.stderr).toBe('');
+    expect((JSON.parse(stop.stdout) as Err[]).map((e) => [e.name, e.ok, e.error.code])).toEqual([[n('j'), false, 'E_USAGE'], ['nosuch', false, 'E_USAGE']]);
+    // stats prints JSON lines: its error is one line
+    const st = cli('stats', 'nosuch', '--json', '--count', '1');
+    expect(st.status).toBe(1);
+    expect(st.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(st.stdout)).toMatchObject({ ok: false, error: { code: 'E_NOT_FOUND' } });
+    const copy = cli('copy', 'nosuch', n('k'), '--json');
+    expect(copy.status).toBe(1);
+    expect(JSON.parse(copy.stdout)).toMatchObject({ ok: false, error: { code: 'E_NOT_FOUND' } });
+    // the lxcpath check itself (before the verb runs) answers in JSON too
+    const file = join(env.lxcpath, n('j'), 'config');
+    const bad = runCli(['--lxcpath', file, 'info', 'x', '--json']);
+    expect(bad.status).toBe(2);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ name: 'x', ok: false, error: { code: 'E_USAGE' } });
+    // without --json: the text form on stderr, stdout empty
+    const text = cli('info', 'nosuch');
+    expect(text.stdout).toBe('');
+    expect(text.stderr).toMatch(/^lxdeck: no container named nosuch/);
   });
 });
