@@ -88,4 +88,37 @@ describe.runIf(RUN_LXC)('cli: findings of the fourth fresh-user trial', () => {
     expect(text.stdout).toBe('');
     expect(text.stderr).toMatch(/^lxdeck: no container named nosuch/);
   });
+
+  it('a create cancelled by SIGINT exits 130 and by SIGTERM 143 (as the console and a shell report a signal), leaving nothing behind', { timeout: 120_000 }, async () => {
+    const src = n('src');
+    await createNetlessContainer(env.lxcpath, src);
+    const archive = join(env.lxcpath, `${src}.tar.gz`);
+    execFileSync('tar', ['-C', join(env.lxcpath, src, 'rootfs'), '-czf', archive, '.']);
+    // a `tar` ahead of the real one on PATH that waits first: the create is mid-template when the signal comes
+    const shim = join(env.lxcpath, 'shim');
+    mkdirSync(shim);
+    const mark = join(shim, 'started');
+    writeFileSync(join(shim, 'tar'), `#!/bin/sh\ntouch '${mark}'\nsleep 300\nexec /usr/bin/tar "$@"\n`);
+    chmodSync(join(shim, 'tar'), 0o755);
+    for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+      const name = n(sig.toLowerCase());
+      execFileSync('rm', ['-f', mark]);
+      const child = spawn(process.execPath, [CLI, '--lxcpath', env.lxcpath, 'create', name, '--template', 'tarball', '--option', `path=${archive}`, '--bridge', bridge, '--privileged'], {
+        env: { ...process.env, PATH: `${shim}:${process.env.PATH}` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      const exit = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      const until = Date.now() + 60_000;
+      while (!existsSync(mark) && Date.now() < until && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+      expect(existsSync(mark), stderr).toBe(true);
+      child.kill(sig);
+      const status = await exit;
+      expect(status, stderr).toBe(code);
+      expect(stderr).toContain(`create of ${name} cancelled; nothing was left behind`);
+      expect(existsSync(join(env.lxcpath, name))).toBe(false);
+      expect(readdirSync(env.lxcpath).filter((f) => f.includes(name))).toEqual([]);
+    }
+  });
 });
