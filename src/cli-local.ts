@@ -215,7 +215,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride();
   program.addHelpText(
     'after',
-    `\nContainer names: ${CONTAINER_NAME_RULE}\nEnvironment: LXDECK_LXCPATH, LXDECK_BRIDGE, LXDECK_STATE_DIR (host-wide records, default /var/lib/lxdeck), LXDECK_READ_ONLY=1 (as --read-only), LXDECK_SUBNET (subnet for a new bridge, e.g. 10.0.3.0/24), LXDECK_BACKEND (local or lxd: lxdeck --backend lxd --help lists the LXD verbs), LXD_DIR (the LXD socket's directory).\nExit status: 0 success, 1 the action failed (also when this host lacks a tool or feature it needs, e.g. --backing zfs without zfs), 2 bad usage or no terminal for the console; 128+N when signal N cancelled it: the console left with Ctrl+C, Ctrl+C during create or setup, 130; SIGTERM 143.\n`,
+    `\nContainer names: ${CONTAINER_NAME_RULE}\nEnvironment: LXDECK_LXCPATH, LXDECK_BRIDGE, LXDECK_STATE_DIR (host-wide records, default /var/lib/lxdeck), LXDECK_READ_ONLY=1 (as --read-only), LXDECK_SUBNET (subnet for a new bridge, e.g. 10.0.3.0/24), LXDECK_BACKEND (local or lxd: lxdeck --backend lxd --help lists the LXD verbs), LXD_DIR (the LXD socket's directory).\nExit status: 0 success, 1 the action failed (also a value the kernel refused, and when this host lacks a tool or feature it needs, e.g. --backing zfs without zfs), 2 bad usage (a value lxdeck itself rejects before writing) or no terminal for the console; 128+N when signal N cancelled it: the console left with Ctrl+C, Ctrl+C during create or setup, 130; SIGTERM 143.\n`,
   );
   const g = () => program.opts<Globals>();
   program.hook('preAction', (_this, action) => {

@@ -121,4 +121,27 @@ describe.runIf(RUN_LXC)('cli: findings of the fourth fresh-user trial', () => {
       expect(readdirSync(env.lxcpath).filter((f) => f.includes(name))).toEqual([]);
     }
   });
+
+  it('a value the kernel refuses is a failure (1, E_INVALID_VALUE); a value lxdeck rejects before writing is bad usage (2)', async () => {
+    const c = n('k');
+    await createNetlessContainer(env.lxcpath, c);
+    const cli = (...a: string[]) => runCli(['--lxcpath', env.lxcpath, ...a]);
+    try {
+      expect(cli('start', c).status).toBe(0);
+      // pids.max is pids.max on v1 and v2 alike; "lots" is not a number: the kernel says EINVAL
+      const k = cli('cgroup', c, 'pids.max', 'lots');
+      expect(k.stderr).toMatch(/the kernel refused writing "lots" to \S+pids\.max: invalid argument \(EINVAL\)/);
+      expect(k.status).toBe(1);
+      expect(cli('cgroup', c, 'pids.max')).toMatchObject({ status: 0, stdout: 'max\n' }); // nothing was changed
+      // lxdeck's own check before any write: usage (2), the same code
+      const own = cli('limits', c, '--pids', '5000000', '--json');
+      expect(own.status).toBe(2);
+      expect(JSON.parse(own.stdout)).toMatchObject({ name: c, ok: false, error: { code: 'E_INVALID_VALUE' } });
+      const u = cli('limits', c, '--memory', 'banana');
+      expect(u.stderr).toMatch(/invalid size "banana"/);
+      expect(u.status).toBe(2);
+    } finally {
+      cli('stop', c, '--kill');
+    }
+  });
 });
