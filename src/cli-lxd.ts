@@ -202,7 +202,7 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
     .command('stats')
     .argument('[names...]', 'instances to sample (default: all)')
     .description('sample CPU, memory, processes and network of instances from /1.0/instances?recursion=2')
-    .requiredOption('--json', 'one JSON object per instance per pass, one per line, with the pass time in ms ("time")')
+    .requiredOption('--json', 'one JSON object per instance per pass, one per line, with the pass time ("time", ISO 8601 UTC, as every JSON time of lxdeck)')
     .option('--interval <seconds>', 'seconds between passes', '1')
     .option('--count <n>', 'stop after this many passes (default: until interrupted)')
     .addHelpText('after', '\nValues LXD does not give (block I/O, pressure, page cache) are null; the first pass has no rates.\n')
@@ -219,7 +219,7 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
       for (const s of signals) process.on(s, stop);
       try {
         for await (const p of stream) {
-          const text = p.containers.map((s) => JSON.stringify({ time: p.time, ...s })).join('\n');
+          const text = p.containers.map((s) => JSON.stringify({ time: new Date(p.time).toISOString(), ...s })).join('\n');
           if (text) out(text);
         }
       } finally {

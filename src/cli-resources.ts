@@ -141,7 +141,7 @@ export function addResourceCommands(program: Command, deps: ResourceCommandDeps)
     .command('stats')
     .argument('[names...]', 'containers to sample (default: all in the lxcpath)')
     .description('sample CPU, memory, block I/O, network, pids and pressure of containers at an interval')
-    .option('--json', 'one JSON object per container per pass, one per line, each with the pass time in ms ("time")')
+    .option('--json', 'one JSON object per container per pass, one per line, each with the pass time ("time", ISO 8601 UTC, as every JSON time of lxdeck)')
     .option('--interval <seconds>', 'seconds between passes', '1')
     .option('--count <n>', 'stop after this many passes (default: until interrupted)')
     .addHelpText('after', '\nValues the host cannot give are null; an unlimited memory limit is "max". CPU percent is of one CPU (200 = two CPUs busy); the first pass has no rates.\n')
@@ -151,7 +151,7 @@ export function addResourceCommands(program: Command, deps: ResourceCommandDeps)
       const count = o.count === undefined ? undefined : parseCount(o.count);
       await streamPasses(deps.engine(), names, { interval, count }, async (p) => {
         if (o.json) {
-          const text = p.containers.map((s) => JSON.stringify({ time: p.time, ...s })).join('\n');
+          const text = p.containers.map((s) => JSON.stringify({ time: new Date(p.time).toISOString(), ...s })).join('\n');
           return text === '' ? true : write(text);
         }
         // a table per pass, as vmstat prints a line per interval; with nothing to sample, say so once
