@@ -13,7 +13,8 @@ import { CLI, runCli } from '../helpers/cli.js';
 
 const id = uniq(3);
 const bridge = `lxt4${id}`;
-const env = tempLxcpath([bridge]);
+const bridge2 = `lxu4${id}`;
+const env = tempLxcpath([bridge, bridge2]);
 const n = (s: string) => `${s}-${id}`;
 
 describe.runIf(RUN_LXC)('cli: findings of the fourth fresh-user trial', () => {
@@ -22,6 +23,7 @@ describe.runIf(RUN_LXC)('cli: findings of the fourth fresh-user trial', () => {
     env.cleanup();
     expect(existsSync(env.lxcpath)).toBe(false);
     expect(linkExists(bridge)).toBe(false);
+    expect(linkExists(bridge2)).toBe(false);
   });
 
   it('a missing lxcpath is said to be missing by ls (exit 0 as lxc-ls, in text and --json) and by every verb on a name; an existing one is not', async () => {
@@ -143,5 +145,25 @@ describe.runIf(RUN_LXC)('cli: findings of the fourth fresh-user trial', () => {
     } finally {
       cli('stop', c, '--kill');
     }
+  });
+
+  it('a create that makes a host bridge says so on stderr (what, how to undo), and names the bridge the lxcpath\'s other containers use', () => {
+    const lp = join(env.lxcpath, 'br');
+    const first = runCli(['--lxcpath', lp, 'create', n('b0'), '--bridge', bridge, '--privileged']);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toContain(`lxdeck: warning: made the host bridge ${bridge} (`);
+    expect(first.stderr).toContain(`ip link del ${bridge}`);
+    expect(first.stderr).not.toContain('other containers');
+    // no --bridge: the default bridge (LXDECK_BRIDGE here, lxdeckbr0 otherwise) is made, and the one the others use named
+    const second = runCli(['--lxcpath', lp, 'create', n('b1'), '--privileged'], { LXDECK_BRIDGE: bridge2 });
+    expect(second.status, second.stderr).toBe(0);
+    expect(linkExists(bridge2)).toBe(true);
+    expect(second.stderr).toContain(`lxdeck: warning: made the host bridge ${bridge2} (`);
+    expect(second.stderr).toContain(`ip link del ${bridge2}, and its record bridges/${bridge2}.json`);
+    expect(second.stderr).toContain(`The other containers of ${lp} use ${bridge}: --bridge ${bridge} joins them`);
+    // a bridge that is there already: nothing said
+    const third = runCli(['--lxcpath', lp, 'create', n('b2'), '--bridge', bridge, '--privileged']);
+    expect(third.status, third.stderr).toBe(0);
+    expect(third.stderr).not.toContain('made the host bridge');
   });
 });
