@@ -29,6 +29,18 @@ export interface AttachPtyOptions {
  */
 export interface Backend {
   readonly lxcpath: string;
+  /**
+   * True when the lxcpath does not exist (one stat: a mistyped --lxcpath, which the console's list
+   * says instead of "no containers"); absent where there is no local lxcpath (a remote, LXD, fakes)
+   */
+  lxcpathMissing?(): boolean;
+  /**
+   * a cheap stamp per container of the files the list reads (config, sidecar: stat, no parse) for
+   * the console's poll; absent where there are no local files (a remote, LXD, fakes)
+   */
+  configStamps?(names: readonly string[]): Map<string, string>;
+  /** autostart, groups and protection read from the container's files now; null when it has no readable config */
+  configSummary?(name: string): Pick<ContainerSummary, 'autostart' | 'groups' | 'protected'> | null;
   /** `onSkip` hears of containers LXC cannot read (left out, as lxc-ls does) */
   list(opts?: { onSkip?: (name: string, reason: string) => void }): Promise<ContainerSummary[]>;
   info(name: string): Promise<ContainerInfo>;

@@ -4,6 +4,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ExecaRunner, type Runner } from './exec/runner.js';
 import { LxdeckError, isLxdeckError } from './errors.js';
+import { lxcpathMissing, noContainerError } from './lxcpath.js';
 import { LxcConfig, isEphemeral, netInterfaces, readConfig, readConfigSync, writeConfig } from './lxc/config.js';
 import { listSnapshots, requireSnapshot, restoreInPlace, takeSnapshot, validateSnapshotName } from './lxc/snapshot.js';
 import { applyAutostartSettings, autostartPlan, checkAutostart, parseGroupSelection, readAutostart, readGroups, type AutostartCandidate } from './lxc/autostart.js';
@@ -149,6 +150,14 @@ export class Engine implements Backend {
     return join(this.lxcpath, name);
   }
 
+  /**
+   * True when the lxcpath does not exist (ENOENT of one stat(2), core/lxcpath.ts): the console's
+   * list says so instead of "no containers".
+   */
+  lxcpathMissing(): boolean {
+    return lxcpathMissing(this.lxcpath);
+  }
+
   /** Names of every container in the lxcpath: directories holding a `config` file, as lxc-ls counts them. */
   async names(): Promise<string[]> {
     let entries: string[];
@@ -171,7 +180,7 @@ export class Engine implements Backend {
   private async requireExisting(name: string): Promise<void> {
     validateExistingName(name);
     if (!existsSync(join(this.dir(name), 'config')))
-      throw new LxdeckError('E_NOT_FOUND', `no container named ${name} in ${this.lxcpath}`, { hint: 'lxdeck ls lists the containers' });
+      throw noContainerError(name, this.lxcpath);
   }
 
   /**
@@ -223,6 +232,44 @@ export class Engine implements Backend {
     // a config LXC may refuse goes to lxc-info, whose failure leaves the container out (as lxc-ls does)
     const li = await states.read(name, { askLxc: cfg === null || !configLxcLoads(cfg) });
     return { name, state: li.state, pid: li.pid, ipv4: li.ipv4, autostart: cfg?.get('lxc.start.auto')?.trim() === '1', groups: cfg ? readGroups(cfg) : [], protected: prot };
+  }
+
+  /**
+   * A cheap stamp of what the list reads from each container's files (its `config`: lxc.start.auto,
+   * lxc.group; its sidecar `lxdeck.json`: protection): inode, mtime (ms) and size of both, from two
+   * stat(2) calls and no parse, so the console's list can poll 500 containers every pass and re-read
+   * ({@link configSummary}) only those whose stamp changed (a write, or a temp file renamed over it).
+   * @param names container names; a file that is missing stamps as `-`
+   * @returns name -> stamp (compare for equality only)
+   */
+  configStamps(names: readonly string[]): Map<string, string> {
+    const stamp = (path: string): string => {
+      try {
+        const st = statSync(path);
+        return `${st.ino}:${st.mtimeMs}:${st.size}`;
+      } catch {
+        return '-';
+      }
+    };
+    const out = new Map<string, string>();
+    for (const n of names) out.set(n, `${stamp(join(this.dir(n), 'config'))}/${stamp(join(this.dir(n), 'lxdeck.json'))}`);
+    return out;
+  }
+
+  /**
+   * What the list shows from a container's files, read now (synchronously: one config parse and one
+   * sidecar read): autostart (lxc.start.auto = 1), its lxc.group values, delete protection.
+   * @returns null when the container has no readable config (gone, or a config LXC cannot parse)
+   */
+  configSummary(name: string): Pick<ContainerSummary, 'autostart' | 'groups' | 'protected'> | null {
+    let cfg: LxcConfig | null;
+    try {
+      cfg = this.readConfigOrNullSync(name);
+    } catch {
+      return null;
+    }
+    if (cfg === null) return null;
+    return { autostart: cfg.get('lxc.start.auto')?.trim() === '1', groups: readGroups(cfg), protected: isProtectedSync(this.dir(name)) };
   }
 
   private readConfigOrNullSync(name: string): LxcConfig | null {

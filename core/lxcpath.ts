@@ -49,3 +49,43 @@ export function checkLxcpath(raw: string, cwd: string = process.cwd()): LxcpathC
     throw e;
   }
 }
+
+/** The lxcpath when neither --lxcpath nor LXDECK_LXCPATH is given: LXC's own default (lxc.lxcpath of lxc.system.conf(5)). */
+const LXC_DEFAULT_LXCPATH = '/var/lib/lxc';
+
+/**
+ * True when nothing is at `lxcpath` (ENOENT), the state a mistyped `--lxcpath` leaves: no
+ * container can be there. False when it exists, or cannot be checked (EACCES: the caller's own
+ * read reports that). One stat(2); no parse.
+ * @param lxcpath an absolute lxcpath (as {@link checkLxcpath} returns it)
+ */
+export function lxcpathMissing(lxcpath: string): boolean {
+  try {
+    statSync(lxcpath);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/**
+ * What to do about a missing lxcpath, for every message that says one is missing (the console's
+ * list, `ls`, "no container named ..."): check the path, or let create make it as lxc-create does.
+ */
+export function missingLxcpathHint(lxcpath: string): string {
+  return `a mistyped --lxcpath (or LXDECK_LXCPATH)? The default is ${LXC_DEFAULT_LXCPATH}; lxdeck create NAME makes a new lxcpath ${lxcpath}, as lxc-create does`;
+}
+
+/**
+ * The error for a container name the lxcpath does not hold (no `<lxcpath>/<name>/config`, as
+ * lxc-ls counts containers). When the lxcpath itself does not exist the message says so, since
+ * "no container named web1" then reads as if the container was lost.
+ * @param name the container name(s) asked for (joined by ", " when several)
+ * @param lxcpath the absolute lxcpath
+ * @returns LxdeckError E_NOT_FOUND (exit status 1) with a hint
+ */
+export function noContainerError(name: string, lxcpath: string): LxdeckError {
+  if (lxcpathMissing(lxcpath))
+    return new LxdeckError('E_NOT_FOUND', `no container named ${name}: the lxcpath ${lxcpath} does not exist`, { hint: missingLxcpathHint(lxcpath) });
+  return new LxdeckError('E_NOT_FOUND', `no container named ${name} in ${lxcpath}`, { hint: 'lxdeck ls lists the containers' });
+}

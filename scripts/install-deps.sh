@@ -94,16 +94,15 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   fi
   npm ci --no-audit --no-fund --loglevel=error
 fi
-npm run --silent build
-
-# put `lxdeck` on the PATH: a link to this checkout's build, made only when the name is free or
-# is a link whose target is gone; a link to another checkout is left alone and named
-link=/usr/local/bin/lxdeck
-mine="$(pwd)/dist/src/cli.cjs"
-if [ ! -e "$link" ] && [ ! -L "$link" ]; then
-  ln -s "$mine" "$link"
-elif [ -L "$link" ] && [ ! -e "$(readlink -f "$link")" ]; then
-  ln -sfn "$mine" "$link"
-elif [ "$(readlink -f "$link")" != "$(readlink -f "$mine")" ]; then
-  echo "lxdeck: $link already points to $(readlink -f "$link"); left as it is (run this checkout with: node $mine)" >&2
+# build only when a source is newer than the last build (or there is none): a build is about 19 s of CPU
+# (the stamp takes the time the build began: a source saved during the build is newer, built next time)
+if [ "${LXDECK_BUILD:-}" = always ] || bash scripts/needs-build.sh .; then
+  began="$(date +%s)"
+  npm run --silent build
+  touch -d "@$began" dist/.build-stamp
 fi
+
+# put `lxdeck` on the PATH (LXDECK_BIN_LINK, default /usr/local/bin/lxdeck): a link to this checkout's
+# bin, made when the name is free, a link whose target is gone, or one to an older entry of this
+# checkout (updated, and said); a link to another checkout is left alone and named
+bash scripts/link-bin.sh "$(pwd)/dist/src/cli.cjs" "${LXDECK_BIN_LINK:-/usr/local/bin/lxdeck}"

@@ -3,15 +3,15 @@
  * `--backend lxd`, which src/cli-lxd.ts runs. src/cli.ts (the binary's entry) loads this module
  * only when the backend is local, so an LXD verb does not compile it.
  */
-import { reportCliError } from './cli-errors.js';
+import { noteRunningAction, reportCliError } from './cli-errors.js';
 import { CONSOLE_HANDOFF, handOffConsole } from './console-handoff.js';
 import { Command, Option } from 'commander';
-import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { DEFAULT_BRIDGE, DEFAULT_LXCPATH, type Engine } from '../core/engine.js';
 import { loadTemplates, localEngine } from './local-engine.js';
 import { LxdeckError } from '../core/errors.js';
 import { CONTAINER_NAME_RULE } from '../core/names.js';
-import { checkLxcpath } from '../core/lxcpath.js';
+import { checkLxcpath, lxcpathMissing } from '../core/lxcpath.js';
 import { setSuggestionContext, suggestCommand } from '../core/suggest.js';
 import type { ContainerSummary } from '../core/types.js';
 import { abortOnSignals } from '../core/rootfs/create.js';
@@ -74,6 +74,13 @@ let addressedRemote: string | undefined;
 let activeRemote: string | undefined;
 /** Remote backends opened by this run, by name: one SSH connection each, closed when the run ends. */
 const openRemotes = new Map<string, RemoteLxcBackend>();
+/**
+ * The signal (SIGINT, SIGTERM) that cancelled a create or setup of this run: the exit status is
+ * then 128 + its number (SIGINT 130), as a shell and the console report an interrupt, whatever
+ * the cancelled action's error says.
+ */
+let interrupted: NodeJS.Signals | undefined;
+
 /** --lxcpath when given on the command line (not from the environment or the default). */
 let cliLxcpath: string | undefined;
 
@@ -208,10 +215,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride();
   program.addHelpText(
     'after',
-    `\nContainer names: ${CONTAINER_NAME_RULE}\nEnvironment: LXDECK_LXCPATH, LXDECK_BRIDGE, LXDECK_STATE_DIR (host-wide records, default /var/lib/lxdeck), LXDECK_READ_ONLY=1 (as --read-only), LXDECK_SUBNET (subnet for a new bridge, e.g. 10.0.3.0/24), LXDECK_BACKEND (local or lxd: lxdeck --backend lxd --help lists the LXD verbs), LXD_DIR (the LXD socket's directory).\nExit status: 0 success, 1 the action failed (also when this host lacks a tool or feature it needs, e.g. --backing zfs without zfs), 2 bad usage or no terminal for the console; the console exits 130 when left with Ctrl+C.\n`,
+    `\nContainer names: ${CONTAINER_NAME_RULE}\nEnvironment: LXDECK_LXCPATH, LXDECK_BRIDGE, LXDECK_STATE_DIR (host-wide records, default /var/lib/lxdeck), LXDECK_READ_ONLY=1 (as --read-only), LXDECK_SUBNET (subnet for a new bridge, e.g. 10.0.3.0/24), LXDECK_BACKEND (local or lxd: lxdeck --backend lxd --help lists the LXD verbs), LXD_DIR (the LXD socket's directory).\nExit status: 0 success, 1 the action failed (also a value the kernel refused, and when this host lacks a tool or feature it needs, e.g. --backing zfs without zfs), 2 bad usage (a value lxdeck itself rejects before writing) or no terminal for the console; 128+N when signal N cancelled it: the console left with Ctrl+C, Ctrl+C during create or setup, 130; SIGTERM 143.\n`,
   );
   const g = () => program.opts<Globals>();
   program.hook('preAction', (_this, action) => {
+    noteRunningAction(action); // an error from here on is JSON on stdout when the verb has --json
     const r = g().remote;
     if (r !== undefined && addressedRemote !== undefined && r !== addressedRemote)
       throw new LxdeckError('E_USAGE', `--remote ${r} and ${addressedRemote}:... name different hosts`, { hint: 'one command acts on one host' });
@@ -306,15 +314,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
       }
       // read-only: any user who can read the lxcpath (lxc-ls lists as far as it can read too); EACCES is reported with the hint
       const list = await engineFrom(g()).list({ onSkip: (n, why) => process.stderr.write(`lxdeck: warning: skipped ${n}: ${why}\n`) });
-      const none =
-        activeRemote !== undefined
-          ? `no containers on ${activeRemote}`
-          : existsSync(g().lxcpath)
-            ? `no containers in ${g().lxcpath}`
-            : `no containers: ${g().lxcpath} does not exist`;
+      // a missing lxcpath lists nothing and exits 0, as lxc-ls does (a fresh host has no /var/lib/lxc before
+      // its first create), but says so on stderr in every form: a mistyped --lxcpath must not read as "all gone"
+      const missing = activeRemote === undefined && lxcpathMissing(g().lxcpath);
+      const none = activeRemote !== undefined ? `no containers on ${activeRemote}` : missing ? `no containers: ${g().lxcpath} does not exist` : `no containers in ${g().lxcpath}`;
       out(o.json ? JSON.stringify(list, null, 2) : list.length ? lsTable(list) : none);
-      if (!o.json && activeRemote === undefined && !existsSync(g().lxcpath))
+      if (missing) {
+        if (o.json) process.stderr.write(`lxdeck: warning: the lxcpath ${g().lxcpath} does not exist: no containers there\n`);
         process.stderr.write(`hint: ${suggestCommand(['create', 'NAME'])} makes it (as lxc-create does); or name another with --lxcpath (default ${DEFAULT_LXCPATH})\n`);
+      }
     });
 
   program
@@ -416,6 +424,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         const addr = n ? (n.ipv4.length ? n.ipv4.join(' ') : 'DHCP') : 'no network';
         out(`created ${info.name} (${addr} on ${n?.link ?? '-'}, ${o.privileged ? 'privileged' : 'unprivileged'})${o.start ? `, ${info.state}` : ''}`);
       } finally {
+        interrupted ??= sig.received();
         sig.dispose();
       }
     });
@@ -556,6 +565,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         setExit(result.ok ? 0 : 1);
       } finally {
         rl?.close();
+        interrupted ??= sig.received();
         sig.dispose();
       }
     });
@@ -569,6 +579,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
+/** 128 + the signal's number (SIGINT 130, SIGTERM 143), as a shell reports a command a signal ended (signal(7)). */
+function signalExit(s: NodeJS.Signals): number {
+  return 128 + (osConstants.signals[s] ?? 0);
+}
+
 /** Runs the local program with `argv` (process.argv form) and resolves with the exit status. */
 export async function main(argv: string[], version = 'unknown'): Promise<number> {
   lxdeckVersion = version;
@@ -580,11 +595,13 @@ export async function main(argv: string[], version = 'unknown'): Promise<number>
     const split = splitRemoteAddressing(argv.slice(2), (n) => (known ??= new Set(remoteStore().list().map((r) => r.name))).has(n));
     addressedRemote = split.remote;
     await program.parseAsync([...argv.slice(0, 2), ...split.args]);
-    return code;
+    return interrupted ? signalExit(interrupted) : code;
   } catch (e) {
     if (e === CONSOLE_HANDOFF) throw e;
-    return reportCliError(e);
+    const c = reportCliError(e);
+    return interrupted ? signalExit(interrupted) : c;
   } finally {
+    interrupted = undefined;
     for (const b of openRemotes.values()) b.close();
     openRemotes.clear();
   }

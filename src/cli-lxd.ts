@@ -5,7 +5,7 @@
  * destroy, limits, stats, attach -- CMD, console (the instance's), and the console (lxdeck's screens) with no verb. src/cli.ts picks this
  * program when the backend is lxd ({@link backendFromArgv}); the local program is untouched.
  */
-import { reportCliError } from './cli-errors.js';
+import { noteRunningAction, reportCliError } from './cli-errors.js';
 import { CONSOLE_HANDOFF, handOffConsole } from './console-handoff.js';
 import { Command, Option } from 'commander';
 import { BACKENDS } from './backend-arg.js';
@@ -97,6 +97,7 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
   // goes to lxdeck's action log like a local one, with the equivalent `lxc` (LXD client) command
   const lxd = () => (backend ??= recordActions(new LxdBackend({ socketPath: lxdSocketPath(g().lxdSocket) }), new ActionLog().append, { specs: LXD_ACTION_SPECS }));
 
+  program.hook('preAction', (_this, action) => noteRunningAction(action)); // errors as JSON on stdout for a verb given --json
   program.allowExcessArguments(true);
   program.action(async () => {
     if (program.args.length > 0)
@@ -201,7 +202,7 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
     .command('stats')
     .argument('[names...]', 'instances to sample (default: all)')
     .description('sample CPU, memory, processes and network of instances from /1.0/instances?recursion=2')
-    .requiredOption('--json', 'one JSON object per instance per pass, one per line, with the pass time in ms ("time")')
+    .requiredOption('--json', 'one JSON object per instance per pass, one per line, with the pass time ("time", ISO 8601 UTC, as every JSON time of lxdeck)')
     .option('--interval <seconds>', 'seconds between passes', '1')
     .option('--count <n>', 'stop after this many passes (default: until interrupted)')
     .addHelpText('after', '\nValues LXD does not give (block I/O, pressure, page cache) are null; the first pass has no rates.\n')
@@ -218,7 +219,7 @@ export function buildLxdProgram(setExit: (code: number) => void, version = 'unkn
       for (const s of signals) process.on(s, stop);
       try {
         for await (const p of stream) {
-          const text = p.containers.map((s) => JSON.stringify({ time: p.time, ...s })).join('\n');
+          const text = p.containers.map((s) => JSON.stringify({ time: new Date(p.time).toISOString(), ...s })).join('\n');
           if (text) out(text);
         }
       } finally {

@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import type { Engine } from '../core/engine.js';
 import { LxdeckError } from '../core/errors.js';
+import { noContainerError } from '../core/lxcpath.js';
 import { SIZE_GRAMMAR } from '../core/units.js';
 import { IO_LIMIT_GRAMMAR, type LimitsInput } from '../core/cgroup/limit-input.js';
 import { STATS_SORT_KEYS, limitLines, statsRows, type StatsSortKey } from '../core/stats/format.js';
@@ -55,7 +56,7 @@ async function streamPasses(
 ): Promise<void> {
   const known = await engine.names();
   const unknown = names.filter((n) => !known.includes(n));
-  if (unknown.length) throw new LxdeckError('E_NOT_FOUND', `no container named ${unknown.join(', ')} in ${engine.lxcpath}`, { hint: 'lxdeck ls lists the containers' });
+  if (unknown.length) throw noContainerError(unknown.join(', '), engine.lxcpath);
   const stream = engine.sampler().stream({ intervalMs: o.interval * 1000, names: names.length ? names : undefined, count: o.count });
   const stop = () => stream.stop();
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -140,7 +141,7 @@ export function addResourceCommands(program: Command, deps: ResourceCommandDeps)
     .command('stats')
     .argument('[names...]', 'containers to sample (default: all in the lxcpath)')
     .description('sample CPU, memory, block I/O, network, pids and pressure of containers at an interval')
-    .option('--json', 'one JSON object per container per pass, one per line, each with the pass time in ms ("time")')
+    .option('--json', 'one JSON object per container per pass, one per line, each with the pass time ("time", ISO 8601 UTC, as every JSON time of lxdeck)')
     .option('--interval <seconds>', 'seconds between passes', '1')
     .option('--count <n>', 'stop after this many passes (default: until interrupted)')
     .addHelpText('after', '\nValues the host cannot give are null; an unlimited memory limit is "max". CPU percent is of one CPU (200 = two CPUs busy); the first pass has no rates.\n')
@@ -150,7 +151,7 @@ export function addResourceCommands(program: Command, deps: ResourceCommandDeps)
       const count = o.count === undefined ? undefined : parseCount(o.count);
       await streamPasses(deps.engine(), names, { interval, count }, async (p) => {
         if (o.json) {
-          const text = p.containers.map((s) => JSON.stringify({ time: p.time, ...s })).join('\n');
+          const text = p.containers.map((s) => JSON.stringify({ time: new Date(p.time).toISOString(), ...s })).join('\n');
           return text === '' ? true : write(text);
         }
         // a table per pass, as vmstat prints a line per interval; with nothing to sample, say so once

@@ -103,14 +103,15 @@ export function cgroupFileFor(key: string, layout: CgroupLayout, paths: CgroupPa
 /**
  * The typed error for a refused write of one cgroup file (`lxdeck cgroup NAME KEY VALUE`), from
  * its errno (a Node errno error, or one made from a remote tool's strerror text with the same
- * `code`): EINVAL, ERANGE and EOVERFLOW give E_INVALID_VALUE, EBUSY E_STATE, ENOENT and ENODEV
+ * `code`): EINVAL, ERANGE and EOVERFLOW give E_INVALID_VALUE (exit status 1: the write failed), EBUSY E_STATE, ENOENT and ENODEV
  * E_NOT_FOUND, EACCES and EPERM E_NOT_ROOT, others E_STATE; each names the file and the value.
  */
 export function cgroupFileWriteError(e: unknown, path: string, value: string): LxdeckError {
   const code = errnoCode(e);
   const what = `writing "${value}" to ${path}`;
   if (code === 'EINVAL' || code === 'ERANGE' || code === 'EOVERFLOW')
-    return new LxdeckError('E_INVALID_VALUE', `the kernel refused ${what}: invalid argument (${code})`, { hint: 'see the kernel documentation of this file for its format and range', cause: e });
+    // the kernel refused it after lxdeck wrote it: the action failed (1), not bad usage (2, only for a value lxdeck itself rejects)
+    return new LxdeckError('E_INVALID_VALUE', `the kernel refused ${what}: invalid argument (${code})`, { hint: 'see the kernel documentation of this file for its format and range', cause: e, exitCode: 1 });
   if (code === 'EBUSY') return new LxdeckError('E_STATE', `the kernel refused ${what}: busy (EBUSY)`, { cause: e });
   if (code === 'ENOENT' || code === 'ENODEV') return new LxdeckError('E_NOT_FOUND', `the kernel refused ${what}: ${code}`, { hint: 'no such device, or the container stopped', cause: e });
   if (code === 'EACCES' || code === 'EPERM') return new LxdeckError('E_NOT_ROOT', `permission denied ${what}`, { hint: 'run lxdeck as root', cause: e });

@@ -629,7 +629,7 @@ export interface ApplyResult {
 
 /**
  * The typed error for a refused cgroup file write, from its errno (a Node errno error, or one
- * made from a remote tool's strerror text with the same `code`): EINVAL gives E_INVALID_VALUE,
+ * made from a remote tool's strerror text with the same `code`): EINVAL gives E_INVALID_VALUE (exit status 1),
  * EBUSY E_STATE, ENODEV and ENOENT E_NOT_FOUND, EACCES and EPERM E_NOT_ROOT, others E_STATE;
  * the message names the file and the value (cgroup-v2.rst and cgroup-v1 docs for the errno meanings).
  */
@@ -641,6 +641,7 @@ export function cgroupWriteError(e: unknown, path: string, value: string): Lxdec
       return new LxdeckError('E_INVALID_VALUE', `the kernel refused ${what}: invalid argument (EINVAL)`, {
         hint: 'the value is out of range for this file or conflicts with another limit (v1: memory.memsw.limit_in_bytes must stay >= memory.limit_in_bytes)',
         cause: e,
+        exitCode: 1, // the kernel refused a write lxdeck made: a failure (1), not bad usage
       });
     case 'EBUSY':
       return new LxdeckError('E_STATE', `the kernel refused ${what}: busy (EBUSY)`, {

@@ -1,6 +1,7 @@
 import type { Runner, RunResult } from '../exec/runner.js';
 import { shellQuote } from '../exec/runner.js';
 import { LxdeckError } from '../errors.js';
+import { noContainerError } from '../lxcpath.js';
 import { CONTAINER_STATES, type ContainerState } from '../types.js';
 
 /**
@@ -50,7 +51,7 @@ export class LxcDriver {
     const r = await this.lxc('lxc-info', name, ['-s', '-p', '-i'], 10_000);
     if (r.exitCode !== 0) {
       if (/doesn't exist|does not exist/i.test(r.stderr))
-        throw new LxdeckError('E_NOT_FOUND', `no container ${name} in ${this.lxcpath}`, { hint: 'lxdeck ls lists the containers' });
+        throw noContainerError(name, this.lxcpath);
       this.fail('reading the state of', name, r);
     }
     return parseLxcInfo(r.stdout);

@@ -19,6 +19,7 @@ import { chmod, chown, mkdir, readFile, rename as renameFs, rm, writeFile } from
 import { join } from 'node:path';
 import type { Runner } from '../exec/runner.js';
 import { LxdeckError } from '../errors.js';
+import { noContainerError } from '../lxcpath.js';
 import type { HostState } from '../hoststate/index.js';
 import { idmapValues, IDMAP_SIZE, parseIdmap, shiftRootfsOwnership, ensureRootSubids } from '../idmap.js';
 import { netInterfaces, readConfig, writeConfig } from '../lxc/config.js';
@@ -46,7 +47,7 @@ export interface CloneHost {
 export async function copyContainer(host: CloneHost, src: string, dst: string, opts: { snapshot?: boolean } = {}): Promise<void> {
   validateExistingName(src);
   validateContainerName(dst);
-  if (!existsSync(join(host.lxcpath, src, 'config'))) throw new LxdeckError('E_NOT_FOUND', `no container named ${src} in ${host.lxcpath}`, { hint: 'lxdeck ls lists the containers' });
+  if (!existsSync(join(host.lxcpath, src, 'config'))) throw noContainerError(src, host.lxcpath);
   if (existsSync(join(host.lxcpath, dst))) throw new LxdeckError('E_EXISTS', `a container named ${dst} already exists in ${host.lxcpath}`, { hint: 'choose another name' });
   const srcCfg = await readConfig(join(host.lxcpath, src, 'config'));
   if (opts.snapshot) checkSnapshotClone(srcCfg, src, dst);
@@ -312,7 +313,7 @@ export async function renameContainer(host: CloneHost, oldName: string, newName:
   validateContainerName(newName);
   const oldDir = join(host.lxcpath, oldName);
   const newDir = join(host.lxcpath, newName);
-  if (!existsSync(join(oldDir, 'config'))) throw new LxdeckError('E_NOT_FOUND', `no container named ${oldName} in ${host.lxcpath}`, { hint: 'lxdeck ls lists the containers' });
+  if (!existsSync(join(oldDir, 'config'))) throw noContainerError(oldName, host.lxcpath);
   if (oldName === newName) throw new LxdeckError('E_EXISTS', `${oldName} already has that name`, { hint: 'choose another name' });
   if (existsSync(newDir)) throw new LxdeckError('E_EXISTS', `a container named ${newName} already exists in ${host.lxcpath}`, { hint: 'choose another name' });
   const movable = movableRootfs((await readConfig(join(oldDir, 'config'))).get('lxc.rootfs.path'), oldDir);
@@ -459,7 +460,7 @@ export async function restoreSnapshotAs(host: CloneHost, name: string, snap: str
   validateExistingName(name);
   validateContainerName(newName);
   const snapDir = join(host.lxcpath, name, 'snaps', snap);
-  if (!existsSync(join(host.lxcpath, name, 'config'))) throw new LxdeckError('E_NOT_FOUND', `no container named ${name} in ${host.lxcpath}`, { hint: 'lxdeck ls lists the containers' });
+  if (!existsSync(join(host.lxcpath, name, 'config'))) throw noContainerError(name, host.lxcpath);
   if (!existsSync(join(snapDir, 'config'))) throw new LxdeckError('E_NOT_FOUND', `${name} has no snapshot ${snap}`, { hint: `lxdeck snapshots ${name} lists them` });
   if (existsSync(join(host.lxcpath, newName))) throw new LxdeckError('E_EXISTS', `a container named ${newName} already exists in ${host.lxcpath}`, { hint: 'choose another name' });
   const snapCfg = await readConfig(join(snapDir, 'config'));

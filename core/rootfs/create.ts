@@ -688,6 +688,18 @@ export async function createContainer(host: CreateHost, name: string, opts: Crea
       const br = await host.ensureBridge(plan.bridge);
       bridgeMade = !hadLink;
       const gw = parseCidr(br.gateway);
+      if (bridgeMade) {
+        // a one-off verb changed the host's network: say what it made and how to undo it, and which bridge the
+        // lxcpath's other containers use when it is another one (a forgotten --bridge)
+        const others = [...new Set(taken.links)].filter((l) => l !== plan.bridge);
+        progress({
+          phase: 'warning',
+          line:
+            `made the host bridge ${plan.bridge} (${br.gateway}, up) for ${name}; it stays when the container goes (another lxcpath may use it). ` +
+            `To remove it once no container uses it: ip link del ${plan.bridge}, and its record bridges/${plan.bridge}.json in the host state directory (/var/lib/lxdeck or LXDECK_STATE_DIR)` +
+            (others.length ? `. The other containers of ${host.lxcpath} use ${others.join(', ')}: --bridge ${others[0]} joins them` : ''),
+        });
+      }
 
       let ipv4: string | undefined;
       let gateway: string | undefined;

@@ -195,6 +195,31 @@ export function listColumns(width: number, cells: ReadonlyMap<string, LiveCells>
   return cols.map((c) => (c.key === sort.key ? { ...c, header: c.header + arrow } : c));
 }
 
+/**
+ * The rows with AUTO, groups and PROT read again for each container whose files changed since
+ * `stamps` (engine.configStamps: two stat(2) per container, no parse; only a changed one is parsed,
+ * engine.configSummary); `stamps` is updated in place. Containers not stamped yet (new, from a pass)
+ * are stamped only: the full list they bring reads them.
+ * @returns the new rows, or null when nothing changed (or the engine has no local files)
+ */
+export function configChanges(engine: Pick<ScreenProps['engine'], 'configStamps' | 'configSummary'>, rows: readonly ContainerSummary[], stamps: Map<string, string>): ContainerSummary[] | null {
+  if (!engine.configStamps || !engine.configSummary) return null;
+  const system = rows.filter((c) => c.kind !== 'application' && c.host === undefined);
+  const now = engine.configStamps(system.map((c) => c.name));
+  let out: ContainerSummary[] | null = null;
+  for (const c of system) {
+    const was = stamps.get(c.name);
+    const st = now.get(c.name)!;
+    stamps.set(c.name, st);
+    if (was === undefined || was === st) continue;
+    const f = engine.configSummary(c.name);
+    if (!f || (f.autostart === c.autostart && f.protected === c.protected && (f.groups ?? []).join(',') === (c.groups ?? []).join(','))) continue;
+    out ??= [...rows];
+    out[out.indexOf(c)] = { ...c, ...f };
+  }
+  return out;
+}
+
 export function ContainerList(props: ContainerListProps): React.JSX.Element {
   markRender();
   const { engine, state, getState, dispatch, width, height, theme, refreshMs, onQuit, onHandOff } = props;
@@ -215,6 +240,10 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   const upSince = useRef(new Map<string, number>());
   /** containers LXC cannot read: engine.list() leaves them out, so the passes must too */
   const skippedSet = useRef<ReadonlySet<string>>(new Set());
+  /** the last list was empty because the lxcpath does not exist (a mistyped --lxcpath): title and list say so */
+  const lxcpathMissing = useRef(false);
+  /** per container, the stamp (engine.configStamps: stat, no parse) of the files AUTO and PROT were read from */
+  const configStamps = useRef(new Map<string, string>());
   const { takePendingKeys } = props;
   useEffect(() => {
     mounted.current = true;
@@ -236,9 +265,19 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
       lastListAt.current = startedAt;
       try {
         const skipped: string[] = [];
+        // stamped before the list reads the configs: a change made while it lists shows as a change on the next pass
+        const stampedBefore = engine.configStamps?.(getState().containers.map((c) => c.name));
         let list = await engine.list({ onSkip: (n) => skipped.push(n) });
         if (!mounted.current) return;
         skippedSet.current = new Set(skipped);
+        // one stat, only when the list is empty: a missing lxcpath is not "no containers"
+        lxcpathMissing.current = list.length === 0 && engine.lxcpathMissing?.() === true;
+        if (engine.configStamps) {
+          const fresh = list.filter((c) => c.kind !== 'application' && !stampedBefore?.has(c.name)).map((c) => c.name);
+          const stamps = new Map([...(stampedBefore ?? []), ...engine.configStamps(fresh)]);
+          for (const n of stamps.keys()) if (!list.some((c) => c.name === n)) stamps.delete(n);
+          configStamps.current = stamps;
+        }
         // a pass newer than this list knows state and PID better (lxc-info may lag a freeze)
         const pass = store?.getSnapshot().pass;
         if (pass && pass.time >= startedAt) list = mergeSampled(list, pass.containers, skippedSet.current, pass.hosts).containers;
@@ -334,10 +373,13 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     const s = getState();
     if (!s.loaded) return; // the first list says which containers LXC can read
     const m = mergeSampled(s.containers, pass.containers, skippedSet.current, pass.hosts);
-    if (m.changed) {
+    // what the list read from configs (AUTO, PROT), changed by another session: on this same pass, a
+    // stat of each container's files (no parse) and a re-read of only those whose stamp changed
+    const fromFiles = configChanges(engine, m.containers, configStamps.current);
+    if (m.changed || fromFiles) {
       const was = new Map(s.containers.map((c) => [c.name, c.state]));
       for (const c of m.containers) if (c.state !== 'STOPPED' && (was.get(c.name) ?? 'STOPPED') === 'STOPPED') upSince.current.set(c.name, Date.now());
-      dispatch({ type: 'list-loaded', containers: m.containers });
+      dispatch({ type: 'list-loaded', containers: fromFiles ?? m.containers });
     }
     if (m.needList) listSoon(CHANGE_LIST_MIN_MS);
   });
@@ -569,9 +611,13 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
             else if (sel.state === 'RUNNING' || sel.state === 'THAWED') void ctx.act(`freezing ${n}`, () => engine.freeze(n), `froze ${n}`);
             else status('error', `${n} is ${sel.state}: only a running container can be frozen`, 'start it first with s');
             return;
-          case 'delete':
-            if (sel.protected) return status('error', `${n} is protected: delete is refused`, `press P to unprotect it (lxdeck protect ${n} off)`);
+          case 'delete': {
+            // protection as the files say now (another session may have turned it on): refused before the name is asked
+            const now = engine.configSummary?.(n);
+            if (now && (now.protected !== sel.protected || now.autostart !== sel.autostart)) d({ type: 'list-loaded', containers: getState().containers.map((c) => (c.name === n && c.host === sel.host ? { ...c, ...now } : c)) });
+            if (now?.protected ?? sel.protected) return status('error', `${n} is protected: delete is refused`, `press P to unprotect it (lxdeck protect ${n} off)`);
             return d({ type: 'open-delete', name: n, state: sel.state });
+          }
           case 'snapshots':
             return d({ type: 'push', screen: { kind: 'snapshots', name: n } });
           case 'restart':
@@ -826,14 +872,17 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   const unreachable = state.containers.filter((c) => c.state === 'UNREACHABLE').length;
   const frozen = state.containers.filter((c) => c.state === 'FROZEN' || c.state === 'FREEZING').length;
   const right = state.loaded ? ` ${count - unreachable} container${count - unreachable === 1 ? '' : 's'}, ${running} running${frozen ? `, ${frozen} frozen` : ''}${markedCount ? `, ${markedCount} marked` : ''}${unreachable ? `, ${unreachable} host${unreachable === 1 ? '' : 's'} unreachable` : ''}` : '';
-  const left = `lxdeck ${safeText(engine.lxcpath, theme.ascii)}${state.host !== null ? ` [host ${safeText(state.host, theme.ascii)}]` : ''}${cmdCtx.readOnly ? ' [read-only]' : ''}`;
+  const missing = state.loaded && count === 0 && lxcpathMissing.current;
+  const left = `lxdeck ${safeText(engine.lxcpath, theme.ascii)}${missing ? ' (does not exist)' : ''}${state.host !== null ? ` [host ${safeText(state.host, theme.ascii)}]` : ''}${cmdCtx.readOnly ? ' [read-only]' : ''}`;
   const title = fitToWidth(left, Math.max(0, width - displayWidth(right)), { ellipsis: g.ellipsis }) + right;
 
   const empty = !state.loaded
     ? `loading${theme.ascii ? '...' : '…'}`
     : state.filter
       ? `no container name holds "${state.filter}"`
-      : `no containers in ${engine.lxcpath}; press c to create one`;
+      : missing
+        ? `${engine.lxcpath} does not exist: mistyped --lxcpath? c creates it`
+        : `no containers in ${engine.lxcpath}; press c to create one`;
 
   return (
     <Box flexDirection="column" width={width} height={height}>

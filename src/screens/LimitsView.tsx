@@ -111,6 +111,8 @@ export function LimitsView(props: ScreenProps & { name: string }): React.JSX.Ele
     inFlight.current = true;
     try {
       const r = await engine.setLimits(name, def.input(v));
+      // the list's MEM column shows the new limit at once (also after Esc), not at the next stats pass
+      if (id === 'memory' && r.live) props.stats?.patch(name, (x) => ({ ...x, memory: { ...x.memory, limit: v } }));
       if (!mounted.current) return;
       setErrors((x) => ({ ...x, [id]: undefined }));
       const note = [r.live ? 'set live and saved' : 'saved: applies at the next start', ...r.messages].join('; ');
@@ -126,6 +128,9 @@ export function LimitsView(props: ScreenProps & { name: string }): React.JSX.Ele
     if (!mounted.current) return;
     const l = await load();
     if (!mounted.current) return;
+    // and then the limit in effect, as the kernel rounded it
+    const mem = l?.applied?.memory;
+    if (id === 'memory' && mem !== undefined && mem !== null) props.stats?.patch(name, (x) => ({ ...x, memory: { ...x.memory, limit: mem } }));
     // show what is in effect now (the kernel may round; a refused value goes back)
     if (queue.current[id] === undefined && !timers.current[id]) {
       setLocal((x) => ({ ...x, [id]: undefined }));

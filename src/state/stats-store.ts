@@ -224,6 +224,22 @@ export class StatsStore {
     this.emit();
   }
 
+  /**
+   * Replaces the newest sample of `name` with `fn(sample)` at once (a new snapshot, listeners called),
+   * for a figure this console just changed itself and knows before the next pass reads it (the memory
+   * limit set in the sliders): the next pass replaces it as usual. The history ring is left as it is.
+   * @returns false when the store has no sample of `name`
+   */
+  patch(name: string, fn: (s: StatsSample) => StatsSample): boolean {
+    const s = this.snapshot.latest.get(name);
+    if (!s) return false;
+    const latest = new Map(this.snapshot.latest);
+    latest.set(name, fn(s));
+    this.snapshot = { ...this.snapshot, version: this.snapshot.version + 1, latest };
+    this.emit();
+    return true;
+  }
+
   /** Records a failed pass: screens show it; the history is kept. */
   fail(e: unknown): void {
     const { message, hint } = formatError(e);

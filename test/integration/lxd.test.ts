@@ -160,7 +160,7 @@ describe.runIf(RUN_LXD)('integration: LXD backend over a test daemon of its own 
 
     const stats = run(['stats', c, '--json', '--count', '2', '--interval', '0.3']);
     expect(stats.status).toBe(0);
-    const lines = stats.stdout.trim().split('\n').map((l) => JSON.parse(l) as StatsSample & { time: number });
+    const lines = stats.stdout.trim().split('\n').map((l) => JSON.parse(l) as StatsSample & { time: string });
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatchObject({ name: c, state: 'RUNNING' });
     expect(lines[1].memory.used).toBeGreaterThan(0);

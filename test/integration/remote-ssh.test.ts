@@ -76,9 +76,13 @@ describe.skipIf(!RUN)('remote LXC host over SSH (netns + own mount namespace + o
     const fp = sh('ssh-keygen', ['-lf', join(dir, 'hostkey.pub')]).split(/\s+/)[1];
     const r = runCli(['ls', '--remote', REMOTE, '--json'], env);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(fp);
-    expect(r.stderr).toContain('not in');
-    expect(r.stderr).toContain(`ssh-keyscan -p ${PORT} ${addr} >> ${join(dir, 'known_hosts')}`);
+    // with --json the failure is JSON on stdout (message and hint), nothing on stderr
+    expect(r.stderr).toBe('');
+    const err = (JSON.parse(r.stdout) as { ok: boolean; error: { message: string; hint?: string } }).error;
+    const said = `${err.message}\n${err.hint ?? ''}`;
+    expect(said).toContain(fp);
+    expect(said).toContain('not in');
+    expect(said).toContain(`ssh-keyscan -p ${PORT} ${addr} >> ${join(dir, 'known_hosts')}`);
     expect(existsSync(join(dir, 'known_hosts'))).toBe(false);
   });
 
@@ -115,10 +119,10 @@ describe.skipIf(!RUN)('remote LXC host over SSH (netns + own mount namespace + o
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     // one JSON object per container per pass, with the pass's time
-    const samples = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as StatsSample & { time: number });
+    const samples = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as StatsSample & { time: string });
     expect(samples.map((x) => x.name)).toEqual([CT, CT]);
     const s = samples[1];
-    expect(s.time).toBeGreaterThan(samples[0].time);
+    expect(Date.parse(s.time)).toBeGreaterThan(Date.parse(samples[0].time)); // ISO 8601, as every JSON time
     expect(s.state).toBe('RUNNING');
     expect(s.memory.used).toBeGreaterThan(0);
     expect(s.memory.usage).toBeGreaterThan(0);

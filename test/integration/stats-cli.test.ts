@@ -57,7 +57,9 @@ describe.runIf(RUN_LXC)('integration: lxdeck limits / stats / cgroup / top', () 
     expect(lines).toHaveLength(2);
     for (const l of lines) {
       expect(l).toMatchObject({ name, state: 'RUNNING' });
-      expect(typeof l.time).toBe('number');
+      // JSON times are ISO 8601 strings, as log --json and snapshots --json write them
+      expect(l.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(Math.abs(Date.parse(l.time) - Date.now())).toBeLessThan(60_000);
       expect(l.memory.limit).toBe('max'); // U2
     }
     expect(lines[0].cpu.percent).toBeNull();
@@ -76,9 +78,14 @@ describe.runIf(RUN_LXC)('integration: lxdeck limits / stats / cgroup / top', () 
   });
 
   it('stats of an unknown container fails before streaming', () => {
-    const r = cli('stats', 'nosuch', '--json', '--count', '1');
+    const r = cli('stats', 'nosuch', '--count', '1');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/no container named nosuch/);
+    // with --json the error is one JSON line on stdout, as the passes are
+    const j = cli('stats', 'nosuch', '--json', '--count', '1');
+    expect(j.status).toBe(1);
+    expect(j.stderr).toBe('');
+    expect(JSON.parse(j.stdout)).toMatchObject({ ok: false, error: { code: 'E_NOT_FOUND', message: expect.stringMatching(/no container named nosuch/) } });
   });
 
   it('limits sets live and saved, then reads back; a bad size lists the grammar', () => {

@@ -218,6 +218,23 @@ describe('resource sliders', () => {
     return { e, src, s };
   }
 
+  it('the list\'s MEM column shows a limit set in the sliders as soon as it is set, after Esc, before the next stats pass', async () => {
+    const { e, src, s } = await openLimits();
+    const listed = await (async () => {
+      await s.press('\u001b[D'); // left from unlimited: the host's memory, 2G
+      await s.waitFor(() => e.callsOf('setLimits').length === 1, 'the set');
+      await s.waitFor((x) => /^\s+set live and saved/m.test(x), 'applied');
+      await s.press(KEY.escape);
+      // no pass is emitted after the set: the store's sample carries the new limit
+      return s.waitFor((x) => hasRow(x, 'web-01') && !x.includes('limits: web-01'), 'the list');
+    })();
+    const row = listed.split('\n').find((l) => l.includes(' web-01 '))!;
+    expect(row).toMatch(/40M\/2G\b/);
+    // the next pass (the sampler's figures) replaces it as usual
+    src.emit(passOf([sample('web-01', { memory: { used: 40 << 20, limit: 1 << 30 } })]));
+    await s.waitFor((x) => /40M\/1G\b/.test(x.split('\n').find((l) => l.includes(' web-01 ')) ?? ''), 'the next pass');
+  });
+
   it('one slider per limit with the value in effect and current use; 80x24 fits', async () => {
     const { s } = await openLimits();
     const f = await s.waitFor((x) => x.includes('used 40M'));
