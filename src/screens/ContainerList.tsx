@@ -23,7 +23,7 @@ import { Table, type Column } from '../../components/Table.js';
 import { KeyHints, keyHintsHeight } from '../../components/KeyHints.js';
 import { ConfirmDialog, confirmDialogHeight, type ConfirmDialogProps } from '../../components/ConfirmDialog.js';
 import { Dialog, dialogHeight, type DialogLine } from '../../components/Dialog.js';
-import { StatusLine, STATUS_LINES } from '../../components/StatusLine.js';
+import { StatusLine, STATUS_LINES, STATUS_MAX_LINES, statusHeight } from '../../components/StatusLine.js';
 import { displayWidth, fitToWidth, safeText, tailToWidth } from '../../components/text.js';
 import { glyphs, type Theme } from '../../components/theme.js';
 import { CHOICE_PROMPT_COMMANDS, DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, PANE_COMMANDS, commandFor, quitHow, hintsFor, offeredHints, refusalOf, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
@@ -745,7 +745,11 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
 
   const TITLE_LINES = 1;
   const TABLE_CHROME = 2; // header and rule
-  const free = height - TITLE_LINES - TABLE_CHROME - filterLines - dialogLines - STATUS_LINES - hintLines;
+  // a long status takes more lines (the list keeps at least one row): the whole error is readable;
+  // not with the shell pane open, whose size stays put
+  const statusMax = pane ? STATUS_LINES : Math.max(STATUS_LINES, Math.min(STATUS_MAX_LINES, height - TITLE_LINES - TABLE_CHROME - filterLines - dialogLines - hintLines - 1));
+  const statusLineCount = statusHeight(state.status, state.busy, width, theme.ascii, statusMax);
+  const free = height - TITLE_LINES - TABLE_CHROME - filterLines - dialogLines - statusLineCount - hintLines;
   // with the shell pane open the list keeps a third of the room (2 to 8 rows), the pane the rest:
   // a fixed split, so the shell's size does not change when containers come and go
   const pageSize = pane ? Math.max(2, Math.min(8, Math.floor(free / 3))) : Math.max(1, free);
@@ -820,7 +824,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
       ) : null}
       {dialog}
       {paneElement}
-      <StatusLine status={state.status} busy={state.busy} width={width} theme={theme} />
+      <StatusLine status={state.status} busy={state.busy} width={width} theme={theme} maxLines={statusMax} />
       <KeyHints hints={hints} width={width} theme={theme} maxLines={hintMax} />
     </Box>
   );

@@ -1,0 +1,57 @@
+/**
+ * The fresh-user trial's leftovers in a real terminal (tmux), the built
+ * console against the in-memory engine of fixtures/console-fake.mjs (no
+ * root, no LXC): a long error readable whole in the status area.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TmuxTerm, delay, haveTmux, sh } from './tmux.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const fixture = join(root, 'test/e2e/fixtures/console-fake.mjs');
+
+let term: TmuxTerm | undefined;
+afterEach(() => {
+  term?.close();
+  term = undefined;
+});
+
+beforeAll(() => {
+  expect(haveTmux(), 'tmux is needed for the terminal tests').toBe(true);
+  expect(existsSync(join(root, 'dist/src/console/run-console.js')), 'dist/ is missing: run npm run build first').toBe(true);
+});
+
+function start(env: Record<string, string>, columns = 80, rows = 24): TmuxTerm {
+  const t = new TmuxTerm();
+  term = t;
+  t.start(`${sh(process.execPath)} ${sh(fixture)}`, env, columns, rows);
+  return t;
+}
+
+/** The screen's lines joined with single spaces (a wrapped message reads as one). */
+const flat = (screen: string): string => screen.replace(/\s+/g, ' ');
+
+describe('console polish in a real terminal', () => {
+  it('a long error is readable whole at 80 columns: the status area grows to more lines, then back to two', { timeout: 60_000 }, async () => {
+    const long =
+      'lxc-start of beta failed: lxc-start: beta: network.c: instantiate_veth: 243 Operation not permitted - Failed to create veth pair "vethQ1xYz" and "vethPEER00" END-OF-MESSAGE';
+    const t = start({ FAKE_NAMES: 'alpha,beta', FAKE_FAIL_START: 'beta', FAKE_FAIL_MESSAGE: long });
+    await t.waitForScreen('the list', (x) => x.includes('beta') && x.includes('q quit'), 20_000);
+    await delay(150);
+    t.keys('j', 's');
+    const s = await t.waitForScreen('the whole error', (x) => flat(x).includes('END-OF-MESSAGE'));
+    expect(flat(s)).toContain(long);
+    expect(flat(s)).toContain('hint: see lxdeck info beta');
+    // the list and the keys are still there; every line fits the terminal
+    expect(s).toContain('alpha');
+    expect(s).toContain('q quit');
+    for (const l of s.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    // the next message (a short one) gives the lines back
+    t.keys('k', 's');
+    const after = await t.waitForScreen('a short status', (x) => !x.includes('END-OF-MESSAGE') && /alpha\s+RUNNING/.test(x));
+    expect(after).toContain('q quit');
+    t.keys('q');
+    expect(await t.waitForExit()).toBe(0);
+  });
+});
