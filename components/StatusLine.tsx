@@ -46,7 +46,13 @@ export function statusLines(status: Status | null, busy: string | null | undefin
   const icon = status.kind === 'error' ? g.error : status.kind === 'ok' ? g.ok : ' ';
   const out: { text: string; role: 'message' | 'hint' }[] = [];
   const w = Math.max(1, width);
-  for (const l of wrapToWidth(safeText(`${icon} ${status.message}`, ascii), w)) out.push({ text: l, role: 'message' });
+  // continuation lines of the message are indented under its text (after the icon)
+  const message = wrapToWidth(safeText(`${icon} ${status.message}`, ascii), w);
+  if (message.length > 1 && w > 10) {
+    const [first, ...rest] = message;
+    const again = wrapToWidth(rest.join(' '), w - 2);
+    out.push({ text: first, role: 'message' }, ...again.map((l) => ({ text: `  ${l}`, role: 'message' as const })));
+  } else for (const l of message) out.push({ text: l, role: 'message' });
   if (status.hint) {
     // continuation lines of the hint are indented under its text
     const lead = '  hint: ';

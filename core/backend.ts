@@ -29,6 +29,8 @@ export interface AttachPtyOptions {
  */
 export interface Backend {
   readonly lxcpath: string;
+  /** the remote's name when the containers are on another host (core/remote: `lxdeck --remote NAME`); the console's title shows `NAME:LXCPATH` */
+  readonly remote?: string;
   /** `onSkip` hears of containers LXC cannot read (left out, as lxc-ls does) */
   list(opts?: { onSkip?: (name: string, reason: string) => void }): Promise<ContainerSummary[]>;
   info(name: string): Promise<ContainerInfo>;

@@ -15,7 +15,7 @@
  * selected container's shell runs in src/screens/ShellPane.tsx below it; while
  * it is open the list reads no key (the pane reads them raw) but stays live.
  */
-import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text, useInput, type Key } from 'ink';
 import type { ContainerState, ContainerSummary } from '../../core/types.js';
 import { LxdeckError, formatError } from '../../core/errors.js';
@@ -67,6 +67,8 @@ export const CHANGE_LIST_MIN_MS = 2000;
  */
 export const ADDRESS_WAIT_MS = 30_000;
 export const ADDRESS_RETRY_MS = 5000;
+/** After a failed list (a remote host out of reach, say) the next one this many ms later, until one succeeds. */
+export const LIST_RETRY_MS = 5000;
 
 /** Smallest terminal the screen draws in; below it a one-line notice is shown. */
 export const MIN_COLUMNS = 40;
@@ -180,6 +182,8 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     };
   }, []);
   const skippedKey = useRef('');
+  /** the last list's error while listing fails (the table says so instead of `loading…`) */
+  const [listError, setListError] = useState<string | null>(null);
   const refresh = useCallback(
     async (force: boolean): Promise<void> => {
       if (listing.current) {
@@ -217,13 +221,18 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         }
         if (listFailed.current) {
           listFailed.current = false;
-          dispatch({ type: 'status', status: null });
+          setListError(null);
+          dispatch({ type: 'status', status: { kind: 'ok', message: `${engine.remote !== undefined ? `${engine.remote} is reachable again: ` : ''}listed ${list.length} container${list.length === 1 ? '' : 's'}` } });
         }
       } catch (e) {
         if (!mounted.current) return;
         listFailed.current = true;
         const { message, hint } = formatError(e);
-        dispatch({ type: 'status', status: { kind: 'error', message: `cannot list containers: ${message}`, hint } });
+        const retry = `retrying every ${Math.round(LIST_RETRY_MS / 1000)} s; r retries now`;
+        setListError(message);
+        dispatch({ type: 'status', status: { kind: 'error', message: `cannot list containers: ${message}`, hint: hint ? `${hint}; ${retry}` : retry } });
+        // a host that was out of reach is asked again soon (not only at the next full refresh, a minute with a sampler)
+        queueMicrotask(() => listSoonRef.current(LIST_RETRY_MS));
       } finally {
         listing.current = false;
       }
@@ -302,6 +311,8 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     const err = snap.error;
     if (err && err.message !== statsError.current) {
       statsError.current = err.message;
+      // the list's own error is shown: it says the same cause and that the list is missing
+      if (listFailed.current) return;
       dispatch({ type: 'status', status: { kind: 'error', message: `live stats stopped: ${err.message}`, hint: err.hint } });
     } else if (!err && statsError.current !== null) {
       statsError.current = null;
@@ -785,11 +796,13 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   const unreachable = state.containers.filter((c) => c.state === 'UNREACHABLE').length;
   const frozen = state.containers.filter((c) => c.state === 'FROZEN' || c.state === 'FREEZING').length;
   const right = state.loaded ? ` ${count - unreachable} container${count - unreachable === 1 ? '' : 's'}, ${running} running${frozen ? `, ${frozen} frozen` : ''}${markedCount ? `, ${markedCount} marked` : ''}${unreachable ? `, ${unreachable} host${unreachable === 1 ? '' : 's'} unreachable` : ''}` : '';
-  const left = `lxdeck ${safeText(engine.lxcpath, theme.ascii)}${state.host !== null ? ` [host ${safeText(state.host, theme.ascii)}]` : ''}${cmdCtx.readOnly ? ' [read-only]' : ''}`;
+  const left = `lxdeck ${engine.remote !== undefined ? `${safeText(engine.remote, theme.ascii)}:` : ''}${safeText(engine.lxcpath, theme.ascii)}${state.host !== null ? ` [host ${safeText(state.host, theme.ascii)}]` : ''}${cmdCtx.readOnly ? ' [read-only]' : ''}`;
   const title = fitToWidth(left, Math.max(0, width - displayWidth(right)), { ellipsis: g.ellipsis }) + right;
 
   const empty = !state.loaded
-    ? `loading${theme.ascii ? '...' : '…'}`
+    ? listError !== null
+      ? `cannot list containers${engine.remote !== undefined ? ` on ${engine.remote}` : ''} (see below); retrying every ${Math.round(LIST_RETRY_MS / 1000)} s, r retries now`
+      : `loading${theme.ascii ? '...' : '…'}`
     : state.filter
       ? `no container name holds "${state.filter}"`
       : `no containers in ${engine.lxcpath}; press c to create one`;
