@@ -20,6 +20,24 @@
 import type { Key } from 'ink';
 import type { Hint } from '../components/KeyHints.js';
 import type { Backend } from '../core/backend.js';
+import type { EraseHow } from './state/line-edit.js';
+
+export { eraseText, type EraseHow } from './state/line-edit.js';
+
+/**
+ * The keys that erase in a text field: Backspace (Ink's `delete` too, see above) one character,
+ * Ctrl+W the word before the cursor, Ctrl+U the line before the cursor, as readline's
+ * backward-delete-char, unix-word-rubout and unix-line-discard (bash(1), READLINE, Killing
+ * and Yanking). The cursor of lxdeck's text fields is at the end of the value.
+ */
+export const ERASE_KEYS: readonly string[] = ['backspace', 'delete', 'ctrl+w', 'ctrl+u'];
+
+/** The {@link EraseHow} of an erase key event: Ctrl+W a word, Ctrl+U the line, else one character. */
+export function eraseHowOf(input: string, key: Key): EraseHow {
+  if (matchKey('ctrl+w', input, key)) return 'word';
+  if (matchKey('ctrl+u', input, key)) return 'line';
+  return 'char';
+}
 
 export type ListCommandId =
   | 'up'
@@ -213,7 +231,7 @@ export const TOP_COMMANDS: readonly Command<TopCommandId>[] = [
   { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false },
 ];
 
-export type LimitsCommandId = 'up' | 'down' | 'bigLess' | 'bigMore' | 'less' | 'more' | 'unlimited' | 'type' | 'back' | 'quit';
+export type LimitsCommandId = 'up' | 'down' | 'bigLess' | 'bigMore' | 'less' | 'more' | 'min' | 'max' | 'unlimited' | 'type' | 'back' | 'quit';
 
 /**
  * Commands of the resource sliders. Digits (and `.`, `-`) start a typed
@@ -226,6 +244,8 @@ export const LIMITS_COMMANDS: readonly Command<LimitsCommandId>[] = [
   { id: 'bigMore', keys: ['shift+right', 'pageup'], label: 'big step', dangerous: false, changes: false },
   { id: 'less', keys: ['left', 'h', '-'], label: 'step', dangerous: false, changes: false, show: { unicode: '←→', ascii: '<-/->' } },
   { id: 'more', keys: ['right', 'l', '+'], label: 'step', dangerous: false, changes: false },
+  { id: 'min', keys: ['home'], label: 'min/max', dangerous: false, changes: false, show: { unicode: 'Home/End', ascii: 'Home/End' } },
+  { id: 'max', keys: ['end'], label: 'min/max', dangerous: false, changes: false },
   { id: 'unlimited', keys: ['u'], label: 'unset', dangerous: false, changes: false, show: { unicode: 'u', ascii: 'u' } },
   { id: 'type', keys: ['enter', 'e'], label: 'type value', dangerous: false, changes: false, show: { unicode: 'Enter/0-9', ascii: 'Enter/0-9' } },
   { id: 'back', keys: ['escape', 'q'], label: 'back', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
@@ -236,7 +256,7 @@ export const LIMITS_COMMANDS: readonly Command<LimitsCommandId>[] = [
 export const LIMIT_EDIT_COMMANDS: readonly Command<DialogCommandId>[] = [
   { id: 'confirm', keys: ['enter'], label: 'apply', dangerous: false, changes: false, show: { unicode: 'Enter', ascii: 'Enter' } },
   { id: 'cancel', keys: ['escape', 'ctrl+c'], label: 'cancel', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
-  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false, changes: false },
+  { id: 'erase', keys: ERASE_KEYS, label: 'erase', dangerous: false, changes: false },
 ];
 
 export type StatsViewCommandId = 'limits' | 'processes' | 'back' | 'quit';
@@ -268,7 +288,7 @@ export const CHOICE_PROMPT_COMMANDS: readonly Command<DialogCommandId | 'choice'
   { id: 'confirm', keys: ['enter'], label: 'confirm', dangerous: false, changes: false, show: { unicode: 'Enter', ascii: 'Enter' } },
   { id: 'cancel', keys: ['escape', 'ctrl+c'], label: 'cancel', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
   { id: 'choice', keys: ['tab'], label: 'full/snapshot', dangerous: false, changes: false, show: { unicode: 'Tab', ascii: 'Tab' } },
-  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false, changes: false },
+  { id: 'erase', keys: ERASE_KEYS, label: 'erase', dangerous: false, changes: false },
 ];
 
 export type YesNoCommandId = 'yes' | 'no';
@@ -293,21 +313,21 @@ export const WIZARD_COMMANDS: readonly Command<WizardCommandId>[] = [
   { id: 'fieldDown', keys: ['down', 'tab'], label: 'field', dangerous: false, changes: false },
   { id: 'choiceLeft', keys: ['left'], label: 'choose', dangerous: false, changes: false, show: { unicode: '←→', ascii: '<-/->' } },
   { id: 'choiceRight', keys: ['right'], label: 'choose', dangerous: false, changes: false },
-  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false, changes: false },
+  { id: 'erase', keys: ERASE_KEYS, label: 'erase', dangerous: false, changes: false },
 ];
 
 /** Commands inside a dialog (typed-name confirmation, create prompt). Other printable keys are text. */
 export const DIALOG_COMMANDS: readonly Command<DialogCommandId>[] = [
   { id: 'confirm', keys: ['enter'], label: 'confirm', dangerous: false, changes: false, show: { unicode: 'Enter', ascii: 'Enter' } },
   { id: 'cancel', keys: ['escape', 'ctrl+c'], label: 'cancel', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
-  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false, changes: false },
+  { id: 'erase', keys: ERASE_KEYS, label: 'erase', dangerous: false, changes: false },
 ];
 
 /** Commands while the filter line is edited. */
 export const FILTER_COMMANDS: readonly Command<DialogCommandId>[] = [
   { id: 'confirm', keys: ['enter'], label: 'keep filter', dangerous: false, changes: false, show: { unicode: 'Enter', ascii: 'Enter' } },
   { id: 'cancel', keys: ['escape', 'ctrl+c'], label: 'clear filter', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
-  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false, changes: false },
+  { id: 'erase', keys: ERASE_KEYS, label: 'erase', dangerous: false, changes: false },
 ];
 
 const NAMED: Record<string, (k: Key) => boolean> = {

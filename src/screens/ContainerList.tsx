@@ -26,7 +26,7 @@ import { Dialog, dialogHeight, type DialogLine } from '../../components/Dialog.j
 import { StatusLine, STATUS_LINES, STATUS_MAX_LINES, statusHeight } from '../../components/StatusLine.js';
 import { displayWidth, fitToWidth, safeText, tailToWidth } from '../../components/text.js';
 import { glyphs, type Theme } from '../../components/theme.js';
-import { CHOICE_PROMPT_COMMANDS, DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, PANE_COMMANDS, commandFor, quitHow, hintsFor, offeredHints, refusalOf, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
+import { eraseHowOf, CHOICE_PROMPT_COMMANDS, DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, PANE_COMMANDS, commandFor, quitHow, hintsFor, offeredHints, refusalOf, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
 import { type Action, type SortOrder, type UiState, markedContainers, scrollTop, selectedContainer, visibleContainers } from '../state/reducer.js';
 import { TextPrompt, textPromptHeight, type TextPromptProps } from '../../components/TextPrompt.js';
 import { validateContainerName } from '../../core/names.js';
@@ -670,7 +670,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
           if (s.dialog) submitDialog();
           else d({ type: 'filter-keep' });
         } else if (c?.id === 'cancel') d({ type: s.dialog ? 'dialog-close' : 'filter-clear' });
-        else if (c?.id === 'erase') d({ type: s.dialog ? 'dialog-erase' : 'filter-erase' });
+        else if (c?.id === 'erase') d({ type: s.dialog ? 'dialog-erase' : 'filter-erase', how: eraseHowOf(input, key) });
         else {
           const text = textOf(input, key);
           if (text) typeText(text);

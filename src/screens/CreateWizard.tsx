@@ -23,7 +23,7 @@ import { Dialog, dialogHeight, type DialogLine } from '../../components/Dialog.j
 import type { Hint } from '../../components/KeyHints.js';
 import { fitToWidth } from '../../components/text.js';
 import { glyphs } from '../../components/theme.js';
-import { WIZARD_COMMANDS, YES_NO_COMMANDS, commandFor, hintsFor, textOf, VIEW_COMMANDS } from '../keymap.js';
+import { eraseHowOf, eraseText, WIZARD_COMMANDS, YES_NO_COMMANDS, commandFor, hintsFor, textOf, VIEW_COMMANDS } from '../keymap.js';
 import { useKeys, useRefReducer } from '../hooks/use-keys.js';
 import { hostServices, type CreateEnv } from '../console/services.js';
 import {
@@ -272,7 +272,7 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
         if (f?.kind === 'choice') cycle(f, c.id === 'choiceLeft' ? -1 : 1);
         return;
       case 'erase':
-        if (f?.kind === 'text') dispatch({ type: 'set', id: f.id, value: [...f.value].slice(0, -1).join('') });
+        if (f?.kind === 'text') dispatch({ type: 'set', id: f.id, value: eraseText(f.value, eraseHowOf(input, key)) });
         return;
       default:
         break;

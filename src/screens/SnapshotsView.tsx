@@ -17,7 +17,7 @@ import { Frame, frameBodyHeight } from '../../components/Frame.js';
 import { Table, type Column } from '../../components/Table.js';
 import { Dialog, dialogHeight, type DialogLine } from '../../components/Dialog.js';
 import { TextPrompt, textPromptHeight, type TextPromptProps } from '../../components/TextPrompt.js';
-import { DIALOG_COMMANDS, SNAPSHOT_COMMANDS, YES_NO_COMMANDS, commandFor, quitHow, hintsFor, offeredHints, refusalOf, textOf } from '../keymap.js';
+import { eraseHowOf, DIALOG_COMMANDS, SNAPSHOT_COMMANDS, YES_NO_COMMANDS, commandFor, quitHow, hintsFor, offeredHints, refusalOf, textOf } from '../keymap.js';
 import { useKeys, useRefReducer } from '../hooks/use-keys.js';
 import { initialSnapUi, selectedSnapshot, snapReducer } from '../state/snapshots.js';
 import { scrollTop } from '../state/reducer.js';
@@ -132,7 +132,7 @@ export function SnapshotsView(props: ScreenProps & { name: string }): React.JSX.
       if (open) {
         const c = commandFor(DIALOG_COMMANDS, input, key);
         if (c?.id === 'cancel') d({ type: 'close' });
-        else if (c?.id === 'erase') d({ type: 'erase' });
+        else if (c?.id === 'erase') d({ type: 'erase', how: eraseHowOf(input, key) });
         else if (c?.id === 'confirm') {
           if (open.kind === 'comment') {
             d({ type: 'close' });

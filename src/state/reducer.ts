@@ -7,6 +7,7 @@
 import type { ContainerState, ContainerSummary } from '../../core/types.js';
 import type { CheckReport } from '../../core/checkconfig/types.js';
 import type { Status } from '../../components/StatusLine.js';
+import { eraseText, type EraseHow } from './line-edit.js';
 
 export type { Status };
 
@@ -133,7 +134,7 @@ export type Action =
   | { type: 'viewport'; pageSize: number }
   | { type: 'filter-open' }
   | { type: 'filter-text'; text: string }
-  | { type: 'filter-erase' }
+  | { type: 'filter-erase'; how?: EraseHow }
   | { type: 'filter-keep' }
   | { type: 'filter-clear' }
   | { type: 'open-delete'; name: string; state: ContainerState }
@@ -158,7 +159,7 @@ export type Action =
   | { type: 'report-busy' }
   | { type: 'report'; report: CheckReport | null }
   | { type: 'dialog-text'; text: string }
-  | { type: 'dialog-erase' }
+  | { type: 'dialog-erase'; how?: EraseHow }
   | { type: 'dialog-error'; error: string; hint?: string }
   | { type: 'dialog-close' }
   | { type: 'busy'; text: string }
@@ -361,7 +362,7 @@ export function reducer(state: UiState, action: Action): UiState {
     }
     case 'filter-text':
     case 'filter-erase': {
-      const filter = action.type === 'filter-text' ? state.filter + action.text : [...state.filter].slice(0, -1).join('');
+      const filter = action.type === 'filter-text' ? state.filter + action.text : eraseText(state.filter, action.how ?? 'char');
       const next = { ...state, filter, top: 0 };
       const at = indexOf(next, state.selectedName);
       return select(next, at >= 0 ? at : 0);
@@ -434,7 +435,7 @@ export function reducer(state: UiState, action: Action): UiState {
       const d = state.dialog;
       if (!d) return state;
       const edit = (v: string): string =>
-        action.type === 'dialog-text' ? v + action.text : [...v].slice(0, -1).join('');
+        action.type === 'dialog-text' ? v + action.text : eraseText(v, action.how ?? 'char');
       if (d.kind === 'confirm-delete' || d.kind === 'prompt') return { ...state, dialog: { ...d, typed: edit(d.typed), error: undefined } };
       return state;
     }

@@ -54,4 +54,37 @@ describe('console polish in a real terminal', () => {
     t.keys('q');
     expect(await t.waitForExit()).toBe(0);
   });
+
+  it('text fields: Ctrl+W erases the word before the cursor, Ctrl+U the line (the filter line and the wizard name)', { timeout: 60_000 }, async () => {
+    const t = start({ FAKE_NAMES: 'alpha,beta,gamma' });
+    await t.waitForScreen('the list', (x) => x.includes('gamma') && x.includes('q quit'), 20_000);
+    await delay(150);
+    t.keys('/');
+    t.literal('xyz gam');
+    await t.waitForScreen('no match', (x) => x.includes('/ filter: xyz gam') && x.includes('no container name holds'));
+    t.keys('C-w');
+    await t.waitForScreen('the word erased', (x) => /\/ filter: xyz\s/.test(x) && !x.includes('xyz gam'));
+    t.keys('C-u');
+    await t.waitForScreen('the line erased', (x) => /\/ filter:\s*$/m.test(x) && x.includes('alpha') && x.includes('gamma'));
+    t.literal('gam');
+    const s = await t.waitForScreen('the new filter', (x) => x.includes('/ filter: gam') && !x.includes('alpha'));
+    expect(s).toContain('gamma');
+    t.keys('Escape');
+    await t.waitForScreen('the filter cleared', (x) => x.includes('alpha') && !x.includes('/ filter'));
+    await delay(150);
+    t.keys('c');
+    await t.waitForScreen('the wizard', (x) => x.includes('Create a container'));
+    await delay(150);
+    t.keys('C-u'); // the name field: its suggested name goes
+    t.literal('first second');
+    await t.waitForScreen('the typed name', (x) => /name\s+first second/.test(x));
+    t.keys('C-w');
+    await t.waitForScreen('one word left', (x) => /name\s+first\s/.test(x) && !x.includes('first second'));
+    t.keys('C-u');
+    await t.waitForScreen('the name empty', (x) => !/name\s+first/.test(x));
+    t.keys('Escape');
+    await t.waitForScreen('the list', (x) => x.includes('gamma') && !x.includes('Create a container'));
+    t.keys('q');
+    expect(await t.waitForExit()).toBe(0);
+  });
 });
