@@ -106,6 +106,8 @@ export interface UiState {
   status: Status | null;
   /** text of the action that runs (`starting web-01`), null when idle */
   busy: string | null;
+  /** a quit key was pressed while an action ran: the console quits when it ends (src/App.tsx); the busy text says so */
+  quitPending: boolean;
   /** screens above the list, the last one on top ({@link Screen}) */
   screens: Screen[];
   /** set while a child (lxc-attach, lxc-console) has the terminal: what it is; no screen reads keys meanwhile */
@@ -162,9 +164,13 @@ export type Action =
   | { type: 'dialog-erase'; how?: EraseHow }
   | { type: 'dialog-error'; error: string; hint?: string }
   | { type: 'dialog-close' }
+  | { type: 'quit-pending' }
   | { type: 'busy'; text: string }
   | { type: 'done'; status: Status | null }
   | { type: 'status'; status: Status | null };
+
+/** What the busy line adds once a quit key was pressed while an action runs (see App's quit). */
+export const QUIT_PENDING_NOTE = ' (quitting when it ends; Ctrl+C again quits now)';
 
 export const initialState: UiState = {
   containers: [],
@@ -179,6 +185,7 @@ export const initialState: UiState = {
   dialog: null,
   status: null,
   busy: null,
+  quitPending: false,
   screens: [],
   suspended: null,
   pane: null,
@@ -448,7 +455,9 @@ export function reducer(state: UiState, action: Action): UiState {
     case 'dialog-close':
       return state.dialog ? { ...state, dialog: null } : state;
     case 'busy':
-      return { ...state, busy: action.text };
+      return { ...state, busy: state.quitPending ? `${action.text}${QUIT_PENDING_NOTE}` : action.text };
+    case 'quit-pending':
+      return state.quitPending || state.busy === null ? state : { ...state, quitPending: true, busy: `${state.busy}${QUIT_PENDING_NOTE}` };
     case 'done':
       return { ...state, busy: null, status: action.status };
     case 'status':

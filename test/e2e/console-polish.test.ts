@@ -3,7 +3,7 @@
  * console against the in-memory engine of fixtures/console-fake.mjs (no
  * root, no LXC): a long error readable whole in the status area.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TmuxTerm, delay, haveTmux, sh } from './tmux.js';
@@ -25,9 +25,15 @@ beforeAll(() => {
 function start(env: Record<string, string>, columns = 80, rows = 24): TmuxTerm {
   const t = new TmuxTerm();
   term = t;
-  t.start(`${sh(process.execPath)} ${sh(fixture)}`, env, columns, rows);
+  t.start(`${sh(process.execPath)} ${sh(fixture)}`, { FAKE_CALLS: join(t.dir, 'calls'), ...env }, columns, rows);
   return t;
 }
+
+/** The engine calls of the console in `t`, one `method name` each (FAKE_CALLS). */
+const calls = (t: TmuxTerm): string[] => {
+  const f = join(t.dir, 'calls');
+  return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean) : [];
+};
 
 /** The screen's lines joined with single spaces (a wrapped message reads as one). */
 const flat = (screen: string): string => screen.replace(/\s+/g, ' ');
@@ -86,5 +92,58 @@ describe('console polish in a real terminal', () => {
     await t.waitForScreen('the list', (x) => x.includes('gamma') && !x.includes('Create a container'));
     t.keys('q');
     expect(await t.waitForExit()).toBe(0);
+  });
+
+  it('Ctrl+C while a start runs: the console says it quits when the start has ended, then exits 130; a second Ctrl+C quits at once and says what was left', { timeout: 60_000 }, async () => {
+    let t = start({ FAKE_NAMES: 'alpha,beta', FAKE_START_MS: '2500' });
+    await t.waitForScreen('the list', (x) => x.includes('beta') && x.includes('q quit'), 20_000);
+    await delay(150);
+    t.keys('j', 's');
+    await t.waitForScreen('the start running', (x) => x.includes('starting beta'));
+    t.keys('C-c');
+    await t.waitForScreen('the notice', (x) => x.includes('starting beta (quitting when it ends; Ctrl+C again quits now)'));
+    expect(t.status()).toBeUndefined();
+    expect(await t.waitForExit()).toBe(130);
+    expect(calls(t)).toEqual(['start beta', 'started beta']);
+    expect(t.screen()).not.toContain('lxdeck: quit while');
+
+    // again, and Ctrl+C twice: out at once, and the normal screen says what was left
+    t.close();
+    t = start({ FAKE_NAMES: 'alpha,beta', FAKE_START_MS: '8000' });
+    await t.waitForScreen('the list', (x) => x.includes('beta') && x.includes('q quit'), 20_000);
+    await delay(150);
+    t.keys('j', 's');
+    await t.waitForScreen('the start running', (x) => x.includes('starting beta'));
+    t.keys('C-c');
+    await t.waitForScreen('the notice', (x) => x.includes('Ctrl+C again quits now'));
+    t.keys('C-c');
+    expect(await t.waitForExit(4000)).toBe(130); // at once: the 8 s start is not waited for
+    const after = t.screen().replace(/\n/g, ''); // lines the terminal wrapped, joined again
+    expect(after).toContain('lxdeck: quit while starting beta: the lxc-* command that was running goes on without lxdeck');
+    expect(after).toContain('hint: check with lxdeck ls');
+    expect(calls(t)).toEqual(['start beta']);
+  });
+
+  it('Ctrl+C during a create in the wizard cancels it (nothing left behind), then quits with 130', { timeout: 60_000 }, async () => {
+    const t = start({ FAKE_NAMES: 'alpha', FAKE_CREATE_MS: '1500' });
+    await t.waitForScreen('the list', (x) => x.includes('alpha') && x.includes('q quit'), 20_000);
+    await delay(150);
+    t.keys('c');
+    await t.waitForScreen('the wizard', (x) => /step 1 of \d: Name/.test(x));
+    await delay(150);
+    t.keys('C-u');
+    t.literal('newbox');
+    for (let i = 0; i < 8 && !/Summary/.test(t.screen()); i++) {
+      t.keys('Enter');
+      await delay(300);
+    }
+    await t.waitForScreen('the summary', (x) => /Summary/.test(x));
+    t.keys('Enter');
+    const s = await t.waitForScreen('the create running', (x) => x.includes('Ctrl+C cancel, then quit'));
+    expect(s).toContain('Esc cancel (removes what was made)');
+    t.keys('C-c');
+    await t.waitForScreen('cancelling', (x) => x.includes('then quitting') || t.status() !== undefined);
+    expect(await t.waitForExit(10_000)).toBe(130);
+    expect(calls(t)).toEqual(['create newbox', 'create-cancelled newbox']);
   });
 });
