@@ -105,6 +105,8 @@ export interface Command<Id extends string = string> {
   show?: { unicode: string; ascii: string };
   /** its hint is left out first when the footer is too narrow */
   minor?: boolean;
+  /** its hint stays (at the end) when the footer is too narrow: `? all keys`, `q quit` */
+  pinned?: boolean;
 }
 
 /** Moving the selection in a list: the same keys on every screen that has rows. */
@@ -157,13 +159,12 @@ export const LIST_COMMANDS: readonly Command<ListCommandId>[] = [
   { id: 'checkconfig', keys: ['K'], label: 'host check', dangerous: false, changes: false, show: { unicode: 'K', ascii: 'K' }, minor: true },
   { id: 'setup', keys: ['S'], label: 'setup', dangerous: false, changes: true, show: { unicode: 'S', ascii: 'S' }, minor: true },
   { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, changes: false, show: { unicode: 'r', ascii: 'r' }, minor: true },
-  // every key of the list on one screen: the footer of a narrow terminal shows only some
-  { id: 'help', keys: ['?'], label: 'all keys', dangerous: false, changes: false, show: { unicode: '?', ascii: '?' } },
-  { id: 'quit', keys: ['q', 'ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false, show: { unicode: 'q', ascii: 'q' } },
-  // after quit: on a narrow footer these are cut (with an ellipsis), quit stays
   { id: 'snapshots', keys: ['n'], label: 'snapshots', dangerous: false, changes: false, needs: ['snapshots'], show: { unicode: 'n', ascii: 'n' } },
   { id: 'restart', keys: ['R'], label: 'restart', dangerous: false, changes: true, needs: ['restart'], show: { unicode: 'R', ascii: 'R' } },
   { id: 'mark', keys: ['space'], label: 'mark', dangerous: false, changes: false, show: { unicode: 'space', ascii: 'space' } },
+  // every key of the list on one screen, then quit: last, and kept (pinned) when a narrow footer cuts others
+  { id: 'help', keys: ['?'], label: 'all keys', dangerous: false, changes: false, show: { unicode: '?', ascii: '?' }, pinned: true },
+  { id: 'quit', keys: ['q', 'ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false, show: { unicode: 'q', ascii: 'q' }, pinned: true },
 ];
 
 export type PaneCommandId = 'leave' | 'sendPrefix';
@@ -385,7 +386,7 @@ export function commandFor<Id extends string>(table: readonly Command<Id>[], inp
 export function hintsFor(table: readonly Command[], ascii: boolean): Hint[] {
   return table
     .filter((c) => c.show !== undefined)
-    .map((c) => ({ keys: ascii ? c.show!.ascii : c.show!.unicode, label: c.label, dangerous: c.dangerous, ...(c.minor ? { minor: true } : {}) }));
+    .map((c) => ({ keys: ascii ? c.show!.ascii : c.show!.unicode, label: c.label, dangerous: c.dangerous, ...(c.minor ? { minor: true } : {}), ...(c.pinned ? { pinned: true } : {}) }));
 }
 
 /** What decides whether a command is offered: the console's mode and the engine's methods. */

@@ -24,7 +24,7 @@ import { KeyHints, keyHintsHeight } from '../../components/KeyHints.js';
 import { ConfirmDialog, confirmDialogHeight, type ConfirmDialogProps } from '../../components/ConfirmDialog.js';
 import { Dialog, dialogHeight, type DialogLine } from '../../components/Dialog.js';
 import { StatusLine, STATUS_LINES, STATUS_MAX_LINES, statusHeight } from '../../components/StatusLine.js';
-import { displayWidth, fitToWidth, safeText, tailToWidth } from '../../components/text.js';
+import { wrapToWidth, displayWidth, fitToWidth, safeText, tailToWidth } from '../../components/text.js';
 import { glyphs, type Theme } from '../../components/theme.js';
 import { eraseHowOf, CHOICE_PROMPT_COMMANDS, DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, PANE_COMMANDS, commandFor, quitHow, hintsFor, offeredHints, refusalOf, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
 import { type Action, type SortOrder, type UiState, markedContainers, scrollTop, selectedContainer, visibleContainers } from '../state/reducer.js';
@@ -147,6 +147,9 @@ export function listColumns(width: number, cells: ReadonlyMap<string, LiveCells>
     cols.push({ key: 'auto', header: 'AUTO', minWidth: 4, maxWidth: width >= 100 ? 24 : 12, value: autoText });
     cols.push({ key: 'prot', header: 'PROT', width: 4, value: (c) => (c.protected ? 'yes' : '-'), color: (c) => (c.protected ? 'yellow' : undefined) });
   }
+  // columns left out for the width are not dropped silently: the header ends with how many (`+2`)
+  const hidden = (width >= 56 ? 0 : 1) + (width >= 72 || !cells ? 0 : 1) + (width >= 64 ? 0 : 2);
+  if (hidden > 0) cols.push({ key: 'hidden', header: `+${hidden}`, width: String(hidden).length + 1, align: 'right', value: () => '' });
   if (!sort) return cols;
   const arrow = sort.desc ? (ascii ? 'v' : '▼') : ascii ? '^' : '▲';
   return cols.map((c) => (c.key === sort.key ? { ...c, header: c.header + arrow } : c));
@@ -780,10 +783,17 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     <ShellPane key={`pane:${pane.name}`} engine={engine} name={pane.name} width={width} height={paneHeight} theme={theme} dispatch={dispatch} hidden={tooSmall} />
   ) : null;
   if (tooSmall) {
+    // word-wrapped, so the whole of it fits however small the terminal (the key line last)
+    const keysLine = pane ? 'Ctrl+a q leave the shell' : 'q quit';
+    const say = [...wrapToWidth(`terminal too small: need ${MIN_COLUMNS}x${MIN_ROWS}, have ${width}x${height}`, width), ...wrapToWidth(keysLine, width)];
+    const shown = say.length <= height ? say : [...say.slice(0, Math.max(0, height - 1)), ...wrapToWidth(keysLine, width).slice(0, 1)].slice(0, Math.max(1, height));
     return (
       <Box width={width} height={height} flexDirection="column">
-        <Text wrap="truncate">{fitToWidth(`terminal too small: need ${MIN_COLUMNS}x${MIN_ROWS}, have ${width}x${height}`, width, { ellipsis: g.ellipsis })}</Text>
-        <Text wrap="truncate">{fitToWidth(pane ? 'Ctrl+a q leave the shell' : 'q quit', width)}</Text>
+        {shown.map((l, i) => (
+          <Text key={i} wrap="truncate">
+            {fitToWidth(l, width)}
+          </Text>
+        ))}
         {paneElement}
       </Box>
     );

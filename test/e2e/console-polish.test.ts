@@ -146,4 +146,47 @@ describe('console polish in a real terminal', () => {
     expect(await t.waitForExit(10_000)).toBe(130);
     expect(calls(t)).toEqual(['create newbox', 'create-cancelled newbox']);
   });
+
+  it("display: q quit is the footer's last key; the too-small text fits the terminal it is shown in; at 60 columns the header says columns are hidden; the wizard's empty fields line up", { timeout: 60_000 }, async () => {
+    const t = start({ FAKE_NAMES: 'alpha,beta' });
+    let s = await t.waitForScreen('the list', (x) => x.includes('beta') && x.includes('q quit'), 20_000);
+    const footer = s.trimEnd().split('\n').slice(-2).join('  ');
+    expect(footer.trimEnd()).toMatch(/q quit$/);
+    expect(footer.indexOf('n snapshots')).toBeLessThan(footer.indexOf('q quit'));
+    expect(footer.indexOf('space mark')).toBeLessThan(footer.indexOf('q quit'));
+    // at 60 columns: AUTO and PROT are left out, and the header says so
+    t.resize(60, 24);
+    s = await t.waitForScreen('60 columns', (x) => /NAME\s+STATE\b.*\+2\s*$/m.test(x));
+    expect(s).not.toContain('AUTO');
+    expect(s.trimEnd()).toMatch(/q quit( …)?$/);
+    // too small: every word of the text is there, no line wider than the terminal
+    for (const [w, h] of [[30, 8], [16, 6]] as const) {
+      t.resize(w, h);
+      s = await t.waitForScreen(`${w}x${h}`, (x) => x.includes('terminal too') && x.includes(`have ${w}x${h}`));
+      expect(flat(s)).toContain(`terminal too small: need 40x10, have ${w}x${h}`);
+      expect(s).toContain('q quit');
+      for (const l of s.split('\n')) expect(l.length).toBeLessThanOrEqual(w);
+    }
+    t.resize(80, 24);
+    await t.waitForScreen('the list again', (x) => x.includes('beta') && x.includes('q quit'));
+    await delay(150);
+    // the wizard's resources: the focused empty field's placeholder in the same column as the others'
+    t.keys('c');
+    await t.waitForScreen('the wizard', (x) => /step 1 of \d: Name/.test(x));
+    await delay(150);
+    t.literal('box1');
+    for (let i = 0; i < 8 && !/Resources/.test(t.screen()); i++) {
+      t.keys('Enter');
+      await delay(300);
+    }
+    s = await t.waitForScreen('the resources step', (x) => /› memory\s+\(no limit\)/.test(x));
+    const col = (label: string): number => {
+      const l = s.split('\n').find((x) => new RegExp(`^[› ] ${label}\\s`).test(x))!;
+      return l.indexOf('(');
+    };
+    expect(col('memory')).toBe(col('swap'));
+    expect(col('memory')).toBe(col('CPUs'));
+    t.keys('Escape');
+    t.keys('q');
+  });
 });
