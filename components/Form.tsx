@@ -6,7 +6,7 @@
  */
 import React from 'react';
 import { Box, Text } from 'ink';
-import { displayWidth, fitToWidth, safeText, tailToWidth } from './text.js';
+import { displayWidth, fitToWidth, graphemes, safeText, tailToWidth } from './text.js';
 import { glyphs, type Theme } from './theme.js';
 
 export interface FormFieldView {
@@ -50,13 +50,23 @@ export function Form({ fields, width, theme, labelWidth }: FormProps): React.JSX
           value = <Text bold={f.focused}>{fitToWidth(text, valueWidth, { ellipsis: g.ellipsis })}</Text>;
         } else if (f.focused) {
           const cursor = theme.color ? <Text inverse> </Text> : <Text>_</Text>;
+          if (shown === '' && f.placeholder) {
+            // the placeholder starts where the text will, as on the rows not focused: the cursor is
+            // drawn over its first character (inverse), not before it; without colour, no cursor
+            const ph = graphemes(fitToWidth(safeText(f.placeholder, theme.ascii), valueWidth, { ellipsis: g.ellipsis }));
+            value = theme.color ? (
+              <Text>
+                <Text inverse>{ph[0] ?? ' '}</Text>
+                <Text dimColor>{ph.slice(1).join('')}</Text>
+              </Text>
+            ) : (
+              <Text>{ph.join('')}</Text>
+            );
+          } else
           value = (
             <Text>
               <Text bold>{tailToWidth(shown, valueWidth - 1)}</Text>
               {cursor}
-              {shown === '' && f.placeholder ? (
-                <Text dimColor={theme.color}>{fitToWidth(safeText(f.placeholder, theme.ascii), Math.max(0, valueWidth - 1), { ellipsis: g.ellipsis })}</Text>
-              ) : null}
             </Text>
           );
         } else {

@@ -2,11 +2,14 @@
  * The frame every full screen shares: a title line (left text, right text),
  * the body, the status area and the key hints. Draws exactly `height` lines
  * of `width` cells; {@link frameBodyHeight} says how many the body gets.
+ * A status too long for the status area's two lines takes more (up to
+ * STATUS_MAX_LINES, the body keeping at least one): they come off the
+ * bottom of the body while that status shows.
  */
 import React from 'react';
 import { Box, Text } from 'ink';
 import { KeyHints, keyHintsHeight, type Hint } from './KeyHints.js';
-import { StatusLine, STATUS_LINES, type Status } from './StatusLine.js';
+import { StatusLine, STATUS_LINES, STATUS_MAX_LINES, statusHeight, type Status } from './StatusLine.js';
 import { displayWidth, fitToWidth, safeText } from './text.js';
 import { glyphs, type Theme } from './theme.js';
 
@@ -34,6 +37,9 @@ export interface FrameProps {
 
 export function Frame(p: FrameProps): React.JSX.Element {
   const g = glyphs(p.theme);
+  const body = frameBodyHeight(p.height, p.width, p.hints, p.theme.ascii);
+  const maxLines = Math.min(STATUS_MAX_LINES, STATUS_LINES + body - 1);
+  const extra = statusHeight(p.status, p.busy, p.width, p.theme.ascii, maxLines) - STATUS_LINES;
   const right = p.right ? ` ${safeText(p.right, p.theme.ascii)}` : '';
   const rw = Math.min(displayWidth(right), Math.floor(p.width / 3));
   const title =
@@ -46,8 +52,14 @@ export function Frame(p: FrameProps): React.JSX.Element {
           {fitToWidth(title, p.width)}
         </Text>
       </Box>
-      {p.children}
-      <StatusLine status={p.status} busy={p.busy ?? null} width={p.width} theme={p.theme} />
+      {extra > 0 ? (
+        <Box flexDirection="column" width={p.width} height={body - extra} overflow="hidden" flexShrink={0}>
+          {p.children}
+        </Box>
+      ) : (
+        p.children
+      )}
+      <StatusLine status={p.status} busy={p.busy ?? null} width={p.width} theme={p.theme} maxLines={maxLines} />
       <KeyHints hints={p.hints} width={p.width} theme={p.theme} maxLines={FRAME_HINT_LINES} />
     </Box>
   );

@@ -19,6 +19,8 @@ export function gaugeText(fraction: number | null, width: number, opts: { ascii?
   const empty = opts.ascii ? '.' : '░';
   const knob = opts.ascii ? '|' : '┃';
   if (fraction === null || !Number.isFinite(fraction)) {
+    // a slider with no value (a weight not set): an empty track, no knob; its value text says why
+    if (opts.marker) return `[${empty.repeat(inner)}]`;
     const mid = Math.floor(inner / 2);
     return `[${empty.repeat(mid)}?${empty.repeat(inner - mid - 1)}]`;
   }

@@ -16,6 +16,8 @@ export interface Hint {
   dangerous?: boolean;
   /** left out first when the footer is too narrow for every hint */
   minor?: boolean;
+  /** kept when the footer is too narrow: the hints before it are cut instead (put pinned hints last) */
+  pinned?: boolean;
 }
 
 export interface KeyHintsProps {
@@ -43,7 +45,16 @@ export function layoutHints(hints: readonly Hint[], width: number, maxLines = 1,
     if (!some.truncated) return some;
     hints = major;
   }
-  // leave room for the ' …' that marks left-out hints
+  // leave room for the ' …' that marks left-out hints; pinned hints (quit) stay at the end, the
+  // unpinned ones before them are cut from the end until they fit
+  const pinned = hints.filter((h) => h.pinned);
+  const rest = hints.filter((h) => !h.pinned);
+  if (pinned.length > 0) {
+    for (let k = rest.length; k >= 0; k--) {
+      const tryLines = fit([...rest.slice(0, k), ...pinned], width - 2, maxLines, ascii);
+      if (!tryLines.truncated) return { lines: tryLines.lines, truncated: true };
+    }
+  }
   return { lines: fit(hints, width - 2, maxLines, ascii).lines, truncated: true };
 }
 

@@ -1,7 +1,10 @@
 /**
- * The status area: always {@link STATUS_LINES} lines. While `busy` is set
- * it shows a spinner and the busy text (`starting web-01…`); otherwise the
- * last message, an error in red with its hint on the second line.
+ * The status area: {@link STATUS_LINES} lines, more for a long message.
+ * While `busy` is set it shows a spinner and the busy text (`starting
+ * web-01…`); otherwise the last message, an error in red, word-wrapped so
+ * the whole of it is readable, then its hint (yellow) on the lines after;
+ * {@link statusHeight} says how many lines that takes (up to
+ * {@link STATUS_MAX_LINES}), which the screen takes from its body.
  */
 import React, { useEffect, useState } from 'react';
 import { Box, Text } from 'ink';
@@ -22,10 +25,54 @@ export interface StatusLineProps {
   theme: Theme;
   /** spinner frame interval in ms (default 100) */
   spinnerMs?: number;
+  /** lines a long message and hint may take (default {@link STATUS_MAX_LINES}); see {@link statusHeight} */
+  maxLines?: number;
 }
 
-/** Lines the status area always takes. */
+/** Lines the status area takes at least (and with a message that fits). */
 export const STATUS_LINES = 2;
+
+/** Lines the status area may grow to for a long message and hint (the rest of a longer one is cut with an ellipsis). */
+export const STATUS_MAX_LINES = 6;
+
+/**
+ * The status area's lines: the message word-wrapped to `width`, then the
+ * hint (`  hint: ...`) wrapped, at least {@link STATUS_LINES} and at most
+ * `maxLines` (the last line ends with an ellipsis when more was cut). Pure.
+ */
+export function statusLines(status: Status | null, busy: string | null | undefined, width: number, ascii: boolean, maxLines = STATUS_MAX_LINES): { text: string; role: 'message' | 'hint' }[] {
+  if (busy || !status) return [];
+  const g = glyphs({ ascii, color: false });
+  const icon = status.kind === 'error' ? g.error : status.kind === 'ok' ? g.ok : ' ';
+  const out: { text: string; role: 'message' | 'hint' }[] = [];
+  const w = Math.max(1, width);
+  // continuation lines of the message are indented under its text (after the icon)
+  const message = wrapToWidth(safeText(`${icon} ${status.message}`, ascii), w);
+  if (message.length > 1 && w > 10) {
+    const [first, ...rest] = message;
+    const again = wrapToWidth(rest.join(' '), w - 2);
+    out.push({ text: first, role: 'message' }, ...again.map((l) => ({ text: `  ${l}`, role: 'message' as const })));
+  } else for (const l of message) out.push({ text: l, role: 'message' });
+  if (status.hint) {
+    // continuation lines of the hint are indented under its text
+    const lead = '  hint: ';
+    const wrapped = wrapToWidth(safeText(status.hint, ascii), Math.max(1, w - lead.length));
+    wrapped.forEach((l, i) => out.push({ text: `${i === 0 ? lead : ' '.repeat(lead.length)}${l}`, role: 'hint' }));
+  }
+  const max = Math.max(STATUS_LINES, maxLines);
+  if (out.length > max) {
+    const kept = out.slice(0, max);
+    const last = kept[max - 1];
+    kept[max - 1] = { ...last, text: `${fitToWidth(last.text, Math.max(0, w - displayWidth(g.ellipsis))).trimEnd()}${g.ellipsis}` };
+    return kept;
+  }
+  return out;
+}
+
+/** Lines the status area takes for this status: {@link STATUS_LINES} to `maxLines`. */
+export function statusHeight(status: Status | null, busy: string | null | undefined, width: number, ascii: boolean, maxLines = STATUS_MAX_LINES): number {
+  return Math.max(STATUS_LINES, statusLines(status, busy, width, ascii, maxLines).length);
+}
 
 function useSpinner(active: boolean, frames: number, ms: number): number {
   const [frame, setFrame] = useState(0);
@@ -37,42 +84,28 @@ function useSpinner(active: boolean, frames: number, ms: number): number {
   return frame;
 }
 
-export function StatusLine({ status, busy, width, theme, spinnerMs = 100 }: StatusLineProps): React.JSX.Element {
+export function StatusLine({ status, busy, width, theme, spinnerMs = 100, maxLines = STATUS_MAX_LINES }: StatusLineProps): React.JSX.Element {
   const g = glyphs(theme);
   const frame = useSpinner(Boolean(busy), g.spinner.length, spinnerMs);
   const fit = (s: string): string => fitToWidth(safeText(s, theme.ascii), width, { ellipsis: g.ellipsis });
-  let first: React.JSX.Element;
-  let second = '';
-  let secondColor: string | undefined = 'yellow';
+  const color = status?.kind === 'error' ? 'red' : status?.kind === 'ok' ? 'green' : undefined;
+  let lines: { text: string; color?: string }[];
   if (busy) {
-    first = <Text color={theme.color ? 'cyan' : undefined}>{fit(`${g.spinner[frame]} ${busy}${theme.ascii ? '...' : '…'}`)}</Text>;
-  } else if (status) {
-    const icon = status.kind === 'error' ? g.error : status.kind === 'ok' ? g.ok : ' ';
-    const color = status.kind === 'error' ? 'red' : status.kind === 'ok' ? 'green' : undefined;
-    const text = safeText(`${icon} ${status.message}`, theme.ascii);
-    if (status.hint || displayWidth(text) <= width) {
-      first = <Text color={theme.color ? color : undefined}>{fit(text)}</Text>;
-      if (status.hint) second = `  hint: ${status.hint}`;
-    } else {
-      // a long message without a hint takes both lines (the action log, L, keeps it whole)
-      const [one, ...rest] = wrapToWidth(text, width);
-      first = <Text color={theme.color ? color : undefined}>{fit(one)}</Text>;
-      secondColor = color;
-      second = `  ${rest.join(' ')}`;
-    }
+    lines = [{ text: `${g.spinner[frame]} ${busy}${theme.ascii ? '...' : '…'}`, color: 'cyan' }];
   } else {
-    first = <Text>{fit('')}</Text>;
+    lines = statusLines(status, busy, width, theme.ascii, maxLines).map((l) => ({ text: l.text, color: l.role === 'hint' ? 'yellow' : color }));
   }
+  const height = Math.max(STATUS_LINES, lines.length);
+  while (lines.length < height) lines.push({ text: '' });
   return (
-    <Box flexDirection="column" width={width} height={STATUS_LINES}>
-      <Box height={1} overflow="hidden">
-        <Text wrap="truncate">{first}</Text>
-      </Box>
-      <Box height={1} overflow="hidden">
-        <Text wrap="truncate" color={theme.color && second ? secondColor : undefined}>
-          {fit(second)}
-        </Text>
-      </Box>
+    <Box flexDirection="column" width={width} height={height}>
+      {lines.map((l, i) => (
+        <Box key={i} height={1} overflow="hidden">
+          <Text wrap="truncate" color={theme.color && l.text ? l.color : undefined}>
+            {fit(l.text)}
+          </Text>
+        </Box>
+      ))}
     </Box>
   );
 }

@@ -41,6 +41,8 @@ export interface Backend {
   configStamps?(names: readonly string[]): Map<string, string>;
   /** autostart, groups and protection read from the container's files now; null when it has no readable config */
   configSummary?(name: string): Pick<ContainerSummary, 'autostart' | 'groups' | 'protected'> | null;
+  /** the remote's name when the containers are on another host (core/remote: `lxdeck --remote NAME`); the console's title shows `NAME:LXCPATH` */
+  readonly remote?: string;
   /** `onSkip` hears of containers LXC cannot read (left out, as lxc-ls does) */
   list(opts?: { onSkip?: (name: string, reason: string) => void }): Promise<ContainerSummary[]>;
   info(name: string): Promise<ContainerInfo>;

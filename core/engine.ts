@@ -11,6 +11,7 @@ import { applyAutostartSettings, autostartPlan, checkAutostart, parseGroupSelect
 import { assertNotProtected, isProtected, isProtectedSync, writeProtected } from './lxc/protect.js';
 import { type CommandListener, LxcDriver } from './lxc/driver.js';
 import { ListStateReader, configLxcLoads } from './lxc/list-state.js';
+import type { LxcInfo } from './lxc/driver.js';
 import { validateExistingName, validateIfName } from './names.js';
 import { ensureBridge, linkExists } from './network/bridge.js';
 import { formatCidr } from './network/ipv4.js';
@@ -179,8 +180,40 @@ export class Engine implements Backend {
   /** @throws LxdeckError E_NOT_FOUND when there is no `<lxcpath>/<name>/config`. */
   private async requireExisting(name: string): Promise<void> {
     validateExistingName(name);
-    if (!existsSync(join(this.dir(name), 'config')))
+    try {
+      statSync(join(this.dir(name), 'config'));
+    } catch (e) {
+      // a container directory this user may not search (LXC makes them 0770): permission denied,
+      // which the CLI reports with the hint to run it as root, not "no container named"
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') throw e;
       throw noContainerError(name, this.lxcpath);
+    }
+  }
+
+  /**
+   * State, init PID and IPv4 of one container for the read-only verbs (info, limits): lxc-info's
+   * answer; as a user for whom lxc-info fails (it takes a lock under /run/lxc that only root may
+   * make: "Failed to create lock"), the listing's reads of cgroupfs and /proc instead
+   * (core/lxc/list-state.ts), which need no lock; they give no IPv6 addresses (empty).
+   * @throws LxdeckError E_NOT_ROOT when neither can tell (the reads would need lxc-info), E_COMMAND as root
+   */
+  private async runState(name: string): Promise<LxcInfo> {
+    try {
+      return await this.driver.info(name);
+    } catch (e) {
+      if (!isLxdeckError(e, 'E_COMMAND') || process.getuid?.() === 0) throw e;
+      const states = new ListStateReader(
+        this.lxcpath,
+        async () => {
+          throw new LxdeckError('E_NOT_ROOT', `lxc-info cannot read the state of ${name} as this user (${e.message}), nor can lxdeck from /proc and the cgroups`, { hint: 'run it as root (e.g. sudo lxdeck ...)' });
+        },
+        this.fs,
+      );
+      const cfg = this.readConfigOrNullSync(name);
+      // the listing's reads have no IPv6 (lxc-info's -i lists both): none is shown this way
+      return { ...(await states.read(name, { askLxc: cfg === null || !configLxcLoads(cfg) })), ipv6: [] };
+    }
   }
 
   /**
@@ -302,7 +335,7 @@ export class Engine implements Backend {
   async info(name: string, opts: { size?: boolean } = {}): Promise<ContainerInfo> {
     await this.requireExisting(name);
     const configPath = join(this.dir(name), 'config');
-    const [li, cfg, side, prot] = await Promise.all([this.driver.info(name), readConfig(configPath), this.readSidecar(name), isProtected(this.dir(name))]);
+    const [li, cfg, side, prot] = await Promise.all([this.runState(name), readConfig(configPath), this.readSidecar(name), isProtected(this.dir(name))]);
     const base: ContainerInfo = {
       name,
       state: li.state,
@@ -570,7 +603,7 @@ export class Engine implements Backend {
   // ------------------------------------------- resources and stats (core/stats)
 
   private resourceContext(): ResourceContext {
-    return { lxcpath: this.lxcpath, initPid: async (n) => (await this.driver.info(n)).pid };
+    return { lxcpath: this.lxcpath, initPid: async (n) => (await this.runState(n)).pid };
   }
 
   /**

@@ -41,7 +41,7 @@ import type { QuitHow } from './keymap.js';
 import type { ScreenProps } from './screens/types.js';
 import { consoleEscapeOf } from './screens/console-escape.js';
 import type { ConsoleServices } from './console/services.js';
-import { initialState, reducer, topScreen, type Action, type UiState } from './state/reducer.js';
+import { QUIT_PENDING_NOTE, initialState, reducer, topScreen, type Action, type UiState } from './state/reducer.js';
 import { useWindowSize } from './console/use-window-size.js';
 import { markRender } from './console/frame-log.js';
 
@@ -58,8 +58,11 @@ export interface AppProps {
   listRefreshMs?: number;
   /** glyphs and colour; default UTF-8 with colour (src/console/terminal-caps.ts detects it) */
   theme?: Theme;
-  /** called when the user quits (q, Ctrl+C, Ctrl+D), before Ink's exit(); `how` is `interrupt` for Ctrl+C */
-  onQuit?: (how: QuitHow) => void;
+  /**
+   * called when the user quits (q, Ctrl+C, Ctrl+D), before Ink's exit(); `how` is `interrupt` for Ctrl+C;
+   * `left` is the busy text of an action the user quit at once while it ran (see {@link App}'s quit)
+   */
+  onQuit?: (how: QuitHow, left?: string) => void;
   /** the host report, action log, wizard env and terminal hand-off (runConsole passes the real ones) */
   services?: ConsoleServices;
   /** `lxdeck --read-only`: keys that change something are hidden and refused (Command.changes) */
@@ -94,13 +97,32 @@ export function App({ engine, refreshMs = DEFAULT_REFRESH_MS, statsMs = DEFAULT_
     return stats.connect(engine.sampler(), statsMs);
   }, [stats, engine, statsMs]);
   const { exit } = useApp();
+  // A quit key while an action runs (a start, a copy: state.busy) does not leave it silently: the
+  // first press quits once it has ended (the busy line says so, with the key that quits now); a
+  // second Ctrl+C quits at once and the action is left as it is (runConsole prints what was left).
+  const quitWhenIdle = useRef<QuitHow | null>(null);
   const quit = useCallback(
     (how: QuitHow = 'key') => {
-      onQuit?.(how);
+      const running = current.current.busy;
+      if (running !== null && quitWhenIdle.current === null) {
+        quitWhenIdle.current = how;
+        dispatch({ type: 'quit-pending' });
+        return;
+      }
+      if (running !== null && how !== 'interrupt') return; // only Ctrl+C quits at once
+      onQuit?.(how, running === null ? undefined : running.replace(QUIT_PENDING_NOTE, ''));
       exit();
     },
-    [onQuit, exit],
+    [onQuit, exit, dispatch],
   );
+  useEffect(() => {
+    if (state.busy !== null || quitWhenIdle.current === null) return;
+    // the action ended (its outcome is in the action log): quit as asked
+    const how = quitWhenIdle.current;
+    quitWhenIdle.current = null;
+    onQuit?.(how);
+    exit();
+  }, [state.busy, onQuit, exit]);
 
   // ---- keys read with the key that opened a screen go to that screen
   const pendingKeys = useRef<[string, Key][]>([]);

@@ -285,7 +285,7 @@ export function addLifecycleCommands(program: Command, deps: LifecycleCommandDep
     .description('list the snapshots of a container (like lxc-snapshot -L -C)')
     .option('--json', 'print a JSON array of {name, created, comment}; created is ISO 8601 or null')
     .action(async (name: string, o: { json?: boolean }) => {
-      requireRoot();
+      // read-only: any user who can read the container's snapshots (lxc-snapshot -L as far as it can); EACCES is reported with the hint
       const list = await deps.engine().snapshots(name);
       if (o.json) return out(JSON.stringify(list, null, 2));
       out(list.length ? snapshotTable(list) : `${name} has no snapshots`);

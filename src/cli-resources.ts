@@ -93,7 +93,6 @@ export function addResourceCommands(program: Command, deps: ResourceCommandDeps)
     .option('--raise-cpu-quota', 'raise a quota below the kernel minimum (1000 us per period) instead of refusing it')
     .addHelpText('after', `\nSizes: ${SIZE_GRAMMAR}.\nI/O limits: ${IO_LIMIT_GRAMMAR}.\nLimits are written in this host's keys: lxc.cgroup2.* for cgroup v2 controllers, lxc.cgroup.* for v1 ones; the other version's key for the same limit is removed.\nmax (unlimited) and a weight's default remove the limit's keys: the kernel's default applies. A limit whose cgroup file this host lacks (no I/O weight without BFQ, no swap limit without swap accounting) is refused before anything is saved.\n`)
     .action(async (name: string, o: Record<string, string | string[] | boolean | undefined> & { json?: boolean; raiseCpuQuota?: boolean }) => {
-      deps.requireRoot();
       const e = deps.engine();
       const input: LimitsInput = {};
       const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
@@ -114,6 +113,8 @@ export function addResourceCommands(program: Command, deps: ResourceCommandDeps)
       ];
       for (const [k, v] of map) if (v !== undefined) (input as Record<string, unknown>)[k] = v;
       if (Object.keys(input).length > 0) {
+        // setting changes the cgroup and the config: root; reading them (below) any user who can read them
+        deps.requireRoot();
         const r = await e.setLimits(name, input, { raiseCpuQuota: o.raiseCpuQuota });
         if (o.json) return void (await write(JSON.stringify(r, null, 2)));
         const lines: string[] = [];

@@ -20,6 +20,24 @@
 import type { Key } from 'ink';
 import type { Hint } from '../components/KeyHints.js';
 import type { Backend } from '../core/backend.js';
+import type { EraseHow } from './state/line-edit.js';
+
+export { eraseText, type EraseHow } from './state/line-edit.js';
+
+/**
+ * The keys that erase in a text field: Backspace (Ink's `delete` too, see above) one character,
+ * Ctrl+W the word before the cursor, Ctrl+U the line before the cursor, as readline's
+ * backward-delete-char, unix-word-rubout and unix-line-discard (bash(1), READLINE, Killing
+ * and Yanking). The cursor of lxdeck's text fields is at the end of the value.
+ */
+export const ERASE_KEYS: readonly string[] = ['backspace', 'delete', 'ctrl+w', 'ctrl+u'];
+
+/** The {@link EraseHow} of an erase key event: Ctrl+W a word, Ctrl+U the line, else one character. */
+export function eraseHowOf(input: string, key: Key): EraseHow {
+  if (matchKey('ctrl+w', input, key)) return 'word';
+  if (matchKey('ctrl+u', input, key)) return 'line';
+  return 'char';
+}
 
 export type ListCommandId =
   | 'up'
@@ -87,6 +105,8 @@ export interface Command<Id extends string = string> {
   show?: { unicode: string; ascii: string };
   /** its hint is left out first when the footer is too narrow */
   minor?: boolean;
+  /** its hint stays (at the end) when the footer is too narrow: `? all keys`, `q quit` */
+  pinned?: boolean;
 }
 
 /** Moving the selection in a list: the same keys on every screen that has rows. */
@@ -139,13 +159,12 @@ export const LIST_COMMANDS: readonly Command<ListCommandId>[] = [
   { id: 'checkconfig', keys: ['K'], label: 'host check', dangerous: false, changes: false, show: { unicode: 'K', ascii: 'K' }, minor: true },
   { id: 'setup', keys: ['S'], label: 'setup', dangerous: false, changes: true, show: { unicode: 'S', ascii: 'S' }, minor: true },
   { id: 'refresh', keys: ['r'], label: 'refresh', dangerous: false, changes: false, show: { unicode: 'r', ascii: 'r' }, minor: true },
-  // every key of the list on one screen: the footer of a narrow terminal shows only some
-  { id: 'help', keys: ['?'], label: 'all keys', dangerous: false, changes: false, show: { unicode: '?', ascii: '?' } },
-  { id: 'quit', keys: ['q', 'ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false, show: { unicode: 'q', ascii: 'q' } },
-  // after quit: on a narrow footer these are cut (with an ellipsis), quit stays
   { id: 'snapshots', keys: ['n'], label: 'snapshots', dangerous: false, changes: false, needs: ['snapshots'], show: { unicode: 'n', ascii: 'n' } },
   { id: 'restart', keys: ['R'], label: 'restart', dangerous: false, changes: true, needs: ['restart'], show: { unicode: 'R', ascii: 'R' } },
   { id: 'mark', keys: ['space'], label: 'mark', dangerous: false, changes: false, show: { unicode: 'space', ascii: 'space' } },
+  // every key of the list on one screen, then quit: last, and kept (pinned) when a narrow footer cuts others
+  { id: 'help', keys: ['?'], label: 'all keys', dangerous: false, changes: false, show: { unicode: '?', ascii: '?' }, pinned: true },
+  { id: 'quit', keys: ['q', 'ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false, show: { unicode: 'q', ascii: 'q' }, pinned: true },
 ];
 
 export type PaneCommandId = 'leave' | 'sendPrefix';
@@ -213,7 +232,7 @@ export const TOP_COMMANDS: readonly Command<TopCommandId>[] = [
   { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false },
 ];
 
-export type LimitsCommandId = 'up' | 'down' | 'bigLess' | 'bigMore' | 'less' | 'more' | 'unlimited' | 'type' | 'back' | 'quit';
+export type LimitsCommandId = 'up' | 'down' | 'bigLess' | 'bigMore' | 'less' | 'more' | 'min' | 'max' | 'unlimited' | 'type' | 'back' | 'quit';
 
 /**
  * Commands of the resource sliders. Digits (and `.`, `-`) start a typed
@@ -226,6 +245,8 @@ export const LIMITS_COMMANDS: readonly Command<LimitsCommandId>[] = [
   { id: 'bigMore', keys: ['shift+right', 'pageup'], label: 'big step', dangerous: false, changes: false },
   { id: 'less', keys: ['left', 'h', '-'], label: 'step', dangerous: false, changes: false, show: { unicode: '←→', ascii: '<-/->' } },
   { id: 'more', keys: ['right', 'l', '+'], label: 'step', dangerous: false, changes: false },
+  { id: 'min', keys: ['home'], label: 'min/max', dangerous: false, changes: false, show: { unicode: 'Home/End', ascii: 'Home/End' } },
+  { id: 'max', keys: ['end'], label: 'min/max', dangerous: false, changes: false },
   { id: 'unlimited', keys: ['u'], label: 'unset', dangerous: false, changes: false, show: { unicode: 'u', ascii: 'u' } },
   { id: 'type', keys: ['enter', 'e'], label: 'type value', dangerous: false, changes: false, show: { unicode: 'Enter/0-9', ascii: 'Enter/0-9' } },
   { id: 'back', keys: ['escape', 'q'], label: 'back', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
@@ -236,7 +257,7 @@ export const LIMITS_COMMANDS: readonly Command<LimitsCommandId>[] = [
 export const LIMIT_EDIT_COMMANDS: readonly Command<DialogCommandId>[] = [
   { id: 'confirm', keys: ['enter'], label: 'apply', dangerous: false, changes: false, show: { unicode: 'Enter', ascii: 'Enter' } },
   { id: 'cancel', keys: ['escape', 'ctrl+c'], label: 'cancel', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
-  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false, changes: false },
+  { id: 'erase', keys: ERASE_KEYS, label: 'erase', dangerous: false, changes: false },
 ];
 
 export type StatsViewCommandId = 'limits' | 'processes' | 'back' | 'quit';
@@ -268,7 +289,7 @@ export const CHOICE_PROMPT_COMMANDS: readonly Command<DialogCommandId | 'choice'
   { id: 'confirm', keys: ['enter'], label: 'confirm', dangerous: false, changes: false, show: { unicode: 'Enter', ascii: 'Enter' } },
   { id: 'cancel', keys: ['escape', 'ctrl+c'], label: 'cancel', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
   { id: 'choice', keys: ['tab'], label: 'full/snapshot', dangerous: false, changes: false, show: { unicode: 'Tab', ascii: 'Tab' } },
-  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false, changes: false },
+  { id: 'erase', keys: ERASE_KEYS, label: 'erase', dangerous: false, changes: false },
 ];
 
 export type YesNoCommandId = 'yes' | 'no';
@@ -293,21 +314,21 @@ export const WIZARD_COMMANDS: readonly Command<WizardCommandId>[] = [
   { id: 'fieldDown', keys: ['down', 'tab'], label: 'field', dangerous: false, changes: false },
   { id: 'choiceLeft', keys: ['left'], label: 'choose', dangerous: false, changes: false, show: { unicode: '←→', ascii: '<-/->' } },
   { id: 'choiceRight', keys: ['right'], label: 'choose', dangerous: false, changes: false },
-  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false, changes: false },
+  { id: 'erase', keys: ERASE_KEYS, label: 'erase', dangerous: false, changes: false },
 ];
 
 /** Commands inside a dialog (typed-name confirmation, create prompt). Other printable keys are text. */
 export const DIALOG_COMMANDS: readonly Command<DialogCommandId>[] = [
   { id: 'confirm', keys: ['enter'], label: 'confirm', dangerous: false, changes: false, show: { unicode: 'Enter', ascii: 'Enter' } },
   { id: 'cancel', keys: ['escape', 'ctrl+c'], label: 'cancel', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
-  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false, changes: false },
+  { id: 'erase', keys: ERASE_KEYS, label: 'erase', dangerous: false, changes: false },
 ];
 
 /** Commands while the filter line is edited. */
 export const FILTER_COMMANDS: readonly Command<DialogCommandId>[] = [
   { id: 'confirm', keys: ['enter'], label: 'keep filter', dangerous: false, changes: false, show: { unicode: 'Enter', ascii: 'Enter' } },
   { id: 'cancel', keys: ['escape', 'ctrl+c'], label: 'clear filter', dangerous: false, changes: false, show: { unicode: 'Esc', ascii: 'Esc' } },
-  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false, changes: false },
+  { id: 'erase', keys: ERASE_KEYS, label: 'erase', dangerous: false, changes: false },
 ];
 
 const NAMED: Record<string, (k: Key) => boolean> = {
@@ -365,7 +386,7 @@ export function commandFor<Id extends string>(table: readonly Command<Id>[], inp
 export function hintsFor(table: readonly Command[], ascii: boolean): Hint[] {
   return table
     .filter((c) => c.show !== undefined)
-    .map((c) => ({ keys: ascii ? c.show!.ascii : c.show!.unicode, label: c.label, dangerous: c.dangerous, ...(c.minor ? { minor: true } : {}) }));
+    .map((c) => ({ keys: ascii ? c.show!.ascii : c.show!.unicode, label: c.label, dangerous: c.dangerous, ...(c.minor ? { minor: true } : {}), ...(c.pinned ? { pinned: true } : {}) }));
 }
 
 /** What decides whether a command is offered: the console's mode and the engine's methods. */

@@ -14,7 +14,7 @@
  * {@link restoreInPlace} moves the current state aside first and puts it back when LXC fails.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, link, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { stat, copyFile, link, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -71,6 +71,7 @@ export function snapOrder(a: string, b: string): number {
 /**
  * The snapshots of a container, as `lxc-snapshot -L -C` lists them: the entries of `snaps/`
  * that hold a `config`, with their `ts` and `comment` files. Sorted snap0, snap1, ... snap10.
+ * @throws the file system's EACCES/EPERM for a snapshot this user may not read (never skipped as if missing)
  */
 export async function listSnapshots(containerDir: string): Promise<SnapshotInfo[]> {
   let entries: string[];
@@ -81,11 +82,18 @@ export async function listSnapshots(containerDir: string): Promise<SnapshotInfo[
     throw e;
   }
   const out: SnapshotInfo[] = [];
+  // a file that is missing is no snapshot (or no time, no comment); one this user may not read
+  // (LXC makes snapshot directories 0770) is an error (EACCES: permission denied), never skipped
+  const missing = (e: unknown): null => {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw e;
+  };
   for (const snap of entries.sort(snapOrder)) {
     const dir = join(snapsDir(containerDir), snap);
-    if (!existsSync(join(dir, 'config'))) continue;
-    const ts = await readFile(join(dir, 'ts'), 'utf8').catch(() => null);
-    const comment = await readFile(join(dir, 'comment'), 'utf8').catch(() => null);
+    if ((await stat(join(dir, 'config')).catch(missing)) === null) continue;
+    const ts = await readFile(join(dir, 'ts'), 'utf8').catch(missing);
+    const comment = await readFile(join(dir, 'comment'), 'utf8').catch(missing);
     out.push({ name: snap, created: ts === null ? null : parseSnapshotTs(ts), comment: comment === null ? null : comment.replace(/\n$/, '') });
   }
   return out;

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { LxdeckError } from '../errors.js';
 import type { Runner, RunOptions, RunResult } from '../exec/runner.js';
-import type { ReaderChannel } from './stats.js';
+import { ReplyReader, type ReaderChannel } from './reply-reader.js';
 import { quoteArgv, type RemoteResult } from './ssh.js';
 
 /**
@@ -59,10 +59,8 @@ export function parseShellReply(text: string, mark: string): RemoteResult | null
  * request starts another). A shell that ended is started again by the next request.
  */
 export class RemoteShell {
-  private ch: ReaderChannel | null = null;
-  private failure: Error | null = null;
-  private stderr = '';
-  private waiting: { mark: string; chunks: Buffer[]; resolve: (r: RemoteResult) => void; reject: (e: Error) => void } | null = null;
+  /** the reader of the current shell's channel (reply-reader.ts); a closed one is replaced by the next request */
+  private reader: ReplyReader | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
   /**
@@ -86,84 +84,32 @@ export class RemoteShell {
     return p;
   }
 
-  private async channel(): Promise<ReaderChannel> {
-    if (this.ch && !this.failure) return this.ch;
-    this.ch = null;
-    this.failure = null;
-    this.stderr = '';
-    const ch = await this.open();
-    // a closed shell's late events never touch the next one
-    ch.onData((d) => this.ch === ch && this.data(d));
-    ch.onStderr((d) => {
-      if (this.ch === ch) this.stderr = (this.stderr + d.toString('utf8')).slice(-2000);
-    });
-    ch.onClose((code, why) => {
-      if (this.ch !== ch) return;
-      const last = this.stderr.trim().split('\n').pop();
-      this.fail(why ?? new LxdeckError('E_UNREACHABLE', `the shell on ${this.where} ended${code === null ? '' : ` (exit status ${code})`}${last ? `: ${last}` : ''}`, { hint: 'the next request starts it again' }));
-    });
-    this.ch = ch;
-    return ch;
-  }
-
-  private fail(e: Error): void {
-    if (this.failure === null) this.failure = e;
-    const w = this.waiting;
-    this.waiting = null;
-    w?.reject(e);
-  }
-
-  private data(d: Buffer): void {
-    const w = this.waiting;
-    if (!w) return; // the shell prints only replies
-    w.chunks.push(d);
-    // the END line is short: look for it at the end of the last chunks
-    const tail = Buffer.concat(w.chunks.slice(-3)).toString('utf8');
-    if (!tail.endsWith('\n') || !tail.includes(`\x01${w.mark} END `)) return;
-    const r = parseShellReply(Buffer.concat(w.chunks).toString('utf8'), w.mark);
-    if (!r) return;
-    this.waiting = null;
-    w.resolve(r);
+  private async shell(): Promise<ReplyReader> {
+    if (this.reader && !this.reader.closed) return this.reader;
+    this.reader = null;
+    const r = new ReplyReader(await this.open(), { what: `the shell on ${this.where}`, where: this.where, again: 'the next request starts it again' });
+    this.reader = r;
+    return r;
   }
 
   private async runNow(body: string, timeoutMs: number): Promise<RemoteResult> {
-    const ch = await this.channel();
+    const reader = await this.shell();
     const mark = randomBytes(8).toString('hex');
-    return new Promise<RemoteResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.fail(new LxdeckError('E_TIMEOUT', `the shell on ${this.where} did not answer within ${Math.round(timeoutMs / 1000)} s`, { hint: 'the next request starts it again' }));
-        this.close();
-      }, timeoutMs);
-      this.waiting = {
-        mark,
-        chunks: [],
-        resolve: (r) => {
-          clearTimeout(timer);
-          resolve(r);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      try {
-        ch.write(`S ${mark} ${Buffer.byteLength(body)}\n${body}`);
-      } catch (e) {
-        this.fail(new LxdeckError('E_UNREACHABLE', `${this.where} is unreachable: ${(e as Error).message}`, { cause: e }));
-      }
-    });
+    const end = new RegExp(`\\x01${mark} END \\d+\\n$`);
+    const reply = await reader.ask(
+      `S ${mark} ${Buffer.byteLength(body)}\n${body}`,
+      (tail) => end.test(tail),
+      timeoutMs,
+      () => new LxdeckError('E_TIMEOUT', `the shell on ${this.where} did not answer within ${Math.round(timeoutMs / 1000)} s`, { hint: 'the next request starts it again' }),
+    );
+    const r = parseShellReply(reply.toString('utf8'), mark);
+    if (!r) throw new LxdeckError('E_UNREACHABLE', `the shell on ${this.where} sent a reply without its END line`, { hint: 'the next request starts it again' });
+    return r;
   }
 
   /** Closes the shell's channel (a request in flight fails with E_UNREACHABLE). Idempotent. */
   close(): void {
-    const ch = this.ch;
-    this.fail(new LxdeckError('E_UNREACHABLE', `the shell on ${this.where} was closed`));
-    this.ch = null;
-    try {
-      ch?.close();
-    } catch {
-      /* already closed */
-    }
+    this.reader?.close();
   }
 }
 

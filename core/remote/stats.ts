@@ -19,6 +19,7 @@ import { detectCgroupLayout } from '../cgroup/layout.js';
 import { StatsSampler, StatsStream } from '../stats/sampler.js';
 import type { StatsPass, StatsSource, StatsStreamLike } from '../stats/types.js';
 import { LxdeckError } from '../errors.js';
+import { ReplyReader, type ReaderChannel } from './reply-reader.js';
 import type { SshTransport } from './ssh.js';
 import { knownHostsName } from './known-hosts.js';
 
@@ -162,16 +163,7 @@ while IFS= read -r req; do
 done
 `;
 
-/** One end of the reader's channel: an SSH exec channel, or (in tests) a local `sh`'s stdio. */
-export interface ReaderChannel {
-  write(data: string): void;
-  onData(fn: (chunk: Buffer) => void): void;
-  onStderr(fn: (chunk: Buffer) => void): void;
-  /** the channel closed: the reader's exit status when known; `why` an error that says why (a dropped connection) */
-  onClose(fn: (code: number | null, why?: Error) => void): void;
-  /** closes the channel (the remote shell reads EOF, or is killed by SIGPIPE) */
-  close(): void;
-}
+export type { ReaderChannel } from './reply-reader.js';
 
 /** What one request gave: whether the reader walked, and the files it copied. */
 export interface ReaderReply {
@@ -187,12 +179,7 @@ export interface ReaderReply {
  * A closed reader fails every later request: make a new one.
  */
 export class StatsReader {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  private stderr = '';
-  private waiting: { end: Buffer; resolve: (r: ReaderReply) => void; reject: (e: Error) => void } | null = null;
-  private failure: Error | null = null;
-  private tail: Buffer = Buffer.alloc(0);
+  private readonly reader: ReplyReader;
 
   /**
    * @param ch the reader's channel (its shell already started)
@@ -200,61 +187,24 @@ export class StatsReader {
    * @param timeoutMs how long a reply may take, milliseconds
    */
   constructor(
-    private readonly ch: ReaderChannel,
+    ch: ReaderChannel,
     private readonly where: string,
     private readonly timeoutMs: number,
   ) {
-    ch.onData((d) => this.data(d));
-    ch.onStderr((d) => {
-      this.stderr = (this.stderr + d.toString('utf8')).slice(-2000);
-    });
-    ch.onClose((code, why) => {
-      const last = this.stderr.trim().split('\n').pop();
-      this.fail(
-        why ??
-          new LxdeckError('E_UNREACHABLE', `the stats reader on ${where} ended${code === null ? '' : ` (exit status ${code})`}${last ? `: ${last}` : ''}`, {
-            hint: 'the next pass starts it again',
-          }),
-      );
-    });
+    this.reader = new ReplyReader(ch, { what: `the stats reader on ${where}`, where, again: 'the next pass starts it again' });
   }
 
   /** True once the channel closed or a request failed; the reader is of no more use. */
   get closed(): boolean {
-    return this.failure !== null;
+    return this.reader.closed;
   }
 
-  private fail(e: Error): void {
-    if (this.failure === null) this.failure = e;
-    const w = this.waiting;
-    this.waiting = null;
-    w?.reject(e);
-  }
-
-  private data(d: Buffer): void {
-    if (!this.waiting) return; // nothing asked: the reader prints only replies
-    this.chunks.push(d);
-    this.size += d.length;
-    // the reply ends with its END line and nothing follows it until the next request
-    const end = this.waiting.end;
-    this.tail = d.length >= end.length ? d.subarray(-end.length) : Buffer.concat([this.tail, d]).subarray(-end.length);
-    if (this.tail.length === end.length && this.tail.equals(end)) {
-      const all = Buffer.concat(this.chunks, this.size);
-      const w = this.waiting;
-      this.waiting = null;
-      this.chunks = [];
-      this.size = 0;
-      this.tail = Buffer.alloc(0);
-      w.resolve(this.parse(all, end));
-    }
-  }
-
-  private parse(all: Buffer, end: Buffer): ReaderReply {
+  private parse(all: Buffer, end: string): ReaderReply {
     const text = all.toString('utf8');
     const nl = text.indexOf('\n');
     const head = text.slice(0, nl);
     const walked = head.endsWith(' W');
-    const body = text.slice(nl + 1, text.length - end.toString('utf8').length);
+    const body = text.slice(nl + 1, text.length - end.length);
     return { walked, files: parseHeadFrames(body), bytes: all.length };
   }
 
@@ -264,11 +214,9 @@ export class StatsReader {
    * `list` (with `pids`) and `limitList` first replace those lists (see {@link READER_SCRIPT}).
    * @throws LxdeckError E_UNREACHABLE when the reader ended, the connection dropped, or no reply came within the timeout (the reader is then closed)
    */
-  request(opts: { walk: boolean; limits?: boolean; list?: readonly string[]; pids?: readonly number[]; limitList?: readonly string[] }): Promise<ReaderReply> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.waiting) return Promise.reject(new Error('StatsReader: one request at a time'));
+  async request(opts: { walk: boolean; limits?: boolean; list?: readonly string[]; pids?: readonly number[]; limitList?: readonly string[] }): Promise<ReaderReply> {
     const mark = randomBytes(8).toString('hex');
-    const end = Buffer.from(`\x01${mark} END\n`);
+    const end = `\x01${mark} END\n`;
     let msg = '';
     if (opts.list) {
       const body = opts.list.join('\n');
@@ -279,41 +227,18 @@ export class StatsReader {
       msg += `K ${Buffer.byteLength(body)}\n${body}`;
     }
     msg += `${opts.walk ? 'W' : opts.limits ? 'F' : 'T'} ${mark}\n`;
-    return new Promise<ReaderReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.fail(new LxdeckError('E_UNREACHABLE', `${this.where} is unreachable: the stats reader did not answer within ${Math.round(this.timeoutMs / 1000)} s`, { hint: 'the next pass starts it again' }));
-        this.close();
-      }, this.timeoutMs);
-      this.waiting = {
-        end,
-        resolve: (r) => {
-          clearTimeout(timer);
-          resolve(r);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      this.chunks = [];
-      this.size = 0;
-      this.tail = Buffer.alloc(0);
-      try {
-        this.ch.write(msg);
-      } catch (e) {
-        this.fail(new LxdeckError('E_UNREACHABLE', `${this.where} is unreachable: ${(e as Error).message}`, { cause: e }));
-      }
-    });
+    const reply = await this.reader.ask(
+      msg,
+      (tail) => tail.endsWith(end),
+      this.timeoutMs,
+      () => new LxdeckError('E_UNREACHABLE', `${this.where} is unreachable: the stats reader did not answer within ${Math.round(this.timeoutMs / 1000)} s`, { hint: 'the next pass starts it again' }),
+    );
+    return this.parse(reply, end);
   }
 
   /** Closes the channel (a request in flight fails with E_UNREACHABLE). Idempotent. */
   close(): void {
-    this.fail(new LxdeckError('E_UNREACHABLE', `the stats reader on ${this.where} was closed`));
-    try {
-      this.ch.close();
-    } catch {
-      /* already closed */
-    }
+    this.reader.close();
   }
 }
 

@@ -38,6 +38,18 @@ import { frameLogFromEnv } from './frame-log.js';
 import { markConsoleShown } from '../console-handoff.js';
 import { trimYoungGenerationWhenIdle } from './young-gen.js';
 
+/**
+ * What the console prints when Ctrl+C quit it while an action ran (`busy`, e.g. `copying a to b`):
+ * the lxc-* command then running goes on in its own process group (core/exec runs it detached), but
+ * lxdeck's own steps after it are not done, so a container may be left half-made.
+ */
+export function leftRunningText(busy: string): string {
+  return (
+    `lxdeck: quit while ${busy}: the lxc-* command that was running goes on without lxdeck, and the steps after it were not done\n` +
+    'hint: check with lxdeck ls and lxdeck info NAME; lxdeck destroy --force NAME removes a half-made container'
+  );
+}
+
 /** xterm control sequences (ECMA-48 CSI, DEC private modes). */
 export const ENTER_ALT_SCREEN = '\u001b[?1049h';
 export const LEAVE_ALT_SCREEN = '\u001b[?1049l';
@@ -171,7 +183,7 @@ export async function runConsole(engine: Backend, opts: RunConsoleOptions = {}):
       youngGen.frame();
       frameLog?.(m);
     };
-    const finish = (status: number, error?: unknown, hard = false): void => {
+    const finish = (status: number, error?: unknown, hard = false, note?: string): void => {
       if (done) return;
       done = true;
       youngGen.stop();
@@ -200,6 +212,7 @@ export async function runConsole(engine: Backend, opts: RunConsoleOptions = {}):
         if (!isLxdeckError(error) && error instanceof Error && error.stack) text += `${mapStack(error.stack)}\n`;
         safeWrite(stderr, text);
       }
+      if (note !== undefined) safeWrite(stderr, `${note}\n`);
       if (hard) setTimeout(() => process.exit(status), 2000).unref();
       resolve(status);
     };
@@ -215,8 +228,10 @@ export async function runConsole(engine: Backend, opts: RunConsoleOptions = {}):
 
     // Ctrl+C quits like q but exits as the interrupt it is (128 + SIGINT)
     let quitStatus = 0;
-    const onQuit = (how: QuitHow): void => {
+    let left: string | undefined;
+    const onQuit = (how: QuitHow, running?: string): void => {
       quitStatus = how === 'interrupt' ? exitStatusFor('SIGINT') : 0;
+      left = running;
     };
     try {
       frameLog = frameLogFromEnv();
@@ -229,7 +244,9 @@ export async function runConsole(engine: Backend, opts: RunConsoleOptions = {}):
       return;
     }
     instance.waitUntilExit().then(
-      () => finish(quitStatus),
+      // said on the normal screen, after the terminal is back: what the quit left
+      // (hard: the action's child process and timers would keep this process alive until it ends)
+      () => finish(quitStatus, undefined, left !== undefined, left === undefined ? undefined : leftRunningText(left)),
       (e: unknown) => finish(1, e),
     );
   });

@@ -34,8 +34,11 @@ export function logLines(entries: readonly ActionEntry[], scope: string | null =
   const out: ViewLine[] = [];
   for (const e of entries) {
     const ok = e.result === 'ok';
-    const status = ok ? (e.exitStatus !== undefined ? `ok, exit ${e.exitStatus}` : 'ok') : `${e.result}${e.message ? `: ${e.message}` : ''}`;
+    const status = ok ? (e.exitStatus !== undefined ? `ok, exit ${e.exitStatus}` : 'ok') : e.result;
+    // the heading keeps its columns (two spaces apart) whatever the outcome: a failure's message
+    // goes on the lines under it, wrapped there, instead of wrapping the heading with it
     out.push({ text: `${shortTime(e.time)}  ${e.user}  ${e.action}${e.container ? ` ${e.container}` : ''}  ${status}  ${e.durationMs} ms`, color: ok ? undefined : 'red', bold: true, indent: 2 });
+    if (!ok && e.message) out.push({ text: `  ${e.message}`, color: 'red', indent: 2 });
     if (e.command) out.push({ text: `  $ ${e.command}`, color: 'cyan', indent: 4 });
   }
   return out;

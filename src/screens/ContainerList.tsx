@@ -15,7 +15,7 @@
  * selected container's shell runs in src/screens/ShellPane.tsx below it; while
  * it is open the list reads no key (the pane reads them raw) but stays live.
  */
-import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text, useInput, type Key } from 'ink';
 import type { ContainerState, ContainerSummary } from '../../core/types.js';
 import { LxdeckError, formatError } from '../../core/errors.js';
@@ -23,10 +23,10 @@ import { Table, type Column } from '../../components/Table.js';
 import { KeyHints, keyHintsHeight } from '../../components/KeyHints.js';
 import { ConfirmDialog, confirmDialogHeight, type ConfirmDialogProps } from '../../components/ConfirmDialog.js';
 import { Dialog, dialogHeight, type DialogLine } from '../../components/Dialog.js';
-import { StatusLine, STATUS_LINES } from '../../components/StatusLine.js';
-import { displayWidth, fitToWidth, safeText, tailToWidth } from '../../components/text.js';
+import { StatusLine, STATUS_LINES, STATUS_MAX_LINES, statusHeight } from '../../components/StatusLine.js';
+import { wrapToWidth, displayWidth, fitToWidth, safeText, tailToWidth } from '../../components/text.js';
 import { glyphs, type Theme } from '../../components/theme.js';
-import { CHOICE_PROMPT_COMMANDS, DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, PANE_COMMANDS, commandFor, quitHow, hintsFor, offeredHints, refusalOf, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
+import { eraseHowOf, CHOICE_PROMPT_COMMANDS, DIALOG_COMMANDS, FILTER_COMMANDS, LIST_COMMANDS, PANE_COMMANDS, commandFor, quitHow, hintsFor, offeredHints, refusalOf, splitKeyEvents, textOf, type ListCommandId } from '../keymap.js';
 import { type Action, type SortOrder, type UiState, markedContainers, scrollTop, selectedContainer, visibleContainers } from '../state/reducer.js';
 import { TextPrompt, textPromptHeight, type TextPromptProps } from '../../components/TextPrompt.js';
 import { validateContainerName } from '../../core/names.js';
@@ -68,6 +68,8 @@ export const CHANGE_LIST_MIN_MS = 2000;
  */
 export const ADDRESS_WAIT_MS = 30_000;
 export const ADDRESS_RETRY_MS = 5000;
+/** After a failed list (a remote host out of reach, say) the next one this many ms later, until one succeeds. */
+export const LIST_RETRY_MS = 5000;
 
 /** Smallest terminal the screen draws in; below it a one-line notice is shown. */
 export const MIN_COLUMNS = 40;
@@ -190,6 +192,9 @@ export function listColumns(width: number, cells: ReadonlyMap<string, LiveCells>
     cols.push({ key: 'auto', header: 'AUTO', minWidth: 4, maxWidth: width >= 100 ? 24 : 12, value: autoText });
     cols.push({ key: 'prot', header: 'PROT', width: 4, value: (c) => (c.protected ? 'yes' : '-'), color: (c) => (c.protected ? 'yellow' : undefined) });
   }
+  // columns left out for the width are not dropped silently: the header ends with how many (`+2`)
+  const hidden = (width >= 56 ? 0 : 1) + (width >= 72 || !cells ? 0 : 1) + (width >= 64 ? 0 : 2);
+  if (hidden > 0) cols.push({ key: 'hidden', header: `+${hidden}`, width: String(hidden).length + 1, align: 'right', value: () => '' });
   if (!sort) return cols;
   const arrow = sort.desc ? (ascii ? 'v' : '▼') : ascii ? '^' : '▲';
   return cols.map((c) => (c.key === sort.key ? { ...c, header: c.header + arrow } : c));
@@ -254,6 +259,8 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     };
   }, []);
   const skippedKey = useRef('');
+  /** the last list's error while listing fails (the table says so instead of `loading…`) */
+  const [listError, setListError] = useState<string | null>(null);
   const refresh = useCallback(
     async (force: boolean): Promise<void> => {
       if (listing.current) {
@@ -301,13 +308,18 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
         }
         if (listFailed.current) {
           listFailed.current = false;
-          dispatch({ type: 'status', status: null });
+          setListError(null);
+          dispatch({ type: 'status', status: { kind: 'ok', message: `${engine.remote !== undefined ? `${engine.remote} is reachable again: ` : ''}listed ${list.length} container${list.length === 1 ? '' : 's'}` } });
         }
       } catch (e) {
         if (!mounted.current) return;
         listFailed.current = true;
         const { message, hint } = formatError(e);
-        dispatch({ type: 'status', status: { kind: 'error', message: `cannot list containers: ${message}`, hint } });
+        const retry = `retrying every ${Math.round(LIST_RETRY_MS / 1000)} s; r retries now`;
+        setListError(message);
+        dispatch({ type: 'status', status: { kind: 'error', message: `cannot list containers: ${message}`, hint: hint ? `${hint}; ${retry}` : retry } });
+        // a host that was out of reach is asked again soon (not only at the next full refresh, a minute with a sampler)
+        queueMicrotask(() => listSoonRef.current(LIST_RETRY_MS));
       } finally {
         listing.current = false;
       }
@@ -389,6 +401,8 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     const err = snap.error;
     if (err && err.message !== statsError.current) {
       statsError.current = err.message;
+      // the list's own error is shown: it says the same cause and that the list is missing
+      if (listFailed.current) return;
       dispatch({ type: 'status', status: { kind: 'error', message: `live stats stopped: ${err.message}`, hint: err.hint } });
     } else if (!err && statsError.current !== null) {
       statsError.current = null;
@@ -750,7 +764,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
           if (s.dialog) submitDialog();
           else d({ type: 'filter-keep' });
         } else if (c?.id === 'cancel') d({ type: s.dialog ? 'dialog-close' : 'filter-clear' });
-        else if (c?.id === 'erase') d({ type: s.dialog ? 'dialog-erase' : 'filter-erase' });
+        else if (c?.id === 'erase') d({ type: s.dialog ? 'dialog-erase' : 'filter-erase', how: eraseHowOf(input, key) });
         else {
           const text = textOf(input, key);
           if (text) typeText(text);
@@ -836,7 +850,11 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
 
   const TITLE_LINES = 1;
   const TABLE_CHROME = 2; // header and rule
-  const free = height - TITLE_LINES - TABLE_CHROME - filterLines - dialogLines - STATUS_LINES - hintLines;
+  // a long status takes more lines (the list keeps at least one row): the whole error is readable;
+  // not with the shell pane open, whose size stays put
+  const statusMax = pane ? STATUS_LINES : Math.max(STATUS_LINES, Math.min(STATUS_MAX_LINES, height - TITLE_LINES - TABLE_CHROME - filterLines - dialogLines - hintLines - 1));
+  const statusLineCount = statusHeight(state.status, state.busy, width, theme.ascii, statusMax);
+  const free = height - TITLE_LINES - TABLE_CHROME - filterLines - dialogLines - statusLineCount - hintLines;
   // with the shell pane open the list keeps a third of the room (2 to 8 rows), the pane the rest:
   // a fixed split, so the shell's size does not change when containers come and go
   const pageSize = pane ? Math.max(2, Math.min(8, Math.floor(free / 3))) : Math.max(1, free);
@@ -856,10 +874,17 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     <ShellPane key={`pane:${pane.name}`} engine={engine} name={pane.name} width={width} height={paneHeight} theme={theme} dispatch={dispatch} hidden={tooSmall} />
   ) : null;
   if (tooSmall) {
+    // word-wrapped, so the whole of it fits however small the terminal (the key line last)
+    const keysLine = pane ? 'Ctrl+a q leave the shell' : 'q quit';
+    const say = [...wrapToWidth(`terminal too small: need ${MIN_COLUMNS}x${MIN_ROWS}, have ${width}x${height}`, width), ...wrapToWidth(keysLine, width)];
+    const shown = say.length <= height ? say : [...say.slice(0, Math.max(0, height - 1)), ...wrapToWidth(keysLine, width).slice(0, 1)].slice(0, Math.max(1, height));
     return (
       <Box width={width} height={height} flexDirection="column">
-        <Text wrap="truncate">{fitToWidth(`terminal too small: need ${MIN_COLUMNS}x${MIN_ROWS}, have ${width}x${height}`, width, { ellipsis: g.ellipsis })}</Text>
-        <Text wrap="truncate">{fitToWidth(pane ? 'Ctrl+a q leave the shell' : 'q quit', width)}</Text>
+        {shown.map((l, i) => (
+          <Text key={i} wrap="truncate">
+            {fitToWidth(l, width)}
+          </Text>
+        ))}
         {paneElement}
       </Box>
     );
@@ -873,11 +898,13 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   const frozen = state.containers.filter((c) => c.state === 'FROZEN' || c.state === 'FREEZING').length;
   const right = state.loaded ? ` ${count - unreachable} container${count - unreachable === 1 ? '' : 's'}, ${running} running${frozen ? `, ${frozen} frozen` : ''}${markedCount ? `, ${markedCount} marked` : ''}${unreachable ? `, ${unreachable} host${unreachable === 1 ? '' : 's'} unreachable` : ''}` : '';
   const missing = state.loaded && count === 0 && lxcpathMissing.current;
-  const left = `lxdeck ${safeText(engine.lxcpath, theme.ascii)}${missing ? ' (does not exist)' : ''}${state.host !== null ? ` [host ${safeText(state.host, theme.ascii)}]` : ''}${cmdCtx.readOnly ? ' [read-only]' : ''}`;
+  const left = `lxdeck ${engine.remote !== undefined ? `${safeText(engine.remote, theme.ascii)}:` : ''}${safeText(engine.lxcpath, theme.ascii)}${missing ? ' (does not exist)' : ''}${state.host !== null ? ` [host ${safeText(state.host, theme.ascii)}]` : ''}${cmdCtx.readOnly ? ' [read-only]' : ''}`;
   const title = fitToWidth(left, Math.max(0, width - displayWidth(right)), { ellipsis: g.ellipsis }) + right;
 
   const empty = !state.loaded
-    ? `loading${theme.ascii ? '...' : '…'}`
+    ? listError !== null
+      ? `cannot list containers${engine.remote !== undefined ? ` on ${engine.remote}` : ''} (see below); retrying every ${Math.round(LIST_RETRY_MS / 1000)} s, r retries now`
+      : `loading${theme.ascii ? '...' : '…'}`
     : state.filter
       ? `no container name holds "${state.filter}"`
       : missing
@@ -914,7 +941,7 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
       ) : null}
       {dialog}
       {paneElement}
-      <StatusLine status={state.status} busy={state.busy} width={width} theme={theme} />
+      <StatusLine status={state.status} busy={state.busy} width={width} theme={theme} maxLines={statusMax} />
       <KeyHints hints={hints} width={width} theme={theme} maxLines={hintMax} />
     </Box>
   );

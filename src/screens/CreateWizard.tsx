@@ -23,7 +23,7 @@ import { Dialog, dialogHeight, type DialogLine } from '../../components/Dialog.j
 import type { Hint } from '../../components/KeyHints.js';
 import { fitToWidth } from '../../components/text.js';
 import { glyphs } from '../../components/theme.js';
-import { WIZARD_COMMANDS, YES_NO_COMMANDS, commandFor, hintsFor, textOf, VIEW_COMMANDS } from '../keymap.js';
+import { eraseHowOf, eraseText, WIZARD_COMMANDS, YES_NO_COMMANDS, commandFor, hintsFor, matchKey, textOf, VIEW_COMMANDS } from '../keymap.js';
 import { useKeys, useRefReducer } from '../hooks/use-keys.js';
 import { hostServices, type CreateEnv } from '../console/services.js';
 import {
@@ -123,6 +123,8 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
   const g = glyphs(theme);
   const [w, dispatch, get] = useRefReducer(wizardReducer, () => initialWizard(env));
   const abort = useRef<AbortController | null>(null);
+  /** Ctrl+C during the create: cancel it (the engine removes what it made), then quit (exit 130) */
+  const quitAfter = useRef(false);
   const mounted = useRef(true);
   useEffect(() => {
     mounted.current = true;
@@ -160,12 +162,14 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
     engine.create(name, opts).then(
       () => {
         abort.current = null;
+        if (quitAfter.current) return props.onQuit('interrupt');
         if (!mounted.current) return;
         dispatch({ type: 'outcome', outcome: { kind: 'created' } });
         uiDispatch({ type: 'status', status: { kind: 'ok', message: `created ${name}` } });
       },
       (e: unknown) => {
         abort.current = null;
+        if (quitAfter.current) return props.onQuit('interrupt');
         if (!mounted.current) return;
         const { message, hint } = formatError(e);
         if (ac.signal.aborted) dispatch({ type: 'outcome', outcome: { kind: 'cancelled', message } });
@@ -222,6 +226,8 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
       const c = commandFor(WIZARD_COMMANDS, input, key);
       if (s.outcome === null) {
         if (c?.id === 'back' && !s.progress.cancelling) {
+          // Ctrl+C quits once the cancel has removed what was made: never a half-made container left
+          if (matchKey('ctrl+c', input, key)) quitAfter.current = true;
           dispatch({ type: 'cancelling' });
           abort.current?.abort();
         }
@@ -272,7 +278,7 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
         if (f?.kind === 'choice') cycle(f, c.id === 'choiceLeft' ? -1 : 1);
         return;
       case 'erase':
-        if (f?.kind === 'text') dispatch({ type: 'set', id: f.id, value: [...f.value].slice(0, -1).join('') });
+        if (f?.kind === 'text') dispatch({ type: 'set', id: f.id, value: eraseText(f.value, eraseHowOf(input, key)) });
         return;
       default:
         break;
@@ -323,7 +329,7 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
   let hints: Hint[];
   if (w.warnPrivileged || w.warnUnconfined || step === 'done') hints = hintsFor(YES_NO_COMMANDS, theme.ascii);
   else if (step === 'progress')
-    hints = w.outcome === null ? [{ keys: 'Esc', label: 'cancel (removes what was made)' }] : [{ keys: 'Enter/Esc', label: 'back to the summary' }];
+    hints = w.outcome === null ? [{ keys: 'Esc', label: 'cancel (removes what was made)' }, { keys: 'Ctrl+C', label: 'cancel, then quit' }] : [{ keys: 'Enter/Esc', label: 'back to the summary' }];
   else if (step === 'summary')
     hints = [
       { keys: 'Enter', label: 'create' },
@@ -414,7 +420,7 @@ function WizardBody(props: ScreenProps & { env: CreateEnv }): React.JSX.Element 
   } else if (step === 'progress') {
     const p = w.progress;
     const head: ViewLine[] = [];
-    let label = `${p.phase}${p.cancelling ? ' (cancelling: removing what was made)' : ''}`;
+    let label = `${p.phase}${p.cancelling ? ` (cancelling: removing what was made${quitAfter.current ? ', then quitting' : ''})` : ''}`;
     if (w.outcome?.kind === 'cancelled') label = 'cancelled';
     if (w.outcome?.kind === 'failed') label = 'failed';
     const tail: ViewLine[] = [];

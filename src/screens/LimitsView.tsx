@@ -21,7 +21,7 @@ import { Frame, frameBodyHeight } from '../../components/Frame.js';
 import { Slider, sliderHeight } from '../../components/Slider.js';
 import type { Status } from '../../components/StatusLine.js';
 import { fitToWidth } from '../../components/text.js';
-import { LIMITS_COMMANDS, LIMIT_EDIT_COMMANDS, commandFor, quitHow, hintsFor, textOf } from '../keymap.js';
+import { eraseHowOf, eraseText, LIMITS_COMMANDS, LIMIT_EDIT_COMMANDS, commandFor, quitHow, hintsFor, textOf } from '../keymap.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { useStats } from '../hooks/use-stats.js';
 import { SLIDERS, fractionOf, stepValue, valueOf, type HostScale, type SliderId, type SliderValue } from '../state/limit-sliders.js';
@@ -171,7 +171,10 @@ export function LimitsView(props: ScreenProps & { name: string }): React.JSX.Ele
     if (editing !== null) {
       const c = commandFor(LIMIT_EDIT_COMMANDS, input, key);
       if (c?.id === 'cancel') return setEditing(null);
-      if (c?.id === 'erase') return setEditing((t) => [...(t ?? '')].slice(0, -1).join(''));
+      if (c?.id === 'erase') {
+        const how = eraseHowOf(input, key);
+        return setEditing((t) => eraseText(t ?? '', how));
+      }
       if (c?.id === 'confirm') {
         const text = editing.trim();
         if (text === '') return setEditing(null);
@@ -211,6 +214,16 @@ export function LimitsView(props: ScreenProps & { name: string }): React.JSX.Ele
         if (!limits) return;
         const dir = c.id === 'less' || c.id === 'bigLess' ? -1 : 1;
         const v = stepValue(valueShown(selRef.current, true), scale, dir, c.id === 'bigLess' || c.id === 'bigMore');
+        setErrors((x) => ({ ...x, [d.id]: undefined }));
+        schedule(d.id, v, APPLY_DELAY_MS);
+        return;
+      }
+      case 'min':
+      case 'max': {
+        // the ends of the slider's scale (its lowest rung, its top: the host's memory, its CPUs, 10000
+        // for a weight); unlimited is u's
+        if (!limits) return;
+        const v = c.id === 'min' ? (scale.ladder?.[0] ?? scale.min) : scale.max;
         setErrors((x) => ({ ...x, [d.id]: undefined }));
         schedule(d.id, v, APPLY_DELAY_MS);
         return;

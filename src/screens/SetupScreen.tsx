@@ -27,7 +27,7 @@ import { Form, type FormFieldView } from '../../components/Form.js';
 import { LineView, clampTop, wrapViewLines, type ViewLine } from '../../components/LineView.js';
 import type { Hint } from '../../components/KeyHints.js';
 import { glyphs } from '../../components/theme.js';
-import { commandFor, quitHow, textOf, type Command } from '../keymap.js';
+import { ERASE_KEYS, eraseHowOf, eraseText, commandFor, quitHow, textOf, type Command } from '../keymap.js';
 import { useKeys, useRefReducer } from '../hooks/use-keys.js';
 import type { ScreenProps } from './types.js';
 import {
@@ -61,7 +61,7 @@ export const SETUP_COMMANDS: readonly Command<SetupCommandId>[] = [
   { id: 'end', keys: ['end', 'G'], label: 'bottom', dangerous: false, changes: false },
   { id: 'left', keys: ['left'], label: 'choose', dangerous: false, changes: false },
   { id: 'right', keys: ['right'], label: 'choose', dangerous: false, changes: false },
-  { id: 'erase', keys: ['backspace', 'delete'], label: 'erase', dangerous: false, changes: false },
+  { id: 'erase', keys: ERASE_KEYS, label: 'erase', dangerous: false, changes: false },
   { id: 'quit', keys: ['ctrl+c', 'ctrl+d'], label: 'quit', dangerous: false, changes: false },
 ];
 
@@ -398,7 +398,7 @@ export function SetupScreen(props: ScreenProps): React.JSX.Element {
           if (isChoice) dispatch({ type: 'form', field, value: !s.form[field] });
           return;
         case 'erase':
-          if (!isChoice) dispatch({ type: 'form', field, value: [...s.form[field]].slice(0, -1).join('') });
+          if (!isChoice) dispatch({ type: 'form', field, value: eraseText(s.form[field], eraseHowOf(input, key)) });
           return;
         default: {
           const text = textOf(input, key);

@@ -17,7 +17,7 @@ import { Frame, frameBodyHeight } from '../../components/Frame.js';
 import { Table, type Column } from '../../components/Table.js';
 import { Dialog, dialogHeight, type DialogLine } from '../../components/Dialog.js';
 import { TextPrompt, textPromptHeight, type TextPromptProps } from '../../components/TextPrompt.js';
-import { DIALOG_COMMANDS, SNAPSHOT_COMMANDS, YES_NO_COMMANDS, commandFor, quitHow, hintsFor, offeredHints, refusalOf, textOf } from '../keymap.js';
+import { eraseHowOf, DIALOG_COMMANDS, SNAPSHOT_COMMANDS, YES_NO_COMMANDS, commandFor, quitHow, hintsFor, offeredHints, refusalOf, textOf } from '../keymap.js';
 import { useKeys, useRefReducer } from '../hooks/use-keys.js';
 import { initialSnapUi, selectedSnapshot, snapReducer } from '../state/snapshots.js';
 import { scrollTop } from '../state/reducer.js';
@@ -70,13 +70,17 @@ export function SnapshotsView(props: ScreenProps & { name: string }): React.JSX.
 
   /** Runs one action; its outcome goes to the status line, then the list is read again. */
   const act = async (busy: string, run: () => Promise<unknown>, ok: string): Promise<void> => {
-    if (get().busy !== null) return;
+    if (get().busy !== null || props.getState().busy !== null) return;
     d({ type: 'busy', text: busy });
+    // the console's busy too: one action at a time, and a quit key waits for it (src/App.tsx)
+    props.dispatch({ type: 'busy', text: busy });
     try {
       await run();
       if (mounted.current) d({ type: 'done', status: { kind: 'ok', message: ok } });
     } catch (e) {
       if (mounted.current) d({ type: 'done', status: { kind: 'error', ...formatError(e) } });
+    } finally {
+      props.dispatch({ type: 'done', status: props.getState().status });
     }
     if (mounted.current) await load();
   };
@@ -132,7 +136,7 @@ export function SnapshotsView(props: ScreenProps & { name: string }): React.JSX.
       if (open) {
         const c = commandFor(DIALOG_COMMANDS, input, key);
         if (c?.id === 'cancel') d({ type: 'close' });
-        else if (c?.id === 'erase') d({ type: 'erase' });
+        else if (c?.id === 'erase') d({ type: 'erase', how: eraseHowOf(input, key) });
         else if (c?.id === 'confirm') {
           if (open.kind === 'comment') {
             d({ type: 'close' });
@@ -218,7 +222,7 @@ export function SnapshotsView(props: ScreenProps & { name: string }): React.JSX.
 
   const right = ui.snaps === null ? '' : `${rows.length} snapshot${rows.length === 1 ? '' : 's'}`;
   return (
-    <Frame title={`Snapshots of ${name}`} right={right} width={width} height={height} theme={theme} status={ui.status} busy={ui.busy} hints={hints}>
+    <Frame title={`Snapshots of ${name}`} right={right} width={width} height={height} theme={theme} status={ui.status} busy={ui.busy === null ? null : (props.state.busy ?? ui.busy)} hints={hints}>
       <Box flexDirection="column" width={width} height={body}>
         <Table
           columns={SNAPSHOT_COLUMNS}

@@ -20,6 +20,10 @@ export interface ScreenProps {
   height: number;
   theme: Theme;
   /** quit the console (q, Ctrl+C, Ctrl+D); `how` from {@link quitHow} of the key (Ctrl+C exits 130) */
+  /**
+   * Quits the console (q, Ctrl+D; Ctrl+C is `interrupt`: exit 130). While an action runs (UiState.busy)
+   * the first press waits for it to end and says so; a second Ctrl+C quits at once, leaving it.
+   */
   onQuit: (how?: QuitHow) => void;
   /**
    * Keys read together with the key that opened this screen ("cweb" typed fast: `c` opens the

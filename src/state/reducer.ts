@@ -7,6 +7,7 @@
 import type { ContainerState, ContainerSummary } from '../../core/types.js';
 import type { CheckReport } from '../../core/checkconfig/types.js';
 import type { Status } from '../../components/StatusLine.js';
+import { eraseText, type EraseHow } from './line-edit.js';
 
 export type { Status };
 
@@ -105,6 +106,8 @@ export interface UiState {
   status: Status | null;
   /** text of the action that runs (`starting web-01`), null when idle */
   busy: string | null;
+  /** a quit key was pressed while an action ran: the console quits when it ends (src/App.tsx); the busy text says so */
+  quitPending: boolean;
   /** screens above the list, the last one on top ({@link Screen}) */
   screens: Screen[];
   /** set while a child (lxc-attach, lxc-console) has the terminal: what it is; no screen reads keys meanwhile */
@@ -133,7 +136,7 @@ export type Action =
   | { type: 'viewport'; pageSize: number }
   | { type: 'filter-open' }
   | { type: 'filter-text'; text: string }
-  | { type: 'filter-erase' }
+  | { type: 'filter-erase'; how?: EraseHow }
   | { type: 'filter-keep' }
   | { type: 'filter-clear' }
   | { type: 'open-delete'; name: string; state: ContainerState }
@@ -158,12 +161,16 @@ export type Action =
   | { type: 'report-busy' }
   | { type: 'report'; report: CheckReport | null }
   | { type: 'dialog-text'; text: string }
-  | { type: 'dialog-erase' }
+  | { type: 'dialog-erase'; how?: EraseHow }
   | { type: 'dialog-error'; error: string; hint?: string }
   | { type: 'dialog-close' }
+  | { type: 'quit-pending' }
   | { type: 'busy'; text: string }
   | { type: 'done'; status: Status | null }
   | { type: 'status'; status: Status | null };
+
+/** What the busy line adds once a quit key was pressed while an action runs (see App's quit). */
+export const QUIT_PENDING_NOTE = ' (quitting when it ends; Ctrl+C again quits now)';
 
 export const initialState: UiState = {
   containers: [],
@@ -178,6 +185,7 @@ export const initialState: UiState = {
   dialog: null,
   status: null,
   busy: null,
+  quitPending: false,
   screens: [],
   suspended: null,
   pane: null,
@@ -361,7 +369,7 @@ export function reducer(state: UiState, action: Action): UiState {
     }
     case 'filter-text':
     case 'filter-erase': {
-      const filter = action.type === 'filter-text' ? state.filter + action.text : [...state.filter].slice(0, -1).join('');
+      const filter = action.type === 'filter-text' ? state.filter + action.text : eraseText(state.filter, action.how ?? 'char');
       const next = { ...state, filter, top: 0 };
       const at = indexOf(next, state.selectedName);
       return select(next, at >= 0 ? at : 0);
@@ -434,7 +442,7 @@ export function reducer(state: UiState, action: Action): UiState {
       const d = state.dialog;
       if (!d) return state;
       const edit = (v: string): string =>
-        action.type === 'dialog-text' ? v + action.text : [...v].slice(0, -1).join('');
+        action.type === 'dialog-text' ? v + action.text : eraseText(v, action.how ?? 'char');
       if (d.kind === 'confirm-delete' || d.kind === 'prompt') return { ...state, dialog: { ...d, typed: edit(d.typed), error: undefined } };
       return state;
     }
@@ -447,7 +455,9 @@ export function reducer(state: UiState, action: Action): UiState {
     case 'dialog-close':
       return state.dialog ? { ...state, dialog: null } : state;
     case 'busy':
-      return { ...state, busy: action.text };
+      return { ...state, busy: state.quitPending ? `${action.text}${QUIT_PENDING_NOTE}` : action.text };
+    case 'quit-pending':
+      return state.quitPending || state.busy === null ? state : { ...state, quitPending: true, busy: `${state.busy}${QUIT_PENDING_NOTE}` };
     case 'done':
       return { ...state, busy: null, status: action.status };
     case 'status':

@@ -6,6 +6,7 @@
  */
 import type { SnapshotInfo } from '../../core/types.js';
 import type { Status } from '../../components/StatusLine.js';
+import { eraseText, type EraseHow } from './line-edit.js';
 
 export type SnapDialog =
   /** create: an optional comment (lxc-snapshot -c) */
@@ -33,7 +34,7 @@ export type SnapAction =
   | { type: 'select'; index: number }
   | { type: 'open'; dialog: SnapDialog }
   | { type: 'text'; text: string }
-  | { type: 'erase' }
+  | { type: 'erase'; how?: EraseHow }
   | { type: 'error'; error: string }
   | { type: 'close' }
   | { type: 'busy'; text: string }
@@ -73,7 +74,7 @@ export function snapReducer(s: SnapUi, a: SnapAction): SnapUi {
     case 'erase': {
       const d = s.dialog;
       if (!d || d.kind === 'confirm') return s;
-      const typed = a.type === 'text' ? d.typed + a.text : [...d.typed].slice(0, -1).join('');
+      const typed = a.type === 'text' ? d.typed + a.text : eraseText(d.typed, a.how ?? 'char');
       return { ...s, dialog: d.kind === 'as' ? { ...d, typed, error: undefined } : { ...d, typed } };
     }
     case 'error':

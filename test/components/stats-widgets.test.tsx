@@ -25,6 +25,9 @@ describe('Gauge', () => {
     expect(gaugeText(0.5, 12)).toBe('[█████░░░░░]');
     expect(gaugeText(2, 6)).toBe('[████]');
     expect(gaugeText(null, 7)).toBe('[░░?░░]');
+    // a slider with no value (a weight not set): an empty track, no stray '?'
+    expect(gaugeText(null, 7, { marker: true })).toBe('[░░░░░]');
+    expect(gaugeText(null, 7, { marker: true, ascii: true })).toBe('[.....]');
     expect(gaugeText(0, 6, { ascii: true, marker: true })).toBe('[|...]');
   });
 });

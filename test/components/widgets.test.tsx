@@ -4,7 +4,7 @@ import { renderToString } from 'ink';
 import { KeyHints, keyHintsHeight, layoutHints, type Hint } from '../../components/KeyHints.js';
 import { ConfirmDialog, confirmDialogHeight } from '../../components/ConfirmDialog.js';
 import { TextPrompt, textPromptHeight } from '../../components/TextPrompt.js';
-import { StatusLine, STATUS_LINES } from '../../components/StatusLine.js';
+import { StatusLine, STATUS_LINES, statusHeight } from '../../components/StatusLine.js';
 import { displayWidth } from '../../components/text.js';
 
 const plain = { ascii: false, color: false };
@@ -113,6 +113,29 @@ describe('StatusLine', () => {
     expect(lines).toHaveLength(STATUS_LINES);
     expect(lines.join(' ').replace(/\s+/g, ' ')).toContain('idmap 100000-165535 shifted)');
     expect(lines.every((l) => l.length <= 60)).toBe(true);
+  });
+
+  it('a long error with a hint takes more lines: the whole message and the whole hint are there, none wider than the width', () => {
+    const status = {
+      kind: 'error' as const,
+      message: 'lxc-start of web-01 failed: lxc-start: web-01: network.c: 243 instantiate_veth: Operation not permitted - Failed to create veth pair "vethXYZ" and "vethABC"',
+      hint: 'see lxc-start -n web-01 -P /var/lib/lxc -l DEBUG -o /tmp/web-01.log, or run lxdeck checkconfig',
+    };
+    const h = statusHeight(status, null, 80, false);
+    expect(h).toBeGreaterThan(STATUS_LINES);
+    const out = renderToString(<StatusLine status={status} width={80} theme={plain} />, { columns: 80 });
+    const lines = out.split('\n');
+    expect(lines).toHaveLength(h);
+    const joined = lines.join(' ').replace(/\s+/g, ' ');
+    expect(joined).toContain('and "vethABC"');
+    expect(joined).toContain('hint: see lxc-start -n web-01 -P /var/lib/lxc -l DEBUG -o /tmp/web-01.log, or run lxdeck checkconfig');
+    expect(lines.every((l) => displayWidth(l) <= 80)).toBe(true);
+    // a message longer than the cap: the last line kept ends with the ellipsis
+    const huge = { kind: 'error' as const, message: 'word '.repeat(200) + 'LAST' };
+    const capped = renderToString(<StatusLine status={huge} width={40} theme={plain} maxLines={3} />, { columns: 40 }).split('\n');
+    expect(capped).toHaveLength(3);
+    expect(capped[2].trimEnd()).toMatch(/…$/);
+    expect(capped.join(' ')).not.toContain('LAST');
   });
 
   it('shows the running action with a spinner instead of the status', () => {

@@ -150,6 +150,61 @@ describe.runIf(RUN_LXC)('cli: findings of a fresh-user trial', () => {
     chmodSync(env.lxcpath, 0o700);
   });
 
+  it('info, snapshots and limits (reading) work for a user who can read the files, running or not; unreadable is permission denied with the hint, setting limits needs root', async () => {
+    const c = n('ro');
+    await createNetlessContainer(env.lxcpath, c);
+    expect(runCli(['snapshot', c, '--comment', 'before'], cliEnv).status).toBe(0);
+    expect(runCli(['start', c], cliEnv).status).toBe(0);
+    const user = { user: 'nobody' };
+    const dir = join(env.lxcpath, c);
+    try {
+      // LXC's modes (lxc-create makes 0770 directories, a 0640 config): a user cannot read them
+      chmodSync(env.lxcpath, 0o755);
+      chmodSync(dir, 0o770);
+      chmodSync(join(dir, 'config'), 0o640);
+      chmodSync(join(dir, 'snaps', 'snap0'), 0o770);
+      for (const [args, path] of [[['info', c], `${dir}/config`], [['limits', c], `${dir}/config`]] as const) {
+        const r = runCli(['--lxcpath', env.lxcpath, ...args], {}, user);
+        expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(1);
+        expect(r.stderr).toContain(`lxdeck: permission denied for ${path}`);
+        expect(r.stderr).toMatch(/^hint: run it as root/m);
+        expect(r.stderr).not.toContain('no container named');
+      }
+      // made readable: the verbs read what root reads (lxc-info cannot run as this user: its lock)
+      chmodSync(dir, 0o755);
+      chmodSync(join(dir, 'config'), 0o644);
+      const rootInfo = JSON.parse(runCli(['info', c, '--json'], cliEnv).stdout) as { state: string; pid: number };
+      const info = runCli(['--lxcpath', env.lxcpath, 'info', c, '--json'], {}, user);
+      expect(info.status, info.stderr).toBe(0);
+      const ui = JSON.parse(info.stdout) as { state: string; pid: number; name: string };
+      expect(ui).toMatchObject({ name: c, state: 'RUNNING', pid: rootInfo.pid });
+      const lim = runCli(['--lxcpath', env.lxcpath, 'limits', c], {}, user);
+      expect(lim.status, lim.stderr).toBe(0);
+      expect(lim.stdout).toMatch(new RegExp(`^${c}: running, cgroup `));
+      // the snapshot directory is LXC's 0770: refused, not "no snapshots"
+      const snapDenied = runCli(['--lxcpath', env.lxcpath, 'snapshots', c], {}, user);
+      expect(snapDenied.status).toBe(1);
+      expect(snapDenied.stderr).toContain(`permission denied for ${dir}/snaps/snap0/config`);
+      chmodSync(join(dir, 'snaps', 'snap0'), 0o755);
+      chmodSync(join(dir, 'snaps', 'snap0', 'config'), 0o644);
+      // lxc-snapshot keeps the comment 0600: still refused, naming that file
+      const commentDenied = runCli(['--lxcpath', env.lxcpath, 'snapshots', c], {}, user);
+      expect(commentDenied.status).toBe(1);
+      expect(commentDenied.stderr).toContain(`permission denied for ${dir}/snaps/snap0/comment`);
+      chmodSync(join(dir, 'snaps', 'snap0', 'comment'), 0o644);
+      const snaps = runCli(['--lxcpath', env.lxcpath, 'snapshots', c], {}, user);
+      expect(snaps.status, snaps.stderr).toBe(0);
+      expect(snaps.stdout).toMatch(/^snap0\s+\S+\s+before$/m);
+      // setting a limit changes the cgroup and the config: root
+      const set = runCli(['--lxcpath', env.lxcpath, 'limits', c, '--memory', '64M'], {}, user);
+      expect(set.status).toBe(1);
+      expect(set.stderr).toMatch(/^lxdeck: managing system containers needs root\nhint: run it as root/m);
+    } finally {
+      chmodSync(env.lxcpath, 0o700);
+      expect(runCli(['destroy', '--force', '--snapshots', c], cliEnv).status).toBe(0);
+    }
+  });
+
   it('top on a pipe without --count prints one table (a running container with its CPU rate) and ends', async () => {
     const c = n('tp');
     await createNetlessContainer(env.lxcpath, c);

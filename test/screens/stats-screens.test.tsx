@@ -292,6 +292,43 @@ describe('resource sliders', () => {
     expect(s.frame()).toMatch(/u unset/);
   });
 
+  it('End sets the top of the scale, Home the lowest: the host memory and the first rung for memory, 10000 and 1 for the CPU weight; the footer shows them', async () => {
+    const { e, s } = await openLimits();
+    expect(s.frame()).toMatch(/Home\/End min\/max/);
+    await s.press('\u001b[F'); // End
+    await s.waitFor(() => e.callsOf('setLimits').length === 1, 'End on memory');
+    expect(e.callsOf('setLimits')[0]).toEqual(['web-01', { memory: 2 * 1024 ** 3 }]);
+    await s.waitFor((x) => /^\s+set live and saved/m.test(x));
+    await s.press('\u001b[H'); // Home
+    await s.waitFor(() => e.callsOf('setLimits').length === 2, 'Home on memory');
+    const low = (e.callsOf('setLimits')[1][1] as { memory: number }).memory;
+    expect(low).toBeGreaterThan(0);
+    expect(low).toBeLessThan(64 << 20);
+    await s.press(KEY.down, KEY.down, KEY.down); // CPU weight
+    await s.press('\u001b[F');
+    await s.waitFor(() => e.callsOf('setLimits').length === 3, 'End on the CPU weight');
+    expect(e.callsOf('setLimits')[2]).toEqual(['web-01', { cpuWeight: 10000 }]);
+    await s.press('\u001b[1~'); // Home as the console sends it in some terminals (tmux, linux)
+    await s.waitFor(() => e.callsOf('setLimits').length === 4, 'Home on the CPU weight');
+    expect(e.callsOf('setLimits')[3]).toEqual(['web-01', { cpuWeight: 1 }]);
+  });
+
+  it('a typed value: Ctrl+W erases the last word, Ctrl+U the whole line', async () => {
+    const { e, s } = await openLimits();
+    await s.press('1', '2', '8', 'M');
+    await s.waitFor((x) => x.includes('new value: 128M'));
+    await s.press('\u0015'); // Ctrl+U
+    await s.waitFor((x) => /new value: \s*$/m.test(x) || /new value: [▌_ ]*$/m.test(x), 'the line erased');
+    expect(s.frame()).not.toContain('new value: 128M');
+    await s.press('6', '4', 'M');
+    await s.waitFor((x) => x.includes('new value: 64M'));
+    await s.press('\u0017'); // Ctrl+W
+    await s.waitFor((x) => !x.includes('new value: 64M'), 'the word erased');
+    await s.press('3', '2', 'M', KEY.enter);
+    await s.waitFor(() => e.callsOf('setLimits').length === 1);
+    expect(e.callsOf('setLimits')[0]).toEqual(['web-01', { memory: 32 << 20 }]);
+  });
+
   it('keys held down send one value: the last', async () => {
     const { e, s } = await openLimits();
     await s.press(KEY.down, KEY.down); // CPUs

@@ -337,9 +337,23 @@ describe('action log pane', () => {
     expect(asked).toBe(200);
     expect(f).toContain('2025-03-01 10:00:00  alice  start web-01  ok  12 ms');
     expect(f).toContain('$ lxc-start -P /var/lib/lxc -n web-01 -d');
-    expect(f).toContain('freeze web-01  E_STATE: web-01 is STOPPED');
+    // a failure's heading keeps its two-space columns; the message is on the line under it
+    expect(f).toContain('2025-03-01 10:01:00  alice  freeze web-01  E_STATE  3 ms');
+    expect(f).toMatch(/freeze web-01 {2}E_STATE {2}3 ms\n\s+web-01 is STOPPED\n\s+\$ lxc-freeze/);
     expect(f).toContain('attach web-01  ok, exit 3');
     expect(f.indexOf('start web-01')).toBeLessThan(f.indexOf('attach web-01'));
+  });
+
+  it('a failure with a message longer than the line: the heading keeps its spacing, the message wraps under it', async () => {
+    const long = 'no container named nosuchbox-pol in /var/lib/lxc, and a reason long enough to need two lines at 80 columns';
+    const entries: ActionEntry[] = [{ time: '2025-03-01T10:01:00.000Z', user: 'root', container: 'nosuchbox-pol', action: 'start', command: 'lxc-start -P /var/lib/lxc -n nosuchbox-pol -d', result: 'E_NOT_FOUND', message: long, durationMs: 3 }];
+    const e = new FakeEngine([summary('web-01')]);
+    const s = open(e, { recentActions: () => entries });
+    await shown(s, (x) => x.includes('web-01'), 'the list');
+    await s.press('l');
+    const f = await shown(s, (x) => x.includes('Action log') && x.includes('nosuchbox-pol'), 'the log');
+    expect(f).toContain('2025-03-01 10:01:00  root  start nosuchbox-pol  E_NOT_FOUND  3 ms');
+    expect(f.replace(/\s+/g, ' ')).toContain(long);
   });
 
   it("l shows only the console's lxcpath's actions and says which in its title; older entries without an lxcpath are left out", async () => {
