@@ -276,10 +276,12 @@ export class Engine implements Backend {
    * @returns name -> stamp (compare for equality only)
    */
   configStamps(names: readonly string[]): Map<string, string> {
+    // no exception for a file that is not there (most containers have no sidecar): an Error with
+    // its stack per container per poll was most of what the poll allocated
     const stamp = (path: string): string => {
       try {
-        const st = statSync(path);
-        return `${st.ino}:${st.mtimeMs}:${st.size}`;
+        const st = statSync(path, { throwIfNoEntry: false });
+        return st === undefined ? '-' : `${st.ino}:${st.mtimeMs}:${st.size}`;
       } catch {
         return '-';
       }

@@ -200,6 +200,9 @@ export function listColumns(width: number, cells: ReadonlyMap<string, LiveCells>
   return cols.map((c) => (c.key === sort.key ? { ...c, header: c.header + arrow } : c));
 }
 
+/** How often (ms) the list stats the containers' configs for changes made elsewhere ({@link configChanges}). */
+export const CONFIG_POLL_MS = 3000;
+
 /**
  * The rows with AUTO, groups and PROT read again for each container whose files changed since
  * `stamps` (engine.configStamps: two stat(2) per container, no parse; only a changed one is parsed,
@@ -249,6 +252,8 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
   const lxcpathMissing = useRef(false);
   /** per container, the stamp (engine.configStamps: stat, no parse) of the files AUTO and PROT were read from */
   const configStamps = useRef(new Map<string, string>());
+  /** the pass time (ms) of the last config poll ({@link configChanges}) */
+  const lastConfigPoll = useRef(0);
   const { takePendingKeys } = props;
   useEffect(() => {
     mounted.current = true;
@@ -387,7 +392,13 @@ export function ContainerList(props: ContainerListProps): React.JSX.Element {
     const m = mergeSampled(s.containers, pass.containers, skippedSet.current, pass.hosts);
     // what the list read from configs (AUTO, PROT), changed by another session: on this same pass, a
     // stat of each container's files (no parse) and a re-read of only those whose stamp changed
-    const fromFiles = configChanges(engine, m.containers, configStamps.current);
+    // at most every CONFIG_POLL_MS: with 500 containers 1000 stat(2) a second kept V8's young
+    // generation large (bench/README.md section 11); a change elsewhere shows within seconds
+    let fromFiles: ContainerSummary[] | null = null;
+    if (pass.time - lastConfigPoll.current >= CONFIG_POLL_MS) {
+      lastConfigPoll.current = pass.time;
+      fromFiles = configChanges(engine, m.containers, configStamps.current);
+    }
     if (m.changed || fromFiles) {
       const was = new Map(s.containers.map((c) => [c.name, c.state]));
       for (const c of m.containers) if (c.state !== 'STOPPED' && (was.get(c.name) ?? 'STOPPED') === 'STOPPED') upSince.current.set(c.name, Date.now());
