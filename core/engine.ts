@@ -11,6 +11,7 @@ import { applyAutostartSettings, autostartPlan, checkAutostart, parseGroupSelect
 import { assertNotProtected, isProtected, isProtectedSync, writeProtected } from './lxc/protect.js';
 import { type CommandListener, LxcDriver } from './lxc/driver.js';
 import { ListStateReader, configLxcLoads } from './lxc/list-state.js';
+import { containerNames, listContainers, readConfigOrNullSync } from './lxc/listing.js';
 import type { LxcInfo } from './lxc/driver.js';
 import { validateExistingName, validateIfName } from './names.js';
 import { ensureBridge, linkExists } from './network/bridge.js';
@@ -159,22 +160,9 @@ export class Engine implements Backend {
     return lxcpathMissing(this.lxcpath);
   }
 
-  /** Names of every container in the lxcpath: directories holding a `config` file, as lxc-ls counts them. */
+  /** Names of every container in the lxcpath: directories holding a `config` file, as lxc-ls counts them (core/lxc/listing.ts containerNames). */
   async names(): Promise<string[]> {
-    let entries: string[];
-    try {
-      // synchronous: `ls` reads nothing else through promises, and loading fs/promises' streams costs more than the read
-      entries = readdirSync(this.lxcpath);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
-    }
-    const out: string[] = [];
-    for (const e of entries.sort()) {
-      if (e.startsWith('.')) continue;
-      if (existsSync(join(this.lxcpath, e, 'config'))) out.push(e);
-    }
-    return out;
+    return containerNames(this.lxcpath);
   }
 
   /** @throws LxdeckError E_NOT_FOUND when there is no `<lxcpath>/<name>/config`. */
@@ -224,47 +212,8 @@ export class Engine implements Backend {
    * lxc-ls does, and reported through `opts.onSkip`. Takes no lock.
    */
   async list(opts: { onSkip?: (name: string, reason: string) => void } = {}): Promise<ContainerSummary[]> {
-    const names = await this.names();
-    const states = new ListStateReader(this.lxcpath, (n) => this.driver.info(n), this.fs);
-    const out: (ContainerSummary | null)[] = new Array(names.length).fill(null);
-    let next = 0;
-    const worker = async () => {
-      while (next < names.length) {
-        const i = next++;
-        try {
-          out[i] = await this.summary(names[i], states);
-        } catch (e) {
-          if (isLxdeckError(e, 'E_COMMAND')) opts.onSkip?.(names[i], e.message);
-          else if (!isLxdeckError(e, 'E_NOT_FOUND')) throw e;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(8, names.length) }, worker));
-    return [...out.filter((x): x is ContainerSummary => x !== null), ...(await this.applicationRows(new Set(names)))];
-  }
-
-  /** The running application containers (`lxdeck run`: records in <lxcpath>/.lxdeck/run) as list rows; `skip` names system containers. */
-  private async applicationRows(skip: Set<string>): Promise<ContainerSummary[]> {
-    const rows: ContainerSummary[] = [];
-    for (const r of await listApplicationRecords(this.lxcpath)) {
-      if (skip.has(r.name)) continue;
-      try {
-        const li = await this.driver.info(r.name);
-        if (li.state !== 'STOPPED') rows.push({ name: r.name, state: li.state, pid: li.pid, ipv4: li.ipv4, autostart: false, groups: [], protected: false, kind: 'application', command: r.command });
-      } catch (e) {
-        if (!isLxdeckError(e, 'E_NOT_FOUND')) throw e;
-      }
-    }
-    return rows;
-  }
-
-  private async summary(name: string, states: ListStateReader): Promise<ContainerSummary> {
-    // synchronous reads: a promise-based read costs several times more, and a listing makes two per container
-    const cfg = this.readConfigOrNullSync(name);
-    const prot = isProtectedSync(this.dir(name));
-    // a config LXC may refuse goes to lxc-info, whose failure leaves the container out (as lxc-ls does)
-    const li = await states.read(name, { askLxc: cfg === null || !configLxcLoads(cfg) });
-    return { name, state: li.state, pid: li.pid, ipv4: li.ipv4, autostart: cfg?.get('lxc.start.auto')?.trim() === '1', groups: cfg ? readGroups(cfg) : [], protected: prot };
+    // core/lxc/listing.ts: the same function the bin's small `ls` build calls (src/ls-fast.ts)
+    return listContainers(this.lxcpath, { slow: (n) => this.driver.info(n), fs: this.fs, onSkip: opts.onSkip });
   }
 
   /**
@@ -308,12 +257,7 @@ export class Engine implements Backend {
   }
 
   private readConfigOrNullSync(name: string): LxcConfig | null {
-    try {
-      return readConfigSync(join(this.dir(name), 'config'));
-    } catch (e) {
-      if (isLxdeckError(e, 'E_CONFIG')) return null;
-      throw e;
-    }
+    return readConfigOrNullSync(this.dir(name));
   }
 
   private async readConfigOrNull(name: string): Promise<LxcConfig | null> {

@@ -14,7 +14,8 @@
 //   dist/src/bundle/*.js         what a dynamic import loads (the console, checkconfig, setup...)
 //                                and code those chunks share
 //   dist/src/script/*.cjs        the script builds: the local and the LXD program without the console,
-//                                one CommonJS function each, which src/cli.ts runs for every verb
+//                                the small build of a plain local `ls` (src/ls-fast.ts, about 50 KB,
+//                                which the bin runs first for `ls`, `ls --json`), one CommonJS function each, which src/cli.ts runs for every verb
 //                                through V8's code cache (src/script-cache.ts; the .v8cache files
 //                                beside them are made by a run of each at the end of the build);
 //                                console-*.cjs: both programs with the console (src/console-script.ts),
@@ -152,7 +153,7 @@ const inkWithoutTla = {
 const scripts = await build({
   plugins: [fastStringWidth, noConsole, lazyBuiltins],
   absWorkingDir: root,
-  entryPoints: { 'cli-local': 'src/cli-local.ts', 'cli-lxd': 'src/cli-lxd.ts' },
+  entryPoints: { 'cli-local': 'src/cli-local.ts', 'cli-lxd': 'src/cli-lxd.ts', 'ls-fast': 'src/ls-fast.ts' },
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -201,9 +202,9 @@ const consoleScript = await build({
 const scriptBuilds = {};
 for (const [file, o] of [...Object.entries(scripts.metafile.outputs), ...Object.entries(consoleScript.metafile.outputs)]) {
   if (!o.entryPoint) continue;
-  scriptBuilds[{ 'src/cli-lxd.ts': 'lxd', 'src/cli-local.ts': 'local', 'src/console-script.ts': 'console' }[o.entryPoint]] = relative(outdir, resolve(root, file));
+  scriptBuilds[{ 'src/cli-lxd.ts': 'lxd', 'src/cli-local.ts': 'local', 'src/ls-fast.ts': 'ls', 'src/console-script.ts': 'console' }[o.entryPoint]] = relative(outdir, resolve(root, file));
 }
-if (!scriptBuilds.local || !scriptBuilds.lxd || !scriptBuilds.console) throw new Error(`script builds missing: ${JSON.stringify(scriptBuilds)}`);
+if (!scriptBuilds.local || !scriptBuilds.lxd || !scriptBuilds.ls || !scriptBuilds.console) throw new Error(`script builds missing: ${JSON.stringify(scriptBuilds)}`);
 
 const result = await build({
   plugins: [fastStringWidth],
@@ -306,7 +307,7 @@ async function consoleCacheRun(bin, lxcpath, env) {
 // run that found none): `ls` on an lxcpath of its own holding one stopped container (a config
 // only: the listing's per-container code, config reading and checking, the stopped path and the
 // table, is then compiled from the cache too; about 5-10 ms of `ls` over 50 containers, bench/README.md
-// section 6), and the LXD program's --help. Without NODE_OPTIONS (V8 rejects a cache made with
+// section 6) through the small ls build and through the local program, and the LXD program's --help. Without NODE_OPTIONS (V8 rejects a cache made with
 // other flags) and beside the scripts.
 const empty = mkdtempSync(join(tmpdir(), 'lxdeck-build-'));
 mkdirSync(join(empty, 'cachewarm'));
@@ -332,7 +333,9 @@ try {
   // as `lxdeck` runs and as `node dist/src/cli.cjs` runs (the tests): the same cache while the #! line gives Node no flag
   const bin = join(outdir, 'cli.cjs');
   for (const cmd of [[bin], [process.execPath, bin]])
-    for (const args of [['--lxcpath', empty, 'ls'], ['--backend', 'lxd', '--help']]) {
+    // `ls` runs the small ls build (src/ls-fast.ts); `ls --timeout 5` (which the small build does
+    // not take, and which only --all reads) runs the local program's ls as every other verb would
+    for (const args of [['--lxcpath', empty, 'ls'], ['--lxcpath', empty, 'ls', '--timeout', '5'], ['--backend', 'lxd', '--help']]) {
       const r = spawnSync(cmd[0], [...cmd.slice(1), ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
       if (r.status !== 0) console.warn(`bundle: the code cache run (${[...cmd, ...args].join(' ')}) exited ${r.status ?? r.error}: ${String(r.stderr).trim()}`);
     }

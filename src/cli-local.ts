@@ -12,8 +12,8 @@ import { loadTemplates, localEngine } from './local-engine.js';
 import { LxdeckError } from '../core/errors.js';
 import { CONTAINER_NAME_RULE } from '../core/names.js';
 import { checkLxcpath, lxcpathMissing } from '../core/lxcpath.js';
-import { setSuggestionContext, suggestCommand } from '../core/suggest.js';
-import type { ContainerSummary } from '../core/types.js';
+import { setSuggestionContext, suggestionContext } from '../core/suggest.js';
+import { lsOutput } from './ls-output.js';
 import { abortOnSignals } from '../core/rootfs/create.js';
 import type { TemplateManifest } from '../core/rootfs/template.js';
 import { SIZE_GRAMMAR } from '../core/units.js';
@@ -30,7 +30,6 @@ import { BACKENDS } from './backend-arg.js';
 import { listAllHosts, type HostEntry } from '../core/hosts/all-hosts.js';
 import { AllHostsBackend } from '../core/hosts/all-backend.js';
 import { allHostEntries, allHostsTable } from './cli-all.js';
-import { yesNo } from './autostart-text.js';
 import { LxdBackend } from '../core/lxd/backend.js';
 import { LXD_ACTION_SPECS } from '../core/lxd/actions.js';
 
@@ -139,25 +138,6 @@ function everyHost(g: Globals): HostEntry[] {
     // LXD rows' actions (console, shell pane, start...) go to the action log as under --backend lxd
     lxd: (socketPath) => recordActions(new LxdBackend({ socketPath }), (actionLog ??= new ActionLog()).append, { specs: LXD_ACTION_SPECS }),
   });
-}
-
-/** Pads by display width for the plain `ls` table (no colour, no escape codes). */
-function table(rows: string[][]): string {
-  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  ').trimEnd()).join('\n');
-}
-
-function lsTable(list: ContainerSummary[]): string {
-  // lxc-ls -f's first columns (NAME STATE AUTOSTART GROUPS), then lxdeck's delete protection
-  const rows = [['NAME', 'STATE', 'AUTOSTART', 'GROUPS', 'PROTECTED', 'PID', 'IPV4']];
-  const apps = list.filter((c) => c.kind === 'application');
-  for (const c of list.filter((x) => x.kind !== 'application'))
-    rows.push([c.name, c.state, yesNo(c.autostart), c.groups?.length ? c.groups.join(',') : '-', c.protected ? 'yes' : '-', c.pid === null ? '-' : String(c.pid), c.ipv4.length ? c.ipv4.join(', ') : '-']);
-  const system = rows.length > 1 ? table(rows) : '';
-  if (!apps.length) return system;
-  // application containers (lxdeck run) in a section of their own: the system table keeps lxc-ls's columns
-  const appRows = [['APPLICATION', 'STATE', 'PID', 'COMMAND'], ...apps.map((c) => [c.name, c.state, c.pid === null ? '-' : String(c.pid), (c.command ?? []).join(' ')])];
-  return [system, table(appRows)].filter(Boolean).join('\n\n');
 }
 
 function out(s: string): void {
@@ -315,14 +295,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
       // read-only: any user who can read the lxcpath (lxc-ls lists as far as it can read too); EACCES is reported with the hint
       const list = await engineFrom(g()).list({ onSkip: (n, why) => process.stderr.write(`lxdeck: warning: skipped ${n}: ${why}\n`) });
       // a missing lxcpath lists nothing and exits 0, as lxc-ls does (a fresh host has no /var/lib/lxc before
-      // its first create), but says so on stderr in every form: a mistyped --lxcpath must not read as "all gone"
-      const missing = activeRemote === undefined && lxcpathMissing(g().lxcpath);
-      const none = activeRemote !== undefined ? `no containers on ${activeRemote}` : missing ? `no containers: ${g().lxcpath} does not exist` : `no containers in ${g().lxcpath}`;
-      out(o.json ? JSON.stringify(list, null, 2) : list.length ? lsTable(list) : none);
-      if (missing) {
-        if (o.json) process.stderr.write(`lxdeck: warning: the lxcpath ${g().lxcpath} does not exist: no containers there\n`);
-        process.stderr.write(`hint: ${suggestCommand(['create', 'NAME'])} makes it (as lxc-create does); or name another with --lxcpath (default ${DEFAULT_LXCPATH})\n`);
-      }
+      // its first create), but says so on stderr in every form: a mistyped --lxcpath must not read as "all gone".
+      // src/ls-output.ts: the same text the bin's small ls build prints (src/ls-fast.ts)
+      const printed = lsOutput(list, { json: o.json, lxcpath: g().lxcpath, missing: activeRemote === undefined && lxcpathMissing(g().lxcpath), remote: activeRemote, suggest: suggestionContext() });
+      process.stdout.write(printed.stdout);
+      if (printed.stderr) process.stderr.write(printed.stderr);
     });
 
   program

@@ -6,14 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONSOLE_HANDOFF, consoleShown, markScriptRun } from './console-handoff.js';
+import type { PlainLs } from './ls-argv.js';
 import { loadScript } from './script-cache.js';
 
 /**
  * The script builds (dist/src/script/, paths relative to dist/src/), set by scripts/bundle.mjs;
  * undefined in tsc's output. local, lxd: each program without the console; console: both programs
- * with it (src/console-script.ts).
+ * with it (src/console-script.ts); ls: the small build of a plain local listing (src/ls-fast.ts).
  */
-declare const LXDECK_SCRIPT_BUILDS: { local: string; lxd: string; console: string } | undefined;
+declare const LXDECK_SCRIPT_BUILDS: { local: string; lxd: string; console: string; ls?: string } | undefined;
 
 /** A program's main: process.argv in, the exit status out (src/cli-local.ts main, src/cli-lxd.ts lxdMain). */
 export type Main = (argv: string[], version: string) => Promise<number>;
@@ -64,6 +65,30 @@ export async function scriptRun(here: string, lxd: boolean): Promise<number | un
     markScriptRun(false);
     s.saveCache();
   }
+}
+
+/**
+ * Runs a plain local listing (src/ls-argv.ts plainLs) with the small `ls` build (src/ls-fast.ts),
+ * compiled from V8's code cache, then writes the cache if there was none (or V8 refused it) and
+ * the build printed the listing (so the cache holds what a listing runs). Touches neither
+ * process.stdout nor process.stderr (loading them costs Node's tty or net modules).
+ * @param here dist/src (where the script builds' paths start)
+ * @param req the listing asked for
+ * @returns 0 once printed; undefined, with nothing printed, when the full program must run the
+ *   argv (the build handed it back, or there is no usable small build)
+ * @throws a write error other than EPIPE, after part of the listing may be out
+ */
+export async function lsFastRun(here: string, req: PlainLs): Promise<number | undefined> {
+  if (typeof LXDECK_SCRIPT_BUILDS === 'undefined' || !LXDECK_SCRIPT_BUILDS.ls) return undefined;
+  let s: ReturnType<typeof loadScript<{ lsFast?: (req: PlainLs) => Promise<number | undefined> }>>;
+  try {
+    s = loadScript(join(here, LXDECK_SCRIPT_BUILDS.ls));
+  } catch {
+    return undefined; // no small build: the full program runs it
+  }
+  const code = await s.exports.lsFast!(req);
+  if (code !== undefined) s.saveCache();
+  return code;
 }
 
 /**

@@ -140,7 +140,9 @@ describe('the built binary: dist/src/cli.cjs (the bin) and dist/src/cli.js', () 
   });
 
   it('a verb writes its cache once, then runs from it; a refused cache is rewritten; the output is the same each time', () => {
-    const ls = [process.execPath, bin, '--lxcpath', lxcpath, 'ls', '--json'];
+    // --timeout (read with --all only): an ls the bin's small ls build does not take, so the local
+    // program runs it (the small build's own cache: test/integration/ls-fast.test.ts)
+    const ls = [process.execPath, bin, '--lxcpath', lxcpath, 'ls', '--json', '--timeout', '5'];
     const a = run(ls);
     expect(a.stderr).toBe('');
     expect(a.status).toBe(0);
@@ -159,12 +161,12 @@ describe('the built binary: dist/src/cli.cjs (the bin) and dist/src/cli.js', () 
     expect(readFileSync(file).equals(Buffer.alloc(4096, 1))).toBe(false);
     // run as a command (#! line): the same cache, accepted
     const m2 = statSync(file).mtimeMs;
-    const d = run([bin, '--lxcpath', lxcpath, 'ls', '--json']);
+    const d = run([bin, '--lxcpath', lxcpath, 'ls', '--json', '--timeout', '5']);
     expect(d.stdout).toBe(a.stdout);
     expect(caches().filter((f) => f.startsWith('cli-local-'))).toEqual([name]);
     expect(statSync(file).mtimeMs).toBe(m2);
     // with a V8 flag: a cache of its own beside the first (V8 would refuse the other)
-    const e = run([process.execPath, '--max-semi-space-size=4', bin, '--lxcpath', lxcpath, 'ls', '--json']);
+    const e = run([process.execPath, '--max-semi-space-size=4', bin, '--lxcpath', lxcpath, 'ls', '--json', '--timeout', '5']);
     expect(e.stdout).toBe(a.stdout);
     expect(caches().filter((f) => f.startsWith('cli-local-'))).toHaveLength(2);
   });
