@@ -143,17 +143,9 @@ const inkWithoutTla = {
   },
 };
 
-// The script builds (Node 20 has a code cache for scripts, not for ES modules): each program as
-// one function `(function (exports, require, module, __filename, __dirname) {...})` that
-// src/script-cache.ts compiles with vm.Script. No splitting (a script has no imports): what a
-// verb loads on demand (execa, the templates, tar...) is in the same file, run when first needed;
-// V8 compiles a function only when it first runs, and the cache keeps the ones that ran.
-// import() becomes require() (a script has no module loader): ssh2 and node-pty stay in
-// node_modules and are CommonJS.
-const scripts = await build({
-  plugins: [fastStringWidth, noConsole, lazyBuiltins],
-  absWorkingDir: root,
-  entryPoints: { 'cli-local': 'src/cli-local.ts', 'cli-lxd': 'src/cli-lxd.ts', 'ls-fast': 'src/ls-fast.ts' },
+// What every script build shares (the verbs', the listing's and the console's): one CommonJS
+// function per file, a linked source map, minified whitespace and syntax.
+const scriptBuild = {
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -173,6 +165,20 @@ const scripts = await build({
   external: ['react-devtools-core', 'ssh2', 'node-pty'],
   logLevel: 'warning',
   metafile: true,
+};
+
+// The script builds (Node 20 has a code cache for scripts, not for ES modules): each program as
+// one function `(function (exports, require, module, __filename, __dirname) {...})` that
+// src/script-cache.ts compiles with vm.Script. No splitting (a script has no imports): what a
+// verb loads on demand (execa, the templates, tar...) is in the same file, run when first needed;
+// V8 compiles a function only when it first runs, and the cache keeps the ones that ran.
+// import() becomes require() (a script has no module loader): ssh2 and node-pty stay in
+// node_modules and are CommonJS.
+const scripts = await build({
+  plugins: [fastStringWidth, noConsole, lazyBuiltins],
+  absWorkingDir: root,
+  entryPoints: { 'cli-local': 'src/cli-local.ts', 'cli-lxd': 'src/cli-lxd.ts', 'ls-fast': 'src/ls-fast.ts' },
+  ...scriptBuild,
 });
 // The console's script build: both programs with the console (src/console-script.ts), the same way
 // but with yoga-layout and Ink's reconciler made fit for a script (above). One file for both
@@ -181,23 +187,7 @@ const consoleScript = await build({
   plugins: [fastStringWidth, lazyBuiltins, yogaScript, inkWithoutTla],
   absWorkingDir: root,
   entryPoints: { console: 'src/console-script.ts' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  supported: { 'dynamic-import': false },
-  outdir: join(outdir, 'script'),
-  entryNames: '[name]-[hash]',
-  outExtension: { '.js': '.cjs' },
-  sourcemap: 'linked',
-  sourcesContent: false,
-  minifyWhitespace: true,
-  minifySyntax: true,
-  banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
-  footer: { js: '})' },
-  external: ['react-devtools-core', 'ssh2', 'node-pty'],
-  logLevel: 'warning',
-  metafile: true,
+  ...scriptBuild,
 });
 const scriptBuilds = {};
 for (const [file, o] of [...Object.entries(scripts.metafile.outputs), ...Object.entries(consoleScript.metafile.outputs)]) {
